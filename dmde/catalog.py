@@ -35,12 +35,12 @@ from typing import Any, Literal
 from dmde.errors import PolicyError
 
 __all__ = [
-    "CATALOG",
     "CAF_CODES",
+    "CATALOG",
     "DEFAULT_POLICY",
     "Column",
-    "FeaturePolicy",
     "Family",
+    "FeaturePolicy",
     "column",
     "columns_of",
     "data_dictionary_json",
@@ -218,21 +218,42 @@ ACTIVITY_LEVELS = ("employed", "self_employed", "unemployed", "inactive", "stude
 _AMOUNT_SOURCE = "benefit payment system (12-month mean of monthly payments)"
 
 
-def _flag(name: str, family: Family, label: str, label_fr: str, description: str, source: str,
-          **kw: Any) -> Column:
-    return Column(name, "flag", family, description, label_fr, source, label,
-                  minimum=0, maximum=1, **kw)
+def _flag(
+    name: str, family: Family, label: str, label_fr: str, description: str, source: str, **kw: Any
+) -> Column:
+    return Column(
+        name, "flag", family, description, label_fr, source, label, minimum=0, maximum=1, **kw
+    )
 
 
 def _amount(name: str, label: str, label_fr: str, description: str, maximum: float) -> Column:
-    return Column(name, "float", Family.BENEFITS, description, label_fr, _AMOUNT_SOURCE, label,
-                  unit="EUR/month", minimum=0, maximum=maximum)
+    return Column(
+        name,
+        "float",
+        Family.BENEFITS,
+        description,
+        label_fr,
+        _AMOUNT_SOURCE,
+        label,
+        unit="EUR/month",
+        minimum=0,
+        maximum=maximum,
+    )
 
 
-def _count(name: str, family: Family, label: str, label_fr: str, description: str, source: str,
-           maximum: float, **kw: Any) -> Column:
-    return Column(name, "int", family, description, label_fr, source, label,
-                  minimum=0, maximum=maximum, **kw)
+def _count(
+    name: str,
+    family: Family,
+    label: str,
+    label_fr: str,
+    description: str,
+    source: str,
+    maximum: float,
+    **kw: Any,
+) -> Column:
+    return Column(
+        name, "int", family, description, label_fr, source, label, minimum=0, maximum=maximum, **kw
+    )
 
 
 _F = Family
@@ -632,7 +653,8 @@ def data_dictionary_markdown() -> str:
     lines = [
         "# Data dictionary",
         "",
-        "Generated from `dmde/catalog.py` by `dmde catalog --format markdown`; do not edit by hand.",
+        "Generated from `dmde/catalog.py` by `dmde catalog --format markdown`; "
+        "do not edit by hand.",
         "",
         "Missing values are empty fields in CSV and nulls in Parquet; only columns marked "
         "*nullable* may have them. Optional columns may be absent from a file, but are "
@@ -652,10 +674,14 @@ def data_dictionary_markdown() -> str:
             use, reason = "never a feature", NON_FEATURE_FAMILIES[fam]
         lines.append(f"| {fam.value} | {use} | {reason} |")
     for fam in Family:
-        lines += ["", f"## {fam.value}", "",
-                  "| column | type | allowed | unit | nullable | required | label (fr) "
-                  "| description | source |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {fam.value}",
+            "",
+            "| column | type | allowed | unit | nullable | required | label (fr) "
+            "| description | source |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for c in _COLUMNS:
             if c.family is fam:
                 lines.append(
@@ -678,7 +704,9 @@ def data_dictionary_text(families: Iterable[Family | str] | None = None) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     out = []
     for r in rows:
-        out.append("  ".join(v.ljust(w) for v, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
+        out.append(
+            "  ".join(v.ljust(w) for v, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+        )
     return "\n".join(out) + "\n"
 
 

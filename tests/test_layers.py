@@ -1,0 +1,51 @@
+"""Import boundaries: a module imports only from lower layers (docs/architecture in DESIGN.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dmde"
+
+# Lowest first. A module may import dmde modules of strictly lower layers only.
+LAYERS: list[set[str]] = [
+    {"_version", "errors"},
+    {"catalog"},
+    {"datasets"},
+    {"synthetic"},
+    {"__init__", "cli", "__main__"},
+]
+LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
+
+
+def _dmde_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dmde"):
+            parts = node.module.split(".")
+            if len(parts) > 1:
+                found.add(parts[1])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("dmde."))
+    return found
+
+
+MODULES = sorted(p.stem for p in PACKAGE.glob("*.py"))
+
+
+def test_every_module_has_a_layer() -> None:
+    assert set(MODULES) == set(LAYER_OF), "add new modules to LAYERS in tests/test_layers.py"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_imports_only_lower_layers(module: str) -> None:
+    for imported in _dmde_imports(PACKAGE / f"{module}.py"):
+        if module in {"__init__", "__main__", "cli"} and imported in LAYER_OF:
+            assert LAYER_OF[imported] <= LAYER_OF[module]
+            continue
+        assert LAYER_OF[imported] < LAYER_OF[module], f"{module} imports {imported}"
