@@ -104,16 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A tqdm progress callback on a terminal, None otherwise."""
+def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[synthetic.Progress | None]:
+    """A tqdm progress callback on a terminal (one bar, restarted at each stage), else None."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
 
     with tqdm(total=total, desc=desc, unit=" rows", unit_scale=True, file=sys.stderr) as bar:
+        stage = ""
 
-        def update(rows: int) -> None:
+        def update(new_stage: str, rows: int) -> None:
+            nonlocal stage
+            if new_stage != stage:
+                stage = new_stage
+                bar.reset(total=total)
+                bar.set_description(f"{desc}: {stage}")
             bar.update(rows)
 
         yield update
@@ -130,8 +136,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    # Two passes over the chunks: the survey draw, then the rows.
-    with _progress(2 * args.rows, desc="synth", quiet=args.quiet) as progress:
+    with _progress(args.rows, desc="synth", quiet=args.quiet) as progress:
         rows = synthetic.write_population(
             args.out,
             args.rows,

@@ -324,10 +324,10 @@ def write_batches(
             f"{target.suffix or '(none)'!r}; use one of {', '.join(EXTENSIONS)}.",
             path=os.fspath(path),
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid4().hex[:12]}.tmp")
     tables = (_as_table(batch, schema, target) for batch in batches)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("xb") as sink:
             n_rows = (
                 _write_csv(sink, tables, schema)
@@ -337,6 +337,14 @@ def write_batches(
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        reason = exc.strerror or str(exc)
+        raise SchemaError(
+            f"cannot write {os.fspath(path)!r}: {reason}; check that the folder exists and "
+            "is writable, and that the disk has room.",
+            path=os.fspath(path),
+        ) from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -42,10 +42,14 @@ from dmde.errors import DmdeError
 if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
 
+#: A progress callback: ``progress(stage, rows_done_in_this_call)``.
+Progress: TypeAlias = Callable[[str, int], None]
+
 __all__ = [
     "CHUNK_ROWS",
     "SCENARIOS",
     "SMIC_NET_MONTHLY",
+    "Progress",
     "Scenario",
     "generate_population",
     "population_columns",
@@ -751,7 +755,7 @@ def _allocate(strata_sizes: np.ndarray, controls: int) -> np.ndarray:
 
 
 def _survey(
-    n_rows: int, controls: int, seed: int, progress: Callable[[int], None] | None
+    n_rows: int, controls: int, seed: int, progress: Progress | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """First pass: the stratified random-control draw. Returns (controlled, weight) per row."""
     strata = np.empty(n_rows, dtype=np.int8)
@@ -763,7 +767,7 @@ def _survey(
         keys[start : start + size] = streams[5].random(size)
         start += size
         if progress:
-            progress(size)
+            progress("survey draw", size)
     sizes = np.bincount(strata, minlength=len(_STRATA))
     alloc = _allocate(sizes, controls)
     controlled = np.zeros(n_rows, dtype=bool)
@@ -811,7 +815,7 @@ def generate_population(
     controls: int = 7_500,
     scenario: str = "neutral",
     with_truth: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[pa.Table]:
     """Generate a synthetic population as a stream of Arrow tables (one per chunk).
 
@@ -828,7 +832,8 @@ def generate_population(
     with_truth : bool
         Also write ``truth_probability`` and ``truth_target`` for every row.
     progress : callable, optional
-        Called with the number of rows done, twice per chunk (survey pass, then rows pass).
+        Called as ``progress(stage, rows)`` after each chunk of each pass: the stage is
+        ``"survey draw"`` (first pass) then ``"rows"`` (second pass).
 
     Yields
     ------
@@ -853,7 +858,7 @@ def generate_population(
         )
         start += size
         if progress:
-            progress(size)
+            progress("rows", size)
 
 
 def synthesize(
@@ -888,7 +893,7 @@ def write_population(
     controls: int = 7_500,
     scenario: str = "neutral",
     with_truth: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Generate a population and write it to CSV or Parquet (by extension), atomically.
 

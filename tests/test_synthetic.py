@@ -210,3 +210,13 @@ def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
     kwargs = {"controls": 0, **kwargs}
     with pytest.raises(DmdeError, match=message):
         synthesize(**kwargs)  # type: ignore[arg-type]
+
+
+def test_committed_sample_is_what_its_command_makes(tmp_path: Path) -> None:
+    """data/synthetic/population-10k.csv, from the command in data/synthetic/README.md."""
+    committed = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    fresh = tmp_path / "population-10k.csv"
+    write_population(fresh, 10_000, seed=2026, controls=1_000, with_truth=True)
+    assert _sha(fresh) == _sha(committed), (
+        "the generator changed: regenerate the sample with the command in data/synthetic/README.md"
+    )
