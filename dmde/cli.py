@@ -6,14 +6,17 @@ Exit codes: 0 done, 1 failed on data (bad file, refused input), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from dmde import catalog, datasets, synthetic
+from dmde import catalog, datasets, persistence, synthetic, training
 from dmde._version import __version__
 from dmde.errors import DmdeError
+from dmde.model import Scorecard, ScorecardFamily
+from dmde.scorecard import PointsScaling
 
 __all__ = ["build_parser", "main"]
 
@@ -100,7 +103,61 @@ def build_parser() -> argparse.ArgumentParser:
         "problem with column, rule, count and example rows; exits 1 if there is any.",
     )
     p.add_argument("path", type=Path, help="the .csv or .parquet file to check")
+
+    p = sub.add_parser(
+        "train",
+        help="train the scorecard on the random-control sample",
+        description="Train a logistic scorecard (one per segment of the routing column) on the "
+        "rows with controlled = 1, weighted by control_weight, and save the model file (JSON).",
+    )
+    p.add_argument("--data", required=True, type=Path, help="validated .csv or .parquet file")
+    p.add_argument("--out", required=True, type=Path, help="model file to write (.json)")
+    p.add_argument("--target", default="target", help="label column (default: target)")
+    p.add_argument(
+        "--features", type=_names, help="comma-separated features (default: every allowed one)"
+    )
+    p.add_argument(
+        "--all-rows",
+        action="store_true",
+        help="train on every row with a known target, unweighted (simulations)",
+    )
+    p.add_argument("--no-weights", action="store_true", help="ignore control_weight")
+    p.add_argument(
+        "--segment-column",
+        default="income_reporting",
+        help="operational column routing rows to one model each (default: income_reporting)",
+    )
+    p.add_argument("--single", action="store_true", help="one model for all rows (no routing)")
+    p.add_argument(
+        "--monotonic-trend",
+        default="auto",
+        choices=("auto", "ascending", "descending", "none"),
+        help="trend of the event rate across numeric bins (default: auto)",
+    )
+    p.add_argument("--max-prebins", type=_positive_int, default=20, help="default: 20")
+    p.add_argument("--min-bin-share", type=float, default=0.05, help="default: 0.05")
+    p.add_argument("--rare-level-share", type=float, default=0.01, help="default: 0.01")
+    p.add_argument(
+        "--C", type=float, default=1.0, dest="C", help="inverse L2 regularisation (default: 1.0)"
+    )
+    p.add_argument("--base-points", type=float, default=500.0, help="default: 500")
+    p.add_argument(
+        "--base-odds",
+        type=float,
+        default=1 / 19,
+        help="odds at the base points (default: 1/19, a 5%% probability)",
+    )
+    p.add_argument("--pdo", type=float, default=20.0, help="points to double the odds (20)")
+    p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds (5)")
+    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds (0)")
     return parser
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got {text!r}")
+    return names
 
 
 @contextmanager
@@ -159,10 +216,50 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_DATA
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    frame = datasets.read_dataset(args.data)
+    data = training.training_data(
+        frame, target=args.target, all_rows=args.all_rows, weighted=not args.no_weights
+    )
+    scorecard = Scorecard(
+        features=args.features,
+        monotonic_trend=args.monotonic_trend,
+        max_prebins=args.max_prebins,
+        min_bin_share=args.min_bin_share,
+        rare_level_share=args.rare_level_share,
+        C=args.C,
+        scaling=PointsScaling(base_points=args.base_points, base_odds=args.base_odds, pdo=args.pdo),
+    )
+    model: Scorecard | ScorecardFamily = (
+        scorecard
+        if args.single
+        else ScorecardFamily(scorecard=scorecard, segment_column=args.segment_column)
+    )
+    model.fit(data.X, data.y, sample_weight=data.weight)
+    report = training.evaluate(model, data, cv=args.cv, seed=args.seed)
+    facts = {
+        "target": args.target,
+        "date": datetime.date.today().isoformat(),
+        "data_file": args.data.name,
+        "data_sha256": persistence.frame_sha256(data.X),
+        "auc_train": report.auc_train,
+        "auc_cv": report.auc_cv,
+    }
+    digest = persistence.save_model(model, args.out, training=facts)
+    print(report.format())
+    models = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
+    for name, m in models.items():
+        print(f"\npoints, segment {name} (first rows; the full table is in the model file):")
+        print(m.points_table().head(12).to_string(index=False))
+    print(f"\nwrote {args.out} (sha256 {digest})")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _cmd_catalog,
     "synth": _cmd_synth,
     "validate": _cmd_validate,
+    "train": _cmd_train,
 }
 
 

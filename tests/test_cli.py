@@ -124,3 +124,35 @@ def test_console_script_runs() -> None:
     )
     assert proc.returncode == 0
     assert "synth" in proc.stdout and "validate" in proc.stdout
+
+
+def test_train_on_the_committed_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    out = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(out), "--cv", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "rows: 1,000" in printed and "AUC cross-validated" in printed
+    assert "points, segment prefilled" in printed and f"wrote {out}" in printed
+    from dmde.persistence import load_model
+
+    assert load_model(out).segments_ == ("declarative", "prefilled")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--features", "n_children,gender"], "column 'gender' (family 'sensitive')"),
+        (["--target", "age"], "target 'age' must be a label column"),
+        (["--segment-column", "household_type"], "segment_column 'household_type' is in family"),
+    ],
+    ids=["sensitive-feature", "bad-target", "situation-routing"],
+)
+def test_train_refusals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    out = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(out), *extra]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()

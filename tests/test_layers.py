@@ -14,9 +14,14 @@ LAYERS: list[set[str]] = [
     {"_version", "errors"},
     {"catalog"},
     {"datasets"},
-    {"synthetic"},
+    {"synthetic", "features", "scorecard"},
+    {"model"},
+    {"persistence", "training"},
     {"__init__", "cli", "__main__"},
 ]
+# The modules that build and apply a model never see the synthetic world (where the truth and
+# the excluded columns are made): they read only what a real agency's scoring file would hold.
+MODEL_SIDE = {"features", "scorecard", "model", "persistence"}
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 
 
@@ -49,3 +54,8 @@ def test_imports_only_lower_layers(module: str) -> None:
             assert LAYER_OF[imported] <= LAYER_OF[module]
             continue
         assert LAYER_OF[imported] < LAYER_OF[module], f"{module} imports {imported}"
+
+
+@pytest.mark.parametrize("module", sorted(MODEL_SIDE))
+def test_model_side_never_imports_the_synthetic_world(module: str) -> None:
+    assert "synthetic" not in _dmde_imports(PACKAGE / f"{module}.py")

@@ -1,0 +1,270 @@
+"""The scorecard: policy, points, validity against the synthetic truth, the model family."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from dmde.catalog import CATALOG, DEFAULT_POLICY, FEATURE_FAMILIES, FeaturePolicy
+from dmde.errors import DmdeError, PolicyError
+from dmde.model import REASON_COLUMNS, Scorecard, ScorecardFamily
+from dmde.synthetic import synthesize
+
+EXCLUDED = [c for c in CATALOG if CATALOG[c].family not in FEATURE_FAMILIES]
+
+
+@pytest.fixture(scope="module")
+def population() -> pd.DataFrame:
+    return synthesize(60_000, seed=21, controls=7_500, with_truth=True)
+
+
+@pytest.fixture(scope="module")
+def checked(population: pd.DataFrame) -> pd.DataFrame:
+    return population[population["controlled"] == 1].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def model(checked: pd.DataFrame) -> Scorecard:
+    return Scorecard().fit(checked, checked["target"], sample_weight=checked["control_weight"])
+
+
+@pytest.fixture(scope="module")
+def family(checked: pd.DataFrame) -> ScorecardFamily:
+    return ScorecardFamily().fit(
+        checked, checked["target"], sample_weight=checked["control_weight"]
+    )
+
+
+# ------------------------------------------------------------------------------ the policy
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"features": ["n_children", "nationality_group"]},
+            PolicyError,
+            r"'nationality_group' \(family 'sensitive'\) cannot be a model feature",
+        ),
+        ({"features": ["web_logins_12m"]}, PolicyError, r"family 'behaviour'"),
+        ({"features": ["priority_neighbourhood"]}, PolicyError, r"family 'address'"),
+        ({"features": ["n_controls_24m"]}, PolicyError, r"family 'control_history'"),
+        ({"features": ["truth_probability"]}, PolicyError, r"family 'label'"),
+        ({"features": ["caf_code"]}, PolicyError, r"family 'operational'"),
+        ({"features": ["n_childs"]}, PolicyError, r"unknown column 'n_childs'"),
+        (
+            {"features": ["n_children"], "policy": FeaturePolicy(allowed_families=["benefits"])},
+            PolicyError,
+            r"allows only benefits",
+        ),
+    ],
+    ids=[
+        "sensitive",
+        "behaviour",
+        "address",
+        "control-history",
+        "label",
+        "operational",
+        "unknown",
+        "stricter-policy",
+    ],
+)
+def test_asking_for_a_column_outside_the_policy_is_an_error(
+    checked: pd.DataFrame, kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Scorecard(**kwargs).fit(checked, checked["target"])
+
+
+def test_default_model_reads_exactly_the_policy_features(model: Scorecard) -> None:
+    assert model.features_ == DEFAULT_POLICY.features
+    assert list(model.get_feature_names_out()) == list(DEFAULT_POLICY.features)
+
+
+def test_scores_do_not_depend_on_excluded_columns(
+    model: Scorecard, family: ScorecardFamily, population: pd.DataFrame
+) -> None:
+    """Exclusion proof: shuffle every excluded column, or delete them: identical scores."""
+    rng = np.random.default_rng(0)
+    shuffled = population.copy()
+    for name in EXCLUDED:
+        if name in shuffled and name != "income_reporting":
+            shuffled[name] = shuffled[name].to_numpy()[rng.permutation(len(shuffled))]
+    deleted = population[list(model.features_)]
+    baseline = model.points(population)
+    assert np.array_equal(model.points(shuffled), baseline)
+    assert np.array_equal(model.points(deleted), baseline)
+    routed = population[[*family.features_, "income_reporting"]]
+    assert np.array_equal(family.points(routed), family.points(population))
+
+
+def test_training_does_not_depend_on_excluded_columns(
+    checked: pd.DataFrame, model: Scorecard
+) -> None:
+    rng = np.random.default_rng(1)
+    shuffled = checked.copy()
+    for name in EXCLUDED:
+        if name in shuffled and name not in ("target", "control_weight"):
+            shuffled[name] = shuffled[name].to_numpy()[rng.permutation(len(shuffled))]
+    again = Scorecard().fit(shuffled, checked["target"], sample_weight=checked["control_weight"])
+    assert np.array_equal(again.points(checked), model.points(checked))
+
+
+def test_routing_may_not_use_a_situation_or_an_excluded_column(checked: pd.DataFrame) -> None:
+    for column in ("household_type", "gender", "commune_code"):
+        with pytest.raises(DmdeError, match=rf"segment_column '{column}' is in family"):
+            ScorecardFamily(segment_column=column).fit(checked, checked["target"])
+
+
+# ------------------------------------------------------------------------------ the points
+def test_score_is_the_sum_of_published_points_and_probability_its_logistic(
+    model: Scorecard, population: pd.DataFrame
+) -> None:
+    rows = population.sample(5_000, random_state=3)
+    points = model.contributions(rows)
+    total = np.round(model.intercept_points_ + points.sum(axis=1), 2)
+    score = model.points(rows)
+    np.testing.assert_array_equal(score, total)
+    scaling = model.scaling_
+    logit = (score - scaling.offset) / scaling.factor
+    np.testing.assert_allclose(
+        model.predict_proba(rows)[:, 1], 1 / (1 + np.exp(-logit)), rtol=1e-12
+    )
+    # each contribution is a published bin's points
+    table = model.points_table()
+    for j, name in enumerate(model.features_):
+        published = set(table.loc[table["feature"] == name, "points"])
+        assert set(np.unique(points[:, j])) <= published
+
+
+def test_points_follow_the_coefficients(model: Scorecard) -> None:
+    table = model.coefficient_table()
+    assert list(table["term"]) == ["intercept", *model.features_]
+    assert (table["std_error"] > 0).all()
+    assert (
+        (table["ci_low"] < table["coefficient"]) & (table["coefficient"] < table["ci_high"])
+    ).all()
+    for j, (b, points) in enumerate(zip(model.binning_.bins_, model.bin_points_, strict=True)):
+        expected = np.round(model.scaling_.factor * model.coef_[0, j] * np.asarray(b.woe), 2)
+        np.testing.assert_array_equal(points, expected + 0.0)
+
+
+def test_validity_against_the_synthetic_truth(model: Scorecard) -> None:
+    """Trained on 7,500 checked files, the model ranks a fresh population almost as well as the
+    true probability, and is calibrated by decile."""
+    fresh = synthesize(300_000, seed=99, controls=0, with_truth=True)
+    p = model.predict_proba(fresh)[:, 1]
+    truth = fresh["truth_target"].to_numpy()
+    auc_model = roc_auc_score(truth, p)
+    auc_truth = roc_auc_score(truth, fresh["truth_probability"])
+    assert auc_model > auc_truth - 0.03, (auc_model, auc_truth)
+    decile = pd.qcut(p, 10, labels=False, duplicates="drop")
+    by = pd.DataFrame({"p": p, "truth": fresh["truth_probability"], "d": decile}).groupby("d")
+    means = by.mean()
+    # stated tolerance: within 1.5 points or 25% of the true rate, whichever is larger
+    gap = (means["p"] - means["truth"]).abs()
+    assert (gap <= np.maximum(0.015, 0.25 * means["truth"])).all(), means
+
+
+# ------------------------------------------------------------------------------ the family
+def test_family_trains_one_model_per_segment_and_routes(
+    family: ScorecardFamily, checked: pd.DataFrame, population: pd.DataFrame
+) -> None:
+    assert family.segments_ == ("declarative", "prefilled")
+    for name, m in family.models_.items():
+        rows = (checked["income_reporting"] == name).to_numpy()
+        assert m.training_.rows == rows.sum()
+    points = family.points(population)
+    for name, m in family.models_.items():
+        rows = (population["income_reporting"] == name).to_numpy()
+        np.testing.assert_array_equal(points[rows], m.points(population[rows]))
+
+
+def test_a_row_without_a_segment_model_is_an_error(
+    family: ScorecardFamily, population: pd.DataFrame
+) -> None:
+    rows = population.head(10).copy()
+    rows["income_reporting"] = rows["income_reporting"].astype(object)
+    rows.loc[rows.index[4], "income_reporting"] = "monthly"
+    with pytest.raises(
+        DmdeError,
+        match=r"1 rows have a income_reporting with no model \(monthly"
+        r"; first at row 4\)",
+    ):
+        family.points(rows)
+
+
+def test_a_segment_with_one_class_is_an_error(checked: pd.DataFrame) -> None:
+    y = checked["target"].where(checked["income_reporting"] == "prefilled", 0)
+    with pytest.raises(DmdeError, match=r"segment income_reporting='declarative' has .* only one"):
+        ScorecardFamily().fit(checked, y)
+
+
+# ------------------------------------------------------------------------------ reasons
+def test_reason_codes_are_the_largest_excess_points(
+    model: Scorecard, population: pd.DataFrame
+) -> None:
+    rows = population.head(200)
+    codes = model.reason_codes(rows, k=3)
+    assert tuple(codes.columns) == REASON_COLUMNS
+    assert (codes["above_reference"] > 0).all()
+    assert codes.groupby("row")["rank"].max().le(3).all()
+    excess = model.contributions(rows) - model.reference_points_
+    for row, group in codes.groupby("row"):
+        expected = np.sort(excess[row][excess[row] > 0])[::-1][:3]
+        np.testing.assert_allclose(group["above_reference"].to_numpy(), expected)
+        assert list(group["rank"]) == list(range(1, len(group) + 1))
+    first = codes.iloc[0]
+    assert first["label"] == CATALOG[first["feature"]].label
+    assert first["value"] == rows.iloc[first["row"]][first["feature"]]
+
+
+def test_family_reason_codes_keep_row_positions(
+    family: ScorecardFamily, population: pd.DataFrame
+) -> None:
+    rows = population.head(300)
+    codes = family.reason_codes(rows, k=2)
+    assert codes["row"].is_monotonic_increasing
+    for row, group in codes.groupby("row"):
+        segment = rows.iloc[row]["income_reporting"]
+        own = family.models_[segment].reason_codes(rows.iloc[[row]], k=2)
+        np.testing.assert_allclose(group["points"].to_numpy(), own["points"].to_numpy())
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5, True], ids=["zero", "negative", "float", "bool"])
+def test_bad_k(model: Scorecard, population: pd.DataFrame, k: Any) -> None:
+    with pytest.raises(ValueError, match="k must be an integer of at least 1"):
+        model.reason_codes(population.head(3), k=k)
+
+
+# ------------------------------------------------------------------------------ inputs
+def test_missing_feature_column_is_named(model: Scorecard, population: pd.DataFrame) -> None:
+    with pytest.raises(DmdeError, match="the input has no column 'n_children'"):
+        model.points(population.drop(columns="n_children"))
+
+
+def test_binary_target_required(checked: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match=r"Only binary classification is supported\. y has 25"):
+        Scorecard().fit(checked, checked["indu_months"])
+
+
+# ------------------------------------------------------------------------------ sklearn
+# Checks that cannot apply to a policy-bound model, and why.
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "sample weights are survey weights, normalised to mean 1 so that the regularisation "
+        "and the WoE smoothing do not depend on their scale (13.8 million households over "
+        "7,500 files); a weight of 2 is therefore not the same as a repeated row"
+    ),
+}
+
+
+@parametrize_with_checks(
+    [Scorecard(min_bin_share=0.0, max_prebins=5)],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_contract(estimator: Any, check: Any) -> None:
+    check(estimator)

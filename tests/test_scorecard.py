@@ -1,0 +1,70 @@
+"""Points scaling: the textbook formula, exactly."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dmde.errors import DmdeError
+from dmde.scorecard import PointsScaling
+
+
+@pytest.mark.parametrize(
+    ("base_points", "base_odds", "pdo", "logit", "expected"),
+    [
+        (500, 1 / 19, 20, math.log(1 / 19), 500.0),
+        (500, 1 / 19, 20, math.log(2 / 19), 520.0),
+        (500, 1 / 19, 20, math.log(4 / 19), 540.0),
+        (500, 1 / 19, 20, math.log(1 / 38), 480.0),
+        (600, 1 / 50, 50, math.log(1 / 50), 600.0),
+        (600, 1 / 50, 50, math.log(2 / 50), 650.0),
+    ],
+    ids=["base", "double", "quadruple", "half", "other-base", "other-double"],
+)
+def test_points_double_the_odds_every_pdo(
+    base_points: float, base_odds: float, pdo: float, logit: float, expected: float
+) -> None:
+    scaling = PointsScaling(base_points=base_points, base_odds=base_odds, pdo=pdo)
+    assert float(scaling.score(logit)) == pytest.approx(expected, abs=1e-9)
+    assert scaling.factor == pytest.approx(pdo / math.log(2))
+
+
+@given(st.floats(min_value=-20, max_value=20, allow_nan=False))
+def test_logit_inverts_score(logit: float) -> None:
+    scaling = PointsScaling()
+    assert float(scaling.logit(scaling.score(logit))) == pytest.approx(logit, abs=1e-9)
+    p = float(scaling.probability(scaling.score(logit)))
+    assert p == pytest.approx(1 / (1 + math.exp(-logit)), rel=1e-9, abs=1e-12)
+
+
+def test_points_are_rounded_and_add_up() -> None:
+    scaling = PointsScaling(decimals=2)
+    woe = np.array([-0.5, 0.0, 0.31234, 1.2])
+    points = scaling.bin_points(0.8, woe)
+    np.testing.assert_array_equal(points, np.round(scaling.factor * 0.8 * woe, 2))
+    assert not np.signbit(points[1])  # no "-0.0" in a published table
+    assert scaling.intercept_points(-3.0) == round(scaling.offset - 3.0 * scaling.factor, 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"pdo": 0}, r"'pdo' parameter of PointsScaling must be a number above 0. Got 0"),
+        ({"base_odds": -1}, r"'base_odds' .* above 0. Got -1"),
+        ({"base_points": math.inf}, r"'base_points' .* a finite number. Got inf"),
+        ({"decimals": 9}, r"'decimals' .* an integer from 0 to 6. Got 9"),
+    ],
+    ids=["pdo", "base-odds", "base-points", "decimals"],
+)
+def test_bad_scaling(kwargs: dict[str, float], message: str) -> None:
+    with pytest.raises(DmdeError, match=message):
+        PointsScaling(**kwargs)  # type: ignore[arg-type]
+
+
+def test_round_trip() -> None:
+    scaling = PointsScaling(base_points=600, base_odds=0.02, pdo=40, decimals=1)
+    assert PointsScaling.from_dict(scaling.to_dict()) == scaling
