@@ -6,8 +6,11 @@ a check within a budget, and audits who gets selected. The model cannot read exc
 (sensitive, address, behaviour, control history): the :mod:`dmde.catalog` declares every column
 with its family, and a :class:`FeaturePolicy` enforces what may feed a model.
 
-Modules, lowest layer first: :mod:`dmde.catalog` (columns and policy), :mod:`dmde.datasets`
-(reading, validating and writing files), :mod:`dmde.synthetic` (the synthetic population).
+Modules, lowest layer first: :mod:`dmde.catalog` (columns and policy); :mod:`dmde.datasets`
+(reading, validating and writing files); :mod:`dmde.synthetic` (the synthetic population),
+:mod:`dmde.features` (WoE binning) and :mod:`dmde.scorecard` (points scaling);
+:mod:`dmde.model` (the scorecard and the model family); :mod:`dmde.persistence` (the JSON model
+file) and :mod:`dmde.training` (training on the random-control sample).
 """
 
 from dmde._version import __version__
@@ -22,7 +25,12 @@ from dmde.datasets import (
     write_batches,
 )
 from dmde.errors import DmdeError, PolicyError, SchemaError
+from dmde.features import FeatureBinning, WoEBinning
+from dmde.model import Scorecard, ScorecardFamily
+from dmde.persistence import ModelFileError, load_model, save_model
+from dmde.scorecard import PointsScaling
 from dmde.synthetic import SCENARIOS, Scenario, generate_population, synthesize, write_population
+from dmde.training import evaluate, training_data
 
 __all__ = [
     "CATALOG",
@@ -31,20 +39,30 @@ __all__ = [
     "Column",
     "DmdeError",
     "Family",
+    "FeatureBinning",
     "FeaturePolicy",
+    "ModelFileError",
+    "PointsScaling",
     "PolicyError",
     "Problem",
     "Scenario",
     "SchemaError",
+    "Scorecard",
+    "ScorecardFamily",
     "ValidationReport",
+    "WoEBinning",
     "__version__",
     "arrow_schema",
     "column",
     "columns_of",
+    "evaluate",
     "generate_population",
     "iter_batches",
+    "load_model",
     "read_dataset",
+    "save_model",
     "synthesize",
+    "training_data",
     "validate_file",
     "write_batches",
     "write_population",

@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="trend of the event rate across numeric bins (default: auto)",
     )
     p.add_argument("--max-prebins", type=_positive_int, default=20, help="default: 20")
-    p.add_argument("--min-bin-share", type=float, default=0.05, help="default: 0.05")
+    p.add_argument("--min-bin-share", type=float, default=0.02, help="default: 0.02")
     p.add_argument("--rare-level-share", type=float, default=0.01, help="default: 0.01")
     p.add_argument(
         "--C", type=float, default=1.0, dest="C", help="inverse L2 regularisation (default: 1.0)"

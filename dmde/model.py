@@ -102,7 +102,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     policy : FeaturePolicy, optional
         The policy (default: :data:`~dmde.catalog.DEFAULT_POLICY`, the 2026 guarantees).
     max_prebins, min_bin_share, monotonic_trend, rare_level_share
-        Binning parameters, see :class:`~dmde.features.WoEBinning`.
+        Binning parameters, see :class:`~dmde.features.WoEBinning`. The default minimum bin
+        share is 2%, not the textbook 5%: a 5% floor merges away rare situations that matter
+        (a guardian, a recent separation: 2 to 4% of files), and on the synthetic truth it
+        costs 0.006 of AUC.
     C : float, default 1.0
         Inverse L2 regularisation strength of the logistic regression. Sample weights are
         normalised to mean 1 first, so ``C`` weighs against the number of rows.
@@ -178,7 +181,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         features: Sequence[str] | None = None,
         policy: FeaturePolicy | None = None,
         max_prebins: int = 20,
-        min_bin_share: float = 0.05,
+        min_bin_share: float = 0.02,
         monotonic_trend: str | dict[str, str] = "auto",
         rare_level_share: float = 0.01,
         C: float = 1.0,

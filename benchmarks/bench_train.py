@@ -1,0 +1,51 @@
+"""Benchmark: fit time of the scorecard family at 7,500, 100,000 and 1,000,000 rows.
+
+The rows are a synthetic population (neutral scenario) with the true target, so every size has
+labels; 7,500 rows is the size of the annual random-control sample. Median of 3 fits each.
+
+    python benchmarks/bench_train.py
+    python benchmarks/bench_train.py --rows 7500 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from sklearn.metrics import roc_auc_score
+
+from dmde.model import Scorecard, ScorecardFamily
+from dmde.synthetic import synthesize
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[7_500, 100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    fresh = synthesize(200_000, seed=12345, controls=0, with_truth=True)
+    auc_truth = roc_auc_score(fresh["truth_target"], fresh["truth_probability"])
+    print(
+        f"{'rows':>10}{'model':>10}{'fit s (median)':>16}{'AUC on truth':>14}{'AUC of truth':>14}"
+    )
+    for rows in args.rows:
+        data = synthesize(rows, seed=1, controls=0, with_truth=True)
+        y = data["truth_target"].to_numpy()
+        for name, make in (("single", Scorecard), ("family", ScorecardFamily)):
+            times, model = [], None
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                model = make().fit(data, y)
+                times.append(time.perf_counter() - start)
+            assert model is not None
+            auc = roc_auc_score(fresh["truth_target"], model.predict_proba(fresh)[:, 1])
+            print(
+                f"{rows:>10,}{name:>10}{statistics.median(times):>16.2f}{auc:>14.3f}"
+                f"{auc_truth:>14.3f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
