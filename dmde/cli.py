@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from dmde import catalog, datasets, persistence, synthetic, training
+from dmde import catalog, datasets, persistence, scoring, synthetic, training
 from dmde._version import __version__
 from dmde.errors import DmdeError
 from dmde.model import Scorecard, ScorecardFamily
@@ -150,6 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdo", type=float, default=20.0, help="points to double the odds (20)")
     p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds (5)")
     p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds (0)")
+
+    p = sub.add_parser(
+        "score",
+        help="score a file of households with a model file (streaming)",
+        description="Score a CSV or Parquet file in batches, reading only the columns the model "
+        "needs. Rows that break the catalog are not scored and go to the rejects file; a "
+        "manifest (JSON) beside the output records what was done.",
+    )
+    p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
+    p.add_argument("--input", required=True, type=Path, help="households, .csv or .parquet")
+    p.add_argument("--out", required=True, type=Path, help="scores file, .parquet or .csv")
+    p.add_argument("--rejects", type=Path, help="rejects file (default: <out>.rejects.csv)")
+    p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row (3)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -177,6 +191,22 @@ def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[synthetic.Progr
                 stage = new_stage
                 bar.reset(total=total)
                 bar.set_description(f"{desc}: {stage}")
+            bar.update(rows)
+
+        yield update
+
+
+@contextmanager
+def _rows_progress(*, desc: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm row counter on a terminal (no total: files are streamed), else None."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=desc, unit=" rows", unit_scale=True, file=sys.stderr) as bar:
+
+        def update(rows: int) -> None:
             bar.update(rows)
 
         yield update
@@ -255,11 +285,30 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    with _rows_progress(desc="score", quiet=args.quiet) as progress:
+        result = scoring.score_file(
+            args.model,
+            args.input,
+            args.out,
+            rejects=args.rejects,
+            reasons=args.reasons,
+            progress=progress,
+        )
+    print(
+        f"read {result.rows_read:,} rows: scored {result.rows_scored:,}, rejected "
+        f"{result.rows_rejected:,} (see {result.rejects}) in {result.seconds:.1f} s\n"
+        f"wrote {result.output} and {result.manifest}"
+    )
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _cmd_catalog,
     "synth": _cmd_synth,
     "validate": _cmd_validate,
     "train": _cmd_train,
+    "score": _cmd_score,
 }
 
 

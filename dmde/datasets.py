@@ -84,9 +84,13 @@ __all__ = [
     "Problem",
     "ValidationReport",
     "arrow_schema",
+    "file_columns",
     "iter_batches",
+    "parse_text",
     "read_dataset",
+    "type_message",
     "validate_file",
+    "value_problems",
     "write_batches",
 ]
 
@@ -1128,6 +1132,58 @@ def _find_duplicates(scan: _Scan) -> None:
         message = f"expected each dossier_id once; {_plural(values.size, 'id')} on several rows"
         hits = np.flatnonzero(np.isin(ids, values))
         scan.add(_ID, "duplicate_id", hits, pa.array(ids), 0, message=message)
+
+
+# --------------------------------------------------------------------------------------------
+# Row-level checks for callers that reject rows instead of refusing the file (batch scoring)
+def file_columns(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The column names of a CSV or Parquet file, read from its header only.
+
+    Raises
+    ------
+    SchemaError
+        If there is no such file, or it is empty, unreadable or of an unsupported kind.
+    """
+    try:
+        return _inspect(_existing(path)).names
+    except _FileError as problem:
+        report = ValidationReport(os.fspath(path), 0, (problem.as_problem(),))
+        raise _schema_error(report) from None
+
+
+def value_problems(col: Column, values: Arr) -> list[tuple[str, str, Arr]]:
+    """The catalog rules that values of ``col`` break, row by row.
+
+    Returns
+    -------
+    list of (rule, expected, mask)
+        One entry per rule broken somewhere (``missing_value``, ``range``, ``level``,
+        ``pattern``), with what was expected in words and a boolean mask of the rows.
+    """
+    found = []
+    for rule, find in (("missing_value", _missing), *_VALUE_RULES):
+        mask = find(col, values)
+        if mask is not None and pc.any(mask).as_py():
+            found.append((rule, _message(col, rule), mask.fill_null(False)))
+    return found
+
+
+def parse_text(col: Column, text: Arr) -> tuple[Arr, Rows]:
+    """Text values of ``col`` parsed to its type, as a CSV reader would: (values, bad rows).
+
+    Values that do not parse become null and their positions are returned, so that the caller
+    can reject those rows with the rule ``type`` and :func:`value_problems` checks the rest.
+    """
+    if col.dtype in _TEXT:
+        return text, _no_hits()
+    if col.dtype == "float":
+        return _parse_numbers(text, pa.float64(), _FLOAT_TEXT)
+    return _parse_numbers(text, pa.int64(), _INT_TEXT)
+
+
+def type_message(col: Column) -> str:
+    """What a value of ``col`` was expected to be, for a value that does not parse."""
+    return _message(col, "type")
 
 
 # --------------------------------------------------------------------------------------------

@@ -317,10 +317,21 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def contributions(self, X: Any) -> FloatArray:
         """Points of each feature for each row, shape (n_rows, n_features)."""
         check_is_fitted(self)
-        indices = self.binning_.bin_indices(self._frame(X))
-        out = np.empty(indices.shape, dtype=np.float64)
-        for j, points in enumerate(self.bin_points_):
-            out[:, j] = points[indices[:, j]]
+        frame = self._frame(X)
+        return self.contributions_of({name: frame[name] for name in self.features_}, len(frame))
+
+    def contributions_of(self, columns: Mapping[str, Any], n_rows: int) -> FloatArray:
+        """Points of each feature from its values given by name (arrays, Series, categoricals).
+
+        The one place where values become points: :meth:`contributions` and batch scoring both
+        go through it. Only the columns of ``features_`` are looked up.
+        """
+        check_is_fitted(self)
+        out = np.empty((n_rows, len(self.features_)), dtype=np.float64)
+        for j, (name, binning, points) in enumerate(
+            zip(self.features_, self.binning_.bins_, self.bin_points_, strict=True)
+        ):
+            out[:, j] = points[binning.assign(columns[name])]
         return out
 
     def points(self, X: Any) -> FloatArray:

@@ -245,11 +245,13 @@ def model_from_dict(document: Any) -> Model:
             "saved by 'dmde train', or retrain."
         )
     try:
-        return _build(document)
+        model = _build(document)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         if isinstance(exc, PolicyError | ModelFileError):
             raise
         raise ModelFileError(f"malformed model file: {type(exc).__name__}: {exc}.") from None
+    model.model_sha256_ = actual  # which file scored: recorded in every run manifest
+    return model
 
 
 def _build(document: Mapping[str, Any]) -> Model:

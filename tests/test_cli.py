@@ -156,3 +156,34 @@ def test_train_refusals(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_score_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "scores.parquet"
+    assert (
+        main(["score", "--model", str(model), "--input", str(sample), "--out", str(out), "--quiet"])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "read 10,000 rows: scored 10,000, rejected 0" in printed
+    assert out.exists() and (tmp_path / "scores.rejects.csv").exists()
+    assert (tmp_path / "scores.parquet.manifest.json").exists()
+    assert (
+        main(
+            [
+                "score",
+                "--model",
+                str(tmp_path / "nope.json"),
+                "--input",
+                str(sample),
+                "--out",
+                str(tmp_path / "x.parquet"),
+            ]
+        )
+        == 1
+    )
+    assert "cannot read model file" in capsys.readouterr().err

@@ -12,16 +12,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dmde"
 # Lowest first. A module may import dmde modules of strictly lower layers only.
 LAYERS: list[set[str]] = [
     {"_version", "errors"},
-    {"catalog"},
+    {"catalog", "manifest"},
     {"datasets"},
     {"synthetic", "features", "scorecard"},
     {"model"},
     {"persistence", "training"},
+    {"scoring", "selection"},
     {"__init__", "cli", "__main__"},
 ]
 # The modules that build and apply a model never see the synthetic world (where the truth and
 # the excluded columns are made): they read only what a real agency's scoring file would hold.
-MODEL_SIDE = {"features", "scorecard", "model", "persistence"}
+MODEL_SIDE = {"features", "scorecard", "model", "persistence", "scoring", "selection"}
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 
 

@@ -1,0 +1,257 @@
+"""Batch scoring: reconciliation, rejects, atomicity, determinism, exclusion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dmde import scoring
+from dmde.catalog import CATALOG, FEATURE_FAMILIES
+from dmde.datasets import arrow_schema, write_batches
+from dmde.errors import DmdeError, SchemaError
+from dmde.model import ScorecardFamily
+from dmde.persistence import ModelFileError, save_model
+from dmde.scoring import needed_columns, score_file, score_frame
+from dmde.synthetic import synthesize
+
+EXCLUDED = [
+    c
+    for c in CATALOG
+    if CATALOG[c].family.value in ("sensitive", "address", "behaviour", "control_history", "label")
+]
+
+
+@pytest.fixture(scope="module")
+def population() -> pd.DataFrame:
+    return synthesize(12_000, seed=31, controls=3_000, with_truth=True)
+
+
+@pytest.fixture(scope="module")
+def model_path(population: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    checked = population[population["controlled"] == 1]
+    model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    path = tmp_path_factory.mktemp("model") / "model.json"
+    save_model(model, path)
+    return path
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    return path
+
+
+def _csv_with(population: pd.DataFrame, path: Path, edits: dict[tuple[int, str], str]) -> Path:
+    """The population as CSV text with some cells replaced (row: 0-based data row)."""
+    clean = _write(population, path.with_name("clean-" + path.name))
+    lines = clean.read_text().splitlines()
+    header = lines[0].split(",")
+    for (row, name), value in edits.items():
+        cells = lines[row + 1].split(",")
+        cells[header.index(name)] = value
+        lines[row + 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+BAD_CELLS = {
+    "type": ((2, "income_to_smic"), "abc", "type"),
+    "range": ((4, "n_children"), "99", "range"),
+    "level": ((6, "household_type"), '"commune"', "level"),
+    "missing": ((8, "mean_rsa_12m"), "", "missing_value"),
+    "flag": ((10, "zero_income"), "2", "range"),
+    "caf": ((12, "caf_code"), '"20"', "level"),
+    "routing": ((14, "income_reporting"), '"monthly"', "level"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CELLS), ids=list(BAD_CELLS))
+def test_bad_rows_are_rejected_and_counts_reconcile(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, case: str
+) -> None:
+    (row, name), value, rule = BAD_CELLS[case]
+    source = _csv_with(population, tmp_path / "in.csv", {(row, name): value})
+    result = score_file(model_path, source, tmp_path / "scores.parquet")
+    assert result.rows_read == len(population) == result.rows_scored + result.rows_rejected
+    assert result.rows_rejected == 1
+    rejects = pd.read_csv(result.rejects)
+    assert list(rejects.columns) == list(scoring.REJECT_COLUMNS)
+    line = rejects.iloc[0]
+    assert (line["row"], line["column"], line["rule"]) == (row + 1, name, rule)
+    assert line["dossier_id"] == population["dossier_id"].iloc[row]
+    scores = pd.read_parquet(result.output)
+    assert population["dossier_id"].iloc[row] not in set(scores["dossier_id"])
+    manifest = json.loads(Path(result.manifest).read_text())
+    assert manifest["rows_read"] == manifest["rows_scored"] + manifest["rows_rejected"]
+
+
+def test_several_problems_on_one_row_are_one_rejected_row(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path
+) -> None:
+    edits = {(3, "n_children"): "99", (3, "mean_af_12m"): "-5", (5, "income_to_smic"): "x"}
+    source = _csv_with(population, tmp_path / "in.csv", edits)
+    result = score_file(model_path, source, tmp_path / "s.csv")
+    assert result.rows_rejected == 2
+    assert len(pd.read_csv(result.rejects)) == 3
+
+
+def test_rows_that_parse_score_the_same_on_the_text_path(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path
+) -> None:
+    clean = score_file(model_path, _write(population, tmp_path / "c.csv"), tmp_path / "c.parquet")
+    bad = _csv_with(population, tmp_path / "b.csv", {(100, "months_on_file"): "ten"})
+    result = score_file(model_path, bad, tmp_path / "b.parquet", batch_size=1_000)
+    a = pd.read_parquet(clean.output).drop(index=100).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, pd.read_parquet(result.output))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_rerun_gives_identical_files(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, suffix: str
+) -> None:
+    source = _write(population, tmp_path / f"in{suffix}")
+    first = score_file(model_path, source, tmp_path / f"a{suffix}")
+    second = score_file(model_path, source, tmp_path / f"b{suffix}")
+    assert Path(first.output).read_bytes() == Path(second.output).read_bytes()
+    assert Path(first.rejects).read_bytes() == Path(second.rejects).read_bytes()
+
+
+def test_excluded_columns_are_never_read_nor_written(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(5)
+    shuffled = population.copy()
+    for name in EXCLUDED:
+        if name in shuffled:
+            shuffled[name] = shuffled[name].to_numpy()[rng.permutation(len(shuffled))]
+    kept = [c for c in population.columns if c not in EXCLUDED]
+    runs = {
+        "full": _write(population, tmp_path / "full.parquet"),
+        "shuffled": _write(shuffled, tmp_path / "shuffled.parquet"),
+        "deleted": _write(population[kept], tmp_path / "deleted.parquet"),
+    }
+    outputs = {
+        k: score_file(model_path, v, tmp_path / f"{k}-scores.parquet") for k, v in runs.items()
+    }
+    base = Path(outputs["full"].output).read_bytes()
+    assert all(Path(o.output).read_bytes() == base for o in outputs.values())
+    manifest = json.loads(Path(outputs["full"].manifest).read_text())
+    assert not set(manifest["columns_read"]) & set(EXCLUDED)
+    for o in outputs.values():
+        for path in (o.output, o.rejects):
+            frame = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+            assert not set(frame.columns) & set(EXCLUDED)
+
+
+def test_a_failure_mid_file_leaves_no_output(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _write(population, tmp_path / "in.csv")
+    calls = {"n": 0}
+    real = scoring._score_table
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "_score_table", failing)
+    out = tmp_path / "out" / "scores.parquet"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        score_file(model_path, source, out, batch_size=2_000)
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (
+            lambda p, d: _write(p.drop(columns="n_children"), d / "x.csv"),
+            SchemaError,
+            r"missing column n_children, which the model needs; nothing was written",
+        ),
+        (
+            lambda p, d: (d / "x.csv").write_bytes(b"\x00\x01PAR1junk") and d / "x.csv",
+            SchemaError,
+            r"expected CSV text, found binary data",
+        ),
+        (lambda p, d: d / "missing.csv", SchemaError, r"no such file"),
+        (
+            lambda p, d: _write(pd.concat([p.head(5), p.head(5)]), d / "x.parquet"),
+            SchemaError,
+            r"5 dossier_id values appear on several rows",
+        ),
+    ],
+    ids=["missing-column", "unreadable", "no-file", "duplicate-ids"],
+)
+def test_clear_errors_and_nothing_written(
+    population: pd.DataFrame,
+    model_path: Path,
+    tmp_path: Path,
+    make: Any,
+    error: type[Exception],
+    message: str,
+) -> None:
+    source = make(population, tmp_path)
+    out = tmp_path / "out" / "s.parquet"
+    with pytest.raises(error, match=message):
+        score_file(model_path, source, out)
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_a_bad_model_file_stops_before_reading(population: pd.DataFrame, tmp_path: Path) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text('{"format": "dmde.model", "format_version": 99}')
+    with pytest.raises(ModelFileError, match="unknown format version 99"):
+        score_file(bad, _write(population, tmp_path / "in.csv"), tmp_path / "s.csv")
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_score_frame_matches_score_file(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path
+) -> None:
+    from dmde.persistence import load_model
+
+    model = load_model(model_path)
+    in_memory = score_frame(model, population, reasons=2)
+    on_disk = score_file(
+        model, _write(population, tmp_path / "in.parquet"), tmp_path / "s.parquet", reasons=2
+    )
+    pd.testing.assert_frame_equal(in_memory, pd.read_parquet(on_disk.output))
+    np.testing.assert_array_equal(in_memory["score"], model.points(population))
+
+
+def test_reason_codes_agree_with_the_model(population: pd.DataFrame, model_path: Path) -> None:
+    from dmde.persistence import load_model
+
+    model = load_model(model_path)
+    rows = population.head(300)
+    wide = score_frame(model, rows, reasons=3)
+    long = model.reason_codes(rows, k=3)
+    for _, code in long.iterrows():
+        i = code["rank"]
+        assert wide.loc[code["row"], f"reason_{i}_feature"] == code["feature"]
+        assert wide.loc[code["row"], f"reason_{i}_points"] == pytest.approx(
+            code["above_reference"], abs=0.006
+        )
+
+
+def test_needed_columns_are_features_routing_and_identifiers(model_path: Path) -> None:
+    from dmde.persistence import load_model
+
+    model = load_model(model_path)
+    columns = needed_columns(model)
+    assert {"dossier_id", "caf_code", "income_reporting"} <= set(columns)
+    for name in columns:
+        family = CATALOG[name].family
+        assert family in FEATURE_FAMILIES or family.value in ("identifier", "operational")
+
+
+def test_bad_reasons_argument(population: pd.DataFrame, model_path: Path, tmp_path: Path) -> None:
+    with pytest.raises(DmdeError, match="reasons must be a whole number of at least 0"):
+        score_file(model_path, tmp_path / "x.csv", tmp_path / "s.csv", reasons=-1)
