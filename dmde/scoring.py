@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -81,6 +83,9 @@ _REJECT_TYPES: dict[str, pa.DataType] = {
 }
 _REJECT_SCHEMA = pa.schema(_REJECT_TYPES)
 _CSV_BLOCK = 8 << 20
+# Repeated text (Caf codes, segments, reason labels) is dictionary-encoded: written as text in
+# CSV, as dictionary pages in Parquet, and never materialised string by string.
+_TEXT = pa.dictionary(pa.int32(), pa.string())
 
 
 def needed_columns(model: Model) -> tuple[str, ...]:
@@ -95,14 +100,14 @@ def scores_schema(reasons: int) -> pa.Schema:
     """The Arrow schema of a scores file with ``reasons`` reason codes."""
     types: dict[str, pa.DataType] = {
         "dossier_id": pa.int64(),
-        "caf_code": pa.string(),
-        "segment": pa.string(),
+        "caf_code": _TEXT,
+        "segment": _TEXT,
         "score": pa.float64(),
         "probability": pa.float64(),
     }
     for i in range(1, reasons + 1):
-        types[f"reason_{i}_feature"] = pa.string()
-        types[f"reason_{i}_label"] = pa.string()
+        types[f"reason_{i}_feature"] = _TEXT
+        types[f"reason_{i}_label"] = _TEXT
         types[f"reason_{i}_points"] = pa.float64()
     return pa.schema(types)
 
@@ -148,10 +153,16 @@ def _columns_of(table: pa.Table, names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _subset(columns: dict[str, Any], rows: npt.NDArray[np.intp] | None) -> dict[str, Any]:
+    if rows is None:
+        return columns
+    return {k: v[rows] if isinstance(v, np.ndarray) else v.iloc[rows] for k, v in columns.items()}
+
+
 def _score_block(
-    model: Scorecard, table: pa.Table, k: int
+    model: Scorecard, columns: dict[str, Any], n: int, k: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Any, Any]:
-    contributions = model.contributions_of(_columns_of(table, model.features_), table.num_rows)
+    contributions = model.contributions_of(columns, n)
     total = model.intercept_points_ + contributions.sum(axis=1)
     score = np.round(total, model.scaling_.decimals) + 0.0
     probability = model.scaling_.probability(score)
@@ -183,17 +194,20 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
             )
         parts = [(name, np.flatnonzero(segment == name)) for name in model.segments_]
         scorecards = model.models_
-        segment_array: Any = segment_values.cast(pa.string())
+        segment_array: Any = _dictionary(segment_values)
     else:
         parts = [("all", np.arange(n))]
         scorecards = {"all": model}
-        segment_array = pa.array(np.full(n, "all", dtype=object), pa.string())
+        segment_array = pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
+        )
+    columns = _columns_of(table, names)
     for name, rows in parts:
         if rows.size == 0:
             continue
         m = scorecards[name]
-        part: pa.Table = table if rows.size == n else table.take(pa.array(rows, pa.int64()))
-        s, p, idx, val = _score_block(m, part, k)
+        part = _subset(columns, None if rows.size == n else rows)
+        s, p, idx, val = _score_block(m, part, rows.size, k)
         score[rows], probability[rows] = s, p
         if k:
             local = np.asarray([names.index(f) for f in m.features_], dtype=np.int32)
@@ -202,7 +216,7 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
             points[rows, :k] = np.where(above, np.round(val, 2), np.nan)
     arrays: list[Any] = [
         table.column("dossier_id").cast(pa.int64()),
-        table.column("caf_code").cast(pa.string()),
+        _dictionary(table.column("caf_code")),
         segment_array,
         pa.array(score),
         pa.array(probability),
@@ -212,11 +226,20 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
     for i in range(reasons):
         codes = pa.array(feature[:, i], pa.int32(), mask=feature[:, i] < 0)
         arrays += [
-            pc.take(feature_names, codes),
-            pc.take(labels, codes),
+            pa.DictionaryArray.from_arrays(codes, feature_names),
+            pa.DictionaryArray.from_arrays(codes, labels),
             pa.array(points[:, i], pa.float64(), mask=np.isnan(points[:, i])),
         ]
     return pa.Table.from_arrays(arrays, schema=scores_schema(reasons))
+
+
+def _dictionary(values: Any) -> Any:
+    """Text values as a dictionary array (int32 indices)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_dictionary(values.type):
+        return values.cast(_TEXT)
+    return pc.dictionary_encode(values.cast(pa.string())).cast(_TEXT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,6 +466,46 @@ def _score_stream(
     _check_unique(run.ids)
 
 
+_DONE = object()
+
+
+def _prefetch(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """Compute the next tables in a thread while the caller writes the current one.
+
+    Reading, checking and scoring a batch (mostly numpy and Arrow, which release the GIL) then
+    overlaps with writing the previous one. An error in the thread is raised in the caller; if
+    the caller stops, the thread stops at its next table.
+    """
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(_DONE)
+        except BaseException as exc:  # handed to the caller, raised there
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="dmde-score", daemon=True)
+    worker.start()
+    try:
+        while (item := slots.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _check_unique(ids: list[npt.NDArray[np.int64]]) -> None:
     if not ids:
         return
@@ -516,8 +579,14 @@ def score_file(
         try:
             write_batches(
                 out,
-                _score_stream(
-                    loaded, _checked_batches(source, columns, batch_size), run, reasons, progress
+                _prefetch(
+                    _score_stream(
+                        loaded,
+                        _checked_batches(source, columns, batch_size),
+                        run,
+                        reasons,
+                        progress,
+                    )
                 ),
                 schema=scores_schema(reasons),
             )
@@ -525,8 +594,14 @@ def score_file(
             run = _Run()
             write_batches(
                 out,
-                _score_stream(
-                    loaded, _text_batches(source, columns, batch_size), run, reasons, progress
+                _prefetch(
+                    _score_stream(
+                        loaded,
+                        _text_batches(source, columns, batch_size),
+                        run,
+                        reasons,
+                        progress,
+                    )
                 ),
                 schema=scores_schema(reasons),
             )
