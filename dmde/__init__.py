@@ -10,7 +10,8 @@ Modules, lowest layer first: :mod:`dmde.catalog` (columns and policy); :mod:`dmd
 (reading, validating and writing files); :mod:`dmde.synthetic` (the synthetic population),
 :mod:`dmde.features` (WoE binning) and :mod:`dmde.scorecard` (points scaling);
 :mod:`dmde.model` (the scorecard and the model family); :mod:`dmde.persistence` (the JSON model
-file) and :mod:`dmde.training` (training on the random-control sample).
+file) and :mod:`dmde.training` (training on the random-control sample); :mod:`dmde.scoring`
+(batch scoring) and :mod:`dmde.selection` (ranking and budgeted selection).
 """
 
 from dmde._version import __version__
@@ -29,6 +30,8 @@ from dmde.features import FeatureBinning, WoEBinning
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.persistence import ModelFileError, load_model, save_model
 from dmde.scorecard import PointsScaling
+from dmde.scoring import ScoringResult, score_file, score_frame
+from dmde.selection import Selection, SelectionError, read_quotas, select, select_file, select_top
 from dmde.synthetic import SCENARIOS, Scenario, generate_population, synthesize, write_population
 from dmde.training import evaluate, training_data
 
@@ -49,6 +52,9 @@ __all__ = [
     "SchemaError",
     "Scorecard",
     "ScorecardFamily",
+    "ScoringResult",
+    "Selection",
+    "SelectionError",
     "ValidationReport",
     "WoEBinning",
     "__version__",
@@ -60,7 +66,13 @@ __all__ = [
     "iter_batches",
     "load_model",
     "read_dataset",
+    "read_quotas",
     "save_model",
+    "score_file",
+    "score_frame",
+    "select",
+    "select_file",
+    "select_top",
     "synthesize",
     "training_data",
     "validate_file",

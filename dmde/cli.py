@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from dmde import catalog, datasets, persistence, scoring, synthetic, training
+from dmde import catalog, datasets, persistence, scoring, selection, synthetic, training
 from dmde._version import __version__
 from dmde.errors import DmdeError
+from dmde.manifest import manifest_path
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.scorecard import PointsScaling
 
@@ -164,6 +165,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rejects", type=Path, help="rejects file (default: <out>.rejects.csv)")
     p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row (3)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser(
+        "select",
+        help="select the highest scores for a check, within a budget",
+        description="Rank files by score (ties broken by a keyed hash of dossier_id, which "
+        "carries no information about the person) and select exactly the budget, optionally "
+        "split into quotas per group and with a share drawn at random. Writes the selection "
+        "(CSV or Parquet) and a manifest.",
+    )
+    p.add_argument("--scores", required=True, type=Path, help="scores file from dmde score")
+    p.add_argument("--out", required=True, type=Path, help="selection file, .csv or .parquet")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--budget", type=_positive_int, help="number of files to select")
+    size.add_argument("--share", type=float, help="share of the files to select, in (0, 1]")
+    p.add_argument("--per", help="split the budget in proportion to this column (caf_code)")
+    p.add_argument("--quotas", type=Path, help="CSV of quotas per group (caf_code,quota)")
+    p.add_argument(
+        "--min-probability", type=float, help="select nothing by score below this probability"
+    )
+    p.add_argument(
+        "--random-share",
+        type=float,
+        default=0.0,
+        help="share of the budget drawn at random among the others (default 0)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_positive_int,
+        default=0,
+        help="seed of the tie keys and the random draw (default 0)",
+    )
     return parser
 
 
@@ -303,12 +335,38 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_select(args: argparse.Namespace) -> int:
+    quotas = selection.read_quotas(args.quotas) if args.quotas else None
+    result = selection.select_file(
+        args.scores,
+        args.out,
+        budget=args.budget,
+        share=args.share,
+        per=args.per if args.per or quotas is None else "caf_code",
+        quotas=quotas,
+        min_probability=args.min_probability,
+        random_share=args.random_share,
+        seed=args.seed,
+    )
+    summary = result.summary
+    print(
+        f"selected {summary['selected']:,} of {summary['n_files']:,} files "
+        f"({summary['selected_by_score']:,} by score, {summary['selected_at_random']:,} at "
+        f"random; budget {summary['budget']:,})"
+    )
+    if summary["unused_budget"]:
+        print(f"unused budget: {summary['unused_budget']:,} ({summary['unused_reason']})")
+    print(f"wrote {args.out} and {manifest_path(args.out)}")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _cmd_catalog,
     "synth": _cmd_synth,
     "validate": _cmd_validate,
     "train": _cmd_train,
     "score": _cmd_score,
+    "select": _cmd_select,
 }
 
 

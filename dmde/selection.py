@@ -21,20 +21,24 @@ Budget
 Groups
     With ``per`` (a column, e.g. ``caf_code``) the budget is split into quotas proportional to
     each group's number of files (:func:`allocate_quotas`); with ``quotas`` they are given
-    explicitly. Each group's quota goes to its highest files in the order above.
+    explicitly (no more than a group's files, so the budget is always filled). Each group's
+    quota goes to its highest files in the order above.
     ``rank_in_group`` is the rank of a file within its group (``rank_national`` without groups).
 Probability floor
     With ``min_probability``, no file whose probability is below it is selected by score: each
     group's quota goes to its highest files among those at or above the floor. Places left
     empty are not moved elsewhere; the summary counts them (``unused_budget``) and says why.
 Random share
-    ``random_share`` reserves ``round(random_share * budget)`` places (halves rounded up; split
-    across groups in proportion to their quotas, largest remainder) for a uniform random draw
-    among the files of the group not selected by score, so that future training data is not
-    only what the model chose. The draw ignores ``min_probability``. It uses
-    ``numpy.random.default_rng(seed)``: the candidates of a group are listed in national rank
-    order, and ``Generator.choice(n_candidates, size, replace=False)`` picks among them, group
-    by group in sorted group order. Those files have ``selection_reason = "random"``.
+    ``random_share`` reserves ``round(random_share * budget)`` places (the exact product of
+    the decimal, halves rounded up; split across groups in proportion to their quotas,
+    largest remainder) for a uniform random draw among the files of the group not selected
+    by score, so that future training data is not only what the model chose. The draw
+    ignores ``min_probability``. As quotas never exceed their group, a group always has
+    enough files left; should it not, all are taken and the summary says how many places
+    were left (``random_shortfall``). The draw uses ``numpy.random.default_rng(seed)``: the
+    candidates of a group are listed in national rank order, and
+    ``Generator.choice(n_candidates, size, replace=False)`` picks among them, group by group
+    in sorted group order. Those files have ``selection_reason = "random"``.
 
 Examples
 --------
@@ -191,19 +195,21 @@ def tie_keys(dossier_id: npt.ArrayLike, *, seed: int) -> UIntArray:
             f"The 'dossier_id' parameter of tie_keys must be integers. Got an array of "
             f"{ids.dtype} instead. Pass the int64 dossier_id column."
         )
-    mixed = ids.astype(np.int64, copy=False).view(np.uint64) ^ np.uint64(_splitmix64(seed))
-    return _splitmix64_array(mixed)
+    return _tie_keys(ids.astype(np.int64, copy=False), seed)
 
 
-def _splitmix64_array(values: UIntArray) -> UIntArray:
-    """splitmix64 of each value, vectorised, wrapping around modulo 2**64 (no copy kept)."""
+def _tie_keys(ids: IntArray, seed: int) -> UIntArray:
+    """:func:`tie_keys` without checks, vectorised in place (wrap-around uint64 arithmetic)."""
+    z = ids.view(np.uint64) ^ np.uint64(_splitmix64(seed))  # a new array, changed in place
+    shifted = np.empty_like(z)
     with np.errstate(over="ignore"):  # unsigned wrap-around is the intended arithmetic
-        z = values + np.uint64(_GOLDEN)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(_MIX_1)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(_MIX_2)
-        z ^= z >> np.uint64(31)
+        z += np.uint64(_GOLDEN)
+        for shift, multiplier in ((30, _MIX_1), (27, _MIX_2)):
+            np.right_shift(z, np.uint64(shift), out=shifted)
+            z ^= shifted
+            z *= np.uint64(multiplier)
+        np.right_shift(z, np.uint64(31), out=shifted)
+        z ^= shifted
     return z
 
 
@@ -237,18 +243,18 @@ def rank_order(scores: pd.DataFrame, *, seed: int = 0) -> Positions:
     [1, 2, 3, 0]
     """
     seed = _checked_seed(seed, "rank_order")
-    _require_columns(scores, ("dossier_id", "score"), None)
+    _require_columns([str(c) for c in scores.columns], ("dossier_id", "score"), None)
     ids = _id_values(scores, None)
-    return _order(_score_values(scores, "score", None), tie_keys(ids, seed=seed))
+    return _order(_score_values(scores, "score", None), ids, seed)
 
 
-def _order(score: FloatArray, keys: UIntArray) -> Positions:
-    """Positions by score descending, then key ascending (keys are distinct).
+def _order(score: FloatArray, ids: IntArray, seed: int) -> Positions:
+    """Positions by score descending, then tie key ascending (keys are distinct).
 
     One sort of the scores gives each file the dense rank of its score; the dense rank (high
-    bits) and the leading bits of the key (low bits) are packed into one uint64 and sorted
-    once more. Files whose packed values collide (same score, same leading key bits) are put
-    in full-key order afterwards, so the result is exact.
+    bits) and the leading bits of the tie key (low bits) are packed into one uint64 and sorted
+    once more. Files whose packed values collide (same score, same leading key bits) are then
+    put in full-key order, so the result is exact.
     """
     n = score.size
     if n == 0:
@@ -258,11 +264,13 @@ def _order(score: FloatArray, keys: UIntArray) -> Positions:
     new_value = np.empty(n, dtype=np.bool_)
     new_value[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
-    dense = np.cumsum(new_value, dtype=np.uint64)
-    dense -= np.uint64(1)
-    bits = max(int(dense[-1]).bit_length(), 1)
-    key = keys[descending]
-    packed = dense << np.uint64(64 - bits)
+    del ordered
+    packed = np.cumsum(new_value, dtype=np.uint64)  # dense rank of the score, from 1
+    del new_value
+    packed -= np.uint64(1)
+    bits = max(int(packed[-1]).bit_length(), 1)
+    packed <<= np.uint64(64 - bits)
+    key = _tie_keys(ids[descending], seed)
     packed |= key >> np.uint64(bits)
     inner = np.argsort(packed)
     packed = packed[inner]
@@ -459,7 +467,7 @@ def select(
     >>> select(scores, budget=3, min_probability=0.45).summary["unused_budget"]
     2
     """
-    return _select(
+    selection, _ = _select(
         scores,
         budget=budget,
         share=share,
@@ -470,6 +478,7 @@ def select(
         seed=seed,
         source=None,
     )
+    return selection
 
 
 def select_top(
@@ -517,7 +526,8 @@ def _select(
     random_share: float,
     seed: int,
     source: str | None,
-) -> Selection:
+) -> tuple[Selection, Positions]:
+    """:func:`select`, with the positions of the selected rows in ``scores`` (ranked)."""
     parameters = _parameters(budget, share, per, quotas, min_probability, random_share, seed)
     seed = _checked_seed(seed, "select")
     _check_numbers(budget, share, min_probability, random_share)
@@ -530,7 +540,7 @@ def _select(
             f"select needs the scores as a pandas.DataFrame; got a {type(scores).__name__}. "
             "Read the scores file with select_file, or build a DataFrame."
         )
-    _require_columns(scores, (*REQUIRED_COLUMNS, *((per,) if per else ())), source)
+    _require_columns([str(c) for c in scores.columns], _needed(per), source)
     ids = _id_values(scores, source)
     score = _score_values(scores, "score", source)
     probability = _probability_values(scores, ids, source)
@@ -538,11 +548,12 @@ def _select(
     plan = _plan(
         len(ids), codes, names, budget, share, quotas, per, min_probability, random_share, seed
     )
-    order = _order(score, tie_keys(ids, seed=seed))
+    order = _order(score, ids, seed)
     chosen = _choose(order, codes, probability, plan)
-    frame = _frame(scores, order, chosen, per)
+    rows = order[chosen.positions]
+    frame = _frame(scores, rows, chosen, per)
     summary = _summary(len(ids), per, plan, chosen, parameters)
-    return Selection(frame, summary)
+    return Selection(frame, summary), rows
 
 
 @dataclass(frozen=True)
@@ -601,10 +612,7 @@ def _choose(
     )
 
 
-def _frame(
-    scores: pd.DataFrame, order: Positions, chosen: _Chosen, per: str | None
-) -> pd.DataFrame:
-    rows = order[chosen.positions]
+def _frame(scores: pd.DataFrame, rows: Positions, chosen: _Chosen, per: str | None) -> pd.DataFrame:
     rank_national = chosen.positions.astype(np.int64) + 1
     columns: dict[str, Any] = {
         "dossier_id": _taken(scores["dossier_id"], rows),
@@ -615,12 +623,17 @@ def _frame(
         "probability": _taken(scores["probability"], rows),
         "selection_reason": np.where(chosen.random, "random", "score"),
     }
-    carried = [str(c) for c in scores.columns if _EXTRA.match(str(c))]
-    if per and per not in columns and per not in carried:
-        carried.insert(0, per)
-    for name in carried:
+    for name in _carried([str(c) for c in scores.columns], per):
         columns[name] = _taken(scores[name], rows)
     return pd.DataFrame(columns)
+
+
+def _carried(columns: Sequence[str], per: str | None) -> list[str]:
+    """Columns after :data:`OUTPUT_COLUMNS`: ``per`` (if new), ``segment`` and ``reason_*``."""
+    carried = [c for c in columns if _EXTRA.match(c)]
+    if per and per not in OUTPUT_COLUMNS and per not in carried:
+        carried.insert(0, per)
+    return carried
 
 
 def _taken(column: pd.Series[Any], rows: Positions) -> Any:
@@ -629,8 +642,11 @@ def _taken(column: pd.Series[Any], rows: Positions) -> Any:
 
 # --------------------------------------------------------------------------------------------
 # Checking the scores
-def _require_columns(scores: pd.DataFrame, names: Sequence[str], source: str | None) -> None:
-    present = [str(c) for c in scores.columns]
+def _needed(per: str | None) -> tuple[str, ...]:
+    return (*REQUIRED_COLUMNS, *((per,) if per else ()))
+
+
+def _require_columns(present: Sequence[str], names: Sequence[str], source: str | None) -> None:
     missing = [n for n in dict.fromkeys(names) if n not in present]
     if missing:
         shown = ", ".join(present[:12]) + (", ..." if len(present) > 12 else "")
@@ -662,9 +678,9 @@ def _id_values(scores: pd.DataFrame, source: str | None) -> IntArray:
         repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
         if repeated.size:
             raise SelectionError(
-                f"{_where(source)}column 'dossier_id' must be unique; {repeated.size:,} "
-                f"id{'s' if repeated.size > 1 else ''} appear on several rows "
-                f"({_ids(repeated)}). Each file must be scored once: remove the duplicates."
+                f"{_where(source)}column 'dossier_id' must be unique; found "
+                f"{_plural(repeated.size, 'id')} on several rows ({_ids(repeated)}). Each "
+                "file must be scored once: remove the duplicates."
             )
     return ids
 
@@ -681,9 +697,9 @@ def _score_values(scores: pd.DataFrame, name: str, source: str | None) -> FloatA
     if bad.any():
         ids = scores["dossier_id"].to_numpy()[bad]
         raise SelectionError(
-            f"{_where(source)}column {name!r} must hold finite numbers; {int(bad.sum()):,} "
-            f"row{'s' if bad.sum() > 1 else ''} have NaN, a missing value or an infinity "
-            f"(dossier_id {_ids(ids)}). Rescore these files or remove them."
+            f"{_where(source)}column {name!r} must hold finite numbers; found NaN, a missing "
+            f"value or an infinity on {_plural(int(bad.sum()), 'row')} (dossier_id "
+            f"{_ids(ids)}). Rescore these files or remove them."
         )
     return values
 
@@ -693,9 +709,9 @@ def _probability_values(scores: pd.DataFrame, ids: IntArray, source: str | None)
     bad = (values < 0) | (values > 1)
     if bad.any():
         raise SelectionError(
-            f"{_where(source)}column 'probability' must lie in [0, 1]; {int(bad.sum()):,} "
-            f"row{'s' if bad.sum() > 1 else ''} do not (dossier_id {_ids(ids[bad])}, value "
-            f"{values[bad][0]!r}). Use the probability column written by 'dmde score'."
+            f"{_where(source)}column 'probability' must lie in [0, 1]; found "
+            f"{float(values[bad][0])!r} and others outside on {_plural(int(bad.sum()), 'row')} "
+            f"(dossier_id {_ids(ids[bad])}). Use the probability column written by 'dmde score'."
         )
     return values
 
@@ -711,8 +727,8 @@ def _group_codes(
     if n and raw_codes.min() < 0:
         missing = raw_codes < 0
         raise SelectionError(
-            f"{_where(source)}column {per!r} (per) must have a value on every row; "
-            f"{int(missing.sum()):,} rows have none (dossier_id "
+            f"{_where(source)}column {per!r} (per) must have a value on every row; found none "
+            f"on {_plural(int(missing.sum()), 'row')} (dossier_id "
             f"{_ids(scores['dossier_id'].to_numpy()[missing])}). Fill them in or group by "
             "another column."
         )
@@ -1056,11 +1072,13 @@ def select_file(
 ) -> Selection:
     """Select from a scores file; write the selection and its manifest.
 
-    The scores file (Parquet or CSV, as written by ``dmde score``) is read whole, but only
-    the columns needed: those of :data:`REQUIRED_COLUMNS`, the ``per`` column, ``segment``
-    and the ``reason_*`` columns (text columns are read dictionary-encoded). In CSV, every
-    column but ``dossier_id``, ``score``, ``probability`` and ``reason_*_points`` is read as
-    text, so codes such as ``01`` keep their zeros. The selection is written atomically (CSV
+    Only the columns used are read from the scores file (Parquet or CSV, as written by
+    ``dmde score``): those of :data:`REQUIRED_COLUMNS` and ``per`` for every row, then
+    ``segment`` and the ``reason_*`` columns for the selected rows (Parquet: read after the
+    selection, checking that the file still has the same rows; CSV: parsed once with the
+    rest). Text is read dictionary-encoded and given back as text. In CSV, every column but
+    ``dossier_id``, ``score``, ``probability`` and ``reason_*_points`` is read as text, so
+    codes such as ``01`` keep their zeros. The selection is written atomically (CSV
     or Parquet by the extension of ``out_path``; see :func:`dmde.datasets.write_batches`),
     then the manifest ``<out_path>.manifest.json``: input path and SHA-256, output path,
     SHA-256 and rows, parameters, counts (``files = selected + not_selected``, ``budget =
@@ -1080,8 +1098,8 @@ def select_file(
     Returns
     -------
     Selection
-        As :func:`select` returns it; text columns read dictionary-encoded are given back as
-        text.
+        As :func:`select` returns it for the same rows; the manifest is
+        :func:`dmde.manifest.manifest_path` of ``out_path``.
 
     Raises
     ------
@@ -1119,9 +1137,9 @@ def select_file(
         per = "caf_code"
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_file, source)
-        frame, columns_read, encoded = _read_scores(source, per)
-        chosen = _select(
-            frame,
+        table, wanted = _read_scores(source, per)
+        chosen, rows = _select(
+            table.select([c for c in wanted if _is_core(c, per)]).to_pandas(),
             budget=budget,
             share=share,
             per=per,
@@ -1132,14 +1150,14 @@ def select_file(
             source=str(source),
         )
         input_sha256 = digest.result()
-    output = _decoded(chosen.frame, encoded)
-    table = _arrow_table(output)
-    write_batches(target, [table], schema=table.schema)
+    output = _with_extras(chosen.frame, _carried(wanted, per), table, source, rows)
+    written = _arrow_table(output)
+    write_batches(target, [written], schema=written.schema)
     summary = chosen.summary
     record = {
         "command": "select",
         "input": {"path": str(source), "sha256": input_sha256, "rows": summary["n_files"]},
-        "columns_read": columns_read,
+        "columns_read": wanted,
         "output": {"path": str(target), "sha256": sha256_file(target), "rows": len(output)},
         "parameters": summary["parameters"],
         "counts": {
@@ -1184,35 +1202,48 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _wanted(header: Sequence[str], per: str | None) -> list[str]:
-    needed = {*REQUIRED_COLUMNS, *((per,) if per else ())}
-    return [h for h in dict.fromkeys(header) if h in needed or _EXTRA.match(h)]
+def _is_core(name: str, per: str | None) -> bool:
+    return name in REQUIRED_COLUMNS or name == per
 
 
-def _read_scores(source: Path, per: str | None) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """The needed columns as a DataFrame, their names, and the text columns read encoded."""
+def _read_scores(source: Path, per: str | None) -> tuple[pa.Table, list[str]]:
+    """The columns a selection reads from a scores file, text dictionary-encoded.
+
+    Returns the table and the names of every column used (required, ``per``, carried). From
+    Parquet only the required and ``per`` columns are read here (the carried ones are read
+    later, for the selected rows only); from CSV every column used is parsed, once.
+    """
     kind = EXTENSIONS[source.suffix.lower()]
     try:
-        table = _read_parquet(source, per) if kind == "parquet" else _read_csv(source, per)
+        header = pq.read_schema(source).names if kind == "parquet" else _csv_header(source)
+        _require_columns(header, _needed(per), str(source))
+        wanted = _wanted(header, per)
+        if kind == "parquet":
+            return _read_parquet(source, [c for c in wanted if _is_core(c, per)]), wanted
+        return _read_csv(source, wanted), wanted
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SelectionError(
-            f"scores file {str(source)!r} cannot be read as {kind}: {first}. Check that it is "
-            "a scores file written by 'dmde score'."
-        ) from None
-    encoded = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
-    return table.to_pandas(), table.schema.names, encoded
+        raise _unreadable(source, kind, exc) from None
 
 
-def _read_parquet(source: Path, per: str | None) -> pa.Table:
+def _unreadable(source: Path, kind: str, exc: BaseException) -> SelectionError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return SelectionError(
+        f"scores file {str(source)!r} cannot be read as {kind}: {first}. Check that it is a "
+        "scores file written by 'dmde score'."
+    )
+
+
+def _wanted(header: Sequence[str], per: str | None) -> list[str]:
+    return [h for h in dict.fromkeys(header) if _is_core(h, per) or _EXTRA.match(h)]
+
+
+def _read_parquet(source: Path, columns: Sequence[str]) -> pa.Table:
     stored = pq.read_schema(source)
-    columns = _wanted(stored.names, per)
     text = [c for c in columns if _is_text(stored.field(c).type)]
-    return pq.read_table(source, columns=columns, read_dictionary=text)
+    return pq.read_table(source, columns=list(columns), read_dictionary=text)
 
 
-def _read_csv(source: Path, per: str | None) -> pa.Table:
-    columns = _wanted(_csv_header(source), per)
+def _read_csv(source: Path, columns: Sequence[str]) -> pa.Table:
     types: dict[str, pa.DataType] = {}
     for name in columns:
         if name == "dossier_id":
@@ -1222,7 +1253,10 @@ def _read_csv(source: Path, per: str | None) -> pa.Table:
         else:
             types[name] = pa.dictionary(pa.int32(), pa.string())
     options = pacsv.ConvertOptions(
-        include_columns=columns, column_types=types, null_values=[""], strings_can_be_null=True
+        include_columns=list(columns),
+        column_types=types,
+        null_values=[""],
+        strings_can_be_null=True,
     )
     return pacsv.read_csv(source, convert_options=options)
 
@@ -1236,13 +1270,31 @@ def _is_text(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def _decoded(frame: pd.DataFrame, encoded: Sequence[str]) -> pd.DataFrame:
-    """The frame with the columns read dictionary-encoded given back as text."""
+def _with_extras(
+    frame: pd.DataFrame, carried: list[str], table: pa.Table, source: Path, rows: Positions
+) -> pd.DataFrame:
+    """The selection with the carried columns of the selected rows, and text as text."""
     out = frame.copy()
-    for name in encoded:
-        if name in out.columns and isinstance(out[name].dtype, pd.CategoricalDtype):
+    extras = [c for c in carried if c not in out.columns]
+    index = pa.array(rows, pa.int64())
+    if all(c in table.column_names for c in extras):
+        taken = table.select(extras).take(index)
+    else:  # Parquet: read now, and check that the rows are the same files
+        try:
+            taken = _read_parquet(source, ["dossier_id", *extras]).take(index)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+            raise _unreadable(source, "parquet", exc) from None
+        if taken.column("dossier_id").to_numpy().tolist() != out["dossier_id"].tolist():
+            raise SelectionError(
+                f"scores file {str(source)!r} changed while it was being read; nothing was "
+                "written. Run the selection again once the file is complete."
+            )
+    for name in extras:
+        out[name] = taken.column(name).to_pandas()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):  # read dictionary-encoded
             out[name] = out[name].astype(out[name].cat.categories.dtype)
-    return out
+    return out[[*OUTPUT_COLUMNS, *carried]]
 
 
 def _arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -1288,6 +1340,10 @@ def _bad_parameter(name: str, rule: str, value: object, fix: str) -> SelectionEr
     return SelectionError(
         f"The {name!r} parameter of select must be {rule}. Got {_show(value)} instead. {fix}"
     )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _where(source: str | None) -> str:
