@@ -187,3 +187,68 @@ def test_score_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         == 1
     )
     assert "cannot read model file" in capsys.readouterr().err
+
+
+def test_select_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model, scores = tmp_path / "model.json", tmp_path / "scores.parquet"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--model",
+                str(model),
+                "--input",
+                str(sample),
+                "--out",
+                str(scores),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    out = tmp_path / "selection.csv"
+    assert (
+        main(
+            [
+                "select",
+                "--scores",
+                str(scores),
+                "--budget",
+                "100",
+                "--per",
+                "caf_code",
+                "--random-share",
+                "0.1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "selected 100 of 10,000 files (90 by score, 10 at random" in capsys.readouterr().out
+    import pandas as pd
+
+    chosen = pd.read_csv(out, dtype={"caf_code": str})
+    assert len(chosen) == 100 and chosen["dossier_id"].is_unique
+    assert (tmp_path / "selection.csv.manifest.json").exists()
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_text("caf_code,quota\n75,3\n2A,x\n")
+    assert (
+        main(
+            [
+                "select",
+                "--scores",
+                str(scores),
+                "--quotas",
+                str(quotas),
+                "--out",
+                str(tmp_path / "q.csv"),
+            ]
+        )
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "quotas.csv" in err and "Traceback" not in err
