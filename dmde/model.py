@@ -91,7 +91,17 @@ class TrainingSummary:
         }
 
 
-class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class _BinaryWithMissing:
+    """scikit-learn tags shared by the scorecards: binary targets, missing values allowed."""
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Logistic scorecard on weight-of-evidence bins, restricted by a feature policy.
 
     Parameters
@@ -197,12 +207,6 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.C = C
         self.scaling = scaling
         self.max_iter = max_iter
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.classifier_tags.multi_class = False
-        return tags
 
     # ---------------------------------------------------------------------------- fitting
     def fit(self, X: Any, y: Any, sample_weight: npt.ArrayLike | None = None) -> Scorecard:
@@ -514,7 +518,7 @@ def _sandwich_std_errors(
 
 
 # --------------------------------------------------------------------------------------------
-class ScorecardFamily(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """One scorecard per segment of an operational routing column.
 
     Each segment's scorecard is trained on its own rows; at scoring, each row goes to its
@@ -542,12 +546,6 @@ class ScorecardFamily(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ) -> None:
         self.scorecard = scorecard
         self.segment_column = segment_column
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.classifier_tags.multi_class = False
-        return tags
 
     def fit(self, X: pd.DataFrame, y: Any, sample_weight: npt.ArrayLike | None = None) -> Any:
         """Fit one scorecard per segment of ``segment_column``."""

@@ -573,38 +573,19 @@ def score_file(
             f"{', '.join(missing)}, which the model needs; nothing was written.",
             path=str(source),
         )
+
+    def write(batches: Iterator[_Checked]) -> _Run:
+        run = _Run()
+        stream = _score_stream(loaded, batches, run, reasons, progress)
+        write_batches(out, _prefetch(stream), schema=scores_schema(reasons))
+        return run
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         input_hash = pool.submit(sha256_file, source)
-        run = _Run()
         try:
-            write_batches(
-                out,
-                _prefetch(
-                    _score_stream(
-                        loaded,
-                        _checked_batches(source, columns, batch_size),
-                        run,
-                        reasons,
-                        progress,
-                    )
-                ),
-                schema=scores_schema(reasons),
-            )
-        except _RereadAsTextError:
-            run = _Run()
-            write_batches(
-                out,
-                _prefetch(
-                    _score_stream(
-                        loaded,
-                        _text_batches(source, columns, batch_size),
-                        run,
-                        reasons,
-                        progress,
-                    )
-                ),
-                schema=scores_schema(reasons),
-            )
+            run = write(_checked_batches(source, columns, batch_size))
+        except _RereadAsTextError:  # a value does not parse: every row again, as text
+            run = write(_text_batches(source, columns, batch_size))
         try:
             write_batches(
                 rejects_out, run.rejects or [_REJECT_SCHEMA.empty_table()], schema=_REJECT_SCHEMA
