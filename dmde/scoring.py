@@ -5,8 +5,10 @@ routing column, ``dossier_id`` and ``caf_code``): excluded columns present in th
 read, so they cannot reach any output. Each row is checked against the catalog for those columns;
 a row with a problem is not scored and goes to the **rejects** file, one line per problem, with
 its row number (1 = the first row after the CSV header), ``dossier_id``, column, value, rule and
-what was expected. Nothing is dropped silently: the manifest's counts reconcile,
-``rows_read = rows_scored + rows_rejected``.
+what was expected; a valid row whose segment (``income_reporting``) has no scorecard in the
+model file is rejected too (rule ``no_model``). Nothing is dropped silently: the manifest's
+counts reconcile, ``rows_read = rows_scored + rows_rejected``. A row with the wrong number of
+fields stops the run (the file itself is broken: ``dmde validate`` lists every such line).
 
 Outputs are written to temporary files and renamed when complete; the manifest is written last,
 so an output without its manifest is not a finished run. A missing column or a model file that
@@ -127,9 +129,10 @@ def _top_reasons(
     """Indices and values of the k largest excess points per row.
 
     Ties go to the feature that comes first (as a stable sort would): ``argmax`` returns the
-    first maximum. k passes of argmax are cheaper than sorting every row.
+    first maximum. k passes of argmax are cheaper than sorting every row. ``excess`` is used
+    as scratch space (its chosen entries are set to -inf).
     """
-    work = excess.copy()
+    work = excess
     rows = np.arange(len(work))
     index = np.empty((len(work), k), dtype=np.intp)
     value = np.empty((len(work), k), dtype=np.float64)
@@ -168,7 +171,8 @@ def _score_block(
     probability = model.scaling_.probability(score)
     if k == 0:
         return score, probability, None, None
-    index, value = _top_reasons(contributions - model.reference_points_, k)
+    contributions -= model.reference_points_  # now the excess over the reference, in place
+    index, value = _top_reasons(contributions, k)
     return score, probability, index, value
 
 
@@ -252,6 +256,44 @@ class _Checked:
     rejects: pa.Table
     n_rows: int
     n_rejected: int
+    first_row: int = 1
+    valid_rows: npt.NDArray[np.intp] | None = None  # positions in the batch; None: every row
+
+    def without_model(self, model: Model) -> _Checked:
+        """Move the valid rows whose segment has no scorecard to the rejects (rule no_model)."""
+        if not isinstance(model, ScorecardFamily) or self.valid.num_rows == 0:
+            return self
+        name = model.segment_column
+        segment = self.valid.column(name).cast(pa.string())
+        known = pc.is_in(segment, value_set=pa.array(model.segments_, pa.string()))
+        lost = np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool))
+        if lost.size == 0:
+            return self
+        positions = np.arange(self.valid.num_rows) if self.valid_rows is None else self.valid_rows
+        taken = pa.array(lost, pa.int64())
+        reason = f"expected a segment with a scorecard: {', '.join(model.segments_)}"
+        extra = pa.table(
+            [
+                pa.array(positions[lost] + self.first_row, pa.int64()),
+                self.valid.column("dossier_id").take(taken).cast(pa.int64()),
+                pa.array([name] * lost.size, pa.string()),
+                segment.take(taken),
+                pa.array(["no_model"] * lost.size, pa.string()),
+                pa.array([reason] * lost.size, pa.string()),
+            ],
+            schema=_REJECT_SCHEMA,
+        )
+        keep = np.setdiff1d(np.arange(self.valid.num_rows), lost)
+        rejects = pa.concat_tables([self.rejects, extra])
+        order = pc.sort_indices(rejects, sort_keys=[("row", "ascending")])
+        return _Checked(
+            self.valid.take(pa.array(keep, pa.int64())),
+            rejects.take(order),
+            self.n_rows,
+            self.n_rejected + int(lost.size),
+            self.first_row,
+            positions[keep],
+        )
 
 
 def _check_batch(batch: pa.RecordBatch, first_row: int, *, text: bool) -> _Checked:
@@ -284,7 +326,7 @@ def _check_batch(batch: pa.RecordBatch, first_row: int, *, text: bool) -> _Check
     table = pa.table(columns)
     if keep.size < n:
         table = table.take(pa.array(keep, pa.int64()))
-    return _Checked(table, rejects, n, int(bad.sum()))
+    return _Checked(table, rejects, n, int(bad.sum()), first_row, keep)
 
 
 def _rejects_table(
@@ -451,7 +493,8 @@ def _score_stream(
     reasons: int,
     progress: Progress | None,
 ) -> Iterator[pa.Table]:
-    for part in checked:
+    for checked_part in checked:
+        part = checked_part.without_model(model)
         run.read += part.n_rows
         run.rejected += part.n_rejected
         if part.rejects.num_rows:

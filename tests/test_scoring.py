@@ -264,3 +264,23 @@ def test_needed_columns_are_features_routing_and_identifiers(model_path: Path) -
 def test_bad_reasons_argument(population: pd.DataFrame, model_path: Path, tmp_path: Path) -> None:
     with pytest.raises(DmdeError, match="reasons must be a whole number of at least 0"):
         score_file(model_path, tmp_path / "x.csv", tmp_path / "s.csv", reasons=-1)
+
+
+def test_rows_of_a_segment_without_a_model_are_rejected(
+    population: pd.DataFrame, tmp_path: Path
+) -> None:
+    checked = population[
+        (population["controlled"] == 1) & (population["income_reporting"] == "prefilled")
+    ]
+    model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    assert model.segments_ == ("prefilled",)
+    source = _write(population, tmp_path / "in.csv")
+    result = score_file(model, source, tmp_path / "s.parquet", batch_size=3_000)
+    declarative = (population["income_reporting"] == "declarative").to_numpy()
+    assert result.rows_rejected == declarative.sum() > 0
+    assert result.rows_read == result.rows_scored + result.rows_rejected
+    rejects = pd.read_csv(result.rejects)
+    assert set(rejects["rule"]) == {"no_model"}
+    assert list(rejects["row"]) == list(np.flatnonzero(declarative) + 1)
+    assert list(rejects["dossier_id"]) == list(population.loc[declarative, "dossier_id"])
+    assert rejects["reason"][0] == "expected a segment with a scorecard: prefilled"
