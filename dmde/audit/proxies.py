@@ -1,0 +1,258 @@
+"""Proxies: how much of an excluded attribute the model's own features carry, and where.
+
+The policy keeps sensitive, address, behaviour and control-history columns out of the model,
+but the allowed features can still carry them (lone parents are mostly women; nationality
+relates to family size and activity). This module measures that, with the model's own view of
+the features (its bins):
+
+- :func:`proxy_strength`: how well the model's features predict each group attribute
+  (cross-validated AUC of a logistic regression on the model's WoE values, one level against the
+  rest, with a 95% interval);
+- :func:`feature_association`: which features carry it (Cramér's V between each feature's bins
+  and the attribute);
+- :func:`score_gap`: the gap in mean score between two groups, split exactly into the points of
+  each feature (exact because the score is a sum of points);
+- :func:`exclusion_proof`: scores recomputed after permuting every excluded column are
+  identical to the original ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from dmde.catalog import CATALOG, FEATURE_FAMILIES
+from dmde.errors import DmdeError
+from dmde.model import Scorecard, ScorecardFamily
+
+__all__ = ["exclusion_proof", "feature_association", "proxy_strength", "score_gap"]
+
+Model = Scorecard | ScorecardFamily
+_Z95 = 1.959963984540054
+
+
+def _scorecards(model: Model) -> dict[str, Scorecard]:
+    return model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
+
+
+def _segments(model: Model, frame: pd.DataFrame) -> dict[str, npt.NDArray[np.intp]]:
+    if isinstance(model, ScorecardFamily):
+        segment = frame[model.segment_column].astype(str).to_numpy()
+        return {s: np.flatnonzero(segment == s) for s in model.segments_}
+    return {"all": np.arange(len(frame))}
+
+
+def _positions(names: Sequence[str], features: Sequence[str]) -> npt.NDArray[np.intp]:
+    return np.asarray([names.index(f) for f in features], dtype=np.intp)
+
+
+def _woe(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """WoE values of every row under its own segment's binning (features in model order)."""
+    names = list(model.features_)
+    out = np.zeros((len(frame), len(names)))
+    for name, rows in _segments(model, frame).items():
+        card = _scorecards(model)[name]
+        woe = card.binning_.transform(frame.iloc[rows][list(card.features_)])
+        out[np.ix_(rows, _positions(names, card.features_))] = woe
+    return out
+
+
+def _bins(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Each row's bin per feature, as a code unique across segments (segment * 1000 + bin)."""
+    names = list(model.features_)
+    out = np.full((len(frame), len(names)), -1, dtype=np.int64)
+    for s, (name, rows) in enumerate(_segments(model, frame).items()):
+        card = _scorecards(model)[name]
+        indices = card.binning_.bin_indices(frame.iloc[rows][list(card.features_)])
+        out[np.ix_(rows, _positions(names, card.features_))] = s * 1000 + indices
+    return out
+
+
+def _auc_interval(auc: float, n_pos: int, n_neg: int) -> tuple[float, float]:
+    """Hanley and McNeil (1982) standard error of an AUC, as a normal 95% interval."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
+        n_pos * n_neg
+    )
+    se = math.sqrt(max(var, 0.0))
+    return max(0.0, auc - _Z95 * se), min(1.0, auc + _Z95 * se)
+
+
+def proxy_strength(
+    model: Model,
+    frame: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    cv: int = 5,
+    seed: int = 0,
+    min_cell: int = 30,
+) -> pd.DataFrame:
+    """How well the model's features predict each level of each group attribute.
+
+    For each attribute and level (one against the rest), a logistic regression on the model's
+    WoE values is cross-validated (stratified ``cv`` folds, shuffled with ``seed``); the
+    out-of-fold AUC says how much of the attribute the features carry (0.5: nothing, 1: all).
+
+    Returns
+    -------
+    DataFrame
+        attribute, group, n, auc, ci_low, ci_high (Hanley-McNeil), suppressed.
+    """
+    _aligned(frame, groups)
+    woe = _woe(model, frame)
+    rows: list[dict[str, Any]] = []
+    for attribute in groups.columns:
+        values = groups[attribute].astype(str).to_numpy()
+        for level in sorted(set(values)):
+            y = (values == level).astype(int)
+            n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+            row: dict[str, Any] = {"attribute": attribute, "group": level, "n": n_pos}
+            if min(n_pos, n_neg) < max(min_cell, cv):
+                rows.append(
+                    {
+                        **row,
+                        "auc": math.nan,
+                        "ci_low": math.nan,
+                        "ci_high": math.nan,
+                        "suppressed": True,
+                    }
+                )
+                continue
+            oof = np.empty(len(y))
+            folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+            for fit, test in folds.split(woe, y):
+                lr = LogisticRegression(max_iter=1000).fit(woe[fit], y[fit])
+                oof[test] = lr.predict_proba(woe[test])[:, 1]
+            auc = float(roc_auc_score(y, oof))
+            low, high = _auc_interval(auc, n_pos, n_neg)
+            rows.append({**row, "auc": auc, "ci_low": low, "ci_high": high, "suppressed": False})
+    return pd.DataFrame(rows)
+
+
+def _cramers_v(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
+    table = pd.crosstab(a, b).to_numpy(dtype=float)
+    if min(table.shape) < 2:
+        return 0.0
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return math.sqrt(chi2 / (table.sum() * (min(table.shape) - 1)))
+
+
+def feature_association(model: Model, frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Cramér's V between each feature's bins (as the model sees it) and each attribute.
+
+    Returns
+    -------
+    DataFrame
+        attribute, feature, label (catalog), cramers_v; sorted by attribute, then strongest
+        first.
+    """
+    _aligned(frame, groups)
+    bins = _bins(model, frame)
+    rows = [
+        {
+            "attribute": attribute,
+            "feature": feature,
+            "label": CATALOG[feature].label,
+            "cramers_v": _cramers_v(bins[:, j], groups[attribute].astype(str).to_numpy()),
+        }
+        for attribute in groups.columns
+        for j, feature in enumerate(model.features_)
+    ]
+    out = pd.DataFrame(rows)
+    return out.sort_values(
+        ["attribute", "cramers_v"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
+
+
+def score_gap(
+    model: Model, frame: pd.DataFrame, group: pd.Series[Any] | Sequence[Any], *, a: str, b: str
+) -> pd.DataFrame:
+    """The gap in mean score between groups ``a`` and ``b``, feature by feature.
+
+    The score is the intercept points plus the points of each feature, so the gap in mean score
+    is exactly the sum over features of the gap in their mean points (plus the gap in mean
+    intercept points, non-zero only when the groups spread differently over the segments of a
+    model family).
+
+    Returns
+    -------
+    DataFrame
+        term (``intercept`` then each feature), label, mean_points_a, mean_points_b, gap; the
+        gaps add up to ``mean score of a - mean score of b``.
+    """
+    values = pd.Series(np.asarray(group, dtype=object)).astype(str).to_numpy()
+    if len(values) != len(frame):
+        raise DmdeError(f"group has {len(values)} values for {len(frame)} rows.")
+    for name in (a, b):
+        if not (values == name).any():
+            raise DmdeError(
+                f"group {name!r} has no rows; groups present: "
+                f"{', '.join(sorted(set(values))[:10])}."
+            )
+    names = list(model.features_)
+    points = np.zeros((len(frame), len(names) + 1))
+    for segment, rows in _segments(model, frame).items():
+        card = _scorecards(model)[segment]
+        contributions = card.contributions(frame.iloc[rows])
+        points[rows, 0] = card.intercept_points_
+        points[np.ix_(rows, 1 + _positions(names, card.features_))] = contributions
+    mean_a = points[values == a].mean(axis=0)
+    mean_b = points[values == b].mean(axis=0)
+    return pd.DataFrame(
+        {
+            "term": ["intercept", *names],
+            "label": ["intercept", *(CATALOG[f].label for f in names)],
+            "mean_points_a": mean_a,
+            "mean_points_b": mean_b,
+            "gap": mean_a - mean_b,
+        }
+    )
+
+
+def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict[str, Any]:
+    """Rescore after permuting every column the model may not read; report whether identical.
+
+    Every column of ``frame`` outside the feature families, except the routing column of a
+    model family, is shuffled (rows permuted independently per column) and the file rescored.
+
+    Returns
+    -------
+    dict
+        identical (bool), rows, columns_permuted, model_sha256 (when the model came from a
+        file), seed.
+    """
+    rng = np.random.default_rng(seed)
+    routing = model.segment_column if isinstance(model, ScorecardFamily) else None
+    permuted = frame.copy()
+    columns = [
+        c
+        for c in frame.columns
+        if c != routing and (c not in CATALOG or CATALOG[c].family not in FEATURE_FAMILIES)
+    ]
+    for name in columns:
+        permuted[name] = frame[name].to_numpy()[rng.permutation(len(frame))]
+    identical = bool(np.array_equal(model.points(frame), model.points(permuted)))
+    return {
+        "identical": identical,
+        "rows": len(frame),
+        "columns_permuted": columns,
+        "model_sha256": getattr(model, "model_sha256_", None),
+        "seed": seed,
+    }
+
+
+def _aligned(frame: pd.DataFrame, groups: pd.DataFrame) -> None:
+    if len(frame) != len(groups):
+        raise DmdeError(
+            f"groups has {len(groups)} rows for {len(frame)} rows of data: pass the group "
+            "columns of the same rows, in the same order."
+        )
