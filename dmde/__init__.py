@@ -11,10 +11,12 @@ Modules, lowest layer first: :mod:`dmde.catalog` (columns and policy); :mod:`dmd
 :mod:`dmde.features` (WoE binning) and :mod:`dmde.scorecard` (points scaling);
 :mod:`dmde.model` (the scorecard and the model family); :mod:`dmde.persistence` (the JSON model
 file) and :mod:`dmde.training` (training on the random-control sample); :mod:`dmde.scoring`
-(batch scoring) and :mod:`dmde.selection` (ranking and budgeted selection).
+(batch scoring) and :mod:`dmde.selection` (ranking and budgeted selection); :mod:`dmde.audit`
+(the fairness audit's computations).
 """
 
 from dmde._version import __version__
+from dmde.audit import AuditError, GroupAudit, audit_groups
 from dmde.catalog import CATALOG, DEFAULT_POLICY, Column, Family, FeaturePolicy, column, columns_of
 from dmde.datasets import (
     Problem,
@@ -39,11 +41,13 @@ __all__ = [
     "CATALOG",
     "DEFAULT_POLICY",
     "SCENARIOS",
+    "AuditError",
     "Column",
     "DmdeError",
     "Family",
     "FeatureBinning",
     "FeaturePolicy",
+    "GroupAudit",
     "ModelFileError",
     "PointsScaling",
     "PolicyError",
@@ -59,6 +63,7 @@ __all__ = [
     "WoEBinning",
     "__version__",
     "arrow_schema",
+    "audit_groups",
     "column",
     "columns_of",
     "evaluate",

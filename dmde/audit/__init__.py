@@ -19,8 +19,11 @@ differences with a correction for multiple comparisons. The bootstrap resamples 
 and sums rather than rows, which makes a national-scale audit take seconds. Results are data
 (:class:`GroupAudit`, tidy DataFrames); the report renders them.
 
-Other modules of the audit (proxies of excluded attributes, archetype profiles) live beside it in
-this subpackage and are imported from their own modules.
+:mod:`dmde.audit.targeting` builds the group attributes (with zero income as its own income band)
+and compares selection by the score with the random checks; :mod:`dmde.audit.proxies` measures
+how much of each attribute the model's features carry, splits score gaps into the points of each
+feature and proves that excluded columns do not move the scores; :mod:`dmde.audit.profiles`
+scores archetype households and one change at a time.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from dmde.audit.metrics import (
     GroupAudit,
     audit_groups,
 )
+from dmde.audit.profiles import profile_changes, score_profiles
+from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gap
+from dmde.audit.targeting import group_columns, selection_vs_random
 
 __all__ = [
     "CORRECTIONS",
@@ -41,4 +47,12 @@ __all__ = [
     "AuditError",
     "GroupAudit",
     "audit_groups",
+    "exclusion_proof",
+    "feature_association",
+    "group_columns",
+    "profile_changes",
+    "proxy_strength",
+    "score_gap",
+    "score_profiles",
+    "selection_vs_random",
 ]
