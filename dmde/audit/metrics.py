@@ -534,11 +534,21 @@ def _auc(attribute: _Attribute, rows: _Rows) -> tuple[FloatArray, FloatArray]:
         squares_neg = np.bincount(group, weights=w * w * (1 - y), minlength=n_groups)
         n_pos = positive_total**2 / squares_pos  # Kish effective sizes (= counts, unweighted)
         n_neg = negative_total**2 / squares_neg
-        q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-        variance = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
-            n_pos * n_neg
-        )
-    return auc, np.sqrt(np.clip(variance, 0.0, None))
+        se = hanley_mcneil_se(auc, n_pos, n_neg)
+    return auc, se
+
+
+def hanley_mcneil_se(auc: Any, n_pos: Any, n_neg: Any) -> FloatArray:
+    """Standard error of an AUC by Hanley and McNeil (1982), elementwise.
+
+    ``n_pos`` and ``n_neg`` are the numbers (or effective numbers) of positives and negatives.
+    """
+    auc, n_pos, n_neg = (np.asarray(v, dtype=np.float64) for v in (auc, n_pos, n_neg))
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    variance = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
+        n_pos * n_neg
+    )
+    return np.asarray(np.sqrt(np.clip(variance, 0.0, None)))
 
 
 # --------------------------------------------------------------------------------------------

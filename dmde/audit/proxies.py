@@ -29,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from dmde.audit.metrics import hanley_mcneil_se
 from dmde.catalog import CATALOG, FEATURE_FAMILIES
 from dmde.errors import DmdeError
 from dmde.model import Scorecard, ScorecardFamily
@@ -77,12 +78,8 @@ def _bins(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
 
 
 def _auc_interval(auc: float, n_pos: int, n_neg: int) -> tuple[float, float]:
-    """Hanley and McNeil (1982) standard error of an AUC, as a normal 95% interval."""
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
-        n_pos * n_neg
-    )
-    se = math.sqrt(max(var, 0.0))
+    """Normal 95% interval of an AUC with the Hanley and McNeil (1982) standard error."""
+    se = float(hanley_mcneil_se(auc, n_pos, n_neg))
     return max(0.0, auc - _Z95 * se), min(1.0, auc + _Z95 * se)
 
 
