@@ -99,6 +99,7 @@ def test_on_a_synthetic_population() -> None:
         control_weight=df["control_weight"],
     )
     income = table[table["attribute"] == "income_band"].set_index("group")
+    assert list(income.index) == list(INCOME_BANDS)  # in band order, zero first
     # zero incomes carry less risk than low incomes: fewer of them among the selected
     zero_selected = income.loc["zero", "score_n"] / 1_000
     assert zero_selected < income.loc["zero", "random_share"]

@@ -23,7 +23,8 @@ and sums rather than rows, which makes a national-scale audit take seconds. Resu
 and compares selection by the score with the random checks; :mod:`dmde.audit.proxies` measures
 how much of each attribute the model's features carry, splits score gaps into the points of each
 feature and proves that excluded columns do not move the scores; :mod:`dmde.audit.profiles`
-scores archetype households and one change at a time.
+scores archetype households and one change at a time; :mod:`dmde.audit.plots` draws the
+figures from the result tables.
 """
 
 from __future__ import annotations

@@ -74,6 +74,14 @@ def group_columns(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _levels(column: pd.Series[Any], values: npt.NDArray[Any]) -> list[str]:
+    """The groups present, in the column's category order (income bands) or sorted."""
+    present = set(values)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories if str(c) in present]
+    return sorted(present)
+
+
 def wilson(successes: float, n: float) -> tuple[float, float]:
     """Wilson score 95% interval of a proportion (``n`` may be an effective size)."""
     if n <= 0:
@@ -143,7 +151,7 @@ def selection_vs_random(
     rows: list[dict[str, Any]] = []
     for attribute in groups.columns:
         values = groups[attribute].astype(str).to_numpy()
-        for level in sorted(set(values)):
+        for level in _levels(groups[attribute], values):
             member = values == level
             row: dict[str, Any] = {"attribute": attribute, "group": level}
             for method, rows_in, w in (("random", ctl, weight), ("score", sel, sel.astype(float))):
