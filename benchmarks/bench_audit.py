@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--boot", type=int, default=1_000)
-    parser.add_argument("--baseline-resamples", type=int, default=2)
+    parser.add_argument("--baseline-resamples", type=int, default=1)
     args = parser.parse_args()
     df = synthesize(args.rows, seed=3, controls=0, with_truth=True)
     groups = group_columns(df)[ATTRIBUTES]
