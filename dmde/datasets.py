@@ -88,6 +88,8 @@ __all__ = [
     "iter_batches",
     "parse_text",
     "read_dataset",
+    "repeated_values",
+    "stored_type_ok",
     "type_message",
     "validate_file",
     "value_problems",
@@ -1035,7 +1037,7 @@ def _decode_text(scan: _Scan, col: Column, raw: Arr, offset: int) -> Arr:
 
 def _check_stored(scan: _Scan, col: Column, raw: Arr, offset: int) -> Arr | None:
     """Parquet values, if their stored type suits the column; else every value is counted."""
-    if _stored_ok(col, raw.type):
+    if stored_type_ok(col, raw.type):
         return raw.cast(pa.int8()) if pa.types.is_boolean(raw.type) else raw
     message = f"{_message(col, 'stored')}; the file stores {raw.type}"
     scan.add(col.name, "type", _hits(raw.is_valid()), raw, offset, message=message)
@@ -1045,7 +1047,8 @@ def _check_stored(scan: _Scan, col: Column, raw: Arr, offset: int) -> Arr | None
 _PREPARE: Mapping[Kind, _Prepare] = {"csv": _as_parsed, "parquet": _check_stored}
 
 
-def _stored_ok(col: Column, stored: pa.DataType) -> bool:
+def stored_type_ok(col: Column, stored: pa.DataType) -> bool:
+    """Whether a Parquet column stored as ``stored`` can hold the values of ``col``."""
     if col.dtype == "int":
         return pa.types.is_integer(stored)
     if col.dtype == "flag":
@@ -1125,13 +1128,17 @@ def _find_duplicates(scan: _Scan) -> None:
         return
     ids = np.concatenate(scan.ids)
     scan.ids.clear()
-    ordered = np.sort(ids)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    values = np.unique(repeated[repeated != _NO_ID])
+    values = repeated_values(ids[ids != _NO_ID])
     if values.size:
         message = f"expected each dossier_id once; {_plural(values.size, 'id')} on several rows"
         hits = np.flatnonzero(np.isin(ids, values))
         scan.add(_ID, "duplicate_id", hits, pa.array(ids), 0, message=message)
+
+
+def repeated_values(ids: Rows) -> Rows:
+    """The values found more than once in ``ids``, sorted (one sort: fine at 13.8M ids)."""
+    ordered = np.sort(ids)
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ from dmde.datasets import (
     arrow_schema,
     file_columns,
     parse_text,
+    repeated_values,
+    stored_type_ok,
     type_message,
     value_problems,
     write_batches,
@@ -396,21 +398,12 @@ def _parquet_batches(
     parquet = pq.ParquetFile(path)
     stored = parquet.schema_arrow
     for name in columns:
-        kind = CATALOG[name].dtype
         typ = stored.field(name).type
-        ok = (
-            pa.types.is_integer(typ) or pa.types.is_boolean(typ)
-            if kind in ("int", "flag")
-            else pa.types.is_floating(typ) or pa.types.is_integer(typ)
-            if kind == "float"
-            else pa.types.is_string(typ)
-            or pa.types.is_large_string(typ)
-            or pa.types.is_dictionary(typ)
-        )
-        if not ok:
+        if not stored_type_ok(CATALOG[name], typ):
             raise SchemaError(
-                f"{path}: column {name!r} is stored as {typ}; expected {kind} values. Write the "
-                "file with the catalog's types (dmde validate shows every problem).",
+                f"{path}: column {name!r} is stored as {typ}; expected "
+                f"{CATALOG[name].dtype} values. Write the file with the catalog's types (dmde "
+                "validate shows every problem).",
                 path=str(path),
             )
     for batch in parquet.iter_batches(batch_size=batch_size, columns=list(columns)):
@@ -427,40 +420,39 @@ class _RereadAsTextError(Exception):
     """The fast, typed CSV read met a value that does not parse: read again as text."""
 
 
+def _numbered(batches: Iterator[pa.RecordBatch], *, text: bool) -> Iterator[_Checked]:
+    """Check each batch, numbering rows across batches (1 = the first data row)."""
+    row = 1
+    for batch in batches:
+        yield _check_batch(batch, row, text=text)
+        row += batch.num_rows
+
+
+def _unreadable(path: Path, exc: pa.ArrowInvalid) -> SchemaError:
+    return SchemaError(
+        f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}. Run 'dmde validate' to "
+        "list every problem.",
+        path=str(path),
+    )
+
+
 def _checked_batches(path: Path, columns: Sequence[str], batch_size: int) -> Iterator[_Checked]:
     if EXTENSIONS[path.suffix.lower()] == "parquet":
-        row = 1
-        for batch in _parquet_batches(path, columns, batch_size):
-            yield _check_batch(batch, row, text=False)
-            row += batch.num_rows
+        yield from _numbered(_parquet_batches(path, columns, batch_size), text=False)
         return
-    row = 1
     try:
-        for batch in _csv_batches(path, columns, batch_size, text=False):
-            yield _check_batch(batch, row, text=False)
-            row += batch.num_rows
+        yield from _numbered(_csv_batches(path, columns, batch_size, text=False), text=False)
     except pa.ArrowInvalid as exc:
-        if "conversion error" not in str(exc).lower():
-            raise SchemaError(
-                f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}. Run 'dmde "
-                "validate' to list every problem.",
-                path=str(path),
-            ) from None
-        raise _RereadAsTextError from None
+        if "conversion error" in str(exc).lower():
+            raise _RereadAsTextError from None
+        raise _unreadable(path, exc) from None
 
 
 def _text_batches(path: Path, columns: Sequence[str], batch_size: int) -> Iterator[_Checked]:
-    row = 1
     try:
-        for batch in _csv_batches(path, columns, batch_size, text=True):
-            yield _check_batch(batch, row, text=True)
-            row += batch.num_rows
+        yield from _numbered(_csv_batches(path, columns, batch_size, text=True), text=True)
     except pa.ArrowInvalid as exc:
-        raise SchemaError(
-            f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}. Run "
-            "'dmde validate' to list every problem.",
-            path=str(path),
-        ) from None
+        raise _unreadable(path, exc) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,8 +544,7 @@ def _prefetch(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
 def _check_unique(ids: list[npt.NDArray[np.int64]]) -> None:
     if not ids:
         return
-    ordered = np.sort(np.concatenate(ids))
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    repeated = repeated_values(np.concatenate(ids))
     if repeated.size:
         shown = ", ".join(str(v) for v in repeated[:5])
         raise SchemaError(
