@@ -335,8 +335,8 @@ def _md_table(table: Table, lang: Lang) -> list[str]:
     )
     out[-1] += "|"
     for row in table.rows:
-        values = (format_value(v, c.format, lang=lang) for v, c in zip(row, table.columns, strict=True))
-        out.append("| " + " | ".join(_md(v) for v in values) + " |")
+        pairs = zip(row, table.columns, strict=True)
+        out.append("| " + " | ".join(_md(format_value(v, c.format, lang=lang)) for v, c in pairs) + " |")
     if table.note:
         out += ["", _md(table.note)]
     return out
