@@ -336,7 +336,8 @@ def _md_table(table: Table, lang: Lang) -> list[str]:
     out[-1] += "|"
     for row in table.rows:
         pairs = zip(row, table.columns, strict=True)
-        out.append("| " + " | ".join(_md(format_value(v, c.format, lang=lang)) for v, c in pairs) + " |")
+        texts = [_md(format_value(v, c.format, lang=lang)) for v, c in pairs]
+        out.append("| " + " | ".join(texts) + " |")
     if table.note:
         out += ["", _md(table.note)]
     return out
