@@ -24,7 +24,9 @@ and compares selection by the score with the random checks; :mod:`dmde.audit.pro
 how much of each attribute the model's features carry, splits score gaps into the points of each
 feature and proves that excluded columns do not move the scores; :mod:`dmde.audit.profiles`
 scores archetype households and one change at a time; :mod:`dmde.audit.plots` draws the
-figures from the result tables.
+figures from the result tables. :func:`audit` (:mod:`dmde.audit.run`) runs every part at once and
+:func:`write_report` (:mod:`dmde.audit.report`) writes the committee's report (HTML, Markdown,
+JSON).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from dmde.audit.metrics import (
 )
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gap
+from dmde.audit.report import build_report, write_report
+from dmde.audit.run import AuditResult, audit
 from dmde.audit.targeting import group_columns, selection_vs_random
 
 __all__ = [
@@ -46,8 +50,11 @@ __all__ = [
     "DISPARITY_METRICS",
     "METRIC_DEFINITIONS",
     "AuditError",
+    "AuditResult",
     "GroupAudit",
+    "audit",
     "audit_groups",
+    "build_report",
     "exclusion_proof",
     "feature_association",
     "group_columns",
@@ -56,4 +63,5 @@ __all__ = [
     "score_gap",
     "score_profiles",
     "selection_vs_random",
+    "write_report",
 ]

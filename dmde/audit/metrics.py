@@ -68,6 +68,7 @@ __all__ = [
     "AuditError",
     "GroupAudit",
     "audit_groups",
+    "flag_disparities",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -822,7 +823,7 @@ def audit_groups(
     *,
     selected: npt.ArrayLike,
     score: npt.ArrayLike,
-    probability: npt.ArrayLike,
+    probability: npt.ArrayLike | None,
     groups: pd.DataFrame,
     label: npt.ArrayLike | None = None,
     weight: npt.ArrayLike | None = None,
@@ -842,7 +843,9 @@ def audit_groups(
     selected : array-like of bool, shape (n,)
         True for the files selected for a check.
     score, probability : array-like of float, shape (n,)
-        The score that ranked the files, and the predicted probability (in [0, 1]).
+        The score that ranked the files, and the predicted probability (in [0, 1]). A system
+        that gives no probability passes ``probability=None``: the mean probability, the
+        calibration gap and the calibration table are then left out.
     groups : DataFrame, n rows
         One column per attribute (strings or categoricals; NaN becomes ``"(missing)"``). These
         columns are never model inputs: they arrive only here. Rows align by position.
@@ -898,7 +901,8 @@ def audit_groups(
     sel = _selected(selected)
     n = len(sel)
     scores = _floats(score, "score", n)
-    probabilities = _floats(probability, "probability", n)
+    calibrated = probability is not None
+    probabilities = np.zeros(n) if probability is None else _floats(probability, "probability", n)
     if ((probabilities < 0) | (probabilities > 1)).any():
         raise _bad(
             "probability",
@@ -944,18 +948,19 @@ def audit_groups(
         metric_frames.append(metrics)
         disparity_frames.append(disparities)
         decile_frames.append(_deciles(attribute, rows, min_cell))
-        if labels is not None:
+        if labels is not None and calibrated:
             calibration_frames.append(_calibration(attribute, rows, min_cell))
 
+    metrics = pd.concat(metric_frames, ignore_index=True)
     disparities = pd.concat(disparity_frames, ignore_index=True)
+    if not calibrated:
+        metrics = metrics[~metrics["metric"].isin(_NEED_PROBABILITY)].reset_index(drop=True)
+        keep = ~disparities["metric"].isin(_NEED_PROBABILITY)
+        disparities = disparities[keep].reset_index(drop=True)
+    disparities = flag_disparities(
+        disparities, band=(low, high), alpha=alpha, correction=correction
+    )
     tested = disparities["tested"].to_numpy()
-    adjusted = np.full(len(disparities), np.nan)
-    adjusted[tested] = _adjust(disparities["p_value"].to_numpy()[tested], correction)
-    disparities["p_adjusted"] = adjusted
-    ratio = disparities["ratio"].to_numpy()
-    outside = tested & ~((ratio >= low) & (ratio <= high))
-    disparities["flag"] = outside & (disparities["p_value"].to_numpy() < alpha)
-    disparities["flagged"] = outside & (adjusted < alpha)
     calibration = (
         pd.concat(calibration_frames, ignore_index=True)
         if calibration_frames
@@ -974,12 +979,41 @@ def audit_groups(
         n_tested=int(tested.sum()),
     )
     return GroupAudit(
-        metrics=pd.concat(metric_frames, ignore_index=True),
+        metrics=metrics,
         disparities=disparities[list(_DISPARITY_COLUMNS)],
         deciles=pd.concat(decile_frames, ignore_index=True),
         calibration=calibration,
         method=method,
     )
+
+
+_NEED_PROBABILITY = ("mean_probability", "calibration_gap")
+
+
+def flag_disparities(
+    disparities: pd.DataFrame,
+    *,
+    band: tuple[float, float] = (0.8, 1.25),
+    alpha: float = 0.05,
+    correction: str = "holm",
+) -> pd.DataFrame:
+    """Adjust the p-values of the tested disparities jointly, and set ``flag`` and ``flagged``.
+
+    :func:`audit_groups` calls it on its own disparities; call it again on the concatenation
+    of several audits' disparities (e.g. selection metrics on the whole population and error
+    metrics on the random-control sample) so that the correction covers every test reported.
+    """
+    low, high = band
+    out = disparities.copy()
+    tested = out["tested"].to_numpy(dtype=bool)
+    adjusted = np.full(len(out), np.nan)
+    adjusted[tested] = _adjust(out["p_value"].to_numpy(dtype=float)[tested], correction)
+    out["p_adjusted"] = adjusted
+    ratio = out["ratio"].to_numpy(dtype=float)
+    outside = tested & ~((ratio >= low) & (ratio <= high))
+    out["flag"] = outside & (out["p_value"].to_numpy(dtype=float) < alpha)
+    out["flagged"] = outside & (adjusted < alpha)
+    return out
 
 
 _CALIBRATION_COLUMNS = (

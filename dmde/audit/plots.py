@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "plot_calibration",
     "plot_group_metric",
+    "plot_income_bands",
     "plot_random_vs_selected",
+    "plot_score_deciles",
     "plot_score_distributions",
     "to_svg",
 ]
@@ -125,6 +127,48 @@ def plot_score_distributions(
     ax.set_ylabel("density")
     ax.legend(fontsize="small")
     return ax
+
+
+def plot_score_deciles(deciles: pd.DataFrame, *, attribute: str, ax: Axes | None = None) -> Axes:
+    """Each group's share of files in each national score decile (10% everywhere = no gap)."""
+    rows = _rows(deciles, attribute)
+    ax = _axes(ax)
+    for group, part in rows[~rows["suppressed"].astype(bool)].groupby("group", sort=True):
+        ax.plot(part["decile"], part["share"], marker="o", label=str(group))
+    ax.axhline(0.1, linestyle="--", color="grey", linewidth=1)
+    ax.set_xticks(range(1, 11))
+    ax.set_xlabel("national score decile (10 = highest scores)")
+    ax.set_ylabel("share of the group's files")
+    ax.set_title(attribute)
+    ax.legend(fontsize="small")
+    return ax
+
+
+_INCOME_PANELS = (
+    ("selection_rate", "selection rate"),
+    ("precision", "precision among selected"),
+    ("mean_score", "mean score"),
+)
+
+
+def plot_income_bands(metrics: pd.DataFrame, *, attribute: str = "income_band") -> list[Axes]:
+    """Selection rate, precision and mean score by income band, side by side, with intervals.
+
+    Panels whose metric is absent (no labels: no precision) are left out.
+    """
+    from matplotlib.figure import Figure
+
+    rows = _rows(metrics, attribute)
+    panels = [(m, t) for m, t in _INCOME_PANELS if (rows["metric"] == m).any()]
+    figure = Figure(figsize=(3.2 * len(panels), 3.2), layout="constrained")
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for i, (ax, (metric, title)) in enumerate(zip(axes, panels, strict=True)):
+        plot_group_metric(metrics, attribute=attribute, metric=metric, ax=ax)
+        ax.set_title(title)
+        ax.set_xlabel("95% interval")
+        if i:
+            ax.tick_params(labelleft=False)
+    return list(axes)
 
 
 def to_svg(ax: Axes) -> str:

@@ -19,7 +19,7 @@ the features (its bins):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,14 @@ from dmde.catalog import CATALOG, FEATURE_FAMILIES
 from dmde.errors import DmdeError
 from dmde.model import Scorecard, ScorecardFamily
 
-__all__ = ["exclusion_proof", "feature_association", "proxy_strength", "score_gap"]
+__all__ = [
+    "exclusion_proof",
+    "feature_association",
+    "points_by_term",
+    "proxy_strength",
+    "score_gap",
+    "score_gaps",
+]
 
 Model = Scorecard | ScorecardFamily
 _Z95 = 1.959963984540054
@@ -135,7 +142,10 @@ def proxy_strength(
 
 
 def _cramers_v(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
-    table = pd.crosstab(a, b).to_numpy(dtype=float)
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    na, nb = int(ia.max()) + 1, int(ib.max()) + 1
+    table = np.bincount(ia * nb + ib, minlength=na * nb).reshape(na, nb).astype(float)
     if min(table.shape) < 2:
         return 0.0
     expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
@@ -154,12 +164,13 @@ def feature_association(model: Model, frame: pd.DataFrame, groups: pd.DataFrame)
     """
     _aligned(frame, groups)
     bins = _bins(model, frame)
+    codes = {a: groups[a].astype(str).to_numpy() for a in groups.columns}
     rows = [
         {
             "attribute": attribute,
             "feature": feature,
             "label": CATALOG[feature].label,
-            "cramers_v": _cramers_v(bins[:, j], groups[attribute].astype(str).to_numpy()),
+            "cramers_v": _cramers_v(bins[:, j], codes[attribute]),
         }
         for attribute in groups.columns
         for j, feature in enumerate(model.features_)
@@ -196,12 +207,7 @@ def score_gap(
                 f"{', '.join(sorted(set(values))[:10])}."
             )
     names = list(model.features_)
-    points = np.zeros((len(frame), len(names) + 1))
-    for segment, rows in _segments(model, frame).items():
-        card = _scorecards(model)[segment]
-        contributions = card.contributions(frame.iloc[rows])
-        points[rows, 0] = card.intercept_points_
-        points[np.ix_(rows, 1 + _positions(names, card.features_))] = contributions
+    points = points_by_term(model, frame)
     mean_a = points[values == a].mean(axis=0)
     mean_b = points[values == b].mean(axis=0)
     return pd.DataFrame(
@@ -245,6 +251,66 @@ def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict
         "model_sha256": getattr(model, "model_sha256_", None),
         "seed": seed,
     }
+
+
+def points_by_term(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Each row's points: column 0 the intercept points, then one column per feature.
+
+    Row sums are the scores. Features a segment's scorecard does not read give 0 points.
+    """
+    names = list(model.features_)
+    points = np.zeros((len(frame), len(names) + 1))
+    for segment, rows in _segments(model, frame).items():
+        card = _scorecards(model)[segment]
+        contributions = card.contributions(frame.iloc[rows])
+        points[rows, 0] = card.intercept_points_
+        points[np.ix_(rows, 1 + _positions(names, card.features_))] = contributions
+    return points
+
+
+def score_gaps(
+    model: Model, frame: pd.DataFrame, groups: pd.DataFrame, *, reference: Mapping[str, str]
+) -> pd.DataFrame:
+    """:func:`score_gap` of every group against its attribute's reference group, at once.
+
+    Returns
+    -------
+    DataFrame
+        attribute, group, reference, n, term, label, mean_points_group,
+        mean_points_reference, gap; per (attribute, group) the gaps add up to the gap in mean
+        score. The reference group itself and empty groups are left out.
+    """
+    _aligned(frame, groups)
+    names = list(model.features_)
+    points = points_by_term(model, frame)
+    labels = ["intercept", *(CATALOG[f].label for f in names)]
+    parts: list[pd.DataFrame] = []
+    for attribute in groups.columns:
+        values = groups[attribute].astype(str).to_numpy()
+        ref = str(reference[attribute])
+        base = values == ref
+        if not base.any():
+            raise DmdeError(f"reference group {ref!r} of {attribute!r} has no rows.")
+        mean_ref = points[base].mean(axis=0)
+        for group in sorted(set(values) - {ref}):
+            rows = values == group
+            mean_group = points[rows].mean(axis=0)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "attribute": attribute,
+                        "group": group,
+                        "reference": ref,
+                        "n": int(rows.sum()),
+                        "term": ["intercept", *names],
+                        "label": labels,
+                        "mean_points_group": mean_group,
+                        "mean_points_reference": mean_ref,
+                        "gap": mean_group - mean_ref,
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _aligned(frame: pd.DataFrame, groups: pd.DataFrame) -> None:

@@ -22,12 +22,29 @@ import pandas as pd
 
 from dmde.errors import DmdeError
 
-__all__ = ["AGE_BANDS", "INCOME_BANDS", "group_columns", "selection_vs_random", "wilson"]
+__all__ = [
+    "AGE_BANDS",
+    "ATTRIBUTE_SOURCES",
+    "INCOME_BANDS",
+    "group_columns",
+    "selection_vs_random",
+    "wilson",
+]
 
 _Z95 = 1.959963984540054
 
 #: Income bands in Smic units; zero income is a band of its own.
 INCOME_BANDS = ("zero", "under 0.5 Smic", "0.5 to 1 Smic", "1 to 1.5 Smic", "1.5 Smic or more")
+#: The population column each group attribute of :func:`group_columns` is made from.
+ATTRIBUTE_SOURCES = {
+    "gender": "gender",
+    "nationality_group": "nationality_group",
+    "age_band": "age",
+    "household_type": "household_type",
+    "aah": "mean_aah_12m",
+    "urban_rural": "urban_rural",
+    "income_band": "income_to_smic",
+}
 #: Age bands of the file holder.
 AGE_BANDS = ("under 25", "25-34", "35-49", "50-64", "65 or more")
 

@@ -1,0 +1,258 @@
+"""Reading an audit's input files: scores, population, selection, model; or another system's table.
+
+:func:`audit_files` joins what ``dmde score``, ``dmde select`` and the population file hold (by
+``dossier_id``), checks that they belong together (every population file scored once, every
+selected file in the population, the scores made by the model given), builds the group columns
+and runs :func:`dmde.audit.run.audit`. :func:`audit_table` does the same for a scored table from
+another system ("generic mode"), whose columns are named by the caller. Every mistake is a
+:class:`~dmde.audit.metrics.AuditError` naming the file and column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dmde.audit.metrics import AuditError
+from dmde.audit.run import AuditResult, audit
+from dmde.audit.targeting import ATTRIBUTE_SOURCES, group_columns
+from dmde.datasets import read_dataset
+from dmde.manifest import manifest_path
+from dmde.model import ScorecardFamily
+from dmde.persistence import load_model
+
+__all__ = ["LABEL_SOURCES", "audit_files", "audit_table", "read_table"]
+
+#: Where the labels of an audit come from (``labels=`` of :func:`audit_files`).
+LABEL_SOURCES = {
+    "controls": "the random-control sample (target, weighted by control_weight)",
+    "truth": "the synthetic truth (truth_target, every file: simulation only)",
+    "none": "no labels",
+}
+_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = None) -> Any:
+    """Read a CSV or Parquet table (any columns) with pyarrow; errors name the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    file = Path(path)
+    if file.suffix.lower() not in _SUFFIXES:
+        raise AuditError(f"{file}: expected a .csv or .parquet file, got {file.suffix!r}.")
+    if not file.is_file():
+        raise AuditError(f"{file}: no such file.")
+    try:
+        if file.suffix.lower() == ".csv":
+            table = pacsv.read_csv(
+                file,
+                convert_options=pacsv.ConvertOptions(include_columns=list(columns or [])),
+            )
+        else:
+            table = pq.read_table(file, columns=list(columns) if columns else None)
+    except (pa.ArrowInvalid, pa.ArrowKeyError, KeyError, OSError) as exc:
+        raise AuditError(f"{file}: cannot read the table ({exc}).") from None
+    return table.to_pandas()
+
+
+def _require(frame: pd.DataFrame, path: Path, names: Sequence[str]) -> None:
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise AuditError(
+            f"{path}: missing column(s) {', '.join(missing)}; columns: "
+            f"{', '.join(map(str, frame.columns[:20]))}."
+        )
+
+
+def _model_hash_of_scores(scores: Path) -> str | None:
+    manifest = manifest_path(scores)
+    if not manifest.is_file():
+        return None
+    try:
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+        return str(content["model"]["sha256"])
+    except (ValueError, KeyError, TypeError):
+        raise AuditError(f"{manifest}: not a dmde scoring manifest (no model.sha256).") from None
+
+
+def _ids(values: pd.Series[Any], path: Path) -> pd.Series[Any]:
+    if values.isna().any() or values.duplicated().any():
+        dup = values[values.duplicated()].head(3).tolist()
+        raise AuditError(
+            f"{path}: dossier_id must be unique and present; repeated or missing: {dup}."
+        )
+    return values
+
+
+def audit_files(
+    *,
+    scores: str | os.PathLike[str],
+    population: str | os.PathLike[str],
+    model: str | os.PathLike[str],
+    selection: str | os.PathLike[str] | None = None,
+    budget: int | None = None,
+    labels: str = "controls",
+    attributes: Sequence[str] | None = None,
+    **options: Any,
+) -> AuditResult:
+    """Audit dmde's own outputs: join scores, population and selection, then :func:`audit`.
+
+    Parameters
+    ----------
+    scores, population, model : path
+        The scores file (``dmde score``), the population file it scored, the model file.
+    selection : path, optional
+        The selection file (``dmde select``); without it, ``budget`` highest scores.
+    labels : {"controls", "truth", "none"}
+        See :data:`LABEL_SOURCES`.
+    attributes : sequence of str, optional
+        Group attributes to audit (default: all that the population allows).
+    **options
+        Passed to :func:`dmde.audit.run.audit` (reference, band, n_boot, seed, ...).
+    """
+    if labels not in LABEL_SOURCES:
+        raise AuditError(f"labels must be one of {', '.join(LABEL_SOURCES)}; got {labels!r}.")
+    scores_path, population_path = Path(scores), Path(population)
+    loaded = load_model(model)
+    made_by = _model_hash_of_scores(scores_path)
+    if made_by is not None and made_by != loaded.model_sha256_:
+        raise AuditError(
+            f"{scores_path} was scored by the model {made_by[:12]}…, not by {model} "
+            f"({loaded.model_sha256_[:12]}…): audit the model that scored."
+        )
+    wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
+    unknown = [a for a in wanted if a not in ATTRIBUTE_SOURCES]
+    if unknown:
+        raise AuditError(
+            f"unknown group attribute(s) {unknown}; choose among {', '.join(ATTRIBUTE_SOURCES)}."
+        )
+    needed = set(loaded.features_) | {"dossier_id"}
+    if isinstance(loaded, ScorecardFamily):
+        needed.add(loaded.segment_column)
+    needed |= {ATTRIBUTE_SOURCES[a] for a in wanted}
+    if labels == "controls":
+        needed |= {"controlled", "target", "control_weight"}
+    elif labels == "truth":
+        needed.add("truth_target")
+    from dmde.catalog import CATALOG
+
+    people = read_dataset(population_path, columns=[c for c in CATALOG if c in needed])
+    score_frame = read_table(scores_path, columns=["dossier_id", "score", "probability"])
+    _require(score_frame, scores_path, ["dossier_id", "score", "probability"])
+    _ids(score_frame["dossier_id"], scores_path)
+    people_ids = _ids(people["dossier_id"].astype("int64"), population_path)
+    position = pd.Index(score_frame["dossier_id"].astype("int64")).get_indexer(people_ids)
+    if (position < 0).any():
+        missing = people_ids[position < 0]
+        raise AuditError(
+            f"{len(missing):,} files of {population_path} have no score in {scores_path} (e.g. "
+            f"dossier_id {missing.iloc[0]}); rejected rows are listed in the scores' rejects "
+            "file. Audit the population that was scored."
+        )
+    if len(score_frame) != len(people):
+        raise AuditError(
+            f"{scores_path} has {len(score_frame):,} scores for {len(people):,} files of "
+            f"{population_path}: they do not come from the same file."
+        )
+    frame = people.copy()
+    frame["score"] = score_frame["score"].to_numpy(dtype=float)[position]
+    frame["probability"] = score_frame["probability"].to_numpy(dtype=float)[position]
+    method = None
+    if selection is not None:
+        frame["selected"], frame["method"] = _selection(Path(selection), people_ids)
+        method = "method"
+    groups = group_columns(frame)[wanted]
+    label_column = {"controls": "target", "truth": "truth_target"}.get(labels)
+    return audit(
+        frame,
+        groups=groups,
+        selected="selected" if selection is not None else None,
+        method=method,
+        budget=budget,
+        label=label_column,
+        label_source=LABEL_SOURCES[labels],
+        sample="controlled" if labels == "controls" else None,
+        weight="control_weight" if labels == "controls" else None,
+        model=loaded,
+        **options,
+    )
+
+
+def _selection(path: Path, ids: pd.Series[Any]) -> tuple[Any, Any]:
+    chosen = read_table(path)
+    _require(chosen, path, ["dossier_id", "selection_reason"])
+    chosen_ids = _ids(chosen["dossier_id"].astype("int64"), path)
+    position = pd.Index(ids).get_indexer(chosen_ids)
+    if (position < 0).any():
+        stray = chosen_ids[position < 0].iloc[0]
+        raise AuditError(
+            f"{path}: {int((position < 0).sum()):,} selected files are not in the population "
+            f"(e.g. dossier_id {stray}): audit the population the selection was made from."
+        )
+    reasons = chosen["selection_reason"].astype(str).to_numpy()
+    bad = sorted(set(reasons) - {"score", "random"})
+    if bad:
+        raise AuditError(f"{path}: selection_reason must be 'score' or 'random'; found {bad[:3]}.")
+    selected = np.zeros(len(ids), dtype=bool)
+    selected[position] = True
+    method = np.full(len(ids), "none", dtype=object)
+    method[position] = reasons
+    return selected, method
+
+
+def audit_table(
+    path: str | os.PathLike[str],
+    *,
+    score: str,
+    groups: Sequence[str],
+    probability: str | None = None,
+    selected: str | None = None,
+    method: str | None = None,
+    budget: int | None = None,
+    label: str | None = None,
+    sample: str | None = None,
+    weight: str | None = None,
+    label_source: str | None = None,
+    reference: Mapping[str, str] | None = None,
+    **options: Any,
+) -> AuditResult:
+    """Generic mode: audit another system's scored table, naming its columns.
+
+    The group columns are read from the table but passed to the audit separately from the
+    scores; no model is involved (no proxies, exclusion proof or profiles).
+    """
+    file = Path(path)
+    if not groups:
+        raise AuditError("name at least one group column (e.g. --group-columns gender,age_band).")
+    frame = read_table(file)
+    named = [score, *groups] + [
+        c for c in (probability, selected, method, label, sample, weight) if c is not None
+    ]
+    _require(frame, file, named)
+    group_frame = pd.DataFrame(
+        {g: pd.Categorical(frame[g].astype(str).where(frame[g].notna())) for g in groups}
+    )
+    if frame[score].isna().any() or not pd.api.types.is_numeric_dtype(frame[score]):
+        raise AuditError(f"{file}: the score column {score!r} must be numeric with no gaps.")
+    return audit(
+        frame,
+        groups=group_frame,
+        score=score,
+        probability=probability,
+        selected=selected,
+        method=method,
+        budget=budget,
+        label=label,
+        label_source=label_source or (f"column {label!r} of {file.name}" if label else "none"),
+        sample=sample,
+        weight=weight,
+        reference=reference,
+        **options,
+    )

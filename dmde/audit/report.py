@@ -1,0 +1,1040 @@
+"""The ethics committee's report: an :class:`~dmde.audit.run.AuditResult` as a document.
+
+:func:`build_report` turns the result into a :class:`dmde.rendering.Document` (data first,
+rendering second); :func:`write_report` writes it as one self-contained HTML file (figures
+embedded, no script, no external resource, every value escaped) with the same content as
+Markdown and JSON beside it. The JSON also holds every result table in full
+(``data.tables``), the flags (``data.flags``) and the model's hash (``data.model_sha256``), so a
+reader can check any number of the report.
+
+The text is written for readers without statistics: each section says what it shows and how
+to read it; a glossary ends the report. Same result, same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dmde.audit import plots
+from dmde.audit.metrics import METRIC_DEFINITIONS, SEPARATOR
+from dmde.audit.run import AuditResult
+from dmde.audit.targeting import ATTRIBUTE_SOURCES
+from dmde.rendering import (
+    Block,
+    Column,
+    Document,
+    Facts,
+    Figure,
+    Items,
+    Kind,
+    Paragraph,
+    Section,
+    Table,
+    format_value,
+    write_document,
+)
+
+__all__ = ["GLOSSARY", "build_report", "write_report"]
+
+#: How each metric is written in the report.
+METRIC_FORMATS: dict[str, str] = {
+    "population_share": "pct1",
+    "share_among_selected": "pct1",
+    "selection_rate": "pct2",
+    "mean_score": "num1",
+    "mean_probability": "pct2",
+    "base_rate": "pct1",
+    "precision": "pct1",
+    "tpr": "pct1",
+    "fpr": "pct2",
+    "fnr": "pct1",
+    "false_positive_burden": "num1",
+    "calibration_gap": "pct2",
+    "auc": "num3",
+}
+METRIC_NAMES: dict[str, str] = {
+    "population_share": "Share of all files",
+    "share_among_selected": "Share of selected files",
+    "selection_rate": "Selection rate",
+    "mean_score": "Mean score",
+    "mean_probability": "Mean predicted risk",
+    "base_rate": "Overpayment rate",
+    "precision": "Precision (selected with overpayment)",
+    "tpr": "True positive rate",
+    "fpr": "False positive rate",
+    "fnr": "False negative rate",
+    "false_positive_burden": "Checks finding nothing per 1,000 files",
+    "calibration_gap": "Calibration gap",
+    "auc": "AUC within group",
+}
+#: The metrics whose flags the summary puts first: how people are treated.
+TREATMENT = ("selection_rate", "false_positive_burden", "fpr", "precision")
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("Score", "Points given to a file by the published scorecard; higher means more risk."),
+    (
+        "Selection",
+        "The files sent to a human agent for a check: the highest scores within the budget, "
+        "and possibly a share drawn at random.",
+    ),
+    (
+        "Random-control sample",
+        "Files checked at random each year, whatever their score. It is the only unbiased "
+        "measure of how often overpayments occur, and what the model learns from.",
+    ),
+    ("Overpayment (label)", "The check found an overpayment above the threshold (the target)."),
+    ("Selection rate", "Share of a group's files that are selected for a check."),
+    (
+        "Precision",
+        "Among a group's selected files, the share where the check finds an overpayment.",
+    ),
+    (
+        "False positive rate",
+        "Among a group's files without overpayment, the share selected anyway: a check that "
+        "finds nothing.",
+    ),
+    (
+        "False negative rate",
+        "Among a group's files with an overpayment, the share not selected.",
+    ),
+    (
+        "Checks finding nothing per 1,000 files",
+        "The burden of fruitless checks a group bears, per 1,000 of its files.",
+    ),
+    (
+        "AUC",
+        "Probability that a file with an overpayment scores higher than one without: 0.5 is "
+        "chance, 1 is perfect ranking.",
+    ),
+    (
+        "Calibration",
+        "Whether predicted risks match observed rates: a predicted 10% should come true about "
+        "10% of the time.",
+    ),
+    (
+        "Reference group",
+        "The group each other group is compared with (by default the largest).",
+    ),
+    (
+        "Ratio",
+        "A group's value divided by the reference group's; 1 means no difference.",
+    ),
+    (
+        "95% interval",
+        "The range of values compatible with the data (bootstrap): a ratio whose interval "
+        "excludes 1 is unlikely to be chance alone.",
+    ),
+    (
+        "Adjusted p-value",
+        "How surprising the difference would be if there were none, corrected because many "
+        "comparisons are made at once.",
+    ),
+    (
+        "Flag",
+        "A ratio outside the band (by default 0.8 to 1.25) whose adjusted p-value is below "
+        "the test level: a difference large enough to matter and unlikely to be chance. A "
+        "flag calls for an explanation; it is not by itself proof of unfair treatment.",
+    ),
+    (
+        "Suppressed",
+        "A value computed from too few files (below the minimum cell size) is not shown.",
+    ),
+    (
+        "Proxy",
+        "A feature that carries information about a group attribute the model may not use.",
+    ),
+    ("Intersection", "Two attributes together, e.g. women × non-EU nationals."),
+)
+
+
+def _num(value: Any, fmt: str) -> str:
+    return format_value(None if value is None else float(value), fmt)
+
+
+def _interval(value: Any, low: Any, high: Any, fmt: str) -> str:
+    if value is None or pd.isna(value):
+        return "suppressed"
+    if low is None or pd.isna(low):
+        return _num(value, fmt)
+    return f"{_num(value, fmt)} [{_num(low, fmt)} – {_num(high, fmt)}]"
+
+
+def _p(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else format_value(float(value), "p")
+
+
+def _tuples(frame: pd.DataFrame) -> Iterator[Any]:
+    return frame.itertuples(index=False)
+
+
+def _svg(axes: Any) -> str:
+    return plots.to_svg(axes[0] if isinstance(axes, list) else axes)
+
+
+def _singles(result: AuditResult) -> list[str]:
+    return [str(a) for a in result.data["attributes"]]
+
+
+def _metric_wide(metrics: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    rows = metrics[metrics["attribute"] == attribute]
+    return rows.set_index(["group", "metric"]).sort_index()
+
+
+def _disparity(disparities: pd.DataFrame, attribute: str, metric: str) -> pd.DataFrame:
+    rows = disparities[(disparities["attribute"] == attribute) & (disparities["metric"] == metric)]
+    return rows.set_index("group")
+
+
+def _cell(wide: pd.DataFrame, group: str, metric: str) -> str:
+    if (group, metric) not in wide.index:
+        return "–"
+    row: Any = wide.loc[(group, metric)]
+    if bool(row["suppressed"]):
+        return f"suppressed (n={int(row['n'])})"
+    return _interval(row["value"], row["ci_low"], row["ci_high"], METRIC_FORMATS[metric])
+
+
+def _groups_of(wide: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(str(g) for g in wide.index.get_level_values("group")))
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+
+
+def _summary(result: AuditResult) -> Section:
+    g = result.groups
+    tested = int(g.disparities["tested"].sum())
+    flags = result.flags
+    singles = set(_singles(result))
+    blocks: list[Block] = []
+    method = g.method
+    blocks.append(
+        Paragraph(
+            f"This report audits the selection of {result.data['selected_by_score']:,} files "
+            f"by the score among {result.data['rows']:,} files, for "
+            f"{len(singles)} group attributes"
+            + (" and their pairwise intersections" if method.get("intersections") else "")
+            + f". {tested:,} differences between groups were tested; "
+            f"{len(flags):,} are flagged (ratio outside "
+            f"{method['band'][0]:g}–{method['band'][1]:g} and adjusted p-value below "
+            f"{method['alpha']:g}, {method['correction_name']})."
+        )
+    )
+    treated = flags[flags["metric"].isin(TREATMENT) & flags["attribute"].isin(singles)]
+    if len(treated):
+        blocks.append(
+            Paragraph(
+                "How files are treated (selection and fruitless checks), by single attribute:",
+                "warning",
+            )
+        )
+        blocks.append(Items(tuple(treated["sentence"].head(15))))
+        if len(treated) > 15:
+            blocks.append(Paragraph(f"… and {len(treated) - 15} more in the sections below."))
+    else:
+        blocks.append(
+            Paragraph(
+                "No single attribute shows a flagged difference in selection rate, false "
+                "positives or precision.",
+                "ok",
+            )
+        )
+    counts = flags.groupby("metric", sort=False).size()
+    if len(counts):
+        listed = ", ".join(
+            f"{METRIC_NAMES.get(str(m), str(m)).lower()}: {int(n)}" for m, n in counts.items()
+        )
+        blocks.append(Paragraph(f"Flags by metric (all attributes and intersections): {listed}."))
+    if result.exclusion is not None:
+        ex = result.exclusion
+        kind: Kind = "ok" if ex["identical"] else "warning"
+        blocks.append(
+            Paragraph(
+                (
+                    "Exclusion proof: after shuffling every column the model may not read "
+                    f"({len(ex['columns_permuted'])} columns, {ex['rows']:,} files), every score "
+                    "was recomputed "
+                    + ("identical." if ex["identical"] else "DIFFERENT: the model reads them.")
+                ),
+                kind,
+            )
+        )
+    hidden = _hidden_attributes(result)
+    if result.proxies is not None and result.proxies["attribute"].isin(hidden).any():
+        proxies = result.proxies[result.proxies["attribute"].isin(hidden)]
+        top = proxies.sort_values("auc", ascending=False, kind="stable").iloc[0]
+        blocks.append(
+            Paragraph(
+                "Strongest proxy among the attributes the model may not read: its features "
+                f"predict '{top['group']}' ({top['attribute']}) with a cross-validated AUC of "
+                f"{top['auc']:.3f} (0.5 = no information). See 'Proxies'."
+            )
+        )
+    blocks.append(
+        Paragraph(
+            "A flag is a difference large enough to matter and unlikely to be chance. It is "
+            "not by itself proof of unfair treatment: read it beside the groups' overpayment "
+            "rates and the precision of their checks, and the proxies section, which says "
+            "which of the model's features produce the difference.",
+            "note",
+        )
+    )
+    return Section("summary", "Summary", tuple(blocks))
+
+
+def _hidden_attributes(result: AuditResult) -> list[str]:
+    """Attributes made from a column the model does not read (the others are features)."""
+    read = {f["column"] for f in (result.model or {}).get("features", [])}
+    return [a for a in _singles(result) if ATTRIBUTE_SOURCES.get(a, a) not in read]
+
+
+def _model_section(result: AuditResult) -> Section:
+    model = result.model
+    if model is None:
+        return Section(
+            "model",
+            "Model identity",
+            (
+                Paragraph(
+                    "Generic mode: the scores come from another system, whose model was not "
+                    "given. The report cannot check which fields it used.",
+                    "warning",
+                ),
+            ),
+        )
+    facts = Facts(
+        (
+            ("Model file hash (sha256)", str(model["sha256"] or "not from a file")),
+            ("Kind", "one scorecard per segment" if model["kind"] == "family" else "scorecard"),
+            ("Routing column", str(model["routing"] or "none")),
+            ("Feature policy", str(model["policy"])),
+            ("Features", str(len(model["features"]))),
+        )
+    )
+    excluded = Table(
+        (
+            Column("family", "Excluded family"),
+            Column("columns", "Columns"),
+            Column("reason", "Why"),
+        ),
+        tuple((e["family"], ", ".join(e["columns"]), e["reason"]) for e in model["excluded"]),
+        caption="Fields the model may not read (enforced by the feature policy)",
+    )
+    features = Table(
+        (Column("column", "Column"), Column("label", "Meaning")),
+        tuple((f["column"], f["label"]) for f in model["features"]),
+        caption="Features the model reads",
+    )
+    points = Table.from_frame(
+        model["points"],
+        (
+            Column("segment", "Segment"),
+            Column("feature", "Feature"),
+            Column("bin_label", "Bin"),
+            Column("points", "Points", "num2"),
+        ),
+        caption="Points table (the score is the sum of the points of a file's bins)",
+        collapsed=True,
+    )
+    return Section(
+        "model",
+        "Model identity",
+        (
+            Paragraph(
+                "The audited model is identified by the hash of its file: the same hash appears "
+                "in the scoring manifest, so the committee can check that the model audited is "
+                "the one that scored."
+            ),
+            facts,
+            excluded,
+            features,
+            points,
+        ),
+    )
+
+
+def _data_section(result: AuditResult) -> Section:
+    d = result.data
+    pairs = [
+        ("Files", f"{d['rows']:,}"),
+        ("Group attributes", ", ".join(d["attributes"])),
+        ("Labels", str(d["labels"] or "none (only selection metrics)")),
+    ]
+    if d["labelled_rows"] is not None:
+        pairs.append(("Labelled files", f"{d['labelled_rows']:,}"))
+    if d["sample_rows"] is not None:
+        pairs.append(("Random-control sample", f"{d['sample_rows']:,} files"))
+    pairs.append(("Weights", "survey weights" if d["weighted"] else "none (each file counts 1)"))
+    if "labels" in result.groups.method:
+        pairs.append(("Where error metrics come from", str(result.groups.method["labels"])))
+    return Section("data", "Data", (Facts(tuple(pairs)),))
+
+
+def _selection_section(result: AuditResult) -> tuple[Section, list[Figure]]:
+    d = result.data
+    pairs = (
+        ("Selection", str(d["selection_rule"])),
+        ("Selected", f"{d['selected']:,}"),
+        ("Selected by the score", f"{d['selected_by_score']:,}"),
+        ("Selected at random", f"{d['selected_at_random']:,}"),
+        ("Lowest score selected", _num(d["score_cut"], "num2")),
+        ("Score range", f"{_num(d['score_min'], 'num2')} to {_num(d['score_max'], 'num2')}"),
+    )
+    return (
+        Section(
+            "selection",
+            "Selection",
+            (
+                Paragraph(
+                    "Only the files selected by the score are 'selected' in the group metrics; "
+                    "files drawn at random are the score's point of comparison."
+                ),
+                Facts(pairs),
+            ),
+        ),
+        [],
+    )
+
+
+def _group_table(result: AuditResult, attribute: str) -> Table:
+    g = result.groups
+    wide = _metric_wide(g.metrics, attribute)
+    ratios = _disparity(g.disparities, attribute, "selection_rate")
+    reference = str(g.method["reference"].get(attribute, ""))
+    rows = []
+    for group in _groups_of(wide):
+        share: Any = wide.loc[(group, "population_share")]
+        n = int(share["n"])
+        if group == reference:
+            ratio, p, flag = "reference", "–", ""
+        elif group in ratios.index:
+            r = ratios.loc[group]
+            ratio = _interval(r["ratio"], r["ratio_ci_low"], r["ratio_ci_high"], "num2")
+            p, flag = _p(r["p_adjusted"]), "FLAG" if bool(r["flagged"]) else ""
+        else:
+            ratio, p, flag = "–", "–", ""
+        rows.append(
+            (
+                group,
+                n,
+                _cell(wide, group, "population_share"),
+                _cell(wide, group, "share_among_selected"),
+                _cell(wide, group, "selection_rate"),
+                ratio,
+                p,
+                flag,
+                _cell(wide, group, "mean_score"),
+            )
+        )
+    return Table(
+        (
+            Column("group", "Group"),
+            Column("n", "Files", "int"),
+            Column("population_share", "Share of files [95%]"),
+            Column("share_among_selected", "Share of selected [95%]"),
+            Column("selection_rate", "Selection rate [95%]"),
+            Column("ratio", f"Ratio to {reference} [95%]"),
+            Column("p_adjusted", "Adjusted p"),
+            Column("flag", "Flag"),
+            Column("mean_score", "Mean score [95%]"),
+        ),
+        tuple(rows),
+        caption=f"{attribute}: selection by the score",
+    )
+
+
+def _error_table(result: AuditResult, attribute: str) -> Table | None:
+    g = result.groups
+    wide = _metric_wide(g.metrics, attribute)
+    metrics = ("base_rate", "precision", "fpr", "fnr", "false_positive_burden", "auc")
+    if not any((grp, "precision") in wide.index for grp in _groups_of(wide)):
+        return None
+    burden = _disparity(g.disparities, attribute, "false_positive_burden")
+    rows = []
+    for group in _groups_of(wide):
+        flagged = group in burden.index and bool(burden.loc[group]["flagged"])
+        rows.append((group, *(_cell(wide, group, m) for m in metrics), "FLAG" if flagged else ""))
+    return Table(
+        (
+            Column("group", "Group"),
+            *(Column(m, f"{METRIC_NAMES[m]} [95%]") for m in metrics),
+            Column("burden_flag", "Burden flag"),
+        ),
+        tuple(rows),
+        caption=f"{attribute}: what the checks find",
+        note="Estimated on the labelled files; see 'Data' for where the labels come from.",
+    )
+
+
+def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
+    intro = Section(
+        "groups",
+        "Groups",
+        (
+            Paragraph(
+                "For each attribute, each group's share of all files and of the selected files, "
+                "its selection rate and its ratio to the reference group, with 95% intervals. "
+                "A ratio of 2 means the group's files are selected twice as often."
+            ),
+        ),
+    )
+    subsections = []
+    for k, attribute in enumerate(_singles(result)):
+        blocks: list[Block] = [_group_table(result, attribute)]
+        errors = _error_table(result, attribute)
+        if errors is not None:
+            blocks.append(errors)
+        blocks.append(
+            Figure(
+                f"selection-rate-{k + 1}",
+                _svg(plots.plot_group_metric(result.groups.metrics, attribute=attribute)),
+                f"Selection rate by {attribute}, with 95% intervals.",
+                f"Chart of the selection rate of each {attribute} group.",
+            )
+        )
+        blocks.append(
+            Figure(
+                f"score-deciles-{k + 1}",
+                _svg(plots.plot_score_deciles(result.groups.deciles, attribute=attribute)),
+                f"Share of each {attribute} group's files in each national score decile "
+                "(the dashed line, 10%, is what no difference would look like).",
+                f"Chart of the score distribution of each {attribute} group by decile.",
+            )
+        )
+        subsections.append(Section(f"group-{k + 1}", attribute, tuple(blocks), level=3))
+    return intro, subsections
+
+
+def _intersections_section(result: AuditResult) -> Section:
+    g = result.groups
+    inter = g.disparities[g.disparities["attribute"].str.contains(SEPARATOR, regex=False)]
+    if inter.empty:
+        return Section(
+            "intersections",
+            "Intersections",
+            (Paragraph("Intersections were not audited."),),
+        )
+    rate = inter[inter["metric"] == "selection_rate"]
+    suppressed = int(rate["suppressed"].sum())
+    shown = rate[~rate["suppressed"].astype(bool)]
+    top = shown.assign(dev=np.abs(np.log(shown["ratio"].astype(float).clip(lower=1e-12))))
+    top = top.sort_values(["flagged", "dev"], ascending=[False, False], kind="stable")
+    table = Table(
+        (
+            Column("attribute", "Attributes"),
+            Column("group", "Group"),
+            Column("reference", "Reference"),
+            Column("rate", "Selection rate"),
+            Column("ratio", "Ratio [95%]"),
+            Column("p", "Adjusted p"),
+            Column("flag", "Flag"),
+        ),
+        tuple(
+            (
+                str(r.attribute),
+                str(r.group),
+                str(r.reference),
+                _num(r.value, "pct2"),
+                _interval(r.ratio, r.ratio_ci_low, r.ratio_ci_high, "num2"),
+                _p(r.p_adjusted),
+                "FLAG" if r.flagged else "",
+            )
+            for r in _tuples(top)
+        ),
+        caption="Selection rate of every intersection against its reference, flagged first, "
+        "then by size of the difference",
+        collapsed=len(top) > 30,
+    )
+    return Section(
+        "intersections",
+        "Intersections",
+        (
+            Paragraph(
+                f"{len(rate):,} intersection groups; {suppressed:,} have fewer than "
+                f"{g.method['min_cell']} files and are suppressed (not shown, never tested). "
+                f"{int(shown['flagged'].sum()):,} selection-rate differences are flagged."
+            ),
+            table,
+        ),
+    )
+
+
+def _economic_section(result: AuditResult) -> Section:
+    attribute = "income_band"
+    if attribute not in _singles(result):
+        return Section(
+            "economic",
+            "Economic situation",
+            (Paragraph("The population has no income column: this section is empty.", "note"),),
+        )
+    g = result.groups
+    wide = _metric_wide(g.metrics, attribute)
+    candidates = ("selection_rate", "precision", "mean_score", "base_rate")
+    metrics = tuple(m for m in candidates if any((x, m) in wide.index for x in _groups_of(wide)))
+    rows = tuple((grp, *(_cell(wide, grp, m) for m in metrics)) for grp in _groups_of(wide))
+    blocks: list[Block] = [
+        Paragraph(
+            "The agency states that the model 'targets low incomes, less so zero incomes'. "
+            "Income is the household's resources relative to the Smic (net minimum wage); "
+            "zero income is its own band."
+        ),
+        Table(
+            (
+                Column("group", "Income band"),
+                *(Column(m, f"{METRIC_NAMES[m]} [95%]") for m in metrics),
+            ),
+            rows,
+            caption="Selection, precision and mean score by income band",
+        ),
+    ]
+    rate = g.metrics[
+        (g.metrics["attribute"] == attribute) & (g.metrics["metric"] == "selection_rate")
+    ]
+    values = dict(zip(rate["group"].astype(str), rate["value"].astype(float), strict=True))
+    if "zero" in values and len(values) > 1:
+        top = max((v, k) for k, v in values.items() if k != "zero")
+        blocks.append(
+            Paragraph(
+                f"Zero-income files are selected at {_num(values['zero'], 'pct2')}; the most "
+                f"selected band, '{top[1]}', at {_num(top[0], 'pct2')}."
+            )
+        )
+    blocks.append(
+        Figure(
+            "income-bands",
+            _svg(plots.plot_income_bands(g.metrics, attribute=attribute)),
+            "Selection rate, precision and mean score by income band, with 95% intervals.",
+            "Three charts by income band: selection rate, precision among selected, mean score.",
+        )
+    )
+    return Section("economic", "Economic situation", tuple(blocks))
+
+
+def _targeting_section(result: AuditResult) -> Section:
+    t = result.targeting
+    if t is None:
+        return Section(
+            "random",
+            "Selection against random checks",
+            (Paragraph("No random checks were given: this comparison is not possible.", "note"),),
+        )
+    blocks: list[Block] = [
+        Paragraph(
+            "Each group's share among the files checked at random (what the population looks "
+            "like) against its share among the files selected by the score, and the share of "
+            "checks that found an overpayment (hit rate) by each method. This is how "
+            "journalists audited the welfare-fraud models of Rotterdam and Sweden. A group "
+            "whose share grows from random to score selection is targeted by the model."
+        ),
+        Table(
+            (
+                Column("attribute", "Attribute"),
+                Column("group", "Group"),
+                Column("random_share", "Share, random [95%]"),
+                Column("score_share", "Share, score [95%]"),
+                Column("share_ratio", "Ratio", "num2"),
+                Column("random_hit", "Hit rate, random [95%]"),
+                Column("score_hit", "Hit rate, score [95%]"),
+            ),
+            tuple(
+                (
+                    str(r.attribute),
+                    str(r.group),
+                    _interval(r.random_share, r.random_share_low, r.random_share_high, "pct1"),
+                    _interval(r.score_share, r.score_share_low, r.score_share_high, "pct1"),
+                    None if pd.isna(r.share_ratio) else float(r.share_ratio),
+                    _interval(r.random_hit_rate, r.random_hit_low, r.random_hit_high, "pct1"),
+                    _interval(r.score_hit_rate, r.score_hit_low, r.score_hit_high, "pct1"),
+                )
+                for r in _tuples(t)
+            ),
+            caption="Random checks against selection by the score",
+        ),
+    ]
+    for k, attribute in enumerate(_singles(result)):
+        if (t["attribute"] == attribute).any():
+            blocks.append(
+                Figure(
+                    f"random-vs-score-{k + 1}",
+                    _svg(plots.plot_random_vs_selected(t, attribute=attribute)),
+                    f"{attribute}: share among random checks and among score selections.",
+                    f"Bar chart of each {attribute} group's share by selection method.",
+                )
+            )
+    return Section("random", "Selection against random checks", tuple(blocks))
+
+
+def _proxies_section(result: AuditResult) -> Section:
+    if result.proxies is None:
+        return Section(
+            "proxies",
+            "Proxies",
+            (Paragraph("Generic mode: proxies need the model and its input columns.", "note"),),
+        )
+    blocks: list[Block] = [
+        Paragraph(
+            "The model never reads the group attributes, but its features can carry them. "
+            "For each group, a model using only the scorecard's features tries to recognise "
+            "the group's files (cross-validated AUC: 0.5 means the features say nothing about "
+            "the group, 1 that they identify it). Then the features most associated with each "
+            f"attribute (Cramér's V, 0 to 1), on {result.parameters['proxy_rows']:,} files "
+            "drawn at random."
+        ),
+        Table.from_frame(
+            result.proxies.assign(
+                interval=[
+                    _interval(a, lo, hi, "num3")
+                    for a, lo, hi in zip(
+                        result.proxies["auc"],
+                        result.proxies["ci_low"],
+                        result.proxies["ci_high"],
+                        strict=True,
+                    )
+                ]
+            ),
+            (
+                Column("attribute", "Attribute"),
+                Column("group", "Group"),
+                Column("n", "Files", "int"),
+                Column("interval", "AUC [95%]"),
+            ),
+            caption="How well the model's features predict each group",
+        ),
+    ]
+    assoc = result.associations
+    if assoc is not None:
+        top = assoc.groupby("attribute", sort=False).head(3)
+        blocks.append(
+            Table.from_frame(
+                top,
+                (
+                    Column("attribute", "Attribute"),
+                    Column("label", "Feature"),
+                    Column("cramers_v", "Cramér's V", "num3"),
+                ),
+                caption="The three features most associated with each attribute",
+            )
+        )
+    if result.gaps is not None:
+        blocks.append(_gaps_table(result))
+    return Section("proxies", "Proxies", tuple(blocks))
+
+
+def _gaps_table(result: AuditResult) -> Block:
+    gaps = result.gaps
+    assert gaps is not None
+    flagged = result.flags[result.flags["metric"] == "selection_rate"]
+    keys = set(zip(flagged["attribute"].astype(str), flagged["group"].astype(str), strict=True))
+    rows: list[tuple[str, str, str, float, str]] = []
+    for (attribute, group), part in gaps.groupby(["attribute", "group"], sort=True):
+        if (attribute, group) not in keys:
+            continue
+        total = float(part["gap"].sum())
+        main = part.assign(size=part["gap"].abs()).sort_values("size", ascending=False).head(3)
+        terms = "; ".join(f"{r.label} {r.gap:+.1f}" for r in _tuples(main))
+        rows.append((str(attribute), str(group), str(part["reference"].iloc[0]), total, terms))
+    if not rows:
+        return Paragraph(
+            "No single attribute has a flagged selection-rate difference, so no score gap "
+            "is decomposed here (the JSON holds every group's decomposition)."
+        )
+    return Table(
+        (
+            Column("attribute", "Attribute"),
+            Column("group", "Group"),
+            Column("reference", "Reference"),
+            Column("gap", "Gap in mean score", "signed2"),
+            Column("terms", "Largest contributions (points)"),
+        ),
+        tuple(rows),
+        caption="Where the score gaps of flagged groups come from: the gap in mean score is "
+        "exactly the sum of the gaps in each feature's points",
+    )
+
+
+def _calibration_section(result: AuditResult) -> Section:
+    cal = result.groups.calibration
+    if cal.empty:
+        return Section(
+            "calibration",
+            "Calibration",
+            (Paragraph("No labels (or no probability): calibration cannot be checked.", "note"),),
+        )
+    g = result.groups
+    gap = g.metrics[g.metrics["metric"] == "calibration_gap"]
+    gap = gap[gap["attribute"].isin(_singles(result))]
+    blocks: list[Block] = [
+        Paragraph(
+            "Whether the predicted risk means the same thing in every group: by decile of "
+            "predicted probability, the mean prediction against the observed rate. A group "
+            "whose points lie below the diagonal is predicted riskier than it is."
+        ),
+        Table(
+            (
+                Column("attribute", "Attribute"),
+                Column("group", "Group"),
+                Column("gap", "Predicted − observed [95%]"),
+            ),
+            tuple(
+                (
+                    str(r.attribute),
+                    str(r.group),
+                    "suppressed"
+                    if r.suppressed
+                    else _interval(r.value, r.ci_low, r.ci_high, "pct2"),
+                )
+                for r in _tuples(gap)
+            ),
+            caption="Calibration gap by group (overall)",
+        ),
+    ]
+    for k, attribute in enumerate(_singles(result)):
+        if (cal["attribute"] == attribute).any() and not cal.loc[
+            cal["attribute"] == attribute, "suppressed"
+        ].all():
+            blocks.append(
+                Figure(
+                    f"calibration-{k + 1}",
+                    _svg(plots.plot_calibration(cal, attribute=attribute)),
+                    f"Calibration by {attribute}: predicted against observed, by decile.",
+                    f"Calibration lines of each {attribute} group against the diagonal.",
+                )
+            )
+    return Section("calibration", "Calibration", tuple(blocks))
+
+
+def _profiles_section(result: AuditResult) -> Section:
+    if result.profiles is None or result.changes is None:
+        return Section(
+            "profiles",
+            "Profiles",
+            (Paragraph("Generic mode: profiles need the model.", "note"),),
+        )
+    changes = result.changes.copy()
+    changes["before"] = changes["value_before"].astype(str)
+    changes["after"] = changes["value_after"].astype(str)
+    return Section(
+        "profiles",
+        "Profiles",
+        (
+            Paragraph(
+                "Households the committee can picture, scored by the model, then one item of "
+                "their situation changed at a time."
+            ),
+            Table.from_frame(
+                result.profiles,
+                (
+                    Column("archetype", "Household"),
+                    Column("description", "Situation"),
+                    Column("score", "Score", "num2"),
+                    Column("probability", "Predicted risk", "pct1"),
+                ),
+                caption="Archetype households",
+            ),
+            Table.from_frame(
+                changes,
+                (
+                    Column("archetype", "Household"),
+                    Column("label", "Item changed"),
+                    Column("before", "From"),
+                    Column("after", "To"),
+                    Column("delta", "Score change", "signed2"),
+                ),
+                caption="One change at a time",
+                collapsed=True,
+            ),
+        ),
+    )
+
+
+def _exclusion_section(result: AuditResult) -> Section:
+    ex = result.exclusion
+    if ex is None:
+        return Section(
+            "exclusion",
+            "Exclusion proof",
+            (Paragraph("Generic mode: the proof needs the model.", "note"),),
+        )
+    return Section(
+        "exclusion",
+        "Exclusion proof",
+        (
+            Paragraph(
+                "Every column the model may not read was shuffled across files (each column "
+                "independently, seeded), and every file rescored. If the model read any of "
+                "them, some score would change.",
+            ),
+            Facts(
+                (
+                    ("Result", "identical scores" if ex["identical"] else "scores CHANGED"),
+                    ("Files rescored", f"{ex['rows']:,}"),
+                    ("Model hash", str(ex.get("model_sha256") or "not from a file")),
+                    ("Seed", str(ex["seed"])),
+                    ("Columns shuffled", ", ".join(ex["columns_permuted"])),
+                )
+            ),
+        ),
+    )
+
+
+def _method_section(result: AuditResult) -> Section:
+    m = result.groups.method
+    facts = [
+        ("Intervals", str(m["interval"])),
+        ("Bootstrap", str(m["bootstrap"])),
+        ("Resamples, seed", f"{m['n_boot']}, {m['seed']}"),
+        ("AUC intervals", str(m["auc_interval"])),
+        ("Test", str(m["test"])),
+        ("Correction", f"{m['correction_name']} over {m['n_tested']:,} tests"),
+        ("Flag rule", str(m["flag_rule"])),
+        ("Minimum cell size", f"{m['min_cell']} files"),
+        (
+            "Reference groups",
+            "; ".join(f"{k}: {v}" for k, v in m["reference"].items() if SEPARATOR not in k),
+        ),
+        ("Weights", str(m["weights"])),
+        ("Score deciles", str(m["deciles"])),
+    ]
+    limits = (
+        "The data are synthetic: the report shows what the method finds on a simulated world, "
+        "not facts about real households.",
+        "Labels exist only where a check took place. Error metrics on the random-control sample "
+        "are unbiased but rest on few files per group (see the intervals); error metrics on "
+        "selected files alone would be biased by the selection itself.",
+        "A check that finds nothing is not harmless: it costs the household time and stress; "
+        "the false-positive burden counts them but does not weigh them.",
+        "Group attributes are those the population file holds; other groups (e.g. disability "
+        "other than AAH) are not audited.",
+        "Proxies are measured on a random subsample; the association of each feature is "
+        "marginal (features also act together).",
+        "Flags are statistical: they say where to look, not why. The decomposition of score "
+        "gaps says which features produce a difference, not whether it is justified.",
+        "Intersections are pairwise only; small intersections are suppressed, so the "
+        "situation of the smallest groups remains unseen.",
+    )
+    definitions = Table(
+        (Column("metric", "Metric"), Column("definition", "Definition")),
+        tuple((METRIC_NAMES.get(k, k), v) for k, v in METRIC_DEFINITIONS.items()),
+        caption="Metric definitions",
+    )
+    return Section(
+        "method",
+        "Method and limits",
+        (Facts(tuple(facts)), definitions, Items(limits)),
+    )
+
+
+def _glossary() -> Section:
+    return Section("glossary", "Glossary", (Facts(GLOSSARY),))
+
+
+# --------------------------------------------------------------------------------------------
+# The document
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+    if frame is None:
+        return None
+    out = frame.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype) or out[name].dtype == object:
+            out[name] = out[name].astype(str)
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in out.to_dict(orient="records")
+    ]
+    return records
+
+
+TITLE = "Audit of the control-targeting score"
+
+
+def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
+    """The report as a document (see :mod:`dmde.rendering` for the renderings)."""
+    groups_intro, group_sections = _groups_section(result)
+    selection, _ = _selection_section(result)
+    sections = (
+        _summary(result),
+        _model_section(result),
+        _data_section(result),
+        selection,
+        groups_intro,
+        *group_sections,
+        _intersections_section(result),
+        _economic_section(result),
+        _targeting_section(result),
+        _proxies_section(result),
+        _calibration_section(result),
+        _profiles_section(result),
+        _exclusion_section(result),
+        _method_section(result),
+        _glossary(),
+    )
+    model = result.model or {}
+    method = result.groups.method
+    meta = (
+        ("Model hash", str(model.get("sha256") or "generic mode: no model")),
+        ("Files", f"{result.data['rows']:,}"),
+        ("Selected by the score", f"{result.data['selected_by_score']:,}"),
+        ("Flags", f"{len(result.flags):,}"),
+        ("Bootstrap", f"{method['n_boot']} resamples, seed {method['seed']}"),
+    )
+    tables = {
+        "metrics": _records(result.groups.metrics),
+        "disparities": _records(result.groups.disparities),
+        "deciles": _records(result.groups.deciles),
+        "calibration": _records(result.groups.calibration),
+        "targeting": _records(result.targeting),
+        "proxies": _records(result.proxies),
+        "associations": _records(result.associations),
+        "gaps": _records(result.gaps),
+        "profiles": _records(result.profiles),
+        "changes": _records(result.changes),
+        "points": _records(model.get("points")),
+    }
+    flag_keys = ("attribute", "group", "reference", "metric", "ratio", "p_adjusted", "sentence")
+    flags = [
+        {
+            **{k: r[k] for k in flag_keys},
+            "ratio_low": r["ratio_ci_low"],
+            "ratio_high": r["ratio_ci_high"],
+        }
+        for r in _records(result.flags) or []
+    ]
+    data = {
+        "format": "dmde-audit",
+        "format_version": 1,
+        "model_sha256": model.get("sha256"),
+        "flags": flags,
+        "inputs": result.data,
+        "parameters": result.parameters,
+        "method": result.groups.method,
+        "exclusion": result.exclusion,
+        "tables": tables,
+    }
+    return Document(
+        kind="dmde-audit-report",
+        title=title,
+        subtitle="For the ethics committee: who is selected for a check, how fairly, and with "
+        "what certainty.",
+        meta=meta,
+        sections=sections,
+        data=data,
+    )
+
+
+def write_report(
+    result: AuditResult,
+    path: str | os.PathLike[str],
+    *,
+    formats: Iterable[str] = ("html", "md", "json"),
+    title: str = TITLE,
+) -> list[Path]:
+    """Write the report (HTML, Markdown, JSON with the same stem); return the files written."""
+    return write_document(build_report(result, title=title), path, formats=formats)

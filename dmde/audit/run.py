@@ -1,0 +1,481 @@
+"""The whole audit in one call: :func:`audit` runs every part and returns an :class:`AuditResult`.
+
+It puts the pieces of :mod:`dmde.audit` together the way the ethics committee reads them:
+
+1. group metrics and disparities (:func:`~dmde.audit.metrics.audit_groups`) of the selection
+   *by the score*; when the labels come from a random-control sample, the selection metrics
+   are computed on every file and the error metrics (base rate, precision, TPR, ...) on the
+   sample with its survey weights, and one multiple-comparison correction covers both;
+2. selection against random checks, by group (:func:`~dmde.audit.targeting.selection_vs_random`);
+3. with the model: proxies (how much of each attribute its features carry, on a seeded sample
+   of rows), the decomposition of each group's mean-score gap into the points of each feature
+   (every row), the exclusion proof (on the same sample), archetype profiles;
+4. what the report needs to say what was audited: data, selection, model identity, parameters.
+
+The model is optional: a scored table from another system (score, selection, labels, groups)
+gets parts 1 and 2 ("generic mode"). Nothing here reads or writes files; :mod:`dmde.audit.report`
+renders the result and the CLI reads the inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dmde.audit.metrics import (
+    DISPARITY_METRICS,
+    AuditError,
+    GroupAudit,
+    audit_groups,
+    flag_disparities,
+)
+from dmde.audit.profiles import profile_changes, score_profiles
+from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
+from dmde.audit.targeting import selection_vs_random
+from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
+from dmde.model import Scorecard, ScorecardFamily
+
+__all__ = ["AuditResult", "audit"]
+
+Model = Scorecard | ScorecardFamily
+
+_SELECTION_METRICS = ("population_share", "share_among_selected", "selection_rate")
+_SCORE_METRICS = ("mean_score", "mean_probability")
+
+#: How a flag reads, per metric: "<group> <phrase> <reference>".
+PHRASES: dict[str, str] = {
+    "selection_rate": "are selected for a check {ratio} times as often as",
+    "mean_score": "have a mean score {ratio} times that of",
+    "mean_probability": "have a mean predicted risk {ratio} times that of",
+    "base_rate": "have an overpayment {ratio} times as often as",
+    "precision": "when selected, are found with an overpayment {ratio} times as often as",
+    "tpr": "when they have an overpayment, are selected {ratio} times as often as",
+    "fpr": "when they have no overpayment, are selected {ratio} times as often as",
+    "fnr": "when they have an overpayment, are missed {ratio} times as often as",
+    "false_positive_burden": "bear {ratio} times as many checks that find nothing as",
+    "auc": "are ranked with an AUC {ratio} times that of",
+}
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything the report shows, as data (tables and JSON-ready dicts).
+
+    Attributes
+    ----------
+    groups : GroupAudit
+        Metrics, disparities (one correction over all), score deciles, calibration, method.
+    flags : DataFrame
+        The flagged disparities with a plain-words ``sentence``; strongest evidence first.
+    targeting : DataFrame or None
+        Selection by the score against random checks (None without a random sample).
+    proxies, associations, gaps : DataFrame or None
+        Proxy strength, Cramér's V per feature, mean-score gap decomposition (model only).
+    exclusion : dict or None
+        The exclusion proof (model only).
+    profiles, changes : DataFrame or None
+        Archetype households and one change at a time (model only).
+    model : dict or None
+        Identity of the model: sha256, policy, features, excluded families, points table.
+    data : dict
+        Rows, selected (by method), labels and their source, weights, sample sizes.
+    parameters : dict
+        The parameters of the audit, as given.
+    """
+
+    groups: GroupAudit
+    flags: pd.DataFrame
+    targeting: pd.DataFrame | None
+    proxies: pd.DataFrame | None
+    associations: pd.DataFrame | None
+    gaps: pd.DataFrame | None
+    exclusion: dict[str, Any] | None
+    profiles: pd.DataFrame | None
+    changes: pd.DataFrame | None
+    model: dict[str, Any] | None
+    data: dict[str, Any]
+    parameters: dict[str, Any]
+
+
+def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
+    if name not in frame.columns:
+        known = ", ".join(map(str, frame.columns[:20]))
+        raise AuditError(
+            f"the {role} column {name!r} is not in the table; columns: {known}. "
+            f"Name the {role} column with the matching option."
+        )
+    return frame[name]
+
+
+def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
+    flagged = disparities[disparities["flagged"].astype(bool)].copy()
+    flagged = flagged.sort_values(
+        ["p_adjusted", "attribute", "group", "metric"], kind="stable"
+    ).reset_index(drop=True)
+    sentences = []
+    row: Any
+    for row in flagged.itertuples(index=False):
+        phrase = PHRASES.get(str(row.metric), str(row.metric) + " is {ratio} times that of")
+        p = "< 0.001" if row.p_adjusted < 0.001 else f"{row.p_adjusted:.3f}"
+        sentences.append(
+            f"Files of {row.group} ({row.attribute}) "
+            + phrase.format(ratio=f"{row.ratio:.2f}")
+            + f" files of {row.reference} (95% interval {row.ratio_ci_low:.2f} to "
+            f"{row.ratio_ci_high:.2f}; adjusted p {p})."
+        )
+    flagged["sentence"] = sentences
+    return flagged
+
+
+def _points_tables(model: Model) -> pd.DataFrame:
+    cards = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
+    parts = []
+    for segment, card in sorted(cards.items()):
+        table = card.points_table()
+        table.insert(0, "segment", segment)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
+def model_identity(model: Model) -> dict[str, Any]:
+    """What the report says the audited model is: hash, policy, features, excluded, points."""
+    card = next(iter(model.models_.values())) if isinstance(model, ScorecardFamily) else model
+    policy = card.policy or DEFAULT_POLICY
+    return {
+        "sha256": getattr(model, "model_sha256_", None),
+        "kind": "family" if isinstance(model, ScorecardFamily) else "scorecard",
+        "routing": model.segment_column if isinstance(model, ScorecardFamily) else None,
+        "policy": policy.name,
+        "features": [{"column": f, "label": CATALOG[f].label} for f in model.features_],
+        "excluded": [
+            {
+                "family": family.value,
+                "columns": list(columns_of(family)),
+                "reason": reason,
+            }
+            for family, reason in EXCLUDED_FAMILIES.items()
+        ],
+        "points": _points_tables(model),
+    }
+
+
+def _selection(
+    frame: pd.DataFrame, score: pd.Series[Any], selected: str | None, budget: int | None
+) -> tuple[np.ndarray[Any, Any], str]:
+    if selected is not None:
+        values = _column(frame, selected, "selection")
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            text = values.astype(str).str.lower()
+            bad = ~text.isin(["true", "false", "1", "0", "yes", "no"])
+            if bad.any():
+                raise AuditError(
+                    f"the selection column {selected!r} holds {text[bad].iloc[0]!r}; expected "
+                    "true/false or 1/0."
+                )
+            return text.isin(["true", "1", "yes"]).to_numpy(), f"column {selected!r}"
+        if values.isna().any():
+            raise AuditError(f"the selection column {selected!r} has missing values.")
+        return values.astype(bool).to_numpy(), f"column {selected!r}"
+    if budget is None:
+        raise AuditError("give either the selection (a column) or a budget to apply.")
+    if not 0 < budget <= len(frame):
+        raise AuditError(f"budget must be in [1, {len(frame):,}] (the files); got {budget}.")
+    order = np.lexsort((np.arange(len(frame)), -score.to_numpy(dtype=float)))
+    chosen = np.zeros(len(frame), dtype=bool)
+    chosen[order[:budget]] = True
+    return chosen, f"the {budget:,} highest scores (ties by row order)"
+
+
+def audit(
+    frame: pd.DataFrame,
+    *,
+    groups: pd.DataFrame,
+    score: str = "score",
+    probability: str | None = "probability",
+    selected: str | None = "selected",
+    method: str | None = None,
+    budget: int | None = None,
+    label: str | None = None,
+    label_source: str = "labels",
+    sample: str | None = None,
+    weight: str | None = None,
+    model: Model | None = None,
+    reference: Mapping[str, str] | None = None,
+    intersections: bool = True,
+    band: tuple[float, float] = (0.8, 1.25),
+    n_boot: int = 1000,
+    seed: int = 0,
+    min_cell: int = 30,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    proxy_rows: int = 20_000,
+) -> AuditResult:
+    """Run the whole audit of a scored and selected population.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per file: the score (and probability), the selection, optionally the labels,
+        the random-sample flag and weights, and the model's input columns when ``model`` is
+        given. Group attributes are *not* read from it.
+    groups : DataFrame
+        The group attributes, one row per row of ``frame`` (see
+        :func:`dmde.audit.targeting.group_columns`), passed separately from the data.
+    score, probability : str
+        Column names. ``probability=None`` for a system that gives no probability.
+    selected : str or None
+        Boolean column of the files selected for a check. None: apply ``budget``.
+    method : str, optional
+        Column saying how each selected file was chosen (``"score"`` or ``"random"``, as in
+        ``dmde select``'s ``selection_reason``). Only files selected *by the score* count as
+        selected in the group metrics; the random ones are the score's comparison point.
+    budget : int, optional
+        Without ``selected``: select the ``budget`` highest scores.
+    label : str, optional
+        Column of outcomes (1 = overpayment, 0 = none, NaN = unknown).
+    label_source : str
+        Where the labels come from, in words, for the report (e.g. "the random-control sample").
+    sample : str, optional
+        Boolean column of the files checked at random (the random-control survey). With it,
+        the error metrics are estimated on the sample, weighted by ``weight``, and the report
+        compares selection by the score with the random checks.
+    weight : str, optional
+        Survey weights of the sample rows (with ``sample``), or of every row (without).
+    model : Scorecard or ScorecardFamily, optional
+        The model that scored (loaded from its file, so that its hash is known): adds proxies,
+        score-gap decomposition, the exclusion proof, profiles and the model's identity.
+    reference, intersections, band, n_boot, seed, min_cell, alpha, correction
+        As in :func:`dmde.audit.metrics.audit_groups`.
+    proxy_rows : int
+        Rows (a seeded random sample) for the proxy models and the exclusion proof.
+
+    Returns
+    -------
+    AuditResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame({"score": rng.normal(500, 20, 2000)})
+    >>> frame["probability"] = 1 / (1 + np.exp(-(frame["score"] - 560) / 20))
+    >>> groups = pd.DataFrame({"gender": rng.choice(["female", "male"], 2000)})
+    >>> result = audit(frame, groups=groups, selected=None, budget=200, n_boot=50)
+    >>> result.data["selected_by_score"]
+    200
+    """
+    scores = _column(frame, score, "score")
+    if len(groups) != len(frame):
+        raise AuditError(
+            f"groups has {len(groups):,} rows for {len(frame):,} rows of data: pass the group "
+            "columns of the same files, in the same order."
+        )
+    chosen, selection_rule = _selection(frame, scores, selected, budget)
+    by_score = chosen.copy()
+    by_random = np.zeros(len(frame), dtype=bool)
+    if method is not None:
+        how = _column(frame, method, "selection-method").astype(str).to_numpy()
+        by_score = chosen & (how == "score")
+        by_random = chosen & (how == "random")
+    prob = None if probability is None else _column(frame, probability, "probability")
+    labels = None if label is None else _column(frame, label, "label").astype(float).to_numpy()
+    in_sample = None if sample is None else _column(frame, sample, "sample").astype(bool).to_numpy()
+    weights = None if weight is None else _column(frame, weight, "weight").to_numpy(dtype=float)
+    options = {
+        "reference": reference,
+        "intersections": intersections,
+        "band": band,
+        "n_boot": n_boot,
+        "seed": seed,
+        "min_cell": min_cell,
+        "alpha": alpha,
+        "correction": correction,
+    }
+    score_values = scores.to_numpy(dtype=float)
+    prob_values = None if prob is None else prob.to_numpy(dtype=float)
+
+    if in_sample is None or labels is None:
+        groups_audit = audit_groups(
+            selected=by_score,
+            score=score_values,
+            probability=prob_values,
+            groups=groups,
+            label=labels,
+            weight=weights,
+            **options,  # type: ignore[arg-type]
+        )
+    else:
+        groups_audit = _two_stage(
+            by_score, score_values, prob_values, groups, labels, in_sample, weights, options
+        )
+    flags = _flag_sentences(groups_audit.disparities)
+
+    targeting = None
+    random_checks = in_sample if in_sample is not None else (by_random if by_random.any() else None)
+    if random_checks is not None and random_checks.any():
+        targeting = selection_vs_random(
+            groups,
+            selected=by_score,
+            controlled=random_checks,
+            label=labels,
+            control_weight=weights if in_sample is not None else None,
+            min_cell=min_cell,
+        )
+
+    parts: dict[str, Any] = {}
+    if model is not None:
+        parts = _model_parts(model, frame, groups, groups_audit, seed=seed, rows=proxy_rows)
+
+    data = {
+        "rows": len(frame),
+        "selection_rule": selection_rule,
+        "selected": int(chosen.sum()),
+        "selected_by_score": int(by_score.sum()),
+        "selected_at_random": int(by_random.sum()),
+        "labels": label_source if labels is not None else None,
+        "labelled_rows": None if labels is None else int(np.isfinite(labels).sum()),
+        "sample_rows": None if in_sample is None else int(in_sample.sum()),
+        "weighted": weights is not None,
+        "attributes": list(groups.columns),
+        "score_min": float(np.nanmin(score_values)),
+        "score_max": float(np.nanmax(score_values)),
+        "score_cut": float(score_values[by_score].min()) if by_score.any() else None,
+    }
+    parameters = {
+        **{k: v for k, v in options.items() if k != "reference"},
+        "reference": dict(groups_audit.method.get("reference", {})),
+        "columns": {
+            "score": score,
+            "probability": probability,
+            "selected": selected,
+            "method": method,
+            "label": label,
+            "sample": sample,
+            "weight": weight,
+        },
+        "budget": budget,
+        "proxy_rows": proxy_rows,
+    }
+    return AuditResult(
+        groups=groups_audit,
+        flags=flags,
+        targeting=targeting,
+        proxies=parts.get("proxies"),
+        associations=parts.get("associations"),
+        gaps=parts.get("gaps"),
+        exclusion=parts.get("exclusion"),
+        profiles=parts.get("profiles"),
+        changes=parts.get("changes"),
+        model=parts.get("model"),
+        data=data,
+        parameters=parameters,
+    )
+
+
+def _two_stage(
+    selected: np.ndarray[Any, Any],
+    score: np.ndarray[Any, Any],
+    probability: np.ndarray[Any, Any] | None,
+    groups: pd.DataFrame,
+    labels: np.ndarray[Any, Any],
+    in_sample: np.ndarray[Any, Any],
+    weights: np.ndarray[Any, Any] | None,
+    options: dict[str, Any],
+) -> GroupAudit:
+    """Selection metrics on every file; error metrics on the random sample, weighted."""
+    whole = audit_groups(
+        selected=selected, score=score, probability=probability, groups=groups, **options
+    )
+    rows = np.flatnonzero(in_sample)
+    if len(rows) == 0:
+        raise AuditError("the random sample is empty: no row has the sample flag set.")
+    checked = audit_groups(
+        selected=selected[rows],
+        score=score[rows],
+        probability=None if probability is None else probability[rows],
+        groups=groups.iloc[rows].reset_index(drop=True),
+        label=labels[rows],
+        weight=None if weights is None else weights[rows],
+        **{**options, "reference": whole.method["reference"]},
+    )
+    from_whole = [*_SELECTION_METRICS, *_SCORE_METRICS]
+    metrics = pd.concat(
+        [
+            whole.metrics[whole.metrics["metric"].isin(from_whole)],
+            checked.metrics[~checked.metrics["metric"].isin(from_whole)],
+        ],
+        ignore_index=True,
+    )
+    disparities = pd.concat(
+        [
+            whole.disparities[whole.disparities["metric"].isin(from_whole)],
+            checked.disparities[~checked.disparities["metric"].isin(from_whole)],
+        ],
+        ignore_index=True,
+    )
+    order = {m: i for i, m in enumerate(DISPARITY_METRICS)}
+    disparities = disparities.iloc[
+        np.lexsort(
+            (
+                disparities["metric"].map(order).to_numpy(),
+                disparities["group"].astype(str).to_numpy(),
+                disparities["attribute"].astype(str).to_numpy(),
+            )
+        )
+    ].reset_index(drop=True)
+    disparities = flag_disparities(
+        disparities, band=options["band"], alpha=options["alpha"], correction=options["correction"]
+    )
+    method = dict(whole.method)
+    method["labels"] = (
+        "error metrics (base rate, precision, TPR, FPR, FNR, false-positive burden, "
+        "calibration, AUC) are estimated on the random-control sample "
+        f"({len(rows):,} files{', survey-weighted' if weights is not None else ''}); "
+        "selection metrics on every file"
+    )
+    method["n_tested"] = int(disparities["tested"].sum())
+    return GroupAudit(
+        metrics=metrics,
+        disparities=disparities,
+        deciles=whole.deciles,
+        calibration=checked.calibration,
+        method=method,
+    )
+
+
+def _model_parts(
+    model: Model,
+    frame: pd.DataFrame,
+    groups: pd.DataFrame,
+    groups_audit: GroupAudit,
+    *,
+    seed: int,
+    rows: int,
+) -> dict[str, Any]:
+    missing = [c for c in model.features_ if c not in frame.columns]
+    if isinstance(model, ScorecardFamily) and model.segment_column not in frame.columns:
+        missing.append(model.segment_column)
+    if missing:
+        raise AuditError(
+            f"the model reads {', '.join(missing)}, which the table lacks: pass the population "
+            "file the scores came from (or audit without the model)."
+        )
+    rng = np.random.default_rng([seed, 7])
+    take = np.sort(rng.choice(len(frame), size=min(rows, len(frame)), replace=False))
+    part = frame.iloc[take].reset_index(drop=True)
+    part_groups = groups.iloc[take].reset_index(drop=True)
+    references = groups_audit.method["reference"]
+    single = part_groups[[c for c in groups.columns]]
+    return {
+        "model": model_identity(model),
+        "proxies": proxy_strength(model, part, single, seed=seed),
+        "associations": feature_association(model, part, single),
+        "gaps": score_gaps(model, frame, groups, reference=references),
+        "exclusion": exclusion_proof(model, part, seed=seed),
+        "profiles": score_profiles(model),
+        "changes": profile_changes(model),
+    }
