@@ -14,6 +14,11 @@ from pathlib import Path
 
 from dmde import catalog, datasets, persistence, scoring, selection, synthetic, training
 from dmde._version import __version__
+from dmde.audit import inputs as audit_inputs
+from dmde.audit import report as audit_report
+from dmde.audit.targeting import ATTRIBUTE_SOURCES
+from dmde.compare import diff_files
+from dmde.describe import BUDGET_SHARE, document_model
 from dmde.errors import DmdeError
 from dmde.manifest import manifest_path
 from dmde.model import Scorecard, ScorecardFamily
@@ -196,7 +201,147 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="seed of the tie keys and the random draw (default 0)",
     )
+    _add_audit(sub)
+    _add_document(sub)
+    _add_diff(sub)
     return parser
+
+
+def _band(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH like 0.8,1.25; got {text!r}") from None
+    if not 0 < low < 1 < high:
+        raise argparse.ArgumentTypeError(f"expected 0 < LOW < 1 < HIGH; got {text!r}")
+    return low, high
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"expected ATTRIBUTE=GROUP like gender=male; got {text!r}")
+    return name, value
+
+
+def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="audit who is selected and write the ethics committee's report",
+        description="Audit the selection by group (with intervals, intersections, corrected "
+        "tests), against random checks, by income band; proxies, exclusion proof, profiles. "
+        "Writes one self-contained HTML report and the same content as Markdown and JSON. "
+        "dmde outputs: --scores, --population, --model (and --selection or --budget). Another "
+        "system's scored table: --table with the --*-column options (generic mode).",
+    )
+    own = p.add_argument_group("dmde outputs")
+    own.add_argument("--scores", type=Path, help="scores file from dmde score")
+    own.add_argument("--population", type=Path, help="the population file that was scored")
+    own.add_argument("--model", type=Path, help="the model file that scored")
+    own.add_argument("--selection", type=Path, help="selection file from dmde select")
+    own.add_argument(
+        "--labels",
+        choices=sorted(audit_inputs.LABEL_SOURCES),
+        default="controls",
+        help="labels: the random-control sample (default), the synthetic truth, or none",
+    )
+    own.add_argument(
+        "--groups",
+        type=_names,
+        help=f"attributes to audit (default: all of {', '.join(ATTRIBUTE_SOURCES)})",
+    )
+    generic = p.add_argument_group("generic mode (another system's scored table)")
+    generic.add_argument("--table", type=Path, help="a scored table, .csv or .parquet")
+    generic.add_argument("--score-column", default="score", help="score column (default: score)")
+    generic.add_argument("--probability-column", help="predicted probability column, if any")
+    generic.add_argument("--selected-column", help="column true/1 for the selected files")
+    generic.add_argument(
+        "--method-column", help="column 'score' or 'random': how each was selected"
+    )
+    generic.add_argument("--label-column", help="outcome column (1, 0, empty = unknown)")
+    generic.add_argument("--sample-column", help="column true/1 for the files checked at random")
+    generic.add_argument("--weight-column", help="survey weights of the sample")
+    generic.add_argument("--group-columns", type=_names, help="group columns, comma-separated")
+    p.add_argument("--budget", type=_positive_int, help="without a selection: the top N scores")
+    p.add_argument(
+        "--reference",
+        type=_pair,
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE=GROUP",
+        help="reference group of an attribute (repeatable; default: the largest group)",
+    )
+    p.add_argument(
+        "--band",
+        type=_band,
+        default=(0.8, 1.25),
+        help="ratios outside LOW,HIGH are flagged when significant (default: 0.8,1.25)",
+    )
+    p.add_argument("--n-boot", type=_positive_int, default=1000, help="resamples (default 1000)")
+    p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--min-cell", type=_positive_int, default=30, help="suppress cells under N files (30)"
+    )
+    p.add_argument(
+        "--correction", choices=("holm", "bh"), default="holm", help="Holm (default) or BH"
+    )
+    p.add_argument("--no-intersections", action="store_true", help="single attributes only")
+    p.add_argument("--out", required=True, type=Path, help="report file (.html; .md, .json beside)")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share like 0.012, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1), got {text!r}")
+    return value
+
+
+def _add_document(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "document",
+        help="write the model's public description and model card",
+        description="Write the model's public description (article L312-1-3 CRPA: purpose, "
+        "target, training data, every variable with its bins and points, excluded data, "
+        "performance, fairness, limits, version) and its model card, as HTML, Markdown and "
+        "JSON, from the model file.",
+    )
+    p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument(
+        "--data",
+        type=Path,
+        help="population with its random-control sample, for the lift at the budget",
+    )
+    p.add_argument(
+        "--budget-share",
+        type=_share,
+        default=BUDGET_SHARE,
+        help=f"share of the files selected (default {BUDGET_SHARE}: an assumption, about "
+        "166,000 checks among 13.8 million files)",
+    )
+    p.add_argument("--audit", type=Path, help="audit report of this model (from dmde audit)")
+    p.add_argument("--n-boot", type=_positive_int, default=1000, help="resamples (default 1000)")
+    p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed (default 0)")
+
+
+def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "diff",
+        help="report what changed between two model files",
+        description="Compare two model files: settings, features, and the points of every "
+        "bin. With --population and --budget, also the score shifts, the files entering and "
+        "leaving the selection, and both selections' composition by group. Writes HTML, "
+        "Markdown and JSON.",
+    )
+    p.add_argument("old", type=Path, help="the old model file (JSON)")
+    p.add_argument("new", type=Path, help="the new model file (JSON)")
+    p.add_argument("--population", type=Path, help="population file scored with both models")
+    p.add_argument("--budget", type=_positive_int, help="files selected by each model")
+    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the tie order (0)")
+    p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
 
 
 def _names(text: str) -> list[str]:
@@ -360,6 +505,109 @@ def _cmd_select(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    if args.out.suffix.lower() != ".html":
+        raise DmdeError(f"--out must end in .html (the .md and .json go beside it); got {args.out}")
+    options = {
+        "budget": args.budget,
+        "reference": dict(args.reference) or None,
+        "band": args.band,
+        "n_boot": args.n_boot,
+        "seed": args.seed,
+        "min_cell": args.min_cell,
+        "correction": args.correction,
+        "intersections": not args.no_intersections,
+    }
+    own = [args.scores, args.population, args.model]
+    if args.table is not None:
+        if any(x is not None for x in own):
+            raise DmdeError("give either --table (generic mode) or --scores/--population/--model.")
+        result = audit_inputs.audit_table(
+            args.table,
+            score=args.score_column,
+            groups=args.group_columns or [],
+            probability=args.probability_column,
+            selected=args.selected_column,
+            method=args.method_column,
+            label=args.label_column,
+            sample=args.sample_column,
+            weight=args.weight_column,
+            **options,
+        )
+    else:
+        if any(x is None for x in own):
+            raise DmdeError("give --scores, --population and --model (or --table).")
+        if args.selection is None and args.budget is None:
+            raise DmdeError("give --selection (from dmde select) or --budget.")
+        result = audit_inputs.audit_files(
+            scores=args.scores,
+            population=args.population,
+            model=args.model,
+            selection=args.selection,
+            labels=args.labels,
+            attributes=args.groups,
+            **options,
+        )
+    written = audit_report.write_report(result, args.out)
+    print(
+        f"{result.data['selected_by_score']:,} files selected by the score audited among "
+        f"{result.data['rows']:,}; {len(result.flags):,} flagged differences"
+    )
+    print("wrote " + ", ".join(str(p) for p in written if p.suffix != ".svg"))
+    return EXIT_OK
+
+
+def _cmd_document(args: argparse.Namespace) -> int:
+    description, written = document_model(
+        args.model,
+        args.out,
+        data=args.data,
+        audit=args.audit,
+        budget_share=args.budget_share,
+        n_boot=args.n_boot,
+        seed=args.seed,
+    )
+    points = sum(p.feature != "intercept" for p in description.points)
+    print(
+        f"described {args.model.name} (sha256 {description.sha256[:12]}...): "
+        f"{len(description.features)} variables, {points} bins in {len(description.segments)} "
+        "scorecards"
+    )
+    if description.lift is None:
+        print("no --data: the lift at the budget is not measured")
+    else:
+        lift = description.lift
+        print(
+            f"lift at the top {lift.share:.1%}: {lift.lift:.2f} "
+            f"(95% interval {lift.lift_low:.2f} to {lift.lift_high:.2f})"
+        )
+    if description.audit is None:
+        print("no --audit: the fairness section says so")
+    else:
+        print(f"audit report: {len(description.audit.flags)} flags")
+    print("wrote " + ", ".join(str(p) for p in written if p.suffix in (".html", ".md", ".json")))
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    if (args.population is None) != (args.budget is None):
+        print("dmde diff: error: --population and --budget go together", file=sys.stderr)
+        return EXIT_USAGE
+    comparison, written = diff_files(
+        args.old, args.new, args.out, population=args.population, budget=args.budget, seed=args.seed
+    )
+    models = comparison.models
+    print(f"{models.n_changes} changes in the scorecards ({len(models.points_changes)} bins)")
+    if comparison.selection is not None:
+        s = comparison.selection
+        print(
+            f"{s.n_changed:,} of {s.n_files:,} files change score; of {s.budget:,} selected, "
+            f"{s.entering:,} enter and {s.leaving:,} leave"
+        )
+    print("wrote " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _cmd_catalog,
     "synth": _cmd_synth,
@@ -367,6 +615,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "train": _cmd_train,
     "score": _cmd_score,
     "select": _cmd_select,
+    "audit": _cmd_audit,
+    "document": _cmd_document,
+    "diff": _cmd_diff,
 }
 
 

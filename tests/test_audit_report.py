@@ -1,0 +1,362 @@
+"""The full audit, its report (HTML, Markdown, JSON), `dmde audit`, and the report in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dmde import ScorecardFamily, load_model, save_model, select
+from dmde.audit import audit, build_report, write_report
+from dmde.audit.metrics import AuditError
+from dmde.audit.targeting import group_columns
+from dmde.cli import main
+from dmde.datasets import read_dataset
+from dmde.scoring import score_file
+from dmde.synthetic import synthesize, write_population
+
+ROWS, CONTROLS, BUDGET = 20_000, 2_000, 400
+SECTIONS = {
+    "summary",
+    "model",
+    "data",
+    "selection",
+    "groups",
+    "intersections",
+    "economic",
+    "random",
+    "proxies",
+    "calibration",
+    "profiles",
+    "exclusion",
+    "method",
+    "glossary",
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A scored, selected population on disk, as dmde's commands leave it."""
+    root = tmp_path_factory.mktemp("audit")
+    write_population(root / "population.parquet", ROWS, seed=11, controls=CONTROLS, with_truth=True)
+    df = read_dataset(root / "population.parquet")
+    checked = df[df["controlled"] == 1]
+    model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    save_model(model, root / "model.json")
+    score_file(root / "model.json", root / "population.parquet", root / "scores.parquet")
+    scores = pd.read_parquet(root / "scores.parquet")
+    chosen = select(scores, budget=BUDGET, random_share=0.05, seed=1).frame
+    chosen[["dossier_id", "selection_reason"]].to_csv(root / "selection.csv", index=False)
+    return {"root": root, "df": df, "model": load_model(root / "model.json")}
+
+
+@pytest.fixture(scope="module")
+def result(world: dict[str, Any]) -> Any:
+    from dmde.audit.inputs import audit_files
+
+    root = world["root"]
+    return audit_files(
+        scores=root / "scores.parquet",
+        population=root / "population.parquet",
+        model=root / "model.json",
+        selection=root / "selection.csv",
+        n_boot=100,
+        seed=3,
+    )
+
+
+def test_the_audit_joins_dmde_outputs(result: Any, world: dict[str, Any]) -> None:
+    assert result.data["rows"] == ROWS
+    assert result.data["selected"] == BUDGET
+    assert result.data["selected_by_score"] + result.data["selected_at_random"] == BUDGET
+    assert result.data["sample_rows"] == CONTROLS
+    assert result.model["sha256"] == world["model"].model_sha256_
+    assert result.exclusion["identical"] is True
+    # Selection metrics come from every file, error metrics from the random sample only.
+    m = result.groups.metrics
+    share = m[(m["metric"] == "population_share") & (m["attribute"] == "gender")]
+    assert share["n"].sum() == ROWS
+    precision = m[(m["metric"] == "base_rate") & (m["attribute"] == "gender")]
+    assert precision["n"].sum() == CONTROLS
+    # One correction over every test of both parts.
+    d = result.groups.disparities
+    assert result.groups.method["n_tested"] == int(d["tested"].sum())
+    assert (d.loc[d["tested"], "p_adjusted"] >= d.loc[d["tested"], "p_value"] - 1e-15).all()
+
+
+def test_report_has_every_section_and_the_flags(result: Any) -> None:
+    doc = build_report(result)
+    ids = {s.id for s in doc.sections}
+    assert ids >= SECTIONS
+    assert doc.data["model_sha256"] == result.model["sha256"]
+    assert len(doc.data["flags"]) == len(result.flags)
+    for flag in doc.data["flags"]:
+        assert {"attribute", "group", "reference", "metric", "ratio", "p_adjusted"} <= set(flag)
+        assert flag["sentence"].startswith("Files of ")
+    figures = [f.id for f in doc.figures()]
+    assert "income-bands" in figures
+    assert any(f.startswith("selection-rate-") for f in figures)
+    assert any(f.startswith("random-vs-score-") for f in figures)
+    assert any(f.startswith("calibration-") for f in figures)
+    assert any(f.startswith("score-deciles-") for f in figures)
+
+
+def test_report_files_are_byte_identical(world: dict[str, Any], tmp_path: Path) -> None:
+    root = world["root"]
+    args = [
+        "audit",
+        "--scores",
+        str(root / "scores.parquet"),
+        "--population",
+        str(root / "population.parquet"),
+        "--model",
+        str(root / "model.json"),
+        "--selection",
+        str(root / "selection.csv"),
+        "--n-boot",
+        "50",
+        "--groups",
+        "gender,age_band,income_band",
+        "--no-intersections",
+    ]
+    assert main([*args, "--out", str(tmp_path / "a" / "audit.html")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b" / "audit.html")]) == 0
+    a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert a == b and Path("audit.html") in a and Path("audit.md") in a
+    for name in a:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    payload = json.loads((tmp_path / "a" / "audit.json").read_text(encoding="utf-8"))
+    assert payload["data"]["inputs"]["attributes"] == ["gender", "age_band", "income_band"]
+
+
+def test_html_is_self_contained_and_escaped(result: Any, tmp_path: Path) -> None:
+    html = build_report(result)
+    html_text = (write_report(result, tmp_path / "r.html", formats=["html"])[0]).read_text()
+    assert "<script" not in html_text
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html_text)
+    assert html.kind == "dmde-audit-report"
+
+
+def test_planted_effect_is_flagged_and_absent_without_it() -> None:
+    """An excluded column with a true effect shows up as a flagged base-rate gap."""
+
+    def under_25_base_rate(scenario: str) -> pd.Series:
+        df = synthesize(60_000, seed=5, controls=3_000, scenario=scenario, with_truth=True)
+        checked = df[df["controlled"] == 1]
+        model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+        df["score"] = model.points(df)
+        df["probability"] = model.predict_proba(df)[:, 1]
+        res = audit(
+            df,
+            groups=group_columns(df)[["age_band"]],
+            selected=None,
+            budget=1_000,
+            label="truth_target",
+            n_boot=200,
+            seed=0,
+            reference={"age_band": "35-49"},
+        )
+        d = res.groups.disparities
+        return d[(d["group"] == "under 25") & (d["metric"] == "base_rate")].iloc[0]
+
+    planted, neutral = under_25_base_rate("planted_age"), under_25_base_rate("neutral")
+    assert planted["flagged"] and planted["ratio"] > 1.25
+    assert not neutral["flagged"]
+    assert planted["ratio"] > neutral["ratio"] + 0.5
+
+
+def test_generic_mode_on_another_systems_table(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    n = 5_000
+    group = rng.choice(["a", "b", "<b>c</b>"], n)
+    risk = rng.normal(size=n) + (group == "a") * 0.8
+    table = pd.DataFrame(
+        {
+            "risk": risk,
+            "flagged_for_check": risk > np.quantile(risk, 0.9),
+            "outcome": (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int),
+            "district": group,
+        }
+    )
+    table.to_csv(tmp_path / "other.csv", index=False)
+    out = tmp_path / "generic" / "audit.html"
+    code = main(
+        [
+            "audit",
+            "--table",
+            str(tmp_path / "other.csv"),
+            "--score-column",
+            "risk",
+            "--selected-column",
+            "flagged_for_check",
+            "--label-column",
+            "outcome",
+            "--group-columns",
+            "district",
+            "--reference",
+            "district=b",
+            "--n-boot",
+            "100",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "&lt;b&gt;c&lt;/b&gt;" in html and "<b>c</b>" not in html
+    assert "Generic mode" in html
+    payload = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    flagged = {(f["group"], f["metric"]) for f in payload["data"]["flags"]}
+    assert ("a", "selection_rate") in flagged  # group a's risk is shifted up
+    assert ("<b>c</b>", "selection_rate") not in flagged  # b and c are treated alike
+    assert payload["data"]["model_sha256"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "r.txt", "--table", "x.csv"], "--out must end in .html"),
+        (["--out", "r.html"], "give --scores, --population and --model"),
+        (["--out", "r.html", "--table", "missing.csv", "--group-columns", "g"], "no such file"),
+        (
+            ["--out", "r.html", "--table", "{table}", "--group-columns", "nope"],
+            "missing column\\(s\\) score, nope",
+        ),
+        (
+            [
+                "--out",
+                "r.html",
+                "--table",
+                "{table}",
+                "--group-columns",
+                "g",
+                "--score-column",
+                "s",
+            ],
+            "give either the selection \\(a column\\) or a budget",
+        ),
+    ],
+    ids=["suffix", "no-inputs", "no-file", "no-group-column", "no-selection"],
+)
+def test_audit_mistakes_get_a_message(
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"s": [1.0, 2.0], "g": ["x", "y"]}).to_csv(table, index=False)
+    monkeypatch.chdir(tmp_path)
+    argv = ["audit", *(a.replace("{table}", str(table)) for a in args)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+
+
+def test_scores_from_another_model_are_refused(world: dict[str, Any], tmp_path: Path) -> None:
+    from dmde.audit.inputs import audit_files
+
+    root = world["root"]
+    df = world["df"]
+    checked = df[df["controlled"] == 1].iloc[: CONTROLS // 2]
+    other = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    save_model(other, tmp_path / "other.json")
+    with pytest.raises(AuditError, match="was scored by the model"):
+        audit_files(
+            scores=root / "scores.parquet",
+            population=root / "population.parquet",
+            model=tmp_path / "other.json",
+            budget=100,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The report in a real browser
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+
+
+def _browser() -> str:
+    found = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no Chromium found: .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium on this machine (CI installs it)")
+    return found
+
+
+def _open(page: Path, tmp_path: Path) -> dict[str, Any]:
+    """Open a page headless: screenshot, console messages, requests made by the page."""
+    netlog, shot = tmp_path / f"{page.stem}.netlog.json", tmp_path / f"{page.stem}.png"
+    run = subprocess.run(
+        [
+            _browser(),
+            *FLAGS,
+            f"--log-net-log={netlog}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    log = json.loads(netlog.read_text(encoding="utf-8"))
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    # Requests of the page itself (not the browser's own housekeeping): their network
+    # isolation key is the page's file:// origin.
+    requests = [
+        e["params"]["url"]
+        for e in log["events"]
+        if e["type"] == start
+        and str(e.get("params", {}).get("network_isolation_key", "")).startswith("file://")
+    ]
+    return {"code": run.returncode, "console": console, "requests": requests, "shot": shot}
+
+
+def test_the_browser_check_catches_a_bad_page(tmp_path: Path) -> None:
+    """The detector itself: a page with a console error and a remote image is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<html><body><img src="http://example.invalid/x.png">'
+        '<script>console.error("boom")</script></body></html>',
+        encoding="utf-8",
+    )
+    seen = _open(bad, tmp_path)
+    assert any("boom" in line for line in seen["console"])
+    assert "http://example.invalid/x.png" in seen["requests"]
+
+
+def test_report_opens_in_chromium_without_errors_or_requests(result: Any, tmp_path: Path) -> None:
+    page = write_report(result, tmp_path / "audit.html", formats=["html"])[0]
+    seen = _open(page, tmp_path)
+    assert seen["code"] == 0
+    assert seen["shot"].stat().st_size > 20_000  # a real screenshot, not a blank page
+    assert seen["console"] == []
+    assert seen["requests"] == []
