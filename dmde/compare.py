@@ -31,7 +31,7 @@ import pandas as pd
 
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, group_columns
 from dmde.catalog import CATALOG
-from dmde.datasets import BATCH_ROWS, file_columns
+from dmde.datasets import BATCH_ROWS, file_columns, iter_batches
 from dmde.describe import ModelFile, read_model_file, score_population
 from dmde.errors import DmdeError
 from dmde.rendering import (
@@ -375,35 +375,75 @@ def _bands(shift: FloatArray, pdo: float) -> tuple[tuple[str, int], ...]:
     return tuple((label, int(mask.sum())) for label, mask in cases)
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """The population's files by group, and the group of each file selected by either model."""
+
+    levels: dict[str, tuple[str, ...]]
+    counts: dict[str, dict[str, int]]
+    positions: npt.NDArray[np.intp]
+    labels: dict[str, npt.NDArray[np.object_]]
+
+
+def _tally(groups: pd.DataFrame, positions: npt.NDArray[np.intp], offset: int = 0) -> _Tally:
+    """Count ``groups`` (one row per file) and keep the groups of the rows at ``positions``."""
+    levels, counts, labels = {}, {}, {}
+    for attribute in groups.columns:
+        column = groups[attribute].astype("category")
+        names = np.asarray([*map(str, column.cat.categories), "missing"], dtype=object)
+        codes = column.cat.codes.to_numpy().astype(np.intp)
+        codes[codes < 0] = len(names) - 1
+        files = np.bincount(codes, minlength=len(names))
+        key = str(attribute)
+        levels[key] = tuple(names)
+        counts[key] = {str(n): int(k) for n, k in zip(names, files, strict=True) if k}
+        labels[key] = names[codes[positions]]
+    return _Tally(levels, counts, positions + offset, labels)
+
+
+def _merge(parts: Sequence[_Tally]) -> _Tally:
+    """One tally of several batches (levels in their common order, else sorted)."""
+    first = parts[0]
+    levels, counts, labels = {}, {}, {}
+    for attribute, order in first.levels.items():
+        orders = {p.levels[attribute] for p in parts}
+        levels[attribute] = order if len(orders) == 1 else tuple(sorted(set().union(*orders)))
+        total: dict[str, int] = {}
+        for part in parts:
+            for level, files in part.counts[attribute].items():
+                total[level] = total.get(level, 0) + files
+        counts[attribute] = total
+        labels[attribute] = np.concatenate([p.labels[attribute] for p in parts])
+    positions = np.concatenate([p.positions for p in parts])
+    return _Tally(levels, counts, positions, labels)
+
+
 def _composition(
-    groups: pd.DataFrame,
-    old: npt.NDArray[np.bool_],
-    new: npt.NDArray[np.bool_],
+    tally: _Tally, old: npt.NDArray[np.bool_], new: npt.NDArray[np.bool_]
 ) -> list[GroupComposition]:
     rows = []
-    n, n_old, n_new = len(groups), int(old.sum()), int(new.sum())
-    for attribute in groups.columns:
-        column = groups[attribute]
-        values = column.astype(str).to_numpy()
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            levels = [str(c) for c in column.cat.categories if str(c) in set(values)]
-        else:
-            levels = sorted(set(values))
+    n, n_old, n_new = len(old), int(old.sum()), int(new.sum())
+    in_old, in_new = old[tally.positions], new[tally.positions]
+    for attribute, levels in tally.levels.items():
+        labels = tally.labels[attribute]
         for level in levels:
-            member = values == level
-            in_old, in_new = int((member & old).sum()), int((member & new).sum())
+            files = tally.counts[attribute].get(level, 0)
+            if not files:
+                continue
+            member = labels == level
+            k_old, k_new = int((member & in_old).sum()), int((member & in_new).sum())
             rows.append(
                 GroupComposition(
-                    attribute=str(attribute),
+                    attribute=attribute,
                     group=level,
-                    population=int(member.sum()),
-                    population_share=float(member.sum() / n),
-                    old=in_old,
-                    old_share=in_old / n_old if n_old else math.nan,
-                    new=in_new,
-                    new_share=in_new / n_new if n_new else math.nan,
-                    entering=int((member & new & ~old).sum()),
-                    leaving=int((member & old & ~new).sum()),
+                    population=files,
+                    population_share=files / n,
+                    old=k_old,
+                    old_share=k_old / n_old if n_old else math.nan,
+                    new=k_new,
+                    new_share=k_new / n_new if n_new else math.nan,
+                    entering=int((member & in_new & ~in_old).sum()),
+                    leaving=int((member & in_old & ~in_new).sum()),
                 )
             )
     return rows
@@ -460,13 +500,41 @@ def compare_selections(
     """
     if groups is not None and len(groups) != len(scores):
         raise CompareError(f"groups has {len(groups)} rows for {len(scores)} scored files.")
+    in_old = _selected(scores, "old", budget, seed)
+    in_new = _selected(scores, "new", budget, seed)
+    tally = None if groups is None else _tally(groups, np.flatnonzero(in_old | in_new))
+    return _compare(
+        scores,
+        in_old,
+        in_new,
+        tally,
+        budget=budget,
+        seed=seed,
+        pdo=pdo,
+        population=population,
+        missing_groups=missing_groups,
+        scaling_differs=scaling_differs,
+    )
+
+
+def _compare(
+    scores: pd.DataFrame,
+    in_old: npt.NDArray[np.bool_],
+    in_new: npt.NDArray[np.bool_],
+    tally: _Tally | None,
+    *,
+    budget: int,
+    seed: int,
+    pdo: float,
+    population: str,
+    missing_groups: Sequence[str],
+    scaling_differs: bool,
+) -> SelectionDiff:
     old = scores["score_old"].to_numpy(dtype=float)
     new = scores["score_new"].to_numpy(dtype=float)
     shift = new - old
     summary = {"mean": float(shift.mean()), "mean_absolute": float(np.abs(shift).mean())}
     summary |= {name: float(np.quantile(shift, q)) for name, q in _QUANTILES}
-    in_old = _selected(scores, "old", budget, seed)
-    in_new = _selected(scores, "new", budget, seed)
     return SelectionDiff(
         population=population,
         n_files=len(scores),
@@ -483,7 +551,7 @@ def compare_selections(
         kept=int((in_old & in_new).sum()),
         entering=int((in_new & ~in_old).sum()),
         leaving=int((in_old & ~in_new).sum()),
-        groups=tuple(_composition(groups, in_old, in_new)) if groups is not None else (),
+        groups=() if tally is None else tuple(_composition(tally, in_old, in_new)),
         missing_groups=tuple(missing_groups),
         scaling_differs=scaling_differs,
     )
@@ -559,23 +627,48 @@ def _selection_diff(
     seed: int,
     batch_size: int,
 ) -> SelectionDiff:
+    """Two passes over the population: the scores, then the groups of the selected files."""
     header = set(file_columns(population))
     keep = [c for c in CATALOG if c in set(ATTRIBUTE_SOURCES.values()) & header]
     missing = [a for a, c in ATTRIBUTE_SOURCES.items() if c not in header]
-    scores = score_population(
-        population, {"old": before.model, "new": after.model}, keep=keep, batch_size=batch_size
-    )
-    groups = group_columns(scores[keep]) if keep else None
-    return compare_selections(
+    models = {"old": before.model, "new": after.model}
+    scores = score_population(population, models, batch_size=batch_size)
+    in_old = _selected(scores, "old", budget, seed)
+    in_new = _selected(scores, "new", budget, seed)
+    tally = _group_tally(population, keep, in_old | in_new, batch_size) if keep else None
+    return _compare(
         scores,
+        in_old,
+        in_new,
+        tally,
         budget=budget,
-        groups=groups,
         seed=seed,
         pdo=float(after.document["scaling"]["pdo"]),
         population=Path(population).name,
         missing_groups=missing,
         scaling_differs=before.document["scaling"] != after.document["scaling"],
     )
+
+
+def _group_tally(
+    population: str | os.PathLike[str],
+    columns: Sequence[str],
+    selected: npt.NDArray[np.bool_],
+    batch_size: int,
+) -> _Tally:
+    """The audit's groups of the population, streamed: counts, and the selected files' groups."""
+    parts, offset = [], 0
+    for batch in iter_batches(population, columns=columns, batch_size=batch_size):
+        n = batch.num_rows
+        local = np.flatnonzero(selected[offset : offset + n])
+        parts.append(_tally(group_columns(batch.to_pandas()), local, offset))
+        offset += n
+    if offset != len(selected):
+        raise CompareError(
+            f"{os.fspath(population)} changed during the comparison ({len(selected):,} rows "
+            f"scored, {offset:,} read for the groups): compare a file that is not being written."
+        )
+    return _merge(parts)
 
 
 # --------------------------------------------------------------------------------------------
