@@ -671,7 +671,7 @@ def _points_rows(name: str, segment: Mapping[str, Any]) -> list[PointsRow]:
 
 def _exclusions(policy: Mapping[str, Any], features: Sequence[str]) -> list[Exclusion]:
     out = [
-        Exclusion("excluded by law and policy", family, columns_of(family), str(reason))
+        Exclusion("excluded (published guarantee)", family, columns_of(family), str(reason))
         for family, reason in sorted(policy["excluded_families"].items())
     ]
     out += [
@@ -854,7 +854,8 @@ def _purpose_section(d: ModelDescription) -> Section:
                 "outcome can be contested. The score is not an estimate of fraud: most "
                 "overpayments come from errors or late declarations. A person whose file was "
                 "selected can ask which data were used and how each item of their situation "
-                "counted (articles L311-3-1 and R311-3-1-2 of the same code)."
+                "counted (articles L311-3-1 and R311-3-1-2 of the Code des relations entre le "
+                "public et l'administration)."
             ),
             Paragraph(routing),
             Paragraph(
