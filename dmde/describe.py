@@ -987,7 +987,8 @@ def _variables_sections(d: ModelDescription) -> list[Section]:
                 Column("rate", "Rate of the target", "pct1"),
             ),
             rows,
-            caption=f"Scorecard of segment {s.name}: every bin and its points",
+            caption=(f"Scorecard of segment {s.name}" if d.routing_column else "Scorecard")
+            + ": every bin and its points",
             note="Shares and rates are survey-weighted; a bin without training files "
             "(missing values never seen in training) scores as shown.",
         )
