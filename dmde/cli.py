@@ -6,13 +6,22 @@ Exit codes: 0 done, 1 failed on data (bad file, refused input), 2 usage error.
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from dmde import catalog, datasets, persistence, scoring, selection, synthetic, training
+from dmde import (
+    catalog,
+    datasets,
+    demo,
+    explain,
+    persistence,
+    scoring,
+    selection,
+    synthetic,
+    training,
+)
 from dmde._version import __version__
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
@@ -204,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_audit(sub)
     _add_document(sub)
     _add_diff(sub)
+    _add_explain(sub)
     return parser
 
 
@@ -444,14 +454,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     )
     model.fit(data.X, data.y, sample_weight=data.weight)
     report = training.evaluate(model, data, cv=args.cv, seed=args.seed)
-    facts = {
-        "target": args.target,
-        "date": datetime.date.today().isoformat(),
-        "data_file": args.data.name,
-        "data_sha256": persistence.frame_sha256(data.X),
-        "auc_train": report.auc_train,
-        "auc_cv": report.auc_cv,
-    }
+    facts = training.training_facts(
+        report, data, data_file=args.data.name, data_sha256=persistence.frame_sha256(data.X)
+    )
     digest = persistence.save_model(model, args.out, training=facts)
     print(report.format())
     models = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
@@ -608,6 +613,85 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    result = demo.run_demo(
+        args.out,
+        rows=args.rows,
+        controls=args.controls,
+        seed=args.seed,
+        n_boot=args.n_boot,
+        say=print,
+    )
+    total = sum(result.seconds.values())
+    print(
+        f"done in {total:.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    )
+    print(f"\nopen {result.outputs['index']} to see every output:")
+    for name in ("audit", "description", "notices", "selection", "model"):
+        print(f"  {name:<12}{result.outputs[name]}")
+    return EXIT_OK
+
+
+def _add_explain(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="write the notice for the person concerned (one file, or every selected file)",
+        description="Explain a file's score to the person concerned (CRPA L311-3-1): the data "
+        "used and their sources, the points of each item against the average file, how they add "
+        "up to the score, the rank and the selection cut, the smallest changes that would have "
+        "placed the score below the cut, what the model never uses, how to contest. One file: "
+        "--dossier and --out. Every selected file: --selection and --out-dir.",
+    )
+    p.add_argument("--model", required=True, type=Path, help="the model file that scored")
+    p.add_argument("--input", required=True, type=Path, help="the data file that was scored")
+    p.add_argument("--dossier", type=int, help="the dossier_id to explain")
+    p.add_argument("--out", type=Path, help="the notice to write (.html, .md, .txt or .json)")
+    p.add_argument("--selection", type=Path, help="selection file from dmde select")
+    p.add_argument("--out-dir", type=Path, help="batch: one notice per selected file, here")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
+    p.add_argument(
+        "--format",
+        choices=tuple(explain.NOTICE_FORMATS),
+        help="notice format (default: from the --out extension, else html)",
+    )
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    if args.out_dir is not None:
+        if args.selection is None or args.dossier is not None or args.out is not None:
+            print(
+                "dmde explain: error: --out-dir writes one notice per selected file: give "
+                "--selection, and no --dossier or --out.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        written = explain.write_notices(
+            args.model,
+            args.input,
+            args.selection,
+            args.out_dir,
+            lang=args.lang,
+            format=args.format or "html",
+        )
+        print(f"wrote {len(written):,} notices to {args.out_dir}")
+        return EXIT_OK
+    if args.dossier is None or args.out is None:
+        print(
+            "dmde explain: error: give --dossier and --out (one notice), or --selection and "
+            "--out-dir (every selected file).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    fmt = args.format or explain.format_for(args.out)
+    result = explain.explain_file(args.model, args.input, args.dossier, selection=args.selection)
+    path = explain.write_notice(result, args.out, lang=args.lang, format=fmt)
+    print(
+        f"dossier {result.dossier_id}: score {result.score:.{result.decimals}f} points "
+        f"({len(result.features)} items); wrote {path}"
+    )
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _cmd_catalog,
     "synth": _cmd_synth,
@@ -618,6 +702,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _cmd_audit,
     "document": _cmd_document,
     "diff": _cmd_diff,
+    "explain": _cmd_explain,
 }
 
 

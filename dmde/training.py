@@ -8,7 +8,9 @@ the whole procedure: binning, regression and points are refitted in each fold).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +23,7 @@ from dmde.catalog import CATALOG
 from dmde.errors import DmdeError
 from dmde.model import Scorecard, ScorecardFamily
 
-__all__ = ["TrainingData", "TrainingReport", "evaluate", "training_data"]
+__all__ = ["TrainingData", "TrainingReport", "evaluate", "training_data", "training_facts"]
 
 Model = Scorecard | ScorecardFamily
 
@@ -157,3 +159,27 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         auc_cv_folds=tuple(folds),
         information_values=_information_values(model),
     )
+
+
+def training_facts(
+    report: TrainingReport,
+    data: TrainingData,
+    *,
+    data_file: str,
+    data_sha256: str,
+    date: str | None = None,
+) -> dict[str, Any]:
+    """What the model file records about its training (``save_model(..., training=...)``).
+
+    ``data_sha256`` is the hash of the training rows as read
+    (:func:`dmde.persistence.frame_sha256` of ``data.X``), so a reviewer holding the data can
+    check it is the data the model was trained on. ``date`` defaults to today.
+    """
+    return {
+        "target": data.target,
+        "date": date or datetime.date.today().isoformat(),
+        "data_file": data_file,
+        "data_sha256": data_sha256,
+        "auc_train": report.auc_train,
+        "auc_cv": report.auc_cv,
+    }

@@ -111,6 +111,14 @@ def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
     return frame[name]
 
 
+def _interval_words(low: float, high: float) -> str:
+    if np.isfinite(low) and np.isfinite(high):
+        return f"95% interval {low:.2f} to {high:.2f}"
+    if np.isfinite(low):
+        return f"95% interval from {low:.2f}, upper bound not estimable"
+    return "95% interval not estimable"
+
+
 def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
     flagged = disparities[disparities["flagged"].astype(bool)].copy()
     flagged = flagged.sort_values(
@@ -124,8 +132,8 @@ def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
         sentences.append(
             f"Files of {row.group} ({row.attribute}) "
             + phrase.format(ratio=f"{row.ratio:.2f}")
-            + f" files of {row.reference} (95% interval {row.ratio_ci_low:.2f} to "
-            f"{row.ratio_ci_high:.2f}; adjusted p {p})."
+            + f" files of {row.reference} ({_interval_words(row.ratio_ci_low, row.ratio_ci_high)}"
+            f"; adjusted p {p})."
         )
     flagged["sentence"] = sentences
     return flagged
