@@ -63,6 +63,7 @@ from dmde.rendering import (
 )
 from dmde.scoring import needed_columns, score_frame
 from dmde.selection import select
+from dmde.stats import auc_interval
 
 __all__ = [
     "BUDGET_SHARE",
@@ -101,7 +102,6 @@ BUDGET_SHARE = 0.012
 DESCRIPTION_STEM = "description"
 MODEL_CARD_STEM = "model-card"
 
-_Z95 = 1.959963984540054
 _LABEL_COLUMNS = ("controlled", "target", "control_weight")
 _SCORE_COLUMNS = ("dossier_id", "caf_code", "score", "probability")
 
@@ -296,28 +296,6 @@ class ModelDescription:
 
 # --------------------------------------------------------------------------------------------
 # Computations
-def auc_interval(auc: float, n_pos: float, n_neg: float) -> tuple[float, float]:
-    """95% interval of an AUC from Hanley and McNeil's (1982) standard error.
-
-    The same formula as :func:`dmde.audit.metrics.hanley_mcneil_se` (the audit is in this
-    module's layer, so it is not imported). ``n_pos`` and ``n_neg`` may be effective counts.
-
-    Examples
-    --------
-    >>> low, high = auc_interval(0.7, 500, 7000)
-    >>> round(low, 3), round(high, 3)
-    (0.674, 0.726)
-    """
-    if not (math.isfinite(auc) and n_pos > 0 and n_neg > 0):
-        return math.nan, math.nan
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
-        n_pos * n_neg
-    )
-    se = math.sqrt(max(variance, 0.0))
-    return max(0.0, auc - _Z95 * se), min(1.0, auc + _Z95 * se)
-
-
 def _check_share(share: float) -> float:
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
         raise DescribeError(

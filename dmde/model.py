@@ -53,6 +53,7 @@ from dmde.catalog import CATALOG, DEFAULT_POLICY, Family, FeaturePolicy
 from dmde.errors import DmdeError
 from dmde.features import FeatureBinning, WoEBinning
 from dmde.scorecard import PointsScaling
+from dmde.stats import Z95
 
 __all__ = ["REASON_COLUMNS", "Scorecard", "ScorecardFamily", "TrainingSummary", "bin_labels"]
 
@@ -70,7 +71,6 @@ REASON_COLUMNS = (
 )
 
 FloatArray = npt.NDArray[np.float64]
-_Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
 @dataclass(frozen=True)
@@ -377,8 +377,8 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
                 "term": ["intercept", *self.features_],
                 "coefficient": coef,
                 "std_error": se,
-                "ci_low": coef - _Z95 * se,
-                "ci_high": coef + _Z95 * se,
+                "ci_low": coef - Z95 * se,
+                "ci_high": coef + Z95 * se,
                 "z": np.divide(coef, se, out=np.full_like(coef, np.nan), where=se > 0),
                 "iv": iv,
             }

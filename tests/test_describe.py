@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmde.audit.metrics import hanley_mcneil_se
 from dmde.cli import main
 from dmde.datasets import arrow_schema, read_dataset, write_batches
 from dmde.describe import (
@@ -28,6 +27,7 @@ from dmde.model import ScorecardFamily
 from dmde.persistence import ModelFileError, frame_sha256, save_model
 from dmde.scoring import needed_columns, score_frame
 from dmde.selection import select_top
+from dmde.stats import hanley_mcneil_se
 from dmde.synthetic import write_population
 from dmde.training import evaluate, training_data
 

@@ -60,6 +60,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.errors import DmdeError
+from dmde.stats import hanley_mcneil_se
 
 __all__ = [
     "CORRECTIONS",
@@ -537,19 +538,6 @@ def _auc(attribute: _Attribute, rows: _Rows) -> tuple[FloatArray, FloatArray]:
         n_neg = negative_total**2 / squares_neg
         se = hanley_mcneil_se(auc, n_pos, n_neg)
     return auc, se
-
-
-def hanley_mcneil_se(auc: Any, n_pos: Any, n_neg: Any) -> FloatArray:
-    """Standard error of an AUC by Hanley and McNeil (1982), elementwise.
-
-    ``n_pos`` and ``n_neg`` are the numbers (or effective numbers) of positives and negatives.
-    """
-    auc, n_pos, n_neg = (np.asarray(v, dtype=np.float64) for v in (auc, n_pos, n_neg))
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
-        n_pos * n_neg
-    )
-    return np.asarray(np.sqrt(np.clip(variance, 0.0, None)))
 
 
 # --------------------------------------------------------------------------------------------

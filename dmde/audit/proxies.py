@@ -29,10 +29,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from dmde.audit.metrics import hanley_mcneil_se
 from dmde.catalog import CATALOG, FEATURE_FAMILIES
 from dmde.errors import DmdeError
 from dmde.model import Scorecard, ScorecardFamily
+from dmde.stats import auc_interval
 
 __all__ = [
     "exclusion_proof",
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 Model = Scorecard | ScorecardFamily
-_Z95 = 1.959963984540054
 
 
 def _scorecards(model: Model) -> dict[str, Scorecard]:
@@ -82,12 +81,6 @@ def _bins(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
         indices = card.binning_.bin_indices(frame.iloc[rows][list(card.features_)])
         out[np.ix_(rows, _positions(names, card.features_))] = s * 1000 + indices
     return out
-
-
-def _auc_interval(auc: float, n_pos: int, n_neg: int) -> tuple[float, float]:
-    """Normal 95% interval of an AUC with the Hanley and McNeil (1982) standard error."""
-    se = float(hanley_mcneil_se(auc, n_pos, n_neg))
-    return max(0.0, auc - _Z95 * se), min(1.0, auc + _Z95 * se)
 
 
 def proxy_strength(
@@ -136,7 +129,7 @@ def proxy_strength(
                 lr = LogisticRegression(max_iter=1000).fit(woe[fit], y[fit])
                 oof[test] = lr.predict_proba(woe[test])[:, 1]
             auc = float(roc_auc_score(y, oof))
-            low, high = _auc_interval(auc, n_pos, n_neg)
+            low, high = auc_interval(auc, n_pos, n_neg)
             rows.append({**row, "auc": auc, "ci_low": low, "ci_high": high, "suppressed": False})
     return pd.DataFrame(rows)
 

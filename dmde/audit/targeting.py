@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.errors import DmdeError
+from dmde.stats import wilson
 
 __all__ = [
     "AGE_BANDS",
@@ -31,7 +32,6 @@ __all__ = [
     "wilson",
 ]
 
-_Z95 = 1.959963984540054
 
 #: Income bands in Smic units; zero income is a band of its own.
 INCOME_BANDS = ("zero", "under 0.5 Smic", "0.5 to 1 Smic", "1 to 1.5 Smic", "1.5 Smic or more")
@@ -97,17 +97,6 @@ def _levels(column: pd.Series[Any], values: npt.NDArray[Any]) -> list[str]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return [str(c) for c in column.cat.categories if str(c) in present]
     return sorted(present)
-
-
-def wilson(successes: float, n: float) -> tuple[float, float]:
-    """Wilson score 95% interval of a proportion (``n`` may be an effective size)."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = successes / n
-    denominator = 1 + _Z95**2 / n
-    centre = (p + _Z95**2 / (2 * n)) / denominator
-    half = _Z95 * math.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _weighted_share(
