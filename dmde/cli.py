@@ -214,7 +214,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_document(sub)
     _add_diff(sub)
     _add_explain(sub)
+    _add_demo(sub)
     return parser
+
+
+def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="run the whole chain on a synthetic population and link every output",
+        description="Generate a synthetic population, train the two-model family on its "
+        "random controls, score every file, select the budget with per-Caf quotas, audit the "
+        "selection, write the model's public description and notices for three selected "
+        "files, and an index.html linking them.",
+    )
+    p.add_argument("--out", type=Path, default=Path("demo"), help="output folder (default: demo)")
+    p.add_argument(
+        "--rows",
+        type=_positive_int,
+        default=demo.DEFAULT_ROWS,
+        help=f"households (default: {demo.DEFAULT_ROWS:,})",
+    )
+    p.add_argument(
+        "--controls", type=_positive_int, default=7_500, help="random controls (default 7,500)"
+    )
+    p.add_argument("--seed", type=_positive_int, default=2026, help="seed (default 2026)")
+    p.add_argument(
+        "--n-boot", type=_positive_int, default=1000, help="audit resamples (default 1000)"
+    )
 
 
 def _band(text: str) -> tuple[float, float]:
@@ -703,6 +729,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "document": _cmd_document,
     "diff": _cmd_diff,
     "explain": _cmd_explain,
+    "demo": _cmd_demo,
 }
 
 
