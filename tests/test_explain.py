@@ -1,0 +1,745 @@
+"""The notice for the person concerned: points that add up, same numbers in French and English,
+counterfactuals that really cross the cut, clear errors, batch notices, the CLI."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dmde import __version__
+from dmde import explain as ex
+from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
+from dmde.cli import main
+from dmde.datasets import arrow_schema, write_batches
+from dmde.features import FeatureBinning
+from dmde.manifest import manifest_path
+from dmde.model import Scorecard, ScorecardFamily
+from dmde.persistence import load_model, save_model
+from dmde.rendering import Table, format_value, to_html, to_text
+from dmde.scoring import score_file, score_frame
+from dmde.selection import select, select_file
+from dmde.synthetic import synthesize
+
+SEED = 11
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures: one population, one saved model, its scores and a selection by Caf
+@pytest.fixture(scope="module")
+def population() -> pd.DataFrame:
+    return synthesize(20_000, seed=SEED, controls=4_000)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("explain")
+
+
+@pytest.fixture(scope="module")
+def model_path(population: pd.DataFrame, folder: Path) -> Path:
+    checked = population[population["controlled"] == 1]
+    model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    path = folder / "model.json"
+    save_model(model, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model(model_path: Path) -> Any:
+    return load_model(model_path)
+
+
+@pytest.fixture(scope="module")
+def csv_path(population: pd.DataFrame, folder: Path) -> Path:
+    path = folder / "population.csv"
+    write_batches(path, [population], schema=arrow_schema(population.columns))
+    return path
+
+
+@pytest.fixture(scope="module")
+def parquet_path(population: pd.DataFrame, folder: Path) -> Path:
+    path = folder / "population.parquet"
+    write_batches(path, [population], schema=arrow_schema(population.columns))
+    return path
+
+
+@pytest.fixture(scope="module")
+def selection_path(model_path: Path, parquet_path: Path, folder: Path) -> Path:
+    scores = folder / "scores.parquet"
+    score_file(model_path, parquet_path, scores)
+    out = folder / "selection.csv"
+    select_file(scores, out, budget=80, per="caf_code", random_share=0.1, seed=3)
+    return out
+
+
+@pytest.fixture(scope="module")
+def selection(selection_path: Path) -> ex.SelectionTable:
+    return ex.read_selection(selection_path)
+
+
+def _row(population: pd.DataFrame, dossier_id: int) -> pd.DataFrame:
+    return population[population["dossier_id"] == dossier_id]
+
+
+def _by_reason(selection: ex.SelectionTable, reason: str) -> list[int]:
+    frame = selection.frame
+    return [int(i) for i in frame.loc[frame["selection_reason"] == reason, "dossier_id"]]
+
+
+def _number(text: str) -> Decimal:
+    """A number as the notice writes it, in either language."""
+    return Decimal(text.replace("\u202f", "").replace(",", "").replace("+", ""))
+
+
+def _fr_number(text: str) -> Decimal:
+    return Decimal(text.replace("\u202f", "").replace(",", ".").replace("+", ""))
+
+
+def _points_table(doc: Any) -> Table:
+    section = next(s for s in doc.sections if s.id == "points")
+    return next(b for b in section.blocks if isinstance(b, Table))
+
+
+# --------------------------------------------------------------------------------------------
+# The points add up to the score, exactly
+def _check_adds_up(model: Any, population: pd.DataFrame, position: int) -> None:
+    row = population.iloc[[position]]
+    e = ex.explain(model, row)
+    assert e.score == float(model.points(row)[0])
+    assert e.probability == float(model.predict_proba(row)[0, 1])
+    shown = [Decimal(f"{e.intercept_points:.2f}")] + [
+        Decimal(f"{f.points:.2f}") for f in e.features
+    ]
+    assert sum(shown) == Decimal(f"{e.score:.2f}")
+    for lang, parse in (("fr", _fr_number), ("en", _number)):
+        table = _points_table(ex.notice(e, lang=lang))
+        texts = [format_value(r[3], table.columns[3].format, lang=lang) for r in table.rows]
+        assert sum(parse(t) for t in texts[:-1]) == parse(texts[-1])
+        assert parse(texts[-1]) == Decimal(f"{e.score:.2f}")
+
+
+def test_points_add_up_to_the_score_for_many_random_rows(
+    model: Any, population: pd.DataFrame
+) -> None:
+    rng = np.random.default_rng(SEED)
+    for position in rng.choice(len(population), size=150, replace=False):
+        _check_adds_up(model, population, int(position))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(position=st.integers(min_value=0, max_value=19_999))
+def test_property_score_is_the_sum_of_the_published_points(
+    model: Any, population: pd.DataFrame, position: int
+) -> None:
+    _check_adds_up(model, population, position)
+
+
+def test_each_line_is_the_model_file_s_bin_and_reference(
+    model: Any, population: pd.DataFrame
+) -> None:
+    row = population.iloc[[7]]
+    e = ex.explain(model, row)
+    scorecard = model.models_[e.segment]
+    for j, line in enumerate(e.features):
+        assert line.column == scorecard.features_[j]
+        assert line.points == float(scorecard.bin_points_[j][line.bin])
+        assert line.average_points == round(float(scorecard.reference_points_[j]), 2)
+        assert line.difference == round(line.points - line.average_points, 2)
+    assert e.model_sha256 == model.model_sha256_
+
+
+def test_reasons_are_the_scores_file_reason_codes(model: Any, population: pd.DataFrame) -> None:
+    rows = population.iloc[:40]
+    scores = score_frame(model, rows)
+    for i in range(len(rows)):
+        e = ex.explain(model, rows.iloc[[i]])
+        expected = [
+            scores[f"reason_{k}_feature"].iloc[i]
+            for k in (1, 2, 3)
+            if pd.notna(scores[f"reason_{k}_feature"].iloc[i])
+        ]
+        assert [r.column for r in e.reasons] == expected
+
+
+# --------------------------------------------------------------------------------------------
+# French and English: the same numbers
+_FR_NUMBER = re.compile(r"[-+]?\d[\d\u202f]*,\d+")
+_EN_NUMBER = re.compile(r"[-+]?\d[\d,]*\.\d+")
+
+
+def test_french_and_english_notices_hold_the_same_numbers(
+    model: Any, population: pd.DataFrame, selection: ex.SelectionTable
+) -> None:
+    for dossier in _by_reason(selection, "score")[:10] + _by_reason(selection, "random")[:3]:
+        e = ex.explain(model, _row(population, dossier), selection=selection)
+        fr, en = ex.notice(e, lang="fr"), ex.notice(e, lang="en")
+        assert fr.data == en.data
+        assert [r[3:] for r in _points_table(fr).rows] == [r[3:] for r in _points_table(en).rows]
+        version = f"dmde {__version__}"  # the only number that is not the notice's
+        fr_text = to_text(fr, width=10_000).replace(version, "")
+        en_text = to_text(en, width=10_000).replace(version, "")
+        fr_numbers = [_fr_number(t) for t in _FR_NUMBER.findall(fr_text)]
+        en_numbers = [_number(t) for t in _EN_NUMBER.findall(en_text)]
+        assert sorted(fr_numbers) == sorted(en_numbers)
+        assert len(fr_numbers) > 2 * len(e.features)
+
+
+# --------------------------------------------------------------------------------------------
+# Counterfactuals
+def _changed_row(row: pd.DataFrame, cf: ex.Counterfactual) -> pd.DataFrame:
+    changed = row.copy()
+    for change in cf.changes:
+        changed[change.column] = pd.Series([change.new_value], index=changed.index).astype(
+            changed[change.column].dtype
+        )
+    return changed
+
+
+def test_counterfactuals_bring_the_score_below_the_cut_when_applied(
+    model: Any, population: pd.DataFrame, selection: ex.SelectionTable
+) -> None:
+    found = 0
+    for dossier in _by_reason(selection, "score"):
+        row = _row(population, dossier)
+        e = ex.explain(model, row, selection=selection)
+        assert e.placement is not None and e.placement.cut is not None
+        assert e.counterfactual_status in ("found", "none_found")
+        assert (e.counterfactual_status == "found") == bool(e.counterfactuals)
+        keys = [(len(cf.columns), -cf.score) for cf in e.counterfactuals]
+        assert keys == sorted(keys)
+        for cf in e.counterfactuals:
+            found += 1
+            changed = _changed_row(row, cf)
+            assert float(model.points(changed)[0]) == cf.score
+            assert float(model.predict_proba(changed)[0, 1]) == pytest.approx(cf.probability)
+            assert cf.score < e.placement.cut
+            assert 1 <= len(cf.columns) <= 2
+            for change in cf.changes:
+                if change.derived:
+                    assert ex.DERIVED[change.column] in cf.columns
+                    assert change.new_value == int(changed["income_to_smic"].iloc[0] == 0)
+                else:
+                    assert change.column in ex.CHANGEABLE
+                    assert change.new_value not in ex.FIXED_LEVELS.get(change.column, ())
+                    assert change.old_value not in ex.FIXED_LEVELS.get(change.column, ())
+                    assert change.new_bin != change.old_bin
+        singles = {cf.columns[0] for cf in e.counterfactuals if len(cf.columns) == 1}
+        for cf in e.counterfactuals:
+            if len(cf.columns) == 2:
+                assert not singles & set(cf.columns)
+    assert found >= 20
+
+
+def _best_single_by_brute_force(model: Any, row: pd.DataFrame, cut: float) -> float | None:
+    """The highest score below ``cut`` that one changeable item moved to another bin gives."""
+    segment = str(row["income_reporting"].iloc[0])
+    scorecard = model.models_[segment]
+    best = None
+    for name, binning in zip(scorecard.features_, scorecard.binning_.bins_, strict=True):
+        current = row[name].iloc[0]
+        if name not in ex.CHANGEABLE or pd.isna(current):
+            continue
+        if current in ex.FIXED_LEVELS.get(name, ()):
+            continue
+        for b in range(binning.n_bins - 1):
+            if binning.kind == "categorical":
+                allowed = [v for v in binning.groups[b] if v not in ex.FIXED_LEVELS.get(name, ())]
+                if not allowed:
+                    continue
+                value: Any = allowed[0]
+            else:
+                edges = (-1.0, *binning.edges, 2 * binning.edges[-1] + 1) if binning.edges else ()
+                if not edges:
+                    continue
+                value = max((edges[b] + edges[b + 1]) / 2, 0.001)
+            changed = row.copy()
+            changed[name] = pd.Series([value], index=row.index).astype(row[name].dtype)
+            if name == "income_to_smic":
+                changed["zero_income"] = int(value == 0)
+            new = float(model.points(changed)[0])
+            if new < cut and (best is None or new > best):
+                best = new
+    return best
+
+
+def test_the_single_change_reported_is_the_smallest(
+    model: Any, population: pd.DataFrame, selection: ex.SelectionTable
+) -> None:
+    compared = 0
+    for dossier in _by_reason(selection, "score")[:25]:
+        row = _row(population, dossier)
+        e = ex.explain(model, row, selection=selection)
+        assert e.placement is not None and e.placement.cut is not None
+        best = _best_single_by_brute_force(model, row, e.placement.cut)
+        singles = [cf for cf in e.counterfactuals if len(cf.columns) == 1]
+        assert (best is None) == (not singles)
+        if singles:
+            compared += 1
+            assert singles[0].score == best
+    assert compared >= 5
+
+
+def _cut_selection(dossier: int, score: float, cut: float) -> ex.SelectionTable:
+    frame = pd.DataFrame(
+        {
+            "dossier_id": [dossier, dossier + 10**9],
+            "rank_national": [1, 2],
+            "rank_in_group": [1, 2],
+            "score": [score, cut],
+            "selection_reason": ["score", "score"],
+        }
+    )
+    return ex.SelectionTable(frame)
+
+
+def _max_drop(model: Any, e: ex.Explanation, features: int) -> float:
+    """Most points that changing ``features`` changeable items can remove (an upper bound)."""
+    scorecard = model.models_[e.segment]
+    drops = sorted(
+        (
+            float(scorecard.bin_points_[j][line.bin] - scorecard.bin_points_[j][:-1].min())
+            for j, line in enumerate(e.features)
+            if line.column in ex.CHANGEABLE
+        ),
+        reverse=True,
+    )
+    return sum(drops[:features]) + 10.0  # + derived zero_income, generously
+
+
+@pytest.mark.parametrize(
+    ("gap", "status"),
+    [(0.01, "found"), (1_000.0, "none_found")],
+    ids=["cut-just-below", "cut-out-of-reach"],
+)
+def test_counterfactual_search_by_distance_to_the_cut(
+    model: Any, population: pd.DataFrame, gap: float, status: str
+) -> None:
+    row = population.iloc[[3]]
+    score = float(model.points(row)[0])
+    dossier = int(row["dossier_id"].iloc[0])
+    e = ex.explain(model, row, selection=_cut_selection(dossier, score, score - gap))
+    if status == "none_found":
+        assert gap > _max_drop(model, e, 2)
+    assert e.counterfactual_status == status
+    text = to_text(ex.notice(e, lang="fr"))
+    if status == "found":
+        assert len(e.counterfactuals[0].columns) == 1
+        assert "au lieu de" in text
+    else:
+        assert "Aucun changement d'un ou de deux de ces éléments" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "phrase"),
+    [
+        ("none", "no_selection", "Aucune liste de sélection"),
+        ("random", "random", "tiré au sort"),
+        ("not_selected", "not_selected", "ne fait pas partie des dossiers retenus"),
+        ("score", "found", "retenu pour une vérification parce que son score"),
+    ],
+    ids=["no-selection", "random", "not-selected", "by-score"],
+)
+def test_placement_in_the_selection(
+    model: Any,
+    population: pd.DataFrame,
+    selection: ex.SelectionTable,
+    kind: str,
+    status: str,
+    phrase: str,
+) -> None:
+    chosen = set(selection.ids)
+    if kind in ("random", "score"):
+        dossier = _by_reason(selection, kind)[0]
+    else:
+        dossier = next(int(i) for i in population["dossier_id"] if int(i) not in chosen)
+    given = None if kind == "none" else selection
+    e = ex.explain(model, _row(population, dossier), selection=given)
+    if kind == "score":
+        status = e.counterfactual_status  # found or none_found, checked above
+    assert e.counterfactual_status == status
+    text = to_text(ex.notice(e, lang="fr"), width=10_000)
+    assert phrase in text
+    if kind in ("random", "score"):
+        assert e.placement is not None and e.placement.selected
+        frame = selection.frame.set_index("dossier_id")
+        assert e.placement.rank_national == frame.loc[dossier, "rank_national"]
+        assert e.placement.rank_in_group == frame.loc[dossier, "rank_in_group"]
+        in_caf = frame[
+            (frame["caf_code"] == frame.loc[dossier, "caf_code"])
+            & (frame["selection_reason"] == "score")
+        ]
+        if len(in_caf):
+            assert e.placement.cut == in_caf["score"].min()
+            assert format_value(e.placement.cut, "num2", lang="fr") in text
+
+
+def test_a_selection_made_with_another_model_is_refused(
+    model: Any, population: pd.DataFrame
+) -> None:
+    row = population.iloc[[5]]
+    dossier = int(row["dossier_id"].iloc[0])
+    score = float(model.points(row)[0])
+    with pytest.raises(ex.ExplainError, match=rf"dossier_id {dossier}: the selection records a"):
+        ex.explain(model, row, selection=_cut_selection(dossier, score + 1.0, score - 5))
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the row in a file
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_explain_file_matches_the_row_in_memory(
+    model_path: Path,
+    model: Any,
+    population: pd.DataFrame,
+    csv_path: Path,
+    parquet_path: Path,
+    selection_path: Path,
+    selection: ex.SelectionTable,
+    kind: str,
+) -> None:
+    path = csv_path if kind == "csv" else parquet_path
+    position = 1_234
+    dossier = int(population["dossier_id"].iloc[position])
+    from_file = ex.explain_file(
+        model_path, path, dossier, selection=selection_path, batch_size=5_000
+    )
+    in_memory = ex.explain(model, population.iloc[[position]], selection=selection)
+    assert from_file.row == position + 1
+    assert from_file.to_dict() | {"row": None, "values": None} == in_memory.to_dict() | {
+        "row": None,
+        "values": None,
+    }
+    allowed = {"dossier_id", "caf_code", "income_reporting", *model.features_}
+    assert set(from_file.values) <= allowed  # nothing else of the file is read
+
+
+def _csv_with(population: pd.DataFrame, path: Path, edits: dict[tuple[int, str], str]) -> Path:
+    """The population as CSV text with some cells replaced (row: 0-based data row)."""
+    frame = population.head(300)
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    for (row, name), value in edits.items():
+        cells = lines[row + 1].split(",")
+        cells[header.index(name)] = value
+        lines[row + 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+BAD_ROWS = {
+    "range": (
+        "n_children",
+        "99",
+        r"row 5 \(dossier_id \d+\) breaks the catalog.*n_children = '99'",
+    ),
+    "type": ("income_to_smic", "abc", r"row 5 .*income_to_smic = 'abc': expected a number"),
+    "missing": ("mean_rsa_12m", "", r"row 5 .*mean_rsa_12m = \(missing\)"),
+    "level": ("household_type", '"commune"', r"row 5 .*household_type = 'commune'"),
+    "segment": ("income_reporting", '"monthly"', r"row 5 .*income_reporting = 'monthly'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ROWS), ids=list(BAD_ROWS))
+def test_an_invalid_row_gets_a_clear_message(
+    model: Any, population: pd.DataFrame, tmp_path: Path, case: str
+) -> None:
+    column, value, message = BAD_ROWS[case]
+    path = _csv_with(population, tmp_path / "bad.csv", {(4, column): value, (9, column): value})
+    with pytest.raises(ex.ExplainError, match=message):
+        ex.explain_file(model, path, int(population["dossier_id"].iloc[4]))
+    # a problem elsewhere in the file does not stop the explanation of a valid row
+    fine = ex.explain_file(model, path, int(population["dossier_id"].iloc[6]))
+    assert fine.row == 7
+
+
+def test_an_unknown_id_names_the_id_and_the_file(model: Any, csv_path: Path) -> None:
+    with pytest.raises(ex.ExplainError, match=r"dossier_id 999999999 is not in .*population.csv"):
+        ex.explain_file(model, csv_path, 999_999_999)
+
+
+def test_a_repeated_id_is_refused(model: Any, population: pd.DataFrame, tmp_path: Path) -> None:
+    frame = pd.concat([population.head(20), population.iloc[[3]]], ignore_index=True)
+    path = tmp_path / "twice.parquet"
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    dossier = int(population["dossier_id"].iloc[3])
+    with pytest.raises(ex.ExplainError, match=rf"dossier_id {dossier} is on rows 4 and 21"):
+        ex.explain_file(model, path, dossier)
+
+
+def test_a_missing_column_is_named(model: Any, population: pd.DataFrame, tmp_path: Path) -> None:
+    frame = population.head(20).drop(columns=["income_to_smic"])
+    path = tmp_path / "short.csv"
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    with pytest.raises(ex.ExplainError, match="missing column income_to_smic, which the model"):
+        ex.explain_file(model, path, int(frame["dossier_id"].iloc[0]))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"n_children": 99}, r"n_children = 99: .*0 to 15"),
+        ({"household_type": "commune"}, r"household_type = 'commune'"),
+        ({"mean_rsa_12m": None}, r"mean_rsa_12m = \(missing\)"),
+    ],
+    ids=["range", "level", "missing"],
+)
+def test_explain_checks_a_row_given_in_memory(
+    model: Any, population: pd.DataFrame, edit: dict[str, Any], message: str
+) -> None:
+    row = population.iloc[0].to_dict() | edit
+    with pytest.raises(ex.ExplainError, match=message):
+        ex.explain(model, row)
+
+
+def test_a_row_without_a_needed_column_is_refused(model: Any, population: pd.DataFrame) -> None:
+    row = population.iloc[0].drop("income_to_smic").to_dict()
+    with pytest.raises(ex.ExplainError, match="the row has no income_to_smic"):
+        ex.explain(model, row)
+
+
+# --------------------------------------------------------------------------------------------
+# The notice's words
+def test_every_language_has_the_same_sentences_and_fields() -> None:
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    for table in (ex.STRINGS, ex.LEVELS, ex.SOURCES, ex.UNITS):
+        assert set(table["fr"]) == set(table["en"])
+    for key, text in ex.STRINGS["fr"].items():
+        assert fields(text) == fields(ex.STRINGS["en"][key]), key
+
+
+def test_every_value_and_source_the_model_may_read_has_words() -> None:
+    shown = [*DEFAULT_POLICY.features, "income_reporting"]
+    for lang in ("fr", "en"):
+        for name in shown:
+            col = CATALOG[name]
+            assert col.source in ex.SOURCES[lang], (name, col.source)
+            assert not col.unit or col.unit in ex.UNITS[lang]
+            for level in col.levels:
+                assert level in ex.LEVELS[lang], (name, level)
+
+
+def test_every_feature_is_declared_changeable_derived_or_not() -> None:
+    declared = [*ex.CHANGEABLE, *ex.DERIVED, *ex.UNCHANGEABLE]
+    assert sorted(declared) == sorted(DEFAULT_POLICY.features)
+    assert set(ex.DERIVED.values()) <= set(ex.CHANGEABLE)
+    for name, levels in ex.FIXED_LEVELS.items():
+        assert name in ex.CHANGEABLE and set(levels) <= set(CATALOG[name].levels)
+
+
+def test_the_notice_lists_what_the_model_never_uses(model: Any, population: pd.DataFrame) -> None:
+    e = ex.explain(model, population.iloc[[0]])
+    for lang, label in (("fr", "label_fr"), ("en", "label")):
+        text = to_text(ex.notice(e, lang=lang), width=10_000)
+        for family in EXCLUDED_FAMILIES:
+            for name in columns_of(family):
+                assert getattr(CATALOG[name], label) in text
+
+
+_BINS = {
+    "integer": (
+        FeatureBinning(
+            name="months_on_file", kind="numeric", edges=(38.5, 99.5), integer_valued=True,
+            woe=(0.1, 0.0, -0.1, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
+        ),
+        ["de 0 à 38 mois", "de 39 à 99 mois", "100 mois ou plus", "non renseigné"],
+        ["0 to 38 months", "39 to 99 months", "100 months or more", "not given"],
+    ),
+    "flag": (
+        FeatureBinning(
+            name="guardianship", kind="numeric", edges=(0.5,), integer_valued=True,
+            woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0), events=(0.5, 0.5, 0.0),
+        ),
+        ["non", "oui", "non renseigné"],
+        ["no", "yes", "not given"],
+    ),
+    "money": (
+        FeatureBinning(
+            name="mean_total_12m", kind="numeric", edges=(22.655, 1498.88),
+            woe=(0.1, 0.0, 0.2, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
+        ),
+        ["moins de 22,655 € par mois", "de 22,655 à moins de 1\u202f498,88 € par mois",
+         "1\u202f498,88 € par mois ou plus", "non renseigné"],
+        ["less than 22.655 EUR a month", "22.655 to less than 1,498.88 EUR a month",
+         "1,498.88 EUR a month or more", "not given"],
+    ),
+    "levels": (
+        FeatureBinning(
+            name="activity_partner", kind="categorical",
+            groups=(("no_partner",), ("inactive", "student")),
+            woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0), events=(0.5, 0.5, 0.0),
+        ),
+        ["pas de conjoint", "sans activité ou étudiant", "non renseigné"],
+        ["no partner", "not working or student", "not given"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(_BINS), ids=list(_BINS))
+def test_bins_in_words(case: str) -> None:
+    binning, french, english = _BINS[case]
+    assert [ex.bin_text(binning, b, lang="fr") for b in range(binning.n_bins)] == french
+    assert [ex.bin_text(binning, b, lang="en") for b in range(binning.n_bins)] == english
+
+
+def test_html_notice_is_self_contained_and_escaped(model: Any, population: pd.DataFrame) -> None:
+    e = ex.explain(model, population.iloc[[0]])
+    html = to_html(ex.notice(e))
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    assert "Comment le score de votre dossier a été calculé" in html
+    assert format_value(e.score, "num2", lang="fr") in html
+
+
+def test_no_excluded_column_reaches_the_notice(model: Any, population: pd.DataFrame) -> None:
+    row = population.iloc[[0]]  # every column of the synthetic world, sensitive ones included
+    e = ex.explain(model, row)
+    assert set(e.values) == {"dossier_id", "caf_code", "income_reporting", *model.features_}
+    data = ex.notice(e).data
+    for family in EXCLUDED_FAMILIES:
+        for name in columns_of(family):
+            assert name not in data["values"]
+
+
+def test_a_single_scorecard_lists_the_items_it_does_not_read(population: pd.DataFrame) -> None:
+    checked = population[population["controlled"] == 1]
+    small = Scorecard(features=["income_to_smic", "activity_holder", "n_children"])
+    small.fit(checked, checked["target"], checked["control_weight"])
+    e = ex.explain(small, population.iloc[[10]])
+    assert e.segment is None and [f.column for f in e.features] == list(small.features_)
+    assert round(e.intercept_points + e.items_points, 2) == e.score
+    assert "mean_rsa_12m" in e.unused_features and "income_to_smic" not in e.unused_features
+    text = to_text(ex.notice(e, lang="fr"), width=10_000)
+    assert "ne le sont pas par celui-ci : " in text and "revenu de solidarité active" in text
+    assert "Grille de points appliquée" not in text
+
+
+# --------------------------------------------------------------------------------------------
+# Batch
+def test_write_notices_one_per_selected_file_deterministic(
+    model_path: Path,
+    csv_path: Path,
+    selection_path: Path,
+    selection: ex.SelectionTable,
+    tmp_path: Path,
+) -> None:
+    first = ex.write_notices(model_path, csv_path, selection_path, tmp_path / "a", format="md")
+    assert [p.name for p in first] == [f"{i}.md" for i in selection.ids]
+    again = ex.write_notices(model_path, csv_path, selection_path, tmp_path / "b", format="md")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]
+    some = ex.write_notices(
+        model_path, csv_path, selection, tmp_path / "c", format="txt", lang="en", limit=3
+    )
+    assert [p.name for p in some] == [f"{i}.txt" for i in selection.ids[:3]]
+
+
+def test_write_notices_refuses_files_missing_from_the_data(
+    model_path: Path, population: pd.DataFrame, selection_path: Path, tmp_path: Path
+) -> None:
+    chosen = set(ex.read_selection(selection_path).ids)
+    frame = population[~population["dossier_id"].isin(list(chosen)[:2])]
+    path = tmp_path / "fewer.parquet"
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    with pytest.raises(ex.ExplainError, match="2 selected files are not in the data file"):
+        ex.write_notices(model_path, path, selection_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_read_selection_finds_the_quota_column_without_a_manifest(
+    selection_path: Path, selection: ex.SelectionTable, tmp_path: Path
+) -> None:
+    copy = tmp_path / "selection.csv"
+    copy.write_bytes(selection_path.read_bytes())
+    assert not manifest_path(copy).exists()
+    read = ex.read_selection(copy)
+    assert (read.per, selection.per) == ("caf_code", "caf_code")
+    assert read.n_files is None and selection.n_files == 20_000
+    for dossier in selection.ids[:10]:
+        expected = selection.placement(dossier, None)
+        assert read.placement(dossier, None) == replace(expected, n_files=None, group_files=None)
+
+
+def test_a_national_selection_has_one_cut(model: Any, population: pd.DataFrame) -> None:
+    scores = score_frame(model, population)
+    chosen = select(scores, budget=50)
+    table = ex.SelectionTable(chosen.frame)
+    assert table.per is None
+    placement = table.placement(int(chosen.frame["dossier_id"].iloc[0]), None)
+    assert placement.cut == chosen.frame["score"].min() and placement.group is None
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+def test_cli_one_notice(
+    model_path: Path,
+    csv_path: Path,
+    selection_path: Path,
+    selection: ex.SelectionTable,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dossier = selection.ids[0]
+    out = tmp_path / "notice.html"
+    args = ["explain", "--model", str(model_path), "--input", str(csv_path)]
+    assert main([*args, "--dossier", str(dossier), "--selection", str(selection_path),
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert f"dossier {dossier}: score" in capsys.readouterr().out
+    assert "Comment le score de votre dossier a été calculé" in out.read_text()
+    text = tmp_path / "notice.txt"
+    assert main([*args, "--dossier", str(dossier), "--lang", "en", "--out", str(text)]) == 0
+    assert text.read_text().startswith("How your file's score was calculated")
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        (["--dossier", "999999999", "--out", "x.html"], 1, "dossier_id 999999999 is not in"),
+        (["--out", "x.html"], 2, "give --dossier and --out"),
+        (["--out-dir", "notices"], 2, "give --selection, and no --dossier"),
+        (["--dossier", "1", "--out", "x.pdf"], 1, "cannot tell the notice format"),
+    ],
+    ids=["unknown-id", "no-dossier", "batch-without-selection", "unknown-format"],
+)
+def test_cli_errors_without_traceback(
+    model_path: Path,
+    csv_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+    code: int,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "--model", str(model_path), "--input", str(csv_path), *extra]) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_cli_batch(
+    model_path: Path,
+    csv_path: Path,
+    selection_path: Path,
+    selection: ex.SelectionTable,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "notices"
+    args = ["explain", "--model", str(model_path), "--input", str(csv_path)]
+    batch = ["--selection", str(selection_path), "--out-dir", str(out), "--format", "txt"]
+    assert main([*args, *batch]) == 0
+    assert f"wrote {len(selection.ids)} notices" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.txt" for i in selection.ids)
