@@ -291,6 +291,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "meta_version": "Produit par",
         "yes": "oui",
         "no": "non",
+        "point_one": "point",
+        "point_many": "points",
         "missing": "non renseigné",
         "all_values": "toutes les valeurs",
         "or": " ou ",
@@ -356,8 +358,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "points_caption": "Les points de votre dossier",
         "points_note": "Les points sont arrondis au centième, comme dans la grille publiée ; "
                        "leur somme donne exactement le score.",
-        "points_sum": "Score : {base} points de départ + {items} points des éléments = "
-                      "{score} points.",
+        "points_sum": "Score : {base} points de départ, {items} pour les éléments de votre "
+                      "situation, soit {score} points au total.",
         "probability": "Ce score correspond à une probabilité estimée de {probability} qu'une "
                        "vérification trouve une somme versée à tort ({target}). C'est une "
                        "estimation statistique sur des dossiers comparables, pas un constat sur "
@@ -369,8 +371,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "s_weighed": "Ce qui a le plus pesé",
         "weighed_intro": "Les éléments qui ont le plus augmenté votre score par rapport au "
                          "dossier moyen :",
-        "weighed_item": "{label} ({value}) : {points} points, soit {excess} points de plus que "
-                        "le dossier moyen",
+        "weighed_item": "{label} ({value}) : {points}, soit {excess} de plus que le dossier "
+                        "moyen",
         "weighed_none": "Aucun élément ne donne à votre dossier plus de points qu'au dossier "
                         "moyen.",
         "s_change": "Ce qui aurait changé le résultat",
@@ -381,7 +383,7 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
                         "situation peut réellement changer : {changeable}. La composition de la "
                         "famille, les enfants, un handicap, l'ancienneté du dossier et les "
                         "montants de prestations ne le sont pas.",
-        "change_item": "{changes} — score de {score} points ({drop} points)",
+        "change_item": "{changes} — score de {score} points ({drop})",
         "change_one": "{label} : {new} au lieu de {old}",
         "change_derived": "{label} devient {new}",
         "change_and": " ; ",
@@ -453,6 +455,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "meta_version": "Produced by",
         "yes": "yes",
         "no": "no",
+        "point_one": "point",
+        "point_many": "points",
         "missing": "not given",
         "all_values": "all values",
         "or": " or ",
@@ -516,8 +520,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "points_caption": "The points of your file",
         "points_note": "Points are rounded to the hundredth, as in the published table; they "
                        "add up exactly to the score.",
-        "points_sum": "Score: {base} starting points + {items} points from the items = "
-                      "{score} points.",
+        "points_sum": "Score: {base} starting points, {items} for the items of your situation, "
+                      "{score} points in all.",
         "probability": "This score corresponds to an estimated probability of {probability} "
                        "that a check would find money paid in error ({target}). It is a "
                        "statistical estimate over comparable files, not a finding about yours.",
@@ -528,8 +532,7 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "s_weighed": "What weighed most",
         "weighed_intro": "The items that raised your score most compared with the average "
                          "file:",
-        "weighed_item": "{label} ({value}): {points} points, {excess} points more than the "
-                        "average file",
+        "weighed_item": "{label} ({value}): {points}, {excess} more than the average file",
         "weighed_none": "No item gives your file more points than the average file.",
         "s_change": "What would have changed the outcome",
         "change_intro": "Here are the smallest changes of your situation that, everything else "
@@ -538,7 +541,7 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
                         "responds. Only items that a situation can really change are "
                         "considered: {changeable}. The make-up of the family, the children, a "
                         "disability, the age of the file and the amounts of benefits are not.",
-        "change_item": "{changes} — a score of {score} points ({drop} points)",
+        "change_item": "{changes} — a score of {score} points ({drop})",
         "change_one": "{label}: {new} instead of {old}",
         "change_derived": "{label} becomes {new}",
         "change_and": "; ",
@@ -602,6 +605,11 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
 
 def _t(lang: Lang, key: str, **fields: object) -> str:
     return STRINGS[lang][key].format(**fields)
+
+
+def _singular(value: float, lang: Lang) -> bool:
+    """French writes "1,5 point" (singular below 2), English "1.5 points" (singular at 1)."""
+    return abs(value) < 2 if lang == "fr" else abs(value) == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -1577,6 +1585,12 @@ def _points(value: float, e: Explanation, lang: Lang) -> str:
     return format_value(value, f"num{min(e.decimals, 3)}", lang=lang)
 
 
+def _points_words(value: float, e: Explanation, lang: Lang, *, signed: bool = False) -> str:
+    """A number of points with its noun: "0,44 point", "+31,23 points"."""
+    text = format_value(value, "signed2", lang=lang) if signed else _points(value, e, lang)
+    return f"{text} {_t(lang, 'point_one' if _singular(value, lang) else 'point_many')}"
+
+
 def _section_selection(e: Explanation, lang: Lang) -> Section:
     p = e.placement
     blocks: list[Paragraph] = []
@@ -1697,7 +1711,7 @@ def _section_points(e: Explanation, lang: Lang) -> Section:
                     lang,
                     "points_sum",
                     base=_points(e.intercept_points, e, lang),
-                    items=_points(e.items_points, e, lang),
+                    items=_points_words(e.items_points, e, lang, signed=True),
                     score=_points(e.score, e, lang),
                 )
             ),
@@ -1733,8 +1747,8 @@ def _section_weighed(e: Explanation, lang: Lang) -> Section:
             "weighed_item",
             label=_label(r.column, lang),
             value=value_text(r.column, by_column[r.column].value, lang=lang),
-            points=format_value(r.points, "signed2", lang=lang),
-            excess=_points(r.excess, e, lang),
+            points=_points_words(r.points, e, lang, signed=True),
+            excess=_points_words(r.excess, e, lang),
         )
         for r in e.reasons
     )
@@ -1781,7 +1795,7 @@ def _section_change(e: Explanation, lang: Lang) -> Section:
                     STRINGS[lang]["change_and"].join(_change_text(c, lang) for c in cf.changes)
                 ),
                 score=_points(cf.score, e, lang),
-                drop=format_value(round(cf.score - e.score, e.decimals), "signed2", lang=lang),
+                drop=_points_words(round(cf.score - e.score, e.decimals), e, lang, signed=True),
             )
             for cf in e.counterfactuals
         )

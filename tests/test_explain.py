@@ -743,3 +743,15 @@ def test_cli_batch(
     assert main([*args, *batch]) == 0
     assert f"wrote {len(selection.ids)} notices" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.txt" for i in selection.ids)
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "singular"),
+    [(0.44, "fr", True), (-1.99, "fr", True), (2.0, "fr", False), (1.0, "en", True),
+     (0.44, "en", False), (-1.0, "en", True)],
+    ids=["fr-small", "fr-negative", "fr-two", "en-one", "en-small", "en-minus-one"],
+)  # fmt: skip
+def test_point_takes_the_singular_as_each_language_wants(
+    value: float, lang: str, singular: bool
+) -> None:
+    assert ex._singular(value, lang) is singular  # type: ignore[arg-type]
