@@ -18,6 +18,7 @@ Numbers are formatted by one function, :func:`format_value`, in French or Englis
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import os
@@ -274,7 +275,9 @@ def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+@functools.cache
 def _environment() -> Any:
+    """The Jinja2 environment, built once (compiling the template is most of a small page)."""
     import jinja2
 
     return jinja2.Environment(
