@@ -88,7 +88,7 @@ from dmde.rendering import (
     write_text,
 )
 from dmde.scorecard import PointsScaling
-from dmde.scoring import _csv_batches, _parquet_batches, needed_columns
+from dmde.scoring import csv_batches, needed_columns, parquet_batches
 from dmde.selection import OUTPUT_COLUMNS
 
 if TYPE_CHECKING:
@@ -1942,9 +1942,9 @@ def _batches(
     """(first row number, batch, values are text) for every batch of the file."""
     text = EXTENSIONS[source.suffix.lower()] == "csv"
     stream = (
-        _csv_batches(source, columns, batch_size, text=True)
+        csv_batches(source, columns, batch_size, text=True)
         if text
-        else _parquet_batches(source, columns, batch_size)
+        else parquet_batches(source, columns, batch_size)
     )
     first = 1
     try:

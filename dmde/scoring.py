@@ -66,7 +66,9 @@ if TYPE_CHECKING:
 __all__ = [
     "REJECT_COLUMNS",
     "ScoringResult",
+    "csv_batches",
     "needed_columns",
+    "parquet_batches",
     "rejects_path_for",
     "score_file",
     "score_frame",
@@ -374,9 +376,10 @@ def _reading_types(columns: Sequence[str], *, text: bool) -> dict[str, pa.DataTy
     return types
 
 
-def _csv_batches(
+def csv_batches(
     path: Path, columns: Sequence[str], batch_size: int, *, text: bool
 ) -> Iterator[pa.RecordBatch]:
+    """Record batches of the named columns of a CSV, typed by the catalog or (``text``) as text."""
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK, use_threads=True),
@@ -392,9 +395,10 @@ def _csv_batches(
             yield batch.slice(start, batch_size)
 
 
-def _parquet_batches(
+def parquet_batches(
     path: Path, columns: Sequence[str], batch_size: int
 ) -> Iterator[pa.RecordBatch]:
+    """Record batches of the named columns of a Parquet file, stored types checked."""
     parquet = pq.ParquetFile(path)
     stored = parquet.schema_arrow
     for name in columns:
@@ -438,10 +442,10 @@ def _unreadable(path: Path, exc: pa.ArrowInvalid) -> SchemaError:
 
 def _checked_batches(path: Path, columns: Sequence[str], batch_size: int) -> Iterator[_Checked]:
     if EXTENSIONS[path.suffix.lower()] == "parquet":
-        yield from _numbered(_parquet_batches(path, columns, batch_size), text=False)
+        yield from _numbered(parquet_batches(path, columns, batch_size), text=False)
         return
     try:
-        yield from _numbered(_csv_batches(path, columns, batch_size, text=False), text=False)
+        yield from _numbered(csv_batches(path, columns, batch_size, text=False), text=False)
     except pa.ArrowInvalid as exc:
         if "conversion error" in str(exc).lower():
             raise _RereadAsTextError from None
@@ -450,7 +454,7 @@ def _checked_batches(path: Path, columns: Sequence[str], batch_size: int) -> Ite
 
 def _text_batches(path: Path, columns: Sequence[str], batch_size: int) -> Iterator[_Checked]:
     try:
-        yield from _numbered(_csv_batches(path, columns, batch_size, text=True), text=True)
+        yield from _numbered(csv_batches(path, columns, batch_size, text=True), text=True)
     except pa.ArrowInvalid as exc:
         raise _unreadable(path, exc) from None
 
