@@ -49,6 +49,7 @@ __all__ = [
     "CHUNK_ROWS",
     "SCENARIOS",
     "SMIC_NET_MONTHLY",
+    "TRUTH_TERMS",
     "Progress",
     "Scenario",
     "generate_population",
