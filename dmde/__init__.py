@@ -12,12 +12,16 @@ Modules, lowest layer first: :mod:`dmde.catalog` (columns and policy); :mod:`dmd
 :mod:`dmde.model` (the scorecard and the model family); :mod:`dmde.persistence` (the JSON model
 file) and :mod:`dmde.training` (training on the random-control sample); :mod:`dmde.scoring`
 (batch scoring) and :mod:`dmde.selection` (ranking and budgeted selection); :mod:`dmde.audit`
-(the fairness audit's computations).
+(the fairness audit and the ethics committee's report); :mod:`dmde.explain` (the notice for the
+person concerned), :mod:`dmde.describe` (the model's public description) and
+:mod:`dmde.compare` (comparing two models); :mod:`dmde.demo` (the whole chain at once).
+:mod:`dmde.rendering` writes every document as HTML, Markdown, JSON or text.
 """
 
 from dmde._version import __version__
-from dmde.audit import AuditError, GroupAudit, audit_groups
+from dmde.audit import AuditError, AuditResult, GroupAudit, audit_groups
 from dmde.catalog import CATALOG, DEFAULT_POLICY, Column, Family, FeaturePolicy, column, columns_of
+from dmde.compare import CompareError, Comparison, diff, diff_files
 from dmde.datasets import (
     Problem,
     ValidationReport,
@@ -27,7 +31,18 @@ from dmde.datasets import (
     validate_file,
     write_batches,
 )
+from dmde.demo import run_demo
+from dmde.describe import DescribeError, ModelDescription, describe_model, document_model
 from dmde.errors import DmdeError, PolicyError, SchemaError
+from dmde.explain import (
+    ExplainError,
+    Explanation,
+    SelectionTable,
+    explain_file,
+    notice,
+    read_selection,
+    write_notices,
+)
 from dmde.features import FeatureBinning, WoEBinning
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.persistence import ModelFileError, load_model, save_model
@@ -42,12 +57,19 @@ __all__ = [
     "DEFAULT_POLICY",
     "SCENARIOS",
     "AuditError",
+    "AuditResult",
     "Column",
+    "CompareError",
+    "Comparison",
+    "DescribeError",
     "DmdeError",
+    "ExplainError",
+    "Explanation",
     "Family",
     "FeatureBinning",
     "FeaturePolicy",
     "GroupAudit",
+    "ModelDescription",
     "ModelFileError",
     "PointsScaling",
     "PolicyError",
@@ -59,6 +81,7 @@ __all__ = [
     "ScoringResult",
     "Selection",
     "SelectionError",
+    "SelectionTable",
     "ValidationReport",
     "WoEBinning",
     "__version__",
@@ -66,12 +89,20 @@ __all__ = [
     "audit_groups",
     "column",
     "columns_of",
+    "describe_model",
+    "diff",
+    "diff_files",
+    "document_model",
     "evaluate",
+    "explain_file",
     "generate_population",
     "iter_batches",
     "load_model",
+    "notice",
     "read_dataset",
     "read_quotas",
+    "read_selection",
+    "run_demo",
     "save_model",
     "score_file",
     "score_frame",
@@ -82,5 +113,6 @@ __all__ = [
     "training_data",
     "validate_file",
     "write_batches",
+    "write_notices",
     "write_population",
 ]
