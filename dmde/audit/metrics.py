@@ -707,8 +707,17 @@ def _disparity_frame(
     frame.loc[untested, ["ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_percentile"]] = (
         np.nan
     )
-    frame["tested"] = ~blocked & ~untested & frame["p_value"].notna().to_numpy()
+    # A count of 0 (or all) has no bootstrap spread: its uncertainty cannot be measured, so
+    # a ratio like 0 [0, 0] is shown but never tested (it would look certain).
+    value, reference = frame["value"].to_numpy(), frame["reference_value"].to_numpy()
+    rate = frame["metric"].isin(_RATES).to_numpy()
+    degenerate = (value == 0) | (reference == 0) | (rate & ((value == 1) | (reference == 1)))
+    frame["tested"] = ~blocked & ~untested & ~degenerate & frame["p_value"].notna().to_numpy()
     return frame
+
+
+#: Metrics that are proportions (0 and 1 are empty counts).
+_RATES = frozenset({"selection_rate", "base_rate", "precision", "tpr", "fpr", "fnr"})
 
 
 def _adjust(p: FloatArray, correction: str) -> FloatArray:
@@ -1067,7 +1076,9 @@ def _method(
         "test": (
             "two-sided Wald test of log ratio 0 with the bootstrap standard error of the log "
             f"ratio (of the difference when under {_LOG_SHARE:.0%} of resampled ratios are "
-            "positive); calibration_gap is compared by difference only, not tested"
+            "positive); calibration_gap is compared by difference only, not tested; a "
+            "disparity where either group's value is an empty count (0, or 1 for a rate) is "
+            "not tested, since the bootstrap cannot measure its uncertainty"
         ),
         "alpha": alpha,
         "correction": correction,
