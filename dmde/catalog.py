@@ -201,7 +201,7 @@ def _fmt_number(value: float) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The 101 local Caf offices, one per département (metropolitan France, Corsica and overseas).
+#: The 101 local Caf offices, one per département (metropolitan France, Corsica and overseas).
 CAF_CODES: tuple[str, ...] = (
     *(f"{i:02d}" for i in range(1, 20)),
     "2A",
@@ -684,8 +684,9 @@ def data_dictionary_markdown() -> str:
         ]
         for c in _COLUMNS:
             if c.family is fam:
+                allowed = f"text matching `{c.pattern}`" if c.pattern else c.allowed
                 lines.append(
-                    f"| `{c.name}` | {c.dtype} | {c.allowed.replace('|', chr(92) + '|')} "
+                    f"| `{c.name}` | {c.dtype} | {allowed.replace('|', chr(92) + '|')} "
                     f"| {c.unit} | {'yes' if c.nullable else 'no'} "
                     f"| {'yes' if c.required else 'no'} | {c.label_fr} | {c.description} "
                     f"| {c.source} |"

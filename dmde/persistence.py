@@ -42,7 +42,9 @@ __all__ = [
     "save_model",
 ]
 
+#: The ``format`` field of a model file.
 FORMAT = "dmde.model"
+#: The model file format this version writes and reads; other versions are refused.
 FORMAT_VERSION = 1
 _PARAMS = ("max_prebins", "min_bin_share", "monotonic_trend", "rare_level_share", "C", "max_iter")
 

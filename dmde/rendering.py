@@ -55,7 +55,7 @@ Cell = str | int | float | bool | None
 Lang = Literal["en", "fr"]
 Kind = Literal["text", "note", "warning", "ok"]
 
-# How a table column's values are written. The JSON keeps the raw value.
+#: How a table column's values are written (see :func:`format_value`); JSON keeps raw values.
 FORMATS = ("text", "int", "num0", "num1", "num2", "num3", "pct0", "pct1", "pct2", "p", "signed2")
 
 

@@ -78,6 +78,7 @@ __all__ = [
 Model = Scorecard | ScorecardFamily
 Progress = Callable[[int], None]
 
+#: Columns of a rejects file: one line per refused value of a row.
 REJECT_COLUMNS = ("row", "dossier_id", "column", "value", "rule", "reason")
 _REJECT_TYPES: dict[str, pa.DataType] = {
     "row": pa.int64(),

@@ -80,6 +80,7 @@ MISSING = "(missing)"
 _UNKNOWN = 2  # label state of a row whose label is NaN
 _STATES = 6  # cells per group: selected (2) × label state (0, 1, unknown)
 
+#: Every metric of the audit, in words (the report's definitions table).
 METRIC_DEFINITIONS: dict[str, str] = {
     "population_share": "weight of the group / weight of all files",
     "share_among_selected": "weight of the group's selected files / weight of all selected files",
@@ -129,6 +130,7 @@ DISPARITY_METRICS = (
 _UNTESTED = frozenset({"calibration_gap"})
 #: The test is on the log ratio when at least this share of resampled ratios is positive.
 _LOG_SHARE = 0.95
+#: The multiple-comparison corrections offered, and what each controls.
 CORRECTIONS: dict[str, str] = {
     "holm": "Holm (1979) step-down, controls the family-wise error rate",
     "bh": "Benjamini-Hochberg (1995) step-up, controls the false discovery rate",

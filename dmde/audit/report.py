@@ -76,6 +76,7 @@ METRIC_NAMES: dict[str, str] = {
 #: The metrics whose flags the summary puts first: how people are treated.
 TREATMENT = ("selection_rate", "false_positive_burden", "fpr", "precision")
 
+#: Words of the report explained for readers without statistics (the report's last section).
 GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Score", "Points given to a file by the published scorecard; higher means more risk."),
     (

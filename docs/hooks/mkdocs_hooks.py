@@ -214,11 +214,15 @@ def expand(markdown: str, page: str) -> str:
     return MARKER.sub(replace, markdown)
 
 
-_PATTERN = re.compile(r"text matching (?P<pattern>[^`\s]\S*) \|")
+_PATTERN = re.compile(r"text matching `?(?P<pattern>[^`\s]\S*?)`? \|")
 
 
 def patterns_as_code(markdown: str) -> str:
-    """The data dictionary's bare ``text matching PATTERN`` cells, with the pattern as code."""
+    """The data dictionary's ``text matching PATTERN`` cells, the pattern as code for the site.
+
+    The file escapes a pipe inside a table cell (``\\|``, GitHub's rule, code spans included);
+    Python-Markdown's tables keep a code span's pipes whole, so the escape is removed here.
+    """
 
     def code(match: re.Match[str]) -> str:
         return f"text matching `{match['pattern'].replace(chr(92) + '|', '|')}` |"
