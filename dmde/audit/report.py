@@ -901,6 +901,13 @@ def _method_section(result: AuditResult) -> Section:
             "; ".join(f"{k}: {v}" for k, v in m["reference"].items() if SEPARATOR not in k),
         ),
         ("Weights", str(m["weights"])),
+        (
+            "Relation to fairlearn",
+            "the group metrics equal fairlearn's MetricFrame on the same data (checked in "
+            "dmde's tests); dmde adds reference groups with ratios and differences, pairwise "
+            "intersections with suppression of small cells, corrected tests, and a bootstrap "
+            "of cell counts instead of rows (seconds instead of hours on a million files)",
+        ),
         ("Score deciles", str(m["deciles"])),
     ]
     limits = (
