@@ -80,6 +80,11 @@ def test_the_audit_joins_dmde_outputs(result: Any, world: dict[str, Any]) -> Non
     assert result.data["sample_rows"] == CONTROLS
     assert result.model["sha256"] == world["model"].model_sha256_
     assert result.exclusion["identical"] is True
+    national = result.overall.set_index("metric")
+    rate = national.loc["selection_rate"]
+    assert rate["value"] == pytest.approx(result.data["selected_by_score"] / ROWS)
+    assert rate["ci_low"] < rate["value"] < rate["ci_high"]
+    assert national.loc["base_rate", "n"] == CONTROLS  # from the random sample
     # Selection metrics come from every file, error metrics from the random sample only.
     m = result.groups.metrics
     share = m[(m["metric"] == "population_share") & (m["attribute"] == "gender")]

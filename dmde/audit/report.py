@@ -23,7 +23,7 @@ import pandas as pd
 
 from dmde.audit import plots
 from dmde.audit.metrics import METRIC_DEFINITIONS, SEPARATOR
-from dmde.audit.run import AuditResult
+from dmde.audit.run import ALL_FILES, AuditResult
 from dmde.audit.targeting import ATTRIBUTE_SOURCES
 from dmde.rendering import (
     Block,
@@ -388,6 +388,17 @@ def _selection_section(result: AuditResult) -> tuple[Section, list[Figure]]:
         ("Lowest score selected", _num(d["score_cut"], "num2")),
         ("Score range", f"{_num(d['score_min'], 'num2')} to {_num(d['score_max'], 'num2')}"),
     )
+    overall = result.overall.set_index(["group", "metric"]).sort_index()
+    shares = ("population_share", "share_among_selected", "calibration_gap")
+    national = Table(
+        (Column("metric", "Metric"), Column("value", "All files [95%]")),
+        tuple(
+            (name, _cell(overall, ALL_FILES, m))
+            for m, name in METRIC_NAMES.items()
+            if (ALL_FILES, m) in overall.index and m not in shares
+        ),
+        caption="National figures: every group below is read against these",
+    )
     return (
         Section(
             "selection",
@@ -398,6 +409,7 @@ def _selection_section(result: AuditResult) -> tuple[Section, list[Figure]]:
                     "files drawn at random are the score's point of comparison."
                 ),
                 Facts(pairs),
+                national,
             ),
         ),
         [],
@@ -994,6 +1006,7 @@ def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
         ("Bootstrap", f"{method['n_boot']} resamples, seed {method['seed']}"),
     )
     tables = {
+        "overall": _records(result.overall),
         "metrics": _records(result.groups.metrics),
         "disparities": _records(result.groups.disparities),
         "deciles": _records(result.groups.deciles),

@@ -39,7 +39,10 @@ from dmde.audit.targeting import selection_vs_random
 from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model import Scorecard, ScorecardFamily
 
-__all__ = ["AuditResult", "audit"]
+__all__ = ["ALL_FILES", "AuditResult", "audit"]
+
+#: The name of the one group of the national figures (:attr:`AuditResult.overall`).
+ALL_FILES = "all files"
 
 Model = Scorecard | ScorecardFamily
 
@@ -69,6 +72,8 @@ class AuditResult:
     ----------
     groups : GroupAudit
         Metrics, disparities (one correction over all), score deciles, calibration, method.
+    overall : DataFrame
+        The same metrics for all files together (attribute ``"all"``), with intervals.
     flags : DataFrame
         The flagged disparities with a plain-words ``sentence``; strongest evidence first.
     targeting : DataFrame or None
@@ -88,6 +93,7 @@ class AuditResult:
     """
 
     groups: GroupAudit
+    overall: pd.DataFrame
     flags: pd.DataFrame
     targeting: pd.DataFrame | None
     proxies: pd.DataFrame | None
@@ -306,20 +312,25 @@ def audit(
     score_values = scores.to_numpy(dtype=float)
     prob_values = None if prob is None else prob.to_numpy(dtype=float)
 
-    if in_sample is None or labels is None:
-        groups_audit = audit_groups(
-            selected=by_score,
-            score=score_values,
-            probability=prob_values,
-            groups=groups,
-            label=labels,
-            weight=weights,
-            **options,  # type: ignore[arg-type]
+    def run(by: pd.DataFrame, settings: dict[str, Any]) -> GroupAudit:
+        if in_sample is None or labels is None:
+            return audit_groups(
+                selected=by_score,
+                score=score_values,
+                probability=prob_values,
+                groups=by,
+                label=labels,
+                weight=weights,
+                **settings,
+            )
+        return _two_stage(
+            by_score, score_values, prob_values, by, labels, in_sample, weights, settings
         )
-    else:
-        groups_audit = _two_stage(
-            by_score, score_values, prob_values, groups, labels, in_sample, weights, options
-        )
+
+    groups_audit = run(groups, options)
+    # Every file as one group: the national figures each group is read against.
+    everyone = pd.DataFrame({"all": pd.Categorical(np.full(len(frame), ALL_FILES))})
+    overall = run(everyone, {**options, "reference": None, "intersections": False}).metrics
     flags = _flag_sentences(groups_audit.disparities)
 
     targeting = None
@@ -370,6 +381,7 @@ def audit(
     }
     return AuditResult(
         groups=groups_audit,
+        overall=overall,
         flags=flags,
         targeting=targeting,
         proxies=parts.get("proxies"),
