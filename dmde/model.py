@@ -637,6 +637,16 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
             return pd.DataFrame(columns=list(REASON_COLUMNS))
         return pd.concat(parts).sort_values(["row", "rank"], kind="stable").reset_index(drop=True)
 
+    def points_table(self) -> pd.DataFrame:
+        """Every segment's published scorecard, one after the other, with a ``segment`` column."""
+        check_is_fitted(self)
+        parts = []
+        for name in self.segments_:
+            table = self.models_[name].points_table()
+            table.insert(0, "segment", name)
+            parts.append(table)
+        return pd.concat(parts, ignore_index=True)
+
 
 def _check_routing(column: str) -> None:
     if column not in CATALOG:

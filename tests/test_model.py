@@ -277,3 +277,14 @@ EXPECTED_FAILED_CHECKS = {
 )
 def test_sklearn_contract(estimator: Any, check: Any) -> None:
     check(estimator)
+
+
+def test_family_points_table_stacks_the_segments() -> None:
+    df = synthesize(20_000, seed=4, controls=3_000)
+    checked = df[df["controlled"] == 1]
+    family = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    table = family.points_table()
+    assert list(table["segment"].unique()) == list(family.segments_)
+    for name in family.segments_:
+        part = table[table["segment"] == name].drop(columns="segment").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, family.models_[name].points_table())

@@ -146,13 +146,11 @@ def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
 
 
 def _points_tables(model: Model) -> pd.DataFrame:
-    cards = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
-    parts = []
-    for segment, card in sorted(cards.items()):
-        table = card.points_table()
-        table.insert(0, "segment", segment)
-        parts.append(table)
-    return pd.concat(parts, ignore_index=True)
+    if isinstance(model, ScorecardFamily):
+        return model.points_table()
+    table = model.points_table()
+    table.insert(0, "segment", "all")
+    return table
 
 
 def model_identity(model: Model) -> dict[str, Any]:
