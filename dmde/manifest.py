@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dmde._version import __version__
-from dmde.errors import DmdeError
+from dmde.files import write_text
 
 __all__ = ["manifest_path", "sha256_file", "write_manifest"]
 
@@ -42,11 +42,4 @@ def write_manifest(output: str | os.PathLike[str], record: Mapping[str, Any]) ->
     path = manifest_path(output)
     document = {"dmde_version": __version__, **record}
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise DmdeError(f"cannot write manifest {str(path)!r}: {exc.strerror}") from exc
-    return path
+    return write_text(path, text, what="manifest")

@@ -27,6 +27,7 @@ from dmde._version import __version__
 from dmde.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.errors import DmdeError, PolicyError
 from dmde.features import FeatureBinning, WoEBinning
+from dmde.files import write_text
 from dmde.model import Scorecard, ScorecardFamily, TrainingSummary, _check_routing, bin_labels
 from dmde.scorecard import PointsScaling
 
@@ -181,16 +182,8 @@ def save_model(
 ) -> str:
     """Write the model file (JSON, atomically) and return its content hash."""
     document = model_to_dict(model, training=training)
-    target = Path(path)
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    temporary = target.with_name(f".{target.name}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise ModelFileError(f"cannot write model file {str(path)!r}: {exc.strerror}") from exc
+    write_text(path, text, what="model file", error=ModelFileError)
     return str(document["sha256"])
 
 

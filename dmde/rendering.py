@@ -23,13 +23,13 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from dmde.errors import DmdeError
+from dmde.files import write_text
 
 __all__ = [
     "FORMATS",
@@ -495,20 +495,6 @@ def to_json(doc: Document) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Files
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (a temporary file beside it, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a published document is readable by all
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 SUFFIXES = {"html": ".html", "md": ".md", "json": ".json", "txt": ".txt"}

@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dmde"
 # Lowest first. A module may import dmde modules of strictly lower layers only.
 LAYERS: list[set[str]] = [
     {"_version", "errors"},
+    {"files"},
     {"catalog", "manifest", "rendering", "stats"},
     {"datasets"},
     {"synthetic", "features", "scorecard"},
