@@ -452,3 +452,23 @@ def test_bad_inputs_are_refused(change: dict[str, Any], match: str) -> None:
     with pytest.raises(AuditError, match=match) as caught:
         audit_groups(**data)
     assert isinstance(caught.value, DmdeError) and isinstance(caught.value, ValueError)
+
+
+def test_calibration_rates_carry_intervals() -> None:
+    rng = np.random.default_rng(8)
+    n = 6_000
+    probability = rng.uniform(0.01, 0.4, n)
+    label = (rng.random(n) < probability).astype(float)
+    audit = audit_groups(
+        selected=probability > 0.35,
+        score=probability,
+        probability=probability,
+        groups=pd.DataFrame({"g": rng.choice(["a", "b"], n)}),
+        label=label,
+        n_boot=20,
+    )
+    shown = audit.calibration[~audit.calibration["suppressed"]]
+    assert len(shown) == 20
+    assert (shown["observed_low"] <= shown["observed_rate"]).all()
+    assert (shown["observed_rate"] <= shown["observed_high"]).all()
+    assert (shown["observed_high"] - shown["observed_low"]).between(0.01, 0.5).all()

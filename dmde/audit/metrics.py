@@ -60,7 +60,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.errors import DmdeError
-from dmde.stats import hanley_mcneil_se
+from dmde.stats import hanley_mcneil_se, wilson
 
 __all__ = [
     "CORRECTIONS",
@@ -159,7 +159,8 @@ class GroupAudit:
         share (of the group's weight), n, suppressed.
     calibration : DataFrame
         attribute, group, decile (1-10 of the national probability distribution), n (labelled
-        rows), mean_predicted, observed_rate, suppressed. Empty without labels.
+        rows), mean_predicted, observed_rate with its Wilson 95% interval (observed_low,
+        observed_high; Kish effective size under weights), suppressed. Empty without labels.
     method : dict
         What the report's method section needs: bootstrap, intervals, test, correction, seed.
     """
@@ -779,6 +780,12 @@ def _calibration(attribute: _Attribute, rows: _Rows, min_cell: int) -> pd.DataFr
     with np.errstate(divide="ignore", invalid="ignore"):
         predicted = np.bincount(index, weights=wp, minlength=size) / total
         observed = np.bincount(index, weights=w * rows.label[known], minlength=size) / total
+        # Wilson interval of the observed rate, with Kish's effective size under weights.
+        effective = total**2 / np.bincount(index, weights=w * w, minlength=size)
+    pairs = zip(observed, effective, strict=True)
+    bounds = np.asarray([wilson(o * e, e) if e > 0 else (np.nan, np.nan) for o, e in pairs])
+    low = np.where(suppressed, np.nan, bounds[:, 0])
+    high = np.where(suppressed, np.nan, bounds[:, 1])
     return pd.DataFrame(
         {
             "attribute": attribute.name,
@@ -787,6 +794,8 @@ def _calibration(attribute: _Attribute, rows: _Rows, min_cell: int) -> pd.DataFr
             "n": count,
             "mean_predicted": np.where(suppressed, np.nan, predicted),
             "observed_rate": np.where(suppressed, np.nan, observed),
+            "observed_low": low,
+            "observed_high": high,
             "suppressed": suppressed,
         }
     )
@@ -1022,6 +1031,8 @@ _CALIBRATION_COLUMNS = (
     "n",
     "mean_predicted",
     "observed_rate",
+    "observed_low",
+    "observed_high",
     "suppressed",
 )
 _DISPARITY_COLUMNS = (

@@ -95,11 +95,22 @@ def plot_random_vs_selected(table: pd.DataFrame, *, attribute: str, ax: Axes | N
 
 
 def plot_calibration(calibration: pd.DataFrame, *, attribute: str, ax: Axes | None = None) -> Axes:
-    """Predicted against observed rate by decile of probability, one line per group."""
+    """Predicted against observed rate by decile of probability, one line per group.
+
+    The observed rates carry their 95% intervals when the table has them.
+    """
     rows = _rows(calibration, attribute)
     ax = _axes(ax, (4.5, 4.5))
     for group, part in rows[~rows["suppressed"].astype(bool)].groupby("group", sort=True):
-        ax.plot(part["mean_predicted"], part["observed_rate"], marker="o", label=str(group))
+        x, y = part["mean_predicted"], part["observed_rate"]
+        err = None
+        if "observed_low" in part:
+            # Clipped at 0: rounding can put a bound a hair inside the rate.
+            err = [
+                (y - part["observed_low"]).clip(lower=0),
+                (part["observed_high"] - y).clip(lower=0),
+            ]
+        ax.errorbar(x, y, yerr=err, marker="o", capsize=2, label=str(group))
     top = float(np.nanmax(rows[["mean_predicted", "observed_rate"]].to_numpy(dtype=float)))
     ax.plot([0, top], [0, top], linestyle="--", color="grey", linewidth=1)
     ax.set_xlabel("predicted probability (mean by decile)")
