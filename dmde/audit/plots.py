@@ -165,12 +165,14 @@ _INCOME_PANELS = (
 def plot_income_bands(metrics: pd.DataFrame, *, attribute: str = "income_band") -> list[Axes]:
     """Selection rate, precision and mean score by income band, side by side, with intervals.
 
-    Panels whose metric is absent (no labels: no precision) are left out.
+    Panels whose metric is absent or suppressed in every band (no labels, or too few labelled
+    selected files: no precision) are left out.
     """
     from matplotlib.figure import Figure
 
     rows = _rows(metrics, attribute)
-    panels = [(m, t) for m, t in _INCOME_PANELS if (rows["metric"] == m).any()]
+    shown = rows[~rows["suppressed"].astype(bool)]
+    panels = [(m, t) for m, t in _INCOME_PANELS if (shown["metric"] == m).any()]
     figure = Figure(figsize=(3.2 * len(panels), 3.2), layout="constrained")
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
     for i, (ax, (metric, title)) in enumerate(zip(axes, panels, strict=True)):

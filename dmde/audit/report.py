@@ -607,9 +607,8 @@ def _economic_section(result: AuditResult) -> Section:
             caption="Selection, precision and mean score by income band",
         ),
     ]
-    rate = g.metrics[
-        (g.metrics["attribute"] == attribute) & (g.metrics["metric"] == "selection_rate")
-    ]
+    metric_rows = g.metrics[g.metrics["attribute"] == attribute]
+    rate = metric_rows[metric_rows["metric"] == "selection_rate"]
     values = dict(zip(rate["group"].astype(str), rate["value"].astype(float), strict=True))
     if "zero" in values and len(values) > 1:
         top = max((v, k) for k, v in values.items() if k != "zero")
@@ -617,6 +616,17 @@ def _economic_section(result: AuditResult) -> Section:
             Paragraph(
                 f"Zero-income files are selected at {_num(values['zero'], 'pct2')}; the most "
                 f"selected band, '{top[1]}', at {_num(top[0], 'pct2')}."
+            )
+        )
+    precision = metric_rows[metric_rows["metric"] == "precision"]
+    if len(precision) and precision["suppressed"].all():
+        blocks.append(
+            Paragraph(
+                "Precision by income band is suppressed: it needs files that were both selected "
+                "and checked, and with labels from the random-control sample few selected files "
+                f"were also checked at random (fewer than {g.method['min_cell']} per band). "
+                "In a simulation, audit with the synthetic truth (--labels truth) to see it.",
+                "note",
             )
         )
     blocks.append(
