@@ -105,7 +105,6 @@ def run_demo(
         "index": folder / "index.html",
     }
     seconds: dict[str, float] = {}
-    summary: dict[str, Any] = {}
 
     def step(name: str, text: str) -> Callable[[Callable[[], Any]], Any]:
         def run(action: Callable[[], Any]) -> Any:
@@ -183,7 +182,7 @@ def run_demo(
     )
     summary = {
         "rows": rows,
-        "scored": scored.rows_scored if hasattr(scored, "rows_scored") else None,
+        "scored": scored.rows_scored,
         "selected": chosen.summary["selected"],
         "flags": len(result.flags),
         "notices": [Path(p).name for p in notices],

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import math
 import os
 import re
@@ -67,7 +66,7 @@ from dmde.datasets import (
 )
 from dmde.errors import DmdeError
 from dmde.features import FeatureBinning
-from dmde.manifest import manifest_path
+from dmde.manifest import read_manifest
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.persistence import load_model
 from dmde.rendering import (
@@ -952,12 +951,10 @@ def _csv_header(source: Path) -> list[str]:
 
 
 def _manifest(source: Path) -> Any:
-    path = manifest_path(source)
-    if not path.is_file():
-        return {}
+    """The selection's manifest, or {} when absent or unreadable (it only adds context)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_manifest(source) or {}
+    except DmdeError:
         return {}
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from dmde._version import __version__
+from dmde.errors import DmdeError
 from dmde.files import write_text
 
-__all__ = ["manifest_path", "sha256_file", "write_manifest"]
+__all__ = ["manifest_path", "read_manifest", "sha256_file", "write_manifest"]
 
 _CHUNK = 1 << 22
 
@@ -35,6 +36,26 @@ def manifest_path(output: str | os.PathLike[str]) -> Path:
     """Where the manifest of ``output`` goes: ``<output>.manifest.json``."""
     out = Path(output)
     return out.with_name(out.name + ".manifest.json")
+
+
+def read_manifest(output: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The manifest of ``output`` as a dict, or None when there is none.
+
+    Raises
+    ------
+    DmdeError
+        If the manifest exists but is not a readable JSON object (the message names it).
+    """
+    path = manifest_path(output)
+    if not path.is_file():
+        return None
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DmdeError(f"{path}: not a readable manifest ({exc}).") from None
+    if not isinstance(content, dict):
+        raise DmdeError(f"{path}: not a manifest (a JSON object was expected).")
+    return content
 
 
 def write_manifest(output: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:

@@ -10,7 +10,6 @@ another system ("generic mode"), whose columns are named by the caller. Every mi
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,8 +21,10 @@ import pandas as pd
 from dmde.audit.metrics import AuditError
 from dmde.audit.run import AuditResult, audit
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, group_columns
+from dmde.catalog import CATALOG
 from dmde.datasets import read_dataset
-from dmde.manifest import manifest_path
+from dmde.errors import DmdeError
+from dmde.manifest import manifest_path, read_manifest
 from dmde.model import ScorecardFamily
 from dmde.persistence import load_model
 
@@ -72,14 +73,13 @@ def _require(frame: pd.DataFrame, path: Path, names: Sequence[str]) -> None:
 
 
 def _model_hash_of_scores(scores: Path) -> str | None:
-    manifest = manifest_path(scores)
-    if not manifest.is_file():
-        return None
     try:
-        content = json.loads(manifest.read_text(encoding="utf-8"))
-        return str(content["model"]["sha256"])
-    except (ValueError, KeyError, TypeError):
-        raise AuditError(f"{manifest}: not a dmde scoring manifest (no model.sha256).") from None
+        content = read_manifest(scores)
+        return None if content is None else str(content["model"]["sha256"])
+    except (DmdeError, KeyError, TypeError):
+        raise AuditError(
+            f"{manifest_path(scores)}: not a dmde scoring manifest (no model.sha256)."
+        ) from None
 
 
 def _ids(values: pd.Series[Any], path: Path) -> pd.Series[Any]:
@@ -141,8 +141,6 @@ def audit_files(
         needed |= {"controlled", "target", "control_weight"}
     elif labels == "truth":
         needed.add("truth_target")
-    from dmde.catalog import CATALOG
-
     people = read_dataset(population_path, columns=[c for c in CATALOG if c in needed])
     score_frame = read_table(scores_path, columns=["dossier_id", "score", "probability"])
     _require(score_frame, scores_path, ["dossier_id", "score", "probability"])

@@ -38,6 +38,7 @@ from dmde.audit.proxies import exclusion_proof, feature_association, proxy_stren
 from dmde.audit.targeting import selection_vs_random
 from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model import Scorecard, ScorecardFamily
+from dmde.rendering import format_value
 
 __all__ = ["ALL_FILES", "AuditResult", "audit"]
 
@@ -134,7 +135,7 @@ def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
     row: Any
     for row in flagged.itertuples(index=False):
         phrase = PHRASES.get(str(row.metric), str(row.metric) + " is {ratio} times that of")
-        p = "< 0.001" if row.p_adjusted < 0.001 else f"{row.p_adjusted:.3f}"
+        p = format_value(float(row.p_adjusted), "p")
         sentences.append(
             f"Files of {row.group} ({row.attribute}) "
             + phrase.format(ratio=f"{row.ratio:.2f}")
@@ -487,11 +488,10 @@ def _model_parts(
     part = frame.iloc[take].reset_index(drop=True)
     part_groups = groups.iloc[take].reset_index(drop=True)
     references = groups_audit.method["reference"]
-    single = part_groups[[c for c in groups.columns]]
     return {
         "model": model_identity(model),
-        "proxies": proxy_strength(model, part, single, seed=seed),
-        "associations": feature_association(model, part, single),
+        "proxies": proxy_strength(model, part, part_groups, seed=seed),
+        "associations": feature_association(model, part, part_groups),
         "gaps": score_gaps(model, frame, groups, reference=references),
         "exclusion": exclusion_proof(model, part, seed=seed),
         "profiles": score_profiles(model),
