@@ -378,7 +378,12 @@ def _data_section(result: AuditResult) -> Section:
     return Section("data", "Data", (Facts(tuple(pairs)),))
 
 
-def _selection_section(result: AuditResult) -> tuple[Section, list[Figure]]:
+def _unavailable(section_id: str, title: str, why: str) -> Section:
+    """A section that cannot be computed from these inputs, saying why."""
+    return Section(section_id, title, (Paragraph(why, "note"),))
+
+
+def _selection_section(result: AuditResult) -> Section:
     d = result.data
     pairs = (
         ("Selection", str(d["selection_rule"])),
@@ -399,20 +404,17 @@ def _selection_section(result: AuditResult) -> tuple[Section, list[Figure]]:
         ),
         caption="National figures: every group below is read against these",
     )
-    return (
-        Section(
-            "selection",
-            "Selection",
-            (
-                Paragraph(
-                    "Only the files selected by the score are 'selected' in the group metrics; "
-                    "files drawn at random are the score's point of comparison."
-                ),
-                Facts(pairs),
-                national,
+    return Section(
+        "selection",
+        "Selection",
+        (
+            Paragraph(
+                "Only the files selected by the score are 'selected' in the group metrics; "
+                "files drawn at random are the score's point of comparison."
             ),
+            Facts(pairs),
+            national,
         ),
-        [],
     )
 
 
@@ -582,10 +584,10 @@ def _intersections_section(result: AuditResult) -> Section:
 def _economic_section(result: AuditResult) -> Section:
     attribute = "income_band"
     if attribute not in _singles(result):
-        return Section(
+        return _unavailable(
             "economic",
             "Economic situation",
-            (Paragraph("The population has no income column: this section is empty.", "note"),),
+            "The population has no income column: this section is empty.",
         )
     g = result.groups
     wide = _metric_wide(g.metrics, attribute)
@@ -643,10 +645,10 @@ def _economic_section(result: AuditResult) -> Section:
 def _targeting_section(result: AuditResult) -> Section:
     t = result.targeting
     if t is None:
-        return Section(
+        return _unavailable(
             "random",
             "Selection against random checks",
-            (Paragraph("No random checks were given: this comparison is not possible.", "note"),),
+            "No random checks were given: this comparison is not possible.",
         )
     blocks: list[Block] = [
         Paragraph(
@@ -696,10 +698,8 @@ def _targeting_section(result: AuditResult) -> Section:
 
 def _proxies_section(result: AuditResult) -> Section:
     if result.proxies is None:
-        return Section(
-            "proxies",
-            "Proxies",
-            (Paragraph("Generic mode: proxies need the model and its input columns.", "note"),),
+        return _unavailable(
+            "proxies", "Proxies", "Generic mode: proxies need the model and its input columns."
         )
     blocks: list[Block] = [
         Paragraph(
@@ -785,10 +785,10 @@ def _gaps_table(result: AuditResult) -> Block:
 def _calibration_section(result: AuditResult) -> Section:
     cal = result.groups.calibration
     if cal.empty:
-        return Section(
+        return _unavailable(
             "calibration",
             "Calibration",
-            (Paragraph("No labels (or no probability): calibration cannot be checked.", "note"),),
+            "No labels (or no probability): calibration cannot be checked.",
         )
     g = result.groups
     gap = g.metrics[g.metrics["metric"] == "calibration_gap"]
@@ -835,11 +835,7 @@ def _calibration_section(result: AuditResult) -> Section:
 
 def _profiles_section(result: AuditResult) -> Section:
     if result.profiles is None or result.changes is None:
-        return Section(
-            "profiles",
-            "Profiles",
-            (Paragraph("Generic mode: profiles need the model.", "note"),),
-        )
+        return _unavailable("profiles", "Profiles", "Generic mode: profiles need the model.")
     changes = result.changes.copy()
     changes["before"] = changes["value_before"].astype(str)
     changes["after"] = changes["value_after"].astype(str)
@@ -880,10 +876,8 @@ def _profiles_section(result: AuditResult) -> Section:
 def _exclusion_section(result: AuditResult) -> Section:
     ex = result.exclusion
     if ex is None:
-        return Section(
-            "exclusion",
-            "Exclusion proof",
-            (Paragraph("Generic mode: the proof needs the model.", "note"),),
+        return _unavailable(
+            "exclusion", "Exclusion proof", "Generic mode: the proof needs the model."
         )
     return Section(
         "exclusion",
@@ -988,12 +982,11 @@ TITLE = "Audit of the control-targeting score"
 def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
     """The report as a document (see :mod:`dmde.rendering` for the renderings)."""
     groups_intro, group_sections = _groups_section(result)
-    selection, _ = _selection_section(result)
     sections = (
         _summary(result),
         _model_section(result),
         _data_section(result),
-        selection,
+        _selection_section(result),
         groups_intro,
         *group_sections,
         _intersections_section(result),
