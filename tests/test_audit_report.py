@@ -365,3 +365,25 @@ def test_report_opens_in_chromium_without_errors_or_requests(result: Any, tmp_pa
     assert seen["shot"].stat().st_size > 20_000  # a real screenshot, not a blank page
     assert seen["console"] == []
     assert seen["requests"] == []
+
+
+def test_a_budget_selects_as_dmde_select_does(world: dict[str, Any]) -> None:
+    """Ties included: the audit's budget takes the files `dmde select --budget` would take."""
+    scores = pd.read_parquet(world["root"] / "scores.parquet")
+    frame = scores[["dossier_id", "score", "probability"]].copy()
+    frame["score"] = frame["score"].round(0)  # many ties at the cut
+    budget = 300
+    chosen = select(frame.assign(caf_code="01"), budget=budget).frame["dossier_id"]
+    by_select = np.where(frame["dossier_id"].isin(chosen), "by select", "not")
+    result = audit(
+        frame,
+        groups=pd.DataFrame({"select": by_select}),
+        selected=None,
+        budget=budget,
+        n_boot=20,
+        intersections=False,
+    )
+    assert "ties as dmde select breaks them" in result.data["selection_rule"]
+    rate = result.groups.metrics.set_index(["group", "metric"])["value"]
+    assert rate[("by select", "selection_rate")] == 1.0
+    assert rate[("not", "selection_rate")] == 0.0

@@ -39,6 +39,7 @@ from dmde.audit.targeting import selection_vs_random
 from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.rendering import format_value
+from dmde.selection import rank_order
 
 __all__ = ["ALL_FILES", "AuditResult", "audit"]
 
@@ -197,10 +198,18 @@ def _selection(
         raise AuditError("give either the selection (a column) or a budget to apply.")
     if not 0 < budget <= len(frame):
         raise AuditError(f"budget must be in [1, {len(frame):,}] (the files); got {budget}.")
-    order = np.lexsort((np.arange(len(frame)), -score.to_numpy(dtype=float)))
+    ids = frame["dossier_id"] if "dossier_id" in frame.columns else None
+    if ids is not None and pd.api.types.is_integer_dtype(ids):
+        # dmde's files: the order `dmde select` uses (ties by its keyed hash, seed 0).
+        ranking = pd.DataFrame({"dossier_id": ids.to_numpy(), "score": score.to_numpy()})
+        order = rank_order(ranking, seed=0)
+        rule = f"the {budget:,} highest scores (ties as dmde select breaks them, seed 0)"
+    else:
+        order = np.lexsort((np.arange(len(frame)), -score.to_numpy(dtype=float)))
+        rule = f"the {budget:,} highest scores (ties by row order)"
     chosen = np.zeros(len(frame), dtype=bool)
     chosen[order[:budget]] = True
-    return chosen, f"the {budget:,} highest scores (ties by row order)"
+    return chosen, rule
 
 
 def audit(
