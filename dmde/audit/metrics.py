@@ -64,6 +64,7 @@ from dmde.stats import hanley_mcneil_se, wilson
 
 __all__ = [
     "CORRECTIONS",
+    "DISPARITY_COLUMNS",
     "DISPARITY_METRICS",
     "METRIC_DEFINITIONS",
     "AuditError",
@@ -152,13 +153,15 @@ class GroupAudit:
     disparities : DataFrame
         attribute, group, reference, metric, value, reference_value, ratio, ratio_ci_low,
         ratio_ci_high, difference, difference_ci_low, difference_ci_high, p_value, p_percentile,
-        p_adjusted, tested, suppressed, flag (ratio outside the band and p_value < alpha),
+        log_se (standard error of the log ratio behind the test; NaN when the difference was
+        tested), p_adjusted, tested, suppressed, flag (ratio outside the band and p_value < alpha),
         flagged (ratio outside the band and p_adjusted < alpha).
     deciles : DataFrame
         attribute, group, decile (1-10 of the national score distribution, 10 = highest),
         share (of the group's weight), n, suppressed.
     calibration : DataFrame
-        attribute, group, decile (1-10 of the national probability distribution), n (labelled
+        attribute, group, decile (1-10 of the national probability distribution, or of the
+        score when no probability is given: then mean_predicted is NaN), n (labelled
         rows), mean_predicted, observed_rate with its Wilson 95% interval (observed_low,
         observed_high; Kish effective size under weights), suppressed. Empty without labels.
     method : dict
@@ -317,7 +320,7 @@ class _Rows:
 class _Attribute:
     name: str
     codes: IntArray  # the group of each row, in [0, len(groups))
-    groups: tuple[str, ...]  # sorted
+    groups: tuple[str, ...]  # natural order (see _coded)
 
 
 def _national_deciles(x: FloatArray, weight: FloatArray | None, order: IntArray) -> IntArray:
@@ -364,13 +367,20 @@ def _rows(
 
 
 def _coded(name: str, column: pd.Series) -> _Attribute:
+    """Groups in their natural order: a categorical's declared order, else sorted; missing last."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     labels = [str(u) for u in uniques]
     codes = np.asarray(codes, dtype=np.int64)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        declared = [str(c) for c in column.cat.categories]
+        names = [c for c in declared if c in set(labels)]
+        names += sorted(set(labels) - set(names))
+    else:
+        names = sorted(set(labels))
     if (codes < 0).any():
         codes = np.where(codes < 0, len(labels), codes)
         labels.append(MISSING)
-    names = sorted(set(labels))
+        names.append(MISSING)
     position = {label: i for i, label in enumerate(names)}
     remap = np.asarray([position[label] for label in labels], dtype=np.int64)
     return _Attribute(name, remap[codes], tuple(names))
@@ -652,6 +662,7 @@ def _bootstrap_disparities(
         "difference_ci_high": difference_high,
         "p_value": np.where((se == 0) & (difference == 0), 1.0, p_value),
         "p_percentile": _percentile_p(difference_draws),
+        "log_se": np.where(on_log, se_log, np.nan),
     }
 
 
@@ -677,6 +688,7 @@ def _normal_disparities(
         "difference_ci_high": difference + z * se_difference,
         "p_value": p_value,
         "p_percentile": np.full_like(auc, np.nan),
+        "log_se": se_log,
     }
     return {k: v[None, :] for k, v in columns.items()}
 
@@ -707,9 +719,15 @@ def _disparity_frame(
             "suppressed": blocked,
         }
     )
-    frame.loc[untested, ["ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_percentile"]] = (
-        np.nan
-    )
+    untested_columns = [
+        "ratio",
+        "ratio_ci_low",
+        "ratio_ci_high",
+        "p_value",
+        "p_percentile",
+        "log_se",
+    ]
+    frame.loc[untested, untested_columns] = np.nan
     # A count of 0 (or all) has no bootstrap spread: its uncertainty cannot be measured, so
     # a ratio like 0 [0, 0] is shown but never tested (it would look certain).
     value, reference = frame["value"].to_numpy(), frame["reference_value"].to_numpy()
@@ -766,11 +784,15 @@ def _deciles(attribute: _Attribute, rows: _Rows, min_cell: int) -> pd.DataFrame:
     )
 
 
-def _calibration(attribute: _Attribute, rows: _Rows, min_cell: int) -> pd.DataFrame:
+def _calibration(
+    attribute: _Attribute, rows: _Rows, min_cell: int, calibrated: bool
+) -> pd.DataFrame:
+    """Observed rate by decile of the probability (or of the score, when there is none)."""
     assert rows.label is not None
     n_groups = len(attribute.groups)
     known = ~np.isnan(rows.label)
-    index = (attribute.codes * 10 + rows.probability_decile)[known]
+    decile = rows.probability_decile if calibrated else rows.score_decile
+    index = (attribute.codes * 10 + decile)[known]
     size = n_groups * 10
     w = np.ones(int(known.sum())) if rows.weight is None else rows.weight[known]
     wp = rows.values[2][known]
@@ -792,7 +814,7 @@ def _calibration(attribute: _Attribute, rows: _Rows, min_cell: int) -> pd.DataFr
             "group": np.repeat(np.asarray(attribute.groups, dtype=object), 10),
             "decile": np.tile(np.arange(1, 11), n_groups),
             "n": count,
-            "mean_predicted": np.where(suppressed, np.nan, predicted),
+            "mean_predicted": np.where(suppressed | (not calibrated), np.nan, predicted),
             "observed_rate": np.where(suppressed, np.nan, observed),
             "observed_low": low,
             "observed_high": high,
@@ -956,8 +978,8 @@ def audit_groups(
         metric_frames.append(metrics)
         disparity_frames.append(disparities)
         decile_frames.append(_deciles(attribute, rows, min_cell))
-        if labels is not None and calibrated:
-            calibration_frames.append(_calibration(attribute, rows, min_cell))
+        if labels is not None:
+            calibration_frames.append(_calibration(attribute, rows, min_cell, calibrated))
 
     metrics = pd.concat(metric_frames, ignore_index=True)
     disparities = pd.concat(disparity_frames, ignore_index=True)
@@ -988,7 +1010,7 @@ def audit_groups(
     )
     return GroupAudit(
         metrics=metrics,
-        disparities=disparities[list(_DISPARITY_COLUMNS)],
+        disparities=disparities[list(DISPARITY_COLUMNS)],
         deciles=pd.concat(decile_frames, ignore_index=True),
         calibration=calibration,
         method=method,
@@ -1035,7 +1057,7 @@ _CALIBRATION_COLUMNS = (
     "observed_high",
     "suppressed",
 )
-_DISPARITY_COLUMNS = (
+DISPARITY_COLUMNS = (
     "attribute",
     "group",
     "reference",
@@ -1050,6 +1072,7 @@ _DISPARITY_COLUMNS = (
     "difference_ci_high",
     "p_value",
     "p_percentile",
+    "log_se",
     "p_adjusted",
     "tested",
     "suppressed",

@@ -20,13 +20,16 @@ renders the result and the CLI reads the inputs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dmde.audit.findings import amplification, findings
+from dmde.audit.interactions import interaction_tests
 from dmde.audit.metrics import (
+    DISPARITY_COLUMNS,
     DISPARITY_METRICS,
     AuditError,
     GroupAudit,
@@ -35,13 +38,13 @@ from dmde.audit.metrics import (
 )
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
-from dmde.audit.targeting import selection_vs_random
+from dmde.audit.targeting import composition_tests, hit_rates_by_method, selection_vs_random
 from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.rendering import format_value
 from dmde.selection import rank_order
 
-__all__ = ["ALL_FILES", "AuditResult", "audit"]
+__all__ = ["ALL_FILES", "METHODS", "AuditResult", "audit"]
 
 #: The name of the one group of the national figures (:attr:`AuditResult.overall`).
 ALL_FILES = "all files"
@@ -78,6 +81,10 @@ class AuditResult:
         The same metrics for all files together (attribute ``"all"``), with intervals.
     flags : DataFrame
         The flagged disparities with a plain-words ``sentence``; strongest evidence first.
+    findings : DataFrame
+        The verdicts, ranked (:func:`dmde.audit.findings.findings`): what the report opens with.
+    hit_rates : DataFrame
+        The share of checks that found something, by selection method (empty without labels).
     targeting : DataFrame or None
         Selection by the score against random checks (None without a random sample).
     proxies, associations, gaps : DataFrame or None
@@ -97,6 +104,8 @@ class AuditResult:
     groups: GroupAudit
     overall: pd.DataFrame
     flags: pd.DataFrame
+    findings: pd.DataFrame
+    hit_rates: pd.DataFrame
     targeting: pd.DataFrame | None
     proxies: pd.DataFrame | None
     associations: pd.DataFrame | None
@@ -177,9 +186,44 @@ def model_identity(model: Model) -> dict[str, Any]:
     }
 
 
+#: How each selected file was chosen, in the method column (other values: --method-values).
+METHODS = ("score", "random", "other", "none")
+
+
+def _canonical_order(
+    frame: pd.DataFrame, groups: pd.DataFrame, columns: list[str], id_column: str | None
+) -> np.ndarray[Any, Any]:
+    """An order of the rows that depends on the data only, not on how the rows were sorted.
+
+    By the id when it is unique, else by every column the audit reads (rows equal on all of
+    them are interchangeable). Everything downstream (sums, bootstrap, samples, ties) runs in
+    this order, so shuffling the input changes no figure.
+    """
+    if id_column is not None and frame[id_column].is_unique:
+        values = frame[id_column]
+        if pd.api.types.is_numeric_dtype(values):
+            return np.argsort(values.to_numpy(), kind="stable")
+        return np.argsort(values.astype(str).to_numpy(), kind="stable")
+    keys = [frame[c] for c in columns] + [groups[c] for c in groups.columns]
+    hashed = [pd.util.hash_pandas_object(k, index=False).to_numpy() for k in keys]
+    return np.lexsort(hashed[::-1])
+
+
+def _tie_keys(frame: pd.DataFrame, id_column: str | None, seed: int) -> np.ndarray[Any, Any]:
+    """A keyed hash per row (of its id, else of its content): the tie order at a budget cut."""
+    source = frame[[id_column]] if id_column is not None else frame
+    key = f"dmde-ties-{seed:06d}"[:16]
+    return pd.util.hash_pandas_object(source.astype(str), index=False, hash_key=key).to_numpy()
+
+
 def _selection(
-    frame: pd.DataFrame, score: pd.Series[Any], selected: str | None, budget: int | None
-) -> tuple[np.ndarray[Any, Any], str]:
+    frame: pd.DataFrame,
+    score: np.ndarray[Any, Any] | None,
+    selected: str | None,
+    budget: int | None,
+    id_column: str | None,
+) -> tuple[np.ndarray[Any, Any], str, int]:
+    """The selected files, the rule in words, and how many files tie at the budget's cut."""
     if selected is not None:
         values = _column(frame, selected, "selection")
         if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
@@ -190,33 +234,51 @@ def _selection(
                     f"the selection column {selected!r} holds {text[bad].iloc[0]!r}; expected "
                     "true/false or 1/0."
                 )
-            return text.isin(["true", "1", "yes"]).to_numpy(), f"column {selected!r}"
+            return text.isin(["true", "1", "yes"]).to_numpy(), f"column {selected!r}", 0
         if values.isna().any():
             raise AuditError(f"the selection column {selected!r} has missing values.")
-        return values.astype(bool).to_numpy(), f"column {selected!r}"
+        return values.astype(bool).to_numpy(), f"column {selected!r}", 0
     if budget is None:
         raise AuditError("give either the selection (a column) or a budget to apply.")
+    if score is None:
+        raise AuditError("a budget selects the highest scores: name the score column too.")
     if not 0 < budget <= len(frame):
         raise AuditError(f"budget must be in [1, {len(frame):,}] (the files); got {budget}.")
-    ids = frame["dossier_id"] if "dossier_id" in frame.columns else None
-    if ids is not None and pd.api.types.is_integer_dtype(ids):
+    ids = frame[id_column] if id_column is not None else None
+    if id_column == "dossier_id" and ids is not None and pd.api.types.is_integer_dtype(ids):
         # dmde's files: the order `dmde select` uses (ties by its keyed hash, seed 0).
-        ranking = pd.DataFrame({"dossier_id": ids.to_numpy(), "score": score.to_numpy()})
+        ranking = pd.DataFrame({"dossier_id": ids.to_numpy(), "score": score})
         order = rank_order(ranking, seed=0)
         rule = f"the {budget:,} highest scores (ties as dmde select breaks them, seed 0)"
     else:
-        order = np.lexsort((np.arange(len(frame)), -score.to_numpy(dtype=float)))
-        rule = f"the {budget:,} highest scores (ties by row order)"
+        order = np.lexsort((_tie_keys(frame, id_column, 0), -score))
+        by = f"a keyed hash of {id_column!r}" if id_column else "a keyed hash of each row"
+        rule = f"the {budget:,} highest scores (ties at the cut by {by})"
     chosen = np.zeros(len(frame), dtype=bool)
     chosen[order[:budget]] = True
-    return chosen, rule
+    cut = score[order[budget - 1]]
+    tied = int((score == cut).sum()) if (score[~chosen] == cut).any() else 0
+    return chosen, rule, tied
+
+
+def _methods(frame: pd.DataFrame, method: str) -> np.ndarray[Any, Any]:
+    how = _column(frame, method, "selection-method").astype(str).to_numpy()
+    found = sorted(set(how))
+    unknown = [v for v in found if v not in METHODS]
+    if unknown:
+        raise AuditError(
+            f"the method column {method!r} holds {', '.join(map(repr, found[:10]))}; expected "
+            f"{', '.join(map(repr, METHODS))}. Map the values found with --method-values, e.g. "
+            f"--method-values score={unknown[0]},random=..."
+        )
+    return how
 
 
 def audit(
     frame: pd.DataFrame,
     *,
     groups: pd.DataFrame,
-    score: str = "score",
+    score: str | None = "score",
     probability: str | None = "probability",
     selected: str | None = "selected",
     method: str | None = None,
@@ -226,6 +288,8 @@ def audit(
     sample: str | None = None,
     weight: str | None = None,
     model: Model | None = None,
+    id_column: str | None = "dossier_id",
+    dmde_inputs: bool = False,
     reference: Mapping[str, str] | None = None,
     intersections: bool = True,
     band: tuple[float, float] = (0.8, 1.25),
@@ -236,7 +300,7 @@ def audit(
     correction: str = "holm",
     proxy_rows: int = 20_000,
 ) -> AuditResult:
-    """Run the whole audit of a scored and selected population.
+    """Run the whole audit of a scored and selected population, and reach its findings.
 
     Parameters
     ----------
@@ -246,17 +310,26 @@ def audit(
         given. Group attributes are *not* read from it.
     groups : DataFrame
         The group attributes, one row per row of ``frame`` (see
-        :func:`dmde.audit.targeting.group_columns`), passed separately from the data.
-    score, probability : str
-        Column names. ``probability=None`` for a system that gives no probability.
+        :func:`dmde.audit.targeting.group_columns`), passed separately from the data;
+        categorical columns keep their declared order in every table.
+    score : str or None
+        The score column. None for a system that publishes only who was checked, how, and
+        the outcome: the audit then has no score metrics (composition, hit and error rates).
+    probability : str or None
+        The predicted probability column, if any.
     selected : str or None
-        Boolean column of the files selected for a check. None: apply ``budget``.
+        Boolean column of the files selected for a check. None: apply ``budget``, or (with
+        ``method``) every file whose method is not ``"none"`` is selected.
     method : str, optional
-        Column saying how each selected file was chosen (``"score"`` or ``"random"``, as in
-        ``dmde select``'s ``selection_reason``). Only files selected *by the score* count as
-        selected in the group metrics; the random ones are the score's comparison point.
+        Column saying how each file was chosen: one of :data:`METHODS` (``"score"``,
+        ``"random"``, ``"other"``, ``"none"``), as in ``dmde select``'s ``selection_reason``;
+        any other value is an error. Only files selected *by the score* count as selected in
+        the group metrics; the random ones are the score's comparison point. When every row
+        was checked (no ``"none"``), the table is not a population: the audit compares the
+        composition and hit rates of score and random checks instead of selection rates.
     budget : int, optional
-        Without ``selected``: select the ``budget`` highest scores.
+        Without ``selected``: select the ``budget`` highest scores (ties at the cut by a keyed
+        hash of the id, or of each row; as ``dmde select`` for dmde's files).
     label : str, optional
         Column of outcomes (1 = overpayment, 0 = none, NaN = unknown).
     label_source : str
@@ -270,6 +343,12 @@ def audit(
     model : Scorecard or ScorecardFamily, optional
         The model that scored (loaded from its file, so that its hash is known): adds proxies,
         score-gap decomposition, the exclusion proof, profiles and the model's identity.
+    id_column : str or None
+        The files' identifier (ignored when absent): it fixes the order of the rows (so that
+        shuffling the input changes nothing) and the tie order at a budget's cut.
+    dmde_inputs : bool
+        True when the inputs are dmde's own (synthetic) files: the report may then speak of
+        the agency and the synthetic world; otherwise its wording is neutral.
     reference, intersections, band, n_boot, seed, min_cell, alpha, correction
         As in :func:`dmde.audit.metrics.audit_groups`.
     proxy_rows : int
@@ -278,6 +357,11 @@ def audit(
     Returns
     -------
     AuditResult
+
+    Raises
+    ------
+    AuditError
+        A missing column, a method value not declared, no file selected by the score, ...
 
     Examples
     --------
@@ -290,23 +374,47 @@ def audit(
     >>> result.data["selected_by_score"]
     200
     """
-    scores = _column(frame, score, "score")
     if len(groups) != len(frame):
         raise AuditError(
             f"groups has {len(groups):,} rows for {len(frame):,} rows of data: pass the group "
             "columns of the same files, in the same order."
         )
-    chosen, selection_rule = _selection(frame, scores, selected, budget)
+    named = [c for c in (score, probability, selected, method, label, sample, weight) if c]
+    for name, role in zip(
+        (score, probability, selected, method, label, sample, weight),
+        ("score", "probability", "selection", "selection-method", "label", "sample", "weight"),
+        strict=True,
+    ):
+        if name is not None:
+            _column(frame, name, role)
+    id_column = id_column if id_column is not None and id_column in frame.columns else None
+    order = _canonical_order(frame, groups, named, id_column)
+    frame = frame.iloc[order].reset_index(drop=True)
+    groups = groups.iloc[order].reset_index(drop=True)
+
+    score_values = None if score is None else frame[score].to_numpy(dtype=float)
+    how = None if method is None else _methods(frame, method)
+    if selected is None and budget is None and how is not None:
+        chosen, selection_rule, tied = how != "none", f"column {method!r} (not 'none')", 0
+    else:
+        chosen, selection_rule, tied = _selection(frame, score_values, selected, budget, id_column)
     by_score = chosen.copy()
     by_random = np.zeros(len(frame), dtype=bool)
-    if method is not None:
-        how = _column(frame, method, "selection-method").astype(str).to_numpy()
+    if how is not None:
         by_score = chosen & (how == "score")
         by_random = chosen & (how == "random")
-    prob = None if probability is None else _column(frame, probability, "probability")
-    labels = None if label is None else _column(frame, label, "label").astype(float).to_numpy()
-    in_sample = None if sample is None else _column(frame, sample, "sample").astype(bool).to_numpy()
-    weights = None if weight is None else _column(frame, weight, "weight").to_numpy(dtype=float)
+    if not by_score.any():
+        seen = "" if how is None else f" (methods found: {', '.join(sorted(set(how)))})"
+        raise AuditError(
+            f"no file is selected by the score among {len(frame):,}{seen}: there is nothing "
+            "to audit. Check the selection and method columns (--method-values maps their "
+            "values)."
+        )
+    all_checked = bool(chosen.all())
+    labels = None if label is None else frame[label].astype(float).to_numpy()
+    in_sample = None if sample is None else frame[sample].astype(bool).to_numpy()
+    weights = None if weight is None else frame[weight].to_numpy(dtype=float)
+    prob_values = None if probability is None else frame[probability].to_numpy(dtype=float)
     options = {
         "reference": reference,
         "intersections": intersections,
@@ -317,41 +425,87 @@ def audit(
         "alpha": alpha,
         "correction": correction,
     }
-    score_values = scores.to_numpy(dtype=float)
-    prob_values = None if prob is None else prob.to_numpy(dtype=float)
+    filler = np.zeros(len(frame)) if score_values is None else score_values
 
     def run(by: pd.DataFrame, settings: dict[str, Any]) -> GroupAudit:
         if in_sample is None or labels is None:
             return audit_groups(
                 selected=by_score,
-                score=score_values,
+                score=filler,
                 probability=prob_values,
                 groups=by,
                 label=labels,
                 weight=weights,
                 **settings,
             )
-        return _two_stage(
-            by_score, score_values, prob_values, by, labels, in_sample, weights, settings
-        )
+        return _two_stage(by_score, filler, prob_values, by, labels, in_sample, weights, settings)
 
     groups_audit = run(groups, options)
     # Every file as one group: the national figures each group is read against.
     everyone = pd.DataFrame({"all": pd.Categorical(np.full(len(frame), ALL_FILES))})
     overall = run(everyone, {**options, "reference": None, "intersections": False}).metrics
-    flags = _flag_sentences(groups_audit.disparities)
+    if score_values is None:
+        groups_audit = _without_score(groups_audit)
+        overall = overall[~overall["metric"].isin(SCORE_METRICS)].reset_index(drop=True)
 
-    targeting = None
     random_checks = in_sample if in_sample is not None else (by_random if by_random.any() else None)
+    control_weight = weights if in_sample is not None else None
+    targeting = None
     if random_checks is not None and random_checks.any():
         targeting = selection_vs_random(
             groups,
             selected=by_score,
             controlled=random_checks,
             label=labels,
-            control_weight=weights if in_sample is not None else None,
+            control_weight=control_weight,
             min_cell=min_cell,
         )
+    references = dict(groups_audit.method["reference"])
+    extra = []
+    if all_checked:
+        # Not a population: selection rates would be the model's share of checks.
+        keep = groups_audit.disparities["metric"].isin(CHECKED_TABLE_METRICS)
+        groups_audit = replace(groups_audit, disparities=groups_audit.disparities[keep])
+        if random_checks is not None and random_checks.any():
+            extra.append(
+                composition_tests(
+                    groups,
+                    selected=by_score,
+                    controlled=random_checks,
+                    control_weight=control_weight,
+                    min_cell=min_cell,
+                )
+            )
+    else:
+        if labels is not None:
+            extra.append(amplification(groups_audit.disparities))
+        if intersections and groups.shape[1] > 1:
+            extra.append(
+                interaction_tests(
+                    groups,
+                    selected=by_score,
+                    weight=None if in_sample is not None else weights,
+                    min_cell=min_cell,
+                )
+            )
+    disparities = pd.concat(
+        [groups_audit.disparities, *[e for e in extra if len(e)]], ignore_index=True
+    )
+    disparities = flag_disparities(
+        disparities[list(DISPARITY_COLUMNS)], band=band, alpha=alpha, correction=correction
+    )
+    method_notes = dict(groups_audit.method)
+    method_notes["n_tested"] = int(disparities["tested"].sum())
+    groups_audit = replace(groups_audit, disparities=disparities, method=method_notes)
+    flags = _flag_sentences(disparities)
+    hit_rates = hit_rates_by_method(
+        chosen=chosen,
+        by_score=by_score,
+        by_random=by_random,
+        in_sample=in_sample,
+        label=labels,
+        weight=weights,
+    )
 
     parts: dict[str, Any] = {}
     if model is not None:
@@ -360,21 +514,29 @@ def audit(
     data = {
         "rows": len(frame),
         "selection_rule": selection_rule,
+        "tied_at_cut": tied,
         "selected": int(chosen.sum()),
         "selected_by_score": int(by_score.sum()),
         "selected_at_random": int(by_random.sum()),
+        "all_checked": all_checked,
+        "scored": score_values is not None,
+        "dmde_inputs": dmde_inputs,
         "labels": label_source if labels is not None else None,
         "labelled_rows": None if labels is None else int(np.isfinite(labels).sum()),
         "sample_rows": None if in_sample is None else int(in_sample.sum()),
         "weighted": weights is not None,
         "attributes": list(groups.columns),
-        "score_min": float(np.nanmin(score_values)),
-        "score_max": float(np.nanmax(score_values)),
-        "score_cut": float(score_values[by_score].min()) if by_score.any() else None,
+        "score_min": None if score_values is None else float(np.nanmin(score_values)),
+        "score_max": None if score_values is None else float(np.nanmax(score_values)),
+        "score_cut": (
+            float(score_values[by_score].min())
+            if score_values is not None and by_score.any()
+            else None
+        ),
     }
     parameters = {
         **{k: v for k, v in options.items() if k != "reference"},
-        "reference": dict(groups_audit.method.get("reference", {})),
+        "reference": references,
         "columns": {
             "score": score,
             "probability": probability,
@@ -383,14 +545,24 @@ def audit(
             "label": label,
             "sample": sample,
             "weight": weight,
+            "id": id_column,
         },
         "budget": budget,
         "proxy_rows": proxy_rows,
     }
+    found = findings(
+        disparities,
+        groups_audit.metrics,
+        all_checked=all_checked,
+        labelled=labels is not None,
+        band=band,
+    )
     return AuditResult(
         groups=groups_audit,
         overall=overall,
         flags=flags,
+        findings=found,
+        hit_rates=hit_rates,
         targeting=targeting,
         proxies=parts.get("proxies"),
         associations=parts.get("associations"),
@@ -401,6 +573,24 @@ def audit(
         model=parts.get("model"),
         data=data,
         parameters=parameters,
+    )
+
+
+#: Score metrics, absent when the audited system publishes no score.
+SCORE_METRICS = ("mean_score", "mean_probability", "calibration_gap", "auc")
+#: Comparisons that still mean something when every row of the table was checked.
+CHECKED_TABLE_METRICS = ("precision", "mean_score", "mean_probability", "auc")
+
+
+def _without_score(result: GroupAudit) -> GroupAudit:
+    metrics = result.metrics[~result.metrics["metric"].isin(SCORE_METRICS)]
+    disparities = result.disparities[~result.disparities["metric"].isin(SCORE_METRICS)]
+    return replace(
+        result,
+        metrics=metrics.reset_index(drop=True),
+        disparities=disparities.reset_index(drop=True),
+        deciles=result.deciles.iloc[0:0],
+        calibration=result.calibration.iloc[0:0],
     )
 
 

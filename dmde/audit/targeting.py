@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,13 +22,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.errors import DmdeError
-from dmde.stats import wilson
+from dmde.stats import Z95, wilson
 
 __all__ = [
     "AGE_BANDS",
     "ATTRIBUTE_SOURCES",
+    "GROUP_ATTRIBUTES",
     "INCOME_BANDS",
+    "GroupAttribute",
+    "composition_tests",
     "group_columns",
+    "hit_rates_by_method",
     "selection_vs_random",
     "wilson",
 ]
@@ -47,6 +52,108 @@ ATTRIBUTE_SOURCES = {
 }
 #: Age bands of the file holder.
 AGE_BANDS = ("under 25", "25-34", "35-49", "50-64", "65 or more")
+
+
+@dataclass(frozen=True)
+class GroupAttribute:
+    """How the report names an attribute and its groups, in their natural order.
+
+    ``levels`` holds (code, English label, French label) in display order; ``reference`` is the
+    group every other is compared with (declared, so that it does not change with the data).
+    """
+
+    name: str
+    label: tuple[str, str]  # English, French
+    levels: tuple[tuple[str, str, str], ...]
+    reference: str
+
+    def level_label(self, code: str, lang: str = "en") -> str:
+        for level, english, french in self.levels:
+            if level == code:
+                return french if lang == "fr" else english
+        return code
+
+
+#: The audit's group attributes (see :func:`group_columns`): labels, order and reference group.
+GROUP_ATTRIBUTES: dict[str, GroupAttribute] = {
+    a.name: a
+    for a in (
+        GroupAttribute(
+            "gender",
+            ("gender", "sexe"),
+            (("female", "women", "femmes"), ("male", "men", "hommes")),
+            "female",
+        ),
+        GroupAttribute(
+            "nationality_group",
+            ("nationality", "nationalité"),
+            (
+                ("french", "French nationals", "allocataires français"),
+                ("eu", "other EU nationals", "ressortissants de l'UE"),
+                ("non_eu", "non-EU nationals", "ressortissants hors UE"),
+            ),
+            "french",
+        ),
+        GroupAttribute(
+            "age_band",
+            ("age of the file holder", "âge de l'allocataire"),
+            (
+                ("under 25", "holders under 25", "allocataires de moins de 25 ans"),
+                ("25-34", "holders aged 25-34", "allocataires de 25 à 34 ans"),
+                ("35-49", "holders aged 35-49", "allocataires de 35 à 49 ans"),
+                ("50-64", "holders aged 50-64", "allocataires de 50 à 64 ans"),
+                ("65 or more", "holders aged 65 or more", "allocataires de 65 ans ou plus"),
+            ),
+            "35-49",
+        ),
+        GroupAttribute(
+            "household_type",
+            ("household type", "situation familiale"),
+            (
+                ("single", "single people", "personnes seules"),
+                ("lone_parent", "lone parents", "familles monoparentales"),
+                ("couple_no_children", "couples without children", "couples sans enfant"),
+                ("couple_with_children", "couples with children", "couples avec enfants"),
+            ),
+            "single",
+        ),
+        GroupAttribute(
+            "aah",
+            ("disability allowance (AAH)", "allocation aux adultes handicapés (AAH)"),
+            (
+                ("no AAH", "households without AAH", "foyers sans AAH"),
+                ("receives AAH", "AAH recipients", "bénéficiaires de l'AAH"),
+            ),
+            "no AAH",
+        ),
+        GroupAttribute(
+            "urban_rural",
+            ("urban or rural", "densité de la commune"),
+            (
+                ("urban", "urban households", "foyers urbains"),
+                (
+                    "intermediate",
+                    "households in intermediate areas",
+                    "foyers en zone intermédiaire",
+                ),
+                ("rural", "rural households", "foyers ruraux"),
+            ),
+            "urban",
+        ),
+        GroupAttribute(
+            "income_band",
+            ("income (relative to the Smic)", "revenus (rapportés au Smic)"),
+            (
+                ("zero", "households with no income", "foyers sans revenu"),
+                ("under 0.5 Smic", "households under 0.5 Smic", "foyers sous 0,5 Smic"),
+                ("0.5 to 1 Smic", "households at 0.5 to 1 Smic", "foyers entre 0,5 et 1 Smic"),
+                ("1 to 1.5 Smic", "households at 1 to 1.5 Smic", "foyers entre 1 et 1,5 Smic"),
+                ("1.5 Smic or more", "households at 1.5 Smic or more", "foyers à 1,5 Smic ou plus"),
+            ),
+            "0.5 to 1 Smic",
+        ),
+    )
+}
 
 
 def _bands(values: npt.NDArray[np.float64], edges: list[float], labels: tuple[str, ...]) -> Any:
@@ -87,7 +194,13 @@ def group_columns(frame: pd.DataFrame) -> pd.DataFrame:
             "nationality_group, age, household_type, mean_aah_12m, urban_rural, income_to_smic)."
         )
     return pd.DataFrame(
-        {k: pd.Categorical(v) if not isinstance(v, pd.Categorical) else v for k, v in out.items()}
+        {
+            k: pd.Categorical(
+                np.asarray(v, dtype=object),
+                categories=[c for c, _, _ in GROUP_ATTRIBUTES[k].levels],
+            )
+            for k, v in out.items()
+        }
     )
 
 
@@ -201,4 +314,147 @@ def selection_vs_random(
                 else math.nan
             )
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _katz(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float, float, float, float]:
+    """Odds ratio of two independent proportions: ratio, interval, p-value, log SE."""
+    if min(p1, p2) <= 0 or max(p1, p2) >= 1 or min(n1, n2) <= 0:
+        return math.nan, math.nan, math.nan, math.nan, math.nan
+    log_or = math.log(p1 / (1 - p1)) - math.log(p2 / (1 - p2))
+    se = math.sqrt(1 / (n1 * p1) + 1 / (n1 * (1 - p1)) + 1 / (n2 * p2) + 1 / (n2 * (1 - p2)))
+    p = math.erfc(abs(log_or / se) / math.sqrt(2))
+    return math.exp(log_or), math.exp(log_or - Z95 * se), math.exp(log_or + Z95 * se), p, se
+
+
+def composition_tests(
+    groups: pd.DataFrame,
+    *,
+    selected: npt.ArrayLike,
+    controlled: npt.ArrayLike,
+    control_weight: npt.ArrayLike | None = None,
+    min_cell: int = 30,
+) -> pd.DataFrame:
+    """Each group's share among score checks against random checks, as a tested odds ratio.
+
+    The odds ratio compares the group with all other files: (share among the score's checks /
+    its complement) / (share among random checks / its complement). It is symmetric (the
+    complement's is its inverse) and equals how much more often the score checks the group's
+    files than other files, relative to random checks. Its interval and test are Woolf's
+    (log odds ratio, normal), with Kish effective sizes for weighted random checks.
+
+    Returns
+    -------
+    DataFrame
+        Rows with the disparity columns (metric ``"composition"``; ``value`` is the share
+        among score checks, ``reference_value`` among random checks, ``reference`` is
+        ``"random checks"``).
+    """
+    sel = np.asarray(selected, dtype=bool)
+    ctl = np.asarray(controlled, dtype=bool)
+    weight = np.ones(len(sel)) if control_weight is None else np.asarray(control_weight, float)
+    weight = np.where(ctl, np.nan_to_num(weight, nan=0.0), 0.0)
+    n_score = float(sel.sum())
+    total = float(weight.sum())
+    n_random = total**2 / float((weight**2).sum()) if total > 0 else 0.0
+    rows: list[dict[str, Any]] = []
+    nan = math.nan
+    for attribute in groups.columns:
+        values = groups[attribute].astype(str).to_numpy()
+        for level in _levels(groups[attribute], values):
+            member = values == level
+            score_share = float(member[sel].mean()) if n_score else nan
+            random_share = float(weight[member].sum() / total) if total > 0 else nan
+            counts = (int((member & sel).sum()), int((member & ctl).sum()))
+            suppressed = min(counts) < min_cell
+            ratio, low, high, p, se = _katz(score_share, n_score, random_share, n_random)
+            tested = not suppressed and np.isfinite(p)
+            diff_se = math.sqrt(
+                score_share * (1 - score_share) / max(n_score, 1)
+                + random_share * (1 - random_share) / max(n_random, 1)
+            )
+            difference = score_share - random_share
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "group": level,
+                    "reference": "random checks",
+                    "metric": "composition",
+                    "value": nan if suppressed else score_share,
+                    "reference_value": nan if suppressed else random_share,
+                    "ratio": nan if suppressed else ratio,
+                    "ratio_ci_low": nan if suppressed else low,
+                    "ratio_ci_high": nan if suppressed else high,
+                    "difference": nan if suppressed else difference,
+                    "difference_ci_low": nan if suppressed else difference - Z95 * diff_se,
+                    "difference_ci_high": nan if suppressed else difference + Z95 * diff_se,
+                    "p_value": p if tested else nan,
+                    "p_percentile": nan,
+                    "log_se": se if tested else nan,
+                    "tested": tested,
+                    "suppressed": suppressed,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def hit_rates_by_method(
+    *,
+    chosen: npt.ArrayLike,
+    by_score: npt.ArrayLike,
+    by_random: npt.ArrayLike,
+    in_sample: npt.ArrayLike | None = None,
+    label: npt.ArrayLike | None = None,
+    weight: npt.ArrayLike | None = None,
+) -> pd.DataFrame:
+    """The share of checks that found something, by how the files were chosen (one table).
+
+    Random checks are the random-control sample when there is one (survey-weighted), else
+    the files the method column calls random; score checks are the files selected by the
+    score; other checks the rest of the selected files. Wilson 95% intervals (Kish effective
+    size under weights). Empty without labels.
+
+    Returns
+    -------
+    DataFrame
+        method, checks, labelled, hits (weighted), hit_rate, hit_low, hit_high.
+    """
+    if label is None:
+        return pd.DataFrame(
+            columns=["method", "checks", "labelled", "hits", "hit_rate", "hit_low", "hit_high"]
+        )
+    y = np.asarray(label, dtype=float)
+    chosen_ = np.asarray(chosen, dtype=bool)
+    score_ = np.asarray(by_score, dtype=bool)
+    random_ = (
+        np.asarray(by_random, dtype=bool) if in_sample is None else np.asarray(in_sample, bool)
+    )
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
+    sets = (
+        ("random", random_, w if in_sample is not None else np.ones(len(y))),
+        ("score", score_, np.ones(len(y))),
+        ("other", chosen_ & ~score_ & ~np.asarray(by_random, dtype=bool), np.ones(len(y))),
+    )
+    rows = []
+    for method, rows_in, weights in sets:
+        if not rows_in.any():
+            continue
+        known = rows_in & ~np.isnan(y)
+        n = int(known.sum())
+        if n:
+            rate, low, high = _weighted_share(y[known] == 1, weights[known])
+            hits = float(weights[known][y[known] == 1].sum())
+        else:
+            rate = low = high = hits = math.nan
+        rows.append(
+            {
+                "method": method,
+                "checks": int(rows_in.sum()),
+                "labelled": n,
+                "hits": hits,
+                "hit_rate": rate,
+                "hit_low": low,
+                "hit_high": high,
+            }
+        )
     return pd.DataFrame(rows)

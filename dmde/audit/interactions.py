@@ -1,0 +1,200 @@
+"""Does an intersection add something? Selection of a pair of groups against what each predicts.
+
+Women and lone parents may both be selected more often than others; the committee wants to know
+whether *women who are lone parents* are selected more than those two facts together explain. A
+raw ratio of the intersection to a reference intersection cannot say: it mixes both attributes'
+own effects. :func:`interaction_tests` fits, for each pair of attributes, the selection rate with
+the two attributes' main effects only (a logistic model on the cells of the two-way table,
+weighted) and compares each cell's observed rate with that expectation:
+
+- ``ratio`` = observed rate / expected rate (1: the two attributes explain the cell);
+- its interval is the Wilson interval of the observed rate (Kish effective size under weights)
+  divided by the expectation, and the test is the normal test of the cell's selected count
+  against its expectation. The expectation's own uncertainty is ignored: it pools every cell of
+  the table and is far more precise than one cell.
+
+The rows have the columns of :attr:`dmde.audit.metrics.GroupAudit.disparities` (metric
+``"interaction"``, reference :data:`EXPECTED`), so that one multiple-comparison correction
+covers them with every other test of the audit.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from dmde.stats import wilson
+
+__all__ = ["EXPECTED", "interaction_tests"]
+
+#: The reference of an interaction row: the rate its two attributes predict on their own.
+EXPECTED = "expected from each attribute alone"
+
+_SEPARATOR = " × "
+FloatArray = npt.NDArray[np.float64]
+
+
+def _codes(column: pd.Series[Any]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Codes in natural order (categories, else sorted), as the group metrics use; -1: missing."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        raw = np.asarray(column.cat.codes, dtype=np.int64)
+        labels = [str(c) for c in column.cat.categories]
+        present = np.bincount(raw[raw >= 0], minlength=len(labels)) > 0
+        names = [label for label, here in zip(labels, present, strict=True) if here]
+        remap = np.where(present, np.cumsum(present) - 1, -1)
+    else:
+        raw, uniques = pd.factorize(column, use_na_sentinel=True)
+        raw = np.asarray(raw, dtype=np.int64)
+        labels = [str(u) for u in uniques]
+        names = sorted(set(labels))
+        position = {name: i for i, name in enumerate(names)}
+        remap = np.asarray([position[label] for label in labels], dtype=np.int64)
+    remap = np.append(remap, -1)  # raw -1 (missing) indexes the last entry
+    return np.asarray(remap[raw], dtype=np.int64), names
+
+
+def _main_effects(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], total: FloatArray, chosen: FloatArray
+) -> FloatArray:
+    """Expected rate of each cell of the (a, b) table under a logistic model with main effects.
+
+    Newton-Raphson (iteratively reweighted least squares) on the cells, with a tiny ridge so
+    that a level selected never or always keeps a finite coefficient.
+    """
+    n_a, n_b = int(a.max()) + 1, int(b.max()) + 1
+    design = np.zeros((len(a), 1 + (n_a - 1) + (n_b - 1)))
+    design[:, 0] = 1.0
+    for k in range(1, n_a):
+        design[a == k, k] = 1.0
+    for k in range(1, n_b):
+        design[b == k, n_a - 1 + k] = 1.0
+    beta = np.zeros(design.shape[1])
+    rate = chosen.sum() / total.sum()
+    beta[0] = math.log(rate / (1 - rate)) if 0 < rate < 1 else 0.0
+    ridge = 1e-6 * np.eye(design.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(design @ beta)))
+        gradient = design.T @ (chosen - total * p) - ridge @ beta
+        hessian = (design * (total * p * (1 - p))[:, None]).T @ design + ridge
+        step = np.linalg.solve(hessian, gradient)
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return np.asarray(1 / (1 + np.exp(-(design @ beta))), dtype=np.float64)
+
+
+def _pair(
+    name_a: str,
+    name_b: str,
+    groups: pd.DataFrame,
+    selected: npt.NDArray[np.bool_],
+    weight: FloatArray,
+    min_cell: int,
+) -> pd.DataFrame:
+    code_a, names_a = _codes(groups[name_a])
+    code_b, names_b = _codes(groups[name_b])
+    keep = (code_a >= 0) & (code_b >= 0)
+    width = len(names_b)
+    cell = code_a[keep] * width + code_b[keep]
+    size = len(names_a) * width
+    count = np.bincount(cell, minlength=size)
+    w = weight[keep]
+    total = np.asarray(np.bincount(cell, weights=w, minlength=size), dtype=np.float64)
+    chosen = np.asarray(np.bincount(cell, weights=w * selected[keep], minlength=size), np.float64)
+    squares = np.asarray(np.bincount(cell, weights=w * w, minlength=size), dtype=np.float64)
+    present = np.flatnonzero(count > 0)
+    expected = np.full(size, np.nan)
+    expected[present] = _main_effects(
+        present // width, present % width, total[present], chosen[present]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = chosen / total
+        effective = total**2 / squares
+        z = (chosen - total * expected) / np.sqrt(expected * (1 - expected) * squares)
+        se_log = np.sqrt((1 - observed) / (effective * observed))
+    rows = []
+    for k in present:
+        i, j = divmod(int(k), width)
+        suppressed = bool(count[k] < min_cell)
+        degenerate = observed[k] in (0.0, 1.0) or not 0 < expected[k] < 1
+        low, high = wilson(observed[k] * effective[k], effective[k]) if not suppressed else (0, 0)
+        ratio = observed[k] / expected[k]
+        p = math.erfc(abs(z[k]) / math.sqrt(2)) if np.isfinite(z[k]) else math.nan
+        tested = not suppressed and not degenerate and np.isfinite(p)
+        nan = math.nan
+        rows.append(
+            {
+                "attribute": f"{name_a}{_SEPARATOR}{name_b}",
+                "group": f"{names_a[i]}{_SEPARATOR}{names_b[j]}",
+                "reference": EXPECTED,
+                "metric": "interaction",
+                "value": nan if suppressed else observed[k],
+                "reference_value": nan if suppressed else expected[k],
+                "ratio": nan if suppressed else ratio,
+                "ratio_ci_low": nan if suppressed else low / expected[k],
+                "ratio_ci_high": nan if suppressed else high / expected[k],
+                "difference": nan if suppressed else observed[k] - expected[k],
+                "difference_ci_low": nan if suppressed else low - expected[k],
+                "difference_ci_high": nan if suppressed else high - expected[k],
+                "p_value": p if tested else nan,
+                "p_percentile": nan,
+                "log_se": se_log[k] if tested else nan,
+                "tested": tested,
+                "suppressed": suppressed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def interaction_tests(
+    groups: pd.DataFrame,
+    *,
+    selected: npt.ArrayLike,
+    weight: npt.ArrayLike | None = None,
+    min_cell: int = 30,
+) -> pd.DataFrame:
+    """Every pairwise intersection's selection rate against its attributes' main effects.
+
+    Parameters
+    ----------
+    groups : DataFrame
+        The group attributes (one column each, categorical for a natural order).
+    selected : array of bool
+        The files selected (by the score).
+    weight : array, optional
+        Weights of the files (1 each by default).
+    min_cell : int
+        Cells with fewer files are suppressed and not tested.
+
+    Returns
+    -------
+    DataFrame
+        One row per present cell, with the disparity columns (``p_adjusted``, ``flag`` and
+        ``flagged`` are set later by :func:`dmde.audit.metrics.flag_disparities`).
+
+    Examples
+    --------
+    Selection that depends on each attribute but not on their combination finds no interaction:
+
+    >>> rng = np.random.default_rng(0)
+    >>> g = pd.DataFrame({"a": rng.choice(["x", "y"], 20_000), "b": rng.choice(["u", "v"], 20_000)})
+    >>> p = 0.05 * np.where(g["a"] == "x", 2, 1) * np.where(g["b"] == "u", 1.5, 1)
+    >>> rows = interaction_tests(g, selected=rng.random(20_000) < p)
+    >>> bool((rows["ratio"].between(0.8, 1.25)).all())
+    True
+    """
+    chosen = np.asarray(selected, dtype=bool)
+    w = np.ones(len(chosen)) if weight is None else np.asarray(weight, dtype=np.float64)
+    frames = [
+        _pair(str(a), str(b), groups, chosen, w, min_cell)
+        for a, b in combinations(groups.columns, 2)
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
