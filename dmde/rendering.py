@@ -170,7 +170,11 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
-    """A titled document: metadata pairs, sections, and optional raw data for the JSON."""
+    """A titled document: metadata pairs, sections, and optional raw data for the JSON.
+
+    ``toc_after`` puts the table of contents after that many sections, so that what a reader
+    must see first (an audit's findings) opens the page.
+    """
 
     kind: str
     title: str
@@ -179,6 +183,8 @@ class Document:
     subtitle: str = ""
     meta: tuple[tuple[str, str], ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: Sections shown before the table of contents (0: the contents come first).
+    toc_after: int = 0
 
     def figures(self) -> list[Figure]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]

@@ -13,8 +13,10 @@ to read it; a glossary ends the report. Same result, same bytes.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,14 @@ from dmde.audit import plots
 from dmde.audit.metrics import METRIC_DEFINITIONS, SEPARATOR
 from dmde.audit.run import ALL_FILES, AuditResult
 from dmde.audit.targeting import ATTRIBUTE_SOURCES
+from dmde.audit.words import (
+    VERDICT_LABELS,
+    attribute_label,
+    group_label,
+    ratio_phrase,
+    ratio_words,
+    words,
+)
 from dmde.rendering import (
     Block,
     Column,
@@ -33,6 +43,7 @@ from dmde.rendering import (
     Figure,
     Items,
     Kind,
+    Lang,
     Paragraph,
     Section,
     Table,
@@ -73,6 +84,8 @@ METRIC_NAMES: dict[str, str] = {
     "calibration_gap": "Calibration gap",
     "auc": "AUC within group",
 }
+#: The findings the first screen shows; the others are in the appendix table.
+MAX_FINDINGS = 10
 #: The metrics whose flags the summary puts first: how people are treated.
 TREATMENT = ("selection_rate", "false_positive_burden", "fpr", "precision")
 
@@ -206,6 +219,270 @@ def _groups_of(wide: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# Findings: what the committee reads first
+
+
+def _outcome(lang: Lang, outcome: str | None) -> str:
+    return outcome or words(lang)["outcome"]
+
+
+def _rate_of(lang: Lang, outcome: str) -> str:
+    w = words(lang)
+    if lang == "fr" and outcome[:1].lower() not in "aeiouyhéè":
+        return f"taux de {outcome}"
+    return w["rate_of"].format(outcome=outcome)
+
+
+def _sentence_of(row: Any, lang: Lang, outcome: str) -> str:
+    """One group's finding in words, with its figures and intervals."""
+    w = words(lang)
+    attribute, verdict = str(row["attribute"]), str(row["verdict"])
+    group = group_label(attribute, str(row["group"]), lang)
+    reference = group_label(attribute, str(row["reference"]), lang)
+    if verdict in ("beyond_risk", "in_proportion", "selection_gap"):
+        ratio, ci = ratio_phrase(
+            float(row["selection_ratio"]),
+            float(row["selection_low"]),
+            float(row["selection_high"]),
+            lang,
+            more=w["more_often"],
+            less=w["less_often"],
+        )
+        parts = [w["selected_as"].format(group=group, ratio=ratio, reference=reference, ci=ci)]
+        if pd.notna(row.get("risk_ratio")):
+            risk, risk_ci = ratio_phrase(
+                float(row["risk_ratio"]),
+                float(row["risk_low"]),
+                float(row["risk_high"]),
+                lang,
+                more=w["higher"],
+                less=w["lower"],
+            )
+            parts.append(w["risk_is"].format(rate=_rate_of(lang, outcome), ratio=risk, ci=risk_ci))
+        if pd.notna(row.get("amplification")):
+            amp, amp_ci = ratio_phrase(
+                float(row["amplification"]),
+                float(row["amplification_low"]),
+                float(row["amplification_high"]),
+                lang,
+                more=w["more"],
+                less=w["less"],
+            )
+            key = {"beyond_risk": "beyond", "in_proportion": "in_proportion"}.get(
+                verdict, "unsettled"
+            )
+            plain = ratio_words(float(row["amplification"]), lang, more="×{r}", less="÷{r}")
+            parts.append(w[key].format(ratio=amp if key == "beyond" else plain, ci=amp_ci))
+        elif verdict == "selection_gap":
+            parts.append(w["no_risk"])
+        text = "; ".join(parts) if lang == "en" else " ; ".join(parts)
+    elif verdict == "composition_shift":
+        ratio, ci = ratio_phrase(
+            float(row["ratio"]),
+            float(row["ratio_low"]),
+            float(row["ratio_high"]),
+            lang,
+            more=w["more_often"],
+            less=w["less_often"],
+        )
+        text = w["composition"].format(
+            group=group,
+            score_share=format_value(float(row["value"]), "pct1", lang=lang),
+            random_share=format_value(float(row["reference_value"]), "pct1", lang=lang),
+            ratio=ratio.removesuffix(" les"),
+            ci=ci,
+        )
+    elif verdict == "interaction":
+        ratio, ci = ratio_phrase(
+            float(row["ratio"]),
+            float(row["ratio_low"]),
+            float(row["ratio_high"]),
+            lang,
+            more=w["ratio_of"],
+            less=w["ratio_of"],
+        )
+        factor = ratio_words(float(row["ratio"]), lang, more="×{r}", less="÷{r}")
+        text = w["interaction"].format(
+            group=group,
+            observed=format_value(float(row["value"]), "pct2", lang=lang),
+            expected=format_value(float(row["reference_value"]), "pct2", lang=lang),
+            ratio=factor,
+            ci=ci,
+        )
+    else:  # unequal_errors: the deciding comparison; precision beside it (both sides)
+        text = _error_words(row, group, reference, lang, outcome)
+    related = _both_sides(row.get("related") or [], verdict)
+    if related:
+        items = [_error_words(r, group, reference, lang, outcome) for r in related]
+        text += ". " + w["both_sides"].format(items="; ".join(items)).rstrip(".")
+    text = text.replace("  ", " ").replace(" ;", ";" if lang == "en" else " ;").strip()
+    return _capital(text) + "."
+
+
+def _both_sides(related: list[dict[str, Any]], verdict: str) -> list[dict[str, Any]]:
+    """The error comparisons said in words beside a finding: one flagged, and precision.
+
+    Only when an error measure differs (flagged), or for an ``unequal_errors`` finding: then
+    precision (how often a check finds something) is said beside the false-positive side,
+    flagged or not, so that both sides of the trade-off are read together. Fruitless checks
+    per 1,000 files repeat the false-positive rate and are said only without it.
+    """
+    flagged = [r for r in related if r["flagged"]]
+    if not flagged and verdict != "unequal_errors":
+        return []
+    chosen = [r for r in flagged if r["metric"] != "false_positive_burden"][:1] or flagged[:1]
+    if verdict == "unequal_errors":
+        chosen = []
+    precision = [r for r in related if r["metric"] == "precision" and r not in chosen]
+    return chosen + precision
+
+
+def _error_words(row: Any, group: str, reference: str, lang: Lang, outcome: str) -> str:
+    w = words(lang)
+    metric = str(row["metric"])
+    many = metric == "false_positive_burden"
+    ratio, ci = ratio_phrase(
+        float(row["ratio"]),
+        float(row.get("ratio_low", row.get("ratio_ci_low"))),
+        float(row.get("ratio_high", row.get("ratio_ci_high"))),
+        lang,
+        more=w["as_many"] if many else w["more_often"],
+        less=w["fewer"] if many else w["less_often"],
+    )
+    return w[f"error.{metric}"].format(
+        group=group, reference=reference, ratio=ratio, ci=ci, outcome=outcome
+    )
+
+
+def _amplification_figure(rows: pd.DataFrame, lang: Lang) -> Figure | None:
+    chosen = rows[rows["selection_ratio"].notna()]
+    if chosen.empty:
+        return None
+    table = pd.DataFrame(
+        {
+            "label": [
+                f"{group_label(str(a), str(g), lang)} / {group_label(str(a), str(r), lang)}"
+                for a, g, r in zip(
+                    chosen["attribute"], chosen["group"], chosen["reference"], strict=True
+                )
+            ],
+            **{
+                k: chosen[k].astype(float).to_numpy()
+                for k in (
+                    "selection_ratio",
+                    "selection_low",
+                    "selection_high",
+                    "risk_ratio",
+                    "risk_low",
+                    "risk_high",
+                )
+            },
+        }
+    )
+    w = words(lang)
+    axes = plots.plot_amplification(table, words=plots.WORDS_FR if lang == "fr" else None)
+    return Figure("amplification", plots.to_svg(axes), w["figure_caption"], w["figure_alt"])
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> Section:
+    w = words(lang)
+    out = _outcome(lang, outcome)
+    found = result.findings
+    d = result.data
+    method = result.groups.method
+    n = int(found["finding"].nunique()) if len(found) else 0
+    count = w["count_one"] if n == 1 else w["count_many"].format(n=n)
+    labels = w["with_labels"].format(source=d["labels"]) if d.get("labels") is not None else ""
+    number = functools.partial(format_value, fmt="int", lang=lang)
+    if d.get("all_checked"):
+        lead = w["lead_checked"].format(
+            selected=number(d["selected_by_score"]),
+            random=number(d["selected_at_random"]),
+            labels=labels,
+            count=count,
+        )
+    else:
+        lead = w["lead"].format(
+            selected=number(d["selected_by_score"]),
+            rows=number(d["rows"]),
+            population=w["population"],
+            labels=labels,
+            count=count,
+        )
+    blocks: list[Block] = [Paragraph(lead)]
+    if n == 0:
+        blocks.append(
+            Paragraph(
+                w["none"].format(
+                    tested=number(int(method["n_tested"])),
+                    low=format_value(method["band"][0], "num2", lang=lang),
+                    high=format_value(method["band"][1], "num2", lang=lang),
+                ),
+                "ok",
+            )
+        )
+    shown = found[found["finding"] <= MAX_FINDINGS]
+    for k, part in shown.groupby("finding", sort=True):
+        first = part.iloc[0]
+        verdict = str(first["verdict"])
+        head = w["finding_head"].format(
+            attribute=_capital(attribute_label(str(first["attribute"]), lang)),
+            verdict=VERDICT_LABELS[lang][verdict],
+        )
+        sentences = " ".join(_sentence_of(row, lang, out) for _, row in part.iterrows())
+        kind: Kind = "ok" if verdict == "in_proportion" else "warning"
+        blocks.append(Paragraph(f"{k}. {head} {sentences}", kind))
+    if n > MAX_FINDINGS:
+        blocks.append(Paragraph(w["more_findings"].format(n=n - MAX_FINDINGS)))
+    if d.get("tied_at_cut"):
+        blocks.append(
+            Paragraph(w["ties"].format(tied=number(d["tied_at_cut"]), rule=d["selection_rule"]))
+        )
+    blocks.append(
+        Paragraph(
+            w["how_to_read"].format(
+                low=format_value(method["band"][0], "num2", lang=lang),
+                high=format_value(method["band"][1], "num2", lang=lang),
+                alpha=format_value(method["alpha"], "num2", lang=lang),
+            ),
+            "note",
+        )
+    )
+    figure = _amplification_figure(
+        found[found["verdict"].isin(["beyond_risk", "in_proportion", "selection_gap"])], lang
+    )
+    if figure is not None:
+        blocks.append(figure)
+    if len(found):
+        blocks.append(
+            Table(
+                (
+                    Column("finding", "#", "int"),
+                    Column("verdict", "Verdict"),
+                    Column("group", "Group"),
+                    Column("sentence", "In words"),
+                ),
+                tuple(
+                    (
+                        int(row["finding"]),
+                        VERDICT_LABELS[lang][str(row["verdict"])],
+                        group_label(str(row["attribute"]), str(row["group"]), lang),
+                        _sentence_of(row, lang, out),
+                    )
+                    for _, row in found.iterrows()
+                ),
+                caption=w["all_findings"],
+                collapsed=True,
+            )
+        )
+    return Section("findings", w["findings"], tuple(blocks))
+
+
+# --------------------------------------------------------------------------------------------
 # Sections
 
 
@@ -296,19 +573,14 @@ def _hidden_attributes(result: AuditResult) -> list[str]:
     return [a for a in _singles(result) if ATTRIBUTE_SOURCES.get(a, a) not in read]
 
 
-def _model_section(result: AuditResult) -> Section:
+def _model_section(result: AuditResult) -> Section | Unavailable:
     model = result.model
     if model is None:
-        return Section(
+        return _unavailable(
             "model",
             "Model identity",
-            (
-                Paragraph(
-                    "Generic mode: the scores come from another system, whose model was not "
-                    "given. The report cannot check which fields it used.",
-                    "warning",
-                ),
-            ),
+            "The model was not given (another system's table): the report cannot check which "
+            "fields it used.",
         )
     facts = Facts(
         (
@@ -378,12 +650,20 @@ def _data_section(result: AuditResult) -> Section:
     return Section("data", "Data", (Facts(tuple(pairs)),))
 
 
-def _unavailable(section_id: str, title: str, why: str) -> Section:
-    """A section that cannot be computed from these inputs, saying why."""
-    return Section(section_id, title, (Paragraph(why, "note"),))
+@dataclass(frozen=True)
+class Unavailable:
+    """A section that cannot be computed from these inputs: left out, its reason in the limits."""
+
+    id: str
+    title: str
+    why: str
 
 
-def _selection_section(result: AuditResult) -> Section:
+def _unavailable(section_id: str, title: str, why: str) -> Unavailable:
+    return Unavailable(section_id, title, why)
+
+
+def _selection_section(result: AuditResult) -> Section | Unavailable:
     d = result.data
     pairs = (
         ("Selection", str(d["selection_rule"])),
@@ -527,15 +807,11 @@ def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
     return intro, subsections
 
 
-def _intersections_section(result: AuditResult) -> Section:
+def _intersections_section(result: AuditResult) -> Section | Unavailable:
     g = result.groups
     inter = g.disparities[g.disparities["attribute"].str.contains(SEPARATOR, regex=False)]
     if inter.empty:
-        return Section(
-            "intersections",
-            "Intersections",
-            (Paragraph("Intersections were not audited."),),
-        )
+        return _unavailable("intersections", "Intersections", "Intersections were not audited.")
     rate = inter[inter["metric"] == "selection_rate"]
     suppressed = int(rate["suppressed"].sum())
     shown = rate[~rate["suppressed"].astype(bool)]
@@ -581,7 +857,7 @@ def _intersections_section(result: AuditResult) -> Section:
     )
 
 
-def _economic_section(result: AuditResult) -> Section:
+def _economic_section(result: AuditResult) -> Section | Unavailable:
     attribute = "income_band"
     if attribute not in _singles(result):
         return _unavailable(
@@ -642,7 +918,7 @@ def _economic_section(result: AuditResult) -> Section:
     return Section("economic", "Economic situation", tuple(blocks))
 
 
-def _targeting_section(result: AuditResult) -> Section:
+def _targeting_section(result: AuditResult) -> Section | Unavailable:
     t = result.targeting
     if t is None:
         return _unavailable(
@@ -696,7 +972,7 @@ def _targeting_section(result: AuditResult) -> Section:
     return Section("random", "Selection against random checks", tuple(blocks))
 
 
-def _proxies_section(result: AuditResult) -> Section:
+def _proxies_section(result: AuditResult) -> Section | Unavailable:
     if result.proxies is None:
         return _unavailable(
             "proxies", "Proxies", "Generic mode: proxies need the model and its input columns."
@@ -782,7 +1058,7 @@ def _gaps_table(result: AuditResult) -> Block:
     )
 
 
-def _calibration_section(result: AuditResult) -> Section:
+def _calibration_section(result: AuditResult) -> Section | Unavailable:
     cal = result.groups.calibration
     if cal.empty:
         return _unavailable(
@@ -833,7 +1109,7 @@ def _calibration_section(result: AuditResult) -> Section:
     return Section("calibration", "Calibration", tuple(blocks))
 
 
-def _profiles_section(result: AuditResult) -> Section:
+def _profiles_section(result: AuditResult) -> Section | Unavailable:
     if result.profiles is None or result.changes is None:
         return _unavailable("profiles", "Profiles", "Generic mode: profiles need the model.")
     changes = result.changes.copy()
@@ -873,7 +1149,7 @@ def _profiles_section(result: AuditResult) -> Section:
     )
 
 
-def _exclusion_section(result: AuditResult) -> Section:
+def _exclusion_section(result: AuditResult) -> Section | Unavailable:
     ex = result.exclusion
     if ex is None:
         return _unavailable(
@@ -901,7 +1177,7 @@ def _exclusion_section(result: AuditResult) -> Section:
     )
 
 
-def _method_section(result: AuditResult) -> Section:
+def _method_section(result: AuditResult, missing: list[Unavailable]) -> Section:
     m = result.groups.method
     facts = [
         ("Intervals", str(m["interval"])),
@@ -926,9 +1202,16 @@ def _method_section(result: AuditResult) -> Section:
         ),
         ("Score deciles", str(m["deciles"])),
     ]
+    synthetic = (
+        (
+            "The data are synthetic: the report shows what the method finds on a simulated "
+            "world, not facts about real households.",
+        )
+        if result.data.get("dmde_inputs")
+        else ()
+    )
     limits = (
-        "The data are synthetic: the report shows what the method finds on a simulated world, "
-        "not facts about real households.",
+        *synthetic,
         "Labels exist only where a check took place. Error metrics on the random-control sample "
         "are unbiased but rest on few files per group (see the intervals); error metrics on "
         "selected files alone would be biased by the selection itself.",
@@ -948,10 +1231,11 @@ def _method_section(result: AuditResult) -> Section:
         tuple((METRIC_NAMES.get(k, k), v) for k, v in METRIC_DEFINITIONS.items()),
         caption="Metric definitions",
     )
+    absent = tuple(f"{m.title}: not in this report. {m.why}" for m in missing)
     return Section(
         "method",
         "Method and limits",
-        (Facts(tuple(facts)), definitions, Items(limits)),
+        (Facts(tuple(facts)), definitions, Items((*limits, *absent))),
     )
 
 
@@ -961,6 +1245,28 @@ def _glossary() -> Section:
 
 # --------------------------------------------------------------------------------------------
 # The document
+
+
+def _findings_records(result: AuditResult, lang: Lang, outcome: str | None) -> list[dict[str, Any]]:
+    """The findings for machines: class, figures, intervals, and the sentence shown."""
+    out = _outcome(lang, outcome)
+    records = []
+    for _, row in result.findings.iterrows():
+        record = {k: _json_number(row[k]) for k in row.index if k != "related"}
+        record["related"] = [
+            {k: _json_number(v) for k, v in r.items()} for r in (row["related"] or [])
+        ]
+        record["sentence"] = _sentence_of(row, lang, out)
+        records.append(record)
+    return records
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
@@ -979,35 +1285,105 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
 TITLE = "Audit of the control-targeting score"
 
 
-def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
-    """The report as a document (see :mod:`dmde.rendering` for the renderings)."""
+def _hit_rates_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
+    rates = result.hit_rates
+    if rates.empty:
+        return Unavailable(
+            "hit-rates",
+            "Hit rate by selection method",
+            "Hit rates by selection method need outcomes (labels).",
+        )
+    names = {"random": "random checks", "score": "selected by the score", "other": "other checks"}
+    return Section(
+        "hit-rates",
+        "Hit rate by selection method",
+        (
+            Paragraph(
+                "The share of checks that found something, by how the files were chosen: the "
+                "comparison that says whether the score finds more than chance."
+            ),
+            Table(
+                (
+                    Column("method", "Selection method"),
+                    Column("checks", "Checks", "int"),
+                    Column("labelled", "With an outcome", "int"),
+                    Column("rate", "Hit rate [95%]"),
+                ),
+                tuple(
+                    (
+                        names.get(str(r.method), str(r.method)),
+                        int(r.checks),
+                        int(r.labelled),
+                        _interval(r.hit_rate, r.hit_low, r.hit_high, "pct1")
+                        if int(r.labelled)
+                        else "–",
+                    )
+                    for r in _tuples(rates)
+                ),
+                caption="Hit rate by selection method (Wilson 95% intervals)",
+            ),
+        ),
+    )
+
+
+def default_title(result: AuditResult, lang: Lang = "en") -> str:
+    """The report's title: the agency's framing only for dmde's own inputs."""
+    if result.data.get("dmde_inputs"):
+        return "Audit du score de ciblage des contrôles" if lang == "fr" else TITLE
+    return "Audit d'une sélection" if lang == "fr" else "Audit of a selection"
+
+
+def build_report(
+    result: AuditResult,
+    *,
+    title: str | None = None,
+    lang: Lang = "en",
+    outcome: str | None = None,
+) -> Document:
+    """The report as a document (see :mod:`dmde.rendering` for the renderings).
+
+    It opens with the findings (:func:`_findings_section`), in ``lang``; tables, figures,
+    methods and every tested difference follow as the appendix. Sections that cannot be
+    computed from the inputs are left out of the contents and named once in the limits.
+    ``outcome`` names what a check finds (default: an overpayment).
+    """
     groups_intro, group_sections = _groups_section(result)
-    sections = (
+    candidates: list[Section | Unavailable] = [
+        _findings_section(result, lang, outcome),
         _summary(result),
-        _model_section(result),
-        _data_section(result),
+        _hit_rates_section(result, lang),
         _selection_section(result),
         groups_intro,
         *group_sections,
         _intersections_section(result),
         _economic_section(result),
         _targeting_section(result),
-        _proxies_section(result),
         _calibration_section(result),
+        _proxies_section(result),
         _profiles_section(result),
         _exclusion_section(result),
-        _method_section(result),
+        _model_section(result),
+        _data_section(result),
+    ]
+    missing = [c for c in candidates if isinstance(c, Unavailable)]
+    sections = (
+        *(c for c in candidates if isinstance(c, Section)),
+        _method_section(result, missing),
         _glossary(),
     )
-    model = result.model or {}
-    method = result.groups.method
-    meta = (
-        ("Model hash", str(model.get("sha256") or "generic mode: no model")),
-        ("Files", f"{result.data['rows']:,}"),
-        ("Selected by the score", f"{result.data['selected_by_score']:,}"),
-        ("Flags", f"{len(result.flags):,}"),
-        ("Bootstrap", f"{method['n_boot']} resamples, seed {method['seed']}"),
+    n_findings = int(result.findings["finding"].nunique()) if len(result.findings) else 0
+    number = functools.partial(format_value, fmt="int", lang=lang)
+    meta_words = (
+        ("Dossiers", "Sélectionnés par le score", "Constats")
+        if lang == "fr"
+        else ("Files", "Selected by the score", "Findings")
     )
+    meta = (
+        (meta_words[0], number(result.data["rows"])),
+        (meta_words[1], number(result.data["selected_by_score"])),
+        (meta_words[2], number(n_findings)),
+    )
+    model = result.model or {}
     tables = {
         "overall": _records(result.overall),
         "metrics": _records(result.groups.metrics),
@@ -1015,6 +1391,7 @@ def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
         "deciles": _records(result.groups.deciles),
         "calibration": _records(result.groups.calibration),
         "targeting": _records(result.targeting),
+        "hit_rates": _records(result.hit_rates),
         "proxies": _records(result.proxies),
         "associations": _records(result.associations),
         "gaps": _records(result.gaps),
@@ -1033,8 +1410,9 @@ def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
     ]
     data = {
         "format": "dmde-audit",
-        "format_version": 1,
+        "format_version": 2,
         "model_sha256": model.get("sha256"),
+        "findings": _findings_records(result, lang, outcome),
         "flags": flags,
         "inputs": result.data,
         "parameters": result.parameters,
@@ -1042,14 +1420,21 @@ def build_report(result: AuditResult, *, title: str = TITLE) -> Document:
         "exclusion": result.exclusion,
         "tables": tables,
     }
+    subtitle = (
+        "Pour le comité d'éthique : qui est sélectionné pour un contrôle, avec quelle équité, "
+        "avec quelle certitude."
+        if lang == "fr"
+        else "Who is selected for a check, how fairly, and with what certainty."
+    )
     return Document(
         kind="dmde-audit-report",
-        title=title,
-        subtitle="For the ethics committee: who is selected for a check, how fairly, and with "
-        "what certainty.",
+        title=title or default_title(result, lang),
+        subtitle=subtitle,
         meta=meta,
         sections=sections,
         data=data,
+        lang=lang,
+        toc_after=1,
     )
 
 
@@ -1058,7 +1443,10 @@ def write_report(
     path: str | os.PathLike[str],
     *,
     formats: Iterable[str] = ("html", "md", "json"),
-    title: str = TITLE,
+    title: str | None = None,
+    lang: Lang = "en",
+    outcome: str | None = None,
 ) -> list[Path]:
     """Write the report (HTML, Markdown, JSON with the same stem); return the files written."""
-    return write_document(build_report(result, title=title), path, formats=formats)
+    document = build_report(result, title=title, lang=lang, outcome=outcome)
+    return write_document(document, path, formats=formats)
