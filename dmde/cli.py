@@ -288,12 +288,23 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     generic = p.add_argument_group("generic mode (another system's scored table)")
     generic.add_argument("--table", type=Path, help="a scored table, .csv or .parquet")
-    generic.add_argument("--score-column", default="score", help="score column (default: score)")
+    generic.add_argument(
+        "--score-column", help="score column, if the system publishes one (none: no score sections)"
+    )
     generic.add_argument("--probability-column", help="predicted probability column, if any")
     generic.add_argument("--selected-column", help="column true/1 for the selected files")
     generic.add_argument(
-        "--method-column", help="column 'score' or 'random': how each was selected"
+        "--method-column",
+        help="how each file was chosen: score, random, other or none (see --method-values)",
     )
+    generic.add_argument(
+        "--method-values",
+        type=_mapping,
+        metavar="score=V,random=V,...",
+        help="the method column's own values, mapped to score/random/other/none "
+        "(e.g. score=model,random=random_sample; several values joined by '|')",
+    )
+    generic.add_argument("--id-column", help="the files' identifier (row order, ties at a cut)")
     generic.add_argument("--label-column", help="outcome column (1, 0, empty = unknown)")
     generic.add_argument("--sample-column", help="column true/1 for the files checked at random")
     generic.add_argument("--weight-column", help="survey weights of the sample")
@@ -322,6 +333,14 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--correction", choices=("holm", "bh"), default="holm", help="Holm (default) or BH"
     )
     p.add_argument("--no-intersections", action="store_true", help="single attributes only")
+    p.add_argument(
+        "--lang", choices=("fr", "en"), default="fr", help="language of the report (default: fr)"
+    )
+    p.add_argument("--title", help="title of the report (default: the audit of the score)")
+    p.add_argument(
+        "--outcome-label",
+        help="what a check finds, in words (default: an overpayment; e.g. 'an error')",
+    )
     p.add_argument("--out", required=True, type=Path, help="report file (.html; .md, .json beside)")
 
 
@@ -378,6 +397,15 @@ def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--budget", type=_positive_int, help="files selected by each model")
     p.add_argument("--seed", type=_positive_int, default=0, help="seed of the tie order (0)")
     p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
+
+
+def _mapping(text: str) -> dict[str, str]:
+    pairs = [part.strip().partition("=") for part in text.split(",") if part.strip()]
+    if not pairs or any(not name or not sep or not value for name, sep, value in pairs):
+        raise argparse.ArgumentTypeError(
+            f"expected METHOD=VALUE pairs like score=model,random=random_sample; got {text!r}"
+        )
+    return {name: value for name, _, value in pairs}
 
 
 def _names(text: str) -> list[str]:
@@ -560,9 +588,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             probability=args.probability_column,
             selected=args.selected_column,
             method=args.method_column,
+            method_values=args.method_values,
             label=args.label_column,
             sample=args.sample_column,
             weight=args.weight_column,
+            id_column=args.id_column,
             **options,
         )
     else:
@@ -579,10 +609,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             attributes=args.groups,
             **options,
         )
-    written = audit_report.write_report(result, args.out)
+    written = audit_report.write_report(
+        result, args.out, lang=args.lang, title=args.title, outcome=args.outcome_label
+    )
     print(
         f"{result.data['selected_by_score']:,} files selected by the score audited among "
-        f"{result.data['rows']:,}; {len(result.flags):,} flagged differences"
+        f"{result.data['rows']:,}; {result.findings['finding'].nunique():,} findings "
+        f"({len(result.flags):,} flagged differences in the appendix)"
     )
     print("wrote " + ", ".join(str(p) for p in written if p.suffix != ".svg"))
     return EXIT_OK

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from dmde.audit.metrics import AuditError
-from dmde.audit.run import AuditResult, audit
-from dmde.audit.targeting import ATTRIBUTE_SOURCES, group_columns
+from dmde.audit.run import METHODS, AuditResult, audit
+from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
 from dmde.catalog import CATALOG
 from dmde.datasets import read_dataset
 from dmde.errors import DmdeError
@@ -167,6 +167,9 @@ def audit_files(
         frame["selected"], frame["method"] = _selection(Path(selection), people_ids)
         method = "method"
     groups = group_columns(frame)[wanted]
+    references = {a: GROUP_ATTRIBUTES[a].reference for a in wanted} | dict(
+        options.get("reference") or {}
+    )
     label_column = {"controls": "target", "truth": "truth_target"}.get(labels)
     return audit(
         frame,
@@ -179,7 +182,8 @@ def audit_files(
         sample="controlled" if labels == "controls" else None,
         weight="control_weight" if labels == "controls" else None,
         model=loaded,
-        **options,
+        dmde_inputs=True,
+        **{**options, "reference": references},
     )
 
 
@@ -205,40 +209,86 @@ def _selection(path: Path, ids: pd.Series[Any]) -> tuple[Any, Any]:
     return selected, method
 
 
+def _mapped_methods(
+    values: pd.Series[Any], column: str, mapping: Mapping[str, str] | None, path: Path
+) -> pd.Series[Any]:
+    """The method column in dmde's words (score, random, other, none), or a clear error."""
+    text = values.astype(str).where(values.notna(), "none")
+    if not mapping:
+        return text
+    unknown = sorted(set(mapping) - set(METHODS))
+    if unknown:
+        raise AuditError(
+            f"--method-values maps to {', '.join(map(repr, unknown))}; the methods are "
+            f"{', '.join(map(repr, METHODS))} (e.g. score=model,random=random_sample)."
+        )
+    inverse: dict[str, str] = {}
+    for method, raw in mapping.items():
+        for value in str(raw).split("|"):
+            inverse[value] = method
+    found = sorted(set(text))
+    stray = [v for v in found if v not in inverse and v not in METHODS]
+    if stray:
+        raise AuditError(
+            f"{path}: the method column {column!r} holds {', '.join(map(repr, found[:10]))}; "
+            f"{', '.join(map(repr, stray[:5]))} is not mapped. Map every value with "
+            "--method-values (score=..., random=..., other=..., none=...; several values "
+            "joined by '|')."
+        )
+    return text.map(lambda v: inverse.get(v, v))
+
+
 def audit_table(
     path: str | os.PathLike[str],
     *,
-    score: str,
     groups: Sequence[str],
+    score: str | None = None,
     probability: str | None = None,
     selected: str | None = None,
     method: str | None = None,
+    method_values: Mapping[str, str] | None = None,
     budget: int | None = None,
     label: str | None = None,
     sample: str | None = None,
     weight: str | None = None,
+    id_column: str | None = None,
     label_source: str | None = None,
     reference: Mapping[str, str] | None = None,
     **options: Any,
 ) -> AuditResult:
-    """Generic mode: audit another system's scored table, naming its columns.
+    """Generic mode: audit another system's table, naming its columns.
 
     The group columns are read from the table but passed to the audit separately from the
-    scores; no model is involved (no proxies, exclusion proof or profiles).
+    scores; no model is involved (no proxies, exclusion proof or profiles). The score is
+    optional: many systems publish only who was checked, how (``method``, its values mapped
+    to dmde's by ``method_values``, e.g. ``{"score": "model", "random": "random_sample"}``),
+    and the outcome.
     """
     file = Path(path)
     if not groups:
         raise AuditError("name at least one group column (e.g. --group-columns gender,age_band).")
+    if method_values and method is None:
+        raise AuditError("--method-values maps the values of --method-column: name it too.")
     frame = read_table(file)
-    named = [score, *groups] + [
-        c for c in (probability, selected, method, label, sample, weight) if c is not None
+    named = [*groups] + [
+        c
+        for c in (score, probability, selected, method, label, sample, weight, id_column)
+        if c is not None
     ]
     _require(frame, file, named)
     group_frame = pd.DataFrame(
         {g: pd.Categorical(frame[g].astype(str).where(frame[g].notna())) for g in groups}
     )
-    if frame[score].isna().any() or not pd.api.types.is_numeric_dtype(frame[score]):
+    if score is not None and (
+        frame[score].isna().any() or not pd.api.types.is_numeric_dtype(frame[score])
+    ):
         raise AuditError(f"{file}: the score column {score!r} must be numeric with no gaps.")
+    if method is not None:
+        frame[method] = _mapped_methods(frame[method], method, method_values, file)
+    if selected is None and budget is None and method is None:
+        raise AuditError(
+            "say who was selected: --selected-column, --method-column, or --budget (with a score)."
+        )
     return audit(
         frame,
         groups=group_frame,
@@ -251,6 +301,7 @@ def audit_table(
         label_source=label_source or (f"column {label!r} of {file.name}" if label else "none"),
         sample=sample,
         weight=weight,
+        id_column=id_column,
         reference=reference,
         **options,
     )
