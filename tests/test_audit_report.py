@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from dmde import ScorecardFamily, load_model, save_model, select
@@ -234,7 +235,7 @@ def test_generic_mode_on_another_systems_table(tmp_path: Path) -> None:
         (["--out", "r.html", "--table", "missing.csv", "--group-columns", "g"], "no such file"),
         (
             ["--out", "r.html", "--table", "{table}", "--group-columns", "nope"],
-            "missing column\\(s\\) score, nope",
+            "missing column\\(s\\) nope",
         ),
         (
             [
@@ -247,10 +248,45 @@ def test_generic_mode_on_another_systems_table(tmp_path: Path) -> None:
                 "--score-column",
                 "s",
             ],
-            "give either the selection \\(a column\\) or a budget",
+            "say who was selected: --selected-column, --method-column, or --budget",
+        ),
+        (
+            ["--out", "r.html", "--table", "{table}", "--group-columns", "g", "--budget", "1"],
+            "a budget selects the highest scores: name the score column",
+        ),
+        (
+            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
+            + ["--method-column", "g"],
+            "the method column 'g' holds 'x', 'y'; expected 'score', 'random'.*--method-values",
+        ),
+        (
+            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
+            + ["--method-column", "g", "--method-values", "model=x"],
+            "--method-values maps to 'model'; the methods are 'score'",
+        ),
+        (
+            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
+            + ["--method-column", "g", "--method-values", "random=x|y"],
+            "no file is selected by the score among 2 \\(methods found: random\\)",
+        ),
+        (
+            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
+            + ["--method-column", "g", "--method-values", "score=x"],
+            "'y' is not mapped",
         ),
     ],
-    ids=["suffix", "no-inputs", "no-file", "no-group-column", "no-selection"],
+    ids=[
+        "suffix",
+        "no-inputs",
+        "no-file",
+        "no-group-column",
+        "no-selection",
+        "budget-without-score",
+        "unknown-method-value",
+        "mapped-to-unknown-method",
+        "nothing-selected-by-the-score",
+        "value-left-unmapped",
+    ],
 )
 def test_audit_mistakes_get_a_message(
     args: list[str],
@@ -387,3 +423,103 @@ def test_a_budget_selects_as_dmde_select_does(world: dict[str, Any]) -> None:
     rate = result.groups.metrics.set_index(["group", "metric"])["value"]
     assert rate[("by select", "selection_rate")] == 1.0
     assert rate[("not", "selection_rate")] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Findings first, in words, both languages; invariant to row order
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_shuffled_rows_give_byte_identical_reports(world: dict[str, Any], tmp_path: Path) -> None:
+    """dmde's files, rows shuffled: same figures, intervals, findings and selection, same bytes."""
+    root, shuffled = world["root"], tmp_path / "shuffled"
+    shuffled.mkdir()
+    rng = np.random.default_rng(5)
+    for name in ("population.parquet", "scores.parquet"):
+        table = pq.read_table(root / name)
+        pq.write_table(table.take(rng.permutation(table.num_rows)), shuffled / name)
+    shutil.copy(root / "scores.parquet.manifest.json", shuffled / "scores.parquet.manifest.json")
+    for folder in (root, shuffled):
+        args = ["audit", "--scores", str(folder / "scores.parquet")]
+        args += ["--population", str(folder / "population.parquet")]
+        args += ["--model", str(root / "model.json"), "--budget", str(BUDGET)]
+        args += ["--n-boot", "50", "--groups", "gender,age_band,household_type"]
+        out = tmp_path / f"report-{folder.name}" / "audit.html"
+        assert main([*args, "--out", str(out)]) == 0
+    a, b = _files(tmp_path / f"report-{root.name}"), _files(tmp_path / "report-shuffled")
+    assert a.keys() == b.keys() and a == b
+
+
+def test_a_generic_table_with_ties_is_invariant_to_row_order(tmp_path: Path) -> None:
+    """No id: ties at the budget's cut are broken by a keyed hash of each row, not its position."""
+    rng = np.random.default_rng(3)
+    n = 3_000
+    table = pd.DataFrame(
+        {
+            "risk": np.round(rng.normal(0, 1, n), 1),  # many ties
+            "outcome": (rng.random(n) < 0.2).astype(int),
+            "district": rng.choice(["north", "south", "east"], n),
+            "sex": rng.choice(["f", "m"], n),
+        }
+    )
+    for name, rows in (("a", table), ("b", table.iloc[::-1])):
+        (tmp_path / name).mkdir()
+        rows.to_csv(tmp_path / name / "table.csv", index=False)
+    for name in ("a", "b"):
+        args = ["audit", "--table", str(tmp_path / name / "table.csv"), "--score-column", "risk"]
+        args += ["--label-column", "outcome", "--group-columns", "district,sex"]
+        args += ["--budget", "300", "--n-boot", "50", "--lang", "en"]
+        assert main([*args, "--out", str(tmp_path / name / "out" / "audit.html")]) == 0
+    a, b = _files(tmp_path / "a" / "out"), _files(tmp_path / "b" / "out")
+    assert a == b
+    payload = json.loads(a[Path("audit.json")])
+    assert payload["data"]["inputs"]["tied_at_cut"] > 0
+    assert "keyed hash of each row" in payload["data"]["inputs"]["selection_rule"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_findings_come_first_in_words_and_every_one_is_shown(
+    result: Any, lang: str, tmp_path: Path
+) -> None:
+    written = write_report(result, tmp_path / "audit.html", lang=lang)  # type: ignore[arg-type]
+    html = written[0].read_text(encoding="utf-8")
+    markdown = (tmp_path / "audit.md").read_text(encoding="utf-8")
+    payload = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))
+    findings = payload["data"]["findings"]
+    assert findings, "the demo-like world has findings"
+    start = html.index('<section id="findings">')
+    # Hashes, raw codes and p-values are below the findings.
+    assert html.index(result.model["sha256"]) > start
+    first_p = html.find("Adjusted p")
+    assert first_p == -1 or first_p > start
+    assert "couple_with_children" not in html[: html.index("</section>", start)]
+    for finding in findings:  # every finding of the JSON is in the HTML and Markdown
+        assert finding["sentence"] in html.replace("&#39;", "'")
+        assert finding["sentence"] in markdown
+        assert {"verdict", "ratio", "ratio_low", "ratio_high", "p_adjusted"} <= set(finding)
+    word = "Constats" if lang == "fr" else "Findings"
+    assert f"<h2>{word}</h2>" in html
+
+
+def test_first_screen_shows_the_findings_block(result: Any, tmp_path: Path) -> None:
+    """1400×900 in Chromium: the findings' coloured boxes are on the first screen."""
+    import matplotlib.image as mpimg
+
+    page = write_report(result, tmp_path / "audit.html", formats=["html"], lang="fr")[0]
+    shot = tmp_path / "first-screen.png"
+    run = subprocess.run(
+        [_browser(), *FLAGS, f"--screenshot={shot}", "--window-size=1400,900", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    pixels = (mpimg.imread(shot)[:, :, :3] * 255).round().astype(int)
+    assert pixels.shape[:2] == (900, 1400)
+    boxes = {(255, 244, 229), (237, 247, 238)}  # .box.warning and .box.ok backgrounds
+    coloured = sum(int((pixels == colour).all(axis=2).sum()) for colour in boxes)
+    assert coloured > 0.05 * 900 * 1400, f"findings boxes cover {coloured} pixels"
