@@ -39,6 +39,7 @@ from dmde.audit.metrics import (
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
 from dmde.audit.targeting import composition_tests, hit_rates_by_method, selection_vs_random
+from dmde.audit.words import attribute_label, group_label
 from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model import Scorecard, ScorecardFamily
 from dmde.rendering import format_value
@@ -146,14 +147,33 @@ def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
     for row in flagged.itertuples(index=False):
         phrase = PHRASES.get(str(row.metric), str(row.metric) + " is {ratio} times that of")
         p = format_value(float(row.p_adjusted), "p")
+        ratio, low, high = float(row.ratio), float(row.ratio_ci_low), float(row.ratio_ci_high)
+        if 0 < ratio < 1 and _LESS.get(phrase, phrase) != phrase:
+            # "4 times less often", never "0.25 times as often"
+            phrase = _LESS[phrase]
+            ratio, low, high = (
+                1 / ratio,
+                1 / high if high > 0 else np.inf,
+                1 / low if low > 0 else np.inf,
+            )
+        group = group_label(str(row.attribute), str(row.group))
+        reference = group_label(str(row.attribute), str(row.reference))
         sentences.append(
-            f"Files of {row.group} ({row.attribute}) "
-            + phrase.format(ratio=f"{row.ratio:.2f}")
-            + f" files of {row.reference} ({_interval_words(row.ratio_ci_low, row.ratio_ci_high)}"
-            f"; adjusted p {p})."
+            f"Files of {group} ({attribute_label(str(row.attribute))}) "
+            + phrase.format(ratio=f"{ratio:.2f}")
+            + f" files of {reference} ({_interval_words(low, high)}; adjusted p {p})."
         )
     flagged["sentence"] = sentences
     return flagged
+
+
+#: Each phrase of :data:`PHRASES` for a ratio below 1, written with its inverse.
+_LESS = {
+    phrase: phrase.replace("times as often as", "times less often than")
+    .replace("times as many", "times fewer")
+    .replace("checks that find nothing as", "checks that find nothing than")
+    for phrase in PHRASES.values()
+}
 
 
 def _points_tables(model: Model) -> pd.DataFrame:
