@@ -227,6 +227,9 @@ def test_generic_mode_on_another_systems_table(tmp_path: Path) -> None:
     assert payload["data"]["model_sha256"] is None
 
 
+GENERIC = ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -255,23 +258,28 @@ def test_generic_mode_on_another_systems_table(tmp_path: Path) -> None:
             "a budget selects the highest scores: name the score column",
         ),
         (
-            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
-            + ["--method-column", "g"],
+            [
+                "--out",
+                "r.html",
+                "--table",
+                "{table}",
+                "--group-columns",
+                "g",
+                "--method-column",
+                "g",
+            ],
             "the method column 'g' holds 'x', 'y'; expected 'score', 'random'.*--method-values",
         ),
         (
-            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
-            + ["--method-column", "g", "--method-values", "model=x"],
+            [*GENERIC, "--method-column", "g", "--method-values", "model=x"],
             "--method-values maps to 'model'; the methods are 'score'",
         ),
         (
-            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
-            + ["--method-column", "g", "--method-values", "random=x|y"],
+            [*GENERIC, "--method-column", "g", "--method-values", "random=x|y"],
             "no file is selected by the score among 2 \\(methods found: random\\)",
         ),
         (
-            ["--out", "r.html", "--table", "{table}", "--group-columns", "g"]
-            + ["--method-column", "g", "--method-values", "score=x"],
+            [*GENERIC, "--method-column", "g", "--method-values", "score=x"],
             "'y' is not mapped",
         ),
     ],
