@@ -4,7 +4,8 @@
 - :func:`hanley_mcneil_se` and :func:`auc_interval`: the standard error of an AUC by Hanley and
   McNeil (1982) and its normal 95% interval (used by the audit, the proxies and the model's
   public description);
-- :func:`wilson`: the Wilson score 95% interval of a proportion.
+- :func:`wilson`: the Wilson score 95% interval of a proportion;
+- :func:`normal_p`: the two-sided p-value of a normal test statistic.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Z95", "auc_interval", "hanley_mcneil_se", "wilson"]
+__all__ = ["Z95", "auc_interval", "hanley_mcneil_se", "normal_p", "wilson"]
 
 #: Two-sided 95% quantile of the standard normal distribution.
 Z95 = 1.959963984540054
@@ -71,3 +72,18 @@ def wilson(successes: float, n: float) -> tuple[float, float]:
     centre = (p + Z95**2 / (2 * n)) / denominator
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def normal_p(z: Any) -> npt.NDArray[np.float64]:
+    """Two-sided p-value of each normal statistic ``z``, elementwise (NaN stays NaN).
+
+    Examples
+    --------
+    >>> normal_p([0.0, 1.959963984540054, float("nan")]).round(3).tolist()
+    [1.0, 0.05, nan]
+    """
+    values = np.asarray(z, dtype=np.float64)
+    flat = [
+        math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else math.nan for v in values.ravel()
+    ]
+    return np.asarray(flat, dtype=np.float64).reshape(values.shape)

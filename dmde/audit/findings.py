@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from dmde.audit.metrics import SEPARATOR
-from dmde.stats import Z95
+from dmde.stats import Z95, normal_p
 
 __all__ = ["ERROR_METRICS", "VERDICTS", "amplification", "findings"]
 
@@ -106,9 +106,7 @@ def amplification(disparities: pd.DataFrame) -> pd.DataFrame:
         log_ratio = np.log(ratio.where(ratio > 0))
         z = log_ratio / se
     tested = both["tested_s"].astype(bool) & both["tested_b"].astype(bool) & np.isfinite(z)
-    p = np.asarray(
-        [math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else math.nan for v in z], dtype=float
-    )
+    p = normal_p(z)
     suppressed = both["suppressed_s"].astype(bool) | both["suppressed_b"].astype(bool)
     out = pd.DataFrame(
         {

@@ -13,49 +13,31 @@ weighted) and compares each cell's observed rate with that expectation:
   against its expectation. The expectation's own uncertainty is ignored: it pools every cell of
   the table and is far more precise than one cell.
 
-The rows have the columns of :attr:`dmde.audit.metrics.GroupAudit.disparities` (metric
-``"interaction"``, reference :data:`EXPECTED`), so that one multiple-comparison correction
-covers them with every other test of the audit.
+Rows whose attribute is missing form the group ``(missing)``, as in every table of the audit
+(:func:`dmde.audit.metrics.group_codes`). The rows have the columns of
+:attr:`dmde.audit.metrics.GroupAudit.disparities` (metric ``"interaction"``, reference
+:data:`EXPECTED`), so that one multiple-comparison correction covers them with every other
+test of the audit.
 """
 
 from __future__ import annotations
 
 import math
 from itertools import combinations
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.stats import wilson
+from dmde.audit.metrics import SEPARATOR, group_codes
+from dmde.stats import normal_p, wilson
 
 __all__ = ["EXPECTED", "interaction_tests"]
 
 #: The reference of an interaction row: the rate its two attributes predict on their own.
 EXPECTED = "expected from each attribute alone"
 
-_SEPARATOR = " × "
 FloatArray = npt.NDArray[np.float64]
-
-
-def _codes(column: pd.Series[Any]) -> tuple[npt.NDArray[np.int64], list[str]]:
-    """Codes in natural order (categories, else sorted), as the group metrics use; -1: missing."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        raw = np.asarray(column.cat.codes, dtype=np.int64)
-        labels = [str(c) for c in column.cat.categories]
-        present = np.bincount(raw[raw >= 0], minlength=len(labels)) > 0
-        names = [label for label, here in zip(labels, present, strict=True) if here]
-        remap = np.where(present, np.cumsum(present) - 1, -1)
-    else:
-        raw, uniques = pd.factorize(column, use_na_sentinel=True)
-        raw = np.asarray(raw, dtype=np.int64)
-        labels = [str(u) for u in uniques]
-        names = sorted(set(labels))
-        position = {name: i for i, name in enumerate(names)}
-        remap = np.asarray([position[label] for label in labels], dtype=np.int64)
-    remap = np.append(remap, -1)  # raw -1 (missing) indexes the last entry
-    return np.asarray(remap[raw], dtype=np.int64), names
 
 
 def _main_effects(
@@ -96,17 +78,15 @@ def _pair(
     weight: FloatArray,
     min_cell: int,
 ) -> pd.DataFrame:
-    code_a, names_a = _codes(groups[name_a])
-    code_b, names_b = _codes(groups[name_b])
-    keep = (code_a >= 0) & (code_b >= 0)
+    code_a, names_a = group_codes(groups[name_a])
+    code_b, names_b = group_codes(groups[name_b])
     width = len(names_b)
-    cell = code_a[keep] * width + code_b[keep]
+    cell = code_a * width + code_b
     size = len(names_a) * width
     count = np.bincount(cell, minlength=size)
-    w = weight[keep]
-    total = np.asarray(np.bincount(cell, weights=w, minlength=size), dtype=np.float64)
-    chosen = np.asarray(np.bincount(cell, weights=w * selected[keep], minlength=size), np.float64)
-    squares = np.asarray(np.bincount(cell, weights=w * w, minlength=size), dtype=np.float64)
+    total = np.asarray(np.bincount(cell, weights=weight, minlength=size), dtype=np.float64)
+    chosen = np.asarray(np.bincount(cell, weights=weight * selected, minlength=size), np.float64)
+    squares = np.asarray(np.bincount(cell, weights=weight * weight, minlength=size), np.float64)
     present = np.flatnonzero(count > 0)
     expected = np.full(size, np.nan)
     expected[present] = _main_effects(
@@ -117,6 +97,7 @@ def _pair(
         effective = total**2 / squares
         z = (chosen - total * expected) / np.sqrt(expected * (1 - expected) * squares)
         se_log = np.sqrt((1 - observed) / (effective * observed))
+    p_values = normal_p(z)
     rows = []
     for k in present:
         i, j = divmod(int(k), width)
@@ -124,13 +105,13 @@ def _pair(
         degenerate = observed[k] in (0.0, 1.0) or not 0 < expected[k] < 1
         low, high = wilson(observed[k] * effective[k], effective[k]) if not suppressed else (0, 0)
         ratio = observed[k] / expected[k]
-        p = math.erfc(abs(z[k]) / math.sqrt(2)) if np.isfinite(z[k]) else math.nan
+        p = float(p_values[k])
         tested = not suppressed and not degenerate and np.isfinite(p)
         nan = math.nan
         rows.append(
             {
-                "attribute": f"{name_a}{_SEPARATOR}{name_b}",
-                "group": f"{names_a[i]}{_SEPARATOR}{names_b[j]}",
+                "attribute": f"{name_a}{SEPARATOR}{name_b}",
+                "group": f"{names_a[i]}{SEPARATOR}{names_b[j]}",
                 "reference": EXPECTED,
                 "metric": "interaction",
                 "value": nan if suppressed else observed[k],

@@ -60,7 +60,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.errors import DmdeError
-from dmde.stats import hanley_mcneil_se, wilson
+from dmde.stats import hanley_mcneil_se, normal_p, wilson
 
 __all__ = [
     "CORRECTIONS",
@@ -71,6 +71,7 @@ __all__ = [
     "GroupAudit",
     "audit_groups",
     "flag_disparities",
+    "group_codes",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -366,8 +367,16 @@ def _rows(
     )
 
 
-def _coded(name: str, column: pd.Series) -> _Attribute:
-    """Groups in their natural order: a categorical's declared order, else sorted; missing last."""
+def group_codes(column: pd.Series[Any]) -> tuple[IntArray, tuple[str, ...]]:
+    """Each row's group code and the groups in their natural order.
+
+    A categorical keeps its declared order, other values are sorted; missing values are the
+    group :data:`MISSING`, last. Every table of the audit uses this order.
+
+    >>> codes, names = group_codes(pd.Series(pd.Categorical(["b", None, "a"], ["b", "a"])))
+    >>> codes.tolist(), names
+    ([0, 2, 1], ('b', 'a', '(missing)'))
+    """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     labels = [str(u) for u in uniques]
     codes = np.asarray(codes, dtype=np.int64)
@@ -383,7 +392,12 @@ def _coded(name: str, column: pd.Series) -> _Attribute:
         names.append(MISSING)
     position = {label: i for i, label in enumerate(names)}
     remap = np.asarray([position[label] for label in labels], dtype=np.int64)
-    return _Attribute(name, remap[codes], tuple(names))
+    return remap[codes], tuple(names)
+
+
+def _coded(name: str, column: pd.Series) -> _Attribute:
+    codes, names = group_codes(column)
+    return _Attribute(name, codes, names)
 
 
 def _intersection(a: _Attribute, b: _Attribute) -> _Attribute:
@@ -516,12 +530,6 @@ def _z(alpha: float) -> float:
     return (low + high) / 2
 
 
-def _normal_p(z: FloatArray) -> FloatArray:
-    """Two-sided normal p-value of each z (NaN stays NaN)."""
-    flat = [math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else math.nan for v in z.ravel()]
-    return np.asarray(flat, dtype=np.float64).reshape(z.shape)
-
-
 def _auc(attribute: _Attribute, rows: _Rows) -> tuple[FloatArray, FloatArray]:
     """Weighted within-group AUC of the score (ties count 1/2) and its Hanley-McNeil SE."""
     n_groups = len(attribute.groups)
@@ -648,7 +656,7 @@ def _bootstrap_disparities(
             se_log = np.nanstd(log_draws, axis=0, ddof=1)
         on_log = (positive.mean(axis=0) >= _LOG_SHARE) & (ratio > 0) & np.isfinite(ratio)
         z = np.where(on_log, np.log(np.where(on_log, ratio, 1.0)) / se_log, difference / se)
-        p_value = _normal_p(z)
+        p_value = normal_p(z)
     ratio_low, ratio_high = _quantiles(ratio_draws, alpha)
     difference_low, difference_high = _quantiles(difference_draws, alpha)
     return {
@@ -676,7 +684,7 @@ def _normal_disparities(
         se_difference = np.sqrt(se**2 + se[r] ** 2)
         ratio = auc / auc[r]
         se_log = np.sqrt((se / auc) ** 2 + (se[r] / auc[r]) ** 2)
-        p_value = _normal_p(difference / se_difference)
+        p_value = normal_p(difference / se_difference)
     columns = {
         "value": auc,
         "reference_value": np.full_like(auc, auc[r]),

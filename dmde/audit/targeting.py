@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.errors import DmdeError
-from dmde.stats import Z95, wilson
+from dmde.stats import Z95, normal_p, wilson
 
 __all__ = [
     "AGE_BANDS",
@@ -323,7 +323,7 @@ def _katz(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float, flo
         return math.nan, math.nan, math.nan, math.nan, math.nan
     log_or = math.log(p1 / (1 - p1)) - math.log(p2 / (1 - p2))
     se = math.sqrt(1 / (n1 * p1) + 1 / (n1 * (1 - p1)) + 1 / (n2 * p2) + 1 / (n2 * (1 - p2)))
-    p = math.erfc(abs(log_or / se) / math.sqrt(2))
+    p = float(normal_p(log_or / se))
     return math.exp(log_or), math.exp(log_or - Z95 * se), math.exp(log_or + Z95 * se), p, se
 
 
