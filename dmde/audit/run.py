@@ -624,7 +624,10 @@ def _two_stage(
     weights: np.ndarray[Any, Any] | None,
     options: dict[str, Any],
 ) -> GroupAudit:
-    """Selection metrics on every file; error metrics on the random sample, weighted."""
+    """Selection metrics on every file; error metrics on the random sample, weighted.
+
+    The disparities are flagged by :func:`audit`, under one correction with its other tests.
+    """
     whole = audit_groups(
         selected=selected, score=score, probability=probability, groups=groups, **options
     )
@@ -655,19 +658,26 @@ def _two_stage(
         ],
         ignore_index=True,
     )
-    order = {m: i for i, m in enumerate(DISPARITY_METRICS)}
+    # Back in the order of one audit: groups in their natural order, metrics as declared.
+    # The flags are set by audit(), once over every test.
+    metric_order = {m: i for i, m in enumerate(DISPARITY_METRICS)}
+    keys = list(zip(disparities["attribute"], disparities["group"], strict=True))
+    group_order = {
+        k: i
+        for i, k in enumerate(
+            dict.fromkeys(
+                zip(whole.disparities["attribute"], whole.disparities["group"], strict=True)
+            )
+        )
+    }
     disparities = disparities.iloc[
         np.lexsort(
             (
-                disparities["metric"].map(order).to_numpy(),
-                disparities["group"].astype(str).to_numpy(),
-                disparities["attribute"].astype(str).to_numpy(),
+                disparities["metric"].map(metric_order).to_numpy(),
+                np.asarray([group_order.get(k, len(group_order)) for k in keys]),
             )
         )
     ].reset_index(drop=True)
-    disparities = flag_disparities(
-        disparities, band=options["band"], alpha=options["alpha"], correction=options["correction"]
-    )
     method = dict(whole.method)
     method["labels"] = (
         "error metrics (base rate, precision, TPR, FPR, FNR, false-positive burden, "
@@ -675,7 +685,6 @@ def _two_stage(
         f"({len(rows):,} files{', survey-weighted' if weights is not None else ''}); "
         "selection metrics on every file"
     )
-    method["n_tested"] = int(disparities["tested"].sum())
     return GroupAudit(
         metrics=metrics,
         disparities=disparities,
