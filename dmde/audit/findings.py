@@ -41,7 +41,16 @@ import pandas as pd
 from dmde.audit.metrics import SEPARATOR
 from dmde.stats import Z95, normal_p
 
-__all__ = ["ERROR_METRICS", "VERDICTS", "amplification", "findings"]
+__all__ = [
+    "AMPLIFICATION",
+    "DECIDING",
+    "ERROR_METRICS",
+    "RISK",
+    "SELECTION",
+    "VERDICTS",
+    "amplification",
+    "findings",
+]
 
 #: The verdict classes, in the order the report explains them.
 VERDICTS = (
@@ -55,6 +64,12 @@ VERDICTS = (
 #: Error comparisons read together in an ``unequal_errors`` finding (both sides of the trade-off).
 ERROR_METRICS = ("fpr", "false_positive_burden", "precision", "fnr")
 
+#: The column names (ratio, low, high) of each ratio a finding carries.
+DECIDING = ("ratio", "ratio_low", "ratio_high")
+SELECTION = ("selection_ratio", "selection_low", "selection_high")
+RISK = ("risk_ratio", "risk_low", "risk_high")
+AMPLIFICATION = ("amplification", "amplification_low", "amplification_high")
+
 _FINDING_COLUMNS = (
     "finding",
     "verdict",
@@ -64,21 +79,13 @@ _FINDING_COLUMNS = (
     "metric",
     "value",
     "reference_value",
-    "ratio",
-    "ratio_low",
-    "ratio_high",
+    *DECIDING,
     "p_adjusted",
     "share",
     "priority",
-    "selection_ratio",
-    "selection_low",
-    "selection_high",
-    "risk_ratio",
-    "risk_low",
-    "risk_high",
-    "amplification",
-    "amplification_low",
-    "amplification_high",
+    *SELECTION,
+    *RISK,
+    *AMPLIFICATION,
     "related",
 )
 
@@ -140,6 +147,7 @@ def _nearest_bound(ratio: float, low: float, high: float) -> float:
 
 
 def _comparison(row: Any) -> dict[str, Any]:
+    """A disparity row as a finding reads it: the comparison, its interval and its flag."""
     return {
         "metric": str(row["metric"]),
         "value": float(row["value"]),
@@ -152,22 +160,29 @@ def _comparison(row: Any) -> dict[str, Any]:
     }
 
 
+def _effect(row: Any) -> float:
+    """A disparity row's effect: |log| of its interval's bound nearest 1."""
+    return _nearest_bound(
+        float(row["ratio"]), float(row["ratio_ci_low"]), float(row["ratio_ci_high"])
+    )
+
+
+def _ratios(row: Any, names: tuple[str, str, str]) -> dict[str, float]:
+    """A disparity row's ratio and interval under the names of one of a finding's ratios."""
+    return dict(zip(names, (row["ratio"], row["ratio_ci_low"], row["ratio_ci_high"]), strict=True))
+
+
 def _finding(verdict: str, row: Any, share: float, **extra: Any) -> dict[str, Any]:
-    ratio, low, high = float(row["ratio"]), float(row["ratio_ci_low"]), float(row["ratio_ci_high"])
     effect = extra.pop("effect", None)
-    effect = _nearest_bound(ratio, low, high) if effect is None else effect
+    effect = _effect(row) if effect is None else effect
+    comparison = _comparison(row)
+    del comparison["flagged"]
     out: dict[str, Any] = {
         "verdict": verdict,
         "attribute": str(row["attribute"]),
         "group": str(row["group"]),
         "reference": str(row["reference"]),
-        "metric": str(row["metric"]),
-        "value": float(row["value"]),
-        "reference_value": float(row["reference_value"]),
-        "ratio": ratio,
-        "ratio_low": low,
-        "ratio_high": high,
-        "p_adjusted": float(row["p_adjusted"]),
+        **comparison,
         "share": share,
         "priority": effect * math.sqrt(max(share, 0.0)) if np.isfinite(share) else effect,
         "related": [],
@@ -244,23 +259,11 @@ def findings(
             if sel_flagged or amp_flagged:
                 context: dict[str, Any] = {}
                 if selection is not None:
-                    context |= {
-                        "selection_ratio": float(selection["ratio"]),
-                        "selection_low": float(selection["ratio_ci_low"]),
-                        "selection_high": float(selection["ratio_ci_high"]),
-                    }
+                    context |= _ratios(selection, SELECTION)
                 if base is not None and not bool(base["suppressed"]):
-                    context |= {
-                        "risk_ratio": float(base["ratio"]),
-                        "risk_low": float(base["ratio_ci_low"]),
-                        "risk_high": float(base["ratio_ci_high"]),
-                    }
+                    context |= _ratios(base, RISK)
                 if amp is not None and bool(amp["tested"]):
-                    context |= {
-                        "amplification": float(amp["ratio"]),
-                        "amplification_low": float(amp["ratio_ci_low"]),
-                        "amplification_high": float(amp["ratio_ci_high"]),
-                    }
+                    context |= _ratios(amp, AMPLIFICATION)
                 if amp_flagged:
                     out.append(_finding("beyond_risk", amp, share, **context))
                 elif (
@@ -268,11 +271,7 @@ def findings(
                     and bool(amp["tested"])
                     and low_band <= float(amp["ratio"]) <= high_band
                 ):
-                    effect = _nearest_bound(
-                        float(selection["ratio"]),
-                        float(selection["ratio_ci_low"]),
-                        float(selection["ratio_ci_high"]),
-                    )
+                    effect = _effect(selection)
                     out.append(_finding("in_proportion", amp, share, effect=effect, **context))
                 elif selection is not None:
                     out.append(_finding("selection_gap", selection, share, **context))
@@ -287,12 +286,7 @@ def findings(
         if mine:  # the error measures are read with the group's selection finding
             mine[0]["related"] = [_comparison(r) for r in present]
         elif flagged:
-            strongest = max(
-                flagged,
-                key=lambda r: _nearest_bound(
-                    float(r["ratio"]), float(r["ratio_ci_low"]), float(r["ratio_ci_high"])
-                ),
-            )
+            strongest = max(flagged, key=_effect)
             finding = _finding("unequal_errors", strongest, share)
             finding["related"] = [_comparison(r) for r in present if r is not strongest]
             out.append(finding)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dmde.audit import plots
+from dmde.audit.findings import AMPLIFICATION, DECIDING, RISK, SELECTION
 from dmde.audit.metrics import METRIC_DEFINITIONS, SEPARATOR
 from dmde.audit.run import ALL_FILES, AuditResult
 from dmde.audit.targeting import ATTRIBUTE_SOURCES
@@ -233,41 +234,29 @@ def _rate_of(lang: Lang, outcome: str) -> str:
     return w["rate_of"].format(outcome=outcome)
 
 
+def _phrase(
+    row: Any, names: tuple[str, str, str], lang: Lang, *, more: str, less: str
+) -> tuple[str, str]:
+    """One of a finding's ratios (named by ``names``) in words, and its interval."""
+    ratio, low, high = (float(row[name]) for name in names)
+    return ratio_phrase(ratio, low, high, lang, more=more, less=less)
+
+
 def _sentence_of(row: Any, lang: Lang, outcome: str) -> str:
     """One group's finding in words, with its figures and intervals."""
     w = words(lang)
     attribute, verdict = str(row["attribute"]), str(row["verdict"])
     group = group_label(attribute, str(row["group"]), lang)
     reference = group_label(attribute, str(row["reference"]), lang)
+    often = {"more": w["more_often"], "less": w["less_often"]}
     if verdict in ("beyond_risk", "in_proportion", "selection_gap"):
-        ratio, ci = ratio_phrase(
-            float(row["selection_ratio"]),
-            float(row["selection_low"]),
-            float(row["selection_high"]),
-            lang,
-            more=w["more_often"],
-            less=w["less_often"],
-        )
+        ratio, ci = _phrase(row, SELECTION, lang, **often)
         parts = [w["selected_as"].format(group=group, ratio=ratio, reference=reference, ci=ci)]
         if pd.notna(row.get("risk_ratio")):
-            risk, risk_ci = ratio_phrase(
-                float(row["risk_ratio"]),
-                float(row["risk_low"]),
-                float(row["risk_high"]),
-                lang,
-                more=w["higher"],
-                less=w["lower"],
-            )
+            risk, risk_ci = _phrase(row, RISK, lang, more=w["higher"], less=w["lower"])
             parts.append(w["risk_is"].format(rate=_rate_of(lang, outcome), ratio=risk, ci=risk_ci))
         if pd.notna(row.get("amplification")):
-            amp, amp_ci = ratio_phrase(
-                float(row["amplification"]),
-                float(row["amplification_low"]),
-                float(row["amplification_high"]),
-                lang,
-                more=w["more"],
-                less=w["less"],
-            )
+            amp, amp_ci = _phrase(row, AMPLIFICATION, lang, more=w["more"], less=w["less"])
             key = {"beyond_risk": "beyond", "in_proportion": "in_proportion"}.get(
                 verdict, "unsettled"
             )
@@ -277,36 +266,21 @@ def _sentence_of(row: Any, lang: Lang, outcome: str) -> str:
             parts.append(w["no_risk"])
         text = "; ".join(parts) if lang == "en" else " ; ".join(parts)
     elif verdict == "composition_shift":
-        ratio, ci = ratio_phrase(
-            float(row["ratio"]),
-            float(row["ratio_low"]),
-            float(row["ratio_high"]),
-            lang,
-            more=w["more_often"],
-            less=w["less_often"],
-        )
+        ratio, ci = _phrase(row, DECIDING, lang, **often)
         text = w["composition"].format(
             group=group,
             score_share=format_value(float(row["value"]), "pct1", lang=lang),
             random_share=format_value(float(row["reference_value"]), "pct1", lang=lang),
-            ratio=ratio.removesuffix(" les"),
+            ratio=ratio,
             ci=ci,
         )
     elif verdict == "interaction":
-        ratio, ci = ratio_phrase(
-            float(row["ratio"]),
-            float(row["ratio_low"]),
-            float(row["ratio_high"]),
-            lang,
-            more=w["ratio_of"],
-            less=w["ratio_of"],
-        )
-        factor = ratio_words(float(row["ratio"]), lang, more="×{r}", less="÷{r}")
+        _, ci = _phrase(row, DECIDING, lang, more=w["ratio_of"], less=w["ratio_of"])
         text = w["interaction"].format(
             group=group,
             observed=format_value(float(row["value"]), "pct2", lang=lang),
             expected=format_value(float(row["reference_value"]), "pct2", lang=lang),
-            ratio=factor,
+            ratio=ratio_words(float(row["ratio"]), lang, more="×{r}", less="÷{r}"),
             ci=ci,
         )
     else:  # unequal_errors: the deciding comparison; precision beside it (both sides)
@@ -330,9 +304,9 @@ def _both_sides(related: list[dict[str, Any]], verdict: str) -> list[dict[str, A
     flagged = [r for r in related if r["flagged"]]
     if not flagged and verdict != "unequal_errors":
         return []
-    chosen = [r for r in flagged if r["metric"] != "false_positive_burden"][:1] or flagged[:1]
-    if verdict == "unequal_errors":
-        chosen = []
+    chosen = []  # an unequal_errors finding already says its deciding error measure
+    if verdict != "unequal_errors":
+        chosen = [r for r in flagged if r["metric"] != "false_positive_burden"][:1] or flagged[:1]
     precision = [r for r in related if r["metric"] == "precision" and r not in chosen]
     return chosen + precision
 
@@ -341,10 +315,9 @@ def _error_words(row: Any, group: str, reference: str, lang: Lang, outcome: str)
     w = words(lang)
     metric = str(row["metric"])
     many = metric == "false_positive_burden"
-    ratio, ci = ratio_phrase(
-        float(row["ratio"]),
-        float(row.get("ratio_low", row.get("ratio_ci_low"))),
-        float(row.get("ratio_high", row.get("ratio_ci_high"))),
+    ratio, ci = _phrase(
+        row,
+        DECIDING,
         lang,
         more=w["as_many"] if many else w["more_often"],
         less=w["fewer"] if many else w["less_often"],
@@ -366,17 +339,7 @@ def _amplification_figure(rows: pd.DataFrame, lang: Lang) -> Figure | None:
                     chosen["attribute"], chosen["group"], chosen["reference"], strict=True
                 )
             ],
-            **{
-                k: chosen[k].astype(float).to_numpy()
-                for k in (
-                    "selection_ratio",
-                    "selection_low",
-                    "selection_high",
-                    "risk_ratio",
-                    "risk_low",
-                    "risk_high",
-                )
-            },
+            **{k: chosen[k].astype(float).to_numpy() for k in (*SELECTION, *RISK)},
         }
     )
     w = words(lang)
