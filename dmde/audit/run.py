@@ -399,12 +399,17 @@ def audit(
             f"groups has {len(groups):,} rows for {len(frame):,} rows of data: pass the group "
             "columns of the same files, in the same order."
         )
-    named = [c for c in (score, probability, selected, method, label, sample, weight) if c]
-    for name, role in zip(
-        (score, probability, selected, method, label, sample, weight),
-        ("score", "probability", "selection", "selection-method", "label", "sample", "weight"),
-        strict=True,
-    ):
+    roles = {
+        "score": score,
+        "probability": probability,
+        "selection": selected,
+        "selection-method": method,
+        "label": label,
+        "sample": sample,
+        "weight": weight,
+    }
+    named = [name for name in roles.values() if name is not None]
+    for role, name in roles.items():
         if name is not None:
             _column(frame, name, role)
     id_column = id_column if id_column is not None and id_column in frame.columns else None
