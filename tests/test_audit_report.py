@@ -531,3 +531,69 @@ def test_first_screen_shows_the_findings_block(result: Any, tmp_path: Path) -> N
     boxes = {(255, 244, 229), (237, 247, 238)}  # .box.warning and .box.ok backgrounds
     coloured = sum(int((pixels == colour).all(axis=2).sum()) for colour in boxes)
     assert coloured > 0.05 * 900 * 1400, f"findings boxes cover {coloured} pixels"
+
+
+def test_an_outside_table_of_checks_gets_composition_and_hit_rates(tmp_path: Path) -> None:
+    """Every row checked (by a model or at random), no score, the system's own method values."""
+    rng = np.random.default_rng(0)
+    how = np.array(["random_sample"] * 1_000 + ["model"] * 4_000)
+    share = np.where(how == "model", 0.67, 0.56)
+    table = pd.DataFrame(
+        {
+            "how": how,
+            "district": np.where(rng.random(len(how)) < share, "A", "B"),
+            "error_found": (rng.random(len(how)) < np.where(how == "model", 0.3, 0.1)).astype(int),
+        }
+    )
+    table.to_csv(tmp_path / "checks.csv", index=False)
+    out = tmp_path / "checks.html"
+    args = ["audit", "--table", str(tmp_path / "checks.csv"), "--group-columns", "district"]
+    args += ["--method-column", "how", "--method-values", "score=model,random=random_sample"]
+    args += ["--label-column", "error_found", "--outcome-label", "error", "--lang", "en"]
+    assert main([*args, "--n-boot", "50", "--out", str(out)]) == 0
+    payload = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    verdicts = {(f["verdict"], f["attribute"]) for f in payload["data"]["findings"]}
+    assert ("composition_shift", "district") in verdicts
+    assert payload["data"]["inputs"]["all_checked"] is True
+    rates = {r["method"]: r for r in payload["data"]["tables"]["hit_rates"]}
+    assert rates["random"]["checks"] == 1_000 and rates["score"]["checks"] == 4_000
+    html = out.read_text(encoding="utf-8")
+    assert "Hit rate by selection method" in html
+    assert "synthetic" not in html.lower() and "Audit of a selection" in html
+    assert 'class="box ok"' not in html  # no all-clear beside a finding
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        ("s,g,g,c\n1.0,x,y,1\n2.0,y,x,0\n", [], "the column\\(s\\) 'g' appear more than once"),
+        ("s,g,c\n", [], "the table has no rows \\(only a header\\)"),
+        ("s,g,c,o\n1.0,x,1,2\n2.0,y,0,1\n", ["--label-column", "o"], "label column 'o' holds '2'"),
+    ],
+    ids=["duplicated-column", "header-only", "label-not-0-1"],
+)
+def test_almost_right_tables_are_refused(
+    content: str,
+    extra: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text(content, encoding="utf-8")
+    args = ["audit", "--table", str(table), "--score-column", "s", "--selected-column", "c"]
+    assert main([*args, "--group-columns", "g", *extra, "--out", str(tmp_path / "r.html")]) == 1
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_nothing_tested_is_said_loudly_not_as_an_all_clear(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"s": rng.normal(size=500), "c": rng.random(500) < 0.1, "g": "only"})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    args = ["audit", "--table", str(tmp_path / "t.csv"), "--score-column", "s"]
+    args += ["--selected-column", "c", "--group-columns", "g", "--lang", "en"]
+    assert main([*args, "--n-boot", "20", "--out", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    findings = html[html.index('<section id="findings">') : html.index("</section>")]
+    assert 'class="box ok"' not in findings
+    assert "a single group in this table" in findings and "This is not an all-clear" in findings

@@ -60,6 +60,15 @@ def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = 
             table = pq.read_table(file, columns=list(columns) if columns else None)
     except (pa.ArrowInvalid, pa.ArrowKeyError, KeyError, OSError) as exc:
         raise AuditError(f"{file}: cannot read the table ({exc}).") from None
+    names = [str(n) for n in table.column_names]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise AuditError(
+            f"{file}: the column(s) {', '.join(map(repr, repeated))} appear more than once in "
+            "the header; name each column once."
+        )
+    if table.num_rows == 0:
+        raise AuditError(f"{file}: the table has no rows (only a header): nothing to audit.")
     return table.to_pandas()
 
 

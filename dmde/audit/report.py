@@ -87,8 +87,6 @@ METRIC_NAMES: dict[str, str] = {
 }
 #: The findings the first screen shows; the others are in the appendix table.
 MAX_FINDINGS = 10
-#: The metrics whose flags the summary puts first: how people are treated.
-TREATMENT = ("selection_rate", "false_positive_burden", "fpr", "precision")
 
 #: Words of the report explained for readers without statistics (the report's last section).
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -358,7 +356,7 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
     d = result.data
     method = result.groups.method
     n = int(found["finding"].nunique()) if len(found) else 0
-    count = w["count_one"] if n == 1 else w["count_many"].format(n=n)
+    count = {0: w["count_none"], 1: w["count_one"]}.get(n, w["count_many"].format(n=n))
     labels = w["with_labels"].format(source=d["labels"]) if d.get("labels") is not None else ""
     number = functools.partial(format_value, fmt="int", lang=lang)
     if d.get("all_checked"):
@@ -376,8 +374,17 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
             labels=labels,
             count=count,
         )
-    blocks: list[Block] = [Paragraph(lead)]
-    if n == 0:
+    blocks: list[Block] = [Paragraph(f"{lead} {w['ranked']}" if n else lead)]
+    metrics = result.groups.metrics
+    shares = metrics[metrics["metric"] == "population_share"]
+    sizes = shares.groupby("attribute", sort=False)["group"].nunique()
+    alone = [str(a) for a in _singles(result) if sizes.get(a, 0) < 2]
+    if alone:
+        names = ", ".join(_capital(attribute_label(a, lang)) for a in alone)
+        blocks.append(Paragraph(w["single_group"].format(attributes=names), "warning"))
+    if n == 0 and int(method["n_tested"]) == 0:
+        blocks.append(Paragraph(w["untested"].format(min_cell=method["min_cell"]), "warning"))
+    elif n == 0:
         blocks.append(
             Paragraph(
                 w["none"].format(
@@ -468,25 +475,8 @@ def _summary(result: AuditResult) -> Section:
             f"{method['alpha']:g}, {method['correction_name']})."
         )
     )
-    treated = flags[flags["metric"].isin(TREATMENT) & flags["attribute"].isin(singles)]
-    if len(treated):
-        blocks.append(
-            Paragraph(
-                "How files are treated (selection and fruitless checks), by single attribute:",
-                "warning",
-            )
-        )
-        blocks.append(Items(tuple(treated["sentence"].head(15))))
-        if len(treated) > 15:
-            blocks.append(Paragraph(f"… and {len(treated) - 15} more in the sections below."))
-    else:
-        blocks.append(
-            Paragraph(
-                "No single attribute shows a flagged difference in selection rate, false "
-                "positives or precision.",
-                "ok",
-            )
-        )
+    # The findings above read these flags; listing the first ones here again (or an all-clear
+    # on a subset of metrics) would contradict them. The full list is the JSON's data.flags.
     counts = flags.groupby("metric", sort=False).size()
     if len(counts):
         listed = ", ".join(
@@ -527,7 +517,9 @@ def _summary(result: AuditResult) -> Section:
             "note",
         )
     )
-    return Section("summary", "Summary", tuple(blocks))
+    return Section(
+        "summary", "At a glance: every test, the exclusion proof, proxies", tuple(blocks)
+    )
 
 
 def _hidden_attributes(result: AuditResult) -> list[str]:
@@ -628,6 +620,13 @@ def _unavailable(section_id: str, title: str, why: str) -> Unavailable:
 
 def _selection_section(result: AuditResult) -> Section | Unavailable:
     d = result.data
+    if d.get("all_checked"):
+        return _unavailable(
+            "selection",
+            "Selection",
+            "Every row of the table was checked: there is no population to select from, so no "
+            "selection rate; the findings compare the score's checks with random checks.",
+        )
     pairs = (
         ("Selection", str(d["selection_rule"])),
         ("Selected", f"{d['selected']:,}"),
@@ -743,29 +742,48 @@ def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
             ),
         ),
     )
+    checked = bool(result.data.get("all_checked"))
+    if checked:
+        intro = Section(
+            "groups",
+            "Groups",
+            (
+                Paragraph(
+                    "Every row of this table was checked, so there are no selection rates: "
+                    "each group's share of checks by method is in 'Selection against random "
+                    "checks'; below, what the checks found, by group.",
+                    "note",
+                ),
+            ),
+        )
+    deciles = result.groups.deciles
     subsections = []
     for k, attribute in enumerate(_singles(result)):
-        blocks: list[Block] = [_group_table(result, attribute)]
+        blocks: list[Block] = [] if checked else [_group_table(result, attribute)]
         errors = _error_table(result, attribute)
         if errors is not None:
             blocks.append(errors)
-        blocks.append(
-            Figure(
-                f"selection-rate-{k + 1}",
-                _svg(plots.plot_group_metric(result.groups.metrics, attribute=attribute)),
-                f"Selection rate by {attribute}, with 95% intervals.",
-                f"Chart of the selection rate of each {attribute} group.",
+        if not checked:
+            blocks.append(
+                Figure(
+                    f"selection-rate-{k + 1}",
+                    _svg(plots.plot_group_metric(result.groups.metrics, attribute=attribute)),
+                    f"Selection rate by {attribute}, with 95% intervals.",
+                    f"Chart of the selection rate of each {attribute} group.",
+                )
             )
-        )
-        blocks.append(
-            Figure(
-                f"score-deciles-{k + 1}",
-                _svg(plots.plot_score_deciles(result.groups.deciles, attribute=attribute)),
-                f"Share of each {attribute} group's files in each national score decile "
-                "(the dashed line, 10%, is what no difference would look like).",
-                f"Chart of the score distribution of each {attribute} group by decile.",
+        if result.data.get("scored", True) and (deciles["attribute"] == attribute).any():
+            blocks.append(
+                Figure(
+                    f"score-deciles-{k + 1}",
+                    _svg(plots.plot_score_deciles(deciles, attribute=attribute)),
+                    f"Share of each {attribute} group's files in each national score decile "
+                    "(the dashed line, 10%, is what no difference would look like).",
+                    f"Chart of the score distribution of each {attribute} group by decile.",
+                )
             )
-        )
+        if not blocks:
+            continue
         subsections.append(Section(f"group-{k + 1}", attribute, tuple(blocks), level=3))
     return intro, subsections
 
@@ -773,6 +791,12 @@ def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
 def _intersections_section(result: AuditResult) -> Section | Unavailable:
     g = result.groups
     inter = g.disparities[g.disparities["attribute"].str.contains(SEPARATOR, regex=False)]
+    if result.data.get("all_checked"):
+        return _unavailable(
+            "intersections",
+            "Intersections",
+            "Every row of the table was checked: intersections of selection rates do not apply.",
+        )
     if inter.empty:
         return _unavailable("intersections", "Intersections", "Intersections were not audited.")
     rate = inter[inter["metric"] == "selection_rate"]

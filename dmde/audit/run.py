@@ -281,6 +281,20 @@ def _selection(
     return chosen, rule, tied
 
 
+def _labels(frame: pd.DataFrame, label: str) -> np.ndarray[Any, Any]:
+    """The outcome column as 1, 0 or NaN (unknown), or an error naming the column."""
+    values = pd.to_numeric(frame[label], errors="coerce")
+    bad = values.notna() & ~values.isin([0, 1])
+    bad |= values.isna() & frame[label].notna()
+    if bad.any():
+        shown = ", ".join(map(repr, pd.unique(frame.loc[bad, label].astype(str))[:5]))
+        raise AuditError(
+            f"the label column {label!r} holds {shown}; expected 1 (found), 0 (not found) or "
+            "empty (unknown). Recode the outcome column."
+        )
+    return values.to_numpy(dtype=float)
+
+
 def _methods(frame: pd.DataFrame, method: str) -> np.ndarray[Any, Any]:
     how = _column(frame, method, "selection-method").astype(str).to_numpy()
     found = sorted(set(how))
@@ -436,7 +450,7 @@ def audit(
             "values)."
         )
     all_checked = bool(chosen.all())
-    labels = None if label is None else frame[label].astype(float).to_numpy()
+    labels = None if label is None else _labels(frame, label)
     in_sample = None if sample is None else frame[sample].astype(bool).to_numpy()
     weights = None if weight is None else frame[weight].to_numpy(dtype=float)
     prob_values = None if probability is None else frame[probability].to_numpy(dtype=float)

@@ -54,8 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "rate_of": "rate of {outcome}",
         "lead": (
             "This audit compares the {selected} files selected by the score with the {rows} "
-            "files {population}{labels}. It reached {count} — the most important first; "
-            "every figure has its 95% interval."
+            "files {population}{labels}. It reached {count}."
         ),
         "lead_checked": (
             "Every row of this table was checked: it is not a population, so selection rates "
@@ -65,6 +64,8 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "population": "of the population",
         "with_labels": ", with outcomes from {source}",
+        "count_none": "no finding",
+        "ranked": "The most important come first; every figure has its 95% interval.",
         "count_one": "1 finding",
         "count_many": "{n} findings",
         "none": (
@@ -74,6 +75,13 @@ STRINGS: dict[str, dict[str, str]] = {
             "difference the data could have missed."
         ),
         "more_findings": "{n} further findings are listed in the appendix table below.",
+        "untested": (
+            "Nothing could be tested: no comparison between groups had enough files (at least "
+            "{min_cell} per cell) and a reference to compare with. This is not an all-clear."
+        ),
+        "single_group": (
+            "{attributes}: a single group in this table, so there is nothing to compare."
+        ),
         "ties": (
             "{tied} files share the score at the budget's cut; which of them were selected was "
             "decided by {rule}."
@@ -133,8 +141,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "rate_of": "taux d'{outcome}",
         "lead": (
             "Cet audit compare les {selected} dossiers sélectionnés par le score aux {rows} "
-            "dossiers {population}{labels}. Il aboutit à {count}, les plus importants "
-            "d'abord ; chaque chiffre a son intervalle à 95 %."
+            "dossiers {population}{labels}. Il aboutit à {count}."
         ),
         "lead_checked": (
             "Chaque ligne de cette table a été contrôlée : ce n'est pas une population, les "
@@ -144,6 +151,8 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "population": "de la population",
         "with_labels": ", avec les résultats issus de {source}",
+        "count_none": "aucun constat",
+        "ranked": "Les plus importants viennent d'abord ; chaque chiffre a son intervalle à 95 %.",
         "count_one": "1 constat",
         "count_many": "{n} constats",
         "none": (
@@ -153,6 +162,12 @@ STRINGS: dict[str, dict[str, str]] = {
             "intervalles disent quelle différence les données ont pu manquer."
         ),
         "more_findings": "{n} autres constats figurent dans le tableau en annexe ci-dessous.",
+        "untested": (
+            "Rien n'a pu être testé : aucune comparaison entre groupes n'avait assez de "
+            "dossiers (au moins {min_cell} par case) et une référence. Ce n'est pas un "
+            "satisfecit."
+        ),
+        "single_group": "{attributes} : un seul groupe dans cette table, rien à comparer.",
         "ties": (
             "{tied} dossiers ont le score de la coupure du budget ; lesquels ont été "
             "sélectionnés a été décidé par {rule}."
