@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.audit.metrics import SEPARATOR, group_codes
+from dmde.audit.metrics import SEPARATOR, disparity_frame, group_codes
 from dmde.stats import normal_p, wilson
 
 __all__ = ["EXPECTED", "interaction_tests"]
@@ -104,32 +104,28 @@ def _pair(
         suppressed = bool(count[k] < min_cell)
         degenerate = observed[k] in (0.0, 1.0) or not 0 < expected[k] < 1
         low, high = wilson(observed[k] * effective[k], effective[k]) if not suppressed else (0, 0)
-        ratio = observed[k] / expected[k]
-        p = float(p_values[k])
-        tested = not suppressed and not degenerate and np.isfinite(p)
-        nan = math.nan
         rows.append(
             {
                 "attribute": f"{name_a}{SEPARATOR}{name_b}",
                 "group": f"{names_a[i]}{SEPARATOR}{names_b[j]}",
                 "reference": EXPECTED,
                 "metric": "interaction",
-                "value": nan if suppressed else observed[k],
-                "reference_value": nan if suppressed else expected[k],
-                "ratio": nan if suppressed else ratio,
-                "ratio_ci_low": nan if suppressed else low / expected[k],
-                "ratio_ci_high": nan if suppressed else high / expected[k],
-                "difference": nan if suppressed else observed[k] - expected[k],
-                "difference_ci_low": nan if suppressed else low - expected[k],
-                "difference_ci_high": nan if suppressed else high - expected[k],
-                "p_value": p if tested else nan,
-                "p_percentile": nan,
-                "log_se": se_log[k] if tested else nan,
-                "tested": tested,
+                "value": observed[k],
+                "reference_value": expected[k],
+                "ratio": observed[k] / expected[k],
+                "ratio_ci_low": low / expected[k],
+                "ratio_ci_high": high / expected[k],
+                "difference": observed[k] - expected[k],
+                "difference_ci_low": low - expected[k],
+                "difference_ci_high": high - expected[k],
+                "p_value": p_values[k],
+                "p_percentile": math.nan,
+                "log_se": se_log[k],
+                "tested": not suppressed and not degenerate and np.isfinite(p_values[k]),
                 "suppressed": suppressed,
             }
         )
-    return pd.DataFrame(rows)
+    return disparity_frame(rows)
 
 
 def interaction_tests(

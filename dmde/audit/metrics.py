@@ -70,6 +70,7 @@ __all__ = [
     "AuditError",
     "GroupAudit",
     "audit_groups",
+    "disparity_frame",
     "flag_disparities",
     "group_codes",
 ]
@@ -1052,6 +1053,36 @@ def flag_disparities(
     out["flag"] = outside & (out["p_value"].to_numpy(dtype=float) < alpha)
     out["flagged"] = outside & (adjusted < alpha)
     return out
+
+
+def disparity_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Comparison rows built outside :func:`audit_groups`, in the disparities' columns.
+
+    Each row gives every column of :data:`DISPARITY_COLUMNS` up to ``suppressed`` (flags are
+    set later by :func:`flag_disparities`). As in the group audit, a suppressed comparison
+    shows no figure, and an untested one no p-value nor standard error.
+    """
+    built = DISPARITY_COLUMNS[: DISPARITY_COLUMNS.index("p_adjusted")]
+    frame = pd.DataFrame(rows, columns=[*built, "tested", "suppressed"])
+    if frame.empty:
+        return frame
+    suppressed = frame["suppressed"].to_numpy(dtype=bool)
+    frame.loc[suppressed, list(_FIGURES)] = np.nan
+    frame.loc[~frame["tested"].to_numpy(dtype=bool), ["p_value", "log_se"]] = np.nan
+    return frame
+
+
+#: The figures of a comparison, blank when it is suppressed.
+_FIGURES = (
+    "value",
+    "reference_value",
+    "ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
+    "difference",
+    "difference_ci_low",
+    "difference_ci_high",
+)
 
 
 _CALIBRATION_COLUMNS = (

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from dmde.audit.metrics import disparity_frame
 from dmde.errors import DmdeError
 from dmde.stats import Z95, normal_p, wilson
 
@@ -358,17 +359,15 @@ def composition_tests(
     total = float(weight.sum())
     n_random = total**2 / float((weight**2).sum()) if total > 0 else 0.0
     rows: list[dict[str, Any]] = []
-    nan = math.nan
     for attribute in groups.columns:
         values = groups[attribute].astype(str).to_numpy()
         for level in _levels(groups[attribute], values):
             member = values == level
-            score_share = float(member[sel].mean()) if n_score else nan
-            random_share = float(weight[member].sum() / total) if total > 0 else nan
+            score_share = float(member[sel].mean()) if n_score else math.nan
+            random_share = float(weight[member].sum() / total) if total > 0 else math.nan
             counts = (int((member & sel).sum()), int((member & ctl).sum()))
             suppressed = min(counts) < min_cell
             ratio, low, high, p, se = _katz(score_share, n_score, random_share, n_random)
-            tested = not suppressed and np.isfinite(p)
             diff_se = math.sqrt(
                 score_share * (1 - score_share) / max(n_score, 1)
                 + random_share * (1 - random_share) / max(n_random, 1)
@@ -380,22 +379,22 @@ def composition_tests(
                     "group": level,
                     "reference": "random checks",
                     "metric": "composition",
-                    "value": nan if suppressed else score_share,
-                    "reference_value": nan if suppressed else random_share,
-                    "ratio": nan if suppressed else ratio,
-                    "ratio_ci_low": nan if suppressed else low,
-                    "ratio_ci_high": nan if suppressed else high,
-                    "difference": nan if suppressed else difference,
-                    "difference_ci_low": nan if suppressed else difference - Z95 * diff_se,
-                    "difference_ci_high": nan if suppressed else difference + Z95 * diff_se,
-                    "p_value": p if tested else nan,
-                    "p_percentile": nan,
-                    "log_se": se if tested else nan,
-                    "tested": tested,
+                    "value": score_share,
+                    "reference_value": random_share,
+                    "ratio": ratio,
+                    "ratio_ci_low": low,
+                    "ratio_ci_high": high,
+                    "difference": difference,
+                    "difference_ci_low": difference - Z95 * diff_se,
+                    "difference_ci_high": difference + Z95 * diff_se,
+                    "p_value": p,
+                    "p_percentile": math.nan,
+                    "log_se": se,
+                    "tested": not suppressed and np.isfinite(p),
                     "suppressed": suppressed,
                 }
             )
-    return pd.DataFrame(rows)
+    return disparity_frame(rows)
 
 
 def hit_rates_by_method(
