@@ -421,8 +421,8 @@ def test_amplification_grows_with_rows_and_speaks_french() -> None:
     legend = ax.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == [
-        "Sélectionnés … fois plus souvent",
-        "Risque … fois plus élevé",
+        "Rapport des taux de sélection",
+        "Rapport des taux d'indu (risque)",
         "Aucune différence",
     ]
     assert "×0,5" in [t.get_text() for t in ax.get_xticklabels()]

@@ -88,8 +88,8 @@ WORDS: dict[str, str] = {
     "score_points": "Score (points)",
     "density": "Density",
     # Amplification: selected more because riskier, or beyond the risk?
-    "selection_ratio": "Selected … times as often",
-    "risk_ratio": "Risk … times as high",
+    "selection_ratio": "Selection rate ratio",
+    "risk_ratio": "Overpayment rate ratio (risk)",
     "no_difference": "No difference",
     "ratio": "Ratio to the reference group (log scale)",
     # Number formatting on the axes.
@@ -126,8 +126,8 @@ WORDS_FR: dict[str, str] = {
     "score_decile": "Décile de score (10 = le plus élevé)",
     "score_points": "Score (points)",
     "density": "Densité",
-    "selection_ratio": "Sélectionnés … fois plus souvent",
-    "risk_ratio": "Risque … fois plus élevé",
+    "selection_ratio": "Rapport des taux de sélection",
+    "risk_ratio": "Rapport des taux d'indu (risque)",
     "no_difference": "Aucune différence",
     "ratio": "Rapport au groupe de référence (échelle logarithmique)",
     "decimal_separator": ",",
@@ -162,6 +162,12 @@ def _words(words: Mapping[str, str] | None) -> dict[str, str]:
             "Pass only keys of dmde.audit.plots.WORDS."
         )
     return {**WORDS, **(words or {})}
+
+
+def _width(labels: Any, base: float = 6.0, suffix: int = 0) -> float:
+    """A figure width that leaves the plot room beside its longest tick label (in inches)."""
+    longest = max((len(str(label)) for label in labels), default=0) + suffix
+    return max(base, 3.8 + 0.075 * longest)
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (6.0, 3.5)) -> Axes:
@@ -360,7 +366,8 @@ def plot_group_metric(
     w = _words(words)
     names = labels or {}
     rows = _in_order(_rows(metrics, attribute, metric=metric), order)
-    ax = _axes(ax, (6.0, max(2.8, 1.4 + 0.32 * len(rows))))
+    width = _width([names.get(str(g), str(g)) for g in rows["group"]], suffix=len(w["suppressed"]))
+    ax = _axes(ax, (width, max(2.8, 1.4 + 0.32 * len(rows))))
     y = np.arange(len(rows))
     shown = ~rows["suppressed"].to_numpy(dtype=bool)
     value = rows["value"]
@@ -412,7 +419,8 @@ def plot_random_vs_selected(
     w = _words(words)
     names = labels or {}
     rows = _in_order(_rows(table, attribute), order)
-    ax = _axes(ax, (6.0, max(3.2, 1.8 + 0.4 * len(rows))))
+    width = _width([names.get(str(g), str(g)) for g in rows["group"]], suffix=len(w["suppressed"]))
+    ax = _axes(ax, (width, max(3.2, 1.8 + 0.4 * len(rows))))
     y = np.arange(len(rows))
     missing = np.zeros(len(rows), dtype=bool)
     for offset, method, colour in ((-0.18, "random", _BLUE), (0.18, "score", _VERMILION)):
@@ -708,7 +716,7 @@ def plot_amplification(
     if table.empty:
         raise AuditError("table has no rows; pass one row per group to show.")
     rows = table.reset_index(drop=True)
-    ax = _axes(ax, (6.5, 1.8 + 0.5 * len(rows)))
+    ax = _axes(ax, (_width(rows["label"], base=6.5), 1.8 + 0.5 * len(rows)))
     ax.set_xscale("log")
     left, right = _ratio_limits(rows)
     y = np.arange(len(rows), dtype=float)

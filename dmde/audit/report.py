@@ -27,7 +27,7 @@ from dmde.audit import plots
 from dmde.audit.findings import AMPLIFICATION, DECIDING, RISK, SELECTION
 from dmde.audit.metrics import METRIC_DEFINITIONS, SEPARATOR
 from dmde.audit.run import ALL_FILES, AuditResult
-from dmde.audit.targeting import ATTRIBUTE_SOURCES
+from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES
 from dmde.audit.words import (
     VERDICT_LABELS,
     attribute_label,
@@ -195,7 +195,10 @@ def _singles(result: AuditResult) -> list[str]:
 
 
 def _metric_wide(metrics: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    """One attribute's metrics by (group, metric), groups in their natural (table) order."""
     rows = metrics[metrics["attribute"] == attribute]
+    order = list(dict.fromkeys(rows["group"].astype(str)))
+    rows = rows.assign(group=pd.Categorical(rows["group"].astype(str), categories=order))
     return rows.set_index(["group", "metric"]).sort_index()
 
 
@@ -215,6 +218,19 @@ def _cell(wide: pd.DataFrame, group: str, metric: str) -> str:
 
 def _groups_of(wide: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(str(g) for g in wide.index.get_level_values("group")))
+
+
+def _plot_options(attribute: str, lang: Lang) -> dict[str, Any]:
+    """What every figure of one attribute is given: group labels, words, a title."""
+    declared = GROUP_ATTRIBUTES.get(attribute)
+    labels = (
+        {} if declared is None else {c: declared.level_label(c, lang) for c, *_ in declared.levels}
+    )
+    return {
+        "labels": labels,
+        "words": plots.WORDS_FR if lang == "fr" else None,
+        "title": _capital(attribute_label(attribute, lang)),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -660,7 +676,7 @@ def _selection_section(result: AuditResult) -> Section | Unavailable:
     )
 
 
-def _group_table(result: AuditResult, attribute: str) -> Table:
+def _group_table(result: AuditResult, attribute: str, lang: Lang) -> Table:
     g = result.groups
     wide = _metric_wide(g.metrics, attribute)
     ratios = _disparity(g.disparities, attribute, "selection_rate")
@@ -679,7 +695,7 @@ def _group_table(result: AuditResult, attribute: str) -> Table:
             ratio, p, flag = "–", "–", ""
         rows.append(
             (
-                group,
+                group_label(attribute, group, lang),
                 n,
                 _cell(wide, group, "population_share"),
                 _cell(wide, group, "share_among_selected"),
@@ -697,17 +713,17 @@ def _group_table(result: AuditResult, attribute: str) -> Table:
             Column("population_share", "Share of files [95%]"),
             Column("share_among_selected", "Share of selected [95%]"),
             Column("selection_rate", "Selection rate [95%]"),
-            Column("ratio", f"Ratio to {reference} [95%]"),
+            Column("ratio", f"Ratio to {group_label(attribute, reference, lang)} [95%]"),
             Column("p_adjusted", "Adjusted p"),
             Column("flag", "Flag"),
             Column("mean_score", "Mean score [95%]"),
         ),
         tuple(rows),
-        caption=f"{attribute}: selection by the score",
+        caption=f"{_capital(attribute_label(attribute, lang))}: selection by the score",
     )
 
 
-def _error_table(result: AuditResult, attribute: str) -> Table | None:
+def _error_table(result: AuditResult, attribute: str, lang: Lang) -> Table | None:
     g = result.groups
     wide = _metric_wide(g.metrics, attribute)
     metrics = ("base_rate", "precision", "fpr", "fnr", "false_positive_burden", "auc")
@@ -717,7 +733,8 @@ def _error_table(result: AuditResult, attribute: str) -> Table | None:
     rows = []
     for group in _groups_of(wide):
         flagged = group in burden.index and bool(burden.loc[group]["flagged"])
-        rows.append((group, *(_cell(wide, group, m) for m in metrics), "FLAG" if flagged else ""))
+        cells = (_cell(wide, group, m) for m in metrics)
+        rows.append((group_label(attribute, group, lang), *cells, "FLAG" if flagged else ""))
     return Table(
         (
             Column("group", "Group"),
@@ -725,12 +742,12 @@ def _error_table(result: AuditResult, attribute: str) -> Table | None:
             Column("burden_flag", "Burden flag"),
         ),
         tuple(rows),
-        caption=f"{attribute}: what the checks find",
+        caption=f"{_capital(attribute_label(attribute, lang))}: what the checks find",
         note="Estimated on the labelled files; see 'Data' for where the labels come from.",
     )
 
 
-def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
+def _groups_section(result: AuditResult, lang: Lang) -> tuple[Section, list[Section]]:
     intro = Section(
         "groups",
         "Groups",
@@ -759,15 +776,20 @@ def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
     deciles = result.groups.deciles
     subsections = []
     for k, attribute in enumerate(_singles(result)):
-        blocks: list[Block] = [] if checked else [_group_table(result, attribute)]
-        errors = _error_table(result, attribute)
+        blocks: list[Block] = [] if checked else [_group_table(result, attribute, lang)]
+        errors = _error_table(result, attribute, lang)
+        options = _plot_options(attribute, lang)
         if errors is not None:
             blocks.append(errors)
         if not checked:
             blocks.append(
                 Figure(
                     f"selection-rate-{k + 1}",
-                    _svg(plots.plot_group_metric(result.groups.metrics, attribute=attribute)),
+                    _svg(
+                        plots.plot_group_metric(
+                            result.groups.metrics, attribute=attribute, **options
+                        )
+                    ),
                     f"Selection rate by {attribute}, with 95% intervals.",
                     f"Chart of the selection rate of each {attribute} group.",
                 )
@@ -776,7 +798,7 @@ def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
             blocks.append(
                 Figure(
                     f"score-deciles-{k + 1}",
-                    _svg(plots.plot_score_deciles(deciles, attribute=attribute)),
+                    _svg(plots.plot_score_deciles(deciles, attribute=attribute, **options)),
                     f"Share of each {attribute} group's files in each national score decile "
                     "(the dashed line, 10%, is what no difference would look like).",
                     f"Chart of the score distribution of each {attribute} group by decile.",
@@ -784,11 +806,12 @@ def _groups_section(result: AuditResult) -> tuple[Section, list[Section]]:
             )
         if not blocks:
             continue
-        subsections.append(Section(f"group-{k + 1}", attribute, tuple(blocks), level=3))
+        title = _capital(attribute_label(attribute, lang))
+        subsections.append(Section(f"group-{k + 1}", title, tuple(blocks), level=3))
     return intro, subsections
 
 
-def _intersections_section(result: AuditResult) -> Section | Unavailable:
+def _intersections_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     g = result.groups
     inter = g.disparities[g.disparities["attribute"].str.contains(SEPARATOR, regex=False)]
     if result.data.get("all_checked"):
@@ -816,9 +839,9 @@ def _intersections_section(result: AuditResult) -> Section | Unavailable:
         ),
         tuple(
             (
-                str(r.attribute),
-                str(r.group),
-                str(r.reference),
+                attribute_label(str(r.attribute), lang),
+                group_label(str(r.attribute), str(r.group), lang),
+                group_label(str(r.attribute), str(r.reference), lang),
                 _num(r.value, "pct2"),
                 _interval(r.ratio, r.ratio_ci_low, r.ratio_ci_high, "num2"),
                 _p(r.p_adjusted),
@@ -844,7 +867,7 @@ def _intersections_section(result: AuditResult) -> Section | Unavailable:
     )
 
 
-def _economic_section(result: AuditResult) -> Section | Unavailable:
+def _economic_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     attribute = "income_band"
     if attribute not in _singles(result):
         return _unavailable(
@@ -856,7 +879,10 @@ def _economic_section(result: AuditResult) -> Section | Unavailable:
     wide = _metric_wide(g.metrics, attribute)
     candidates = ("selection_rate", "precision", "mean_score", "base_rate")
     metrics = tuple(m for m in candidates if any((x, m) in wide.index for x in _groups_of(wide)))
-    rows = tuple((grp, *(_cell(wide, grp, m) for m in metrics)) for grp in _groups_of(wide))
+    rows = tuple(
+        (group_label(attribute, grp, lang), *(_cell(wide, grp, m) for m in metrics))
+        for grp in _groups_of(wide)
+    )
     blocks: list[Block] = [
         Paragraph(
             "The agency states that the model 'targets low incomes, less so zero incomes'. "
@@ -897,7 +923,14 @@ def _economic_section(result: AuditResult) -> Section | Unavailable:
     blocks.append(
         Figure(
             "income-bands",
-            _svg(plots.plot_income_bands(g.metrics, attribute=attribute)),
+            _svg(
+                plots.plot_income_bands(
+                    g.metrics,
+                    attribute=attribute,
+                    labels=_plot_options(attribute, lang)["labels"],
+                    words=_plot_options(attribute, lang)["words"],
+                )
+            ),
             "Selection rate, precision and mean score by income band, with 95% intervals.",
             "Three charts by income band: selection rate, precision among selected, mean score.",
         )
@@ -905,7 +938,7 @@ def _economic_section(result: AuditResult) -> Section | Unavailable:
     return Section("economic", "Economic situation", tuple(blocks))
 
 
-def _targeting_section(result: AuditResult) -> Section | Unavailable:
+def _targeting_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     t = result.targeting
     if t is None:
         return _unavailable(
@@ -933,8 +966,8 @@ def _targeting_section(result: AuditResult) -> Section | Unavailable:
             ),
             tuple(
                 (
-                    str(r.attribute),
-                    str(r.group),
+                    attribute_label(str(r.attribute), lang),
+                    group_label(str(r.attribute), str(r.group), lang),
                     _interval(r.random_share, r.random_share_low, r.random_share_high, "pct1"),
                     _interval(r.score_share, r.score_share_low, r.score_share_high, "pct1"),
                     None if pd.isna(r.share_ratio) else float(r.share_ratio),
@@ -951,7 +984,11 @@ def _targeting_section(result: AuditResult) -> Section | Unavailable:
             blocks.append(
                 Figure(
                     f"random-vs-score-{k + 1}",
-                    _svg(plots.plot_random_vs_selected(t, attribute=attribute)),
+                    _svg(
+                        plots.plot_random_vs_selected(
+                            t, attribute=attribute, **_plot_options(attribute, lang)
+                        )
+                    ),
                     f"{attribute}: share among random checks and among score selections.",
                     f"Bar chart of each {attribute} group's share by selection method.",
                 )
@@ -1045,7 +1082,7 @@ def _gaps_table(result: AuditResult) -> Block:
     )
 
 
-def _calibration_section(result: AuditResult) -> Section | Unavailable:
+def _calibration_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     cal = result.groups.calibration
     if cal.empty:
         return _unavailable(
@@ -1056,31 +1093,39 @@ def _calibration_section(result: AuditResult) -> Section | Unavailable:
     g = result.groups
     gap = g.metrics[g.metrics["metric"] == "calibration_gap"]
     gap = gap[gap["attribute"].isin(_singles(result))]
+    predicted = bool(cal["mean_predicted"].notna().any())
     blocks: list[Block] = [
         Paragraph(
             "Whether the predicted risk means the same thing in every group: by decile of "
             "predicted probability, the mean prediction against the observed rate. A group "
             "whose points lie below the diagonal is predicted riskier than it is."
-        ),
-        Table(
-            (
-                Column("attribute", "Attribute"),
-                Column("group", "Group"),
-                Column("gap", "Predicted − observed [95%]"),
-            ),
-            tuple(
-                (
-                    str(r.attribute),
-                    str(r.group),
-                    "suppressed"
-                    if r.suppressed
-                    else _interval(r.value, r.ci_low, r.ci_high, "pct2"),
-                )
-                for r in _tuples(gap)
-            ),
-            caption="Calibration gap by group (overall)",
+            if predicted
+            else "Whether a score means the same risk in every group: the observed rate by "
+            "national score decile, per group, with 95% intervals (the system gives no "
+            "probability, so there is no prediction to compare with)."
         ),
     ]
+    if len(gap):
+        blocks.append(
+            Table(
+                (
+                    Column("attribute", "Attribute"),
+                    Column("group", "Group"),
+                    Column("gap", "Predicted − observed [95%]"),
+                ),
+                tuple(
+                    (
+                        attribute_label(str(r.attribute), lang),
+                        group_label(str(r.attribute), str(r.group), lang),
+                        "suppressed"
+                        if r.suppressed
+                        else _interval(r.value, r.ci_low, r.ci_high, "pct2"),
+                    )
+                    for r in _tuples(gap)
+                ),
+                caption="Calibration gap by group (overall)",
+            )
+        )
     for k, attribute in enumerate(_singles(result)):
         if (cal["attribute"] == attribute).any() and not cal.loc[
             cal["attribute"] == attribute, "suppressed"
@@ -1088,7 +1133,11 @@ def _calibration_section(result: AuditResult) -> Section | Unavailable:
             blocks.append(
                 Figure(
                     f"calibration-{k + 1}",
-                    _svg(plots.plot_calibration(cal, attribute=attribute)),
+                    _svg(
+                        plots.plot_calibration(
+                            cal, attribute=attribute, **_plot_options(attribute, lang)
+                        )
+                    ),
                     f"Calibration by {attribute}: predicted against observed, by decile.",
                     f"Calibration lines of each {attribute} group against the diagonal.",
                 )
@@ -1334,7 +1383,7 @@ def build_report(
     computed from the inputs are left out of the contents and named once in the limits.
     ``outcome`` names what a check finds (default: an overpayment).
     """
-    groups_intro, group_sections = _groups_section(result)
+    groups_intro, group_sections = _groups_section(result, lang)
     candidates: list[Section | Unavailable] = [
         _findings_section(result, lang, outcome),
         _summary(result),
@@ -1342,10 +1391,10 @@ def build_report(
         _selection_section(result),
         groups_intro,
         *group_sections,
-        _intersections_section(result),
-        _economic_section(result),
-        _targeting_section(result),
-        _calibration_section(result),
+        _intersections_section(result, lang),
+        _economic_section(result, lang),
+        _targeting_section(result, lang),
+        _calibration_section(result, lang),
         _proxies_section(result),
         _profiles_section(result),
         _exclusion_section(result),
