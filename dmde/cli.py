@@ -648,7 +648,13 @@ def _cmd_document(args: argparse.Namespace) -> int:
     if description.audit is None:
         print("no --audit: the fairness section says so")
     else:
-        print(f"audit report: {len(description.audit.flags)} flags")
+        found = description.audit.findings
+        count = (
+            "no findings recorded"
+            if found is None
+            else f"{len({f.finding for f in found})} findings"
+        )
+        print(f"audit report: {count}, {len(description.audit.flags)} flags")
     print("wrote " + ", ".join(str(p) for p in written if p.suffix in (".html", ".md", ".json")))
     return EXIT_OK
 

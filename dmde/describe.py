@@ -69,6 +69,7 @@ __all__ = [
     "BUDGET_SHARE",
     "TOP_FLAGS",
     "AucEstimate",
+    "AuditFinding",
     "AuditFlag",
     "AuditSummary",
     "DescribeError",
@@ -247,12 +248,29 @@ class AuditFlag:
 
 
 @dataclass(frozen=True)
+class AuditFinding:
+    """One finding of the audit report: its number, verdict class, group and sentence."""
+
+    finding: int
+    verdict: str
+    attribute: str
+    group: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class AuditSummary:
-    """The flags of an audit report of this model, and where the report is."""
+    """The findings and flags of an audit report of this model, and where the report is.
+
+    ``findings`` is None for a report written before the audit reached findings (format 1);
+    ``tested`` is the number of comparisons the audit tested (None when not recorded).
+    """
 
     report: str
     model_sha256: str
     flags: tuple[AuditFlag, ...]
+    findings: tuple[AuditFinding, ...] | None = None
+    tested: int | None = None
 
 
 @dataclass(frozen=True)
@@ -606,7 +624,35 @@ def read_audit_summary(
     html = given.with_suffix(".html")
     target = html if html.exists() else source
     link = Path(os.path.relpath(target.resolve(), Path(relative_to).resolve())).as_posix()
-    return AuditSummary(report=link, model_sha256=found, flags=flags)
+    method = data.get("method")
+    tested = method.get("n_tested") if isinstance(method, dict) else None
+    return AuditSummary(
+        report=link,
+        model_sha256=found,
+        flags=flags,
+        findings=_findings(data.get("findings"), source),
+        tested=int(tested) if isinstance(tested, int | float) else None,
+    )
+
+
+def _findings(raw: Any, source: Path) -> tuple[AuditFinding, ...] | None:
+    """The report's ``data.findings`` (None for a report that has none: an older format)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+        raise DescribeError(f"{source}: data.findings must be a list of objects.")
+    if not all(isinstance(f.get("finding"), int) for f in raw):
+        raise DescribeError(f"{source}: every data.findings entry needs a 'finding' number.")
+    return tuple(
+        AuditFinding(
+            finding=int(f["finding"]),
+            verdict=str(f.get("verdict", "")),
+            attribute=str(f.get("attribute", "")),
+            group=str(f.get("group", "")),
+            sentence=str(f.get("sentence", "")),
+        )
+        for f in raw
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1149,6 +1195,16 @@ def _fairness_blocks(d: ModelDescription) -> list[Any]:
             )
         ]
     blocks: list[Any] = [Links((("The audit report of this model", audit.report),))]
+    blocks += _findings_blocks(audit)
+    if audit.tested == 0:
+        blocks.append(
+            Paragraph(
+                "The audit could test no comparison between groups (too few files per group, "
+                "or a single group): it says nothing about fairness. This is not an all-clear.",
+                "warning",
+            )
+        )
+        return blocks
     if not audit.flags:
         blocks.append(
             Paragraph(
@@ -1199,6 +1255,30 @@ def _fairness_blocks(d: ModelDescription) -> list[Any]:
 
 #: Flagged disparities listed in the description (the largest; the report lists them all).
 TOP_FLAGS = 10
+
+
+def _findings_blocks(audit: AuditSummary) -> list[Any]:
+    """The audit's findings first, as the report opens with them (at most TOP_FLAGS)."""
+    if audit.findings is None:
+        return [
+            Paragraph(
+                "This audit report was written by an older dmde, before the audit reached "
+                "findings (verdicts); run 'dmde audit' again for them. Its flags follow.",
+                "note",
+            )
+        ]
+    numbers = sorted({f.finding for f in audit.findings})
+    if not numbers:
+        return []
+    shown = [f for f in audit.findings if f.finding in numbers[:TOP_FLAGS]]
+    return [
+        Paragraph(
+            f"The audit reached {len(numbers)} finding{'s' if len(numbers) != 1 else ''} "
+            "(the most important first; each is explained in the report):",
+            "warning",
+        ),
+        Items(tuple(f"{f.finding}. {f.sentence}" for f in shown)),
+    ]
 
 
 def _strength(flag: AuditFlag) -> tuple[float, str, str, str]:

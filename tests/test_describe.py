@@ -196,10 +196,13 @@ def test_outputs_are_byte_identical(
     }
 
 
-def _audit_report(folder: Path, sha: str | None, flags: list[dict[str, Any]]) -> Path:
+def _audit_report(folder: Path, sha: str | None, flags: list[dict[str, Any]], **data: Any) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.html").write_text("<html></html>", encoding="utf-8")
-    payload = {"kind": "dmde-audit-report", "data": {"model_sha256": sha, "flags": flags}}
+    payload = {
+        "kind": "dmde-audit-report",
+        "data": {"model_sha256": sha, "flags": flags, **data},
+    }
     (folder / "report.json").write_text(json.dumps(payload), encoding="utf-8")
     return folder / "report.html"
 
@@ -239,6 +242,49 @@ def test_audit_flags_are_summarised_and_linked(model_path: Path, tmp_path: Path)
     document_model(model_path, tmp_path / "clean-docs", audit=clean.with_suffix(".json"))
     text = (tmp_path / "clean-docs" / "description.md").read_text(encoding="utf-8")
     assert "The audit flagged no disparity" in text
+
+
+FINDING = {
+    "finding": 1,
+    "verdict": "beyond_risk",
+    "attribute": "household_type",
+    "group": "lone_parent",
+    "sentence": "Lone parents are selected 2.40 times as often as single people [1.90 – 3.10].",
+}
+
+
+def test_the_audit_findings_come_first(model_path: Path, tmp_path: Path) -> None:
+    sha = read_model_file(model_path).sha256
+    report = _audit_report(tmp_path / "audit", sha, [FLAG], findings=[FINDING])
+    described, _ = document_model(model_path, tmp_path / "docs", audit=report)
+    assert described.audit is not None and described.audit.findings is not None
+    text = (tmp_path / "docs" / "description.md").read_text(encoding="utf-8")
+    assert "The audit reached 1 finding " in text
+    assert text.index(f"1. {FINDING['sentence']}") < text.index("flagged 1 disparity")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected", "absent"),
+    [
+        ({}, "written by an older dmde", None),
+        (
+            {"findings": [], "method": {"n_tested": 0}},
+            "This is not an all-clear",
+            "The audit flagged no disparity",
+        ),
+    ],
+    ids=["report-before-findings", "nothing-tested"],
+)
+def test_an_audit_without_findings_says_why(
+    model_path: Path, tmp_path: Path, data: dict[str, Any], expected: str, absent: str | None
+) -> None:
+    sha = read_model_file(model_path).sha256
+    report = _audit_report(tmp_path / "audit", sha, [], **data)
+    document_model(model_path, tmp_path / "docs", audit=report)
+    text = (tmp_path / "docs" / "description.md").read_text(encoding="utf-8")
+    assert expected in text
+    if absent is not None:
+        assert absent not in text
 
 
 @pytest.mark.parametrize(
