@@ -597,3 +597,12 @@ def test_nothing_tested_is_said_loudly_not_as_an_all_clear(tmp_path: Path) -> No
     findings = html[html.index('<section id="findings">') : html.index("</section>")]
     assert 'class="box ok"' not in findings
     assert "a single group in this table" in findings and "This is not an all-clear" in findings
+
+
+def test_reference_groups_are_the_declared_ones(result: Any) -> None:
+    """Not the largest group of the day (a 50/50 attribute would flip with the data)."""
+    from dmde.audit.targeting import GROUP_ATTRIBUTES
+
+    used = result.groups.method["reference"]
+    for attribute in result.data["attributes"]:
+        assert used[attribute] == GROUP_ATTRIBUTES[attribute].reference

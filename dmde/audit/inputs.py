@@ -176,9 +176,10 @@ def audit_files(
         frame["selected"], frame["method"] = _selection(Path(selection), people_ids)
         method = "method"
     groups = group_columns(frame)[wanted]
-    references = {a: GROUP_ATTRIBUTES[a].reference for a in wanted} | dict(
-        options.get("reference") or {}
-    )
+    # The declared reference of each attribute (the largest group when it is absent here).
+    declared = {a: GROUP_ATTRIBUTES[a].reference for a in wanted}
+    present = {a: r for a, r in declared.items() if (groups[a] == r).any()}
+    references = present | dict(options.get("reference") or {})
     label_column = {"controls": "target", "truth": "truth_target"}.get(labels)
     return audit(
         frame,
