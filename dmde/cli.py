@@ -295,7 +295,8 @@ def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     generic.add_argument("--selected-column", help="column true/1 for the selected files")
     generic.add_argument(
         "--method-column",
-        help="how each file was chosen: score, random, other or none (see --method-values)",
+        help="how each file was chosen: score, random, other or none; empty means none "
+        "(see --method-values)",
     )
     generic.add_argument(
         "--method-values",

@@ -222,7 +222,11 @@ def _selection(path: Path, ids: pd.Series[Any]) -> tuple[Any, Any]:
 def _mapped_methods(
     values: pd.Series[Any], column: str, mapping: Mapping[str, str] | None, path: Path
 ) -> pd.Series[Any]:
-    """The method column in dmde's words (score, random, other, none), or a clear error."""
+    """The method column in dmde's words (score, random, other, none), or a clear error.
+
+    An empty cell is ``"none"`` (a file not chosen), as in a population where only the chosen
+    files have a method.
+    """
     text = values.astype(str).where(values.notna(), "none")
     if not mapping:
         return text
@@ -245,7 +249,7 @@ def _mapped_methods(
             "--method-values (score=..., random=..., other=..., none=...; several values "
             "joined by '|')."
         )
-    return text.map(lambda v: inverse.get(v, v))
+    return text.map(inverse).where(text.isin(list(inverse)), text)
 
 
 def audit_table(
