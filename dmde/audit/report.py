@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,13 +31,16 @@ from dmde.audit.metrics import METRIC_DEFINITIONS, SEPARATOR
 from dmde.audit.run import ALL_FILES, AuditResult
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES
 from dmde.audit.words import (
+    FRENCH,
     VERDICT_LABELS,
     attribute_label,
     group_label,
     ratio_phrase,
     ratio_words,
+    tr,
     words,
 )
+from dmde.catalog import CATALOG
 from dmde.rendering import (
     Block,
     Column,
@@ -165,21 +170,130 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Intersection", "Two attributes together, e.g. women × non-EU nationals."),
 )
 
+#: English texts that reach the report as data, made by dmde.audit (the method of
+#: :mod:`dmde.audit.metrics`, the selection rule and label source of :mod:`dmde.audit.run`) from
+#: these templates: :func:`_known` writes a value that fits one in the reader's language. Texts
+#: that dmde holds as constants (metric definitions, corrections, label sources, the policy's
+#: reasons, the archetypes) are keys of ``FRENCH`` as they are.
+KNOWN_TEMPLATES: tuple[str, ...] = (
+    "sample weights",
+    "unit",
+    "national weighted deciles; decile d holds (edge d-1, edge d], 10 = highest",
+    "bootstrap percentile, {level}",
+    "{n_boot} Poisson bootstrap resamples of cells (group × selected × label state): each "
+    "cell's number of draws is Poisson(its rows), exact for count metrics with unit weights; "
+    "the cell's sums of weight, weight·score and weight·probability given the draws use a "
+    "normal approximation from the within-cell mean and covariance.",
+    "Hanley-McNeil (1982) normal, {level}; disparities: normal difference of two independent "
+    "AUCs, delta method on the log ratio",
+    "two-sided Wald test of log ratio 0 with the bootstrap standard error of the log ratio (of "
+    "the difference when under {share} of resampled ratios are positive); calibration_gap is "
+    "compared by difference only, not tested; a disparity where either group's value is an "
+    "empty count (0, or 1 for a rate) is not tested, since the bootstrap cannot measure its "
+    "uncertainty",
+    "ratio outside [{low}, {high}] and p < {alpha} (flag) or adjusted p < {alpha} (flagged)",
+    "error metrics (base rate, precision, TPR, FPR, FNR, false-positive burden, calibration, "
+    "AUC) are estimated on the random-control sample ({rows} files, survey-weighted); "
+    "selection metrics on every file",
+    "error metrics (base rate, precision, TPR, FPR, FNR, false-positive burden, calibration, "
+    "AUC) are estimated on the random-control sample ({rows} files); selection metrics on "
+    "every file",
+    "column {column} (not 'none')",
+    "column {column} of {file}",
+    "column {column}",  # after the two above, which it would also match
+    "the {budget} highest scores (ties as dmde select breaks them, seed 0)",
+    "the {budget} highest scores (ties at the cut by a keyed hash of each row)",
+    "the {budget} highest scores (ties at the cut by a keyed hash of {column})",
+)
 
-def _num(value: Any, fmt: str) -> str:
-    return format_value(None if value is None else float(value), fmt)
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A regular expression matching what ``template`` gives, each field a named group."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is not None:  # a field given twice must repeat what it matched the first time
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+    return re.compile("".join(parts), re.DOTALL)
 
 
-def _interval(value: Any, low: Any, high: Any, fmt: str) -> str:
+_KNOWN_PATTERNS = tuple((template, _pattern(template)) for template in KNOWN_TEMPLATES)
+_ENGLISH_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?%?")
+
+
+def _known(text: str, lang: Lang) -> str:
+    """A text the report got as data (a method, a rule, a source), in ``lang`` if it is known.
+
+    An unknown text (e.g. a label source named by the user) is written as it is.
+    """
+    if lang == "en":
+        return text
+    if text in FRENCH:
+        return tr(text, lang)
+    for template, pattern in _KNOWN_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            fields = {k: _french_number(v) for k, v in match.groupdict().items()}
+            return tr(template, lang, **fields)
+    return text
+
+
+def _french_number(text: str) -> str:
+    """A number written in English ("7,500", "0.8", "95%") in French conventions."""
+    if not _ENGLISH_NUMBER.fullmatch(text):
+        return text
+    return text.replace(",", "\u202f").replace(".", ",").replace("%", "\u202f%")
+
+
+def _metric_name(metric: str, lang: Lang) -> str:
+    return tr(METRIC_NAMES[metric], lang) if metric in METRIC_NAMES else _known(metric, lang)
+
+
+def _attribute_name(attribute: str, lang: Lang) -> str:
+    """An attribute in running text: its name in English (as the data), its label in French."""
+    return attribute if lang == "en" else attribute_label(attribute, lang)
+
+
+def _group_name(attribute: str, group: str, lang: Lang) -> str:
+    """A group in running text: its code in English (as the data), its label in French."""
+    return group if lang == "en" else group_label(attribute, group, lang)
+
+
+def _feature_label(column: str, label: str, lang: Lang) -> str:
+    """A model feature's label: the catalog's French label in French."""
+    return CATALOG[column].label_fr if lang == "fr" and column in CATALOG else label
+
+
+def _num(value: Any, fmt: str, lang: Lang) -> str:
+    return format_value(None if value is None else float(value), fmt, lang=lang)
+
+
+def _int(value: Any, lang: Lang) -> str:
+    """A count with its thousands separator ("1,234"; "1 234" in French)."""
+    return format_value(int(value), "int", lang=lang)
+
+
+def _g(value: float, lang: Lang) -> str:
+    """A parameter as Python's ``g`` writes it (0.8, 1.25, 0.05), with the French comma."""
+    return _decimal(f"{value:g}", lang)
+
+
+def _decimal(text: str, lang: Lang) -> str:
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _interval(value: Any, low: Any, high: Any, fmt: str, lang: Lang) -> str:
     if value is None or pd.isna(value):
-        return "suppressed"
+        return tr("suppressed", lang)
     if low is None or pd.isna(low):
-        return _num(value, fmt)
-    return f"{_num(value, fmt)} [{_num(low, fmt)} – {_num(high, fmt)}]"
+        return _num(value, fmt, lang)
+    return f"{_num(value, fmt, lang)} [{_num(low, fmt, lang)} – {_num(high, fmt, lang)}]"
 
 
-def _p(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else format_value(float(value), "p")
+def _p(value: Any, lang: Lang) -> str:
+    return "–" if value is None or pd.isna(value) else format_value(float(value), "p", lang=lang)
 
 
 def _tuples(frame: pd.DataFrame) -> Iterator[Any]:
@@ -207,13 +321,13 @@ def _disparity(disparities: pd.DataFrame, attribute: str, metric: str) -> pd.Dat
     return rows.set_index("group")
 
 
-def _cell(wide: pd.DataFrame, group: str, metric: str) -> str:
+def _cell(wide: pd.DataFrame, group: str, metric: str, lang: Lang) -> str:
     if (group, metric) not in wide.index:
         return "–"
     row: Any = wide.loc[(group, metric)]
     if bool(row["suppressed"]):
-        return f"suppressed (n={int(row['n'])})"
-    return _interval(row["value"], row["ci_low"], row["ci_high"], METRIC_FORMATS[metric])
+        return tr("suppressed (n={n})", lang, n=int(row["n"]))
+    return _interval(row["value"], row["ci_low"], row["ci_high"], METRIC_FORMATS[metric], lang)
 
 
 def _groups_of(wide: pd.DataFrame) -> list[str]:
@@ -373,7 +487,11 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
     method = result.groups.method
     n = int(found["finding"].nunique()) if len(found) else 0
     count = {0: w["count_none"], 1: w["count_one"]}.get(n, w["count_many"].format(n=n))
-    labels = w["with_labels"].format(source=d["labels"]) if d.get("labels") is not None else ""
+    labels = (
+        w["with_labels"].format(source=_known(str(d["labels"]), lang))
+        if d.get("labels") is not None
+        else ""
+    )
     number = functools.partial(format_value, fmt="int", lang=lang)
     if d.get("all_checked"):
         lead = w["lead_checked"].format(
@@ -426,7 +544,11 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
         blocks.append(Paragraph(w["more_findings"].format(n=n - MAX_FINDINGS)))
     if d.get("tied_at_cut"):
         blocks.append(
-            Paragraph(w["ties"].format(tied=number(d["tied_at_cut"]), rule=d["selection_rule"]))
+            Paragraph(
+                w["ties"].format(
+                    tied=number(d["tied_at_cut"]), rule=_known(str(d["selection_rule"]), lang)
+                )
+            )
         )
     blocks.append(
         Paragraph(
@@ -448,9 +570,9 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
             Table(
                 (
                     Column("finding", "#", "int"),
-                    Column("verdict", "Verdict"),
-                    Column("group", "Group"),
-                    Column("sentence", "In words"),
+                    Column("verdict", tr("Verdict", lang)),
+                    Column("group", tr("Group", lang)),
+                    Column("sentence", tr("In words", lang)),
                 ),
                 tuple(
                     (
@@ -472,23 +594,33 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
 # Sections
 
 
-def _summary(result: AuditResult) -> Section:
+def _summary(result: AuditResult, lang: Lang) -> Section:
     g = result.groups
     tested = int(g.disparities["tested"].sum())
     flags = result.flags
     singles = set(_singles(result))
     blocks: list[Block] = []
     method = g.method
+    pairwise = tr(" and their pairwise intersections", lang) if method.get("intersections") else ""
     blocks.append(
         Paragraph(
-            f"This report audits the selection of {result.data['selected_by_score']:,} files "
-            f"by the score among {result.data['rows']:,} files, for "
-            f"{len(singles)} group attributes"
-            + (" and their pairwise intersections" if method.get("intersections") else "")
-            + f". {tested:,} differences between groups were tested; "
-            f"{len(flags):,} are flagged (ratio outside "
-            f"{method['band'][0]:g}–{method['band'][1]:g} and adjusted p-value below "
-            f"{method['alpha']:g}, {method['correction_name']})."
+            tr(
+                "This report audits the selection of {selected} files by the score among {rows} "
+                "files, for {attributes} group attributes{pairwise}. {tested} differences between "
+                "groups were tested; {flagged} are flagged (ratio outside {low}–{high} and "
+                "adjusted p-value below {alpha}, {correction}).",
+                lang,
+                selected=_int(result.data["selected_by_score"], lang),
+                rows=_int(result.data["rows"], lang),
+                attributes=len(singles),
+                pairwise=pairwise,
+                tested=_int(tested, lang),
+                flagged=_int(len(flags), lang),
+                low=_g(method["band"][0], lang),
+                high=_g(method["band"][1], lang),
+                alpha=_g(method["alpha"], lang),
+                correction=_known(str(method["correction_name"]), lang),
+            )
         )
     )
     # The findings above read these flags; listing the first ones here again (or an all-clear
@@ -496,19 +628,37 @@ def _summary(result: AuditResult) -> Section:
     counts = flags.groupby("metric", sort=False).size()
     if len(counts):
         listed = ", ".join(
-            f"{METRIC_NAMES.get(str(m), str(m)).lower()}: {int(n)}" for m, n in counts.items()
+            tr("{metric}: {count}", lang, metric=_metric_name(str(m), lang).lower(), count=int(n))
+            for m, n in counts.items()
         )
-        blocks.append(Paragraph(f"Flags by metric (all attributes and intersections): {listed}."))
+        blocks.append(
+            Paragraph(
+                tr(
+                    "Flags by metric (all attributes and intersections): {listed}.",
+                    lang,
+                    listed=listed,
+                )
+            )
+        )
     if result.exclusion is not None:
         ex = result.exclusion
         kind: Kind = "ok" if ex["identical"] else "warning"
+        shuffled = {"columns": len(ex["columns_permuted"]), "rows": _int(ex["rows"], lang)}
         blocks.append(
             Paragraph(
-                (
+                tr(
                     "Exclusion proof: after shuffling every column the model may not read "
-                    f"({len(ex['columns_permuted'])} columns, {ex['rows']:,} files), every score "
-                    "was recomputed "
-                    + ("identical." if ex["identical"] else "DIFFERENT: the model reads them.")
+                    "({columns} columns, {rows} files), every score was recomputed identical.",
+                    lang,
+                    **shuffled,
+                )
+                if ex["identical"]
+                else tr(
+                    "Exclusion proof: after shuffling every column the model may not read "
+                    "({columns} columns, {rows} files), every score was recomputed DIFFERENT: "
+                    "the model reads them.",
+                    lang,
+                    **shuffled,
                 ),
                 kind,
             )
@@ -517,24 +667,34 @@ def _summary(result: AuditResult) -> Section:
     if result.proxies is not None and result.proxies["attribute"].isin(hidden).any():
         proxies = result.proxies[result.proxies["attribute"].isin(hidden)]
         top = proxies.sort_values("auc", ascending=False, kind="stable").iloc[0]
+        attribute = str(top["attribute"])
         blocks.append(
             Paragraph(
-                "Strongest proxy among the attributes the model may not read: its features "
-                f"predict '{top['group']}' ({top['attribute']}) with a cross-validated AUC of "
-                f"{top['auc']:.3f} (0.5 = no information). See 'Proxies'."
+                tr(
+                    "Strongest proxy among the attributes the model may not read: its features "
+                    "predict '{group}' ({attribute}) with a cross-validated AUC of {auc} (0.5 = "
+                    "no information). See 'Proxies'.",
+                    lang,
+                    group=_group_name(attribute, str(top["group"]), lang),
+                    attribute=_attribute_name(attribute, lang),
+                    auc=format_value(float(top["auc"]), "num3", lang=lang),
+                )
             )
         )
     blocks.append(
         Paragraph(
-            "A flag is a difference large enough to matter and unlikely to be chance. It is "
-            "not by itself proof of unfair treatment: read it beside the groups' overpayment "
-            "rates and the precision of their checks, and the proxies section, which says "
-            "which of the model's features produce the difference.",
+            tr(
+                "A flag is a difference large enough to matter and unlikely to be chance. It is "
+                "not by itself proof of unfair treatment: read it beside the groups' overpayment "
+                "rates and the precision of their checks, and the proxies section, which says "
+                "which of the model's features produce the difference.",
+                lang,
+            ),
             "note",
         )
     )
     return Section(
-        "summary", "At a glance: every test, the exclusion proof, proxies", tuple(blocks)
+        "summary", tr("At a glance: every test, the exclusion proof, proxies", lang), tuple(blocks)
     )
 
 
@@ -544,57 +704,76 @@ def _hidden_attributes(result: AuditResult) -> list[str]:
     return [a for a in _singles(result) if ATTRIBUTE_SOURCES.get(a, a) not in read]
 
 
-def _model_section(result: AuditResult) -> Section | Unavailable:
+def _model_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     model = result.model
     if model is None:
         return _unavailable(
             "model",
-            "Model identity",
-            "The model was not given (another system's table): the report cannot check which "
-            "fields it used.",
+            tr("Model identity", lang),
+            tr(
+                "The model was not given (another system's table): the report cannot check which "
+                "fields it used.",
+                lang,
+            ),
         )
     facts = Facts(
         (
-            ("Model file hash (sha256)", str(model["sha256"] or "not from a file")),
-            ("Kind", "one scorecard per segment" if model["kind"] == "family" else "scorecard"),
-            ("Routing column", str(model["routing"] or "none")),
-            ("Feature policy", str(model["policy"])),
-            ("Features", str(len(model["features"]))),
+            (
+                tr("Model file hash (sha256)", lang),
+                str(model["sha256"] or tr("not from a file", lang)),
+            ),
+            (
+                tr("Kind", lang),
+                tr("one scorecard per segment", lang)
+                if model["kind"] == "family"
+                else tr("scorecard", lang),
+            ),
+            (tr("Routing column", lang), str(model["routing"] or tr("none", lang))),
+            (tr("Feature policy", lang), str(model["policy"])),
+            (tr("Features", lang), str(len(model["features"]))),
         )
     )
     excluded = Table(
         (
-            Column("family", "Excluded family"),
-            Column("columns", "Columns"),
-            Column("reason", "Why"),
+            Column("family", tr("Excluded family", lang)),
+            Column("columns", tr("Columns", lang)),
+            Column("reason", tr("Why", lang)),
         ),
-        tuple((e["family"], ", ".join(e["columns"]), e["reason"]) for e in model["excluded"]),
-        caption="Fields the model may not read (enforced by the feature policy)",
+        tuple(
+            (e["family"], ", ".join(e["columns"]), _known(e["reason"], lang))
+            for e in model["excluded"]
+        ),
+        caption=tr("Fields the model may not read (enforced by the feature policy)", lang),
     )
     features = Table(
-        (Column("column", "Column"), Column("label", "Meaning")),
-        tuple((f["column"], f["label"]) for f in model["features"]),
-        caption="Features the model reads",
+        (Column("column", tr("Column", lang)), Column("label", tr("Meaning", lang))),
+        tuple(
+            (f["column"], _feature_label(f["column"], f["label"], lang)) for f in model["features"]
+        ),
+        caption=tr("Features the model reads", lang),
     )
     points = Table.from_frame(
         model["points"],
         (
-            Column("segment", "Segment"),
-            Column("feature", "Feature"),
-            Column("bin_label", "Bin"),
-            Column("points", "Points", "num2"),
+            Column("segment", tr("Segment", lang)),
+            Column("feature", tr("Feature", lang)),
+            Column("bin_label", tr("Bin", lang)),
+            Column("points", tr("Points", lang), "num2"),
         ),
-        caption="Points table (the score is the sum of the points of a file's bins)",
+        caption=tr("Points table (the score is the sum of the points of a file's bins)", lang),
         collapsed=True,
     )
     return Section(
         "model",
-        "Model identity",
+        tr("Model identity", lang),
         (
             Paragraph(
-                "The audited model is identified by the hash of its file: the same hash appears "
-                "in the scoring manifest, so the committee can check that the model audited is "
-                "the one that scored."
+                tr(
+                    "The audited model is identified by the hash of its file: the same hash "
+                    "appears in the scoring manifest, so the committee can check that the model "
+                    "audited is the one that scored.",
+                    lang,
+                )
             ),
             facts,
             excluded,
@@ -604,21 +783,44 @@ def _model_section(result: AuditResult) -> Section | Unavailable:
     )
 
 
-def _data_section(result: AuditResult) -> Section:
+def _data_section(result: AuditResult, lang: Lang) -> Section:
     d = result.data
     pairs = [
-        ("Files", f"{d['rows']:,}"),
-        ("Group attributes", ", ".join(d["attributes"])),
-        ("Labels", str(d["labels"] or "none (only selection metrics)")),
+        (tr("Files", lang), _int(d["rows"], lang)),
+        (
+            tr("Group attributes", lang),
+            ", ".join(_attribute_name(str(a), lang) for a in d["attributes"]),
+        ),
+        (
+            tr("Labels", lang),
+            _known(str(d["labels"]), lang)
+            if d["labels"]
+            else tr("none (only selection metrics)", lang),
+        ),
     ]
     if d["labelled_rows"] is not None:
-        pairs.append(("Labelled files", f"{d['labelled_rows']:,}"))
+        pairs.append((tr("Labelled files", lang), _int(d["labelled_rows"], lang)))
     if d["sample_rows"] is not None:
-        pairs.append(("Random-control sample", f"{d['sample_rows']:,} files"))
-    pairs.append(("Weights", "survey weights" if d["weighted"] else "none (each file counts 1)"))
+        pairs.append(
+            (
+                tr("Random-control sample", lang),
+                tr("{n} files", lang, n=_int(d["sample_rows"], lang)),
+            )
+        )
+    pairs.append(
+        (
+            tr("Weights", lang),
+            tr("survey weights", lang) if d["weighted"] else tr("none (each file counts 1)", lang),
+        )
+    )
     if "labels" in result.groups.method:
-        pairs.append(("Where error metrics come from", str(result.groups.method["labels"])))
-    return Section("data", "Data", (Facts(tuple(pairs)),))
+        pairs.append(
+            (
+                tr("Where error metrics come from", lang),
+                _known(str(result.groups.method["labels"]), lang),
+            )
+        )
+    return Section("data", tr("Data", lang), (Facts(tuple(pairs)),))
 
 
 @dataclass(frozen=True)
@@ -634,41 +836,55 @@ def _unavailable(section_id: str, title: str, why: str) -> Unavailable:
     return Unavailable(section_id, title, why)
 
 
-def _selection_section(result: AuditResult) -> Section | Unavailable:
+def _selection_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     d = result.data
     if d.get("all_checked"):
         return _unavailable(
             "selection",
-            "Selection",
-            "Every row of the table was checked: there is no population to select from, so no "
-            "selection rate; the findings compare the score's checks with random checks.",
+            tr("Selection", lang),
+            tr(
+                "Every row of the table was checked: there is no population to select from, so "
+                "no selection rate; the findings compare the score's checks with random checks.",
+                lang,
+            ),
         )
     pairs = (
-        ("Selection", str(d["selection_rule"])),
-        ("Selected", f"{d['selected']:,}"),
-        ("Selected by the score", f"{d['selected_by_score']:,}"),
-        ("Selected at random", f"{d['selected_at_random']:,}"),
-        ("Lowest score selected", _num(d["score_cut"], "num2")),
-        ("Score range", f"{_num(d['score_min'], 'num2')} to {_num(d['score_max'], 'num2')}"),
+        (tr("Selection", lang), _known(str(d["selection_rule"]), lang)),
+        (tr("Selected", lang), _int(d["selected"], lang)),
+        (tr("Selected by the score", lang), _int(d["selected_by_score"], lang)),
+        (tr("Selected at random", lang), _int(d["selected_at_random"], lang)),
+        (tr("Lowest score selected", lang), _num(d["score_cut"], "num2", lang)),
+        (
+            tr("Score range", lang),
+            tr(
+                "{low} to {high}",
+                lang,
+                low=_num(d["score_min"], "num2", lang),
+                high=_num(d["score_max"], "num2", lang),
+            ),
+        ),
     )
     overall = result.overall.set_index(["group", "metric"]).sort_index()
     shares = ("population_share", "share_among_selected", "calibration_gap")
     national = Table(
-        (Column("metric", "Metric"), Column("value", "All files [95%]")),
+        (Column("metric", tr("Metric", lang)), Column("value", tr("All files [95%]", lang))),
         tuple(
-            (name, _cell(overall, ALL_FILES, m))
-            for m, name in METRIC_NAMES.items()
+            (_metric_name(m, lang), _cell(overall, ALL_FILES, m, lang))
+            for m in METRIC_NAMES
             if (ALL_FILES, m) in overall.index and m not in shares
         ),
-        caption="National figures: every group below is read against these",
+        caption=tr("National figures: every group below is read against these", lang),
     )
     return Section(
         "selection",
-        "Selection",
+        tr("Selection", lang),
         (
             Paragraph(
-                "Only the files selected by the score are 'selected' in the group metrics; "
-                "files drawn at random are the score's point of comparison."
+                tr(
+                    "Only the files selected by the score are 'selected' in the group metrics; "
+                    "files drawn at random are the score's point of comparison.",
+                    lang,
+                )
             ),
             Facts(pairs),
             national,
@@ -686,40 +902,51 @@ def _group_table(result: AuditResult, attribute: str, lang: Lang) -> Table:
         share: Any = wide.loc[(group, "population_share")]
         n = int(share["n"])
         if group == reference:
-            ratio, p, flag = "reference", "–", ""
+            ratio, p, flag = tr("reference", lang), "–", ""
         elif group in ratios.index:
             r = ratios.loc[group]
-            ratio = _interval(r["ratio"], r["ratio_ci_low"], r["ratio_ci_high"], "num2")
-            p, flag = _p(r["p_adjusted"]), "FLAG" if bool(r["flagged"]) else ""
+            ratio = _interval(r["ratio"], r["ratio_ci_low"], r["ratio_ci_high"], "num2", lang)
+            p, flag = _p(r["p_adjusted"], lang), tr("FLAG", lang) if bool(r["flagged"]) else ""
         else:
             ratio, p, flag = "–", "–", ""
         rows.append(
             (
                 group_label(attribute, group, lang),
                 n,
-                _cell(wide, group, "population_share"),
-                _cell(wide, group, "share_among_selected"),
-                _cell(wide, group, "selection_rate"),
+                _cell(wide, group, "population_share", lang),
+                _cell(wide, group, "share_among_selected", lang),
+                _cell(wide, group, "selection_rate", lang),
                 ratio,
                 p,
                 flag,
-                _cell(wide, group, "mean_score"),
+                _cell(wide, group, "mean_score", lang),
             )
         )
     return Table(
         (
-            Column("group", "Group"),
-            Column("n", "Files", "int"),
-            Column("population_share", "Share of files [95%]"),
-            Column("share_among_selected", "Share of selected [95%]"),
-            Column("selection_rate", "Selection rate [95%]"),
-            Column("ratio", f"Ratio to {group_label(attribute, reference, lang)} [95%]"),
-            Column("p_adjusted", "Adjusted p"),
-            Column("flag", "Flag"),
-            Column("mean_score", "Mean score [95%]"),
+            Column("group", tr("Group", lang)),
+            Column("n", tr("Files", lang), "int"),
+            Column("population_share", tr("Share of files [95%]", lang)),
+            Column("share_among_selected", tr("Share of selected [95%]", lang)),
+            Column("selection_rate", tr("Selection rate [95%]", lang)),
+            Column(
+                "ratio",
+                tr(
+                    "Ratio to {reference} [95%]",
+                    lang,
+                    reference=group_label(attribute, reference, lang),
+                ),
+            ),
+            Column("p_adjusted", tr("Adjusted p", lang)),
+            Column("flag", tr("Flag", lang)),
+            Column("mean_score", tr("Mean score [95%]", lang)),
         ),
         tuple(rows),
-        caption=f"{_capital(attribute_label(attribute, lang))}: selection by the score",
+        caption=tr(
+            "{attribute}: selection by the score",
+            lang,
+            attribute=_capital(attribute_label(attribute, lang)),
+        ),
     )
 
 
@@ -733,29 +960,40 @@ def _error_table(result: AuditResult, attribute: str, lang: Lang) -> Table | Non
     rows = []
     for group in _groups_of(wide):
         flagged = group in burden.index and bool(burden.loc[group]["flagged"])
-        cells = (_cell(wide, group, m) for m in metrics)
-        rows.append((group_label(attribute, group, lang), *cells, "FLAG" if flagged else ""))
+        cells = (_cell(wide, group, m, lang) for m in metrics)
+        rows.append(
+            (group_label(attribute, group, lang), *cells, tr("FLAG", lang) if flagged else "")
+        )
     return Table(
         (
-            Column("group", "Group"),
-            *(Column(m, f"{METRIC_NAMES[m]} [95%]") for m in metrics),
-            Column("burden_flag", "Burden flag"),
+            Column("group", tr("Group", lang)),
+            *(Column(m, tr("{metric} [95%]", lang, metric=_metric_name(m, lang))) for m in metrics),
+            Column("burden_flag", tr("Burden flag", lang)),
         ),
         tuple(rows),
-        caption=f"{_capital(attribute_label(attribute, lang))}: what the checks find",
-        note="Estimated on the labelled files; see 'Data' for where the labels come from.",
+        caption=tr(
+            "{attribute}: what the checks find",
+            lang,
+            attribute=_capital(attribute_label(attribute, lang)),
+        ),
+        note=tr(
+            "Estimated on the labelled files; see 'Data' for where the labels come from.", lang
+        ),
     )
 
 
 def _groups_section(result: AuditResult, lang: Lang) -> tuple[Section, list[Section]]:
     intro = Section(
         "groups",
-        "Groups",
+        tr("Groups", lang),
         (
             Paragraph(
-                "For each attribute, each group's share of all files and of the selected files, "
-                "its selection rate and its ratio to the reference group, with 95% intervals. "
-                "A ratio of 2 means the group's files are selected twice as often."
+                tr(
+                    "For each attribute, each group's share of all files and of the selected "
+                    "files, its selection rate and its ratio to the reference group, with 95% "
+                    "intervals. A ratio of 2 means the group's files are selected twice as often.",
+                    lang,
+                )
             ),
         ),
     )
@@ -763,12 +1001,15 @@ def _groups_section(result: AuditResult, lang: Lang) -> tuple[Section, list[Sect
     if checked:
         intro = Section(
             "groups",
-            "Groups",
+            tr("Groups", lang),
             (
                 Paragraph(
-                    "Every row of this table was checked, so there are no selection rates: "
-                    "each group's share of checks by method is in 'Selection against random "
-                    "checks'; below, what the checks found, by group.",
+                    tr(
+                        "Every row of this table was checked, so there are no selection rates: "
+                        "each group's share of checks by method is in 'Selection against random "
+                        "checks'; below, what the checks found, by group.",
+                        lang,
+                    ),
                     "note",
                 ),
             ),
@@ -779,6 +1020,7 @@ def _groups_section(result: AuditResult, lang: Lang) -> tuple[Section, list[Sect
         blocks: list[Block] = [] if checked else [_group_table(result, attribute, lang)]
         errors = _error_table(result, attribute, lang)
         options = _plot_options(attribute, lang)
+        name = _attribute_name(attribute, lang)
         if errors is not None:
             blocks.append(errors)
         if not checked:
@@ -790,8 +1032,12 @@ def _groups_section(result: AuditResult, lang: Lang) -> tuple[Section, list[Sect
                             result.groups.metrics, attribute=attribute, **options
                         )
                     ),
-                    f"Selection rate by {attribute}, with 95% intervals.",
-                    f"Chart of the selection rate of each {attribute} group.",
+                    tr("Selection rate by {attribute}, with 95% intervals.", lang, attribute=name),
+                    tr(
+                        "Chart of the selection rate of each {attribute} group.",
+                        lang,
+                        attribute=name,
+                    ),
                 )
             )
         if result.data.get("scored", True) and (deciles["attribute"] == attribute).any():
@@ -799,9 +1045,17 @@ def _groups_section(result: AuditResult, lang: Lang) -> tuple[Section, list[Sect
                 Figure(
                     f"score-deciles-{k + 1}",
                     _svg(plots.plot_score_deciles(deciles, attribute=attribute, **options)),
-                    f"Share of each {attribute} group's files in each national score decile "
-                    "(the dashed line, 10%, is what no difference would look like).",
-                    f"Chart of the score distribution of each {attribute} group by decile.",
+                    tr(
+                        "Share of each {attribute} group's files in each national score decile "
+                        "(the dashed line, 10%, is what no difference would look like).",
+                        lang,
+                        attribute=name,
+                    ),
+                    tr(
+                        "Chart of the score distribution of each {attribute} group by decile.",
+                        lang,
+                        attribute=name,
+                    ),
                 )
             )
         if not blocks:
@@ -817,11 +1071,19 @@ def _intersections_section(result: AuditResult, lang: Lang) -> Section | Unavail
     if result.data.get("all_checked"):
         return _unavailable(
             "intersections",
-            "Intersections",
-            "Every row of the table was checked: intersections of selection rates do not apply.",
+            tr("Intersections", lang),
+            tr(
+                "Every row of the table was checked: intersections of selection rates do not "
+                "apply.",
+                lang,
+            ),
         )
     if inter.empty:
-        return _unavailable("intersections", "Intersections", "Intersections were not audited.")
+        return _unavailable(
+            "intersections",
+            tr("Intersections", lang),
+            tr("Intersections were not audited.", lang),
+        )
     rate = inter[inter["metric"] == "selection_rate"]
     suppressed = int(rate["suppressed"].sum())
     shown = rate[~rate["suppressed"].astype(bool)]
@@ -829,38 +1091,48 @@ def _intersections_section(result: AuditResult, lang: Lang) -> Section | Unavail
     top = top.sort_values(["flagged", "dev"], ascending=[False, False], kind="stable")
     table = Table(
         (
-            Column("attribute", "Attributes"),
-            Column("group", "Group"),
-            Column("reference", "Reference"),
-            Column("rate", "Selection rate"),
-            Column("ratio", "Ratio [95%]"),
-            Column("p", "Adjusted p"),
-            Column("flag", "Flag"),
+            Column("attribute", tr("Attributes", lang)),
+            Column("group", tr("Group", lang)),
+            Column("reference", tr("Reference", lang)),
+            Column("rate", tr("Selection rate", lang)),
+            Column("ratio", tr("Ratio [95%]", lang)),
+            Column("p", tr("Adjusted p", lang)),
+            Column("flag", tr("Flag", lang)),
         ),
         tuple(
             (
                 attribute_label(str(r.attribute), lang),
                 group_label(str(r.attribute), str(r.group), lang),
                 group_label(str(r.attribute), str(r.reference), lang),
-                _num(r.value, "pct2"),
-                _interval(r.ratio, r.ratio_ci_low, r.ratio_ci_high, "num2"),
-                _p(r.p_adjusted),
-                "FLAG" if r.flagged else "",
+                _num(r.value, "pct2", lang),
+                _interval(r.ratio, r.ratio_ci_low, r.ratio_ci_high, "num2", lang),
+                _p(r.p_adjusted, lang),
+                tr("FLAG", lang) if r.flagged else "",
             )
             for r in _tuples(top)
         ),
-        caption="Selection rate of every intersection against its reference, flagged first, "
-        "then by size of the difference",
+        caption=tr(
+            "Selection rate of every intersection against its reference, flagged first, then by "
+            "size of the difference",
+            lang,
+        ),
         collapsed=len(top) > 30,
     )
     return Section(
         "intersections",
-        "Intersections",
+        tr("Intersections", lang),
         (
             Paragraph(
-                f"{len(rate):,} intersection groups; {suppressed:,} have fewer than "
-                f"{g.method['min_cell']} files and are suppressed (not shown, never tested). "
-                f"{int(shown['flagged'].sum()):,} selection-rate differences are flagged."
+                tr(
+                    "{groups} intersection groups; {suppressed} have fewer than {min_cell} files "
+                    "and are suppressed (not shown, never tested). {flagged} selection-rate "
+                    "differences are flagged.",
+                    lang,
+                    groups=_int(len(rate), lang),
+                    suppressed=_int(suppressed, lang),
+                    min_cell=g.method["min_cell"],
+                    flagged=_int(int(shown["flagged"].sum()), lang),
+                )
             ),
             table,
         ),
@@ -872,30 +1144,36 @@ def _economic_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     if attribute not in _singles(result):
         return _unavailable(
             "economic",
-            "Economic situation",
-            "The population has no income column: this section is empty.",
+            tr("Economic situation", lang),
+            tr("The population has no income column: this section is empty.", lang),
         )
     g = result.groups
     wide = _metric_wide(g.metrics, attribute)
     candidates = ("selection_rate", "precision", "mean_score", "base_rate")
     metrics = tuple(m for m in candidates if any((x, m) in wide.index for x in _groups_of(wide)))
     rows = tuple(
-        (group_label(attribute, grp, lang), *(_cell(wide, grp, m) for m in metrics))
+        (group_label(attribute, grp, lang), *(_cell(wide, grp, m, lang) for m in metrics))
         for grp in _groups_of(wide)
     )
     blocks: list[Block] = [
         Paragraph(
-            "The agency states that the model 'targets low incomes, less so zero incomes'. "
-            "Income is the household's resources relative to the Smic (net minimum wage); "
-            "zero income is its own band."
+            tr(
+                "The agency states that the model 'targets low incomes, less so zero incomes'. "
+                "Income is the household's resources relative to the Smic (net minimum wage); "
+                "zero income is its own band.",
+                lang,
+            )
         ),
         Table(
             (
-                Column("group", "Income band"),
-                *(Column(m, f"{METRIC_NAMES[m]} [95%]") for m in metrics),
+                Column("group", tr("Income band", lang)),
+                *(
+                    Column(m, tr("{metric} [95%]", lang, metric=_metric_name(m, lang)))
+                    for m in metrics
+                ),
             ),
             rows,
-            caption="Selection, precision and mean score by income band",
+            caption=tr("Selection, precision and mean score by income band", lang),
         ),
     ]
     metric_rows = g.metrics[g.metrics["attribute"] == attribute]
@@ -905,18 +1183,28 @@ def _economic_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
         top = max((v, k) for k, v in values.items() if k != "zero")
         blocks.append(
             Paragraph(
-                f"Zero-income files are selected at {_num(values['zero'], 'pct2')}; the most "
-                f"selected band, '{top[1]}', at {_num(top[0], 'pct2')}."
+                tr(
+                    "Zero-income files are selected at {zero}; the most selected band, '{band}', "
+                    "at {rate}.",
+                    lang,
+                    zero=_num(values["zero"], "pct2", lang),
+                    band=_group_name(attribute, top[1], lang),
+                    rate=_num(top[0], "pct2", lang),
+                )
             )
         )
     precision = metric_rows[metric_rows["metric"] == "precision"]
     if len(precision) and precision["suppressed"].all():
         blocks.append(
             Paragraph(
-                "Precision by income band is suppressed: it needs files that were both selected "
-                "and checked, and with labels from the random-control sample few selected files "
-                f"were also checked at random (fewer than {g.method['min_cell']} per band). "
-                "In a simulation, audit with the synthetic truth (--labels truth) to see it.",
+                tr(
+                    "Precision by income band is suppressed: it needs files that were both "
+                    "selected and checked, and with labels from the random-control sample few "
+                    "selected files were also checked at random (fewer than {min_cell} per band). "
+                    "In a simulation, audit with the synthetic truth (--labels truth) to see it.",
+                    lang,
+                    min_cell=g.method["min_cell"],
+                ),
                 "note",
             )
         )
@@ -931,11 +1219,17 @@ def _economic_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
                     words=_plot_options(attribute, lang)["words"],
                 )
             ),
-            "Selection rate, precision and mean score by income band, with 95% intervals.",
-            "Three charts by income band: selection rate, precision among selected, mean score.",
+            tr(
+                "Selection rate, precision and mean score by income band, with 95% intervals.", lang
+            ),
+            tr(
+                "Three charts by income band: selection rate, precision among selected, mean "
+                "score.",
+                lang,
+            ),
         )
     )
-    return Section("economic", "Economic situation", tuple(blocks))
+    return Section("economic", tr("Economic situation", lang), tuple(blocks))
 
 
 def _targeting_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
@@ -943,44 +1237,51 @@ def _targeting_section(result: AuditResult, lang: Lang) -> Section | Unavailable
     if t is None:
         return _unavailable(
             "random",
-            "Selection against random checks",
-            "No random checks were given: this comparison is not possible.",
+            tr("Selection against random checks", lang),
+            tr("No random checks were given: this comparison is not possible.", lang),
         )
     blocks: list[Block] = [
         Paragraph(
-            "Each group's share among the files checked at random (what the population looks "
-            "like) against its share among the files selected by the score, and the share of "
-            "checks that found an overpayment (hit rate) by each method. This is how "
-            "journalists audited the welfare-fraud models of Rotterdam and Sweden. A group "
-            "whose share grows from random to score selection is targeted by the model."
+            tr(
+                "Each group's share among the files checked at random (what the population "
+                "looks like) against its share among the files selected by the score, and the "
+                "share of checks that found an overpayment (hit rate) by each method. This is "
+                "how journalists audited the welfare-fraud models of Rotterdam and Sweden. A "
+                "group whose share grows from random to score selection is targeted by the "
+                "model.",
+                lang,
+            )
         ),
         Table(
             (
-                Column("attribute", "Attribute"),
-                Column("group", "Group"),
-                Column("random_share", "Share, random [95%]"),
-                Column("score_share", "Share, score [95%]"),
-                Column("share_ratio", "Ratio", "num2"),
-                Column("random_hit", "Hit rate, random [95%]"),
-                Column("score_hit", "Hit rate, score [95%]"),
+                Column("attribute", tr("Attribute", lang)),
+                Column("group", tr("Group", lang)),
+                Column("random_share", tr("Share, random [95%]", lang)),
+                Column("score_share", tr("Share, score [95%]", lang)),
+                Column("share_ratio", tr("Ratio", lang), "num2"),
+                Column("random_hit", tr("Hit rate, random [95%]", lang)),
+                Column("score_hit", tr("Hit rate, score [95%]", lang)),
             ),
             tuple(
                 (
                     attribute_label(str(r.attribute), lang),
                     group_label(str(r.attribute), str(r.group), lang),
-                    _interval(r.random_share, r.random_share_low, r.random_share_high, "pct1"),
-                    _interval(r.score_share, r.score_share_low, r.score_share_high, "pct1"),
+                    _interval(
+                        r.random_share, r.random_share_low, r.random_share_high, "pct1", lang
+                    ),
+                    _interval(r.score_share, r.score_share_low, r.score_share_high, "pct1", lang),
                     None if pd.isna(r.share_ratio) else float(r.share_ratio),
-                    _interval(r.random_hit_rate, r.random_hit_low, r.random_hit_high, "pct1"),
-                    _interval(r.score_hit_rate, r.score_hit_low, r.score_hit_high, "pct1"),
+                    _interval(r.random_hit_rate, r.random_hit_low, r.random_hit_high, "pct1", lang),
+                    _interval(r.score_hit_rate, r.score_hit_low, r.score_hit_high, "pct1", lang),
                 )
                 for r in _tuples(t)
             ),
-            caption="Random checks against selection by the score",
+            caption=tr("Random checks against selection by the score", lang),
         ),
     ]
     for k, attribute in enumerate(_singles(result)):
         if (t["attribute"] == attribute).any():
+            name = _attribute_name(attribute, lang)
             blocks.append(
                 Figure(
                     f"random-vs-score-{k + 1}",
@@ -989,46 +1290,62 @@ def _targeting_section(result: AuditResult, lang: Lang) -> Section | Unavailable
                             t, attribute=attribute, **_plot_options(attribute, lang)
                         )
                     ),
-                    f"{attribute}: share among random checks and among score selections.",
-                    f"Bar chart of each {attribute} group's share by selection method.",
+                    tr(
+                        "{attribute}: share among random checks and among score selections.",
+                        lang,
+                        attribute=name,
+                    ),
+                    tr(
+                        "Bar chart of each {attribute} group's share by selection method.",
+                        lang,
+                        attribute=name,
+                    ),
                 )
             )
-    return Section("random", "Selection against random checks", tuple(blocks))
+    return Section("random", tr("Selection against random checks", lang), tuple(blocks))
 
 
-def _proxies_section(result: AuditResult) -> Section | Unavailable:
+def _proxies_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     if result.proxies is None:
         return _unavailable(
-            "proxies", "Proxies", "Generic mode: proxies need the model and its input columns."
+            "proxies",
+            tr("Proxies", lang),
+            tr("Generic mode: proxies need the model and its input columns.", lang),
         )
+    proxies = result.proxies
     blocks: list[Block] = [
         Paragraph(
-            "The model never reads the group attributes, but its features can carry them. "
-            "For each group, a model using only the scorecard's features tries to recognise "
-            "the group's files (cross-validated AUC: 0.5 means the features say nothing about "
-            "the group, 1 that they identify it). Then the features most associated with each "
-            f"attribute (Cramér's V, 0 to 1), on {result.parameters['proxy_rows']:,} files "
-            "drawn at random."
+            tr(
+                "The model never reads the group attributes, but its features can carry them. "
+                "For each group, a model using only the scorecard's features tries to recognise "
+                "the group's files (cross-validated AUC: 0.5 means the features say nothing "
+                "about the group, 1 that they identify it). Then the features most associated "
+                "with each attribute (Cramér's V, 0 to 1), on {rows} files drawn at random.",
+                lang,
+                rows=_int(result.parameters["proxy_rows"], lang),
+            )
         ),
         Table.from_frame(
-            result.proxies.assign(
+            proxies.assign(
+                attribute=[_attribute_name(str(a), lang) for a in proxies["attribute"]],
+                group=[
+                    _group_name(str(a), str(grp), lang)
+                    for a, grp in zip(proxies["attribute"], proxies["group"], strict=True)
+                ],
                 interval=[
-                    _interval(a, lo, hi, "num3")
+                    _interval(a, lo, hi, "num3", lang)
                     for a, lo, hi in zip(
-                        result.proxies["auc"],
-                        result.proxies["ci_low"],
-                        result.proxies["ci_high"],
-                        strict=True,
+                        proxies["auc"], proxies["ci_low"], proxies["ci_high"], strict=True
                     )
-                ]
+                ],
             ),
             (
-                Column("attribute", "Attribute"),
-                Column("group", "Group"),
-                Column("n", "Files", "int"),
-                Column("interval", "AUC [95%]"),
+                Column("attribute", tr("Attribute", lang)),
+                Column("group", tr("Group", lang)),
+                Column("n", tr("Files", lang), "int"),
+                Column("interval", tr("AUC [95%]", lang)),
             ),
-            caption="How well the model's features predict each group",
+            caption=tr("How well the model's features predict each group", lang),
         ),
     ]
     assoc = result.associations
@@ -1036,21 +1353,27 @@ def _proxies_section(result: AuditResult) -> Section | Unavailable:
         top = assoc.groupby("attribute", sort=False).head(3)
         blocks.append(
             Table.from_frame(
-                top,
-                (
-                    Column("attribute", "Attribute"),
-                    Column("label", "Feature"),
-                    Column("cramers_v", "Cramér's V", "num3"),
+                top.assign(
+                    attribute=[_attribute_name(str(a), lang) for a in top["attribute"]],
+                    label=[
+                        _feature_label(str(f), str(label), lang)
+                        for f, label in zip(top["feature"], top["label"], strict=True)
+                    ],
                 ),
-                caption="The three features most associated with each attribute",
+                (
+                    Column("attribute", tr("Attribute", lang)),
+                    Column("label", tr("Feature", lang)),
+                    Column("cramers_v", tr("Cramér's V", lang), "num3"),
+                ),
+                caption=tr("The three features most associated with each attribute", lang),
             )
         )
     if result.gaps is not None:
-        blocks.append(_gaps_table(result))
-    return Section("proxies", "Proxies", tuple(blocks))
+        blocks.append(_gaps_table(result, lang))
+    return Section("proxies", tr("Proxies", lang), tuple(blocks))
 
 
-def _gaps_table(result: AuditResult) -> Block:
+def _gaps_table(result: AuditResult, lang: Lang) -> Block:
     gaps = result.gaps
     assert gaps is not None
     flagged = result.flags[result.flags["metric"] == "selection_rate"]
@@ -1061,24 +1384,42 @@ def _gaps_table(result: AuditResult) -> Block:
             continue
         total = float(part["gap"].sum())
         main = part.assign(size=part["gap"].abs()).sort_values("size", ascending=False).head(3)
-        terms = "; ".join(f"{r.label} {r.gap:+.1f}" for r in _tuples(main))
-        rows.append((str(attribute), str(group), str(part["reference"].iloc[0]), total, terms))
+        terms = tr("; ", lang).join(
+            f"{_feature_label(str(r.term), str(r.label), lang)} {_decimal(f'{r.gap:+.1f}', lang)}"
+            for r in _tuples(main)
+        )
+        reference = str(part["reference"].iloc[0])
+        rows.append(
+            (
+                _attribute_name(str(attribute), lang),
+                _group_name(str(attribute), str(group), lang),
+                _group_name(str(attribute), reference, lang),
+                total,
+                terms,
+            )
+        )
     if not rows:
         return Paragraph(
-            "No single attribute has a flagged selection-rate difference, so no score gap "
-            "is decomposed here (the JSON holds every group's decomposition)."
+            tr(
+                "No single attribute has a flagged selection-rate difference, so no score gap "
+                "is decomposed here (the JSON holds every group's decomposition).",
+                lang,
+            )
         )
     return Table(
         (
-            Column("attribute", "Attribute"),
-            Column("group", "Group"),
-            Column("reference", "Reference"),
-            Column("gap", "Gap in mean score", "signed2"),
-            Column("terms", "Largest contributions (points)"),
+            Column("attribute", tr("Attribute", lang)),
+            Column("group", tr("Group", lang)),
+            Column("reference", tr("Reference", lang)),
+            Column("gap", tr("Gap in mean score", lang), "signed2"),
+            Column("terms", tr("Largest contributions (points)", lang)),
         ),
         tuple(rows),
-        caption="Where the score gaps of flagged groups come from: the gap in mean score is "
-        "exactly the sum of the gaps in each feature's points",
+        caption=tr(
+            "Where the score gaps of flagged groups come from: the gap in mean score is exactly "
+            "the sum of the gaps in each feature's points",
+            lang,
+        ),
     )
 
 
@@ -1087,8 +1428,8 @@ def _calibration_section(result: AuditResult, lang: Lang) -> Section | Unavailab
     if cal.empty:
         return _unavailable(
             "calibration",
-            "Calibration",
-            "No labels (or no probability): calibration cannot be checked.",
+            tr("Calibration", lang),
+            tr("No labels (or no probability): calibration cannot be checked.", lang),
         )
     g = result.groups
     gap = g.metrics[g.metrics["metric"] == "calibration_gap"]
@@ -1096,40 +1437,47 @@ def _calibration_section(result: AuditResult, lang: Lang) -> Section | Unavailab
     predicted = bool(cal["mean_predicted"].notna().any())
     blocks: list[Block] = [
         Paragraph(
-            "Whether the predicted risk means the same thing in every group: by decile of "
-            "predicted probability, the mean prediction against the observed rate. A group "
-            "whose points lie below the diagonal is predicted riskier than it is."
+            tr(
+                "Whether the predicted risk means the same thing in every group: by decile of "
+                "predicted probability, the mean prediction against the observed rate. A group "
+                "whose points lie below the diagonal is predicted riskier than it is.",
+                lang,
+            )
             if predicted
-            else "Whether a score means the same risk in every group: the observed rate by "
-            "national score decile, per group, with 95% intervals (the system gives no "
-            "probability, so there is no prediction to compare with)."
+            else tr(
+                "Whether a score means the same risk in every group: the observed rate by "
+                "national score decile, per group, with 95% intervals (the system gives no "
+                "probability, so there is no prediction to compare with).",
+                lang,
+            )
         ),
     ]
     if len(gap):
         blocks.append(
             Table(
                 (
-                    Column("attribute", "Attribute"),
-                    Column("group", "Group"),
-                    Column("gap", "Predicted − observed [95%]"),
+                    Column("attribute", tr("Attribute", lang)),
+                    Column("group", tr("Group", lang)),
+                    Column("gap", tr("Predicted − observed [95%]", lang)),
                 ),
                 tuple(
                     (
                         attribute_label(str(r.attribute), lang),
                         group_label(str(r.attribute), str(r.group), lang),
-                        "suppressed"
+                        tr("suppressed", lang)
                         if r.suppressed
-                        else _interval(r.value, r.ci_low, r.ci_high, "pct2"),
+                        else _interval(r.value, r.ci_low, r.ci_high, "pct2", lang),
                     )
                     for r in _tuples(gap)
                 ),
-                caption="Calibration gap by group (overall)",
+                caption=tr("Calibration gap by group (overall)", lang),
             )
         )
     for k, attribute in enumerate(_singles(result)):
         if (cal["attribute"] == attribute).any() and not cal.loc[
             cal["attribute"] == attribute, "suppressed"
         ].all():
+            name = _attribute_name(attribute, lang)
             blocks.append(
                 Figure(
                     f"calibration-{k + 1}",
@@ -1138,145 +1486,225 @@ def _calibration_section(result: AuditResult, lang: Lang) -> Section | Unavailab
                             cal, attribute=attribute, **_plot_options(attribute, lang)
                         )
                     ),
-                    f"Calibration by {attribute}: predicted against observed, by decile.",
-                    f"Calibration lines of each {attribute} group against the diagonal.",
+                    tr(
+                        "Calibration by {attribute}: predicted against observed, by decile.",
+                        lang,
+                        attribute=name,
+                    ),
+                    tr(
+                        "Calibration lines of each {attribute} group against the diagonal.",
+                        lang,
+                        attribute=name,
+                    ),
                 )
             )
-    return Section("calibration", "Calibration", tuple(blocks))
+    return Section("calibration", tr("Calibration", lang), tuple(blocks))
 
 
-def _profiles_section(result: AuditResult) -> Section | Unavailable:
+def _profiles_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     if result.profiles is None or result.changes is None:
-        return _unavailable("profiles", "Profiles", "Generic mode: profiles need the model.")
+        return _unavailable(
+            "profiles",
+            tr("Profiles", lang),
+            tr("Generic mode: profiles need the model.", lang),
+        )
     changes = result.changes.copy()
     changes["before"] = changes["value_before"].astype(str)
     changes["after"] = changes["value_after"].astype(str)
+    profiles = result.profiles.assign(
+        description=[_known(str(d), lang) for d in result.profiles["description"]]
+    )
+    changes["label"] = [
+        _feature_label(str(c), str(label), lang)
+        for c, label in zip(changes["column"], changes["label"], strict=True)
+    ]
     return Section(
         "profiles",
-        "Profiles",
+        tr("Profiles", lang),
         (
             Paragraph(
-                "Households the committee can picture, scored by the model, then one item of "
-                "their situation changed at a time."
+                tr(
+                    "Households the committee can picture, scored by the model, then one item of "
+                    "their situation changed at a time.",
+                    lang,
+                )
             ),
             Table.from_frame(
-                result.profiles,
+                profiles,
                 (
-                    Column("archetype", "Household"),
-                    Column("description", "Situation"),
-                    Column("score", "Score", "num2"),
-                    Column("probability", "Predicted risk", "pct1"),
+                    Column("archetype", tr("Household", lang)),
+                    Column("description", tr("Situation", lang)),
+                    Column("score", tr("Score", lang), "num2"),
+                    Column("probability", tr("Predicted risk", lang), "pct1"),
                 ),
-                caption="Archetype households",
+                caption=tr("Archetype households", lang),
             ),
             Table.from_frame(
                 changes,
                 (
-                    Column("archetype", "Household"),
-                    Column("label", "Item changed"),
-                    Column("before", "From"),
-                    Column("after", "To"),
-                    Column("delta", "Score change", "signed2"),
+                    Column("archetype", tr("Household", lang)),
+                    Column("label", tr("Item changed", lang)),
+                    Column("before", tr("From", lang)),
+                    Column("after", tr("To", lang)),
+                    Column("delta", tr("Score change", lang), "signed2"),
                 ),
-                caption="One change at a time",
+                caption=tr("One change at a time", lang),
                 collapsed=True,
             ),
         ),
     )
 
 
-def _exclusion_section(result: AuditResult) -> Section | Unavailable:
+def _exclusion_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     ex = result.exclusion
     if ex is None:
         return _unavailable(
-            "exclusion", "Exclusion proof", "Generic mode: the proof needs the model."
+            "exclusion",
+            tr("Exclusion proof", lang),
+            tr("Generic mode: the proof needs the model.", lang),
         )
     return Section(
         "exclusion",
-        "Exclusion proof",
+        tr("Exclusion proof", lang),
         (
             Paragraph(
-                "Every column the model may not read was shuffled across files (each column "
-                "independently, seeded), and every file rescored. If the model read any of "
-                "them, some score would change.",
+                tr(
+                    "Every column the model may not read was shuffled across files (each column "
+                    "independently, seeded), and every file rescored. If the model read any of "
+                    "them, some score would change.",
+                    lang,
+                ),
             ),
             Facts(
                 (
-                    ("Result", "identical scores" if ex["identical"] else "scores CHANGED"),
-                    ("Files rescored", f"{ex['rows']:,}"),
-                    ("Model hash", str(ex.get("model_sha256") or "not from a file")),
-                    ("Seed", str(ex["seed"])),
-                    ("Columns shuffled", ", ".join(ex["columns_permuted"])),
+                    (
+                        tr("Result", lang),
+                        tr("identical scores", lang)
+                        if ex["identical"]
+                        else tr("scores CHANGED", lang),
+                    ),
+                    (tr("Files rescored", lang), _int(ex["rows"], lang)),
+                    (
+                        tr("Model hash", lang),
+                        str(ex.get("model_sha256") or tr("not from a file", lang)),
+                    ),
+                    (tr("Seed", lang), str(ex["seed"])),
+                    (tr("Columns shuffled", lang), ", ".join(ex["columns_permuted"])),
                 )
             ),
         ),
     )
 
 
-def _method_section(result: AuditResult, missing: list[Unavailable]) -> Section:
+def _method_section(result: AuditResult, missing: list[Unavailable], lang: Lang) -> Section:
     m = result.groups.method
+    references = tr("; ", lang).join(
+        tr(
+            "{attribute}: {group}",
+            lang,
+            attribute=_attribute_name(str(k), lang),
+            group=_group_name(str(k), str(v), lang),
+        )
+        for k, v in m["reference"].items()
+        if SEPARATOR not in k
+    )
     facts = [
-        ("Intervals", str(m["interval"])),
-        ("Bootstrap", str(m["bootstrap"])),
-        ("Resamples, seed", f"{m['n_boot']}, {m['seed']}"),
-        ("AUC intervals", str(m["auc_interval"])),
-        ("Test", str(m["test"])),
-        ("Correction", f"{m['correction_name']} over {m['n_tested']:,} tests"),
-        ("Flag rule", str(m["flag_rule"])),
-        ("Minimum cell size", f"{m['min_cell']} files"),
+        (tr("Intervals", lang), _known(str(m["interval"]), lang)),
+        (tr("Bootstrap", lang), _known(str(m["bootstrap"]), lang)),
         (
-            "Reference groups",
-            "; ".join(f"{k}: {v}" for k, v in m["reference"].items() if SEPARATOR not in k),
+            tr("Resamples, seed", lang),
+            tr("{n_boot}, {seed}", lang, n_boot=m["n_boot"], seed=m["seed"]),
         ),
-        ("Weights", str(m["weights"])),
+        (tr("AUC intervals", lang), _known(str(m["auc_interval"]), lang)),
+        (tr("Test", lang), _known(str(m["test"]), lang)),
         (
-            "Relation to fairlearn",
-            "the group metrics equal fairlearn's MetricFrame on the same data (checked in "
-            "dmde's tests); dmde adds reference groups with ratios and differences, pairwise "
-            "intersections with suppression of small cells, corrected tests, and a bootstrap "
-            "of cell counts instead of rows (seconds instead of hours on a million files)",
+            tr("Correction", lang),
+            tr(
+                "{correction} over {tests} tests",
+                lang,
+                correction=_known(str(m["correction_name"]), lang),
+                tests=_int(m["n_tested"], lang),
+            ),
         ),
-        ("Score deciles", str(m["deciles"])),
+        (tr("Flag rule", lang), _known(str(m["flag_rule"]), lang)),
+        (tr("Minimum cell size", lang), tr("{n} files", lang, n=m["min_cell"])),
+        (tr("Reference groups", lang), references),
+        (tr("Weights", lang), _known(str(m["weights"]), lang)),
+        (
+            tr("Relation to fairlearn", lang),
+            tr(
+                "the group metrics equal fairlearn's MetricFrame on the same data (checked in "
+                "dmde's tests); dmde adds reference groups with ratios and differences, pairwise "
+                "intersections with suppression of small cells, corrected tests, and a bootstrap "
+                "of cell counts instead of rows (seconds instead of hours on a million files)",
+                lang,
+            ),
+        ),
+        (tr("Score deciles", lang), _known(str(m["deciles"]), lang)),
     ]
     synthetic = (
         (
-            "The data are synthetic: the report shows what the method finds on a simulated "
-            "world, not facts about real households.",
+            tr(
+                "The data are synthetic: the report shows what the method finds on a simulated "
+                "world, not facts about real households.",
+                lang,
+            ),
         )
         if result.data.get("dmde_inputs")
         else ()
     )
     limits = (
         *synthetic,
-        "Labels exist only where a check took place. Error metrics on the random-control sample "
-        "are unbiased but rest on few files per group (see the intervals); error metrics on "
-        "selected files alone would be biased by the selection itself.",
-        "A check that finds nothing is not harmless: it costs the household time and stress; "
-        "the false-positive burden counts them but does not weigh them.",
-        "Group attributes are those the population file holds; other groups (e.g. disability "
-        "other than AAH) are not audited.",
-        "Proxies are measured on a random subsample; the association of each feature is "
-        "marginal (features also act together).",
-        "Flags are statistical: they say where to look, not why. The decomposition of score "
-        "gaps says which features produce a difference, not whether it is justified.",
-        "Intersections are pairwise only; small intersections are suppressed, so the "
-        "situation of the smallest groups remains unseen.",
+        tr(
+            "Labels exist only where a check took place. Error metrics on the random-control "
+            "sample are unbiased but rest on few files per group (see the intervals); error "
+            "metrics on selected files alone would be biased by the selection itself.",
+            lang,
+        ),
+        tr(
+            "A check that finds nothing is not harmless: it costs the household time and stress; "
+            "the false-positive burden counts them but does not weigh them.",
+            lang,
+        ),
+        tr(
+            "Group attributes are those the population file holds; other groups (e.g. "
+            "disability other than AAH) are not audited.",
+            lang,
+        ),
+        tr(
+            "Proxies are measured on a random subsample; the association of each feature is "
+            "marginal (features also act together).",
+            lang,
+        ),
+        tr(
+            "Flags are statistical: they say where to look, not why. The decomposition of score "
+            "gaps says which features produce a difference, not whether it is justified.",
+            lang,
+        ),
+        tr(
+            "Intersections are pairwise only; small intersections are suppressed, so the "
+            "situation of the smallest groups remains unseen.",
+            lang,
+        ),
     )
     definitions = Table(
-        (Column("metric", "Metric"), Column("definition", "Definition")),
-        tuple((METRIC_NAMES.get(k, k), v) for k, v in METRIC_DEFINITIONS.items()),
-        caption="Metric definitions",
+        (Column("metric", tr("Metric", lang)), Column("definition", tr("Definition", lang))),
+        tuple((_metric_name(k, lang), _known(v, lang)) for k, v in METRIC_DEFINITIONS.items()),
+        caption=tr("Metric definitions", lang),
     )
-    absent = tuple(f"{m.title}: not in this report. {m.why}" for m in missing)
+    absent = tuple(
+        tr("{title}: not in this report. {why}", lang, title=u.title, why=u.why) for u in missing
+    )
     return Section(
         "method",
-        "Method and limits",
+        tr("Method and limits", lang),
         (Facts(tuple(facts)), definitions, Items((*limits, *absent))),
     )
 
 
-def _glossary() -> Section:
-    return Section("glossary", "Glossary", (Facts(GLOSSARY),))
+def _glossary(lang: Lang) -> Section:
+    terms = tuple((tr(term, lang), tr(meaning, lang)) for term, meaning in GLOSSARY)
+    return Section("glossary", tr("Glossary", lang), (Facts(terms),))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1318,45 +1746,49 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
     return records
 
 
-TITLE = "Audit of the control-targeting score"
-
-
 def _hit_rates_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
     rates = result.hit_rates
     if rates.empty:
-        return Unavailable(
+        return _unavailable(
             "hit-rates",
-            "Hit rate by selection method",
-            "Hit rates by selection method need outcomes (labels).",
+            tr("Hit rate by selection method", lang),
+            tr("Hit rates by selection method need outcomes (labels).", lang),
         )
-    names = {"random": "random checks", "score": "selected by the score", "other": "other checks"}
+    names = {
+        "random": tr("random checks", lang),
+        "score": tr("selected by the score", lang),
+        "other": tr("other checks", lang),
+    }
     return Section(
         "hit-rates",
-        "Hit rate by selection method",
+        tr("Hit rate by selection method", lang),
         (
             Paragraph(
-                "The share of checks that found something, by how the files were chosen: the "
-                "comparison that says whether the score finds more than chance."
+                tr(
+                    "The share of checks that found something, by how the files were chosen: the "
+                    "comparison that says whether the score finds more than chance.",
+                    lang,
+                )
             ),
             Table(
                 (
-                    Column("method", "Selection method"),
-                    Column("checks", "Checks", "int"),
-                    Column("labelled", "With an outcome", "int"),
-                    Column("rate", "Hit rate [95%]"),
+                    Column("method", tr("Selection method", lang)),
+                    Column("checks", tr("Checks", lang), "int"),
+                    Column("labelled", tr("With an outcome", lang), "int"),
+                    Column("rate", tr("Hit rate [95%]", lang)),
                 ),
                 tuple(
                     (
                         names.get(str(r.method), str(r.method)),
                         int(r.checks),
                         int(r.labelled),
-                        _interval(r.hit_rate, r.hit_low, r.hit_high, "pct1")
+                        _interval(r.hit_rate, r.hit_low, r.hit_high, "pct1", lang)
                         if int(r.labelled)
                         else "–",
                     )
                     for r in _tuples(rates)
                 ),
-                caption="Hit rate by selection method (Wilson 95% intervals)",
+                caption=tr("Hit rate by selection method (Wilson 95% intervals)", lang),
             ),
         ),
     )
@@ -1365,8 +1797,8 @@ def _hit_rates_section(result: AuditResult, lang: Lang) -> Section | Unavailable
 def default_title(result: AuditResult, lang: Lang = "en") -> str:
     """The report's title: the agency's framing only for dmde's own inputs."""
     if result.data.get("dmde_inputs"):
-        return "Audit du score de ciblage des contrôles" if lang == "fr" else TITLE
-    return "Audit d'une sélection" if lang == "fr" else "Audit of a selection"
+        return tr("Audit of the control-targeting score", lang)
+    return tr("Audit of a selection", lang)
 
 
 def build_report(
@@ -1386,38 +1818,33 @@ def build_report(
     groups_intro, group_sections = _groups_section(result, lang)
     candidates: list[Section | Unavailable] = [
         _findings_section(result, lang, outcome),
-        _summary(result),
+        _summary(result, lang),
         _hit_rates_section(result, lang),
-        _selection_section(result),
+        _selection_section(result, lang),
         groups_intro,
         *group_sections,
         _intersections_section(result, lang),
         _economic_section(result, lang),
         _targeting_section(result, lang),
         _calibration_section(result, lang),
-        _proxies_section(result),
-        _profiles_section(result),
-        _exclusion_section(result),
-        _model_section(result),
-        _data_section(result),
+        _proxies_section(result, lang),
+        _profiles_section(result, lang),
+        _exclusion_section(result, lang),
+        _model_section(result, lang),
+        _data_section(result, lang),
     ]
     missing = [c for c in candidates if isinstance(c, Unavailable)]
     sections = (
         *(c for c in candidates if isinstance(c, Section)),
-        _method_section(result, missing),
-        _glossary(),
+        _method_section(result, missing, lang),
+        _glossary(lang),
     )
     n_findings = int(result.findings["finding"].nunique()) if len(result.findings) else 0
     number = functools.partial(format_value, fmt="int", lang=lang)
-    meta_words = (
-        ("Dossiers", "Sélectionnés par le score", "Constats")
-        if lang == "fr"
-        else ("Files", "Selected by the score", "Findings")
-    )
     meta = (
-        (meta_words[0], number(result.data["rows"])),
-        (meta_words[1], number(result.data["selected_by_score"])),
-        (meta_words[2], number(n_findings)),
+        (tr("Files", lang), number(result.data["rows"])),
+        (tr("Selected by the score", lang), number(result.data["selected_by_score"])),
+        (tr("Findings", lang), number(n_findings)),
     )
     model = result.model or {}
     tables = {
@@ -1456,12 +1883,7 @@ def build_report(
         "exclusion": result.exclusion,
         "tables": tables,
     }
-    subtitle = (
-        "Pour le comité d'éthique : qui est sélectionné pour un contrôle, avec quelle équité, "
-        "avec quelle certitude."
-        if lang == "fr"
-        else "Who is selected for a check, how fairly, and with what certainty."
-    )
+    subtitle = tr("Who is selected for a check, how fairly, and with what certainty.", lang)
     return Document(
         kind="dmde-audit-report",
         title=title or default_title(result, lang),
