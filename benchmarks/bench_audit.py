@@ -28,7 +28,7 @@ import pandas as pd
 from dmde import ScorecardFamily
 from dmde.audit import audit, audit_groups, write_report
 from dmde.audit.targeting import group_columns
-from dmde.synthetic import synthesize
+from dmde.data.synthetic import synthesize
 
 ATTRIBUTES = ["gender", "nationality_group", "age_band", "household_type", "income_band"]
 
@@ -36,9 +36,9 @@ ATTRIBUTES = ["gender", "nationality_group", "age_band", "household_type", "inco
 def cli_audit(rows: int, boot: int) -> None:
     """``dmde audit`` from files, in a fresh process: the path the committee's analyst runs."""
     from dmde import ScorecardFamily, save_model, select
-    from dmde.datasets import read_dataset
-    from dmde.scoring import score_file
-    from dmde.synthetic import write_population
+    from dmde.batch.scoring import score_file
+    from dmde.data.datasets import read_dataset
+    from dmde.data.synthetic import write_population
 
     sys.path.insert(0, str(Path(__file__).parent))
     from _measure import measure_cli

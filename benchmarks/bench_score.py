@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import measure_cli, measure_code
 
 _TRAIN = """
-from dmde.model import ScorecardFamily
-from dmde.persistence import save_model
-from dmde.synthetic import synthesize
+from dmde.model.scorecard import ScorecardFamily
+from dmde.model.model_file import save_model
+from dmde.data.synthetic import synthesize
 df = synthesize(100_000, seed=7, controls=7_500)
 checked = df[df["controlled"] == 1]
 model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
@@ -43,8 +43,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder
-from dmde.catalog import CATALOG, DEFAULT_POLICY
-from dmde.synthetic import synthesize
+from dmde.data.catalog import CATALOG, DEFAULT_POLICY
+from dmde.data.synthetic import synthesize
 features = list(DEFAULT_POLICY.features)
 text = [f for f in features if CATALOG[f].dtype == "category"]
 numbers = [f for f in features if f not in text]

@@ -15,8 +15,8 @@ import time
 
 from sklearn.metrics import roc_auc_score
 
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.synthetic import synthesize
+from dmde.data.synthetic import synthesize
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 
 def main() -> None:

@@ -3,26 +3,43 @@
 dmde does on synthetic data what a family-benefits agency's control-targeting model does: it scores
 each household file for the risk of an overpayment, ranks the files, selects the highest scores for
 a check within a budget, and audits who gets selected. The model cannot read excluded columns
-(sensitive, address, behaviour, control history): the :mod:`dmde.catalog` declares every column
+(sensitive, address, behaviour, control history): the :mod:`dmde.data.catalog` declares every column
 with its family, and a :class:`FeaturePolicy` enforces what may feed a model.
 
-Modules, lowest layer first: :mod:`dmde.catalog` (columns and policy); :mod:`dmde.datasets`
-(reading, validating and writing files); :mod:`dmde.synthetic` (the synthetic population),
-:mod:`dmde.features` (WoE binning) and :mod:`dmde.scorecard` (points scaling);
-:mod:`dmde.model` (the scorecard and the model family); :mod:`dmde.persistence` (the JSON model
-file) and :mod:`dmde.training` (training on the random-control sample); :mod:`dmde.scoring`
-(batch scoring) and :mod:`dmde.selection` (ranking and budgeted selection); :mod:`dmde.audit`
-(the fairness audit and the ethics committee's report); :mod:`dmde.explain` (the notice for the
-person concerned), :mod:`dmde.describe` (the model's public description) and
-:mod:`dmde.compare` (comparing two models); :mod:`dmde.demo` (the whole chain at once).
-:mod:`dmde.rendering` writes every document as HTML, Markdown, JSON or text.
+Modules, lowest layer first: :mod:`dmde.data.catalog` (columns and policy); :mod:`dmde.data.datasets`
+(reading, validating and writing files); :mod:`dmde.data.synthetic` (the synthetic population),
+:mod:`dmde.model.binning` (WoE binning) and :mod:`dmde.model.scaling` (points scaling);
+:mod:`dmde.model.scorecard` (the scorecard and the model family); :mod:`dmde.model.model_file` (the JSON model
+file) and :mod:`dmde.model.training` (training on the random-control sample); :mod:`dmde.batch.scoring`
+(batch scoring) and :mod:`dmde.batch.selection` (ranking and budgeted selection); :mod:`dmde.audit`
+(the fairness audit and the ethics committee's report); :mod:`dmde.documents.explain` (the notice for the
+person concerned), :mod:`dmde.documents.describe` (the model's public description) and
+:mod:`dmde.documents.compare` (comparing two models); :mod:`dmde.demo` (the whole chain at once).
+:mod:`dmde.core.rendering` writes every document as HTML, Markdown, JSON or text.
 """
 
 from dmde._version import __version__
 from dmde.audit import AuditError, AuditResult, GroupAudit, audit_groups
-from dmde.catalog import CATALOG, DEFAULT_POLICY, Column, Family, FeaturePolicy, column, columns_of
-from dmde.compare import CompareError, Comparison, diff, diff_files
-from dmde.datasets import (
+from dmde.batch.scoring import ScoringResult, score_file, score_frame
+from dmde.batch.selection import (
+    Selection,
+    SelectionError,
+    read_quotas,
+    select,
+    select_file,
+    select_top,
+)
+from dmde.core.errors import DmdeError, PolicyError, SchemaError
+from dmde.data.catalog import (
+    CATALOG,
+    DEFAULT_POLICY,
+    Column,
+    Family,
+    FeaturePolicy,
+    column,
+    columns_of,
+)
+from dmde.data.datasets import (
     Problem,
     ValidationReport,
     arrow_schema,
@@ -31,10 +48,17 @@ from dmde.datasets import (
     validate_file,
     write_batches,
 )
+from dmde.data.synthetic import (
+    SCENARIOS,
+    Scenario,
+    generate_population,
+    synthesize,
+    write_population,
+)
 from dmde.demo import run_demo
-from dmde.describe import DescribeError, ModelDescription, describe_model, document_model
-from dmde.errors import DmdeError, PolicyError, SchemaError
-from dmde.explain import (
+from dmde.documents.compare import CompareError, Comparison, diff, diff_files
+from dmde.documents.describe import DescribeError, ModelDescription, describe_model, document_model
+from dmde.documents.explain import (
     ExplainError,
     Explanation,
     SelectionTable,
@@ -43,14 +67,11 @@ from dmde.explain import (
     read_selection,
     write_notices,
 )
-from dmde.features import FeatureBinning, WoEBinning
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.persistence import ModelFileError, load_model, save_model
-from dmde.scorecard import PointsScaling
-from dmde.scoring import ScoringResult, score_file, score_frame
-from dmde.selection import Selection, SelectionError, read_quotas, select, select_file, select_top
-from dmde.synthetic import SCENARIOS, Scenario, generate_population, synthesize, write_population
-from dmde.training import evaluate, training_data
+from dmde.model.binning import FeatureBinning, WoEBinning
+from dmde.model.model_file import ModelFileError, load_model, save_model
+from dmde.model.scaling import PointsScaling
+from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.training import evaluate, training_data
 
 __all__ = [
     "CATALOG",

@@ -11,27 +11,22 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from dmde import (
-    catalog,
-    datasets,
-    demo,
-    explain,
-    persistence,
-    scoring,
-    selection,
-    synthetic,
-    training,
-)
+from dmde import demo
 from dmde._version import __version__
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
 from dmde.audit.targeting import ATTRIBUTE_SOURCES
-from dmde.compare import diff_files
-from dmde.describe import BUDGET_SHARE, document_model
-from dmde.errors import DmdeError
-from dmde.manifest import manifest_path
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.scorecard import PointsScaling
+from dmde.batch import scoring, selection
+from dmde.batch.manifest import manifest_path
+from dmde.core.errors import DmdeError
+from dmde.data import catalog, datasets, synthetic
+from dmde.documents import explain
+from dmde.documents.compare import diff_files
+from dmde.documents.describe import BUDGET_SHARE, document_model
+from dmde.model import model_file as persistence
+from dmde.model import training
+from dmde.model.scaling import PointsScaling
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["build_parser", "main"]
 

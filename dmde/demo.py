@@ -24,13 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dmde import describe, explain, persistence, scoring, selection, synthetic, training
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
-from dmde.datasets import read_dataset
-from dmde.errors import DmdeError
-from dmde.model import ScorecardFamily
-from dmde.rendering import Document, Links, Paragraph, Section, write_document
+from dmde.batch import scoring, selection
+from dmde.core.errors import DmdeError
+from dmde.core.rendering import Document, Links, Paragraph, Section, write_document
+from dmde.data import synthetic
+from dmde.data.datasets import read_dataset
+from dmde.documents import describe, explain
+from dmde.model import model_file as persistence
+from dmde.model import training
+from dmde.model.scorecard import ScorecardFamily
 
 __all__ = ["DEFAULT_ROWS", "DemoResult", "run_demo"]
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import precision_score, roc_auc_score
 
 from dmde.audit import AuditError, GroupAudit, audit_groups
-from dmde.errors import DmdeError
+from dmde.core.errors import DmdeError
 
 SEED = 20260101
 

@@ -25,7 +25,7 @@ from dmde.audit.plots import (
     plot_score_distributions,
     to_svg,
 )
-from dmde.errors import DmdeError
+from dmde.core.errors import DmdeError
 
 # A table order that is not alphabetical: the figures must keep it.
 BANDS = ["zero", "under 0.5 Smic", "0.5 to 1 Smic", "over 1 Smic"]

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from dmde.audit.profiles import ARCHETYPES, CHANGES, profile_changes, score_profiles
-from dmde.errors import DmdeError
-from dmde.model import ScorecardFamily
-from dmde.synthetic import synthesize
+from dmde.core.errors import DmdeError
+from dmde.data.synthetic import synthesize
+from dmde.model.scorecard import ScorecardFamily
 
 
 @pytest.fixture(scope="module")

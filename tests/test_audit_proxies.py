@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gap
-from dmde.errors import DmdeError
-from dmde.model import ScorecardFamily
-from dmde.synthetic import synthesize
+from dmde.core.errors import DmdeError
+from dmde.data.synthetic import synthesize
+from dmde.model.scorecard import ScorecardFamily
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ from dmde import ScorecardFamily, load_model, save_model, select
 from dmde.audit import audit, build_report, write_report
 from dmde.audit.metrics import AuditError
 from dmde.audit.targeting import group_columns
+from dmde.batch.scoring import score_file
 from dmde.cli import main
-from dmde.datasets import read_dataset
-from dmde.scoring import score_file
-from dmde.synthetic import synthesize, write_population
+from dmde.data.datasets import read_dataset
+from dmde.data.synthetic import synthesize, write_population
 
 ROWS, CONTROLS, BUDGET = 20_000, 2_000, 400
 SECTIONS = {

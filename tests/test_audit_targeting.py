@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from dmde.audit.targeting import INCOME_BANDS, group_columns, selection_vs_random, wilson
-from dmde.errors import DmdeError
-from dmde.synthetic import synthesize
+from dmde.core.errors import DmdeError
+from dmde.data.synthetic import synthesize
 
 
 def test_group_columns_with_zero_income_as_its_own_band() -> None:

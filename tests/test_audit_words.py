@@ -19,8 +19,8 @@ from dmde.audit.profiles import ARCHETYPES
 from dmde.audit.report import GLOSSARY, KNOWN_TEMPLATES, METRIC_NAMES, _known
 from dmde.audit.targeting import GROUP_ATTRIBUTES
 from dmde.audit.words import FRENCH, STRINGS, MissingTranslationError, tr
-from dmde.catalog import EXCLUDED_FAMILIES
-from dmde.rendering import to_html
+from dmde.core.rendering import to_html
+from dmde.data.catalog import EXCLUDED_FAMILIES
 
 REPORT = Path(__file__).parents[1] / "dmde" / "audit" / "report.py"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dmde.catalog import (
+from dmde.core.errors import DmdeError, PolicyError
+from dmde.data.catalog import (
     CAF_CODES,
     CATALOG,
     DEFAULT_POLICY,
@@ -22,7 +23,6 @@ from dmde.catalog import (
     data_dictionary_markdown,
     data_dictionary_text,
 )
-from dmde.errors import DmdeError, PolicyError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

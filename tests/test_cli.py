@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dmde import __version__
-from dmde.catalog import data_dictionary_markdown
 from dmde.cli import main
+from dmde.data.catalog import data_dictionary_markdown
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,7 +133,7 @@ def test_train_on_the_committed_sample(tmp_path: Path, capsys: pytest.CaptureFix
     printed = capsys.readouterr().out
     assert "rows: 1,000" in printed and "AUC cross-validated" in printed
     assert "points, segment prefilled" in printed and f"wrote {out}" in printed
-    from dmde.persistence import load_model
+    from dmde.model.model_file import load_model
 
     assert load_model(out).segments_ == ("declarative", "prefilled")
 

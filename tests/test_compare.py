@@ -10,8 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dmde.batch.selection import select_top
 from dmde.cli import main
-from dmde.compare import (
+from dmde.core.errors import DmdeError
+from dmde.data.datasets import arrow_schema, read_dataset, write_batches
+from dmde.data.synthetic import write_population
+from dmde.documents.compare import (
     CompareError,
     Comparison,
     compare_selections,
@@ -19,15 +23,11 @@ from dmde.compare import (
     diff_files,
     write_comparison,
 )
-from dmde.datasets import arrow_schema, read_dataset, write_batches
-from dmde.describe import read_model_file
-from dmde.errors import DmdeError
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.persistence import save_model
-from dmde.scorecard import PointsScaling
-from dmde.selection import select_top
-from dmde.synthetic import write_population
-from dmde.training import training_data
+from dmde.documents.describe import read_model_file
+from dmde.model.model_file import save_model
+from dmde.model.scaling import PointsScaling
+from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.training import training_data
 
 BUDGET = 300
 

@@ -1,4 +1,4 @@
-"""Tests of dmde.datasets: writing, validating and reading benefit files."""
+"""Tests of dmde.data.datasets: writing, validating and reading benefit files."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dmde.catalog import CATALOG, Column
-from dmde.datasets import (
+from dmde.core.errors import DmdeError, SchemaError
+from dmde.data.catalog import CATALOG, Column
+from dmde.data.datasets import (
     Problem,
     ValidationReport,
     arrow_schema,
@@ -30,7 +31,6 @@ from dmde.datasets import (
     validate_file,
     write_batches,
 )
-from dmde.errors import DmdeError, SchemaError
 
 SEED = 20260101
 N_ROWS = 50

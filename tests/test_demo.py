@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dmde.cli import main
+from dmde.core.errors import DmdeError
 from dmde.demo import run_demo
-from dmde.errors import DmdeError
 
 
 def test_demo_writes_every_output_and_the_index_links_resolve(

@@ -11,9 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dmde.batch.scoring import needed_columns, score_frame
+from dmde.batch.selection import select_top
 from dmde.cli import main
-from dmde.datasets import arrow_schema, read_dataset, write_batches
-from dmde.describe import (
+from dmde.core.stats import hanley_mcneil_se
+from dmde.data.datasets import arrow_schema, read_dataset, write_batches
+from dmde.data.synthetic import write_population
+from dmde.documents.describe import (
     BUDGET_SHARE,
     TOP_FLAGS,
     DescribeError,
@@ -23,13 +27,9 @@ from dmde.describe import (
     lift_at_share,
     read_model_file,
 )
-from dmde.model import ScorecardFamily
-from dmde.persistence import ModelFileError, frame_sha256, save_model
-from dmde.scoring import needed_columns, score_frame
-from dmde.selection import select_top
-from dmde.stats import hanley_mcneil_se
-from dmde.synthetic import write_population
-from dmde.training import evaluate, training_data
+from dmde.model.model_file import ModelFileError, frame_sha256, save_model
+from dmde.model.scorecard import ScorecardFamily
+from dmde.model.training import evaluate, training_data
 
 SEED = 8
 MODEL_CARD_SECTIONS = (

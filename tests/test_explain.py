@@ -17,18 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmde import __version__
-from dmde import explain as ex
-from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
+from dmde.batch.manifest import manifest_path
+from dmde.batch.scoring import score_file, score_frame
+from dmde.batch.selection import select, select_file
 from dmde.cli import main
-from dmde.datasets import arrow_schema, write_batches
-from dmde.features import FeatureBinning
-from dmde.manifest import manifest_path
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.persistence import load_model, save_model
-from dmde.rendering import Table, format_value, to_html, to_text
-from dmde.scoring import score_file, score_frame
-from dmde.selection import select, select_file
-from dmde.synthetic import synthesize
+from dmde.core.rendering import Table, format_value, to_html, to_text
+from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
+from dmde.data.datasets import arrow_schema, write_batches
+from dmde.data.synthetic import synthesize
+from dmde.documents import explain as ex
+from dmde.model.binning import FeatureBinning
+from dmde.model.model_file import load_model, save_model
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 SEED = 11
 

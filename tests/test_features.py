@@ -1,4 +1,4 @@
-"""Tests of dmde.features: supervised binning and weight of evidence."""
+"""Tests of dmde.model.binning: supervised binning and weight of evidence."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from dmde.features import MISSING_LABEL, FeatureBinning, WoEBinning
+from dmde.model.binning import MISSING_LABEL, FeatureBinning, WoEBinning
 
 SEED = 20260101
 

@@ -1,74 +1,149 @@
-"""Import boundaries: a module imports only from lower layers (docs/architecture in DESIGN.md)."""
+"""The layout shows the layers, and a test enforces them (docs/architecture.md).
+
+dmde's folders are its layers, lowest first. A module imports only from lower layers or from its
+own folder, and the modules of a folder do not import each other in a cycle.
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from dmde.data.catalog import CATALOG, Family
+
 PACKAGE = Path(__file__).resolve().parents[1] / "dmde"
 
-# Lowest first. A module may import dmde modules of strictly lower layers only.
+# Lowest first. A unit (a folder, or a module at the top) may import units of lower layers only.
 LAYERS: list[set[str]] = [
-    {"_version", "errors"},
-    {"files"},
-    {"catalog", "manifest", "rendering", "stats"},
-    {"datasets"},
-    {"synthetic", "features", "scorecard"},
+    {"_version"},
+    {"core"},
+    {"data"},
     {"model"},
-    {"persistence", "training"},
-    {"scoring", "selection"},
-    {"audit", "explain", "describe"},
-    {"compare", "demo"},
+    {"batch"},
+    {"audit"},
+    {"documents"},
+    {"demo"},
     {"__init__", "cli", "__main__"},
 ]
-# The modules that build and apply a model never see the synthetic world (where the truth and
-# the excluded columns are made): they read only what a real agency's scoring file would hold.
-MODEL_SIDE = {"features", "scorecard", "model", "persistence", "scoring", "selection"}
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
+FOLDERS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
 
-
-def _dmde_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dmde"):
-            parts = node.module.split(".")
-            if len(parts) > 1:
-                found.add(parts[1])
-            else:
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("dmde."))
-    return found
-
-
-# Modules by file: a subpackage (dmde/audit/) is one unit of the layering, whose files may
-# import each other.
-FILES = {p.stem: p for p in PACKAGE.glob("*.py")}
-FILES |= {f"audit/{p.stem}": p for p in (PACKAGE / "audit").glob("*.py")}
-UNIT = {name: name.split("/")[0] for name in FILES}
+# Modules by dotted name below dmde: "data.catalog", "audit.run", "cli", "model" (a package's
+# __init__ is the package itself).
+FILES: dict[str, Path] = {p.stem: p for p in PACKAGE.glob("*.py")}
+for _folder in FOLDERS:
+    for _path in (PACKAGE / _folder).glob("*.py"):
+        FILES[_folder if _path.stem == "__init__" else f"{_folder}.{_path.stem}"] = _path
 MODULES = sorted(FILES)
 
 
-def test_every_module_has_a_layer() -> None:
-    # Names may be listed before their module is written; every module must be listed.
-    assert set(UNIT.values()) <= set(LAYER_OF), "add new modules to LAYERS in test_layers.py"
+def unit(module: str) -> str:
+    return module.split(".")[0]
+
+
+def dmde_imports(module: str) -> set[str]:
+    """The dmde modules that ``module`` imports, by dotted name below dmde."""
+    tree = ast.parse(FILES[module].read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dmde"):
+            base = node.module.removeprefix("dmde").removeprefix(".")
+            for alias in node.names:
+                name = f"{base}.{alias.name}" if base else alias.name
+                found.add(name if name in FILES else base or alias.name)
+        elif isinstance(node, ast.Import):
+            found.update(
+                a.name.removeprefix("dmde.") for a in node.names if a.name.startswith("dmde.")
+            )
+    return found
+
+
+def test_every_folder_and_module_has_a_layer() -> None:
+    assert {unit(m) for m in MODULES} <= set(LAYER_OF), "add new folders to LAYERS"
+
+
+def test_only_the_layers_sit_at_the_top() -> None:
+    # The tree shows the layers: the top holds the folders and the shell (cli, demo) only.
+    top = sorted(p.stem for p in PACKAGE.glob("*.py"))
+    assert top == ["__init__", "__main__", "_version", "cli", "demo"]
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_imports_only_lower_layers(module: str) -> None:
-    unit = UNIT[module]
-    for imported in _dmde_imports(FILES[module]):
-        if unit in {"__init__", "__main__", "cli"} and imported in LAYER_OF:
-            assert LAYER_OF[imported] <= LAYER_OF[unit]
+    own = unit(module)
+    for imported in dmde_imports(module):
+        other = unit(imported)
+        if other == own:
             continue
-        if imported == unit:  # within a subpackage
-            continue
-        assert LAYER_OF[imported] < LAYER_OF[unit], f"{module} imports {imported}"
+        if own in {"__init__", "__main__", "cli"}:
+            assert LAYER_OF[other] <= LAYER_OF[own], f"{module} imports {imported}"
+        else:
+            assert LAYER_OF[other] < LAYER_OF[own], f"{module} imports {imported}"
 
 
-@pytest.mark.parametrize("module", sorted(MODEL_SIDE))
+def _cycles(graph: dict[str, set[str]]) -> Iterator[list[str]]:
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> Iterator[list[str]]:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                yield [*path, node, nxt]
+            elif nxt not in state:
+                yield from visit(nxt, [*path, node])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            yield from visit(node, [])
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_no_import_cycle_within_a_folder(folder: str) -> None:
+    inside = [m for m in MODULES if unit(m) == folder and m != folder]
+    graph = {m: {i for i in dmde_imports(m) if i in inside and i != m} for m in inside}
+    assert list(_cycles(graph)) == []
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if unit(m) in {"model", "batch"}])
 def test_model_side_never_imports_the_synthetic_world(module: str) -> None:
-    assert "synthetic" not in _dmde_imports(FILES[module])
+    # The modules that build and apply a model read only what an agency's scoring file holds.
+    assert "data.synthetic" not in dmde_imports(module)
+
+
+# The sensitive and address columns (what the audit groups by) are named only where they are made
+# (the synthetic world), declared (the catalog) and audited (the audit). Anyone else reaches them
+# through the audit's group module.
+GROUP_FAMILIES = {Family.SENSITIVE, Family.ADDRESS}
+GROUP_COLUMNS = {name for name, c in CATALOG.items() if c.family in GROUP_FAMILIES}
+# The command line passes the attribute names the user typed on to the audit.
+MAY_NAME_GROUPS = {"data.catalog", "data.synthetic", "cli"}
+GROUP_NAMES = {"ATTRIBUTE_SOURCES", "GROUP_ATTRIBUTES", "group_columns"}
+
+
+def _names_groups(module: str) -> list[str]:
+    tree = ast.parse(FILES[module].read_text(encoding="utf-8"))
+    hits = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value in GROUP_COLUMNS:
+            hits.append(f"line {node.lineno}: {node.value!r}")
+        if isinstance(node, ast.Attribute) and node.attr in {"SENSITIVE", "ADDRESS"}:
+            hits.append(f"line {node.lineno}: Family.{node.attr}")
+        if isinstance(node, ast.ImportFrom):
+            hits += [f"line {node.lineno}: {a.name}" for a in node.names if a.name in GROUP_NAMES]
+    return hits
+
+
+@pytest.mark.parametrize(
+    "module", [m for m in MODULES if unit(m) != "audit" and m not in MAY_NAME_GROUPS]
+)
+def test_only_the_audit_and_the_synthetic_world_read_group_columns(module: str) -> None:
+    assert _names_groups(module) == []
+
+
+def test_the_group_column_check_can_fail() -> None:
+    assert _names_groups("data.synthetic") != []
+    assert {"gender", "nationality_group", "priority_neighbourhood"} <= GROUP_COLUMNS

@@ -10,10 +10,10 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from dmde.catalog import CATALOG, DEFAULT_POLICY, FEATURE_FAMILIES, FeaturePolicy
-from dmde.errors import DmdeError, PolicyError
-from dmde.model import REASON_COLUMNS, Scorecard, ScorecardFamily
-from dmde.synthetic import synthesize
+from dmde.core.errors import DmdeError, PolicyError
+from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FEATURE_FAMILIES, FeaturePolicy
+from dmde.data.synthetic import synthesize
+from dmde.model.scorecard import REASON_COLUMNS, Scorecard, ScorecardFamily
 
 EXCLUDED = [c for c in CATALOG if CATALOG[c].family not in FEATURE_FAMILIES]
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmde.errors import DmdeError, PolicyError
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.persistence import (
+from dmde.core.errors import DmdeError, PolicyError
+from dmde.data.synthetic import synthesize
+from dmde.model.model_file import (
     FORMAT_VERSION,
     ModelFileError,
     content_hash,
@@ -21,7 +21,7 @@ from dmde.persistence import (
     model_to_dict,
     save_model,
 )
-from dmde.synthetic import synthesize
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 FACTS = {"target": "target", "date": "2026-11-27"}
 
@@ -72,7 +72,7 @@ def test_single_scorecard_round_trip(population: pd.DataFrame, tmp_path: Path) -
 
 def test_file_is_readable_json_with_what_an_auditor_needs(saved: Path) -> None:
     doc = json.loads(saved.read_text())
-    assert doc["format"] == "dmde.model" and doc["format_version"] == FORMAT_VERSION
+    assert doc["format"] == "dmde.model.scorecard" and doc["format_version"] == FORMAT_VERSION
     assert set(doc) >= {
         "dmde_version",
         "policy",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dmde.errors import DmdeError
-from dmde.rendering import (
+from dmde.core.errors import DmdeError
+from dmde.core.rendering import (
     Column,
     Document,
     Facts,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmde.errors import DmdeError
-from dmde.scorecard import PointsScaling
+from dmde.core.errors import DmdeError
+from dmde.model.scaling import PointsScaling
 
 
 @pytest.mark.parametrize(

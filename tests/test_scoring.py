@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmde import scoring
-from dmde.catalog import CATALOG, FEATURE_FAMILIES
-from dmde.datasets import arrow_schema, write_batches
-from dmde.errors import DmdeError, SchemaError
-from dmde.model import ScorecardFamily
-from dmde.persistence import ModelFileError, save_model
-from dmde.scoring import needed_columns, score_file, score_frame
-from dmde.synthetic import synthesize
+from dmde.batch import scoring
+from dmde.batch.scoring import needed_columns, score_file, score_frame
+from dmde.core.errors import DmdeError, SchemaError
+from dmde.data.catalog import CATALOG, FEATURE_FAMILIES
+from dmde.data.datasets import arrow_schema, write_batches
+from dmde.data.synthetic import synthesize
+from dmde.model.model_file import ModelFileError, save_model
+from dmde.model.scorecard import ScorecardFamily
 
 EXCLUDED = [
     c
@@ -215,7 +215,7 @@ def test_clear_errors_and_nothing_written(
 
 def test_a_bad_model_file_stops_before_reading(population: pd.DataFrame, tmp_path: Path) -> None:
     bad = tmp_path / "model.json"
-    bad.write_text('{"format": "dmde.model", "format_version": 99}')
+    bad.write_text('{"format": "dmde.model.scorecard", "format_version": 99}')
     with pytest.raises(ModelFileError, match="unknown format version 99"):
         score_file(bad, _write(population, tmp_path / "in.csv"), tmp_path / "s.csv")
     assert not (tmp_path / "s.csv").exists()
@@ -224,7 +224,7 @@ def test_a_bad_model_file_stops_before_reading(population: pd.DataFrame, tmp_pat
 def test_score_frame_matches_score_file(
     population: pd.DataFrame, model_path: Path, tmp_path: Path
 ) -> None:
-    from dmde.persistence import load_model
+    from dmde.model.model_file import load_model
 
     model = load_model(model_path)
     in_memory = score_frame(model, population, reasons=2)
@@ -236,7 +236,7 @@ def test_score_frame_matches_score_file(
 
 
 def test_reason_codes_agree_with_the_model(population: pd.DataFrame, model_path: Path) -> None:
-    from dmde.persistence import load_model
+    from dmde.model.model_file import load_model
 
     model = load_model(model_path)
     rows = population.head(300)
@@ -251,7 +251,7 @@ def test_reason_codes_agree_with_the_model(population: pd.DataFrame, model_path:
 
 
 def test_needed_columns_are_features_routing_and_identifiers(model_path: Path) -> None:
-    from dmde.persistence import load_model
+    from dmde.model.model_file import load_model
 
     model = load_model(model_path)
     columns = needed_columns(model)

@@ -1,4 +1,4 @@
-"""Tests of dmde.selection: the order, the quotas, the selection rules and the files."""
+"""Tests of dmde.batch.selection: the order, the quotas, the selection rules and the files."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dmde.datasets
-import dmde.selection
-from dmde.errors import DmdeError
-from dmde.manifest import manifest_path, sha256_file
-from dmde.selection import (
+import dmde.batch.selection
+import dmde.data.datasets
+from dmde.batch.manifest import manifest_path, sha256_file
+from dmde.batch.selection import (
     OUTPUT_COLUMNS,
     SelectionError,
     allocate_quotas,
@@ -30,6 +29,7 @@ from dmde.selection import (
     select_top,
     tie_keys,
 )
+from dmde.core.errors import DmdeError
 
 SEED = 20260101
 MASK = (1 << 64) - 1
@@ -718,14 +718,14 @@ def test_select_file_refuses_a_file_changed_while_read(
     path = tmp_path / "scores.parquet"
     scores = make_scores(100, SEED)
     _write_scores(scores, path)
-    select_rows = dmde.selection._select
+    select_rows = dmde.batch.selection._select
 
     def then_rewrite(*args: Any, **kwargs: Any) -> Any:
         result = select_rows(*args, **kwargs)
         _write_scores(scores.iloc[::-1], path)  # another process rewrites the file
         return result
 
-    monkeypatch.setattr(dmde.selection, "_select", then_rewrite)
+    monkeypatch.setattr(dmde.batch.selection, "_select", then_rewrite)
     with pytest.raises(SelectionError, match=r"'.*scores.parquet' changed while it was being"):
         select_file(path, tmp_path / "out.parquet", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]
@@ -745,7 +745,7 @@ def test_select_file_leaves_nothing_when_writing_fails(
         sink.write(b"PAR1 partial")
         return _boom()
 
-    monkeypatch.setattr(dmde.datasets, "_write_parquet", half_written)
+    monkeypatch.setattr(dmde.data.datasets, "_write_parquet", half_written)
     with pytest.raises(DmdeError, match=r"cannot write .*out.parquet.*No space left"):
         select_file(path, tmp_path / "out.parquet", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]
@@ -756,7 +756,7 @@ def test_select_file_removes_the_output_when_the_manifest_fails(
 ) -> None:
     path = tmp_path / "scores.csv"
     _write_scores(make_scores(100, SEED), path)
-    monkeypatch.setattr(dmde.selection, "write_manifest", _boom)
+    monkeypatch.setattr(dmde.batch.selection, "write_manifest", _boom)
     with pytest.raises(OSError, match="No space left"):
         select_file(path, tmp_path / "out.csv", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]

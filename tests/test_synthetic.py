@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from dmde.catalog import CATALOG
-from dmde.errors import DmdeError
-from dmde.synthetic import (
+from dmde.core.errors import DmdeError
+from dmde.data.catalog import CATALOG
+from dmde.data.synthetic import (
     CHUNK_ROWS,
     SCENARIOS,
     TRUTH_TERMS,

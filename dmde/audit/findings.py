@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from dmde.audit.metrics import SEPARATOR
-from dmde.stats import Z95, normal_p
+from dmde.core.stats import Z95, normal_p
 
 __all__ = [
     "AMPLIFICATION",

@@ -21,12 +21,12 @@ import pandas as pd
 from dmde.audit.metrics import AuditError
 from dmde.audit.run import METHODS, AuditResult, audit
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
-from dmde.catalog import CATALOG
-from dmde.datasets import read_dataset
-from dmde.errors import DmdeError
-from dmde.manifest import manifest_path, read_manifest
-from dmde.model import ScorecardFamily
-from dmde.persistence import load_model
+from dmde.batch.manifest import manifest_path, read_manifest
+from dmde.core.errors import DmdeError
+from dmde.data.catalog import CATALOG
+from dmde.data.datasets import read_dataset
+from dmde.model.model_file import load_model
+from dmde.model.scorecard import ScorecardFamily
 
 __all__ = ["LABEL_SOURCES", "audit_files", "audit_table", "read_table"]
 

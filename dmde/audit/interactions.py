@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.audit.metrics import SEPARATOR, disparity_frame, group_codes
-from dmde.stats import normal_p, wilson
+from dmde.core.stats import normal_p, wilson
 
 __all__ = ["EXPECTED", "interaction_tests"]
 

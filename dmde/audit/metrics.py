@@ -59,8 +59,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.errors import DmdeError
-from dmde.stats import hanley_mcneil_se, normal_p, wilson
+from dmde.core.errors import DmdeError
+from dmde.core.stats import hanley_mcneil_se, normal_p, wilson
 
 __all__ = [
     "CORRECTIONS",

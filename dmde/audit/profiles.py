@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from dmde.catalog import CATALOG
-from dmde.errors import DmdeError
-from dmde.model import Scorecard, ScorecardFamily
+from dmde.core.errors import DmdeError
+from dmde.data.catalog import CATALOG
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["ARCHETYPES", "CHANGES", "profile_changes", "score_profiles"]
 

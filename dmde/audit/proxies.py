@@ -30,10 +30,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from dmde.catalog import CATALOG, FEATURE_FAMILIES
-from dmde.errors import DmdeError
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.stats import auc_interval
+from dmde.core.errors import DmdeError
+from dmde.core.stats import auc_interval
+from dmde.data.catalog import CATALOG, FEATURE_FAMILIES
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = [
     "exclusion_proof",

@@ -1,6 +1,6 @@
 """The ethics committee's report: an :class:`~dmde.audit.run.AuditResult` as a document.
 
-:func:`build_report` turns the result into a :class:`dmde.rendering.Document` (data first,
+:func:`build_report` turns the result into a :class:`dmde.core.rendering.Document` (data first,
 rendering second); :func:`write_report` writes it as one self-contained HTML file (figures
 embedded, no script, no external resource, every value escaped) with the same content as
 Markdown and JSON beside it. The JSON also holds every result table in full
@@ -40,8 +40,7 @@ from dmde.audit.words import (
     tr,
     words,
 )
-from dmde.catalog import CATALOG
-from dmde.rendering import (
+from dmde.core.rendering import (
     Block,
     Column,
     Document,
@@ -56,6 +55,7 @@ from dmde.rendering import (
     format_value,
     write_document,
 )
+from dmde.data.catalog import CATALOG
 
 __all__ = ["GLOSSARY", "build_report", "write_report"]
 
@@ -1808,7 +1808,7 @@ def build_report(
     lang: Lang = "en",
     outcome: str | None = None,
 ) -> Document:
-    """The report as a document (see :mod:`dmde.rendering` for the renderings).
+    """The report as a document (see :mod:`dmde.core.rendering` for the renderings).
 
     It opens with the findings (:func:`_findings_section`), in ``lang``; tables, figures,
     methods and every tested difference follow as the appendix. Sections that cannot be

@@ -40,10 +40,10 @@ from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
 from dmde.audit.targeting import composition_tests, hit_rates_by_method, selection_vs_random
 from dmde.audit.words import attribute_label, group_label
-from dmde.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
-from dmde.model import Scorecard, ScorecardFamily
-from dmde.rendering import format_value
-from dmde.selection import rank_order
+from dmde.batch.selection import rank_order
+from dmde.core.rendering import format_value
+from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
+from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["ALL_FILES", "METHODS", "AuditResult", "audit"]
 

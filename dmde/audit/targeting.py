@@ -22,8 +22,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.audit.metrics import disparity_frame
-from dmde.errors import DmdeError
-from dmde.stats import Z95, normal_p, wilson
+from dmde.core.errors import DmdeError
+from dmde.core.stats import Z95, normal_p, wilson
 
 __all__ = [
     "AGE_BANDS",

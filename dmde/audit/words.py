@@ -5,7 +5,7 @@ findings and every verdict label comes from :data:`STRINGS` (format strings with
 every other string of the report (the appendix: titles, tables, notes, method, glossary) is
 written in English in :mod:`dmde.audit.report` and passed through :func:`tr`, which takes its
 French from :data:`FRENCH` (gettext-style: the English is the key). Every number comes from
-:func:`dmde.rendering.format_value` in the language's conventions. Groups are named by their
+:func:`dmde.core.rendering.format_value` in the language's conventions. Groups are named by their
 labels (:data:`GROUP_ATTRIBUTES`), never by their codes; a ratio below 1 is written "N times
 less often", never "0.3 times as often".
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from dmde.audit.metrics import SEPARATOR
 from dmde.audit.targeting import GROUP_ATTRIBUTES
-from dmde.errors import DmdeError
-from dmde.rendering import Lang, format_value
+from dmde.core.errors import DmdeError
+from dmde.core.rendering import Lang, format_value
 
 __all__ = [
     "FRENCH",
@@ -1036,7 +1036,7 @@ FRENCH: dict[str, str] = {
         "les {budget} scores les plus élevés (ex aequo à la coupure départagés par un hachage à "
         "clé de {column})"
     ),
-    # dmde.catalog.EXCLUDED_FAMILIES (the reasons of the feature policy)
+    # dmde.data.catalog.EXCLUDED_FAMILIES (the reasons of the feature policy)
     (
         "sensitive data (gender, nationality, age) are excluded: the 2026 model's published "
         "guarantee is that it uses no sensitive data"

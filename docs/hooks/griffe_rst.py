@@ -1,8 +1,8 @@
 """A Griffe extension: the reStructuredText bits of dmde's numpydoc docstrings, as Markdown.
 
 dmde's docstrings are numpydoc, written to read well in a terminal and in Sphinx: they use
-Sphinx roles (``:func:`select```, ``:class:`~dmde.errors.PolicyError```), one reST simple table
-(the families in ``dmde.catalog``) and ``::`` before literal blocks. mkdocstrings renders
+Sphinx roles (``:func:`select```, ``:class:`~dmde.core.errors.PolicyError```), one reST simple table
+(the families in ``dmde.data.catalog``) and ``::`` before literal blocks. mkdocstrings renders
 docstrings as Markdown, where those would show as raw markup. This extension rewrites them when
 the package is loaded, before rendering; the docstrings themselves stay as they are.
 

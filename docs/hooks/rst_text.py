@@ -22,7 +22,7 @@ _COMMENT = re.compile(r"(?:^|\s)#:(?:\s|$)(?P<text>.*)$")
 def roles(text: str, resolve: Callable[[str], str | None]) -> str:
     """Sphinx roles as code, linked (an optional autoref) when ``resolve`` finds the target.
 
-    ``resolve`` maps a role's target (``select``, ``dmde.errors.PolicyError``) to the full path
+    ``resolve`` maps a role's target (``select``, ``dmde.core.errors.PolicyError``) to the full path
     of the object it names, or None. As in Sphinx, ``~`` shows the last component only, and a
     function or method is shown with ``()`` unless the role gives its own title.
     """
