@@ -26,6 +26,7 @@ from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, column
 from dmde.data.datasets import arrow_schema, write_batches
 from dmde.data.synthetic import synthesize
 from dmde.documents import explain as ex
+from dmde.documents import notice_words
 from dmde.model.binning import FeatureBinning
 from dmde.model.model_file import load_model, save_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
@@ -706,7 +707,7 @@ def test_cli_one_notice(
 @pytest.mark.parametrize(
     ("extra", "code", "message"),
     [
-        (["--dossier", "999999999", "--out", "x.html"], 1, "dossier_id 999999999 is not in"),
+        (["--dossier", "999999999", "--out", "x.html"], 1, "999999999 is not in"),
         (["--out", "x.html"], 2, "give --dossier and --out"),
         (["--out-dir", "notices"], 2, "give --selection, and no --dossier"),
         (["--dossier", "1", "--out", "x.pdf"], 1, "cannot tell the notice format"),
@@ -754,4 +755,4 @@ def test_cli_batch(
 def test_point_takes_the_singular_as_each_language_wants(
     value: float, lang: str, singular: bool
 ) -> None:
-    assert ex._singular(value, lang) is singular  # type: ignore[arg-type]
+    assert notice_words.singular(value, lang) is singular  # type: ignore[arg-type]

@@ -1,0 +1,151 @@
+"""A file's values and a feature's bins in words, in French or English, with their units.
+
+Levels are translated with :data:`~dmde.documents.notice_words.LEVELS`, units written out with
+:data:`~dmde.documents.notice_words.UNITS`; numbers are formatted as the rendering does
+(:func:`dmde.core.rendering.format_value`). Also the items' labels and sources as a notice
+names them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+
+from dmde.core.rendering import Lang, format_value
+from dmde.data.catalog import CATALOG, Column
+from dmde.documents.explanation import Value
+from dmde.documents.notice_words import LEVELS, SOURCES, STRINGS, UNITS, phrase
+from dmde.model.binning import FeatureBinning
+
+__all__ = ["bin_text", "value_text"]
+
+
+def _number(value: float, lang: Lang) -> str:
+    """A bin edge as the model holds it (6 significant digits), thousands grouped."""
+    text = f"{value:.6g}"
+    if "e" in text:
+        text = np.format_float_positional(value, trim="-")
+    decimals = len(text.partition(".")[2])
+    if decimals <= 3:
+        return format_value(value, f"num{decimals}", lang=lang)
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _with_unit(text: str, col: Column, lang: Lang) -> str:
+    unit = UNITS[lang].get(col.unit, col.unit)
+    return f"{text} {unit}" if unit else text
+
+
+def value_text(column: str, value: Value, *, lang: Lang = "fr") -> str:
+    """A file's value of ``column`` in words (levels translated, units written out).
+
+    Examples
+    --------
+    >>> value_text("household_type", "lone_parent")
+    'parent isolé'
+    >>> value_text("mean_rsa_12m", 1612.5, lang="en")
+    '1,612.50 EUR a month'
+    >>> value_text("zero_income", 1)
+    'oui'
+    """
+    col = CATALOG[column]
+    if value is None:
+        return phrase(lang, "missing")
+    if col.dtype == "category":
+        return LEVELS[lang].get(str(value), str(value))
+    if col.dtype == "string":
+        return str(value)
+    if col.dtype == "flag":
+        return phrase(lang, "yes" if value else "no")
+    fmt = "int" if col.dtype == "int" else "num2"
+    return _with_unit(format_value(value, fmt, lang=lang), col, lang)
+
+
+def bin_text(binning: FeatureBinning, b: int, *, lang: Lang = "fr") -> str:
+    """Bin ``b`` of a feature in words, with the catalog's unit and levels translated.
+
+    Examples
+    --------
+    >>> b = FeatureBinning(name="income_to_smic", kind="numeric", edges=(0.5, 1.2),
+    ...                    woe=(0.4, 0.0, -0.3, 0.1), count=(30.0, 40.0, 30.0, 5.0),
+    ...                    events=(6.0, 5.0, 2.0, 1.0))
+    >>> [bin_text(b, i) for i in range(4)]
+    ['moins de 0,5 Smic', 'de 0,5 à moins de 1,2 Smic', '1,2 Smic ou plus', 'non renseigné']
+    >>> bin_text(b, 1, lang="en")
+    '0.5 to less than 1.2 Smic'
+    """
+    col = CATALOG.get(binning.name)
+    if b == binning.missing_bin:
+        return phrase(lang, "missing")
+    if binning.kind == "categorical":
+        return STRINGS[lang]["or"].join(LEVELS[lang].get(v, v) for v in binning.groups[b])
+    if not binning.edges:
+        return phrase(lang, "all_values")
+    ranges = _integer_ranges(binning, col) if binning.integer_valued else None
+    if ranges is not None:
+        low, high = ranges[b]
+        if col is not None and col.dtype == "flag" and low == high:
+            return phrase(lang, "yes" if low else "no")
+        if low == high:
+            text = str(low)
+        elif low is None:
+            text = phrase(lang, "int_less", high=high)
+        elif high is None:
+            text = phrase(lang, "int_more", low=low)
+        else:
+            text = phrase(lang, "int_between", low=low, high=high)
+    else:
+        edges = [_number(e, lang) for e in binning.edges]
+        if b == 0:
+            text = phrase(lang, "num_less", high=edges[0])
+        elif b == len(edges):
+            text = phrase(lang, "num_more", low=edges[-1])
+        else:
+            text = phrase(lang, "num_between", low=edges[b - 1], high=edges[b])
+    return text if col is None else _unit_in(text, col, lang)
+
+
+def _unit_in(text: str, col: Column, lang: Lang) -> str:
+    """The unit after the last number of a bin's words ("1,2 Smic ou plus")."""
+    unit = UNITS[lang].get(col.unit, col.unit)
+    if not unit:
+        return text
+    match = list(re.finditer(r"[0-9][0-9.,]*", text))[-1]
+    return f"{text[: match.end()]} {unit}{text[match.end() :]}"
+
+
+def _integer_ranges(
+    binning: FeatureBinning, col: Column | None
+) -> list[tuple[int | None, int | None]] | None:
+    """Integer (low, high) of each value bin (read as :func:`dmde.model.scorecard.bin_labels`)."""
+    firsts = [math.ceil(e) for e in binning.edges]
+    if any(high <= low for low, high in itertools.pairwise(firsts)):
+        return None
+    lows: list[int | None] = [None, *firsts]
+    highs: list[int | None] = [*(f - 1 for f in firsts), None]
+    if col is not None and col.minimum is not None and math.ceil(col.minimum) <= firsts[0] - 1:
+        lows[0] = math.ceil(col.minimum)
+    if col is not None and col.maximum is not None and math.ceil(col.maximum) == firsts[-1]:
+        highs[-1] = math.ceil(col.maximum)
+    return list(zip(lows, highs, strict=True))
+
+
+def lower_label(column: str, lang: Lang) -> str:
+    col = CATALOG[column]
+    return col.label_fr if lang == "fr" else col.label
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def item_label(column: str, lang: Lang) -> str:
+    return capitalised(lower_label(column, lang))
+
+
+def source_text(column: str, lang: Lang) -> str:
+    source = CATALOG[column].source
+    return SOURCES[lang].get(source, source)
