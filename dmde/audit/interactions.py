@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.audit.metrics import SEPARATOR, disparity_frame, group_codes
-from dmde.core.stats import normal_p, wilson
+from dmde.core.stats import kish_size, normal_p, wilson
 
 __all__ = ["EXPECTED", "interaction_tests"]
 
@@ -94,7 +94,7 @@ def _pair(
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = chosen / total
-        effective = total**2 / squares
+        effective = kish_size(total, squares)
         z = (chosen - total * expected) / np.sqrt(expected * (1 - expected) * squares)
         se_log = np.sqrt((1 - observed) / (effective * observed))
     p_values = normal_p(z)

@@ -48,7 +48,6 @@ cannot fall below ``2/(B+1)`` and so could never survive a correction over hundr
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,7 +59,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.core.errors import DmdeError
-from dmde.core.stats import hanley_mcneil_se, normal_p, wilson
+from dmde.core.stats import (
+    benjamini_hochberg,
+    hanley_mcneil_se,
+    holm,
+    kish_size,
+    normal_p,
+    normal_quantile,
+    wilson,
+)
 
 __all__ = [
     "CORRECTIONS",
@@ -517,20 +524,6 @@ def _denominators(count: FloatArray, labelled: bool) -> dict[str, IntArray]:
 
 # --------------------------------------------------------------------------------------------
 # AUC
-_Z = {0.05: 1.959963984540054}
-
-
-def _z(alpha: float) -> float:
-    """The normal quantile 1 - alpha/2 (bisection on erfc: no scipy needed)."""
-    if alpha in _Z:
-        return _Z[alpha]
-    low, high = 0.0, 40.0
-    for _ in range(200):
-        middle = (low + high) / 2
-        low, high = (middle, high) if math.erfc(middle / math.sqrt(2)) > alpha else (low, middle)
-    return (low + high) / 2
-
-
 def _auc(attribute: _Attribute, rows: _Rows) -> tuple[FloatArray, FloatArray]:
     """Weighted within-group AUC of the score (ties count 1/2) and its Hanley-McNeil SE."""
     n_groups = len(attribute.groups)
@@ -556,8 +549,8 @@ def _auc(attribute: _Attribute, rows: _Rows) -> tuple[FloatArray, FloatArray]:
         auc = numerator / (positive_total * negative_total)
         squares_pos = np.bincount(group, weights=w * w * y, minlength=n_groups)
         squares_neg = np.bincount(group, weights=w * w * (1 - y), minlength=n_groups)
-        n_pos = positive_total**2 / squares_pos  # Kish effective sizes (= counts, unweighted)
-        n_neg = negative_total**2 / squares_neg
+        n_pos = kish_size(positive_total, squares_pos)  # (= counts, unweighted)
+        n_neg = kish_size(negative_total, squares_neg)
         se = hanley_mcneil_se(auc, n_pos, n_neg)
     return auc, se
 
@@ -604,7 +597,7 @@ def _audit_attribute(
     low, high = _quantiles(boot, alpha)
     if labelled:
         auc, auc_se = _auc(attribute, rows)
-        z = _z(alpha)
+        z = normal_quantile(alpha)
         names.append("auc")
         values = np.vstack([values, auc])
         low = np.vstack([low, np.clip(auc - z * auc_se, 0.0, 1.0)])
@@ -679,7 +672,7 @@ def _normal_disparities(
     auc: FloatArray, se: FloatArray, r: int, alpha: float
 ) -> dict[str, FloatArray]:
     """The AUC's ratio and difference to group r (independent groups, normal), (1, G) each."""
-    z = _z(alpha)
+    z = normal_quantile(alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         difference = auc - auc[r]
         se_difference = np.sqrt(se**2 + se[r] ** 2)
@@ -750,21 +743,8 @@ def _disparity_frame(
 _RATES = frozenset({"selection_rate", "base_rate", "precision", "tpr", "fpr", "fnr"})
 
 
-def _adjust(p: FloatArray, correction: str) -> FloatArray:
-    """Holm or Benjamini-Hochberg adjusted p-values of one family of tests."""
-    m = len(p)
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    ranked = p[order]
-    if correction == "holm":
-        adjusted = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * ranked))
-    else:
-        scaled = ranked * m / np.arange(1, m + 1)
-        adjusted = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
-    out = np.empty(m)
-    out[order] = adjusted
-    return out
+#: The function of each correction (:data:`CORRECTIONS`), from :mod:`dmde.core.stats`.
+_ADJUST = {"holm": holm, "bh": benjamini_hochberg}
 
 
 # --------------------------------------------------------------------------------------------
@@ -812,7 +792,7 @@ def _calibration(
         predicted = np.bincount(index, weights=wp, minlength=size) / total
         observed = np.bincount(index, weights=w * rows.label[known], minlength=size) / total
         # Wilson interval of the observed rate, with Kish's effective size under weights.
-        effective = total**2 / np.bincount(index, weights=w * w, minlength=size)
+        effective = kish_size(total, np.bincount(index, weights=w * w, minlength=size))
     pairs = zip(observed, effective, strict=True)
     bounds = np.asarray([wilson(o * e, e) if e > 0 else (np.nan, np.nan) for o, e in pairs])
     low = np.where(suppressed, np.nan, bounds[:, 0])
@@ -1046,7 +1026,7 @@ def flag_disparities(
     out = disparities.copy()
     tested = out["tested"].to_numpy(dtype=bool)
     adjusted = np.full(len(out), np.nan)
-    adjusted[tested] = _adjust(out["p_value"].to_numpy(dtype=float)[tested], correction)
+    adjusted[tested] = _ADJUST[correction](out["p_value"].to_numpy(dtype=float)[tested])
     out["p_adjusted"] = adjusted
     ratio = out["ratio"].to_numpy(dtype=float)
     outside = tested & ~((ratio >= low) & (ratio <= high))

@@ -23,7 +23,7 @@ import pandas as pd
 
 from dmde.audit.metrics import disparity_frame
 from dmde.core.errors import DmdeError
-from dmde.core.stats import Z95, normal_p, wilson
+from dmde.core.stats import Z95, kish_size, normal_p, wilson
 
 __all__ = [
     "AGE_BANDS",
@@ -221,7 +221,7 @@ def _weighted_share(
     if total <= 0:
         return math.nan, math.nan, math.nan
     share = float(weight[mask].sum() / total)
-    effective = total**2 / float((weight**2).sum())
+    effective = float(kish_size(total, (weight**2).sum()))
     low, high = wilson(share * effective, effective)
     return share, low, high
 
@@ -357,7 +357,7 @@ def composition_tests(
     weight = np.where(ctl, np.nan_to_num(weight, nan=0.0), 0.0)
     n_score = float(sel.sum())
     total = float(weight.sum())
-    n_random = total**2 / float((weight**2).sum()) if total > 0 else 0.0
+    n_random = float(kish_size(total, (weight**2).sum())) if total > 0 else 0.0
     rows: list[dict[str, Any]] = []
     for attribute in groups.columns:
         values = groups[attribute].astype(str).to_numpy()
