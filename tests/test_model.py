@@ -245,7 +245,7 @@ def test_family_reason_codes_keep_row_positions(
 
 @pytest.mark.parametrize("k", [0, -1, 1.5, True], ids=["zero", "negative", "float", "bool"])
 def test_bad_k(model: Scorecard, population: pd.DataFrame, k: Any) -> None:
-    with pytest.raises(ValueError, match="k must be an integer of at least 1"):
+    with pytest.raises(ValueError, match=r"The .k. parameter of Scorecard.reason_codes must be"):
         model.reason_codes(population.head(3), k=k)
 
 

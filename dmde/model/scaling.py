@@ -10,8 +10,8 @@ so a file whose odds are ``base_odds`` scores ``base_points``, and every ``pdo``
 odds. Higher scores mean higher risk (the agency checks the highest scores first), unlike credit
 scores where higher means safer.
 
-These are small pure functions of numbers; :mod:`dmde.model.scorecard` applies them to a fitted logistic
-regression on weight-of-evidence features.
+These are small pure functions of numbers; :mod:`dmde.model.scorecard` applies them to a fitted
+logistic regression on weight-of-evidence features.
 """
 
 from __future__ import annotations

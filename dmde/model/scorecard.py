@@ -2,10 +2,10 @@
 
 :class:`Scorecard` composes three inspectable parts:
 
-1. **the policy** (:class:`~dmde.data.catalog.FeaturePolicy`): the columns the model reads are checked
-   against it; asking for an excluded column is an error naming the column, its family and the
-   reason; other columns of the input (sensitive, address, behaviour, control history...) are
-   never read;
+1. **the policy** (:class:`~dmde.data.catalog.FeaturePolicy`): the columns the model reads are
+   checked against it; asking for an excluded column is an error naming the column, its family
+   and the reason; other columns of the input (sensitive, address, behaviour, control
+   history...) are never read;
 2. **the binning** (:class:`~dmde.model.binning.WoEBinning`): each feature is cut into bins and each
    bin gets its weight of evidence (WoE);
 3. **the logistic regression** on the WoE values (one coefficient per feature), turned into
@@ -49,11 +49,12 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from dmde.core.errors import DmdeError
+from dmde.core.errors import DmdeError, SchemaError
 from dmde.core.stats import Z95
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, Family, FeaturePolicy
 from dmde.model.binning import FeatureBinning, WoEBinning
 from dmde.model.scaling import PointsScaling
+from dmde.model.scored import ScoredColumns, check_reasons, subset, top_reasons
 
 __all__ = ["REASON_COLUMNS", "Scorecard", "ScorecardFamily", "TrainingSummary", "bin_labels"]
 
@@ -170,7 +171,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
     >>> Scorecard(features=["nationality_group"]).fit(df, df["truth_target"])
     Traceback (most recent call last):
     ...
-    dmde.core.errors.PolicyError: column 'nationality_group' (family 'sensitive') cannot be a model ...
+    dmde.core.errors.PolicyError: column 'nationality_group' (family 'sensitive') cannot be ...
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -272,7 +273,12 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         )
 
     def _frame(self, X: Any, *, fitting: bool = False) -> pd.DataFrame:
-        """The columns the model reads, as a DataFrame (and nothing else of ``X``)."""
+        """The columns the model reads, as a DataFrame (and nothing else of ``X``).
+
+        Every input that does not match the model (a missing column, an array for a model of
+        catalog columns, the wrong number of columns) raises :class:`~dmde.core.errors.SchemaError`,
+        which is both a ``DmdeError`` and a ``ValueError``.
+        """
         if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
             if fitting:
                 policy = self.policy or DEFAULT_POLICY
@@ -282,13 +288,13 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
                 self.n_features_in_ = len(self.features_)
                 self.feature_names_in_ = np.asarray(self.features_, dtype=object)
             elif not self.catalog_features_:
-                raise ValueError(
+                raise SchemaError(
                     "this Scorecard was fitted on an array without column names; pass an array "
                     "with the same columns, not a DataFrame."
                 )
             missing = [c for c in self.features_ if c not in X.columns]
             if missing:
-                raise DmdeError(
+                raise SchemaError(
                     f"the input has no column {', '.join(repr(c) for c in missing)}, which the "
                     f"model reads; it reads {', '.join(self.features_)}."
                 )
@@ -296,7 +302,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         array = check_array(X, ensure_all_finite="allow-nan", dtype=np.float64)
         if fitting:
             if self.features is not None:
-                raise ValueError(
+                raise SchemaError(
                     "features name catalog columns, so X must be a DataFrame with those columns; "
                     f"got a {type(X).__name__}."
                 )
@@ -306,18 +312,67 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
         elif self.catalog_features_:
-            raise DmdeError(
+            raise SchemaError(
                 "this Scorecard reads catalog columns by name: pass a DataFrame with the "
                 f"columns {', '.join(self.features_)}."
             )
         elif array.shape[1] != self.n_features_in_:
-            raise ValueError(
+            raise SchemaError(
                 f"X has {array.shape[1]} features, but Scorecard is expecting "
                 f"{self.n_features_in_} features as input."
             )
         return pd.DataFrame(array, columns=list(self.features_))
 
     # ---------------------------------------------------------------------------- scoring
+    def score_columns(
+        self, columns: Mapping[str, Any], n_rows: int, *, reasons: int = 0
+    ) -> ScoredColumns:
+        """Points, probability and top reasons of rows given as columns by name.
+
+        The one scoring path: :meth:`points`, :meth:`predict_proba`,
+        :meth:`decision_function`, :meth:`reason_codes` and batch scoring all go through it.
+
+        Parameters
+        ----------
+        columns : mapping of str to array-like
+            The values of each feature of ``features_`` (numpy arrays of floats with NaN for
+            missing values, pandas Series, categoricals); other keys are not read.
+        n_rows : int
+            The number of rows.
+        reasons : int, default 0
+            How many reasons to give per row (at most the number of features).
+
+        Returns
+        -------
+        ScoredColumns
+            With ``segment`` None.
+
+        Examples
+        --------
+        >>> from dmde.data.synthetic import synthesize
+        >>> df = synthesize(5_000, seed=1, controls=0, with_truth=True)
+        >>> model = Scorecard(features=["income_to_smic", "n_children"])
+        >>> model = model.fit(df, df["truth_target"])
+        >>> scored = model.score_columns(df, len(df), reasons=1)
+        >>> bool((scored.points == model.points(df)).all()), scored.reason_features.shape
+        (True, (5000, 1))
+        """
+        reasons = check_reasons(reasons, caller="Scorecard.score_columns")
+        check_is_fitted(self)
+        contributions = self.contributions_of(columns, n_rows)
+        total = self.intercept_points_ + contributions.sum(axis=1)
+        points = np.round(total, self.scaling_.decimals) + 0.0  # + 0.0: no negative zeros
+        probability = self.scaling_.probability(points)
+        contributions -= self.reference_points_  # now the excess over the reference, in place
+        index, value = top_reasons(contributions, min(reasons, len(self.features_)))
+        return ScoredColumns(points, probability, None, index, value)
+
+    def _score(self, X: Any, *, reasons: int = 0) -> ScoredColumns:
+        frame = self._frame(X)
+        return self.score_columns(
+            {name: frame[name] for name in self.features_}, len(frame), reasons=reasons
+        )
+
     def contributions(self, X: Any) -> FloatArray:
         """Points of each feature for each row, shape (n_rows, n_features)."""
         check_is_fitted(self)
@@ -327,8 +382,9 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
     def contributions_of(self, columns: Mapping[str, Any], n_rows: int) -> FloatArray:
         """Points of each feature from its values given by name (arrays, Series, categoricals).
 
-        The one place where values become points: :meth:`contributions` and batch scoring both
-        go through it. Only the columns of ``features_`` are looked up.
+        The one place where values become points: :meth:`contributions` and
+        :meth:`score_columns` both go through it. Only the columns of ``features_`` are looked
+        up.
         """
         check_is_fitted(self)
         out = np.empty((n_rows, len(self.features_)), dtype=np.float64)
@@ -341,18 +397,17 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
     def points(self, X: Any) -> FloatArray:
         """The score of each row: intercept points plus the points of its bins (rounded)."""
         check_is_fitted(self)
-        total = self.intercept_points_ + self.contributions(X).sum(axis=1)
-        return np.asarray(np.round(total, self.scaling_.decimals) + 0.0)
+        return self._score(X).points
 
     def decision_function(self, X: Any) -> FloatArray:
         """Log-odds of an overpayment, from the points (positive: more likely than not)."""
         check_is_fitted(self)
-        return self.scaling_.logit(self.points(X))
+        return self.scaling_.logit(self._score(X).points)
 
     def predict_proba(self, X: Any) -> FloatArray:
         """Probability of each class, from the points."""
         check_is_fitted(self)
-        p = self.scaling_.probability(self.points(X))
+        p = self._score(X).probability
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> npt.NDArray[Any]:
@@ -432,45 +487,38 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
             largest), ``feature``, ``label`` (the catalog's readable label), ``value``,
             ``bin_label``, ``points``, ``reference``, ``above_reference``.
         """
-        k = _check_k(k)
+        k = check_reasons(k, caller="Scorecard.reason_codes", name="k", low=1)
         check_is_fitted(self)
         frame = self._frame(X)
-        contributions = self.contributions(frame)
-        excess = contributions - self.reference_points_
-        k = min(k, excess.shape[1])
-        order = np.argsort(-excess, axis=1, kind="stable")[:, :k]
-        rows = np.repeat(np.arange(len(frame)), k)
-        cols = order.ravel()
-        above = excess[rows, cols]
-        keep = above > 0
-        rows, cols, above = rows[keep], cols[keep], above[keep]
+        scored = self._score(frame, reasons=k)
+        chosen = scored.reason_features.ravel()
+        keep = chosen >= 0
+        rows = np.repeat(np.arange(len(frame)), scored.k)[keep]
+        cols = chosen[keep].astype(np.intp)
         indices = self.binning_.bin_indices(frame)
         values = np.empty(len(rows), dtype=object)
         bin_texts = np.empty(len(rows), dtype=object)
+        points = np.empty(len(rows), dtype=np.float64)
         for j in np.unique(cols):
             here = cols == j
+            bins = indices[rows[here], j]
             values[here] = frame.iloc[rows[here], j].to_numpy(dtype=object)
             labels = np.asarray(bin_labels(self.binning_.bins_[j]), dtype=object)
-            bin_texts[here] = labels[indices[rows[here], j]]
+            bin_texts[here] = labels[bins]
+            points[here] = self.bin_points_[j][bins]
         return pd.DataFrame(
             {
                 "row": rows,
-                "rank": (np.arange(len(keep)) % k + 1)[keep],
+                "rank": (np.arange(len(keep)) % max(scored.k, 1) + 1)[keep],
                 "feature": [self.features_[c] for c in cols],
                 "label": [_label(self.features_[c]) for c in cols],
                 "value": values,
                 "bin_label": bin_texts,
-                "points": contributions[rows, cols],
+                "points": points,
                 "reference": self.reference_points_[cols],
-                "above_reference": above,
+                "above_reference": scored.reason_points.ravel()[keep],
             }
         )
-
-
-def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, Integral) or int(k) < 1:
-        raise ValueError(f"k must be an integer of at least 1; got {k!r}.")
-    return int(k)
 
 
 def _binary_target(y: Any, n_rows: int) -> npt.NDArray[Any]:
@@ -579,45 +627,108 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         self.classes_ = next(iter(self.models_.values())).classes_
         return self
 
-    def _route(self, X: pd.DataFrame) -> dict[str, npt.NDArray[np.intp]]:
+    def score_columns(
+        self, columns: Mapping[str, Any], n_rows: int, *, reasons: int = 0
+    ) -> ScoredColumns:
+        """Route each row to its segment's scorecard and score it there.
+
+        The one scoring path of a family (see :meth:`Scorecard.score_columns`).
+
+        Parameters
+        ----------
+        columns : mapping of str to array-like
+            The values of ``segment_column`` and of each feature of ``features_``.
+        n_rows : int
+            The number of rows.
+        reasons : int, default 0
+            How many reasons to give per row (at most the family's number of features).
+
+        Returns
+        -------
+        ScoredColumns
+            ``segment`` holds each row's segment; ``reason_features`` index the family's
+            ``features_``.
+
+        Raises
+        ------
+        SchemaError
+            If a row's segment has no scorecard (a :class:`~dmde.core.errors.DmdeError`).
+        """
+        reasons = check_reasons(reasons, caller="ScorecardFamily.score_columns")
         check_is_fitted(self)
-        frame = _require_frame(X, self.segment_column)
-        segment = frame[self.segment_column].astype(object).to_numpy()
+        segment = _segment_values(columns[self.segment_column])
+        parts = self._route_values(segment)
+        k = min(reasons, len(self.features_))
+        points = np.empty(n_rows, dtype=np.float64)
+        probability = np.empty(n_rows, dtype=np.float64)
+        features = np.full((n_rows, k), -1, dtype=np.int32)
+        excess = np.full((n_rows, k), np.nan, dtype=np.float64)
+        position = {name: j for j, name in enumerate(self.features_)}
+        for name, rows in parts.items():
+            if rows.size == 0:
+                continue
+            model = self.models_[name]
+            whole = rows.size == n_rows
+            part = {f: columns[f] if whole else subset(columns[f], rows) for f in model.features_}
+            scored = model.score_columns(part, rows.size, reasons=k)
+            points[rows], probability[rows] = scored.points, scored.probability
+            if scored.k:
+                local = np.asarray([position[f] for f in model.features_], dtype=np.int32)
+                chosen = scored.reason_features
+                features[rows, : scored.k] = np.where(chosen >= 0, local[chosen], -1)
+                excess[rows, : scored.k] = scored.reason_points
+        return ScoredColumns(points, probability, segment, features, excess)
+
+    def _route_values(self, segment: npt.NDArray[np.object_]) -> dict[str, npt.NDArray[np.intp]]:
+        """The rows of each segment; an error naming the segments that have no scorecard."""
         unknown = ~np.isin(segment, np.asarray(self.segments_, dtype=object))
         if unknown.any():
             rows = np.flatnonzero(unknown)
             found = sorted({str(v) for v in segment[unknown]})
-            raise DmdeError(
+            raise SchemaError(
                 f"{len(rows)} rows have a {self.segment_column} with no model ("
-                f"{', '.join(found[:5])}; first at row {rows[0]}): the family has models for "
+                f"{', '.join(found[:5])}; first at row {rows[0]}): the model has scorecards for "
                 f"{', '.join(self.segments_)}."
             )
         return {s: np.flatnonzero(segment == s) for s in self.segments_}
 
-    def _apply(self, X: pd.DataFrame, method: str) -> FloatArray:
-        out: FloatArray | None = None
-        for name, rows in self._route(X).items():
-            if rows.size == 0:
-                continue
-            values = np.asarray(getattr(self.models_[name], method)(X.iloc[rows]))
-            if out is None:
-                out = np.empty((len(X), *values.shape[1:]), dtype=np.float64)
-            out[rows] = values
-        if out is None:
-            return np.empty((0,) if method != "predict_proba" else (0, 2), dtype=np.float64)
-        return out
+    def _route(self, X: pd.DataFrame) -> dict[str, npt.NDArray[np.intp]]:
+        check_is_fitted(self)
+        frame = _require_frame(X, self.segment_column)
+        return self._route_values(_segment_values(frame[self.segment_column]))
+
+    def _score(self, X: pd.DataFrame, *, reasons: int = 0) -> ScoredColumns:
+        check_is_fitted(self)
+        frame = _require_frame(X, self.segment_column)
+        missing = [c for c in self.features_ if c not in frame.columns]
+        if missing:
+            raise SchemaError(
+                f"the input has no column {', '.join(repr(c) for c in missing)}, which the "
+                f"model reads; it reads {', '.join(self.features_)}."
+            )
+        names = [self.segment_column, *self.features_]
+        return self.score_columns({c: frame[c] for c in names}, len(frame), reasons=reasons)
 
     def points(self, X: pd.DataFrame) -> FloatArray:
         """Score of each row, from its segment's scorecard."""
-        return self._apply(X, "points")
+        return self._score(X).points
 
     def decision_function(self, X: pd.DataFrame) -> FloatArray:
-        return self._apply(X, "decision_function")
+        """Log-odds of an overpayment, from each row's points."""
+        check_is_fitted(self)
+        scored = self._score(X)
+        out = np.empty(len(scored.points), dtype=np.float64)
+        for name, rows in self._route_values(_as_objects(scored.segment)).items():
+            out[rows] = self.models_[name].scaling_.logit(scored.points[rows])
+        return out
 
     def predict_proba(self, X: pd.DataFrame) -> FloatArray:
-        return self._apply(X, "predict_proba")
+        """Probability of each class, from each row's points."""
+        p = self._score(X).probability
+        return np.column_stack([1.0 - p, p])
 
     def predict(self, X: pd.DataFrame) -> npt.NDArray[Any]:
+        """The more likely class of each row."""
         return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
 
     def segment_of(self, X: pd.DataFrame) -> npt.NDArray[np.object_]:
@@ -658,6 +769,17 @@ def _check_routing(column: str) -> None:
             "only by an operational column (such as income_reporting), never by a household's "
             "situation or an excluded column."
         )
+
+
+def _segment_values(values: Any) -> npt.NDArray[np.object_]:
+    """A routing column as an object array (categoricals and Arrow-made text alike)."""
+    if isinstance(values, pd.Series):
+        return np.asarray(values.astype(object).to_numpy(), dtype=object)
+    return _as_objects(values)
+
+
+def _as_objects(values: Any) -> npt.NDArray[np.object_]:
+    return np.asarray(values, dtype=object)
 
 
 def _require_frame(X: Any, column: str) -> pd.DataFrame:
