@@ -253,7 +253,7 @@ def _fact_text(value: Any) -> str:
 def diff_models(
     old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "old", new_name: str = "new"
 ) -> ModelDiff:
-    """Compare two model files' contents (as read by :func:`dmde.documents.describe.read_model_file`).
+    """Compare two model files' contents (read by :func:`dmde.documents.describe.read_model_file`).
 
     Examples
     --------

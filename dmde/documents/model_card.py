@@ -1,0 +1,136 @@
+"""The model card: the description's facts in the sections model cards use.
+
+Details, intended use, factors, metrics, training and evaluation data, ethical considerations,
+caveats and recommendations (Mitchell et al., 2019), from the same
+:class:`~dmde.documents.model_description.ModelDescription` as the public description.
+"""
+
+from __future__ import annotations
+
+from dmde.core.rendering import Document, Facts, Items, Links, Paragraph, Section
+from dmde.documents.audit_summary import fairness_blocks
+from dmde.documents.description_document import (
+    DESCRIPTION_STEM,
+    auc_table,
+    document_meta,
+    lift_blocks,
+    limits,
+    recorded,
+    training_section,
+)
+from dmde.documents.model_description import ModelDescription
+
+__all__ = ["model_card_document"]
+
+
+def model_card_document(description: ModelDescription) -> Document:
+    """The model card: details, intended use, factors, metrics, data, ethics, caveats."""
+    d = description
+    kind = (
+        f"logistic scorecard on weight-of-evidence bins, one per value of {d.routing_column} "
+        f"({', '.join(s.name for s in d.segments)})"
+        if d.routing_column
+        else "logistic scorecard on weight-of-evidence bins"
+    )
+    details = Section(
+        "details",
+        "Model details",
+        (
+            Facts(
+                (
+                    ("Type", kind),
+                    ("Variables", f"{len(d.features)} ({', '.join(d.features)})"),
+                    ("Trained on", recorded(d, "date")),
+                    ("Model file", d.name),
+                    ("SHA-256", d.sha256),
+                    ("Written by dmde", d.dmde_version),
+                )
+            ),
+            Links((("The full public description, with every point", f"{DESCRIPTION_STEM}.html"),)),
+        ),
+    )
+    use = Section(
+        "intended-use",
+        "Intended use",
+        (
+            Items(
+                (
+                    "Primary use: rank benefit files by the risk that a check finds an "
+                    f"overpayment ({d.target}), to propose the highest for a check by an agent "
+                    "within the agency's budget.",
+                    "Primary users: the agency's control-planning staff; the ethics committee "
+                    "and the public read this card and the description.",
+                    "Out of scope: deciding a person's rights or a sanction; qualifying fraud; "
+                    "checks without an agent's review; files of another period, population or "
+                    "reporting mode than the segments trained on.",
+                )
+            ),
+        ),
+    )
+    factors = Section(
+        "factors",
+        "Factors",
+        (
+            Paragraph(
+                "Groups the audit compares (from columns the model never reads): gender, "
+                "nationality, age band, household type, disabled adult allowance (AAH), urban "
+                "or rural residence, income band (zero income its own band), and their "
+                "pairwise intersections."
+                + (f" The model is also split by {d.routing_column}." if d.routing_column else "")
+            ),
+            *fairness_blocks(d),
+        ),
+    )
+    metrics = Section(
+        "metrics",
+        "Metrics",
+        (
+            Paragraph(
+                "AUC (ranking quality over all files) and lift at the budget (how much more "
+                "often a check chosen by the score finds an overpayment than one chosen at "
+                "random): the agency checks only the top of the ranking, so the lift is the "
+                "figure that matters for the people checked. Both come with 95% intervals."
+            ),
+            auc_table(d) if d.aucs or d.lift is not None else Paragraph("No AUC recorded."),
+            *lift_blocks(d),
+        ),
+    )
+    training = Section("training-data", "Training data", training_section(d).blocks[1:], level=2)
+    evaluation = Section(
+        "evaluation-data",
+        "Evaluation data",
+        (
+            Paragraph(
+                "Cross-validation on the training files (the whole procedure refitted in each "
+                "fold)"
+                + (
+                    f"; lift and AUC on the random-control sample of {d.lift.data}."
+                    if d.lift is not None
+                    else "; no separate evaluation data was given."
+                )
+            ),
+        ),
+    )
+    ethics = Section(
+        "ethical-considerations",
+        "Ethical considerations",
+        (
+            Paragraph(
+                "The model reads no sensitive, address, behaviour or control-history data "
+                "(enforced; see the description's table of excluded data). The people concerned "
+                "are households receiving benefits, often with low incomes: a check is a burden "
+                "even when it finds nothing, so who gets checked is audited group by group."
+            ),
+            Items(tuple(e.kind + ": " + e.family + " (" + e.reason + ")" for e in d.exclusions)),
+        ),
+    )
+    caveats = Section("caveats", "Caveats and recommendations", (Items(limits(d)),))
+    return Document(
+        kind="model-card",
+        title="Model card: benefit-file risk score",
+        subtitle="Model details, intended use, factors, metrics, data, ethical considerations "
+        "and caveats, from the model file.",
+        sections=(details, use, factors, metrics, training, evaluation, ethics, caveats),
+        meta=document_meta(d),
+        data=d.to_dict(),
+    )
