@@ -13,12 +13,14 @@ import pytest
 from dmde.batch.selection import select_top
 from dmde.cli import main
 from dmde.core.errors import DmdeError
+from dmde.core.rendering import to_text
 from dmde.data.datasets import arrow_schema, read_dataset, write_batches
 from dmde.data.synthetic import write_population
 from dmde.documents.compare import (
     CompareError,
     Comparison,
     compare_selections,
+    comparison_document,
     diff,
     diff_files,
     write_comparison,
@@ -202,6 +204,9 @@ def test_groups_without_their_column_are_named(
     assert result.selection.missing_groups == ("gender", "age_band", "urban_rural")
     attributes = {g.attribute for g in result.selection.groups}
     assert "gender" not in attributes and "household_type" in attributes
+    text = " ".join(to_text(comparison_document(result)).split())
+    lacking = "the population lacking the column each is made from: gender, age_band, urban_rural."
+    assert lacking in text
 
 
 def test_compare_selections_matches_select_top() -> None:
