@@ -1,6 +1,10 @@
 """The ``dmde`` command: a thin shell, one library call per command.
 
-Exit codes: 0 done, 1 failed on data (bad file, refused input), 2 usage error.
+Exit codes: 0 done; 1 the inputs are refused (a file missing, unreadable or not matching, data
+that cannot satisfy the options); 2 the command line is wrong (an unknown option, a value out of
+its range, options missing or that do not go together); 130 interrupted. Every error is one line
+on standard error, ``dmde COMMAND: error: ...``, naming the flag as typed (see
+:func:`dmde.core.errors.command_line_message`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from dmde import demo
 from dmde._version import __version__
@@ -18,7 +23,7 @@ from dmde.audit import report as audit_report
 from dmde.audit.targeting import ATTRIBUTE_SOURCES
 from dmde.batch import scoring, selection
 from dmde.batch.manifest import manifest_path
-from dmde.core.errors import DmdeError
+from dmde.core.errors import EXIT_DATA, EXIT_USAGE, DmdeError, UsageError, command_line_message
 from dmde.data import catalog, datasets, synthetic
 from dmde.documents import explain
 from dmde.documents.compare import diff_files
@@ -30,7 +35,44 @@ from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["build_parser", "main"]
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INTERRUPTED = 0, 130
+EXIT_CODES = (
+    "exit codes: 0 done; 1 the inputs are refused (a file missing, unreadable or not matching, or "
+    "data that cannot satisfy the options); 2 the command line is wrong (an unknown option, a "
+    "value out of its range, options missing or that do not go together); 130 interrupted"
+)
+
+# Python parameters whose flag is not simply their name with dashes: the library's messages name
+# the parameter, the command line names the flag.
+PARAMETER_FLAGS: dict[str, dict[str, str]] = {
+    "select": {"out_path": "--out", "path": "--scores", "scores": "--scores"},
+    "score": {"output": "--out", "out_path": "--out", "data": "--input"},
+    "diff": {"old": "OLD", "new": "NEW"},
+    "explain": {"dossier_id": "--dossier"},
+    "audit": {"n_boot": "--n-boot", "attributes": "--groups", "groups": "--group-columns"},
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (and the exit code of a usage error)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def parameter_flags(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """Python parameter name to the flag a user types, for one command."""
+    flags: dict[str, str] = {}
+    for action in _subcommand(parser, command)._actions:
+        if action.option_strings and action.dest != "help":
+            flags[action.dest] = max(action.option_strings, key=len)
+    return flags | PARAMETER_FLAGS.get(command, {})
+
+
+def _subcommand(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found: argparse.ArgumentParser = sub.choices[command]
+    return found
 
 
 def _positive_int(text: str) -> int:
@@ -45,9 +87,10 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (also used to generate the CLI reference)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dmde",
         description="Transparent, auditable risk scoring of benefit files, on synthetic data.",
+        epilog=EXIT_CODES + ".",
     )
     parser.add_argument("--version", action="version", version=f"dmde {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -213,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "demo",
         help="run the whole chain on a synthetic population and link every output",
@@ -255,7 +298,7 @@ def _pair(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "audit",
         help="audit who is selected and write the ethics committee's report",
@@ -350,7 +393,7 @@ def _share(text: str) -> float:
     return value
 
 
-def _add_document(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_document(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "document",
         help="write the model's public description and model card",
@@ -378,7 +421,7 @@ def _add_document(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed (default 0)")
 
 
-def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "diff",
         help="report what changed between two model files",
@@ -657,8 +700,7 @@ def _cmd_document(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     if (args.population is None) != (args.budget is None):
-        print("dmde diff: error: --population and --budget go together", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--population and --budget go together: give both, or neither.")
     comparison, written = diff_files(
         args.old, args.new, args.out, population=args.population, budget=args.budget, seed=args.seed
     )
@@ -693,7 +735,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_explain(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "explain",
         help="write the notice for the person concerned (one file, or every selected file)",
@@ -720,12 +762,10 @@ def _add_explain(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _cmd_explain(args: argparse.Namespace) -> int:
     if args.out_dir is not None:
         if args.selection is None or args.dossier is not None or args.out is not None:
-            print(
-                "dmde explain: error: --out-dir writes one notice per selected file: give "
-                "--selection, and no --dossier or --out.",
-                file=sys.stderr,
+            raise UsageError(
+                "--out-dir writes one notice per selected file: give --selection, and no "
+                "--dossier or --out."
             )
-            return EXIT_USAGE
         written = explain.write_notices(
             args.model,
             args.input,
@@ -737,12 +777,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         print(f"wrote {len(written):,} notices to {args.out_dir}")
         return EXIT_OK
     if args.dossier is None or args.out is None:
-        print(
-            "dmde explain: error: give --dossier and --out (one notice), or --selection and "
-            "--out-dir (every selected file).",
-            file=sys.stderr,
+        raise UsageError(
+            "give --dossier and --out (one notice), or --selection and --out-dir (every "
+            "selected file)."
         )
-        return EXIT_USAGE
     fmt = args.format or explain.format_for(args.out)
     result = explain.explain_file(args.model, args.input, args.dossier, selection=args.selection)
     path = explain.write_notice(result, args.out, lang=args.lang, format=fmt)
@@ -769,20 +807,24 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``dmde`` command line; returns the exit code."""
+    """Run the ``dmde`` command line; returns the exit code (see the module's docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except DmdeError as exc:
-        print(f"dmde {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_DATA
-    except OSError as exc:
-        print(f"dmde {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_DATA
     except KeyboardInterrupt:
         print(f"dmde {args.command}: interrupted; no partial output was left", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        said = command_line_message(exc, parameter_flags(parser, args.command))
+        if said is None and isinstance(exc, ValueError):
+            # A value dmde did not check itself: still the user's input, said on one line.
+            said = " ".join(str(exc).split()) or type(exc).__name__, EXIT_DATA
+        if said is None:
+            raise
+        message, code = said
+        print(f"dmde {args.command}: error: {message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,7 @@ from typing import Any
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
 from dmde.batch import scoring, selection
-from dmde.core.errors import DmdeError
+from dmde.core.errors import ParameterError
 from dmde.core.rendering import Document, Links, Paragraph, Section, write_document
 from dmde.data import synthetic
 from dmde.data.datasets import read_dataset
@@ -91,11 +91,10 @@ def run_demo(
     say : callable
         Receives one line per step (the CLI prints them).
     """
-    if rows < 1_000 or controls < 500 or controls > rows:
-        raise DmdeError(
-            f"the demo needs rows >= 1,000 and 500 <= controls <= rows; got rows={rows:,}, "
-            f"controls={controls:,}."
-        )
+    if rows < 1_000:
+        raise ParameterError("rows", "at least 1,000", rows)
+    if not 500 <= controls <= rows:
+        raise ParameterError("controls", f"from 500 to the number of rows ({rows:,})", controls)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -142,8 +144,8 @@ def test_train_on_the_committed_sample(tmp_path: Path, capsys: pytest.CaptureFix
     ("extra", "message"),
     [
         (["--features", "n_children,gender"], "column 'gender' (family 'sensitive')"),
-        (["--target", "age"], "target 'age' must be a label column"),
-        (["--segment-column", "household_type"], "segment_column 'household_type' is in family"),
+        (["--target", "age"], "--target 'age' must be a label column"),
+        (["--segment-column", "household_type"], "--segment-column 'household_type' is in family"),
     ],
     ids=["sensitive-feature", "bad-target", "situation-routing"],
 )
@@ -252,3 +254,164 @@ def test_select_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     err = capsys.readouterr().err
     assert "quotas.csv" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------------
+# Every bad option of every command: one line on stderr, naming the flag, with its exit code
+# (2: the command line is wrong; 1: the inputs are refused). Documented in `dmde --help`.
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small population, a model, its scores and a selection, made with the command itself."""
+    folder = tmp_path_factory.mktemp("world")
+    steps = [
+        ["synth", "--rows", "3000", "--controls", "1500", "--out", "pop.csv", "--quiet"],
+        ["train", "--data", "pop.csv", "--out", "model.json", "--cv", "2"],
+        ["score", "--model", "model.json", "--input", "pop.csv", "--out", "scores.parquet"],
+        ["select", "--scores", "scores.parquet", "--budget", "100", "--out", "sel.csv"],
+    ]
+    here = Path.cwd()
+    try:
+        os.chdir(folder)
+        for step in steps:
+            assert main([*step[:1], *step[1:]]) == 0, step
+    finally:
+        os.chdir(here)
+    return folder
+
+
+OWN = ["--scores", "scores.parquet", "--population", "pop.csv", "--model", "model.json"]
+BAD_OPTIONS: list[tuple[str, int, str]] = [
+    # (command line, exit code, what the one line must name)
+    ("catalog --format xml", 2, "--format"),
+    ("catalog --family nope", 2, "--family"),
+    ("synth --rows -5 --out x.csv", 2, "--rows"),
+    ("synth --rows 100 --controls 500 --out x.csv", 2, "--controls"),
+    ("synth --rows 100 --scenario nope --out x.csv", 2, "--scenario"),
+    ("synth --rows 100 --controls 10 --out x.txt", 1, "x.txt"),
+    ("synth --rows many --out x.csv", 2, "--rows"),
+    ("validate missing.csv", 1, "missing.csv"),
+    ("train --data pop.csv --out m.json --C -1", 2, "--C must be"),
+    ("train --data pop.csv --out m.json --C 0", 2, "--C must be"),
+    ("train --data pop.csv --out m.json --min-bin-share 0.9", 2, "--min-bin-share must be"),
+    ("train --data pop.csv --out m.json --rare-level-share 2", 2, "--rare-level-share must be"),
+    ("train --data pop.csv --out m.json --max-prebins 1", 2, "--max-prebins must be"),
+    ("train --data pop.csv --out m.json --pdo -20", 2, "--pdo must be"),
+    ("train --data pop.csv --out m.json --base-odds 0", 2, "--base-odds must be"),
+    ("train --data pop.csv --out m.json --base-points nan", 2, "--base-points"),
+    ("train --data pop.csv --out m.json --cv 1", 2, "--cv must be"),
+    ("train --data pop.csv --out m.json --monotonic-trend up", 2, "--monotonic-trend"),
+    ("train --data pop.csv --out m.json --features nope", 1, "'nope'"),
+    ("train --data pop.csv --out m.json --features gender", 1, "'gender'"),
+    ("train --data pop.csv --out m.json --target nope", 2, "--target"),
+    ("train --data pop.csv --out m.json --segment-column nope", 1, "--segment-column"),
+    ("train --data missing.csv --out m.json", 1, "missing.csv"),
+    ("score --model model.json --input pop.csv --out s.txt", 1, "s.txt"),
+    ("score --model pop.csv --input pop.csv --out s.parquet", 1, "pop.csv"),
+    ("score --model missing.json --input pop.csv --out s.parquet", 1, "missing.json"),
+    ("score --model model.json --input missing.csv --out s.parquet", 1, "missing.csv"),
+    ("score --model model.json --input pop.csv --out s.parquet --reasons x", 2, "--reasons"),
+    ("select --scores scores.parquet --out o.csv", 2, "--budget"),
+    ("select --scores scores.parquet --out o.csv --budget 10 --share 0.1", 2, "--share"),
+    ("select --scores scores.parquet --out o.csv --share 1.5", 2, "--share must be"),
+    ("select --scores scores.parquet --out o.csv --share 0", 2, "--share must be"),
+    (
+        "select --scores scores.parquet --out o.csv --budget 10 --random-share 1.5",
+        2,
+        "--random-share",
+    ),
+    (
+        "select --scores scores.parquet --out o.csv --budget 10 --random-share -0.1",
+        2,
+        "--random-share",
+    ),
+    (
+        "select --scores scores.parquet --out o.csv --budget 10 --min-probability 2",
+        2,
+        "--min-probability",
+    ),
+    ("select --scores scores.parquet --out o.csv --budget 10 --per nope", 1, "nope"),
+    (
+        "select --scores scores.parquet --out o.csv --budget 10 --quotas missing.csv",
+        1,
+        "missing.csv",
+    ),
+    ("select --scores scores.parquet --out o.txt --budget 10", 2, "--out"),
+    ("select --scores pop.csv --out o.csv --budget 10", 1, "pop.csv"),
+    ("select --scores scores.parquet --out o.csv --budget -3", 2, "--budget"),
+    ("audit --out a.html", 2, "--scores"),
+    ("audit " + " ".join(OWN) + " --out a.html", 2, "--selection"),
+    ("audit " + " ".join(OWN) + " --budget 10 --out a.txt", 2, "--out"),
+    ("audit --table pop.csv --scores scores.parquet --out a.html", 2, "--table"),
+    ("audit --table pop.csv --score-column score --out a.html", 2, "--group-columns"),
+    ("audit " + " ".join(OWN) + " --budget 10 --band 2,3 --out a.html", 2, "--band"),
+    (
+        "audit " + " ".join(OWN) + " --budget 10 --reference gender=nope --out a.html",
+        2,
+        "--reference",
+    ),
+    ("audit " + " ".join(OWN) + " --budget 10 --reference nope --out a.html", 2, "--reference"),
+    ("audit " + " ".join(OWN) + " --budget 10 --groups nope --out a.html", 2, "nope"),
+    ("audit " + " ".join(OWN) + " --budget 10 --min-cell 0 --out a.html", 2, "--min-cell"),
+    ("audit " + " ".join(OWN) + " --budget 100000 --out a.html", 2, "--budget"),
+    ("audit " + " ".join(OWN) + " --budget 10 --correction nope --out a.html", 2, "--correction"),
+    ("audit " + " ".join(OWN) + " --budget 10 --lang de --out a.html", 2, "--lang"),
+    (
+        "audit --table pop.csv --method-values x --group-columns gender --out a.html",
+        2,
+        "--method-values",
+    ),
+    ("document --model model.json --out d --budget-share 2", 2, "--budget-share"),
+    ("document --model missing.json --out d", 1, "missing.json"),
+    ("document --model model.json --out d --audit missing.html", 1, "missing"),
+    ("diff model.json model.json --out d.html --budget 10", 2, "--population"),
+    ("diff model.json missing.json --out d.html", 1, "missing.json"),
+    ("explain --model model.json --input pop.csv", 2, "--dossier"),
+    ("explain --model model.json --input pop.csv --dossier x --out n.html", 2, "--dossier"),
+    ("explain --model model.json --input pop.csv --dossier -1 --out n.html", 1, "-1"),
+    ("explain --model model.json --input pop.csv --dossier 1 --out n.xyz", 1, "n.xyz"),
+    ("explain --model model.json --input pop.csv --out-dir nd", 2, "--out-dir"),
+    (
+        "explain --model model.json --input pop.csv --selection missing.csv --out-dir nd",
+        1,
+        "missing.csv",
+    ),
+    (
+        "explain --model model.json --input pop.csv --dossier 1 --out n.html --format pdf",
+        2,
+        "--format",
+    ),
+    ("demo --rows 10 --out dd", 2, "--rows"),
+    ("demo --rows many --out dd", 2, "--rows"),
+]
+
+
+@pytest.mark.parametrize(("line", "code", "names"), BAD_OPTIONS, ids=[b[0] for b in BAD_OPTIONS])
+def test_every_bad_option_gets_one_line_and_its_exit_code(
+    world: Path,
+    line: str,
+    code: int,
+    names: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(world)
+    before = sorted(world.iterdir())
+    argv = shlex.split(line)
+    try:
+        result = main(argv)
+    except SystemExit as exc:  # argparse's own checks
+        result = int(exc.code or 0)
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"dmde {argv[0]}: error: "), err
+    assert names in lines[0]
+    assert result == code, err
+    assert sorted(world.iterdir()) == before  # nothing written, not even a temporary file
+
+
+def test_the_exit_codes_are_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 done; 1 the inputs are refused" in out and "2 the command line" in out

@@ -50,5 +50,5 @@ def test_demo_writes_every_output_and_the_index_links_resolve(
 
 
 def test_demo_refuses_a_too_small_world(tmp_path: Path) -> None:
-    with pytest.raises(DmdeError, match="rows >= 1,000"):
+    with pytest.raises(DmdeError, match="rows must be at least 1,000"):
         run_demo(tmp_path, rows=10, controls=5)
