@@ -16,8 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dmde.batch.selection
-import dmde.data.datasets
-from dmde.batch.manifest import manifest_path, sha256_file
+import dmde.data.writing
 from dmde.batch.selection import (
     OUTPUT_COLUMNS,
     SelectionError,
@@ -30,6 +29,7 @@ from dmde.batch.selection import (
     tie_keys,
 )
 from dmde.core.errors import DmdeError
+from dmde.data.manifest import manifest_path, sha256_file
 
 SEED = 20260101
 MASK = (1 << 64) - 1
@@ -745,7 +745,7 @@ def test_select_file_leaves_nothing_when_writing_fails(
         sink.write(b"PAR1 partial")
         return _boom()
 
-    monkeypatch.setattr(dmde.data.datasets, "_write_parquet", half_written)
+    monkeypatch.setattr(dmde.data.writing, "_write_parquet", half_written)
     with pytest.raises(DmdeError, match=r"cannot write .*out.parquet.*No space left"):
         select_file(path, tmp_path / "out.parquet", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]

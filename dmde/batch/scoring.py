@@ -39,24 +39,16 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from dmde.batch.manifest import sha256_file, write_manifest
 from dmde.core.errors import DmdeError, SchemaError
-from dmde.data.catalog import CATALOG, column
-from dmde.data.datasets import (
-    BATCH_ROWS,
-    EXTENSIONS,
-    arrow_schema,
-    file_columns,
-    parse_text,
-    repeated_values,
-    stored_type_ok,
-    type_message,
-    value_problems,
-    write_batches,
-)
+from dmde.data import opening, reading
+from dmde.data.catalog import CATALOG
+from dmde.data.manifest import sha256_file, write_manifest
+from dmde.data.opening import file_columns
+from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows, read_batches
+from dmde.data.rules import repeated_values
+from dmde.data.schema import BATCH_ROWS, EXTENSIONS
+from dmde.data.writing import write_batches
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
@@ -66,9 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REJECT_COLUMNS",
     "ScoringResult",
-    "csv_batches",
     "needed_columns",
-    "parquet_batches",
     "rejects_path_for",
     "score_file",
     "score_frame",
@@ -78,18 +68,6 @@ __all__ = [
 Model = Scorecard | ScorecardFamily
 Progress = Callable[[int], None]
 
-#: Columns of a rejects file: one line per refused value of a row.
-REJECT_COLUMNS = ("row", "dossier_id", "column", "value", "rule", "reason")
-_REJECT_TYPES: dict[str, pa.DataType] = {
-    "row": pa.int64(),
-    "dossier_id": pa.int64(),
-    "column": pa.string(),
-    "value": pa.string(),
-    "rule": pa.string(),
-    "reason": pa.string(),
-}
-_REJECT_SCHEMA = pa.schema(_REJECT_TYPES)
-_CSV_BLOCK = 8 << 20
 # Repeated text (Caf codes, segments, reason labels) is dictionary-encoded: written as text in
 # CSV, as dictionary pages in Parquet, and never materialised string by string.
 _TEXT = pa.dictionary(pa.int32(), pa.string())
@@ -252,212 +230,41 @@ def _dictionary(values: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# Checking rows
-@dataclass
-class _Checked:
-    """One batch after the row checks: the valid rows and the rejects, as tables."""
-
-    valid: pa.Table
-    rejects: pa.Table
-    n_rows: int
-    n_rejected: int
-    first_row: int = 1
-    valid_rows: npt.NDArray[np.intp] | None = None  # positions in the batch; None: every row
-
-    def without_model(self, model: Model) -> _Checked:
-        """Move the valid rows whose segment has no scorecard to the rejects (rule no_model)."""
-        if not isinstance(model, ScorecardFamily) or self.valid.num_rows == 0:
-            return self
-        name = model.segment_column
-        segment = self.valid.column(name).cast(pa.string())
-        known = pc.is_in(segment, value_set=pa.array(model.segments_, pa.string()))
-        lost = np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool))
-        if lost.size == 0:
-            return self
-        positions = np.arange(self.valid.num_rows) if self.valid_rows is None else self.valid_rows
-        taken = pa.array(lost, pa.int64())
-        reason = f"expected a segment with a scorecard: {', '.join(model.segments_)}"
-        extra = pa.table(
-            [
-                pa.array(positions[lost] + self.first_row, pa.int64()),
-                self.valid.column("dossier_id").take(taken).cast(pa.int64()),
-                pa.array([name] * lost.size, pa.string()),
-                segment.take(taken),
-                pa.array(["no_model"] * lost.size, pa.string()),
-                pa.array([reason] * lost.size, pa.string()),
-            ],
-            schema=_REJECT_SCHEMA,
-        )
-        keep = np.setdiff1d(np.arange(self.valid.num_rows), lost)
-        rejects = pa.concat_tables([self.rejects, extra])
-        order = pc.sort_indices(rejects, sort_keys=[("row", "ascending")])
-        return _Checked(
-            self.valid.take(pa.array(keep, pa.int64())),
-            rejects.take(order),
-            self.n_rows,
-            self.n_rejected + int(lost.size),
-            self.first_row,
-            positions[keep],
-        )
-
-
-def _check_batch(batch: pa.RecordBatch, first_row: int, *, text: bool) -> _Checked:
-    """Row-level catalog checks of one batch; ``text``: values are unparsed strings."""
-    n = batch.num_rows
-    bad = np.zeros(n, dtype=bool)
-    ids = batch.column("dossier_id")
-    if text:
-        ids = parse_text(column("dossier_id"), ids)[0]
-    parts: list[tuple[npt.NDArray[np.intp], str, Arr, str, str]] = []
-    columns: dict[str, Arr] = {}
-    for name in batch.schema.names:
-        col, raw = column(name), batch.column(name)
-        flagged = np.zeros(n, dtype=bool)
-        values = raw
-        if text:
-            values, unparsable = parse_text(col, raw)
-            if unparsable.size:
-                parts.append((unparsable, name, raw, "type", type_message(col)))
-                flagged[unparsable] = True
-        for rule, expected, mask in value_problems(col, values):
-            hits = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False)) & ~flagged)
-            if hits.size:
-                parts.append((hits, name, values, rule, expected))
-                flagged[hits] = True
-        bad |= flagged
-        columns[name] = values
-    rejects = _rejects_table(parts, ids, first_row)
-    keep = np.flatnonzero(~bad)
-    table = pa.table(columns)
-    if keep.size < n:
-        table = table.take(pa.array(keep, pa.int64()))
-    return _Checked(table, rejects, n, int(bad.sum()), first_row, keep)
-
-
-def _rejects_table(
-    parts: Sequence[tuple[npt.NDArray[np.intp], str, Arr, str, str]], ids: Arr, first_row: int
-) -> pa.Table:
-    if not parts:
-        return _REJECT_SCHEMA.empty_table()
-    tables = []
-    for hits, name, values, rule, expected in parts:
-        taken = pa.array(hits, pa.int64())
-        shown = values.take(taken)
-        if pa.types.is_dictionary(shown.type):
-            shown = shown.cast(shown.type.value_type)
-        tables.append(
-            pa.table(
-                [
-                    pa.array(hits + first_row, pa.int64()),
-                    ids.take(taken).cast(pa.int64(), safe=False),
-                    pa.array([name] * len(hits), pa.string()),
-                    shown.cast(pa.string()),
-                    pa.array([rule] * len(hits), pa.string()),
-                    pa.array([expected] * len(hits), pa.string()),
-                ],
-                schema=_REJECT_SCHEMA,
-            )
-        )
-    table = pa.concat_tables(tables)
-    order = pc.sort_indices(table, sort_keys=[("row", "ascending")])
-    return table.take(order)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading
-def _reading_types(columns: Sequence[str], *, text: bool) -> dict[str, pa.DataType]:
-    if text:
-        return {c: pa.string() for c in columns}
-    schema = arrow_schema(columns)
-    types = {}
-    for f in schema:
-        dtype = CATALOG[f.name].dtype
-        types[f.name] = pa.dictionary(pa.int32(), pa.string()) if dtype == "category" else f.type
-    types.update({c: pa.int64() for c in columns if CATALOG[c].dtype == "flag"})
-    return types
-
-
+# Kept for callers not yet switched to dmde.data.reading.read_batches
 def csv_batches(
     path: Path, columns: Sequence[str], batch_size: int, *, text: bool
 ) -> Iterator[pa.RecordBatch]:
-    """Record batches of the named columns of a CSV, typed by the catalog or (``text``) as text."""
-    reader = pacsv.open_csv(
+    """Deprecated: batches of a CSV file as :func:`~dmde.data.reading.read_batches` reads them
+    under the "reject" policy, typed or (``text``) as strings. Use ``read_batches``."""
+    return opening.csv_batches(
         path,
-        read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK, use_threads=True),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=list(columns),
-            column_types=_reading_types(columns, text=text),
-            null_values=[""],
-            strings_can_be_null=True,
-        ),
+        opening._inspect(path),
+        columns,
+        batch_size,
+        values="text" if text else "typed",
+        block_size=reading._REJECT_BLOCK,
+        skip_blank_lines=True,
     )
-    for batch in reader:
-        for start in range(0, batch.num_rows, batch_size):
-            yield batch.slice(start, batch_size)
 
 
 def parquet_batches(
     path: Path, columns: Sequence[str], batch_size: int
 ) -> Iterator[pa.RecordBatch]:
-    """Record batches of the named columns of a Parquet file, stored types checked."""
-    parquet = pq.ParquetFile(path)
-    stored = parquet.schema_arrow
-    for name in columns:
-        typ = stored.field(name).type
-        if not stored_type_ok(CATALOG[name], typ):
-            raise SchemaError(
-                f"{path}: column {name!r} is stored as {typ}; expected "
-                f"{CATALOG[name].dtype} values. Write the file with the catalog's types (dmde "
-                "validate shows every problem).",
-                path=str(path),
-            )
-    for batch in parquet.iter_batches(batch_size=batch_size, columns=list(columns)):
-        arrays = []
-        for name in columns:
-            values = batch.column(name)
-            if CATALOG[name].dtype in ("int", "flag") and not pa.types.is_int64(values.type):
-                values = values.cast(pa.int64())
-            arrays.append(values)
-        yield pa.RecordBatch.from_arrays(arrays, names=list(columns))
+    """Deprecated: batches of a Parquet file, stored types checked. Use ``read_batches``."""
+    return reading._stored(path, columns, batch_size, dictionary=False)
 
 
-class _RereadAsTextError(Exception):
-    """The fast, typed CSV read met a value that does not parse: read again as text."""
-
-
-def _numbered(batches: Iterator[pa.RecordBatch], *, text: bool) -> Iterator[_Checked]:
-    """Check each batch, numbering rows across batches (1 = the first data row)."""
-    row = 1
-    for batch in batches:
-        yield _check_batch(batch, row, text=text)
-        row += batch.num_rows
-
-
-def _unreadable(path: Path, exc: pa.ArrowInvalid) -> SchemaError:
-    return SchemaError(
-        f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}. Run 'dmde validate' to "
-        "list every problem.",
-        path=str(path),
-    )
-
-
-def _checked_batches(path: Path, columns: Sequence[str], batch_size: int) -> Iterator[_Checked]:
-    if EXTENSIONS[path.suffix.lower()] == "parquet":
-        yield from _numbered(parquet_batches(path, columns, batch_size), text=False)
-        return
-    try:
-        yield from _numbered(csv_batches(path, columns, batch_size, text=False), text=False)
-    except pa.ArrowInvalid as exc:
-        if "conversion error" in str(exc).lower():
-            raise _RereadAsTextError from None
-        raise _unreadable(path, exc) from None
-
-
-def _text_batches(path: Path, columns: Sequence[str], batch_size: int) -> Iterator[_Checked]:
-    try:
-        yield from _numbered(csv_batches(path, columns, batch_size, text=True), text=True)
-    except pa.ArrowInvalid as exc:
-        raise _unreadable(path, exc) from None
+# --------------------------------------------------------------------------------------------
+# Rows whose segment has no scorecard
+def _without_model(part: CheckedBatch, model: Model) -> CheckedBatch:
+    """Move the valid rows whose segment has no scorecard to the rejects (rule no_model)."""
+    if not isinstance(model, ScorecardFamily) or part.valid.num_rows == 0:
+        return part
+    segment = part.valid.column(model.segment_column).cast(pa.string())
+    known = pc.is_in(segment, value_set=pa.array(model.segments_, pa.string()))
+    lost = np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool))
+    reason = f"expected a segment with a scorecard: {', '.join(model.segments_)}"
+    return part.reject(lost, model.segment_column, "no_model", reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,13 +292,13 @@ class _Run:
 
 def _score_stream(
     model: Model,
-    checked: Iterator[_Checked],
+    checked: Iterator[CheckedBatch],
     run: _Run,
     reasons: int,
     progress: Progress | None,
 ) -> Iterator[pa.Table]:
     for checked_part in checked:
-        part = checked_part.without_model(model)
+        part = _without_model(checked_part, model)
         run.read += part.n_rows
         run.rejected += part.n_rejected
         if part.rejects.num_rows:
@@ -613,21 +420,15 @@ def score_file(
             path=str(source),
         )
 
-    def write(batches: Iterator[_Checked]) -> _Run:
-        run = _Run()
-        stream = _score_stream(loaded, batches, run, reasons, progress)
-        write_batches(out, _prefetch(stream), schema=scores_schema(reasons))
-        return run
-
     with ThreadPoolExecutor(max_workers=1) as pool:
         input_hash = pool.submit(sha256_file, source)
-        try:
-            run = write(_checked_batches(source, columns, batch_size))
-        except _RereadAsTextError:  # a value does not parse: every row again, as text
-            run = write(_text_batches(source, columns, batch_size))
+        run = _Run()
+        batches = read_batches(source, columns, batch_size=batch_size, on_problem="reject")
+        stream = _score_stream(loaded, batches, run, reasons, progress)
+        write_batches(out, _prefetch(stream), schema=scores_schema(reasons))
         try:
             write_batches(
-                rejects_out, run.rejects or [_REJECT_SCHEMA.empty_table()], schema=_REJECT_SCHEMA
+                rejects_out, run.rejects or [REJECT_SCHEMA.empty_table()], schema=REJECT_SCHEMA
             )
         except BaseException:
             out.unlink(missing_ok=True)
@@ -673,9 +474,7 @@ def score_frame(model: Model, frame: pd.DataFrame, *, reasons: int = 3) -> pd.Da
         raise SchemaError(f"the frame has no column {', '.join(missing)}, which the model needs.")
     table = pa.Table.from_pandas(frame[list(columns)], preserve_index=False)
     typed = pa.table({c: _typed(table.column(c), c) for c in columns})
-    checked = (
-        _check_batch(typed.combine_chunks().to_batches()[0], 1, text=False) if len(frame) else None
-    )
+    checked = check_rows(typed.combine_chunks().to_batches()[0]) if len(frame) else None
     if checked is not None and checked.n_rejected:
         lines = checked.rejects.to_pandas().head(5).to_string(index=False)
         raise SchemaError(

@@ -79,12 +79,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from dmde.batch.manifest import sha256_file, write_manifest
-from dmde.core.errors import DmdeError
-from dmde.data.datasets import EXTENSIONS, write_batches
+from dmde.core.errors import DmdeError, SchemaError
+from dmde.data.manifest import sha256_file, write_manifest
+from dmde.data.outputs import output_columns, read_output
+from dmde.data.schema import EXTENSIONS
+from dmde.data.writing import write_batches
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -135,6 +135,7 @@ _EXTRA = re.compile(r"^(segment|reason_.+)$")  # carried to the output unchanged
 _QUOTA_TEXT = re.compile(r"^-?[0-9]+$")
 _ALL = "(all)"  # the one group when no ``per`` is given
 _SHOWN = 5  # dossier_ids shown in an error message
+_FIX = "Check that it is a scores file written by 'dmde score'."
 
 
 class SelectionError(DmdeError, ValueError):
@@ -1213,61 +1214,21 @@ def _read_scores(source: Path, per: str | None) -> tuple[pa.Table, list[str]]:
     Parquet only the required and ``per`` columns are read here (the carried ones are read
     later, for the selected rows only); from CSV every column used is parsed, once.
     """
-    kind = EXTENSIONS[source.suffix.lower()]
     try:
-        header = pq.read_schema(source).names if kind == "parquet" else _csv_header(source)
+        header = output_columns(source, what="scores file", fix=_FIX)
         _require_columns(header, _needed(per), str(source))
         wanted = _wanted(header, per)
-        if kind == "parquet":
-            return _read_parquet(source, [c for c in wanted if _is_core(c, per)]), wanted
-        return _read_csv(source, wanted), wanted
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
-        raise _unreadable(source, kind, exc) from None
-
-
-def _unreadable(source: Path, kind: str, exc: BaseException) -> SelectionError:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return SelectionError(
-        f"scores file {str(source)!r} cannot be read as {kind}: {first}. Check that it is a "
-        "scores file written by 'dmde score'."
-    )
+        if EXTENSIONS[source.suffix.lower()] == "parquet":
+            wanted_now = [c for c in wanted if _is_core(c, per)]
+        else:
+            wanted_now = wanted
+        return read_output(source, wanted_now, what="scores file", fix=_FIX), wanted
+    except SchemaError as exc:
+        raise SelectionError(str(exc)) from None
 
 
 def _wanted(header: Sequence[str], per: str | None) -> list[str]:
     return [h for h in dict.fromkeys(header) if _is_core(h, per) or _EXTRA.match(h)]
-
-
-def _read_parquet(source: Path, columns: Sequence[str]) -> pa.Table:
-    stored = pq.read_schema(source)
-    text = [c for c in columns if _is_text(stored.field(c).type)]
-    return pq.read_table(source, columns=list(columns), read_dictionary=text)
-
-
-def _read_csv(source: Path, columns: Sequence[str]) -> pa.Table:
-    types: dict[str, pa.DataType] = {}
-    for name in columns:
-        if name == "dossier_id":
-            types[name] = pa.int64()
-        elif name in ("score", "probability") or re.match(r"^reason_.*_points$", name):
-            types[name] = pa.float64()
-        else:
-            types[name] = pa.dictionary(pa.int32(), pa.string())
-    options = pacsv.ConvertOptions(
-        include_columns=list(columns),
-        column_types=types,
-        null_values=[""],
-        strings_can_be_null=True,
-    )
-    return pacsv.read_csv(source, convert_options=options)
-
-
-def _csv_header(source: Path) -> list[str]:
-    with source.open(encoding="utf-8-sig", newline="") as stream:
-        return next(csv.reader(stream), [])
-
-
-def _is_text(kind: pa.DataType) -> bool:
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _with_extras(
@@ -1281,9 +1242,10 @@ def _with_extras(
         taken = table.select(extras).take(index)
     else:  # Parquet: read now, and check that the rows are the same files
         try:
-            taken = _read_parquet(source, ["dossier_id", *extras]).take(index)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-            raise _unreadable(source, "parquet", exc) from None
+            columns = ["dossier_id", *extras]
+            taken = read_output(source, columns, what="scores file", fix=_FIX).take(index)
+        except SchemaError as exc:
+            raise SelectionError(str(exc)) from None
         if taken.column("dossier_id").to_numpy().tolist() != out["dossier_id"].tolist():
             raise SelectionError(
                 f"scores file {str(source)!r} changed while it was being read; nothing was "
@@ -1297,13 +1259,16 @@ def _with_extras(
     return out[[*OUTPUT_COLUMNS, *carried]]
 
 
+def _is_text_type(kind: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind)
+    )
+
+
 def _arrow_table(frame: pd.DataFrame) -> pa.Table:
     """The frame as Arrow, text as ``string`` and no pandas metadata (deterministic bytes)."""
     table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
-    fields = [
-        pa.field(f.name, pa.string()) if _is_text(f.type) or pa.types.is_dictionary(f.type) else f
-        for f in table.schema
-    ]
+    fields = [pa.field(f.name, pa.string()) if _is_text_type(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields))
 
 

@@ -1,0 +1,263 @@
+"""Opening a data file before reading its rows: existence, format, header, the columns to read,
+and the raw Arrow batches of those columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from dmde.core.errors import SchemaError
+from dmde.data.catalog import CATALOG, _unknown_column_message
+from dmde.data.problems import Problem, ValidationReport, _schema_error
+from dmde.data.rules import _TEXT, _is_text
+from dmde.data.schema import EXTENSIONS, Kind, _arrow_message
+
+if TYPE_CHECKING:
+    Arr: TypeAlias = pa.Array[Any]
+    Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
+
+__all__ = ["csv_batches", "file_columns", "parquet_batches", "reading_type"]
+
+_SAMPLE_BYTES = 1 << 20  # the start of a CSV file read to find the header and the row length
+_MIN_BLOCK, _MAX_BLOCK = 1 << 16, 4 << 20  # bytes of CSV text parsed at a time
+
+
+def file_columns(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The column names of a CSV or Parquet file, read from its header only.
+
+    Raises
+    ------
+    SchemaError
+        If there is no such file, or it is empty, unreadable or of an unsupported kind.
+    """
+    try:
+        return _inspect(_existing(path)).names
+    except _FileError as problem:
+        report = ValidationReport(os.fspath(path), 0, (problem.as_problem(),))
+        raise _schema_error(report) from None
+
+
+def _existing(path: str | os.PathLike[str]) -> Path:
+    """``path`` if there is such a file, else a SchemaError (rule ``not_found``) naming it."""
+    if not Path(path).exists():
+        shown = os.fspath(path)
+        problem = Problem(None, "not_found", "no such file; check the path")
+        message = f"cannot read {shown!r}: {problem.message}"
+        raise SchemaError(message, path=shown, problems=(problem,))
+    return Path(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Opening a file: extension, existence, header
+class _FileError(Exception):
+    """A problem that stops the reading of a file before any row."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+    def as_problem(self) -> Problem:
+        return Problem(None, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class _Header:
+    kind: Kind
+    names: tuple[str, ...]
+    has_rows: bool
+    n_rows: int = 0  # known in advance for Parquet only
+    row_bytes: float = 256.0  # CSV: mean and longest line length in the first MiB
+    longest: int = 0
+
+
+def _inspect(path: Path) -> _Header:
+    kind = EXTENSIONS.get(path.suffix.lower())
+    if kind is None:
+        raise _FileError(
+            "extension",
+            f"expected a file ending in {', '.join(EXTENSIONS)}; "
+            f"got {path.suffix or 'no extension'!r}",
+        )
+    if path.is_dir():
+        raise _FileError("unreadable", "expected a file, found a directory")
+    if path.stat().st_size == 0:
+        raise _FileError("empty_file", "the file is empty (0 bytes); expected a header line")
+    return _inspect_csv(path) if kind == "csv" else _inspect_parquet(path)
+
+
+def _inspect_csv(path: Path) -> _Header:
+    with path.open("rb") as stream:
+        head = stream.read(_SAMPLE_BYTES)
+    if b"\x00" in head:
+        hint = " (it is a Parquet file: use the .parquet extension)" if head[:4] == b"PAR1" else ""
+        raise _FileError("unreadable", f"expected CSV text, found binary data{hint}")
+    end = head.find(b"\n")
+    if end < 0 and len(head) == _SAMPLE_BYTES:
+        raise _FileError("unreadable", "expected lines of CSV text; no line break in 1 MiB")
+    first, body = (head, b"") if end < 0 else (head[:end], head[end + 1 :])
+    try:
+        line = first.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        raise _FileError(
+            "encoding", f"expected UTF-8 text; the header has a non-UTF-8 byte at {exc.start}"
+        ) from None
+    if not line.strip():
+        raise _FileError("empty_file", "the first line is blank; expected the column names")
+    names = tuple(next(csv.reader([line])))
+    n_lines = max(1, body.count(b"\n"))
+    longest = max(len(first), *(len(x) for x in body.split(b"\n")))
+    return _Header("csv", names, bool(body), row_bytes=len(body) / n_lines, longest=longest)
+
+
+def _inspect_parquet(path: Path) -> _Header:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _FileError(
+            "unreadable", f"not a readable Parquet file ({_arrow_message(exc)})"
+        ) from None
+    n_rows = parquet.metadata.num_rows
+    return _Header("parquet", tuple(parquet.schema_arrow.names), n_rows > 0, n_rows=n_rows)
+
+
+def _no_rows(header: _Header) -> Problem:
+    where = "the file has only a header" if header.kind == "csv" else "the file has no rows"
+    return Problem(None, "no_rows", f"expected at least one data row; {where}")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    wanted: tuple[str, ...] | None  # the columns asked for, None for all
+    read: tuple[str, ...]  # catalog columns to read and check, in file order
+    notes: tuple[Problem, ...]  # problems of the header
+
+
+def _plan(header: _Header, wanted: tuple[str, ...] | None) -> _Plan:
+    """Which columns to read, and the header's problems."""
+    counts = Counter(header.names)
+    seen = [n for n in counts if wanted is None or n in wanted]
+    notes = [
+        Problem(n, "duplicate_header", f"expected each name once; {n!r} is {counts[n]} times")
+        for n in seen
+        if counts[n] > 1
+    ]
+    if wanted is None:
+        unknown = [n for n in seen if n not in CATALOG]
+        notes += [Problem(n, "unknown_column", _unknown_column_message(n)) for n in unknown]
+    required = wanted or tuple(c.name for c in CATALOG.values() if c.required)
+    notes += [
+        Problem(n, "missing_column", f"expected a column {n!r}{_label(n)}; the file has none")
+        for n in required
+        if n not in counts
+    ]
+    read = tuple(n for n in seen if n in CATALOG and counts[n] == 1)
+    return _Plan(wanted, read, tuple(notes))
+
+
+def _label(name: str) -> str:
+    label = CATALOG[name].label
+    return "" if label == name.replace("_", " ") else f" ({label})"
+
+
+Values = Literal["typed", "text", "bytes"]
+
+
+def csv_batches(
+    path: Path,
+    header: _Header,
+    read: Sequence[str],
+    batch_size: int,
+    *,
+    values: Values = "typed",
+    on_bad_row: Callable[[pacsv.InvalidRow], Literal["skip"]] | None = None,
+    block_size: int | None = None,
+    skip_blank_lines: bool = False,
+) -> Iterator[pa.RecordBatch]:
+    """Batches of the ``read`` columns of a CSV file, at most ``batch_size`` rows each.
+
+    This is dmde's one CSV batch reader. ``values`` chooses how the columns are parsed:
+    ``"typed"`` with :func:`reading_type` (fast, threaded; Arrow raises at the first value that
+    does not parse), ``"text"`` as strings (threaded, parsed later by
+    :func:`~dmde.data.rules.parse_text`) or ``"bytes"`` (one thread, which lets Arrow number
+    the rows it hands to ``on_bad_row``: the validator's diagnostic pass). ``block_size`` is the
+    bytes of text parsed at a time (default: about ``batch_size`` rows, from 64 KiB to 4 MiB);
+    with ``skip_blank_lines`` a blank line is not a row (otherwise it is a row of one empty
+    field).
+    """
+    names = _distinct(header.names)
+    include = list(read) or names[:1]  # Arrow reads every column when include_columns is empty
+    types = {n: _csv_type(n, read, values) for n in include}
+    if block_size is None:
+        wanted_bytes = batch_size * header.row_bytes
+        block_size = max(min(int(wanted_bytes), _MAX_BLOCK), _MIN_BLOCK, 4 * header.longest)
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            column_names=names,
+            skip_rows=1,
+            block_size=block_size,
+            use_threads=values != "bytes",
+        ),
+        parse_options=pacsv.ParseOptions(
+            ignore_empty_lines=skip_blank_lines, invalid_row_handler=on_bad_row
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=include,
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+        ),
+    )
+    for batch in reader:
+        for start in range(0, batch.num_rows, batch_size):
+            yield batch.slice(start, batch_size)
+
+
+def _csv_type(name: str, read: Sequence[str], values: Values) -> pa.DataType:
+    if values == "bytes" or name not in read:
+        return pa.binary()
+    return pa.string() if values == "text" else reading_type(name)
+
+
+def parquet_batches(
+    path: Path, read: Sequence[str], batch_size: int, *, dictionary: bool = True
+) -> Iterator[pa.RecordBatch]:
+    """Batches of the ``read`` columns of a Parquet file, as stored; with ``dictionary``, the
+    text columns of the catalog are read dictionary-encoded."""
+    text: list[str] = []
+    if dictionary:
+        stored = pq.ParquetFile(path).schema_arrow
+        text = [n for n in read if CATALOG[n].dtype in _TEXT and _is_text(stored.field(n).type)]
+    parquet = pq.ParquetFile(path, read_dictionary=text or None)
+    yield from parquet.iter_batches(batch_size=batch_size, columns=list(read))
+
+
+def _distinct(names: Sequence[str]) -> list[str]:
+    """Header names made distinct for Arrow (repeated names are never read)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        out.append(name if not seen[name] else f"{name}\x00{seen[name]}")
+        seen[name] += 1
+    return out
+
+
+def reading_type(name: str) -> pa.DataType:
+    """The Arrow type a catalog column is read as: text dictionary-encoded, numbers as float64,
+    integers and flags as int64 (checked before any narrower cast)."""
+    dtype = CATALOG[name].dtype
+    if dtype in _TEXT:
+        return pa.dictionary(pa.int32(), pa.string())
+    return pa.float64() if dtype == "float" else pa.int64()

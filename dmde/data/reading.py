@@ -1,0 +1,513 @@
+"""Reading a data file in batches with the catalog's types, under one policy for problems.
+
+:func:`read_batches` is dmde's one batch reader of benefit files (CSV or Parquet). It reads only
+the columns asked for, with the types of :func:`~dmde.data.opening.reading_type`, numbers the
+rows from 1 (the first line after the CSV header, the first row in Parquet) and checks every
+value against the catalog with the rules of :mod:`dmde.data.rules`, by
+:func:`check_rows`. What becomes of a row with a problem is the ``on_problem`` policy:
+
+``"raise"``
+    the file is diagnosed in full, for the columns read, as
+    :func:`~dmde.data.validation.validate_file` does, and a :class:`~dmde.core.errors.SchemaError` lists every problem (with counts and
+    rows); no batch holding a bad value is yielded. A ``dossier_id`` repeated across batches
+    is found after the last batch, so that error comes at the end of the iteration.
+``"reject"``
+    the row is kept out of the batch's valid rows and comes back in its ``rejects`` table,
+    one line per refused value (:data:`REJECT_COLUMNS`: the 1-based row number,
+    ``dossier_id``, column, value, rule and what was expected). A CSV value that does not
+    parse as its column's type is rejected with the rule ``type``: the batches from there on
+    are read as text and parsed value by value. Only the file itself stops the reading: a
+    Parquet column stored with an unsuitable type, or a CSV row with the wrong number of
+    fields (a :class:`~dmde.core.errors.SchemaError` that says to run ``dmde validate``).
+    Blank CSV lines are skipped under this policy.
+
+In both, problems of the file (missing, unreadable, a requested column absent or repeated in the
+header) raise a :class:`~dmde.core.errors.SchemaError` at the call, before any row is read.
+:func:`iter_batches` is the ``"raise"`` policy with batches in the types of
+:func:`~dmde.data.schema.arrow_schema`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dmde.core.errors import SchemaError
+from dmde.data.catalog import CATALOG, column
+from dmde.data.opening import (
+    _existing,
+    _FileError,
+    _Header,
+    _inspect,
+    _no_rows,
+    _plan,
+    csv_batches,
+    parquet_batches,
+)
+from dmde.data.problems import ValidationReport, _schema_error, _sorted
+from dmde.data.rules import (
+    parse_text,
+    repeated_values,
+    stored_type_ok,
+    type_message,
+    value_problems,
+)
+from dmde.data.schema import BATCH_ROWS, _check_batch_size, _wanted, arrow_schema
+from dmde.data.validation import _scan_file
+
+if TYPE_CHECKING:
+    Arr: TypeAlias = pa.Array[Any]
+
+__all__ = [
+    "REJECT_COLUMNS",
+    "REJECT_SCHEMA",
+    "CheckedBatch",
+    "OnProblem",
+    "check_rows",
+    "iter_batches",
+    "read_batches",
+]
+
+OnProblem = Literal["raise", "reject"]
+Positions: TypeAlias = npt.NDArray[np.intp]
+
+#: Columns of a rejects table: one line per refused value of a row.
+REJECT_COLUMNS = ("row", "dossier_id", "column", "value", "rule", "reason")
+_REJECT_TYPES: dict[str, pa.DataType] = {
+    "row": pa.int64(),
+    "dossier_id": pa.int64(),
+    "column": pa.string(),
+    "value": pa.string(),
+    "rule": pa.string(),
+    "reason": pa.string(),
+}
+#: The Arrow schema of a rejects table.
+REJECT_SCHEMA = pa.schema(_REJECT_TYPES)
+_REJECT_BLOCK = 8 << 20  # bytes of CSV text parsed at a time under the "reject" policy
+
+
+@dataclass
+class CheckedBatch:
+    """One batch after the row checks: the valid rows and the rejected ones.
+
+    Attributes
+    ----------
+    valid : pyarrow.Table
+        The rows without a problem, columns in the reading types.
+    rejects : pyarrow.Table
+        One line per refused value (:data:`REJECT_SCHEMA`), sorted by row.
+    n_rows : int
+        Rows in the batch, valid and rejected.
+    n_rejected : int
+        Rows rejected (a row with several problems counts once).
+    first_row : int
+        The 1-based file row number of the batch's first row.
+    valid_rows : numpy.ndarray of intp, optional
+        Positions of the valid rows in the batch; None when every row is valid.
+    """
+
+    valid: pa.Table
+    rejects: pa.Table
+    n_rows: int
+    n_rejected: int
+    first_row: int = 1
+    valid_rows: Positions | None = None
+
+    def reject(self, lost: Positions, name: str, rule: str, reason: str) -> CheckedBatch:
+        """The batch with the valid rows at positions ``lost`` moved to the rejects.
+
+        Each gets one reject line for column ``name`` (its value shown as text), with ``rule``
+        and ``reason``; the rejects stay sorted by row (a row's earlier lines first).
+        """
+        if lost.size == 0:
+            return self
+        n_valid = self.valid.num_rows
+        positions = np.arange(n_valid) if self.valid_rows is None else self.valid_rows
+        taken = pa.array(lost, pa.int64())
+        extra = pa.table(
+            [
+                pa.array(positions[lost] + self.first_row, pa.int64()),
+                self.valid.column("dossier_id").take(taken).cast(pa.int64()),
+                pa.array([name] * lost.size, pa.string()),
+                self.valid.column(name).cast(pa.string()).take(taken),
+                pa.array([rule] * lost.size, pa.string()),
+                pa.array([reason] * lost.size, pa.string()),
+            ],
+            schema=REJECT_SCHEMA,
+        )
+        keep = np.setdiff1d(np.arange(n_valid), lost)
+        rejects = pa.concat_tables([self.rejects, extra])
+        order = pc.sort_indices(rejects, sort_keys=[("row", "ascending")])
+        return CheckedBatch(
+            self.valid.take(pa.array(keep, pa.int64())),
+            rejects.take(order),
+            self.n_rows,
+            self.n_rejected + int(lost.size),
+            self.first_row,
+            positions[keep],
+        )
+
+
+def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False) -> CheckedBatch:
+    """Check each row of a batch of catalog columns; split it into valid rows and rejects.
+
+    A value breaks at most one rule (the first of ``type``, ``missing_value``, ``range``,
+    ``level``, ``pattern``); a row is rejected if one of its values breaks a rule.
+
+    Parameters
+    ----------
+    batch : pyarrow.RecordBatch
+        Catalog columns (with ``dossier_id``, for the rejects), in the reading types or
+        (``text``) as strings to parse.
+    first_row : int, default 1
+        The file row number of the batch's first row.
+    text : bool, default False
+        Whether the values are unparsed text (then they are parsed with
+        :func:`~dmde.data.rules.parse_text` and what does not parse is rejected).
+
+    Returns
+    -------
+    CheckedBatch
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> batch = pa.record_batch({"dossier_id": [1, 2, 3], "age": [34, 212, 51]})
+    >>> checked = check_rows(batch)
+    >>> checked.valid.column("dossier_id").to_pylist(), checked.n_rejected
+    ([1, 3], 1)
+    >>> checked.rejects.select(["row", "column", "value", "rule"]).to_pylist()
+    [{'row': 2, 'column': 'age', 'value': '212', 'rule': 'range'}]
+    """
+    n = batch.num_rows
+    bad = np.zeros(n, dtype=bool)
+    if "dossier_id" not in batch.schema.names:
+        ids: Arr = pa.nulls(n, pa.int64())
+    else:
+        ids = batch.column("dossier_id")
+        if text:
+            ids = parse_text(column("dossier_id"), ids)[0]
+    parts: list[tuple[npt.NDArray[np.intp], str, Arr, str, str]] = []
+    columns: dict[str, Arr] = {}
+    for name in batch.schema.names:
+        col, raw = column(name), batch.column(name)
+        flagged = np.zeros(n, dtype=bool)
+        values = raw
+        if text:
+            values, unparsable = parse_text(col, raw)
+            if unparsable.size:
+                parts.append((unparsable, name, raw, "type", type_message(col)))
+                flagged[unparsable] = True
+        for rule, expected, mask in value_problems(col, values):
+            hits = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False)) & ~flagged)
+            if hits.size:
+                parts.append((hits, name, values, rule, expected))
+                flagged[hits] = True
+        bad |= flagged
+        columns[name] = values
+    rejects = _rejects_table(parts, ids, first_row)
+    keep = np.flatnonzero(~bad)
+    table = pa.table(columns)
+    if keep.size < n:
+        table = table.take(pa.array(keep, pa.int64()))
+    return CheckedBatch(table, rejects, n, int(bad.sum()), first_row, keep)
+
+
+def _rejects_table(
+    parts: Sequence[tuple[npt.NDArray[np.intp], str, Arr, str, str]], ids: Arr, first_row: int
+) -> pa.Table:
+    if not parts:
+        return REJECT_SCHEMA.empty_table()
+    tables = []
+    for hits, name, values, rule, expected in parts:
+        taken = pa.array(hits, pa.int64())
+        shown = values.take(taken)
+        if pa.types.is_dictionary(shown.type):
+            shown = shown.cast(shown.type.value_type)
+        tables.append(
+            pa.table(
+                [
+                    pa.array(hits + first_row, pa.int64()),
+                    ids.take(taken).cast(pa.int64(), safe=False),
+                    pa.array([name] * len(hits), pa.string()),
+                    shown.cast(pa.string()),
+                    pa.array([rule] * len(hits), pa.string()),
+                    pa.array([expected] * len(hits), pa.string()),
+                ],
+                schema=REJECT_SCHEMA,
+            )
+        )
+    table = pa.concat_tables(tables)
+    order = pc.sort_indices(table, sort_keys=[("row", "ascending")])
+    return table.take(order)
+
+
+# --------------------------------------------------------------------------------------------
+# The reader
+def read_batches(
+    path: str | os.PathLike[str],
+    columns: Sequence[str],
+    *,
+    batch_size: int = BATCH_ROWS,
+    on_problem: OnProblem = "raise",
+) -> Iterator[CheckedBatch]:
+    """Stream the ``columns`` of a CSV or Parquet file as checked batches.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.parquet`` or ``.pq`` file.
+    columns : sequence of str
+        Catalog columns to read (each must be in the file), ``dossier_id`` among them.
+    batch_size : int, default BATCH_ROWS (250,000)
+        Maximum rows per batch.
+    on_problem : {"raise", "reject"}, default "raise"
+        What a row with a problem does: stop the reading with the file's full diagnosis, or
+        go to the batch's rejects (see the module docstring).
+
+    Returns
+    -------
+    iterator of CheckedBatch
+        In file order; ``first_row`` numbers the rows across batches.
+
+    Raises
+    ------
+    SchemaError
+        At the call, for a problem of the file or its header; during the iteration, as the
+        policy says.
+    ValueError
+        If ``batch_size`` or ``on_problem`` is not allowed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from dmde.data.datasets import arrow_schema, write_batches
+    >>> frame = pd.DataFrame({"dossier_id": [1, 2, 3], "age": [34, 212, 51]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "files.csv")
+    ...     _ = write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    ...     batches = list(read_batches(path, ["dossier_id", "age"], on_problem="reject"))
+    >>> [(b.n_rows, b.n_rejected, b.rejects.column("row").to_pylist()) for b in batches]
+    [(3, 1, [2])]
+    """
+    _check_batch_size(batch_size)
+    if on_problem not in ("raise", "reject"):
+        raise ValueError(f"on_problem must be 'raise' or 'reject'. Got {on_problem!r} instead.")
+    wanted = _wanted(columns)
+    source = _existing(path)
+    shown = os.fspath(path)
+    try:
+        header = _inspect(source)
+    except _FileError as problem:
+        raise _schema_error(ValidationReport(shown, 0, (problem.as_problem(),))) from None
+    plan = _plan(header, wanted)
+    notes = list(plan.notes)
+    if on_problem == "raise" and not header.has_rows:
+        notes.append(_no_rows(header))
+    if notes:
+        raise _schema_error(ValidationReport(shown, 0, _sorted(notes, header.names)))
+    if on_problem == "reject":
+        return _rejecting(source, header, wanted, batch_size)
+    return _raising(source, header, wanted, batch_size, wanted)
+
+
+def iter_batches(
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    batch_size: int = BATCH_ROWS,
+) -> Iterator[pa.RecordBatch]:
+    """Stream the rows of a CSV or Parquet file as Arrow record batches with catalog types.
+
+    Only ``columns`` are read. Each batch is checked as by
+    :func:`~dmde.data.validation.validate_file` before it is
+    yielded (the ``"raise"`` policy of :func:`read_batches`); at the first problem the file is
+    diagnosed in full and a :class:`SchemaError` raised, so no invalid value is ever yielded. A
+    ``dossier_id`` repeated across batches is found after the last batch, so that error comes at
+    the end of the iteration.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.parquet`` or ``.pq`` file.
+    columns : sequence of str, optional
+        Catalog columns to read, in this order (each must be in the file). None means every
+        catalog column in the file, in catalog order, and the file must pass every check.
+    batch_size : int, default BATCH_ROWS (250,000)
+        Maximum number of rows per batch.
+
+    Returns
+    -------
+    iterator of pyarrow.RecordBatch
+        Batches with the schema ``arrow_schema(columns)``.
+
+    Raises
+    ------
+    SchemaError
+        At the call, if the file is missing, unreadable, empty, or lacks a requested column;
+        during the iteration, if a value breaks the catalog. The message names the file, the
+        column, the rows and what was expected.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from dmde.data.datasets import arrow_schema, write_batches
+    >>> frame = pd.DataFrame({"dossier_id": range(1, 6), "age": [30, 41, 52, 63, 74]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "files.csv")
+    ...     _ = write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    ...     sizes = [b.num_rows for b in iter_batches(path, columns=["age"], batch_size=2)]
+    >>> sizes
+    [2, 2, 1]
+    """
+    _check_batch_size(batch_size)
+    wanted = _wanted(columns) if columns is not None else None
+    shown = os.fspath(path)
+    try:
+        header = _inspect(_existing(path))
+    except _FileError as problem:
+        raise _schema_error(ValidationReport(shown, 0, (problem.as_problem(),))) from None
+    plan = _plan(header, wanted)
+    notes = plan.notes if header.has_rows else (*plan.notes, _no_rows(header))
+    if notes:
+        raise _schema_error(ValidationReport(shown, 0, _sorted(notes, header.names)))
+    schema = arrow_schema(wanted or [n for n in CATALOG if n in plan.read])
+    return _as_schema(_raising(Path(path), header, plan.read, batch_size, wanted), schema)
+
+
+def _as_schema(batches: Iterator[CheckedBatch], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    for checked in batches:
+        table = checked.valid
+        yield pa.RecordBatch.from_arrays(
+            [table.column(f.name).combine_chunks().cast(f.type) for f in schema], schema=schema
+        )
+
+
+def _raising(
+    path: Path,
+    header: _Header,
+    read: Sequence[str],
+    batch_size: int,
+    wanted: tuple[str, ...] | None = None,
+) -> Iterator[CheckedBatch]:
+    """The "raise" policy: checked batches until a problem, then the full diagnosis."""
+    ids: list[npt.NDArray[np.int64]] = []
+    failed = False
+    try:
+        for checked in _numbered(_typed(path, header, read, batch_size), text=False):
+            if checked.n_rejected:
+                failed = True
+                break
+            if "dossier_id" in read:
+                ids.append(_ids(checked.valid))
+            yield checked
+        else:
+            failed = bool(ids) and repeated_values(np.concatenate(ids)).size > 0
+    except (pa.ArrowException, OSError, SchemaError):
+        failed = True
+    if failed:
+        report = _scan_file(path, columns=wanted, batch_size=batch_size, keep=False)[0]
+        if report.ok:  # pragma: no cover - the diagnosis finds what the stream tripped on
+            raise SchemaError(f"{path}: cannot be read", path=str(path))
+        raise _schema_error(report)
+
+
+def _ids(table: pa.Table) -> npt.NDArray[np.int64]:
+    values = table.column("dossier_id").cast(pa.int64())
+    return np.asarray(values.to_numpy(), dtype=np.int64)
+
+
+def _typed(
+    path: Path, header: _Header, read: Sequence[str], batch_size: int
+) -> Iterator[pa.RecordBatch]:
+    if header.kind == "parquet":
+        return _stored(path, read, batch_size, dictionary=True)
+    return csv_batches(path, header, read, batch_size)
+
+
+def _rejecting(
+    path: Path, header: _Header, read: Sequence[str], batch_size: int
+) -> Iterator[CheckedBatch]:
+    """The "reject" policy: typed batches, then text from the first value that does not parse."""
+    if header.kind == "parquet":
+        yield from _numbered(_stored(path, read, batch_size, dictionary=False), text=False)
+        return
+    done = 0
+    options: dict[str, Any] = {"block_size": _REJECT_BLOCK, "skip_blank_lines": True}
+    try:
+        for checked in _numbered(csv_batches(path, header, read, batch_size, **options)):
+            yield checked
+            done += checked.n_rows
+        return
+    except pa.ArrowInvalid as exc:
+        if "conversion error" not in str(exc).lower():
+            raise _unreadable(path, exc) from None
+    text = csv_batches(path, header, read, batch_size, values="text", **options)
+    try:
+        yield from _numbered(_skip(text, done), text=True, first_row=done + 1)
+    except pa.ArrowInvalid as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _stored(
+    path: Path, read: Sequence[str], batch_size: int, *, dictionary: bool
+) -> Iterator[pa.RecordBatch]:
+    """Parquet batches, once the stored types are checked; integers and flags as int64."""
+    import pyarrow.parquet as pq
+
+    stored = pq.read_schema(path)
+    for name in read:
+        typ = stored.field(name).type
+        if not stored_type_ok(CATALOG[name], typ):
+            raise SchemaError(
+                f"{path}: column {name!r} is stored as {typ}; expected "
+                f"{CATALOG[name].dtype} values. Write the file with the catalog's types (dmde "
+                "validate shows every problem).",
+                path=str(path),
+            )
+    for batch in parquet_batches(path, read, batch_size, dictionary=dictionary):
+        arrays = []
+        for name in read:
+            values = batch.column(name)
+            if CATALOG[name].dtype in ("int", "flag") and not pa.types.is_int64(values.type):
+                values = values.cast(pa.int64())
+            arrays.append(values)
+        yield pa.RecordBatch.from_arrays(arrays, names=list(read))
+
+
+def _skip(batches: Iterator[pa.RecordBatch], n_rows: int) -> Iterator[pa.RecordBatch]:
+    """The batches after the first ``n_rows`` rows."""
+    for batch in batches:
+        if n_rows >= batch.num_rows:
+            n_rows -= batch.num_rows
+            continue
+        yield batch.slice(n_rows) if n_rows else batch
+        n_rows = 0
+
+
+def _numbered(
+    batches: Iterator[pa.RecordBatch], *, text: bool = False, first_row: int = 1
+) -> Iterator[CheckedBatch]:
+    """Check each batch, numbering rows across batches (1 = the first data row)."""
+    row = first_row
+    for batch in batches:
+        yield check_rows(batch, first_row=row, text=text)
+        row += batch.num_rows
+
+
+def _unreadable(path: Path, exc: pa.ArrowInvalid) -> SchemaError:
+    return SchemaError(
+        f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}. Run 'dmde validate' to "
+        "list every problem.",
+        path=str(path),
+    )
