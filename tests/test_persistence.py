@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,14 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmde.core.errors import DmdeError, PolicyError
+from dmde.core.errors import PolicyError
 from dmde.data.synthetic import synthesize
 from dmde.model.model_file import (
     FORMAT_VERSION,
+    ModelFile,
     ModelFileError,
     content_hash,
     load_model,
     model_to_dict,
+    read_model_file,
     save_model,
 )
 from dmde.model.scorecard import Scorecard, ScorecardFamily
@@ -170,8 +173,9 @@ def _first_variable(doc: dict[str, Any]) -> dict[str, Any]:
         (
             lambda d: d["routing"].__setitem__("column", "gender"),
             True,
-            DmdeError,
-            r"segment_column 'gender' is in family 'sensitive'",
+            ModelFileError,
+            r"the routing column 'gender' must be an operational catalog column \(caf_code, "
+            r"control_stratum, income_reporting, snapshot_month\): models may be routed only by",
         ),
         (lambda d: _first_variable(d)["points"].pop(), True, ModelFileError, r"points for .* bins"),
         (
@@ -194,12 +198,19 @@ def _first_variable(doc: dict[str, Any]) -> dict[str, Any]:
         "missing-key",
     ],
 )
+@pytest.mark.parametrize("reader", [load_model, read_model_file], ids=["load", "read"])
 def test_tampered_files_are_refused(
-    saved: Path, tmp_path: Path, change: Any, rehash: bool, error: type[Exception], message: str
+    saved: Path,
+    tmp_path: Path,
+    change: Any,
+    rehash: bool,
+    error: type[Exception],
+    message: str,
+    reader: Callable[[Path], object],
 ) -> None:
     path = _edit(saved, tmp_path, change, rehash=rehash)
-    with pytest.raises(error, match=message):
-        load_model(path)
+    with pytest.raises(error, match=rf"^{tmp_path}.*{message}"):
+        reader(path)
 
 
 @pytest.mark.parametrize(
@@ -207,16 +218,111 @@ def test_tampered_files_are_refused(
     [("{not json", r"invalid JSON at line 1"), ("[1, 2]", r"not a dmde model file")],
     ids=["not-json", "not-a-model"],
 )
-def test_not_a_model_file(tmp_path: Path, text: str, message: str) -> None:
+@pytest.mark.parametrize("reader", [load_model, read_model_file], ids=["load", "read"])
+def test_not_a_model_file(
+    tmp_path: Path, text: str, message: str, reader: Callable[[Path], object]
+) -> None:
     path = tmp_path / "x.json"
     path.write_text(text)
     with pytest.raises(ModelFileError, match=message):
-        load_model(path)
+        reader(path)
 
 
-def test_missing_model_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reader", [load_model, read_model_file], ids=["load", "read"])
+def test_missing_model_file(tmp_path: Path, reader: Callable[[Path], object]) -> None:
     with pytest.raises(ModelFileError, match=r"cannot read model file .*nope.json.*no such file"):
-        load_model(tmp_path / "nope.json")
+        reader(tmp_path / "nope.json")
+
+
+# ------------------------------------------------------------------------------ typed reading
+def test_read_model_file_gives_the_content_as_typed_records(
+    saved: Path, family: ScorecardFamily, population: pd.DataFrame
+) -> None:
+    document = json.loads(saved.read_text())
+    model_file = read_model_file(saved)
+    assert isinstance(model_file, ModelFile)
+    assert (model_file.path, model_file.name) == (str(saved), "model.json")
+    assert (
+        model_file.format,
+        model_file.format_version,
+        model_file.dmde_version,
+        model_file.sha256,
+    ) == (document["format"], 1, document["dmde_version"], document["sha256"])
+    policy = document["policy"]
+    assert model_file.policy.name == policy["name"]
+    assert list(model_file.policy.allowed_families) == policy["allowed_families"]
+    assert list(model_file.policy.removed_columns) == policy["removed_columns"]
+    assert dict(model_file.policy.excluded_families) == policy["excluded_families"]
+    assert list(model_file.policy.features) == policy["features"]
+    assert list(model_file.features) == document["features"]
+    assert model_file.routing_column == document["routing"]["column"] == "income_reporting"
+    assert model_file.scaling.to_dict() == document["scaling"]
+    training = model_file.training
+    assert dict(training.facts) == document["training"]
+    assert list(training.facts) == list(document["training"])  # the file's order
+    assert (training.rows, training.target, training.date) == (6_000, "target", "2026-11-27")
+    assert training.auc_train is None and training.data_file is None
+    assert list(model_file.segments) == list(document["segments"])
+    for name, segment in document["segments"].items():
+        record = model_file.segments[name]
+        assert record.name == name
+        assert list(record.features) == segment["features"]
+        assert dict(record.params) == segment["params"]
+        assert list(record.classes) == segment["classes"]
+        assert record.intercept == segment["intercept"]
+        assert record.intercept_points == segment["intercept_points"]
+        assert [dataclasses.asdict(c) for c in record.coefficients] == segment["coefficients"]
+        assert record.training.to_dict() == segment["training"]
+        assert len(record.variables) == len(segment["variables"])
+        for variable, written in zip(record.variables, segment["variables"], strict=True):
+            assert (variable.name, variable.label) == (written["name"], written["label"])
+            assert variable.binning.to_dict() == written["binning"]
+            assert list(variable.bin_labels) == written["bin_labels"]
+            assert list(variable.points) == written["points"]
+            assert variable.reference_points == written["reference_points"]
+    np.testing.assert_array_equal(model_file.model.points(population), family.points(population))
+
+
+def test_the_records_are_frozen(saved: Path) -> None:
+    model_file = read_model_file(saved)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model_file.sha256 = "0" * 64  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        model_file.segments["new"] = model_file.segments["prefilled"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        model_file.training.facts["auc_cv"] = 1.0  # type: ignore[index]
+
+
+def test_a_single_scorecard_file_has_one_segment_and_no_routing(
+    population: pd.DataFrame, tmp_path: Path
+) -> None:
+    checked = population[population["controlled"] == 1]
+    model = Scorecard(features=["n_children", "income_to_smic"]).fit(checked, checked["target"])
+    path = tmp_path / "single.json"
+    save_model(model, path, training={"auc_cv": 0.7, "auc_train": 1})
+    model_file = read_model_file(path)
+    assert model_file.routing_column is None and list(model_file.segments) == ["all"]
+    assert model_file.features == ("n_children", "income_to_smic")
+    assert (model_file.training.auc_cv, model_file.training.auc_train) == (0.7, 1.0)
+    assert isinstance(model_file.model, Scorecard)
+
+
+def test_the_file_is_read_and_parsed_once(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"read": 0, "parse": 0}
+    read, parse = Path.read_text, json.loads
+
+    def counted_read(self: Path, *args: Any, **kwargs: Any) -> str:
+        calls["read"] += self == saved
+        return read(self, *args, **kwargs)
+
+    def counted_parse(text: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["parse"] += 1
+        return parse(text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted_read)
+    monkeypatch.setattr(json, "loads", counted_parse)
+    read_model_file(saved)
+    assert calls == {"read": 1, "parse": 1}
 
 
 def test_a_model_on_anonymous_columns_cannot_be_saved(tmp_path: Path) -> None:

@@ -28,24 +28,27 @@ from dmde.core.errors import DmdeError, PolicyError
 from dmde.core.files import write_text
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.model.binning import FeatureBinning, WoEBinning
+from dmde.model.model_records import ModelFile, model_file_records
+from dmde.model.parameters import OperationalColumn
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import (
     Scorecard,
     ScorecardFamily,
     TrainingSummary,
-    _check_routing,
     bin_labels,
 )
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "ModelFile",
     "ModelFileError",
     "content_hash",
     "frame_sha256",
     "load_model",
     "model_from_dict",
     "model_to_dict",
+    "read_model_file",
     "save_model",
 ]
 
@@ -193,8 +196,10 @@ def save_model(
     return str(document["sha256"])
 
 
-def load_model(path: str | os.PathLike[str]) -> Model:
-    """Read a model file, checking format, version, hash, policy and structure.
+def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
+    """Read a model file once: its content as typed records, and the model it builds.
+
+    The checks are those of :func:`load_model` (format, version, hash, policy, structure).
 
     Raises
     ------
@@ -202,6 +207,22 @@ def load_model(path: str | os.PathLike[str]) -> Model:
         With the file, what is wrong and what to do.
     PolicyError
         If the file's policy or columns include an excluded family.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from dmde.data.synthetic import synthesize
+    >>> df = synthesize(5_000, seed=1, controls=2_000)
+    >>> checked = df[df["controlled"] == 1]
+    >>> model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "model.json")
+    ...     digest = save_model(model, path)
+    ...     model_file = read_model_file(path)
+    >>> model_file.sha256 == digest, model_file.routing_column, list(model_file.segments)
+    (True, 'income_reporting', ['declarative', 'prefilled'])
+    >>> model_file.scaling.pdo, model_file.segments["prefilled"].variables[0].name
+    (20.0, 'household_type')
     """
     shown = os.fspath(path)
     try:
@@ -218,9 +239,32 @@ def load_model(path: str | os.PathLike[str]) -> Model:
             f"{exc.colno} ({exc.msg})."
         ) from None
     try:
-        return model_from_dict(document)
+        model = model_from_dict(document)
+        return _records(shown, document, model)
     except (ModelFileError, PolicyError) as exc:
         raise type(exc)(f"{shown}: {exc}") from None
+
+
+def load_model(path: str | os.PathLike[str]) -> Model:
+    """Read a model file, checking format, version, hash, policy and structure.
+
+    Raises
+    ------
+    ModelFileError
+        With the file, what is wrong and what to do.
+    PolicyError
+        If the file's policy or columns include an excluded family.
+    """
+    return read_model_file(path).model
+
+
+def _records(path: str, document: Mapping[str, Any], model: Model) -> ModelFile:
+    try:
+        return model_file_records(path, document, model)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        if isinstance(exc, PolicyError | ModelFileError):
+            raise
+        raise ModelFileError(f"malformed model file: {type(exc).__name__}: {exc}.") from None
 
 
 def model_from_dict(document: Any) -> Model:
@@ -277,7 +321,11 @@ def _build(document: Mapping[str, Any]) -> Model:
         if list(models) != ["all"]:
             raise ModelFileError("a model without routing must have one segment, 'all'.")
         return models["all"]
-    _check_routing(routing["column"])
+    if not OperationalColumn().is_satisfied_by(routing["column"]):
+        raise ModelFileError(
+            f"the routing column {routing['column']!r} must be "
+            f"{OperationalColumn()}; the file cannot be used."
+        )
     family = ScorecardFamily(
         scorecard=Scorecard(policy=policy, scaling=scaling), segment_column=routing["column"]
     )
