@@ -10,19 +10,13 @@ import pytest
 
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gap
 from dmde.core.errors import DmdeError
-from dmde.data.synthetic import synthesize
 from dmde.model.scorecard import ScorecardFamily
 
 
 @pytest.fixture(scope="module")
-def population() -> pd.DataFrame:
-    return synthesize(20_000, seed=41, controls=5_000)
-
-
-@pytest.fixture(scope="module")
-def model(population: pd.DataFrame) -> ScorecardFamily:
-    checked = population[population["controlled"] == 1]
-    return ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+def model(family: ScorecardFamily) -> ScorecardFamily:
+    # The shared world of conftest.py (20,000 households, seed 41).
+    return family
 
 
 def test_the_features_carry_gender_but_not_a_random_attribute(
