@@ -106,27 +106,6 @@ def rejects_path_for(output: str | os.PathLike[str]) -> Path:
 
 # --------------------------------------------------------------------------------------------
 # Scoring valid rows
-def _top_reasons(
-    excess: npt.NDArray[np.float64], k: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
-    """Indices and values of the k largest excess points per row.
-
-    Ties go to the feature that comes first (as a stable sort would): ``argmax`` returns the
-    first maximum. k passes of argmax are cheaper than sorting every row. ``excess`` is used
-    as scratch space (its chosen entries are set to -inf).
-    """
-    work = excess
-    rows = np.arange(len(work))
-    index = np.empty((len(work), k), dtype=np.intp)
-    value = np.empty((len(work), k), dtype=np.float64)
-    for r in range(k):
-        best = np.argmax(work, axis=1)
-        index[:, r] = best
-        value[:, r] = work[rows, best]
-        work[rows, best] = -np.inf
-    return index, value
-
-
 def _columns_of(table: pa.Table, names: Sequence[str]) -> dict[str, Any]:
     """Model inputs from Arrow columns: floats with NaN for numbers, categoricals for text."""
     out: dict[str, Any] = {}
@@ -139,85 +118,64 @@ def _columns_of(table: pa.Table, names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _subset(columns: dict[str, Any], rows: npt.NDArray[np.intp] | None) -> dict[str, Any]:
-    if rows is None:
-        return columns
-    return {k: v[rows] if isinstance(v, np.ndarray) else v.iloc[rows] for k, v in columns.items()}
-
-
-def _score_block(
-    model: Scorecard, columns: dict[str, Any], n: int, k: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Any, Any]:
-    contributions = model.contributions_of(columns, n)
-    total = model.intercept_points_ + contributions.sum(axis=1)
-    score = np.round(total, model.scaling_.decimals) + 0.0
-    probability = model.scaling_.probability(score)
-    if k == 0:
-        return score, probability, None, None
-    contributions -= model.reference_points_  # now the excess over the reference, in place
-    index, value = _top_reasons(contributions, k)
-    return score, probability, index, value
-
-
 def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
-    """Scores of valid rows (an Arrow table of the needed columns), with :func:`scores_schema`."""
+    """Scores of valid rows (an Arrow table of the needed columns), with :func:`scores_schema`.
+
+    The model scores them (:meth:`~dmde.model.scorecard.Scorecard.score_columns`, routing by
+    segment in a family); this function only lays the result out as the scores file's columns.
+    """
     n = table.num_rows
     names = list(model.features_)
-    k = min(reasons, len(names))
-    score = np.empty(n)
-    probability = np.empty(n)
-    feature = np.full((n, reasons), -1, dtype=np.int32)
-    points = np.full((n, reasons), np.nan)
+    columns = _columns_of(table, names)
     if isinstance(model, ScorecardFamily):
         segment_values = table.column(model.segment_column)
-        segment = np.asarray(segment_values.cast(pa.string()).to_numpy(zero_copy_only=False))
-        unknown = ~np.isin(segment, np.asarray(model.segments_, dtype=object))
-        if unknown.any():
-            found = sorted({str(v) for v in segment[unknown]})
-            raise DmdeError(
-                f"{int(unknown.sum())} rows have a {model.segment_column} with no model "
-                f"({', '.join(found[:5])}): the model file has models for "
-                f"{', '.join(model.segments_)}."
-            )
-        parts = [(name, np.flatnonzero(segment == name)) for name in model.segments_]
-        scorecards = model.models_
+        _check_segments(model, segment_values)
+        columns[model.segment_column] = segment_values.cast(pa.string()).to_numpy(
+            zero_copy_only=False
+        )
         segment_array: Any = _dictionary(segment_values)
     else:
-        parts = [("all", np.arange(n))]
-        scorecards = {"all": model}
         segment_array = pa.DictionaryArray.from_arrays(
             pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
         )
-    columns = _columns_of(table, names)
-    for name, rows in parts:
-        if rows.size == 0:
-            continue
-        m = scorecards[name]
-        part = _subset(columns, None if rows.size == n else rows)
-        s, p, idx, val = _score_block(m, part, rows.size, k)
-        score[rows], probability[rows] = s, p
-        if k:
-            local = np.asarray([names.index(f) for f in m.features_], dtype=np.int32)
-            above = val > 0
-            feature[rows, :k] = np.where(above, local[idx], -1)
-            points[rows, :k] = np.where(above, np.round(val, 2), np.nan)
+    scored = model.score_columns(columns, n, reasons=reasons)
     arrays: list[Any] = [
         table.column("dossier_id").cast(pa.int64()),
         _dictionary(table.column("caf_code")),
         segment_array,
-        pa.array(score),
-        pa.array(probability),
+        pa.array(scored.points),
+        pa.array(scored.probability),
     ]
     feature_names = pa.array(names, pa.string())
     labels = pa.array([CATALOG[f].label for f in names], pa.string())
     for i in range(reasons):
-        codes = pa.array(feature[:, i], pa.int32(), mask=feature[:, i] < 0)
+        if i < scored.k:
+            feature = scored.reason_features[:, i]
+            points = np.round(scored.reason_points[:, i], 2)
+        else:
+            feature = np.full(n, -1, dtype=np.int32)
+            points = np.full(n, np.nan)
+        codes = pa.array(feature, pa.int32(), mask=feature < 0)
         arrays += [
             pa.DictionaryArray.from_arrays(codes, feature_names),
             pa.DictionaryArray.from_arrays(codes, labels),
-            pa.array(points[:, i], pa.float64(), mask=np.isnan(points[:, i])),
+            pa.array(points, pa.float64(), mask=np.isnan(points)),
         ]
     return pa.Table.from_arrays(arrays, schema=scores_schema(reasons))
+
+
+def _check_segments(model: ScorecardFamily, values: Any) -> None:
+    """A DmdeError if a row's segment has no scorecard (score_file rejects such rows first)."""
+    known = pc.is_in(values.cast(pa.string()), value_set=pa.array(model.segments_, pa.string()))
+    unknown = ~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)
+    if unknown.any():
+        segment = np.asarray(values.cast(pa.string()).to_numpy(zero_copy_only=False))
+        found = sorted({str(v) for v in segment[unknown]})
+        raise DmdeError(
+            f"{int(unknown.sum())} rows have a {model.segment_column} with no model "
+            f"({', '.join(found[:5])}): the model file has models for "
+            f"{', '.join(model.segments_)}."
+        )
 
 
 def _dictionary(values: Any) -> Any:
