@@ -173,9 +173,8 @@ def _first_variable(doc: dict[str, Any]) -> dict[str, Any]:
         (
             lambda d: d["routing"].__setitem__("column", "gender"),
             True,
-            ModelFileError,
-            r"the routing column 'gender' must be an operational catalog column \(caf_code, "
-            r"control_stratum, income_reporting, snapshot_month\): models may be routed only by",
+            PolicyError,
+            r"segment_column 'gender' is in family 'sensitive'",
         ),
         (lambda d: _first_variable(d)["points"].pop(), True, ModelFileError, r"points for .* bins"),
         (

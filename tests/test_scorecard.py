@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.utils._param_validation import InvalidParameterError
 
-from dmde.core.errors import DmdeError
 from dmde.model.scaling import PointsScaling
 
 
@@ -53,15 +53,19 @@ def test_points_are_rounded_and_add_up() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"pdo": 0}, r"'pdo' parameter of PointsScaling must be a number above 0. Got 0"),
-        ({"base_odds": -1}, r"'base_odds' .* above 0. Got -1"),
-        ({"base_points": math.inf}, r"'base_points' .* a finite number. Got inf"),
-        ({"decimals": 9}, r"'decimals' .* an integer from 0 to 6. Got 9"),
+        ({"pdo": 0}, r"^The 'pdo' parameter of PointsScaling must be a float in the range \(0.0, "),
+        ({"base_odds": -1}, r"'base_odds' .* range \(0.0, inf\)\. Got -1 instead"),
+        ({"base_odds": math.inf}, r"'base_odds' .* range \(0.0, inf\)\. Got inf instead"),
+        ({"base_points": math.inf}, r"'base_points' .* range \(-inf, inf\)\. Got inf instead"),
+        ({"base_points": math.nan}, r"'base_points' .* Got nan instead"),
+        ({"decimals": 9}, r"'decimals' .* an int in the range \[0, 6\]\. Got 9 instead"),
+        ({"decimals": True}, r"'decimals' .* Got True instead"),
+        ({"pdo": "20"}, r"'pdo' .* Got '20' instead"),
     ],
-    ids=["pdo", "base-odds", "base-points", "decimals"],
+    ids=["pdo", "base-odds", "infinite-odds", "base-points", "nan", "decimals", "bool", "text"],
 )
 def test_bad_scaling(kwargs: dict[str, float], message: str) -> None:
-    with pytest.raises(DmdeError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         PointsScaling(**kwargs)  # type: ignore[arg-type]
 
 

@@ -28,8 +28,8 @@ from dmde.core.errors import DmdeError, PolicyError
 from dmde.core.files import write_text
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.model.binning import FeatureBinning, WoEBinning
+from dmde.model.family import _check_routing
 from dmde.model.model_records import ModelFile, model_file_records
-from dmde.model.parameters import OperationalColumn
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import (
     Scorecard,
@@ -321,11 +321,7 @@ def _build(document: Mapping[str, Any]) -> Model:
         if list(models) != ["all"]:
             raise ModelFileError("a model without routing must have one segment, 'all'.")
         return models["all"]
-    if not OperationalColumn().is_satisfied_by(routing["column"]):
-        raise ModelFileError(
-            f"the routing column {routing['column']!r} must be "
-            f"{OperationalColumn()}; the file cannot be used."
-        )
+    _check_routing(routing["column"])
     family = ScorecardFamily(
         scorecard=Scorecard(policy=policy, scaling=scaling), segment_column=routing["column"]
     )

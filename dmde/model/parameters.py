@@ -15,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
-from dmde.data.catalog import CATALOG, Family
-
-__all__ = ["OperationalColumn", "Range", "check_parameters"]
+__all__ = ["Range", "check_parameters"]
 
 
 class Range(Interval):  # type: ignore[misc]
@@ -36,28 +34,6 @@ class Range(Interval):  # type: ignore[misc]
 
     def is_satisfied_by(self, val: Any) -> bool:
         return not isinstance(val, bool) and bool(super().is_satisfied_by(val))
-
-
-class OperationalColumn(StrOptions):  # type: ignore[misc]
-    """An operational catalog column: the only kind that may route rows to their scorecard.
-
-    Examples
-    --------
-    >>> OperationalColumn().is_satisfied_by("income_reporting")
-    True
-    >>> OperationalColumn().is_satisfied_by("household_type")
-    False
-    """
-
-    def __init__(self) -> None:
-        super().__init__({c for c in CATALOG if CATALOG[c].family is Family.OPERATIONAL})
-
-    def __str__(self) -> str:
-        names = ", ".join(sorted(self.options))
-        return (
-            f"an operational catalog column ({names}): models may be routed only by an "
-            "operational column, never by a household's situation or an excluded column"
-        )
 
 
 def check_parameters(

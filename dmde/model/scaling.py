@@ -19,16 +19,25 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from dmde.core.errors import DmdeError
+from dmde.model.parameters import Range, check_parameters
 
 __all__ = ["PointsScaling"]
 
 FloatArray = npt.NDArray[np.float64]
+
+# Declared as the estimators declare theirs (scikit-learn's form of message).
+_CONSTRAINTS: dict[str, list[Any]] = {
+    "base_points": [Range(Real, None, None, closed="neither")],  # finite
+    "base_odds": [Range(Real, 0, None, closed="neither")],
+    "pdo": [Range(Real, 0, None, closed="neither")],
+    "decimals": [Range(Integral, 0, 6, closed="both")],
+}
 
 
 @dataclass(frozen=True)
@@ -66,17 +75,11 @@ class PointsScaling:
     decimals: int = 2
 
     def __post_init__(self) -> None:
-        checks = [
-            ("base_points", self.base_points, math.isfinite(self.base_points), "a finite number"),
-            ("base_odds", self.base_odds, 0 < self.base_odds < math.inf, "a number above 0"),
-            ("pdo", self.pdo, 0 < self.pdo < math.inf, "a number above 0"),
-            ("decimals", self.decimals, 0 <= self.decimals <= 6, "an integer from 0 to 6"),
-        ]
-        for name, value, ok, rule in checks:
-            if not ok:
-                raise DmdeError(
-                    f"The {name!r} parameter of PointsScaling must be {rule}. Got {value!r}."
-                )
+        check_parameters(
+            _CONSTRAINTS,
+            {name: getattr(self, name) for name in _CONSTRAINTS},
+            caller="PointsScaling",
+        )
 
     @property
     def factor(self) -> float:

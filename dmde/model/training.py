@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
 
 from dmde.core.errors import DmdeError
 from dmde.data.catalog import CATALOG
+from dmde.model.parameters import Range, check_parameters
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["TrainingData", "TrainingReport", "evaluate", "training_data", "training_facts"]
@@ -54,6 +57,16 @@ def training_data(
     weighted : bool
         Weight rows by ``control_weight`` (the survey is stratified); else weight 1.
     """
+    check_parameters(
+        {
+            "frame": [pd.DataFrame],
+            "target": [str],
+            "all_rows": ["boolean"],
+            "weighted": ["boolean"],
+        },
+        {"frame": frame, "target": target, "all_rows": all_rows, "weighted": weighted},
+        caller="training_data",
+    )
     if target not in CATALOG or CATALOG[target].family.value != "label":
         raise DmdeError(f"target {target!r} must be a label column such as 'target'.")
     if target not in frame.columns:
@@ -130,8 +143,17 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
     The cross-validation refits a clone of ``model`` on each training fold (stratified by the
     target, shuffled with ``seed``) and scores the held-out fold.
     """
-    if cv < 2:
-        raise DmdeError(f"cv must be at least 2 folds; got {cv}.")
+    check_parameters(
+        {
+            "model": [Scorecard, ScorecardFamily],
+            "data": [TrainingData],
+            "cv": [Range(Integral, 2, None, closed="left")],
+            "seed": [Range(Integral, 0, 2**32 - 1, closed="both")],
+        },
+        {"model": model, "data": data, "cv": cv, "seed": seed},
+        caller="evaluate",
+    )
+    check_is_fitted(model)
     p_train = model.predict_proba(data.X)[:, 1]
     auc_train = float(roc_auc_score(data.y, p_train, sample_weight=data.weight))
     out_of_fold = np.empty(len(data.y))
