@@ -606,16 +606,17 @@ def _cmd_select(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".html":
         raise DmdeError(f"--out must end in .html (the .md and .json go beside it); got {args.out}")
-    options = {
-        "budget": args.budget,
-        "reference": dict(args.reference) or None,
-        "band": args.band,
-        "n_boot": args.n_boot,
-        "seed": args.seed,
-        "min_cell": args.min_cell,
-        "correction": args.correction,
-        "intersections": not args.no_intersections,
-    }
+    from dmde.audit.settings import AuditSettings
+
+    settings = AuditSettings(
+        reference=dict(args.reference) or None,
+        intersections=not args.no_intersections,
+        band=args.band,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        min_cell=args.min_cell,
+        correction=args.correction,
+    )
     own = [args.scores, args.population, args.model]
     if args.table is not None:
         if any(x is not None for x in own):
@@ -632,7 +633,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             sample=args.sample_column,
             weight=args.weight_column,
             id_column=args.id_column,
-            **options,
+            budget=args.budget,
+            settings=settings,
         )
     else:
         if any(x is None for x in own):
@@ -646,7 +648,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             selection=args.selection,
             labels=args.labels,
             attributes=args.groups,
-            **options,
+            budget=args.budget,
+            settings=settings,
         )
     written = audit_report.write_report(
         result, args.out, lang=args.lang, title=args.title, outcome=args.outcome_label

@@ -10,6 +10,7 @@ import pytest
 
 from dmde.audit import audit
 from dmde.audit.findings import VERDICTS, amplification
+from dmde.audit.settings import AuditSettings
 
 SEEDS = range(20)
 
@@ -57,7 +58,13 @@ def planted_runs() -> list[dict[str, set[str]]]:
     runs = []
     for seed in SEEDS:
         frame, groups = planted_population(seed)
-        result = audit(frame, groups=groups, probability=None, label="label", n_boot=200, seed=seed)
+        result = audit(
+            frame,
+            groups=groups,
+            probability=None,
+            label="label",
+            settings=AuditSettings(n_boot=200, seed=seed),
+        )
         runs.append(_verdicts(result))
     return runs
 
@@ -119,8 +126,7 @@ def test_a_composition_shift_is_found_only_where_planted(model_share: float, exp
             selected=None,
             method="method",
             label="label",
-            n_boot=100,
-            seed=seed,
+            settings=AuditSettings(n_boot=100, seed=seed),
         )
         assert result.data["all_checked"]
         verdicts = set(result.findings["verdict"])
@@ -142,7 +148,7 @@ def test_hit_rates_by_method_are_one_table() -> None:
         selected=None,
         method="method",
         label="label",
-        n_boot=50,
+        settings=AuditSettings(n_boot=50),
     )
     rates = result.hit_rates.set_index("method")
     assert list(rates.index) == ["random", "score"]
@@ -160,8 +166,7 @@ def test_amplification_is_the_ratio_of_selection_and_risk_ratios() -> None:
         groups=groups,
         probability=None,
         label="label",
-        n_boot=100,
-        reference={"targeted": "c", "riskier": "a"},
+        settings=AuditSettings(n_boot=100, reference={"targeted": "c", "riskier": "a"}),
     )
     d = result.groups.disparities.set_index(["attribute", "group", "metric"])
     for attribute, group in (("targeted", "d"), ("riskier", "b")):
@@ -176,7 +181,9 @@ def test_amplification_is_the_ratio_of_selection_and_risk_ratios() -> None:
 
 def test_findings_carry_every_verdict_class_name() -> None:
     frame, groups = planted_population(1)
-    result = audit(frame, groups=groups, probability=None, label="label", n_boot=100)
+    result = audit(
+        frame, groups=groups, probability=None, label="label", settings=AuditSettings(n_boot=100)
+    )
     assert set(result.findings["verdict"]) <= set(VERDICTS)
     assert list(result.findings["finding"]) == sorted(result.findings["finding"])
     assert result.findings["finding"].min() == 1

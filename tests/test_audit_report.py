@@ -18,6 +18,7 @@ import pytest
 from dmde import ScorecardFamily, load_model, save_model, select
 from dmde.audit import audit, build_report, write_report
 from dmde.audit.metrics import AuditError
+from dmde.audit.settings import AuditSettings
 from dmde.audit.targeting import group_columns
 from dmde.batch.scoring import score_file
 from dmde.cli import main
@@ -69,8 +70,7 @@ def result(world: dict[str, Any]) -> Any:
         population=root / "population.parquet",
         model=root / "model.json",
         selection=root / "selection.csv",
-        n_boot=100,
-        seed=3,
+        settings=AuditSettings(n_boot=100, seed=3),
     )
 
 
@@ -167,9 +167,7 @@ def test_planted_effect_is_flagged_and_absent_without_it() -> None:
             selected=None,
             budget=1_000,
             label="truth_target",
-            n_boot=200,
-            seed=0,
-            reference={"age_band": "35-49"},
+            settings=AuditSettings(n_boot=200, seed=0, reference={"age_band": "35-49"}),
         )
         d = res.groups.disparities
         return d[(d["group"] == "under 25") & (d["metric"] == "base_rate")].iloc[0]
@@ -424,8 +422,7 @@ def test_a_budget_selects_as_dmde_select_does(world: dict[str, Any]) -> None:
         groups=pd.DataFrame({"select": by_select}),
         selected=None,
         budget=budget,
-        n_boot=20,
-        intersections=False,
+        settings=AuditSettings(n_boot=20, intersections=False),
     )
     assert "ties as dmde select breaks them" in result.data["selection_rule"]
     rate = result.groups.metrics.set_index(["group", "metric"])["value"]

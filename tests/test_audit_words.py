@@ -17,6 +17,7 @@ from dmde.audit.inputs import LABEL_SOURCES
 from dmde.audit.metrics import CORRECTIONS, METRIC_DEFINITIONS
 from dmde.audit.profiles import ARCHETYPES
 from dmde.audit.report import GLOSSARY, KNOWN_TEMPLATES, METRIC_NAMES, _known
+from dmde.audit.settings import AuditSettings
 from dmde.audit.targeting import GROUP_ATTRIBUTES
 from dmde.audit.words import FRENCH, STRINGS, MissingTranslationError, tr
 from dmde.core.rendering import to_html
@@ -183,8 +184,7 @@ def result() -> Any:
         label="label",
         sample="random",
         id_column=None,
-        n_boot=50,
-        seed=0,
+        settings=AuditSettings(n_boot=50, seed=0),
     )
 
 

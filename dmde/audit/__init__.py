@@ -26,7 +26,9 @@ feature and proves that excluded columns do not move the scores; :mod:`dmde.audi
 scores archetype households and one change at a time; :mod:`dmde.audit.plots` draws the
 figures from the result tables. :func:`audit` (:mod:`dmde.audit.run`) runs every part at once and
 :func:`write_report` (:mod:`dmde.audit.report`) writes the committee's report (HTML, Markdown,
-JSON).
+JSON). The statistical options travel as one validated :class:`AuditSettings`
+(:mod:`dmde.audit.settings`); :mod:`dmde.audit.metricframe` computes extra fairlearn-style
+metrics per group and gives the result as a fairlearn ``MetricFrame``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gap
 from dmde.audit.report import build_report, write_report
 from dmde.audit.run import AuditResult, audit
+from dmde.audit.settings import AuditSettings, AuditSettingsError
 from dmde.audit.targeting import group_columns, selection_vs_random
 
 __all__ = [
@@ -51,6 +54,8 @@ __all__ = [
     "METRIC_DEFINITIONS",
     "AuditError",
     "AuditResult",
+    "AuditSettings",
+    "AuditSettingsError",
     "GroupAudit",
     "audit",
     "audit_groups",

@@ -5,21 +5,24 @@
 selected file in the population, the scores made by the model given), builds the group columns
 and runs :func:`dmde.audit.run.audit`. :func:`audit_table` does the same for a scored table from
 another system ("generic mode"), whose columns are named by the caller. Every mistake is a
-:class:`~dmde.audit.metrics.AuditError` naming the file and column.
+:class:`~dmde.audit.settings.AuditError` naming the file and column. The statistical options
+travel as one :class:`~dmde.audit.settings.AuditSettings` (``settings=``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dmde.audit.metrics import AuditError
+from dmde.audit.metricframe import MetricFunction
 from dmde.audit.run import METHODS, AuditResult, audit
+from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
 from dmde.batch.manifest import manifest_path, read_manifest
 from dmde.core.errors import DmdeError
@@ -109,7 +112,8 @@ def audit_files(
     budget: int | None = None,
     labels: str = "controls",
     attributes: Sequence[str] | None = None,
-    **options: Any,
+    settings: AuditSettings | None = None,
+    extra_metrics: Mapping[str, MetricFunction] | None = None,
 ) -> AuditResult:
     """Audit dmde's own outputs: join scores, population and selection, then :func:`audit`.
 
@@ -123,8 +127,11 @@ def audit_files(
         See :data:`LABEL_SOURCES`.
     attributes : sequence of str, optional
         Group attributes to audit (default: all that the population allows).
-    **options
-        Passed to :func:`dmde.audit.run.audit` (reference, band, n_boot, seed, ...).
+    settings : AuditSettings, optional
+        The statistical options (default ``AuditSettings()``). A reference group not given
+        there is the attribute's declared one (its largest group when absent from the data).
+    extra_metrics : dict of str to function, optional
+        fairlearn-style metrics per group, as in :func:`dmde.audit.run.audit`.
     """
     if labels not in LABEL_SOURCES:
         raise AuditError(f"labels must be one of {', '.join(LABEL_SOURCES)}; got {labels!r}.")
@@ -179,7 +186,8 @@ def audit_files(
     # The declared reference of each attribute (the largest group when it is absent here).
     declared = {a: GROUP_ATTRIBUTES[a].reference for a in wanted}
     present = {a: r for a, r in declared.items() if (groups[a] == r).any()}
-    references = present | dict(options.get("reference") or {})
+    settings = AuditSettings() if settings is None else settings
+    references = present | dict(settings.reference or {})
     label_column = {"controls": "target", "truth": "truth_target"}.get(labels)
     return audit(
         frame,
@@ -193,7 +201,8 @@ def audit_files(
         weight="control_weight" if labels == "controls" else None,
         model=loaded,
         dmde_inputs=True,
-        **{**options, "reference": references},
+        settings=replace(settings, reference=references),
+        extra_metrics=extra_metrics,
     )
 
 
@@ -267,8 +276,8 @@ def audit_table(
     weight: str | None = None,
     id_column: str | None = None,
     label_source: str | None = None,
-    reference: Mapping[str, str] | None = None,
-    **options: Any,
+    settings: AuditSettings | None = None,
+    extra_metrics: Mapping[str, MetricFunction] | None = None,
 ) -> AuditResult:
     """Generic mode: audit another system's table, naming its columns.
 
@@ -276,7 +285,9 @@ def audit_table(
     scores; no model is involved (no proxies, exclusion proof or profiles). The score is
     optional: many systems publish only who was checked, how (``method``, its values mapped
     to dmde's by ``method_values``, e.g. ``{"score": "model", "random": "random_sample"}``),
-    and the outcome.
+    and the outcome. The statistical options travel in ``settings`` (default
+    ``AuditSettings()``); ``extra_metrics`` are fairlearn-style metrics per group, as in
+    :func:`dmde.audit.run.audit`.
     """
     file = Path(path)
     if not groups:
@@ -316,6 +327,6 @@ def audit_table(
         sample=sample,
         weight=weight,
         id_column=id_column,
-        reference=reference,
-        **options,
+        settings=settings,
+        extra_metrics=extra_metrics,
     )

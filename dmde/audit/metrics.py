@@ -58,7 +58,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.core.errors import DmdeError
+from dmde.audit.settings import CORRECTIONS, AuditError, AuditSettings
 from dmde.core.stats import (
     benjamini_hochberg,
     hanley_mcneil_se,
@@ -77,6 +77,7 @@ __all__ = [
     "AuditError",
     "GroupAudit",
     "audit_groups",
+    "audit_groups_with",
     "disparity_frame",
     "flag_disparities",
     "group_codes",
@@ -140,15 +141,6 @@ DISPARITY_METRICS = (
 _UNTESTED = frozenset({"calibration_gap"})
 #: The test is on the log ratio when at least this share of resampled ratios is positive.
 _LOG_SHARE = 0.95
-#: The multiple-comparison corrections offered, and what each controls.
-CORRECTIONS: dict[str, str] = {
-    "holm": "Holm (1979) step-down, controls the family-wise error rate",
-    "bh": "Benjamini-Hochberg (1995) step-up, controls the false discovery rate",
-}
-
-
-class AuditError(DmdeError, ValueError):
-    """The inputs or parameters of an audit are not usable; the message says how to fix them."""
 
 
 @dataclass(frozen=True)
@@ -265,47 +257,6 @@ def _weights(values: object, n: int) -> FloatArray:
     if weight.sum() <= 0:
         raise _bad("weight", "positive in total", "a total of 0", "Pass sample weights > 0.")
     return weight
-
-
-def _check_parameters(
-    band: tuple[float, float],
-    n_boot: int,
-    seed: int,
-    min_cell: int,
-    alpha: float,
-    correction: str,
-) -> tuple[float, float]:
-    try:
-        low, high = (float(b) for b in band)
-    except (TypeError, ValueError):
-        raise _bad(
-            "band", "a pair (low, high)", repr(band), "Pass e.g. band=(0.8, 1.25)."
-        ) from None
-    if not 0 < low < 1 < high:
-        raise _bad(
-            "band",
-            "(low, high) with 0 < low < 1 < high",
-            repr(band),
-            "Pass e.g. band=(0.8, 1.25) (the four-fifths rule and its inverse).",
-        )
-    checks = (
-        ("n_boot", n_boot, 10, "an int >= 10", "Pass e.g. n_boot=1000."),
-        ("seed", seed, 0, "an int >= 0", "Pass e.g. seed=0."),
-        ("min_cell", min_cell, 1, "an int >= 1", "Pass e.g. min_cell=30."),
-    )
-    for name, value, least, rule, fix in checks:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
-            raise _bad(name, rule, repr(value), fix)
-    if not isinstance(alpha, float | int) or not 0 < alpha < 1:
-        raise _bad("alpha", "a float in (0, 1)", repr(alpha), "Pass e.g. alpha=0.05.")
-    if correction not in CORRECTIONS:
-        raise _bad(
-            "correction",
-            f"one of {sorted(CORRECTIONS)}",
-            repr(correction),
-            "Pass correction='holm' (family-wise) or 'bh' (false discovery rate).",
-        )
-    return low, high
 
 
 # --------------------------------------------------------------------------------------------
@@ -891,6 +842,9 @@ def audit_groups(
     correction : {"holm", "bh"}
         Multiple-comparison correction over every tested disparity of the audit.
 
+        These options make an :class:`~dmde.audit.settings.AuditSettings`, which checks them;
+        :func:`audit_groups_with` takes one directly.
+
     Returns
     -------
     GroupAudit
@@ -916,6 +870,42 @@ def audit_groups(
     7    male    0.1  100
     >>> audit.disparities.loc[audit.disparities["metric"] == "selection_rate", "ratio"].item()
     2.0
+    """
+    settings = AuditSettings(
+        reference=reference,
+        intersections=intersections,
+        band=band,
+        n_boot=n_boot,
+        seed=seed,
+        min_cell=min_cell,
+        alpha=alpha,
+        correction=correction,
+    )
+    return audit_groups_with(
+        settings=settings,
+        selected=selected,
+        score=score,
+        probability=probability,
+        groups=groups,
+        label=label,
+        weight=weight,
+    )
+
+
+def audit_groups_with(
+    *,
+    settings: AuditSettings,
+    selected: npt.ArrayLike,
+    score: npt.ArrayLike,
+    probability: npt.ArrayLike | None,
+    groups: pd.DataFrame,
+    label: npt.ArrayLike | None = None,
+    weight: npt.ArrayLike | None = None,
+) -> GroupAudit:
+    """:func:`audit_groups` with its options in one validated :class:`AuditSettings`.
+
+    The other parameters, the result and the errors are those of :func:`audit_groups`
+    (``settings.proxy_rows`` is not used here).
     """
     sel = _selected(selected)
     n = len(sel)
@@ -947,11 +937,13 @@ def audit_groups(
         )
     if n == 0:
         raise _bad("selected", "non-empty", "0 rows", "Pass the files to audit.")
-    low, high = _check_parameters(band, n_boot, seed, min_cell, alpha, correction)
+    n_boot, seed, min_cell = settings.n_boot, settings.seed, settings.min_cell
+    alpha, correction, intersections = settings.alpha, settings.correction, settings.intersections
+    low, high = settings.band
 
     rows = _rows(sel, scores, probabilities, labels, weights)
     attributes = _attributes(groups, intersections)
-    references = _references(reference, attributes)
+    references = _references(settings.reference, attributes)
     metric_frames, disparity_frames, decile_frames, calibration_frames = [], [], [], []
     used: dict[str, str] = {}
     for k, attribute in enumerate(attributes):

@@ -1862,6 +1862,8 @@ def build_report(
         "changes": _records(result.changes),
         "points": _records(model.get("points")),
     }
+    if result.extra_metrics is not None:  # fairlearn-style metrics asked for: beside the tables
+        tables["extra_metrics"] = _records(result.extra_metrics)
     flag_keys = ("attribute", "group", "reference", "metric", "ratio", "p_adjusted", "sentence")
     flags = [
         {

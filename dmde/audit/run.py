@@ -19,8 +19,8 @@ renders the result and the CLI reads the inputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,16 +28,23 @@ import pandas as pd
 
 from dmde.audit.findings import amplification, findings
 from dmde.audit.interactions import interaction_tests
+from dmde.audit.metricframe import (
+    MetricFunction,
+    MetricInputs,
+    check_metrics,
+    extra_metric_table,
+    metric_frame,
+)
 from dmde.audit.metrics import (
     DISPARITY_COLUMNS,
     DISPARITY_METRICS,
-    AuditError,
     GroupAudit,
-    audit_groups,
+    audit_groups_with,
     flag_disparities,
 )
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
+from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.targeting import composition_tests, hit_rates_by_method, selection_vs_random
 from dmde.audit.words import attribute_label, group_label
 from dmde.batch.selection import rank_order
@@ -100,6 +107,10 @@ class AuditResult:
         Rows, selected (by method), labels and their source, weights, sample sizes.
     parameters : dict
         The parameters of the audit, as given.
+    extra_metrics : DataFrame or None
+        The extra metrics (fairlearn-style functions) per group: attribute, group, metric,
+        value, n, suppressed (:func:`dmde.audit.metricframe.extra_metric_table`); None when
+        none were asked for.
     """
 
     groups: GroupAudit
@@ -117,6 +128,37 @@ class AuditResult:
     model: dict[str, Any] | None
     data: dict[str, Any]
     parameters: dict[str, Any]
+    extra_metrics: pd.DataFrame | None = None
+    metric_inputs: MetricInputs | None = field(default=None, repr=False, compare=False)
+
+    def to_metricframe(self, attributes: str | Sequence[str] | None = None) -> Any:
+        """The point estimates per group as a ``fairlearn.metrics.MetricFrame``.
+
+        Metrics: ``selection_rate`` and, with labels, ``base_rate`` (the overpayment rate),
+        weighted as in the audit (so ``by_group`` equals the values of
+        ``groups.metrics``), and the extra metrics given to :func:`audit`.
+
+        Parameters
+        ----------
+        attributes : str or sequence of str, optional
+            The attribute(s) used as sensitive features; several give their intersections.
+            Default: every attribute of the audit.
+
+        Returns
+        -------
+        fairlearn.metrics.MetricFrame
+
+        Raises
+        ------
+        AuditError
+            If an attribute is not one of the audit's, or the result was not made by
+            :func:`audit`.
+        """
+        if self.metric_inputs is None:
+            raise AuditError(
+                "this result holds no rows to build a MetricFrame from: make it with audit()."
+            )
+        return metric_frame(self.metric_inputs, attributes)
 
 
 def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
@@ -324,15 +366,8 @@ def audit(
     model: Model | None = None,
     id_column: str | None = "dossier_id",
     dmde_inputs: bool = False,
-    reference: Mapping[str, str] | None = None,
-    intersections: bool = True,
-    band: tuple[float, float] = (0.8, 1.25),
-    n_boot: int = 1000,
-    seed: int = 0,
-    min_cell: int = 30,
-    alpha: float = 0.05,
-    correction: str = "holm",
-    proxy_rows: int = 20_000,
+    settings: AuditSettings | None = None,
+    extra_metrics: Mapping[str, MetricFunction] | None = None,
 ) -> AuditResult:
     """Run the whole audit of a scored and selected population, and reach its findings.
 
@@ -383,10 +418,14 @@ def audit(
     dmde_inputs : bool
         True when the inputs are dmde's own (synthetic) files: the report may then speak of
         the agency and the synthetic world; otherwise its wording is neutral.
-    reference, intersections, band, n_boot, seed, min_cell, alpha, correction
-        As in :func:`dmde.audit.metrics.audit_groups`.
-    proxy_rows : int
-        Rows (a seeded random sample) for the proxy models and the exclusion proof.
+    settings : AuditSettings, optional
+        The statistical options (reference groups, intersections, band, resamples, seed,
+        smallest cell, test level, correction, proxy rows); default ``AuditSettings()``.
+    extra_metrics : dict of str to function, optional
+        fairlearn-style metrics (``y_true, y_pred -> value``, e.g.
+        ``{"balanced_accuracy": sklearn.metrics.balanced_accuracy_score}``), computed per group
+        on the labelled files with fairlearn's ``MetricFrame`` (``result.extra_metrics``);
+        they need ``label``.
 
     Returns
     -------
@@ -404,10 +443,19 @@ def audit(
     >>> frame = pd.DataFrame({"score": rng.normal(500, 20, 2000)})
     >>> frame["probability"] = 1 / (1 + np.exp(-(frame["score"] - 560) / 20))
     >>> groups = pd.DataFrame({"gender": rng.choice(["female", "male"], 2000)})
-    >>> result = audit(frame, groups=groups, selected=None, budget=200, n_boot=50)
+    >>> result = audit(
+    ...     frame, groups=groups, selected=None, budget=200, settings=AuditSettings(n_boot=50)
+    ... )
     >>> result.data["selected_by_score"]
     200
     """
+    settings = AuditSettings() if settings is None else settings
+    extras = check_metrics(extra_metrics)
+    if extras and label is None:
+        raise AuditError(
+            "extra_metrics compare the outcome with the selection: name the label column too "
+            "(or leave extra_metrics out)."
+        )
     if len(groups) != len(frame):
         raise AuditError(
             f"groups has {len(groups):,} rows for {len(frame):,} rows of data: pass the group "
@@ -454,35 +502,26 @@ def audit(
     in_sample = None if sample is None else frame[sample].astype(bool).to_numpy()
     weights = None if weight is None else frame[weight].to_numpy(dtype=float)
     prob_values = None if probability is None else frame[probability].to_numpy(dtype=float)
-    options = {
-        "reference": reference,
-        "intersections": intersections,
-        "band": band,
-        "n_boot": n_boot,
-        "seed": seed,
-        "min_cell": min_cell,
-        "alpha": alpha,
-        "correction": correction,
-    }
+    min_cell, intersections = settings.min_cell, settings.intersections
     filler = np.zeros(len(frame)) if score_values is None else score_values
 
-    def run(by: pd.DataFrame, settings: dict[str, Any]) -> GroupAudit:
+    def run(by: pd.DataFrame, settings: AuditSettings) -> GroupAudit:
         if in_sample is None or labels is None:
-            return audit_groups(
+            return audit_groups_with(
+                settings=settings,
                 selected=by_score,
                 score=filler,
                 probability=prob_values,
                 groups=by,
                 label=labels,
                 weight=weights,
-                **settings,
             )
         return _two_stage(by_score, filler, prob_values, by, labels, in_sample, weights, settings)
 
-    groups_audit = run(groups, options)
+    groups_audit = run(groups, settings)
     # Every file as one group: the national figures each group is read against.
     everyone = pd.DataFrame({"all": pd.Categorical(np.full(len(frame), ALL_FILES))})
-    overall = run(everyone, {**options, "reference": None, "intersections": False}).metrics
+    overall = run(everyone, replace(settings, reference=None, intersections=False)).metrics
     if score_values is None:
         groups_audit = _without_score(groups_audit)
         overall = overall[~overall["metric"].isin(SCORE_METRICS)].reset_index(drop=True)
@@ -531,7 +570,10 @@ def audit(
         [groups_audit.disparities, *[e for e in extra if len(e)]], ignore_index=True
     )
     disparities = flag_disparities(
-        disparities[list(DISPARITY_COLUMNS)], band=band, alpha=alpha, correction=correction
+        disparities[list(DISPARITY_COLUMNS)],
+        band=settings.band,
+        alpha=settings.alpha,
+        correction=settings.correction,
     )
     method_notes = dict(groups_audit.method)
     method_notes["n_tested"] = int(disparities["tested"].sum())
@@ -548,7 +590,9 @@ def audit(
 
     parts: dict[str, Any] = {}
     if model is not None:
-        parts = _model_parts(model, frame, groups, groups_audit, seed=seed, rows=proxy_rows)
+        parts = _model_parts(
+            model, frame, groups, groups_audit, seed=settings.seed, rows=settings.proxy_rows
+        )
 
     data = {
         "rows": len(frame),
@@ -573,8 +617,9 @@ def audit(
             else None
         ),
     }
+    options = settings.options()
     parameters = {
-        **{k: v for k, v in options.items() if k != "reference"},
+        **{k: v for k, v in options.items() if k not in ("reference", "proxy_rows")},
         "reference": references,
         "columns": {
             "score": score,
@@ -587,14 +632,23 @@ def audit(
             "id": id_column,
         },
         "budget": budget,
-        "proxy_rows": proxy_rows,
+        "proxy_rows": settings.proxy_rows,
     }
     found = findings(
         disparities,
         groups_audit.metrics,
         all_checked=all_checked,
         labelled=labels is not None,
-        band=band,
+        band=settings.band,
+    )
+    used = labels if labels is None or in_sample is None else np.where(in_sample, labels, np.nan)
+    inputs = MetricInputs(
+        groups=groups,
+        selected=by_score,
+        label=used,
+        selection_weight=weights if in_sample is None else None,
+        label_weight=weights,
+        extra_metrics=extras,
     )
     return AuditResult(
         groups=groups_audit,
@@ -612,6 +666,14 @@ def audit(
         model=parts.get("model"),
         data=data,
         parameters=parameters,
+        extra_metrics=(
+            None
+            if not extras or used is None
+            else extra_metric_table(
+                extras, groups=groups, selected=by_score, label=used, min_cell=min_cell
+            )
+        ),
+        metric_inputs=inputs,
     )
 
 
@@ -641,26 +703,26 @@ def _two_stage(
     labels: np.ndarray[Any, Any],
     in_sample: np.ndarray[Any, Any],
     weights: np.ndarray[Any, Any] | None,
-    options: dict[str, Any],
+    settings: AuditSettings,
 ) -> GroupAudit:
     """Selection metrics on every file; error metrics on the random sample, weighted.
 
     The disparities are flagged by :func:`audit`, under one correction with its other tests.
     """
-    whole = audit_groups(
-        selected=selected, score=score, probability=probability, groups=groups, **options
+    whole = audit_groups_with(
+        settings=settings, selected=selected, score=score, probability=probability, groups=groups
     )
     rows = np.flatnonzero(in_sample)
     if len(rows) == 0:
         raise AuditError("the random sample is empty: no row has the sample flag set.")
-    checked = audit_groups(
+    checked = audit_groups_with(
+        settings=replace(settings, reference=whole.method["reference"]),
         selected=selected[rows],
         score=score[rows],
         probability=None if probability is None else probability[rows],
         groups=groups.iloc[rows].reset_index(drop=True),
         label=labels[rows],
         weight=None if weights is None else weights[rows],
-        **{**options, "reference": whole.method["reference"]},
     )
     from_whole = [*_SELECTION_METRICS, *_SCORE_METRICS]
     metrics = pd.concat(
