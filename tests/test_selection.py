@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dmde.batch.selection
+import dmde.batch.selection_file
 import dmde.data.writing
 from dmde.batch.selection import (
     OUTPUT_COLUMNS,
     SelectionError,
+    SelectionParameterError,
     allocate_quotas,
     rank_order,
     read_quotas,
@@ -108,20 +109,23 @@ def test_tie_keys_follow_the_documented_rule(seed: int) -> None:
 @pytest.mark.parametrize(
     ("seed", "message"),
     [
-        (-1, r"'seed' parameter of tie_keys must be an int in \[0, 2\*\*64\). Got -1"),
-        (2**64, r"'seed' .* Got 18446744073709551616"),
-        (1.5, r"'seed' .* Got 1.5"),
-        (True, r"'seed' .* Got True"),
+        (-1, r"^seed must be an int in the range \[0, 18446744073709551616\); got -1\. Pass"),
+        (2**64, r"^seed .*; got 18,446,744,073,709,551,616\."),
+        (1.5, r"^seed .*; got 1.5\."),
+        (True, r"^seed .*; got True\."),
     ],
     ids=["negative", "too-large", "float", "bool"],
 )
 def test_bad_seed(seed: Any, message: str) -> None:
-    with pytest.raises(SelectionError, match=message):
+    with pytest.raises(SelectionParameterError, match=message) as raised:
         tie_keys([1, 2], seed=seed)
+    assert raised.value.param == "seed" and raised.value.exit_code == 2
 
 
 def test_tie_keys_need_integers() -> None:
-    with pytest.raises(SelectionError, match=r"'dossier_id' parameter of tie_keys .* float64"):
+    with pytest.raises(
+        SelectionError, match=r"^dossier_id must be an array of integers; got an array of float64\."
+    ):
         tie_keys(np.array([1.0, 2.0]), seed=0)
 
 
@@ -211,13 +215,21 @@ def test_quotas_sum_to_the_budget_within_their_groups(sizes: list[int], fraction
         (
             {"a": 3},
             4,
-            r"'budget' parameter of allocate_quotas must be an int in \[0, 3\] .*Got 4 instead",
+            r"^budget must be an int in the range \[0, 3\] \(the total of the counts\); got 4\.",
         ),
-        ({"a": 3}, -1, r"'budget' .* Got -1"),
-        ({"a": 3}, 1.0, r"'budget' .* Got 1.0"),
-        ({"a": -3}, 0, r"'counts' .* at least 0. Got -3 for group 'a'"),
-        ({"a": 2.5}, 0, r"'counts' .* Got 2.5 for group 'a'"),
-        ([3, 4], 1, r"'counts' parameter of allocate_quotas must be a mapping .* Got a list"),
+        ({"a": 3}, -1, r"^budget must be an int in the range \[0, inf\); got -1\."),
+        ({"a": 3}, 1.0, r"^budget .*; got 1.0\."),
+        (
+            {"a": -3},
+            0,
+            r"^counts must be a mapping of each group to an int .*; got -3 for group 'a'",
+        ),
+        ({"a": 2.5}, 0, r"^counts .*; got 2.5 for group 'a'"),
+        (
+            [3, 4],
+            1,
+            r"^counts must be a mapping of group to number of files \(a dict\); got \[3, 4\]",
+        ),
     ],
     ids=["over-total", "negative", "float-budget", "negative-count", "float-count", "list"],
 )
@@ -444,30 +456,39 @@ SMALL = make_scores(50, SEED)
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"budget": 5, "share": 0.1}, r"'budget' and 'share' parameters .* exclude each other"),
-        ({}, r"'budget' or 'share' parameter of select must be given .* Got neither"),
-        ({"budget": -1}, r"'budget' parameter of select must be a whole number .* Got -1"),
-        ({"budget": 51}, r"'budget' .* an int in \[0, 50\] .* Got 51 instead"),
-        ({"budget": 5.0}, r"'budget' .* whole number .* Got 5.0"),
-        ({"budget": True}, r"'budget' .* Got True"),
-        ({"share": 0}, r"'share' parameter of select must be a number in \(0, 1\].* Got 0"),
-        ({"share": 1.5}, r"'share' .* Got 1.5"),
-        ({"share": math.nan}, r"'share' .* Got nan"),
-        ({"budget": 5, "min_probability": 1.5}, r"'min_probability' .* \[0, 1\].* Got 1.5"),
-        ({"budget": 5, "random_share": 1.0}, r"'random_share' .* \[0, 1\).* Got 1.0"),
-        ({"budget": 5, "random_share": -0.1}, r"'random_share' .* Got -0.1"),
-        ({"budget": 5, "random_share": None}, r"'random_share' .* Got None"),
-        ({"budget": 5, "seed": -1}, r"'seed' parameter of select .* Got -1"),
+        ({"budget": 5, "share": 0.1}, r"^share must be None when budget is given .*; got 0.1\."),
+        ({}, r"^budget must be given, unless share or quotas is; got None\."),
+        ({"budget": -1}, r"^budget must be an int in the range \[0, inf\) or None; got -1\."),
+        ({"budget": 51}, r"^budget must be an int in the range \[0, 50\] .*; got 51\."),
+        ({"budget": 5.0}, r"^budget must be an int .*; got 5.0\."),
+        ({"budget": True}, r"^budget .*; got True\."),
+        ({"share": 0}, r"^share must be a float in the range \(0.0, 1.0\] or None; got 0\."),
+        ({"share": 1.5}, r"^share .*; got 1.5\."),
+        ({"share": math.nan}, r"^share .*; got nan\."),
+        ({"budget": 5, "min_probability": 1.5}, r"^min_probability .* \[0.0, 1.0\].*; got 1.5"),
+        ({"budget": 5, "random_share": 1.0}, r"^random_share .* \[0.0, 1.0\); got 1.0\."),
+        ({"budget": 5, "random_share": -0.1}, r"^random_share .*; got -0.1\."),
+        ({"budget": 5, "random_share": None}, r"^random_share .*; got None\."),
+        ({"budget": 5, "seed": -1}, r"^seed must be an int .*; got -1\."),
         ({"budget": 5, "per": "office"}, r"missing column 'office'"),
-        ({"budget": 5, "per": 3}, r"'per' parameter of select must be a column name .* Got 3"),
-        ({"quotas": {"99": 1}}, r"'quotas' parameter .* group '99', which is not a value of"),
-        ({"quotas": {"75": -1}}, r"'quotas' .* at least 0. Got -1 for group '75'"),
-        ({"quotas": {"75": 1.5}}, r"'quotas' .* Got 1.5 for group '75'"),
-        ({"quotas": {"75": 10_000}}, r"group '75' a quota of 10,000, more than its \d+ files"),
-        ({"quotas": {"75": 2}, "budget": 3}, r"'budget' .* the sum of the quotas \(2\)"),
-        ({"quotas": {"75": 2}, "share": 0.5}, r"'share' .* it gives 25. Got 0.5"),
+        ({"budget": 5, "per": 3}, r"^per must be a column name \(str\) or None; got 3\."),
+        ({"quotas": {"99": 1}}, r"^quotas must be a mapping of groups of column 'caf_code' .*'99'"),
+        (
+            {"quotas": {"75": -1}},
+            r"^quotas must be a mapping of each group to an int .*-1 for group",
+        ),
+        ({"quotas": {"75": 1.5}}, r"^quotas .*; got 1.5 for group '75'"),
+        ({"quotas": {"75": 10_000}}, r"^quotas .*; got 10,000 for group '75', which has \d+ files"),
+        (
+            {"quotas": {"75": 2}, "budget": 3},
+            r"^budget must be the sum of the quotas \(2\) .*; got 3",
+        ),
+        ({"quotas": {"75": 2}, "share": 0.5}, r"^share .* it gives 25; got 0.5\."),
         ({"quotas": {"75": 2}, "budget": 2, "share": 0.04}, r"exclude each other"),
-        ({"quotas": [("75", 2)]}, r"'quotas' parameter of select must be a mapping"),
+        (
+            {"quotas": [("75", 2)]},
+            r"^quotas must be a mapping of group to quota \(a dict\) or None",
+        ),
     ],
     ids=[
         "budget-and-share",
@@ -718,14 +739,14 @@ def test_select_file_refuses_a_file_changed_while_read(
     path = tmp_path / "scores.parquet"
     scores = make_scores(100, SEED)
     _write_scores(scores, path)
-    select_rows = dmde.batch.selection._select
+    select_rows = dmde.batch.selection_file._select
 
     def then_rewrite(*args: Any, **kwargs: Any) -> Any:
         result = select_rows(*args, **kwargs)
         _write_scores(scores.iloc[::-1], path)  # another process rewrites the file
         return result
 
-    monkeypatch.setattr(dmde.batch.selection, "_select", then_rewrite)
+    monkeypatch.setattr(dmde.batch.selection_file, "_select", then_rewrite)
     with pytest.raises(SelectionError, match=r"'.*scores.parquet' changed while it was being"):
         select_file(path, tmp_path / "out.parquet", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]
@@ -756,7 +777,7 @@ def test_select_file_removes_the_output_when_the_manifest_fails(
 ) -> None:
     path = tmp_path / "scores.csv"
     _write_scores(make_scores(100, SEED), path)
-    monkeypatch.setattr(dmde.batch.selection, "write_manifest", _boom)
+    monkeypatch.setattr(dmde.batch.selection_file, "write_manifest", _boom)
     with pytest.raises(OSError, match="No space left"):
         select_file(path, tmp_path / "out.csv", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
@@ -766,9 +787,9 @@ def test_select_file_removes_the_output_when_the_manifest_fails(
     ("source", "target", "content", "kwargs", "message"),
     [
         ("nope.parquet", "out.csv", None, {}, r"scores file '.*nope.parquet' does not exist"),
-        ("s.parquet", "out.txt", b"", {}, r"'out_path' .* must end in one of .csv, .parquet"),
-        ("s.json", "out.csv", b"{}", {}, r"'scores_path' .* must end in one of"),
-        ("s.parquet", "s.parquet", b"x", {}, r"'out_path' .* must differ from the scores"),
+        ("s.parquet", "out.txt", b"", {}, r"^out_path must be a file ending in one of .csv, "),
+        ("s.json", "out.csv", b"{}", {}, r"^scores_path must be a file ending in one of"),
+        ("s.parquet", "s.parquet", b"x", {}, r"^out_path must be another file than the scores"),
         ("s.parquet", "out.csv", b"not parquet", {}, r"'.*s.parquet' cannot be read as parquet"),
         (
             "s.csv",
@@ -789,7 +810,7 @@ def test_select_file_removes_the_output_when_the_manifest_fails(
             "out.csv",
             b"dossier_id,caf_code,score,probability\n1,75,1,0.5\n",
             {"budget": 2},
-            r"'budget' .* an int in \[0, 1\]",
+            r"budget must be an int in the range \[0, 1\]",
         ),
     ],
     ids=[

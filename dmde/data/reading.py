@@ -8,9 +8,10 @@ value against the catalog with the rules of :mod:`dmde.data.rules`, by
 
 ``"raise"``
     the file is diagnosed in full, for the columns read, as
-    :func:`~dmde.data.validation.validate_file` does, and a :class:`~dmde.core.errors.SchemaError` lists every problem (with counts and
-    rows); no batch holding a bad value is yielded. A ``dossier_id`` repeated across batches
-    is found after the last batch, so that error comes at the end of the iteration.
+    :func:`~dmde.data.validation.validate_file` does, and a
+    :class:`~dmde.core.errors.SchemaError` lists every problem (with counts and rows); no
+    batch holding a bad value is yielded. A ``dossier_id`` repeated across batches is found
+    after the last batch, so that error comes at the end of the iteration.
 ``"reject"``
     the row is kept out of the batch's valid rows and comes back in its ``rejects`` table,
     one line per refused value (:data:`REJECT_COLUMNS`: the 1-based row number,
