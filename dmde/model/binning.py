@@ -38,351 +38,35 @@ The module is policy-agnostic: the model selects the allowed columns before binn
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from itertools import pairwise
 from numbers import Integral, Real
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import ClassifierTags
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from dmde.model.bin_fitting import Trend, fit_categorical, fit_numeric
+from dmde.model.bins import (
+    MISSING_LABEL,
+    SMOOTHING,
+    FeatureBinning,
+    Floats,
+    Indices,
+    Kind,
+    as_float,
+    as_series,
+)
+from dmde.model.parameters import Range
 
 __all__ = ["MISSING_LABEL", "SMOOTHING", "TRENDS", "FeatureBinning", "WoEBinning"]
 
-#: Pseudo-count added to the weighted events and non-events of every non-empty bin.
-SMOOTHING = 0.5
-#: Label of the missing bin, the last bin of every feature.
-MISSING_LABEL = "missing"
 #: Allowed values of ``monotonic_trend`` (alone or as the values of a dict).
 TRENDS = ("auto", "ascending", "descending", "none")
-
-Kind = Literal["numeric", "categorical"]
-Trend = Literal["auto", "ascending", "descending", "none"]
-Floats = NDArray[np.float64]
-Indices = NDArray[np.intp]
-_KINDS = ("numeric", "categorical")
-_DICT_KEYS = (
-    "name",
-    "kind",
-    "edges",
-    "integer_valued",
-    "groups",
-    "default_bin",
-    "woe",
-    "count",
-    "events",
-)
-
-
-# --------------------------------------------------------------------------------------------
-# One learned binning, as plain data
-@dataclass(frozen=True, kw_only=True)
-class FeatureBinning:
-    """The learned binning of one feature: bins, weighted counts and WoE, as plain data.
-
-    Every field is a Python ``str``, ``bool``, ``int``, ``float`` or a tuple of those, so that
-    :meth:`to_dict` is JSON-ready and :meth:`from_dict` rebuilds an equal object. Per-bin tuples
-    (``woe``, ``count``, ``events``) have one entry per bin, the last one being the missing bin.
-
-    Parameters
-    ----------
-    name : str
-        Feature name.
-    kind : {"numeric", "categorical"}
-        How values are assigned to bins.
-    edges : tuple of float, default=()
-        Numeric only: strictly increasing finite cut points. Bin ``i`` holds
-        ``edges[i-1] <= x < edges[i]`` (with ``-inf`` and ``+inf`` at the ends), so there are
-        ``len(edges) + 1`` value bins.
-    integer_valued : bool, default=False
-        Numeric only: every training value was an integer; labels then read in integers.
-    groups : tuple of tuple of str, default=()
-        Categorical only: the levels of each value bin, as strings.
-    default_bin : int, default=0
-        Categorical only: the bin of a level not seen in fit (0 for numeric features).
-    woe : tuple of float
-        Weight of evidence of each bin (positive = riskier than average).
-    count : tuple of float
-        Weighted number of training rows in each bin (weights normalised to mean 1).
-    events : tuple of float
-        Weighted number of training events (``y = 1``) in each bin.
-
-    Examples
-    --------
-    >>> b = FeatureBinning(
-    ...     name="n_children", kind="numeric", edges=(0.5, 2.5), integer_valued=True,
-    ...     woe=(-0.5, 0.1, 0.7, 0.0), count=(40.0, 40.0, 20.0, 0.0),
-    ...     events=(4.0, 8.0, 8.0, 0.0),
-    ... )
-    >>> b.labels()
-    ('0 or less', '1 to 2', '3 or more', 'missing')
-    >>> b.assign([0, 2, 7, None]).tolist()
-    [0, 1, 2, 3]
-    >>> FeatureBinning.from_dict(b.to_dict()) == b
-    True
-    """
-
-    name: str
-    kind: Kind
-    edges: tuple[float, ...] = ()
-    integer_valued: bool = False
-    groups: tuple[tuple[str, ...], ...] = ()
-    default_bin: int = 0
-    woe: tuple[float, ...]
-    count: tuple[float, ...]
-    events: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        # Accept numpy scalars and lists, store plain Python values; refuse anything else.
-        set_ = object.__setattr__
-        set_(self, "edges", _floats(self.edges, "edges"))
-        set_(self, "woe", _floats(self.woe, "woe"))
-        set_(self, "count", _floats(self.count, "count"))
-        set_(self, "events", _floats(self.events, "events"))
-        set_(self, "groups", _groups(self.groups))
-        set_(self, "integer_valued", _plain(self.integer_valued, bool, "integer_valued"))
-        set_(self, "default_bin", _plain(self.default_bin, int, "default_bin"))
-        _plain(self.name, str, "name")
-        self._check()
-
-    def _check(self) -> None:
-        where = f"FeatureBinning {self.name!r}"
-        if self.kind not in _KINDS:
-            raise ValueError(
-                f"{where}: kind must be 'numeric' or 'categorical'; got {self.kind!r}."
-            )
-        if self.kind == "numeric":
-            expected = len(self.edges) + 2
-            if self.groups or self.default_bin != 0:
-                raise ValueError(f"{where}: a numeric binning has no groups and default_bin 0.")
-            if not all(math.isfinite(e) for e in self.edges) or any(
-                a >= b for a, b in pairwise(self.edges)
-            ):
-                raise ValueError(
-                    f"{where}: edges must be finite and strictly increasing; got {self.edges}."
-                )
-        else:
-            expected = len(self.groups) + 1
-            if self.edges or self.integer_valued:
-                raise ValueError(f"{where}: a categorical binning has no edges.")
-            levels = [level for group in self.groups for level in group]
-            if any(not group for group in self.groups) or len(set(levels)) != len(levels):
-                raise ValueError(
-                    f"{where}: every group needs at least one level and a level may appear in "
-                    f"one group only; got {self.groups}."
-                )
-            if not 0 <= self.default_bin < expected:
-                raise ValueError(
-                    f"{where}: default_bin must be a bin index in [0, {expected - 1}]; "
-                    f"got {self.default_bin}."
-                )
-        lengths = {len(self.woe), len(self.count), len(self.events)}
-        if lengths != {expected}:
-            raise ValueError(
-                f"{where}: woe, count and events need one entry per bin ({expected}, the last "
-                f"for missing values); got {len(self.woe)}, {len(self.count)}, "
-                f"{len(self.events)}."
-            )
-        for c, e, w in zip(self.count, self.events, self.woe, strict=True):
-            if not (math.isfinite(w) and 0 <= e <= c * (1 + 1e-9) and math.isfinite(c)):
-                raise ValueError(
-                    f"{where}: every bin needs a finite woe and 0 <= events <= count; got "
-                    f"woe={w}, count={c}, events={e}."
-                )
-
-    # ---- bins
-    @property
-    def n_bins(self) -> int:
-        """Number of bins, the missing bin included."""
-        return len(self.woe)
-
-    @property
-    def missing_bin(self) -> int:
-        """Index of the missing bin (always the last one)."""
-        return len(self.woe) - 1
-
-    def assign(self, values: Any) -> Indices:
-        """Bin index of each value.
-
-        Parameters
-        ----------
-        values : array-like of shape (n,)
-            A numpy array, a list or a pandas Series (numeric, string, object or categorical
-            dtype). NaN, None and ``pd.NA`` go to the missing bin; for a categorical feature, a
-            level not seen in fit goes to ``default_bin``; for a numeric feature, ``-inf`` and
-            ``+inf`` go to the first and last value bins.
-
-        Returns
-        -------
-        ndarray of intp, shape (n,)
-            Bin indices in ``[0, n_bins)``.
-
-        Examples
-        --------
-        >>> b = FeatureBinning(
-        ...     name="household_type", kind="categorical",
-        ...     groups=(("single",), ("couple_no_children", "lone_parent")), default_bin=1,
-        ...     woe=(-0.2, 0.3, 0.0), count=(60.0, 40.0, 0.0), events=(6.0, 8.0, 0.0),
-        ... )
-        >>> b.assign(["single", "lone_parent", "unheard_of", None]).tolist()
-        [0, 1, 1, 2]
-        """
-        series = _series(values, self.name)
-        if self.kind == "numeric":
-            x = _as_float(series, self.name)
-            bins = np.searchsorted(np.asarray(self.edges, dtype=np.float64), x, side="right")
-            bins[np.isnan(x)] = self.missing_bin
-            return bins.astype(np.intp, copy=False)
-        codes, uniques = pd.factorize(series)
-        bin_of = {level: i for i, group in enumerate(self.groups) for level in group}
-        lookup = np.fromiter(
-            (bin_of.get(str(u), self.default_bin) for u in uniques),
-            dtype=np.intp,
-            count=len(uniques),
-        )
-        # Code -1 (missing) reads the last entry: the missing bin.
-        lookup = np.append(lookup, np.intp(self.missing_bin))
-        return lookup[codes]
-
-    def labels(
-        self, *, bounds: tuple[float | None, float | None] = (None, None)
-    ) -> tuple[str, ...]:
-        """Readable label of each bin, the last one being ``"missing"``.
-
-        ``bounds`` are the smallest and largest values the feature can take, when known (the
-        catalog's range): integer labels then read ``"0"`` rather than ``"0 or less"``, and
-        ``"1"`` rather than ``"1 or more"`` for a flag.
-
-        Examples
-        --------
-        >>> FeatureBinning(
-        ...     name="income_to_smic", kind="numeric", edges=(0.5, 1.2),
-        ...     woe=(0.4, 0.0, -0.3, 0.1), count=(30.0, 40.0, 30.0, 5.0),
-        ...     events=(6.0, 5.0, 2.0, 1.0),
-        ... ).labels()
-        ('< 0.5', '0.5 to < 1.2', '>= 1.2', 'missing')
-        """
-        if self.kind == "categorical":
-            values = [", ".join(group) for group in self.groups]
-        elif not self.edges:
-            values = ["all values"]
-        else:
-            values = (
-                self.integer_valued and _integer_labels(self.edges, bounds)
-            ) or _number_labels(self.edges)
-        return (*values, MISSING_LABEL)
-
-    # ---- statistics
-    @property
-    def iv(self) -> float:
-        """Information value of the feature (with the smoothed shares, see the module doc)."""
-        return math.fsum(_bin_ivs(self.count, self.events, self.woe))
-
-    def table(self) -> pd.DataFrame:
-        """One row per bin and a final ``total`` row: the binning as a reader checks it.
-
-        Columns: ``bin`` (index, ``<NA>`` on the total row), ``label``, ``count`` (weighted),
-        ``share`` (of all rows, missing included), ``events`` (weighted), ``event_rate``
-        (NaN for an empty bin), ``woe`` (NaN on the total row), ``iv`` (the feature's IV on the
-        total row).
-
-        Examples
-        --------
-        >>> b = FeatureBinning(
-        ...     name="flag", kind="numeric", edges=(0.5,), integer_valued=True,
-        ...     woe=(-0.25, 0.5, 0.0), count=(75.0, 25.0, 0.0), events=(10.0, 8.0, 0.0),
-        ... )
-        >>> b.table()[["bin", "label", "count", "share", "event_rate"]]
-            bin      label  count  share  event_rate
-        0     0  0 or less   75.0   0.75    0.133333
-        1     1  1 or more   25.0   0.25    0.320000
-        2     2    missing    0.0   0.00         NaN
-        3  <NA>      total  100.0   1.00    0.180000
-        """
-        count = np.asarray(self.count)
-        events = np.asarray(self.events)
-        total = float(count.sum())
-        total_events = float(events.sum())
-        n = self.n_bins
-        share = count / total if total > 0 else np.zeros(n)
-        rate = np.divide(events, count, out=np.full(n, np.nan), where=count > 0)
-        ivs = _bin_ivs(self.count, self.events, self.woe)
-        return pd.DataFrame(
-            {
-                "bin": pd.array([*range(n), None], dtype="Int64"),
-                "label": [*self.labels(), "total"],
-                "count": [*count.tolist(), total],
-                "share": [*share.tolist(), 1.0 if total > 0 else 0.0],
-                "events": [*events.tolist(), total_events],
-                "event_rate": [*rate.tolist(), total_events / total if total > 0 else math.nan],
-                "woe": [*self.woe, math.nan],
-                "iv": [*ivs, math.fsum(ivs)],
-            }
-        )
-
-    # ---- plain data
-    def to_dict(self) -> dict[str, Any]:
-        """The binning as a JSON-ready dict (lists, str, bool, int, float); see :meth:`from_dict`.
-
-        Examples
-        --------
-        >>> import json
-        >>> b = FeatureBinning(name="x", kind="numeric", woe=(0.0, 0.0), count=(3.0, 0.0),
-        ...                    events=(1.0, 0.0))
-        >>> json.dumps(b.to_dict())  # doctest: +NORMALIZE_WHITESPACE
-        '{"name": "x", "kind": "numeric", "edges": [], "integer_valued": false, "groups": [],
-          "default_bin": 0, "woe": [0.0, 0.0], "count": [3.0, 0.0], "events": [1.0, 0.0]}'
-        """
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "edges": list(self.edges),
-            "integer_valued": self.integer_valued,
-            "groups": [list(group) for group in self.groups],
-            "default_bin": self.default_bin,
-            "woe": list(self.woe),
-            "count": list(self.count),
-            "events": list(self.events),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FeatureBinning:
-        """Rebuild a binning from :meth:`to_dict` output, checking every field.
-
-        Raises
-        ------
-        ValueError
-            A key is missing or unknown, or the values break a rule of the binning (edges not
-            increasing, lengths not matching the number of bins, ...).
-        TypeError
-            A value has the wrong type.
-        """
-        if not isinstance(data, Mapping):
-            raise TypeError(f"a binning must be a dict; got {type(data).__name__}.")
-        missing = [key for key in _DICT_KEYS if key not in data]
-        unknown = sorted(str(key) for key in data if key not in _DICT_KEYS)
-        if missing or unknown:
-            raise ValueError(
-                f"binning {data.get('name', '?')!r}: keys must be exactly {list(_DICT_KEYS)}; "
-                f"missing {missing}, unknown {unknown}."
-            )
-        return cls(
-            name=data["name"],
-            kind=data["kind"],
-            edges=data["edges"],
-            integer_valued=data["integer_valued"],
-            groups=data["groups"],
-            default_bin=data["default_bin"],
-            woe=data["woe"],
-            count=data["count"],
-            events=data["events"],
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,10 +139,10 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "max_prebins": [Interval(Integral, 2, None, closed="left")],
-        "min_bin_share": [Interval(Real, 0, 0.5, closed="both")],
+        "max_prebins": [Range(Integral, 2, None, closed="left")],
+        "min_bin_share": [Range(Real, 0, 0.5, closed="both")],
         "monotonic_trend": [StrOptions(set(TRENDS)), dict],
-        "rare_level_share": [Interval(Real, 0, 1, closed="both")],
+        "rare_level_share": [Range(Real, 0, 1, closed="both")],
         "categorical": [StrOptions({"auto"}), list, tuple],
     }
 
@@ -521,10 +205,29 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
         bins: list[FeatureBinning] = []
         for name, kind, trend, col in zip(names, kinds, trends, columns, strict=True):
             if kind == "numeric":
-                x = _finite(_as_float(_series(col, name), name), name)
-                bins.append(_fit_numeric(name, x, target, weight, trend, self))
+                x = _finite(as_float(as_series(col, name), name), name)
+                bins.append(
+                    fit_numeric(
+                        name,
+                        x,
+                        target,
+                        weight,
+                        trend,
+                        max_prebins=self.max_prebins,
+                        min_bin_share=self.min_bin_share,
+                    )
+                )
             else:
-                bins.append(_fit_categorical(name, _series(col, name), target, weight, self))
+                bins.append(
+                    fit_categorical(
+                        name,
+                        as_series(col, name),
+                        target,
+                        weight,
+                        rare_level_share=self.rare_level_share,
+                        min_bin_share=self.min_bin_share,
+                    )
+                )
         self.bins_ = bins
         return self
 
@@ -689,272 +392,9 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
     def _assign(binning: FeatureBinning, col: Any) -> Indices:
         if binning.kind == "numeric":
             return binning.assign(
-                _finite(_as_float(_series(col, binning.name), binning.name), binning.name)
+                _finite(as_float(as_series(col, binning.name), binning.name), binning.name)
             )
         return binning.assign(col)
-
-
-# --------------------------------------------------------------------------------------------
-# Fitting one column
-def _fit_numeric(
-    name: str, x: Floats, y: Floats, w: Floats, trend: Trend, params: WoEBinning
-) -> FeatureBinning:
-    present = ~np.isnan(x)
-    wy = w * y
-    missing = (float(w[~present].sum()), float(wy[~present].sum()))
-    x, w, wy = x[present], w[present], wy[present]
-    if x.size == 0:
-        return _numeric_binning(name, [], False, [0.0], [0.0], missing)
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-    values = xs[starts]
-    weights = np.add.reduceat(w[order], starts)
-    events = np.add.reduceat(wy[order], starts)
-    cuts = _prebin_cuts(weights, params.max_prebins)
-    bounds = np.r_[0, cuts + 1]
-    counts = np.add.reduceat(weights, bounds).tolist()
-    bin_events = np.add.reduceat(events, bounds).tolist()
-    edges = [_midpoint(float(values[c]), float(values[c + 1])) for c in cuts]
-    edges, counts, bin_events = _merge_small(edges, counts, bin_events, params.min_bin_share)
-    integer_valued = bool(np.all(values == np.floor(values)))
-    if trend == "none":
-        return _numeric_binning(name, edges, integer_valued, counts, bin_events, missing)
-    best: FeatureBinning | None = None
-    for ascending in (True, False):
-        if trend == "auto" or (trend == "ascending") == ascending:
-            pooled_edges, pooled_counts, pooled_events = _pool(edges, counts, bin_events, ascending)
-            binning = _numeric_binning(
-                name, pooled_edges, integer_valued, pooled_counts, pooled_events, missing
-            )
-            if best is None or binning.iv > best.iv:  # ties keep ascending, tried first
-                best = binning
-    assert best is not None
-    return best
-
-
-def _numeric_binning(
-    name: str,
-    edges: list[float],
-    integer_valued: bool,
-    counts: list[float],
-    events: list[float],
-    missing: tuple[float, float],
-) -> FeatureBinning:
-    count = [*counts, missing[0]]
-    event = [*events, missing[1]]
-    return FeatureBinning(
-        name=name,
-        kind="numeric",
-        edges=tuple(edges),
-        integer_valued=integer_valued,
-        woe=_woe(count, event),
-        count=tuple(count),
-        events=tuple(event),
-    )
-
-
-def _prebin_cuts(weights: Floats, max_prebins: int) -> Indices:
-    """Positions ``c`` of distinct values after which to cut (between value c and c + 1)."""
-    n_values = len(weights)
-    if n_values <= max_prebins:
-        return np.arange(n_values - 1, dtype=np.intp)
-    cumulative = np.cumsum(weights)
-    targets = cumulative[-1] * np.arange(1, max_prebins) / max_prebins
-    cuts = np.searchsorted(cumulative, targets, side="left")
-    return np.unique(cuts[cuts < n_values - 1]).astype(np.intp)
-
-
-def _midpoint(low: float, high: float) -> float:
-    """A cut point in ``(low, high]``, so that ``low`` stays left and ``high`` goes right."""
-    mid = low / 2 + high / 2
-    return mid if low < mid <= high else high
-
-
-def _merge_small(
-    edges: list[float], counts: list[float], events: list[float], min_share: float
-) -> tuple[list[float], list[float], list[float]]:
-    """Merge bins of share below ``min_share`` into their smaller neighbour, smallest first."""
-    edges, counts, events = list(edges), list(counts), list(events)
-    total = math.fsum(counts)
-    while len(counts) > 1:
-        small = [i for i, c in enumerate(counts) if c / total < min_share]
-        if not small:
-            break
-        i = min(small, key=lambda k: (counts[k], k))
-        if i == 0:
-            left = 0
-        elif i == len(counts) - 1:
-            left = i - 1
-        else:  # the smaller neighbour; the left one on ties
-            left = i - 1 if counts[i - 1] <= counts[i + 1] else i
-        _merge(edges, counts, events, left)
-    return edges, counts, events
-
-
-def _merge(edges: list[float], counts: list[float], events: list[float], left: int) -> None:
-    """Merge bin ``left`` with bin ``left + 1`` in place."""
-    counts[left : left + 2] = [counts[left] + counts[left + 1]]
-    events[left : left + 2] = [events[left] + events[left + 1]]
-    del edges[left]
-
-
-def _pool(
-    edges: list[float], counts: list[float], events: list[float], ascending: bool
-) -> tuple[list[float], list[float], list[float]]:
-    """Pool adjacent violators until the event rate is strictly monotone in that direction."""
-    blocks: list[tuple[float, float, int]] = []  # (count, events, index of its last bin)
-    for i, (c, e) in enumerate(zip(counts, events, strict=True)):
-        blocks.append((c, e, i))
-        while len(blocks) > 1:
-            (c1, e1, _), (c2, e2, last) = blocks[-2], blocks[-1]
-            # Compare rates e1/c1 and e2/c2 without dividing (every count is positive).
-            if (e1 * c2 < e2 * c1) if ascending else (e1 * c2 > e2 * c1):
-                break
-            blocks[-2:] = [(c1 + c2, e1 + e2, last)]
-    kept = [edges[last] for _, _, last in blocks[:-1]]
-    return kept, [b[0] for b in blocks], [b[1] for b in blocks]
-
-
-Group = tuple[tuple[str, ...], float, float]  # (levels, weighted count, weighted events)
-
-
-def _fit_categorical(
-    name: str, values: pd.Series[Any], y: Floats, w: Floats, params: WoEBinning
-) -> FeatureBinning:
-    codes, uniques = pd.factorize(values)
-    present = codes >= 0
-    wy = w * y
-    weights = np.bincount(codes[present], weights=w[present], minlength=len(uniques))
-    events = np.bincount(codes[present], weights=wy[present], minlength=len(uniques))
-    levels: dict[str, tuple[float, float]] = {}
-    for level, c, e in zip(map(str, uniques), weights.tolist(), events.tolist(), strict=True):
-        c0, e0 = levels.get(level, (0.0, 0.0))  # levels equal as text are one level
-        levels[level] = (c0 + c, e0 + e)
-    groups, rare_group = _group_levels(levels, params.rare_level_share, params.min_bin_share)
-    if rare_group:
-        default = [g[0] for g in groups].index(rare_group)
-    elif groups:  # the bin of largest weight, the first one on ties
-        default = min(range(len(groups)), key=lambda k: (-groups[k][1], k))
-    else:  # no value at all: the only bin is the missing bin
-        default = 0
-    count = [*(g[1] for g in groups), float(w[~present].sum())]
-    event = [*(g[2] for g in groups), float(wy[~present].sum())]
-    return FeatureBinning(
-        name=name,
-        kind="categorical",
-        groups=tuple(g[0] for g in groups),
-        default_bin=default,
-        woe=_woe(count, event),
-        count=tuple(count),
-        events=tuple(event),
-    )
-
-
-def _group_levels(
-    levels: dict[str, tuple[float, float]], rare_share: float, min_share: float
-) -> tuple[list[Group], tuple[str, ...]]:
-    """Bins of levels ordered by event rate then name, and the bin holding the rare levels."""
-    total = math.fsum(c for c, _ in levels.values())
-    rare = sorted(k for k, (c, _) in levels.items() if c / total < rare_share)
-    groups: list[Group] = [((k,), *levels[k]) for k in sorted(levels) if k not in rare]
-    rare_group: tuple[str, ...] = ()
-    if rare:
-        count = math.fsum(levels[k][0] for k in rare)
-        events = math.fsum(levels[k][1] for k in rare)
-        if count / total < min_share and groups:  # join the bin of closest event rate
-            groups.sort(key=_rate_then_name)
-            gaps = [abs(e / c - events / count) for _, c, e in groups]
-            i = gaps.index(min(gaps))  # the first of the closest
-            joined, c, e = groups[i]
-            rare_group = tuple(sorted((*joined, *rare)))
-            groups[i] = (rare_group, c + count, e + events)
-        else:
-            rare_group = tuple(rare)
-            groups.append((rare_group, count, events))
-    groups.sort(key=_rate_then_name)
-    return groups, rare_group
-
-
-def _rate_then_name(group: Group) -> tuple[float, tuple[str, ...]]:
-    levels, count, events = group
-    return events / count, levels
-
-
-# --------------------------------------------------------------------------------------------
-# WoE and IV
-def _smoothed_shares(
-    count: Sequence[float], events: Sequence[float]
-) -> tuple[list[float], list[float]]:
-    """Event and non-event shares of each bin after adding SMOOTHING to non-empty bins."""
-    smoothed_events = [e + SMOOTHING if c > 0 else 0.0 for c, e in zip(count, events, strict=True)]
-    smoothed_non = [
-        max(c - e, 0.0) + SMOOTHING if c > 0 else 0.0 for c, e in zip(count, events, strict=True)
-    ]
-    total_events, total_non = math.fsum(smoothed_events), math.fsum(smoothed_non)
-    if total_events == 0:
-        return [0.0] * len(count), [0.0] * len(count)
-    return (
-        [e / total_events for e in smoothed_events],
-        [n / total_non for n in smoothed_non],
-    )
-
-
-def _woe(count: Sequence[float], events: Sequence[float]) -> tuple[float, ...]:
-    event_share, non_share = _smoothed_shares(count, events)
-    return tuple(
-        math.log(pe / pn) if c > 0 else 0.0
-        for c, pe, pn in zip(count, event_share, non_share, strict=True)
-    )
-
-
-def _bin_ivs(count: Sequence[float], events: Sequence[float], woe: Sequence[float]) -> list[float]:
-    event_share, non_share = _smoothed_shares(count, events)
-    return [(pe - pn) * w for pe, pn, w in zip(event_share, non_share, woe, strict=True)]
-
-
-# --------------------------------------------------------------------------------------------
-# Labels
-def _integer_labels(
-    edges: tuple[float, ...], bounds: tuple[float | None, float | None] = (None, None)
-) -> list[str] | None:
-    """Labels in integers ("0 or less", "1 to 2", "3 or more"), or None if a bin has none.
-
-    With known ``bounds`` (smallest, largest possible value) the first bin reads as a range
-    ("0", "0 to 2") and a last bin holding only the largest value reads as that value.
-    """
-    firsts = [math.ceil(e) for e in edges]  # first integer of the bin right of each edge
-    if any(high <= low for low, high in pairwise(firsts)):
-        return None
-    lows: list[int | None] = [None, *firsts]
-    highs: list[int | None] = [f - 1 for f in firsts] + [None]
-    low_bound, high_bound = (None if b is None else math.ceil(b) for b in bounds)
-    if low_bound is not None and low_bound <= firsts[0] - 1:
-        lows[0] = low_bound
-    if high_bound is not None and high_bound == firsts[-1]:  # a single value, as for a flag
-        highs[-1] = high_bound
-    return [_integer_range(low, high) for low, high in zip(lows, highs, strict=True)]
-
-
-def _integer_range(low: int | None, high: int | None) -> str:
-    if low is None:
-        return f"{high} or less"
-    if high is None:
-        return f"{low} or more"
-    return str(low) if low == high else f"{low} to {high}"
-
-
-def _number_labels(edges: tuple[float, ...]) -> list[str]:
-    texts = [_number(e) for e in edges]
-    if len(set(texts)) < len(texts):  # 6 significant digits were not enough to tell them apart
-        texts = [np.format_float_positional(e, trim="-") for e in edges]
-    middle = [f"{low} to < {high}" for low, high in pairwise(texts)]
-    return [f"< {texts[0]}", *middle, f">= {texts[-1]}"]
-
-
-def _number(value: float) -> str:
-    text = f"{value:.6g}"
-    return np.format_float_positional(value, trim="-") if "e" in text else text
 
 
 # --------------------------------------------------------------------------------------------
@@ -1029,28 +469,6 @@ def _check_weight(sample_weight: Any, n_samples: int) -> Floats:
     return weight
 
 
-def _series(values: Any, name: str) -> pd.Series[Any]:
-    if isinstance(values, pd.Series):
-        return values
-    if np.ndim(values) != 1:
-        raise ValueError(f"values of feature {name!r} must be 1-D; got shape {np.shape(values)}.")
-    if isinstance(
-        values, np.ndarray | pd.Index | pd.Categorical | pd.api.extensions.ExtensionArray
-    ):
-        return pd.Series(values, copy=False)
-    return pd.Series(list(values), dtype=object if len(values) == 0 else None)
-
-
-def _as_float(series: pd.Series[Any], name: str) -> Floats:
-    try:
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"feature {name!r} is numeric but holds a value that is not a number ({exc}); "
-            "fix the value, or declare the column categorical."
-        ) from exc
-
-
 def _finite(x: Floats, name: str) -> Floats:
     if np.isinf(x).any():
         raise ValueError(
@@ -1061,40 +479,6 @@ def _finite(x: Floats, name: str) -> Floats:
 
 def _take(col: Any, keep: NDArray[np.bool_]) -> Any:
     return col[keep] if isinstance(col, np.ndarray) else col.iloc[np.flatnonzero(keep)]
-
-
-def _floats(values: Any, field: str) -> tuple[float, ...]:
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-        raise TypeError(f"FeatureBinning.{field} must be a sequence of numbers; got {values!r}.")
-    return tuple(_plain(v, float, field) for v in values)
-
-
-def _groups(values: Any) -> tuple[tuple[str, ...], ...]:
-    if isinstance(values, str) or not isinstance(values, Sequence):
-        raise TypeError(f"FeatureBinning.groups must be a sequence of sequences; got {values!r}.")
-    groups = []
-    for group in values:
-        if isinstance(group, str) or not isinstance(group, Sequence):
-            raise TypeError(f"each group must be a sequence of str; got {group!r}.")
-        groups.append(tuple(_plain(level, str, "groups") for level in group))
-    return tuple(groups)
-
-
-def _plain(value: Any, kind: type[Any], field: str) -> Any:
-    """``value`` as the plain Python ``kind`` (numpy scalars accepted), or TypeError."""
-    if (
-        kind is float
-        and isinstance(value, int | float | np.integer | np.floating)
-        and not (isinstance(value, bool | np.bool_))
-    ):
-        return float(value)
-    if kind is int and isinstance(value, int | np.integer) and not isinstance(value, bool):
-        return int(value)
-    if kind is bool and isinstance(value, bool | np.bool_):
-        return bool(value)
-    if kind is str and isinstance(value, str):
-        return str(value)
-    raise TypeError(f"FeatureBinning.{field} needs {kind.__name__} values; got {value!r}.")
 
 
 def _shorten(names: Sequence[str], limit: int = 12) -> str:

@@ -1,0 +1,223 @@
+"""Learning the bins of one feature from a binary target, with weights.
+
+A numeric feature is cut into pre-bins of about equal weight (at most ``max_prebins``), bins
+below ``min_bin_share`` are merged into their smaller neighbour, and adjacent bins are pooled
+until the event rate is monotone (``ascending``, ``descending``, or under ``auto`` the direction
+of larger information value). A categorical feature groups its levels below ``rare_level_share``
+into one bin (joined to the bin of closest event rate when that bin is still below
+``min_bin_share``). The rules and their parameters: :class:`dmde.model.binning.WoEBinning`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from dmde.model.bins import FeatureBinning, Floats, Indices, woe_values
+
+__all__ = ["Trend", "fit_categorical", "fit_numeric"]
+
+Trend = Literal["auto", "ascending", "descending", "none"]
+
+
+def fit_numeric(
+    name: str,
+    x: Floats,
+    y: Floats,
+    w: Floats,
+    trend: Trend,
+    *,
+    max_prebins: int,
+    min_bin_share: float,
+) -> FeatureBinning:
+    """The bins of a numeric feature (NaN: missing) against ``y`` with weights ``w``."""
+    present = ~np.isnan(x)
+    wy = w * y
+    missing = (float(w[~present].sum()), float(wy[~present].sum()))
+    x, w, wy = x[present], w[present], wy[present]
+    if x.size == 0:
+        return _numeric_binning(name, [], False, [0.0], [0.0], missing)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    values = xs[starts]
+    weights = np.add.reduceat(w[order], starts)
+    events = np.add.reduceat(wy[order], starts)
+    cuts = _prebin_cuts(weights, max_prebins)
+    bounds = np.r_[0, cuts + 1]
+    counts = np.add.reduceat(weights, bounds).tolist()
+    bin_events = np.add.reduceat(events, bounds).tolist()
+    edges = [_midpoint(float(values[c]), float(values[c + 1])) for c in cuts]
+    edges, counts, bin_events = _merge_small(edges, counts, bin_events, min_bin_share)
+    integer_valued = bool(np.all(values == np.floor(values)))
+    if trend == "none":
+        return _numeric_binning(name, edges, integer_valued, counts, bin_events, missing)
+    best: FeatureBinning | None = None
+    for ascending in (True, False):
+        if trend == "auto" or (trend == "ascending") == ascending:
+            pooled_edges, pooled_counts, pooled_events = _pool(edges, counts, bin_events, ascending)
+            binning = _numeric_binning(
+                name, pooled_edges, integer_valued, pooled_counts, pooled_events, missing
+            )
+            if best is None or binning.iv > best.iv:  # ties keep ascending, tried first
+                best = binning
+    assert best is not None
+    return best
+
+
+def _numeric_binning(
+    name: str,
+    edges: list[float],
+    integer_valued: bool,
+    counts: list[float],
+    events: list[float],
+    missing: tuple[float, float],
+) -> FeatureBinning:
+    count = [*counts, missing[0]]
+    event = [*events, missing[1]]
+    return FeatureBinning(
+        name=name,
+        kind="numeric",
+        edges=tuple(edges),
+        integer_valued=integer_valued,
+        woe=woe_values(count, event),
+        count=tuple(count),
+        events=tuple(event),
+    )
+
+
+def _prebin_cuts(weights: Floats, max_prebins: int) -> Indices:
+    """Positions ``c`` of distinct values after which to cut (between value c and c + 1)."""
+    n_values = len(weights)
+    if n_values <= max_prebins:
+        return np.arange(n_values - 1, dtype=np.intp)
+    cumulative = np.cumsum(weights)
+    targets = cumulative[-1] * np.arange(1, max_prebins) / max_prebins
+    cuts = np.searchsorted(cumulative, targets, side="left")
+    return np.unique(cuts[cuts < n_values - 1]).astype(np.intp)
+
+
+def _midpoint(low: float, high: float) -> float:
+    """A cut point in ``(low, high]``, so that ``low`` stays left and ``high`` goes right."""
+    mid = low / 2 + high / 2
+    return mid if low < mid <= high else high
+
+
+def _merge_small(
+    edges: list[float], counts: list[float], events: list[float], min_share: float
+) -> tuple[list[float], list[float], list[float]]:
+    """Merge bins of share below ``min_share`` into their smaller neighbour, smallest first."""
+    edges, counts, events = list(edges), list(counts), list(events)
+    total = math.fsum(counts)
+    while len(counts) > 1:
+        small = [i for i, c in enumerate(counts) if c / total < min_share]
+        if not small:
+            break
+        i = min(small, key=lambda k: (counts[k], k))
+        if i == 0:
+            left = 0
+        elif i == len(counts) - 1:
+            left = i - 1
+        else:  # the smaller neighbour; the left one on ties
+            left = i - 1 if counts[i - 1] <= counts[i + 1] else i
+        _merge(edges, counts, events, left)
+    return edges, counts, events
+
+
+def _merge(edges: list[float], counts: list[float], events: list[float], left: int) -> None:
+    """Merge bin ``left`` with bin ``left + 1`` in place."""
+    counts[left : left + 2] = [counts[left] + counts[left + 1]]
+    events[left : left + 2] = [events[left] + events[left + 1]]
+    del edges[left]
+
+
+def _pool(
+    edges: list[float], counts: list[float], events: list[float], ascending: bool
+) -> tuple[list[float], list[float], list[float]]:
+    """Pool adjacent violators until the event rate is strictly monotone in that direction."""
+    blocks: list[tuple[float, float, int]] = []  # (count, events, index of its last bin)
+    for i, (c, e) in enumerate(zip(counts, events, strict=True)):
+        blocks.append((c, e, i))
+        while len(blocks) > 1:
+            (c1, e1, _), (c2, e2, last) = blocks[-2], blocks[-1]
+            # Compare rates e1/c1 and e2/c2 without dividing (every count is positive).
+            if (e1 * c2 < e2 * c1) if ascending else (e1 * c2 > e2 * c1):
+                break
+            blocks[-2:] = [(c1 + c2, e1 + e2, last)]
+    kept = [edges[last] for _, _, last in blocks[:-1]]
+    return kept, [b[0] for b in blocks], [b[1] for b in blocks]
+
+
+Group = tuple[tuple[str, ...], float, float]  # (levels, weighted count, weighted events)
+
+
+def fit_categorical(
+    name: str,
+    values: pd.Series[Any],
+    y: Floats,
+    w: Floats,
+    *,
+    rare_level_share: float,
+    min_bin_share: float,
+) -> FeatureBinning:
+    """The bins of a categorical feature (levels compared as text) against ``y``."""
+    codes, uniques = pd.factorize(values)
+    present = codes >= 0
+    wy = w * y
+    weights = np.bincount(codes[present], weights=w[present], minlength=len(uniques))
+    events = np.bincount(codes[present], weights=wy[present], minlength=len(uniques))
+    levels: dict[str, tuple[float, float]] = {}
+    for level, c, e in zip(map(str, uniques), weights.tolist(), events.tolist(), strict=True):
+        c0, e0 = levels.get(level, (0.0, 0.0))  # levels equal as text are one level
+        levels[level] = (c0 + c, e0 + e)
+    groups, rare_group = _group_levels(levels, rare_level_share, min_bin_share)
+    if rare_group:
+        default = [g[0] for g in groups].index(rare_group)
+    elif groups:  # the bin of largest weight, the first one on ties
+        default = min(range(len(groups)), key=lambda k: (-groups[k][1], k))
+    else:  # no value at all: the only bin is the missing bin
+        default = 0
+    count = [*(g[1] for g in groups), float(w[~present].sum())]
+    event = [*(g[2] for g in groups), float(wy[~present].sum())]
+    return FeatureBinning(
+        name=name,
+        kind="categorical",
+        groups=tuple(g[0] for g in groups),
+        default_bin=default,
+        woe=woe_values(count, event),
+        count=tuple(count),
+        events=tuple(event),
+    )
+
+
+def _group_levels(
+    levels: dict[str, tuple[float, float]], rare_share: float, min_share: float
+) -> tuple[list[Group], tuple[str, ...]]:
+    """Bins of levels ordered by event rate then name, and the bin holding the rare levels."""
+    total = math.fsum(c for c, _ in levels.values())
+    rare = sorted(k for k, (c, _) in levels.items() if c / total < rare_share)
+    groups: list[Group] = [((k,), *levels[k]) for k in sorted(levels) if k not in rare]
+    rare_group: tuple[str, ...] = ()
+    if rare:
+        count = math.fsum(levels[k][0] for k in rare)
+        events = math.fsum(levels[k][1] for k in rare)
+        if count / total < min_share and groups:  # join the bin of closest event rate
+            groups.sort(key=_rate_then_name)
+            gaps = [abs(e / c - events / count) for _, c, e in groups]
+            i = gaps.index(min(gaps))  # the first of the closest
+            joined, c, e = groups[i]
+            rare_group = tuple(sorted((*joined, *rare)))
+            groups[i] = (rare_group, c + count, e + events)
+        else:
+            rare_group = tuple(rare)
+            groups.append((rare_group, count, events))
+    groups.sort(key=_rate_then_name)
+    return groups, rare_group
+
+
+def _rate_then_name(group: Group) -> tuple[float, tuple[str, ...]]:
+    levels, count, events = group
+    return events / count, levels
