@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from dmde.core.errors import DmdeError, PolicyError
+from dmde.core.errors import DmdeError, PolicyError, SchemaError
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FEATURE_FAMILIES, FeaturePolicy
 from dmde.data.synthetic import synthesize
 from dmde.model.scorecard import REASON_COLUMNS, Scorecard, ScorecardFamily
@@ -206,6 +207,42 @@ def test_a_row_without_a_segment_model_is_an_error(
         family.points(rows)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"segment_column": 3}, r"^The 'segment_column' parameter of ScorecardFamily must be"),
+        ({"scorecard": "Scorecard()"}, r"^The 'scorecard' parameter of ScorecardFamily must be"),
+        ({"scorecard": Scorecard(C=-1)}, r"^The 'C' parameter of Scorecard must be"),
+    ],
+    ids=["column-type", "template-type", "template-parameter"],
+)
+def test_bad_family_parameters(checked: pd.DataFrame, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidParameterError, match=message):
+        ScorecardFamily(**kwargs).fit(checked, checked["target"])
+
+
+def test_family_fit_returns_the_family(checked: pd.DataFrame) -> None:
+    rows = checked.head(2_000)
+    family = ScorecardFamily(scorecard=Scorecard(features=["n_children", "income_to_smic"]))
+    assert family.fit(rows, rows["target"]) is family
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (lambda f: f.to_numpy(), r"a ScorecardFamily needs a DataFrame; got a ndarray"),
+        (lambda f: f.drop(columns="income_reporting"), r"no column 'income_reporting', which"),
+        (lambda f: f.drop(columns="n_children"), r"the input has no column 'n_children'"),
+    ],
+    ids=["array", "no-routing-column", "no-feature"],
+)
+def test_family_inputs_are_schema_errors(
+    family: ScorecardFamily, population: pd.DataFrame, frame: Any, message: str
+) -> None:
+    with pytest.raises(SchemaError, match=message):
+        family.points(frame(population.head(5)))
+
+
 def test_a_segment_with_one_class_is_an_error(checked: pd.DataFrame) -> None:
     y = checked["target"].where(checked["income_reporting"] == "prefilled", 0)
     with pytest.raises(DmdeError, match=r"segment income_reporting='declarative' has .* only one"):
@@ -253,6 +290,54 @@ def test_bad_k(model: Scorecard, population: pd.DataFrame, k: Any) -> None:
 def test_missing_feature_column_is_named(model: Scorecard, population: pd.DataFrame) -> None:
     with pytest.raises(DmdeError, match="the input has no column 'n_children'"):
         model.points(population.drop(columns="n_children"))
+
+
+def _on_array() -> Scorecard:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 2))
+    return Scorecard().fit(X, (X[:, 0] + rng.normal(size=400) > 0).astype(int))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda m, p: m.points(p.drop(columns="n_children")),
+            r"^the input has no column 'n_children', which the model reads",
+        ),
+        (
+            lambda m, p: m.points(p[list(m.features_)].to_numpy()),
+            r"^this Scorecard reads catalog columns by name: pass a DataFrame",
+        ),
+        (
+            lambda m, p: _on_array().points(pd.DataFrame({"a": [1.0], "b": [2.0]})),
+            r"^this Scorecard was fitted on an array without column names",
+        ),
+        (
+            lambda m, p: _on_array().points(np.zeros((2, 3))),
+            r"^X has 3 features, but Scorecard is expecting 2 features as input",
+        ),
+        (
+            lambda m, p: Scorecard(features=["n_children"]).fit(np.zeros((4, 1)), [0, 1, 0, 1]),
+            r"^features name catalog columns, so X must be a DataFrame",
+        ),
+        (lambda m, p: _on_array().points(np.zeros(3)), r"^Expected 2D array, got 1D array"),
+    ],
+    ids=[
+        "missing-column",
+        "array-for-catalog",
+        "frame-for-array",
+        "width",
+        "features-on-array",
+        "one-dimensional",
+    ],
+)
+def test_inputs_that_do_not_match_are_schema_errors(
+    model: Scorecard, population: pd.DataFrame, call: Any, message: str
+) -> None:
+    with pytest.raises(SchemaError, match=message) as raised:
+        call(model, population.head(5))
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, DmdeError)
 
 
 def test_binary_target_required(checked: pd.DataFrame) -> None:

@@ -279,23 +279,26 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
                     f"model reads; it reads {', '.join(self.features_)}."
                 )
             return X.loc[:, list(self.features_)]
-        array = check_array(X, ensure_all_finite="allow-nan", dtype=np.float64)
+        if fitting and self.features is not None:
+            raise SchemaError(
+                "features name catalog columns, so X must be a DataFrame with those columns; "
+                f"got a {type(X).__name__}."
+            )
+        if not fitting and self.catalog_features_:
+            raise SchemaError(
+                "this Scorecard reads catalog columns by name: pass a DataFrame with the "
+                f"columns {', '.join(self.features_)}."
+            )
+        try:
+            array = check_array(X, ensure_all_finite="allow-nan", dtype=np.float64)
+        except ValueError as exc:  # scikit-learn's message (shape, non-numeric values)
+            raise SchemaError(str(exc)) from exc
         if fitting:
-            if self.features is not None:
-                raise SchemaError(
-                    "features name catalog columns, so X must be a DataFrame with those columns; "
-                    f"got a {type(X).__name__}."
-                )
             self.features_ = tuple(f"x{i}" for i in range(array.shape[1]))
             self.catalog_features_ = False
             self.n_features_in_ = array.shape[1]
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
-        elif self.catalog_features_:
-            raise SchemaError(
-                "this Scorecard reads catalog columns by name: pass a DataFrame with the "
-                f"columns {', '.join(self.features_)}."
-            )
         elif array.shape[1] != self.n_features_in_:
             raise SchemaError(
                 f"X has {array.shape[1]} features, but Scorecard is expecting "

@@ -1,0 +1,282 @@
+"""Training on the random-control sample: the training rows, evaluation, the recorded facts, and
+every option of ``dmde train`` refused by a declared constraint that names it."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+from sklearn.utils._param_validation import InvalidParameterError
+
+from dmde.core.errors import DmdeError, PolicyError
+from dmde.model.scaling import PointsScaling
+from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.training import (
+    TrainingData,
+    TrainingReport,
+    evaluate,
+    training_data,
+    training_facts,
+)
+
+
+@pytest.fixture(scope="module")
+def data(population: pd.DataFrame) -> TrainingData:
+    return training_data(population)
+
+
+@pytest.fixture(scope="module")
+def report(family: ScorecardFamily, data: TrainingData) -> TrainingReport:
+    return evaluate(family, data, cv=3, seed=1)
+
+
+# ------------------------------------------------------------------------------ training rows
+def test_training_rows_are_the_random_controls_with_their_survey_weights(
+    population: pd.DataFrame, data: TrainingData
+) -> None:
+    controls = population[population["controlled"] == 1].reset_index(drop=True)
+    assert len(data.X) == len(controls) == 5_000
+    pd.testing.assert_frame_equal(data.X, controls)
+    np.testing.assert_array_equal(data.y, controls["target"].to_numpy().astype(np.int64))
+    assert data.y.dtype == np.int64 and set(np.unique(data.y)) == {0, 1}
+    np.testing.assert_array_equal(data.weight, controls["control_weight"].to_numpy(float))
+    assert data.target == "target"
+    assert len(np.unique(data.weight)) > 1  # the survey is stratified: weights differ
+
+
+def test_unweighted_rows_weigh_one(population: pd.DataFrame) -> None:
+    data = training_data(population, weighted=False)
+    assert len(data.X) == 5_000
+    np.testing.assert_array_equal(data.weight, np.ones(5_000))
+
+
+def test_all_rows_uses_every_known_target_unweighted(population: pd.DataFrame) -> None:
+    frame = population.copy()
+    extra = frame.index[frame["controlled"] == 0][:300]
+    frame.loc[extra, "target"] = 1.0  # labels known from elsewhere (targeted checks)
+    data = training_data(frame, all_rows=True)
+    assert len(data.X) == 5_300
+    np.testing.assert_array_equal(data.weight, np.ones(5_300))
+    assert training_data(frame).X.shape[0] == 5_000  # the survey only, by default
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "error", "message"),
+    [
+        (None, {"target": "age"}, DmdeError, r"^target 'age' must be a label column"),
+        (None, {"target": "nope"}, DmdeError, r"^target 'nope' must be a label column"),
+        (
+            lambda f: f.drop(columns="truth_target", errors="ignore"),
+            {"target": "truth_target"},
+            DmdeError,
+            r"the data have no column 'truth_target' \(the target\)",
+        ),
+        (
+            lambda f: f.drop(columns="controlled"),
+            {},
+            DmdeError,
+            r"no column 'controlled': train on the random-control sample, or pass all_rows",
+        ),
+        (
+            lambda f: f.assign(target=np.nan),
+            {},
+            DmdeError,
+            r"no row to train on: no row has a known 'target' and controlled = 1\.",
+        ),
+        (None, {"target": 3}, InvalidParameterError, r"'target' parameter of training_data"),
+        (None, {"all_rows": "yes"}, InvalidParameterError, r"'all_rows' parameter"),
+        (None, {"weighted": 1}, InvalidParameterError, r"'weighted' parameter"),
+        (lambda f: f.to_numpy(), {}, InvalidParameterError, r"'frame' parameter"),
+    ],
+    ids=[
+        "not-a-label",
+        "unknown",
+        "absent",
+        "no-controlled",
+        "no-known-target",
+        "target-type",
+        "all-rows-type",
+        "weighted-type",
+        "not-a-frame",
+    ],
+)
+def test_bad_training_data(
+    population: pd.DataFrame,
+    change: Callable[[pd.DataFrame], Any] | None,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    frame = population if change is None else change(population)
+    with pytest.raises(error, match=message):
+        training_data(frame, **kwargs)
+
+
+# ------------------------------------------------------------------------------ evaluation
+def test_evaluation_sizes_rates_and_training_auc(
+    family: ScorecardFamily, data: TrainingData, report: TrainingReport
+) -> None:
+    assert (report.rows, report.events) == (5_000, int(data.y.sum()))
+    assert report.weighted_base_rate == pytest.approx(np.average(data.y, weights=data.weight))
+    expected = roc_auc_score(data.y, family.predict_proba(data.X)[:, 1], sample_weight=data.weight)
+    assert report.auc_train == expected
+    assert report.gini_train == pytest.approx(2 * expected - 1)
+    assert set(report.information_values) == set(family.features_)
+
+
+def test_cross_validation_refits_out_of_fold(
+    family: ScorecardFamily, data: TrainingData, report: TrainingReport
+) -> None:
+    assert len(report.auc_cv_folds) == 3
+    assert all(0.5 < a < 1 for a in report.auc_cv_folds)
+    # out of fold is more honest than in sample, and not absurdly so
+    assert report.auc_train - 0.1 < report.auc_cv < report.auc_train
+    assert report.gini_cv == pytest.approx(2 * report.auc_cv - 1)
+
+
+def test_evaluation_is_deterministic_by_seed_and_leaves_the_model_alone(
+    family: ScorecardFamily, data: TrainingData, report: TrainingReport
+) -> None:
+    before = family.points(data.X)
+    assert evaluate(family, data, cv=3, seed=1) == report
+    other = evaluate(family, data, cv=3, seed=2)
+    assert other.auc_cv_folds != report.auc_cv_folds
+    np.testing.assert_array_equal(family.points(data.X), before)
+
+
+def test_a_single_scorecard_is_evaluated_too(data: TrainingData) -> None:
+    model = Scorecard(features=["income_to_smic", "n_children"]).fit(
+        data.X, data.y, sample_weight=data.weight
+    )
+    report = evaluate(model, data, cv=2)
+    assert len(report.auc_cv_folds) == 2
+    assert set(report.information_values) == {"income_to_smic", "n_children"}
+
+
+def test_the_summary_that_dmde_train_prints(report: TrainingReport) -> None:
+    text = report.format()
+    lines = text.splitlines()
+    assert lines[0] == f"rows: 5,000 ({report.events:,} with the target)"
+    assert lines[2].startswith(f"AUC on the training rows: {report.auc_train:.3f} (Gini")
+    assert "AUC cross-validated" in lines[3] and "folds" in lines[3]
+    assert lines[4] == "information value by feature:"
+    ivs = [float(line.split()[-1]) for line in lines[5:]]
+    assert ivs == sorted(ivs, reverse=True) and len(ivs) == len(report.information_values)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cv": 1}, r"^The 'cv' parameter of evaluate must be an int in the range \[2, inf\)\. "),
+        ({"cv": True}, r"'cv' parameter of evaluate .* Got True instead"),
+        ({"cv": 2.5}, r"'cv' parameter of evaluate"),
+        ({"seed": -1}, r"'seed' parameter of evaluate must be an int in the range \[0, "),
+        ({"model": "model.json"}, r"'model' parameter of evaluate"),
+        ({"data": (1, 2)}, r"'data' parameter of evaluate"),
+    ],
+    ids=["one-fold", "bool-folds", "float-folds", "negative-seed", "not-a-model", "not-data"],
+)
+def test_bad_evaluation(
+    family: ScorecardFamily, data: TrainingData, kwargs: dict[str, Any], message: str
+) -> None:
+    arguments: dict[str, Any] = {"model": family, "data": data, **kwargs}
+    with pytest.raises(InvalidParameterError, match=message):
+        evaluate(**arguments)
+
+
+def test_an_unfitted_model_cannot_be_evaluated(data: TrainingData) -> None:
+    with pytest.raises(NotFittedError):
+        evaluate(ScorecardFamily(), data)
+
+
+# ------------------------------------------------------------------------------ facts
+def test_training_facts(report: TrainingReport, data: TrainingData) -> None:
+    facts = training_facts(report, data, data_file="pop.csv", data_sha256="ab" * 32, date="2026")
+    assert facts == {
+        "target": "target",
+        "date": "2026",
+        "data_file": "pop.csv",
+        "data_sha256": "ab" * 32,
+        "auc_train": report.auc_train,
+        "auc_cv": report.auc_cv,
+    }
+    today = training_facts(report, data, data_file="x", data_sha256="y")["date"]
+    assert today == datetime.date.today().isoformat()
+
+
+# ------------------------------------------------------------------------------ train options
+# Every option of 'dmde train' reaches the library as a parameter with a declared constraint (or
+# a policy check): a bad value is refused before any fitting, naming the parameter, so that the
+# command line can say the flag (dmde.core.errors.command_line_message).
+def _family(**scorecard: Any) -> Callable[[TrainingData], object]:
+    def fit(data: TrainingData) -> object:
+        model = ScorecardFamily(scorecard=Scorecard(**scorecard))
+        return model.fit(data.X, data.y, sample_weight=data.weight)
+
+    return fit
+
+
+TRAIN_OPTIONS: list[tuple[str, Callable[[TrainingData], object], type[Exception], str]] = [
+    ("--C -1", _family(C=-1.0), InvalidParameterError, r"^The 'C' parameter of Scorecard"),
+    ("--C 0", _family(C=0.0), InvalidParameterError, r"'C' parameter .* range \(0\.0, inf\)"),
+    ("--min-bin-share 0.9", _family(min_bin_share=0.9), InvalidParameterError, "'min_bin_share'"),
+    ("--rare-level-share 2", _family(rare_level_share=2.0), InvalidParameterError, "'rare_level"),
+    ("--max-prebins 1", _family(max_prebins=1), InvalidParameterError, "'max_prebins'"),
+    ("--monotonic-trend up", _family(monotonic_trend="up"), InvalidParameterError, "'monotonic"),
+    ("--features gender", _family(features=["gender"]), PolicyError, r"column 'gender'"),
+    ("--features nope", _family(features=["nope"]), PolicyError, r"unknown column 'nope'"),
+    (
+        "--segment-column household_type",
+        lambda d: ScorecardFamily(segment_column="household_type").fit(d.X, d.y),
+        PolicyError,
+        r"^segment_column 'household_type' is in family 'household'",
+    ),
+    (
+        "--segment-column nope",
+        lambda d: ScorecardFamily(segment_column="nope").fit(d.X, d.y),
+        PolicyError,
+        r"^segment_column 'nope' is not a catalog column",
+    ),
+    ("--pdo -20", lambda d: PointsScaling(pdo=-20.0), InvalidParameterError, r"'pdo' parameter"),
+    ("--base-odds 0", lambda d: PointsScaling(base_odds=0.0), InvalidParameterError, "'base_odd"),
+    (
+        "--base-points nan",
+        lambda d: PointsScaling(base_points=math.nan),
+        InvalidParameterError,
+        r"'base_points' parameter of PointsScaling .* Got nan instead",
+    ),
+    ("--target age", lambda d: training_data(d.X, target="age"), DmdeError, r"^target 'age'"),
+    ("--cv 1", lambda d: evaluate(Scorecard(), d, cv=1), InvalidParameterError, r"'cv' param"),
+    ("--seed -1", lambda d: evaluate(Scorecard(), d, seed=-1), InvalidParameterError, "'seed'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("option", "call", "error", "message"), TRAIN_OPTIONS, ids=[o[0] for o in TRAIN_OPTIONS]
+)
+def test_every_train_option_is_refused_naming_its_parameter(
+    data: TrainingData,
+    option: str,
+    call: Callable[[TrainingData], object],
+    error: type[Exception],
+    message: str,
+) -> None:
+    with pytest.raises(error, match=message):
+        call(data)
+
+
+def test_a_family_refuses_its_template_s_parameters_before_fitting(
+    data: TrainingData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fitted: list[str] = []
+    monkeypatch.setattr(Scorecard, "fit", lambda self, *a, **k: fitted.append("fit"))
+    with pytest.raises(InvalidParameterError, match=r"'max_iter' parameter of Scorecard"):
+        _family(max_iter=0)(data)
+    assert fitted == []
