@@ -134,7 +134,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
     any other input (arrays, DataFrames with integer column names) is read as anonymous columns.
     scikit-learn's ``parametrize_with_checks`` passes on this class, but for one check that
     does not apply: survey weights are normalised to mean 1, so a weight of 2 is not the same
-    as a repeated row (see ``tests/test_model.py``).
+    as a repeated row (see ``tests/test_model_scorecard.py``).
 
     Examples
     --------
