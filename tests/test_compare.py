@@ -25,8 +25,7 @@ from dmde.documents.compare import (
     diff_files,
     write_comparison,
 )
-from dmde.documents.describe import read_model_file
-from dmde.model.model_file import save_model
+from dmde.model.model_file import read_model_file, save_model
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 from dmde.model.training import training_data
@@ -72,7 +71,7 @@ def retrained(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def reduced(folder: Path, population: Path, old: Path) -> Path:
     """Same data, one feature fewer and another points scaling."""
-    features = list(read_model_file(old).document["features"])
+    features = list(read_model_file(old).features)
     return _train(
         population,
         folder / "reduced.json",

@@ -27,7 +27,6 @@ from pathlib import Path
 from dmde.core.rendering import write_document
 from dmde.data.datasets import BATCH_ROWS
 from dmde.documents.comparison_document import Comparison, comparison_document
-from dmde.documents.describe import read_model_file
 from dmde.documents.model_diff import (
     CompareError,
     ModelDiff,
@@ -41,6 +40,7 @@ from dmde.documents.selection_diff import (
     compare_selections,
     population_selection_diff,
 )
+from dmde.model.model_file import read_model_file
 
 __all__ = [
     "CompareError",
@@ -92,7 +92,7 @@ def diff(
             "and the number of files to select."
         )
     before, after = read_model_file(old), read_model_file(new)
-    models = diff_models(before.document, after.document, old_name=before.name, new_name=after.name)
+    models = diff_models(before, after, old_name=before.name, new_name=after.name)
     if population is None or budget is None:
         return Comparison(models, None)
     selection = population_selection_diff(
@@ -101,8 +101,8 @@ def diff(
         population,
         budget=budget,
         seed=seed,
-        pdo=float(after.document["scaling"]["pdo"]),
-        scaling_differs=before.document["scaling"] != after.document["scaling"],
+        pdo=after.scaling.pdo,
+        scaling_differs=before.scaling != after.scaling,
         batch_size=batch_size,
     )
     return Comparison(models, selection)

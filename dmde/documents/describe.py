@@ -31,11 +31,10 @@ Two figures need more than the model file:
 
 from __future__ import annotations
 
-import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +68,8 @@ from dmde.documents.model_description import (
     PointsRow,
     SegmentSummary,
 )
-from dmde.model.model_file import load_model
-from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.model_file import read_model_file
+from dmde.model.model_records import ModelFile, PolicyRecord, SegmentRecord
 
 __all__ = [
     "BUDGET_SHARE",
@@ -98,69 +97,32 @@ __all__ = [
     "write_description",
 ]
 
-Model = Scorecard | ScorecardFamily
 
-
-@dataclass(frozen=True)
-class ModelFile:
-    """A model file read and checked: its JSON content and the model it builds."""
-
-    path: str
-    document: Mapping[str, Any]
-    model: Model
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-    @property
-    def sha256(self) -> str:
-        return str(self.document["sha256"])
-
-
-def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
-    """Read a model file with every check of :func:`dmde.model.model_file.load_model`.
-
-    Raises
-    ------
-    ModelFileError, PolicyError
-        As :func:`~dmde.model.model_file.load_model` (missing file, edited file, excluded
-        column...).
-    """
-    model = load_model(path)  # checks format, version, hash, policy and structure
-    document = json.loads(Path(path).read_text(encoding="utf-8"))
-    return ModelFile(os.fspath(path), document, model)
-
-
-def _points_rows(name: str, segment: Mapping[str, Any]) -> list[PointsRow]:
-    training = segment["training"]
+def _points_rows(segment: SegmentRecord) -> list[PointsRow]:
     rows = [
         PointsRow(
-            segment=name,
+            segment=segment.name,
             feature="intercept",
             label="intercept",
             bin=0,
             bin_label="every file",
-            points=float(segment["intercept_points"]),
+            points=segment.intercept_points,
             share=1.0,
-            event_rate=float(training["weighted_base_rate"]),
+            event_rate=segment.training.weighted_base_rate,
         )
     ]
-    for variable in segment["variables"]:
-        counts = [float(c) for c in variable["binning"]["count"]]
-        events = [float(e) for e in variable["binning"]["events"]]
+    for variable in segment.variables:
+        counts, events = variable.binning.count, variable.binning.events
         total = sum(counts)
-        for b, (label, points) in enumerate(
-            zip(variable["bin_labels"], variable["points"], strict=True)
-        ):
+        for b, (label, points) in enumerate(zip(variable.bin_labels, variable.points, strict=True)):
             rows.append(
                 PointsRow(
-                    segment=name,
-                    feature=str(variable["name"]),
-                    label=str(variable["label"]),
+                    segment=segment.name,
+                    feature=variable.name,
+                    label=variable.label,
                     bin=b,
-                    bin_label=str(label),
-                    points=float(points),
+                    bin_label=label,
+                    points=points,
                     share=counts[b] / total if total > 0 else math.nan,
                     event_rate=events[b] / counts[b] if counts[b] > 0 else math.nan,
                 )
@@ -168,16 +130,16 @@ def _points_rows(name: str, segment: Mapping[str, Any]) -> list[PointsRow]:
     return rows
 
 
-def _exclusions(policy: Mapping[str, Any], features: Sequence[str]) -> list[Exclusion]:
+def _exclusions(policy: PolicyRecord, features: Sequence[str]) -> list[Exclusion]:
     out = [
-        Exclusion("excluded (published guarantee)", family, columns_of(family), str(reason))
-        for family, reason in sorted(policy["excluded_families"].items())
+        Exclusion("excluded (published guarantee)", family, columns_of(family), reason)
+        for family, reason in sorted(policy.excluded_families.items())
     ]
     out += [
         Exclusion("never a feature", family.value, columns_of(family), reason)
         for family, reason in NON_FEATURE_FAMILIES.items()
     ]
-    allowed = set(policy["allowed_families"])
+    allowed = set(policy.allowed_families)
     for family in (Family.HOUSEHOLD, Family.RESOURCES, Family.BENEFITS):
         if family.value not in allowed:
             out.append(
@@ -185,20 +147,20 @@ def _exclusions(policy: Mapping[str, Any], features: Sequence[str]) -> list[Excl
                     "not allowed by the policy",
                     family.value,
                     columns_of(family),
-                    f"the policy {policy['name']!r} allows only {', '.join(sorted(allowed))}",
+                    f"the policy {policy.name!r} allows only {', '.join(sorted(allowed))}",
                 )
             )
-    removed = tuple(policy.get("removed_columns", ()))
+    removed = policy.removed_columns
     if removed:
         out.append(
             Exclusion(
                 "removed by the policy",
                 ", ".join(sorted({CATALOG[c].family.value for c in removed})),
                 removed,
-                f"the policy {policy['name']!r} removes these columns",
+                f"the policy {policy.name!r} removes these columns",
             )
         )
-    unused = tuple(c for c in policy["features"] if c not in set(features))
+    unused = tuple(c for c in policy.features if c not in set(features))
     if unused:
         out.append(
             Exclusion(
@@ -225,6 +187,7 @@ def describe_model(
     >>> import tempfile, os
     >>> from dmde.data.synthetic import synthesize
     >>> from dmde.model.model_file import save_model
+    >>> from dmde.model.scorecard import ScorecardFamily
     >>> df = synthesize(20_000, seed=1, controls=4_000)
     >>> checked = df[df["controlled"] == 1]
     >>> model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
@@ -236,35 +199,34 @@ def describe_model(
     >>> described.points[0].feature, described.points[1].feature
     ('intercept', 'household_type')
     """
-    document = model_file.document
     if audit is not None and audit.model_sha256 != model_file.sha256:
         raise DescribeError("the audit summary is of another model than the model file.")
-    segments = document["segments"]
     points: list[PointsRow] = []
     summaries: list[SegmentSummary] = []
     coefficients: list[dict[str, Any]] = []
-    for name, segment in segments.items():
-        training = segment["training"]
+    for name, segment in model_file.segments.items():
         summaries.append(
             SegmentSummary(
                 name=name,
-                rows=int(training["rows"]),
-                events=int(training["events"]),
-                weighted_base_rate=float(training["weighted_base_rate"]),
-                sum_of_weights=float(training["sum_of_weights"]),
-                n_features=len(segment["features"]),
-                intercept_points=float(segment["intercept_points"]),
+                rows=segment.training.rows,
+                events=segment.training.events,
+                weighted_base_rate=segment.training.weighted_base_rate,
+                sum_of_weights=segment.training.sum_of_weights,
+                n_features=len(segment.features),
+                intercept_points=segment.intercept_points,
             )
         )
-        points += _points_rows(name, segment)
-        coefficients += [{"segment": name, **c} for c in segment["coefficients"]]
-    training = dict(document["training"])
+        points += _points_rows(segment)
+        coefficients += [{"segment": name, **asdict(c)} for c in segment.coefficients]
     events = sum(s.events for s in summaries)
     rows = sum(s.rows for s in summaries)
     aucs = []
-    for key, label in (("auc_train", "training rows"), ("auc_cv", "cross-validated")):
-        if isinstance(training.get(key), int | float):
-            value = float(training[key])
+    training = model_file.training
+    for value, label in (
+        (training.auc_train, "training rows"),
+        (training.auc_cv, "cross-validated"),
+    ):
+        if value is not None:
             aucs.append(
                 AucEstimate(
                     label,
@@ -274,20 +236,25 @@ def describe_model(
                     n_neg=rows - events,
                 )
             )
+    policy = model_file.policy
     return ModelDescription(
         name=model_file.name,
         sha256=model_file.sha256,
-        dmde_version=str(document["dmde_version"]),
-        format_version=int(document["format_version"]),
-        policy={k: document["policy"][k] for k in ("name", "allowed_families", "removed_columns")},
-        features=tuple(document["features"]),
-        routing_column=document["routing"]["column"],
+        dmde_version=model_file.dmde_version,
+        format_version=model_file.format_version,
+        policy={
+            "name": policy.name,
+            "allowed_families": list(policy.allowed_families),
+            "removed_columns": list(policy.removed_columns),
+        },
+        features=model_file.features,
+        routing_column=model_file.routing_column,
         segments=tuple(summaries),
         points=tuple(points),
         coefficients=tuple(coefficients),
-        scaling=dict(document["scaling"]),
-        training=training,
-        exclusions=tuple(_exclusions(document["policy"], document["features"])),
+        scaling=model_file.scaling.to_dict(),
+        training=dict(training.facts),
+        exclusions=tuple(_exclusions(policy, model_file.features)),
         aucs=tuple(aucs),
         budget_share=check_share(budget_share),
         lift=lift,
@@ -386,8 +353,7 @@ def document_model(
             n_boot=n_boot,
             seed=seed,
             data=Path(data).name,
-            same_name_as_training=Path(data).name
-            == model_file.document["training"].get("data_file"),
+            same_name_as_training=Path(data).name == model_file.training.data_file,
         )
     summary = None
     if audit is not None:

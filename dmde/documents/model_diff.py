@@ -9,12 +9,12 @@ as added.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dmde.core.errors import DmdeError
 from dmde.core.rendering import format_value
+from dmde.model.model_records import ModelFile, SegmentRecord
 
 __all__ = ["CompareError", "ModelDiff", "PointsChange", "SettingChange", "diff_models"]
 
@@ -106,28 +106,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _settings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[SettingChange]:
+def _settings(old: ModelFile, new: ModelFile) -> list[SettingChange]:
     pairs: list[tuple[str, Any, Any]] = [
-        ("policy name", old["policy"]["name"], new["policy"]["name"]),
+        ("policy name", old.policy.name, new.policy.name),
         (
             "policy allowed families",
-            sorted(old["policy"]["allowed_families"]),
-            sorted(new["policy"]["allowed_families"]),
+            sorted(old.policy.allowed_families),
+            sorted(new.policy.allowed_families),
         ),
         (
             "policy removed columns",
-            list(old["policy"].get("removed_columns", [])),
-            list(new["policy"].get("removed_columns", [])),
+            list(old.policy.removed_columns),
+            list(new.policy.removed_columns),
         ),
-        ("routing column", old["routing"]["column"], new["routing"]["column"]),
-        ("target", old["training"].get("target"), new["training"].get("target")),
+        ("routing column", old.routing_column, new.routing_column),
+        ("target", old.training.target, new.training.target),
     ]
+    old_scaling, new_scaling = old.scaling.to_dict(), new.scaling.to_dict()
     pairs += [
-        (f"scaling {key}", old["scaling"].get(key), new["scaling"].get(key))
-        for key in sorted(set(old["scaling"]) | set(new["scaling"]))
+        (f"scaling {key}", old_scaling.get(key), new_scaling.get(key))
+        for key in sorted(set(old_scaling) | set(new_scaling))
     ]
-    for name in [s for s in old["segments"] if s in new["segments"]]:
-        before, after = old["segments"][name]["params"], new["segments"][name]["params"]
+    for name in [s for s in old.segments if s in new.segments]:
+        before, after = old.segments[name].params, new.segments[name].params
         pairs += [
             (f"segment {name}: {key}", before.get(key), after.get(key))
             for key in sorted(set(before) | set(after))
@@ -135,20 +136,20 @@ def _settings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[SettingCha
     return [SettingChange(what, _text(a), _text(b)) for what, a, b in pairs if a != b]
 
 
-def _bins(segment: Mapping[str, Any]) -> dict[tuple[str, str], tuple[str, float]]:
+def _bins(segment: SegmentRecord) -> dict[tuple[str, str], tuple[str, float]]:
     """(feature, bin label) -> (variable label, points), the intercept first."""
-    out = {("intercept", "every file"): ("intercept", float(segment["intercept_points"]))}
-    for variable in segment["variables"]:
+    out = {("intercept", "every file"): ("intercept", segment.intercept_points)}
+    for variable in segment.variables:
         seen: dict[str, int] = {}
-        for label, points in zip(variable["bin_labels"], variable["points"], strict=True):
+        for label, points in zip(variable.bin_labels, variable.points, strict=True):
             n = seen[label] = seen.get(label, 0) + 1
-            key = str(label) if n == 1 else f"{label} #{n}"
-            out[(str(variable["name"]), key)] = (str(variable["label"]), float(points))
+            key = label if n == 1 else f"{label} #{n}"
+            out[(variable.name, key)] = (variable.label, points)
     return out
 
 
 def _segment_points(
-    name: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    name: str, old: SegmentRecord | None, new: SegmentRecord | None
 ) -> list[PointsChange]:
     before = _bins(old) if old is not None else {}
     after = _bins(new) if new is not None else {}
@@ -169,21 +170,21 @@ def _segment_points(
     return rows
 
 
-def _facts(document: Mapping[str, Any]) -> dict[str, Any]:
-    training = document["training"]
-    segments = document["segments"].values()
+def _facts(model_file: ModelFile) -> dict[str, Any]:
+    training = model_file.training
+    segments = model_file.segments.values()
     return {
-        "content hash (sha256)": document["sha256"],
-        "written by dmde": document["dmde_version"],
-        "trained on": training.get("date"),
-        "training data file": training.get("data_file"),
-        "training data hash": training.get("data_sha256"),
-        "training files": sum(int(s["training"]["rows"]) for s in segments),
-        "with the target": sum(int(s["training"]["events"]) for s in segments),
-        "AUC on the training rows": training.get("auc_train"),
-        "AUC cross-validated": training.get("auc_cv"),
-        "segments": list(document["segments"]),
-        "features": len(document["features"]),
+        "content hash (sha256)": model_file.sha256,
+        "written by dmde": model_file.dmde_version,
+        "trained on": training.date,
+        "training data file": training.data_file,
+        "training data hash": training.data_sha256,
+        "training files": sum(s.training.rows for s in segments),
+        "with the target": sum(s.training.events for s in segments),
+        "AUC on the training rows": training.auc_train,
+        "AUC cross-validated": training.auc_cv,
+        "segments": list(model_file.segments),
+        "features": len(model_file.features),
     }
 
 
@@ -196,43 +197,42 @@ def _fact_text(value: Any) -> str:
 
 
 def diff_models(
-    old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "old", new_name: str = "new"
+    old: ModelFile, new: ModelFile, *, old_name: str = "old", new_name: str = "new"
 ) -> ModelDiff:
-    """Compare two model files' contents (read by :func:`dmde.documents.describe.read_model_file`).
+    """Compare two model files' contents (read by :func:`dmde.model.model_file.read_model_file`).
 
     Examples
     --------
     >>> import os, tempfile
     >>> from dmde.data.synthetic import synthesize
     >>> from dmde.model.scorecard import ScorecardFamily
-    >>> from dmde.model.model_file import save_model
-    >>> from dmde.documents.describe import read_model_file
+    >>> from dmde.model.model_file import read_model_file, save_model
     >>> df = synthesize(20_000, seed=1, controls=4_000)
     >>> checked = df[df["controlled"] == 1]
     >>> model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "model.json")
     ...     _ = save_model(model, path)
-    ...     document = read_model_file(path).document
-    >>> diff_models(document, document).n_changes
+    ...     model_file = read_model_file(path)
+    >>> diff_models(model_file, model_file).n_changes
     0
     """
-    old_features, new_features = list(old["features"]), list(new["features"])
-    segments = list(old["segments"]) + [s for s in new["segments"] if s not in old["segments"]]
+    old_features, new_features = list(old.features), list(new.features)
+    segments = list(old.segments) + [s for s in new.segments if s not in old.segments]
     points: list[PointsChange] = []
     for name in segments:
-        points += _segment_points(name, old["segments"].get(name), new["segments"].get(name))
+        points += _segment_points(name, old.segments.get(name), new.segments.get(name))
     before, after = _facts(old), _facts(new)
     return ModelDiff(
         old_name=old_name,
         new_name=new_name,
-        old_sha256=str(old["sha256"]),
-        new_sha256=str(new["sha256"]),
+        old_sha256=old.sha256,
+        new_sha256=new.sha256,
         settings=tuple(_settings(old, new)),
         features_added=tuple(f for f in new_features if f not in old_features),
         features_removed=tuple(f for f in old_features if f not in new_features),
-        segments_added=tuple(s for s in new["segments"] if s not in old["segments"]),
-        segments_removed=tuple(s for s in old["segments"] if s not in new["segments"]),
+        segments_added=tuple(s for s in new.segments if s not in old.segments),
+        segments_removed=tuple(s for s in old.segments if s not in new.segments),
         points=tuple(points),
         training=tuple((k, _fact_text(before[k]), _fact_text(after[k])) for k in before),
     )
