@@ -12,7 +12,7 @@ import pytest
 
 from dmde.batch import scoring
 from dmde.batch.scoring import needed_columns, score_file, score_frame
-from dmde.core.errors import DmdeError, SchemaError
+from dmde.core.errors import DmdeError, ParameterError, SchemaError
 from dmde.data.catalog import CATALOG, FEATURE_FAMILIES
 from dmde.data.datasets import arrow_schema, write_batches
 from dmde.data.synthetic import synthesize
@@ -262,8 +262,23 @@ def test_needed_columns_are_features_routing_and_identifiers(model_path: Path) -
 
 
 def test_bad_reasons_argument(population: pd.DataFrame, model_path: Path, tmp_path: Path) -> None:
-    with pytest.raises(DmdeError, match="reasons must be a whole number of at least 0"):
+    with pytest.raises(
+        ParameterError, match=r"^reasons must be an int in the range \[0, inf\); got -1"
+    ):
         score_file(model_path, tmp_path / "x.csv", tmp_path / "s.csv", reasons=-1)
+    with pytest.raises(ParameterError, match=r"^output must be a file ending in one of .csv"):
+        score_file(model_path, tmp_path / "x.csv", tmp_path / "s.txt")
+
+
+def test_score_frame_names_a_segment_without_a_model(population: pd.DataFrame) -> None:
+    checked = population[
+        (population["controlled"] == 1) & (population["income_reporting"] == "prefilled")
+    ]
+    model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+    n = int((population["income_reporting"] == "declarative").sum())
+    message = rf"^{n} rows have a income_reporting with no model \(declarative\): the model file"
+    with pytest.raises(DmdeError, match=message):
+        score_frame(model, population[list(needed_columns(model))])
 
 
 def test_rows_of_a_segment_without_a_model_are_rejected(

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -45,6 +46,7 @@ from dmde.data import opening, reading
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import sha256_file, write_manifest
 from dmde.data.opening import file_columns
+from dmde.data.parameters import Range, bad_parameter, check_parameters
 from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows, read_batches
 from dmde.data.rules import repeated_values
 from dmde.data.schema import BATCH_ROWS, EXTENSIONS
@@ -129,7 +131,6 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
     columns = _columns_of(table, names)
     if isinstance(model, ScorecardFamily):
         segment_values = table.column(model.segment_column)
-        _check_segments(model, segment_values)
         columns[model.segment_column] = segment_values.cast(pa.string()).to_numpy(
             zero_copy_only=False
         )
@@ -138,7 +139,12 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
         segment_array = pa.DictionaryArray.from_arrays(
             pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
         )
-    scored = model.score_columns(columns, n, reasons=reasons)
+    try:
+        scored = model.score_columns(columns, n, reasons=reasons)
+    except SchemaError:
+        if isinstance(model, ScorecardFamily):  # a segment with no scorecard: say it as before
+            _check_segments(model, table.column(model.segment_column))
+        raise
     arrays: list[Any] = [
         table.column("dossier_id").cast(pa.int64()),
         _dictionary(table.column("caf_code")),
@@ -165,7 +171,8 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
 
 
 def _check_segments(model: ScorecardFamily, values: Any) -> None:
-    """A DmdeError if a row's segment has no scorecard (score_file rejects such rows first)."""
+    """A DmdeError if a row's segment has no scorecard (score_file rejects such rows first;
+    score_frame says it so)."""
     known = pc.is_in(values.cast(pa.string()), value_set=pa.array(model.segments_, pa.string()))
     unknown = ~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)
     if unknown.any():
@@ -360,14 +367,22 @@ def score_file(
     """
     started = time.perf_counter()
     start_time = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
-        raise DmdeError(f"reasons must be a whole number of at least 0; got {reasons!r}.")
+    check_parameters(
+        {"reasons": [Range(Integral, 0, None, closed="left")]},
+        {"reasons": reasons},
+        fixes={"reasons": "Give the number of reason codes per row, e.g. 3."},
+    )
     loaded, model_hash = _load(model)
     source, out = Path(input_path), Path(output)
     rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
-    for target in (out, rejects_out):
+    for role, target in (("output", out), ("rejects", rejects_out)):
         if target.suffix.lower() not in EXTENSIONS:
-            raise DmdeError(f"cannot write {str(target)!r}: use .csv or .parquet.")
+            raise bad_parameter(
+                role,
+                f"a file ending in one of {', '.join(EXTENSIONS)}",
+                str(target),
+                "Rename the file.",
+            )
     columns = needed_columns(loaded)
     header = file_columns(source)
     missing = [c for c in columns if c not in header]

@@ -1,0 +1,192 @@
+"""Tests of dmde.data.reading: one batch reader, one row checker, one policy for problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dmde.core.errors import SchemaError
+from dmde.data.datasets import arrow_schema, write_batches
+from dmde.data.reading import REJECT_COLUMNS, CheckedBatch, check_rows, read_batches
+
+COLUMNS = ["dossier_id", "age", "caf_code"]
+
+
+def _frame(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "dossier_id": np.arange(1, n + 1),
+            "age": 20 + np.arange(n) % 60,
+            "caf_code": ["75", "13", "2A", "01"] * (n // 4) + ["75"] * (n % 4),
+        }
+    )
+
+
+def _csv(tmp_path: Path, frame: pd.DataFrame, name: str = "files.csv") -> Path:
+    path = tmp_path / name
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    return path
+
+
+def _with_line(path: Path, row: int, text: str) -> Path:
+    """Replace data row ``row`` (1-based) of a CSV file by ``text``."""
+    lines = path.read_text().splitlines()
+    lines[row] = text
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _all(batches: list[CheckedBatch]) -> tuple[list[int], pa.Table]:
+    ids = [i for b in batches for i in b.valid.column("dossier_id").to_pylist()]
+    return ids, pa.concat_tables([b.rejects for b in batches])
+
+
+def test_check_rows_splits_valid_rows_and_rejects() -> None:
+    batch = pa.record_batch(
+        {
+            "dossier_id": [1, 2, 3, 4],
+            "age": [30, 212, None, 40],
+            "caf_code": ["75", "75", "13", "ZZ"],
+        }
+    )
+    checked = check_rows(batch, first_row=11)
+    assert checked.valid.column("dossier_id").to_pylist() == [1]
+    assert (checked.n_rows, checked.n_rejected) == (4, 3)
+    assert checked.valid_rows is not None and checked.valid_rows.tolist() == [0]
+    rows = checked.rejects.select(["row", "dossier_id", "column", "rule"]).to_pylist()
+    assert rows == [
+        {"row": 12, "dossier_id": 2, "column": "age", "rule": "range"},
+        {"row": 13, "dossier_id": 3, "column": "age", "rule": "missing_value"},
+        {"row": 14, "dossier_id": 4, "column": "caf_code", "rule": "level"},
+    ]
+    assert tuple(checked.rejects.column_names) == REJECT_COLUMNS
+
+
+def test_check_rows_parses_text_and_rejects_what_does_not_parse() -> None:
+    batch = pa.record_batch({"dossier_id": ["1", "2"], "age": ["34", "x4"]})
+    checked = check_rows(batch, text=True)
+    assert checked.valid.column("age").to_pylist() == [34]
+    assert checked.rejects.select(["row", "value", "rule"]).to_pylist() == [
+        {"row": 2, "value": "x4", "rule": "type"}
+    ]
+
+
+def test_check_rows_without_dossier_id_leaves_the_id_empty() -> None:
+    checked = check_rows(pa.record_batch({"age": [300]}))
+    assert checked.rejects.column("dossier_id").to_pylist() == [None]
+
+
+def test_a_batch_moves_rows_to_its_rejects_in_row_order() -> None:
+    batch = pa.record_batch({"dossier_id": [1, 2, 3], "age": [300, 40, 50], "caf_code": ["75"] * 3})
+    checked = check_rows(batch).reject(np.array([1]), "caf_code", "no_model", "expected more")
+    assert checked.valid.column("dossier_id").to_pylist() == [2]
+    assert checked.n_rejected == 2
+    assert checked.rejects.column("row").to_pylist() == [1, 3]
+    assert checked.rejects.column("rule").to_pylist() == ["range", "no_model"]
+
+
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+def test_reject_policy_numbers_rows_across_batches(tmp_path: Path, kind: str) -> None:
+    frame = _frame(40)
+    frame.loc[[4, 33], "age"] = [150, 5]  # rows 5 and 34 of the file
+    path = tmp_path / f"files{kind}"
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    batches = list(read_batches(path, COLUMNS, batch_size=8, on_problem="reject"))
+    assert [b.first_row for b in batches] == [1, 9, 17, 25, 33]
+    ids, rejects = _all(batches)
+    assert rejects.column("row").to_pylist() == [5, 34]
+    assert ids == [i for i in range(1, 41) if i not in (5, 34)]
+
+
+def test_reject_policy_reads_on_as_text_from_a_value_that_does_not_parse(tmp_path: Path) -> None:
+    frame = _frame(60_000)  # several blocks of CSV text
+    path = _with_line(_csv(tmp_path, frame), 50_000, "50000,fifty,75")
+    batches = list(read_batches(path, COLUMNS, batch_size=7_000, on_problem="reject"))
+    ids, rejects = _all(batches)
+    assert rejects.select(["row", "dossier_id", "value", "rule"]).to_pylist() == [
+        {"row": 50_000, "dossier_id": 50_000, "value": "fifty", "rule": "type"}
+    ]
+    assert ids == [i for i in range(1, 60_001) if i != 50_000]
+    assert sum(b.n_rows for b in batches) == 60_000
+    assert all(b.valid.column("age").type == pa.int64() for b in batches)
+
+
+def test_reject_policy_skips_blank_lines(tmp_path: Path) -> None:
+    path = _csv(tmp_path, _frame(6))
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:3], "", *lines[3:]]) + "\n")
+    batches = list(read_batches(path, COLUMNS, on_problem="reject"))
+    assert _all(batches)[0] == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("1,30", r"cannot be read as CSV: .*Run 'dmde validate'"), ("1,30,75,9", "cannot be read")],
+    ids=["short-row", "long-row"],
+)
+def test_reject_policy_stops_at_a_broken_row(tmp_path: Path, text: str, message: str) -> None:
+    path = _with_line(_csv(tmp_path, _frame(10)), 4, text)
+    with pytest.raises(SchemaError, match=message):
+        list(read_batches(path, COLUMNS, on_problem="reject"))
+
+
+def test_reject_policy_refuses_an_unsuitable_parquet_type(tmp_path: Path) -> None:
+    path = tmp_path / "files.parquet"
+    pq.write_table(pa.table({"dossier_id": [1], "age": ["34"], "caf_code": ["75"]}), path)
+    with pytest.raises(SchemaError, match=r"column 'age' is stored as string; expected int"):
+        list(read_batches(path, COLUMNS, on_problem="reject"))
+
+
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+def test_raise_policy_diagnoses_the_whole_file(tmp_path: Path, kind: str) -> None:
+    frame = _frame(30)
+    frame.loc[[2, 25], "age"] = [150, 151]
+    path = tmp_path / f"files{kind}"
+    write_batches(path, [frame], schema=arrow_schema(frame.columns))
+    with pytest.raises(SchemaError, match=r"column 'age' \(range\): 2 rows.* row 3: 150, row 26"):
+        list(read_batches(path, COLUMNS, batch_size=10))
+
+
+def test_raise_policy_finds_an_id_repeated_across_batches_at_the_end(tmp_path: Path) -> None:
+    frame = _frame(30)
+    frame.loc[25, "dossier_id"] = 2
+    path = _csv(tmp_path, frame)
+    stream = read_batches(path, COLUMNS, batch_size=10)
+    assert next(stream).n_rows == 10
+    with pytest.raises(SchemaError, match=r"dossier_id' \(duplicate_id\): 2 rows"):
+        list(stream)
+
+
+@pytest.mark.parametrize("on_problem", ["raise", "reject"])
+def test_header_problems_stop_both_policies_at_the_call(tmp_path: Path, on_problem: str) -> None:
+    path = _csv(tmp_path, _frame(4)[["dossier_id", "age"]])
+    with pytest.raises(SchemaError, match=r"expected a column 'caf_code'"):
+        read_batches(path, COLUMNS, on_problem=on_problem)  # type: ignore[arg-type]
+    with pytest.raises(SchemaError, match=r"no such file"):
+        read_batches(tmp_path / "nope.csv", COLUMNS, on_problem=on_problem)  # type: ignore[arg-type]
+
+
+def test_a_file_with_only_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "files.csv"
+    path.write_text("dossier_id,age,caf_code\n")
+    assert list(read_batches(path, COLUMNS, on_problem="reject")) == []
+    with pytest.raises(SchemaError, match=r"no_rows"):
+        read_batches(path, COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"on_problem": "skip"}, r"on_problem must be 'raise' or 'reject'\. Got 'skip'"),
+        ({"batch_size": 0}, r"batch_size must be an int >= 1\. Got 0"),
+    ],
+    ids=["policy", "batch-size"],
+)
+def test_bad_arguments(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        read_batches(_csv(tmp_path, _frame(4)), COLUMNS, **kwargs)  # type: ignore[arg-type]
