@@ -201,8 +201,8 @@ def test_a_row_without_a_segment_model_is_an_error(
     rows.loc[rows.index[4], "income_reporting"] = "monthly"
     with pytest.raises(
         DmdeError,
-        match=r"1 rows have a income_reporting with no model \(monthly"
-        r"; first at row 4\)",
+        match=r"^1 rows have a income_reporting with no model \(monthly\): the model file has "
+        r"models for declarative, prefilled\.$",
     ):
         family.points(rows)
 

@@ -157,8 +157,8 @@ def test_an_unknown_segment_is_named(family: ScorecardFamily, population: pd.Dat
     columns["income_reporting"] = np.array(["declarative"] * 4 + ["monthly", "weekly"], object)
     with pytest.raises(
         DmdeError,
-        match=r"^2 rows have a income_reporting with no model \(monthly, weekly; first at row 4\)"
-        r": the model has scorecards for declarative, prefilled\.$",
+        match=r"^2 rows have a income_reporting with no model \(monthly, weekly\): the model "
+        r"file has models for declarative, prefilled\.$",
     ):
         family.score_columns(columns, 6)
 

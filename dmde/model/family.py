@@ -176,11 +176,10 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         """The rows of each segment; an error naming the segments that have no scorecard."""
         unknown = ~np.isin(segment, np.asarray(self.segments_, dtype=object))
         if unknown.any():
-            rows = np.flatnonzero(unknown)
             found = sorted({str(v) for v in segment[unknown]})
             raise SchemaError(
-                f"{len(rows)} rows have a {self.segment_column} with no model ("
-                f"{', '.join(found[:5])}; first at row {rows[0]}): the model has scorecards for "
+                f"{int(unknown.sum())} rows have a {self.segment_column} with no model "
+                f"({', '.join(found[:5])}): the model file has models for "
                 f"{', '.join(self.segments_)}."
             )
         return {s: np.flatnonzero(segment == s) for s in self.segments_}
