@@ -182,8 +182,11 @@ def test_a_file_with_only_a_header(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"on_problem": "skip"}, r"on_problem must be 'raise' or 'reject'\. Got 'skip'"),
-        ({"batch_size": 0}, r"batch_size must be an int >= 1\. Got 0"),
+        (
+            {"on_problem": "skip"},
+            r"^on_problem must be a str among \{'raise', 'reject'\}; got 'skip'\.",
+        ),
+        ({"batch_size": 0}, r"^batch_size must be an int in the range \[1, inf\); got 0\."),
     ],
     ids=["policy", "batch-size"],
 )

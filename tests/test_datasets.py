@@ -657,5 +657,7 @@ def test_format_of_a_report() -> None:
 
 
 def test_validate_file_refuses_a_bad_batch_size(csv_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"batch_size must be an int >= 1\. Got 0 instead"):
+    with pytest.raises(
+        ValueError, match=r"^batch_size must be an int in the range \[1, inf\); got 0\."
+    ):
         validate_file(csv_path, batch_size=0)

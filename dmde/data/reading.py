@@ -53,6 +53,7 @@ from dmde.data.opening import (
     csv_batches,
     parquet_batches,
 )
+from dmde.data.parameters import StrOptions, check_parameters
 from dmde.data.problems import ValidationReport, _schema_error, _sorted
 from dmde.data.rules import (
     parse_text,
@@ -301,8 +302,11 @@ def read_batches(
     [(3, 1, [2])]
     """
     _check_batch_size(batch_size)
-    if on_problem not in ("raise", "reject"):
-        raise ValueError(f"on_problem must be 'raise' or 'reject'. Got {on_problem!r} instead.")
+    check_parameters(
+        {"on_problem": [StrOptions({"raise", "reject"})]},
+        {"on_problem": on_problem},
+        fixes={"on_problem": "Say what a row with a problem does: 'raise' or 'reject'."},
+    )
     wanted = _wanted(columns)
     source = _existing(path)
     shown = os.fspath(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import pandas as pd
@@ -13,6 +14,7 @@ import pyarrow as pa
 
 from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG, _unknown_column_message
+from dmde.data.parameters import Range, check_parameters
 
 if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
@@ -90,5 +92,8 @@ def _wanted(columns: Iterable[str]) -> tuple[str, ...]:
 
 
 def _check_batch_size(batch_size: int) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1. Got {batch_size!r} instead.")
+    check_parameters(
+        {"batch_size": [Range(Integral, 1, None, closed="left")]},
+        {"batch_size": batch_size},
+        fixes={"batch_size": "Give the number of rows per batch, e.g. 250000."},
+    )
