@@ -145,8 +145,8 @@ def _counterfactuals(
     if not candidates:
         return ()
     changed = _apply_all(frame, candidates)
-    new_scores = model.points(changed)
-    new_probability = scorecard.scaling_.probability(new_scores)  # as predict_proba does
+    scored = model.score_columns({c: changed[c] for c in changed.columns}, len(changed))
+    new_scores, new_probability = scored.points, scored.probability
     best: dict[tuple[str, ...], tuple[float, int]] = {}
     for i, combo in enumerate(candidates):
         if not new_scores[i] < cut:

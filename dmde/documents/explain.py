@@ -10,8 +10,8 @@ that actually scored, as data first and a document second:
    :class:`~dmde.documents.explanation.Explanation`: for each item the model reads, the
    person's value, its bin, the points the model file gives that bin and the points of the
    average file; the intercept points; the score and the probability, all taken from the model
-   itself (:meth:`~dmde.model.scorecard.Scorecard.contributions`,
-   :meth:`~dmde.model.scorecard.Scorecard.points`, ``predict_proba``), so that the points shown
+   itself (:meth:`~dmde.model.scorecard.Scorecard.contributions` and the model's one scoring
+   method, :meth:`~dmde.model.scorecard.Scorecard.score_columns`), so that the points shown
    add up exactly to the score; where the file stands in a selection
    (:class:`~dmde.documents.selection_table.SelectionTable`); and the smallest changes of one or
    two items that would have brought the score below the selection cut
@@ -178,8 +178,8 @@ def _explain(
     frame = _frame(values, needed_columns(model))
     scorecard, segment_column, segment = _scorecard_of(model, frame, dossier_id)
     contributions = scorecard.contributions(frame)[0]
-    score = float(model.points(frame)[0])
-    probability = float(model.predict_proba(frame)[0, 1])
+    scored = model.score_columns({c: frame[c] for c in frame.columns}, 1, reasons=MAX_REASONS)
+    score, probability = float(scored.points[0]), float(scored.probability[0])
     decimals = scorecard.scaling_.decimals
     lines = _feature_lines(scorecard, frame, contributions, decimals)
     total = round(scorecard.intercept_points_ + math.fsum(f.points for f in lines), decimals)
@@ -197,16 +197,15 @@ def _explain(
                 "file. Use the model file and the data that were scored."
             )
     status, counterfactuals = find_counterfactuals(model, scorecard, frame, score, placement)
-    codes = scorecard.reason_codes(frame, k=MAX_REASONS)
     by_column = {f.column: f for f in lines}
     reasons = tuple(
         Reason(
-            column=str(c),
-            points=by_column[str(c)].points,
-            average_points=by_column[str(c)].average_points,
-            excess=by_column[str(c)].difference,
+            column=c,
+            points=by_column[c].points,
+            average_points=by_column[c].average_points,
+            excess=by_column[c].difference,
         )
-        for c in codes["feature"]
+        for c in (model.features_[j] for j in scored.reason_features[0] if j >= 0)
     )
     policy = scorecard.policy or DEFAULT_POLICY
     return Explanation(

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.batch.scoring import needed_columns, score_frame
+from dmde.batch.scoring import needed_columns
 from dmde.batch.selection import select
 from dmde.core.stats import auc_interval
 from dmde.data.catalog import CATALOG
@@ -241,6 +241,10 @@ def score_population(
 ) -> pd.DataFrame:
     """Score a population file with one or more models, streaming, as ``dmde score`` does.
 
+    Each batch is read and checked against the catalog by
+    :func:`~dmde.data.datasets.iter_batches`, then scored by the model's one scoring method
+    (:meth:`~dmde.model.scorecard.Scorecard.score_columns`).
+
     Returns
     -------
     DataFrame
@@ -257,18 +261,14 @@ def score_population(
     columns = [c for c in CATALOG if c in needed]
     parts: list[pd.DataFrame] = []
     for batch in iter_batches(path, columns=columns, batch_size=batch_size):
-        frame = pd.DataFrame(
-            {c: _category(c, batch.column(c).to_numpy(zero_copy_only=False)) for c in columns}
-        )
-        out = pd.DataFrame(
-            {"dossier_id": frame["dossier_id"].to_numpy(), "caf_code": frame["caf_code"]}
-        )
+        values = {c: _category(c, batch.column(c).to_numpy(zero_copy_only=False)) for c in columns}
+        out = pd.DataFrame({"dossier_id": values["dossier_id"], "caf_code": values["caf_code"]})
         for name, model in models.items():
-            scored = score_frame(model, frame, reasons=0)
+            scored = model.score_columns(values, batch.num_rows)
             suffix = f"_{name}" if name else ""
-            out[f"score{suffix}"] = scored["score"].to_numpy()
-            out[f"probability{suffix}"] = scored["probability"].to_numpy()
+            out[f"score{suffix}"] = scored.points
+            out[f"probability{suffix}"] = scored.probability
         for c in keep:
-            out[c] = frame[c]
+            out[c] = values[c]
         parts.append(out)
     return pd.concat(parts, ignore_index=True)
