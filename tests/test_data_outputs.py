@@ -1,0 +1,87 @@
+"""Tests of dmde.data.outputs: reading dmde's own scores and selection files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dmde.core.errors import SchemaError
+from dmde.data.outputs import output_columns, output_type, read_output
+
+TEXT = pa.dictionary(pa.int32(), pa.string())
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("dossier_id", pa.int64()),
+        ("rank_national", pa.int64()),
+        ("rank_in_group", pa.int64()),
+        ("score", pa.float64()),
+        ("probability", pa.float64()),
+        ("reason_2_points", pa.float64()),
+        ("reason_2_feature", TEXT),
+        ("caf_code", TEXT),
+        ("selection_reason", TEXT),
+    ],
+    ids=lambda v: str(v),
+)
+def test_output_types_follow_from_the_names(name: str, expected: pa.DataType) -> None:
+    assert output_type(name) == expected
+
+
+SCORES = (
+    "dossier_id,caf_code,score,probability,reason_1_points\n7,01,612.5,0.25,\n8,2A,598,0.2,3.5\n"
+)
+
+
+@pytest.mark.parametrize("dictionary", [True, False])
+def test_a_csv_is_read_with_codes_kept_as_text(tmp_path: Path, dictionary: bool) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(SCORES)
+    table = read_output(path, dictionary=dictionary)
+    assert table.column_names == output_columns(path)
+    assert table.column("caf_code").type == (TEXT if dictionary else pa.string())
+    assert table.column("caf_code").to_pylist() == ["01", "2A"]
+    assert table.column("reason_1_points").to_pylist() == [None, 3.5]
+    assert read_output(path, ["score"]).column("score").to_pylist() == [612.5, 598.0]
+
+
+def test_a_parquet_file_reads_text_as_dictionaries(tmp_path: Path) -> None:
+    path = tmp_path / "scores.parquet"
+    pq.write_table(pa.table({"dossier_id": [1, 2], "caf_code": ["75", "13"]}), path)
+    assert output_columns(path) == ["dossier_id", "caf_code"]
+    assert read_output(path, ["caf_code"]).column("caf_code").type == TEXT
+    assert read_output(path, dictionary=False).column("caf_code").type == pa.string()
+
+
+def test_an_empty_csv_has_no_columns(tmp_path: Path) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text("")
+    assert output_columns(path) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("s.parquet", b"not parquet", r"^scores file '.*s.parquet' cannot be read as parquet: "),
+        ("s.csv", b"dossier_id,score\nx,1\n", r"^scores file '.*s.csv' cannot be read as csv: "),
+        ("s.txt", b"", r"expected a file ending in .csv, .parquet, .pq"),
+        ("none.csv", None, r"cannot be read as csv: .*No such file"),
+    ],
+    ids=["not-parquet", "bad-number", "extension", "missing"],
+)
+def test_unreadable_files_name_the_file_and_the_fix(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SchemaError, match=message) as raised:
+        read_output(path, what="scores file", fix="Use dmde score.")
+    assert raised.value.path == str(path)
+    if name != "s.txt":
+        assert str(raised.value).endswith(". Use dmde score.")
