@@ -13,9 +13,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from dmde.audit import audit_groups, selection_vs_random
+from dmde.audit.plot_style import WORDS, WORDS_FR
 from dmde.audit.plots import (
-    WORDS,
-    WORDS_FR,
     plot_amplification,
     plot_calibration,
     plot_group_metric,

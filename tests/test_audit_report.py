@@ -17,8 +17,7 @@ import pytest
 
 from dmde import ScorecardFamily, load_model, save_model, select
 from dmde.audit import audit, build_report, write_report
-from dmde.audit.metrics import AuditError
-from dmde.audit.settings import AuditSettings
+from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.targeting import group_columns
 from dmde.batch.scoring import score_file
 from dmde.cli import main

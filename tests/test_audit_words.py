@@ -14,23 +14,25 @@ import pytest
 
 from dmde.audit import audit, build_report
 from dmde.audit.inputs import LABEL_SOURCES
-from dmde.audit.metrics import CORRECTIONS, METRIC_DEFINITIONS
+from dmde.audit.metric_definitions import METRIC_DEFINITIONS
 from dmde.audit.profiles import ARCHETYPES
-from dmde.audit.report import GLOSSARY, KNOWN_TEMPLATES, METRIC_NAMES, _known
-from dmde.audit.settings import AuditSettings
+from dmde.audit.report_text import GLOSSARY, KNOWN_TEMPLATES, METRIC_NAMES, _known
+from dmde.audit.settings import CORRECTIONS, AuditSettings
 from dmde.audit.targeting import GROUP_ATTRIBUTES
 from dmde.audit.words import FRENCH, STRINGS, MissingTranslationError, tr
 from dmde.core.rendering import to_html
 from dmde.data.catalog import EXCLUDED_FAMILIES
 
-REPORT = Path(__file__).parents[1] / "dmde" / "audit" / "report.py"
+# The report's modules: report.py and the report_*.py it is made of.
+REPORT = sorted((Path(__file__).parents[1] / "dmde" / "audit").glob("report*.py"))
 
 
 def _tr_literals() -> list[str]:
-    """The first argument of every ``tr("literal", ...)`` call in report.py."""
-    tree = ast.parse(REPORT.read_text(encoding="utf-8"))
+    """The first argument of every ``tr("literal", ...)`` call in the report's modules."""
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in REPORT]
     return [
         node.args[0].value
+        for tree in trees
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -42,8 +44,8 @@ def _tr_literals() -> list[str]:
 
 
 def _translated_data() -> list[str]:
-    """What report.py translates that is not a literal of a tr call: its tables of words, and
-    the English texts it receives as data (:func:`dmde.audit.report._known`)."""
+    """What the report translates that is not a literal of a tr call: its tables of words, and
+    the English texts it receives as data (:func:`dmde.audit.report_text._known`)."""
     return [
         *METRIC_NAMES.values(),
         *(text for pair in GLOSSARY for text in pair),

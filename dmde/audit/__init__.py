@@ -33,19 +33,14 @@ metrics per group and gives the result as a fairlearn ``MetricFrame``.
 
 from __future__ import annotations
 
-from dmde.audit.metrics import (
-    CORRECTIONS,
-    DISPARITY_METRICS,
-    METRIC_DEFINITIONS,
-    AuditError,
-    GroupAudit,
-    audit_groups,
-)
+from dmde.audit.metric_definitions import DISPARITY_METRICS, METRIC_DEFINITIONS
+from dmde.audit.metrics import GroupAudit, audit_groups
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gap
 from dmde.audit.report import build_report, write_report
-from dmde.audit.run import AuditResult, audit
-from dmde.audit.settings import AuditSettings, AuditSettingsError
+from dmde.audit.result import AuditResult
+from dmde.audit.run import audit
+from dmde.audit.settings import CORRECTIONS, AuditError, AuditSettings, AuditSettingsError
 from dmde.audit.targeting import group_columns, selection_vs_random
 
 __all__ = [

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmde.audit.metrics import SEPARATOR
+from dmde.audit.metric_definitions import SEPARATOR
 from dmde.core.stats import Z95, normal_p
 
 __all__ = [

@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from dmde.audit.metricframe import MetricFunction
-from dmde.audit.run import METHODS, AuditResult, audit
+from dmde.audit.result import AuditResult
+from dmde.audit.run import audit
 from dmde.audit.settings import AuditError, AuditSettings
+from dmde.audit.table_columns import METHODS
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
 from dmde.batch.manifest import manifest_path, read_manifest
 from dmde.core.errors import DmdeError

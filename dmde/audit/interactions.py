@@ -29,7 +29,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.audit.metrics import SEPARATOR, disparity_frame, group_codes
+from dmde.audit.bootstrap import group_codes
+from dmde.audit.metric_definitions import SEPARATOR
+from dmde.audit.metrics import disparity_frame
 from dmde.core.stats import kish_size, normal_p, wilson
 
 __all__ = ["EXPECTED", "interaction_tests"]

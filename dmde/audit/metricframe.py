@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.audit.metrics import group_codes
+from dmde.audit.bootstrap import group_codes
 from dmde.audit.settings import AuditError
 
 __all__ = [

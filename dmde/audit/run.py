@@ -19,37 +19,36 @@ renders the result and the CLI reads the inputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dmde.audit.findings import amplification, findings
+from dmde.audit.flags import _flag_sentences
 from dmde.audit.interactions import interaction_tests
+from dmde.audit.metric_definitions import DISPARITY_COLUMNS, DISPARITY_METRICS
 from dmde.audit.metricframe import (
     MetricFunction,
     MetricInputs,
     check_metrics,
     extra_metric_table,
-    metric_frame,
 )
-from dmde.audit.metrics import (
-    DISPARITY_COLUMNS,
-    DISPARITY_METRICS,
-    GroupAudit,
-    audit_groups_with,
-    flag_disparities,
-)
-from dmde.audit.profiles import profile_changes, score_profiles
-from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
+from dmde.audit.metrics import GroupAudit, audit_groups_with, flag_disparities
+from dmde.audit.model_parts import _model_parts
+from dmde.audit.result import AuditResult
 from dmde.audit.settings import AuditError, AuditSettings
+from dmde.audit.table_columns import (
+    METHODS,
+    _canonical_order,
+    _column,
+    _labels,
+    _methods,
+    _selection,
+)
 from dmde.audit.targeting import composition_tests, hit_rates_by_method, selection_vs_random
-from dmde.audit.words import attribute_label, group_label
-from dmde.batch.selection import rank_order
-from dmde.core.rendering import format_value
-from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["ALL_FILES", "METHODS", "AuditResult", "audit"]
@@ -61,293 +60,6 @@ Model = Scorecard | ScorecardFamily
 
 _SELECTION_METRICS = ("population_share", "share_among_selected", "selection_rate")
 _SCORE_METRICS = ("mean_score", "mean_probability")
-
-#: How a flag reads, per metric: "<group> <phrase> <reference>".
-PHRASES: dict[str, str] = {
-    "selection_rate": "are selected for a check {ratio} times as often as",
-    "mean_score": "have a mean score {ratio} times that of",
-    "mean_probability": "have a mean predicted risk {ratio} times that of",
-    "base_rate": "have an overpayment {ratio} times as often as",
-    "precision": "when selected, are found with an overpayment {ratio} times as often as",
-    "tpr": "when they have an overpayment, are selected {ratio} times as often as",
-    "fpr": "when they have no overpayment, are selected {ratio} times as often as",
-    "fnr": "when they have an overpayment, are missed {ratio} times as often as",
-    "false_positive_burden": "bear {ratio} times as many checks that find nothing as",
-    "auc": "are ranked with an AUC {ratio} times that of",
-}
-
-
-@dataclass(frozen=True)
-class AuditResult:
-    """Everything the report shows, as data (tables and JSON-ready dicts).
-
-    Attributes
-    ----------
-    groups : GroupAudit
-        Metrics, disparities (one correction over all), score deciles, calibration, method.
-    overall : DataFrame
-        The same metrics for all files together (attribute ``"all"``), with intervals.
-    flags : DataFrame
-        The flagged disparities with a plain-words ``sentence``; strongest evidence first.
-    findings : DataFrame
-        The verdicts, ranked (:func:`dmde.audit.findings.findings`): what the report opens with.
-    hit_rates : DataFrame
-        The share of checks that found something, by selection method (empty without labels).
-    targeting : DataFrame or None
-        Selection by the score against random checks (None without a random sample).
-    proxies, associations, gaps : DataFrame or None
-        Proxy strength, Cramér's V per feature, mean-score gap decomposition (model only).
-    exclusion : dict or None
-        The exclusion proof (model only).
-    profiles, changes : DataFrame or None
-        Archetype households and one change at a time (model only).
-    model : dict or None
-        Identity of the model: sha256, policy, features, excluded families, points table.
-    data : dict
-        Rows, selected (by method), labels and their source, weights, sample sizes.
-    parameters : dict
-        The parameters of the audit, as given.
-    extra_metrics : DataFrame or None
-        The extra metrics (fairlearn-style functions) per group: attribute, group, metric,
-        value, n, suppressed (:func:`dmde.audit.metricframe.extra_metric_table`); None when
-        none were asked for.
-    """
-
-    groups: GroupAudit
-    overall: pd.DataFrame
-    flags: pd.DataFrame
-    findings: pd.DataFrame
-    hit_rates: pd.DataFrame
-    targeting: pd.DataFrame | None
-    proxies: pd.DataFrame | None
-    associations: pd.DataFrame | None
-    gaps: pd.DataFrame | None
-    exclusion: dict[str, Any] | None
-    profiles: pd.DataFrame | None
-    changes: pd.DataFrame | None
-    model: dict[str, Any] | None
-    data: dict[str, Any]
-    parameters: dict[str, Any]
-    extra_metrics: pd.DataFrame | None = None
-    metric_inputs: MetricInputs | None = field(default=None, repr=False, compare=False)
-
-    def to_metricframe(self, attributes: str | Sequence[str] | None = None) -> Any:
-        """The point estimates per group as a ``fairlearn.metrics.MetricFrame``.
-
-        Metrics: ``selection_rate`` and, with labels, ``base_rate`` (the overpayment rate),
-        weighted as in the audit (so ``by_group`` equals the values of
-        ``groups.metrics``), and the extra metrics given to :func:`audit`.
-
-        Parameters
-        ----------
-        attributes : str or sequence of str, optional
-            The attribute(s) used as sensitive features; several give their intersections.
-            Default: every attribute of the audit.
-
-        Returns
-        -------
-        fairlearn.metrics.MetricFrame
-
-        Raises
-        ------
-        AuditError
-            If an attribute is not one of the audit's, or the result was not made by
-            :func:`audit`.
-        """
-        if self.metric_inputs is None:
-            raise AuditError(
-                "this result holds no rows to build a MetricFrame from: make it with audit()."
-            )
-        return metric_frame(self.metric_inputs, attributes)
-
-
-def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
-    if name not in frame.columns:
-        known = ", ".join(map(str, frame.columns[:20]))
-        raise AuditError(
-            f"the {role} column {name!r} is not in the table; columns: {known}. "
-            f"Name the {role} column with the matching option."
-        )
-    return frame[name]
-
-
-def _interval_words(low: float, high: float) -> str:
-    if np.isfinite(low) and np.isfinite(high):
-        return f"95% interval {low:.2f} to {high:.2f}"
-    if np.isfinite(low):
-        return f"95% interval from {low:.2f}, upper bound not estimable"
-    return "95% interval not estimable"
-
-
-def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
-    flagged = disparities[disparities["flagged"].astype(bool)].copy()
-    flagged = flagged.sort_values(
-        ["p_adjusted", "attribute", "group", "metric"], kind="stable"
-    ).reset_index(drop=True)
-    sentences = []
-    row: Any
-    for row in flagged.itertuples(index=False):
-        phrase = PHRASES.get(str(row.metric), str(row.metric) + " is {ratio} times that of")
-        p = format_value(float(row.p_adjusted), "p")
-        ratio, low, high = float(row.ratio), float(row.ratio_ci_low), float(row.ratio_ci_high)
-        if 0 < ratio < 1 and _LESS.get(phrase, phrase) != phrase:
-            # "4 times less often", never "0.25 times as often"
-            phrase = _LESS[phrase]
-            ratio, low, high = (
-                1 / ratio,
-                1 / high if high > 0 else np.inf,
-                1 / low if low > 0 else np.inf,
-            )
-        group = group_label(str(row.attribute), str(row.group))
-        reference = group_label(str(row.attribute), str(row.reference))
-        sentences.append(
-            f"Files of {group} ({attribute_label(str(row.attribute))}) "
-            + phrase.format(ratio=f"{ratio:.2f}")
-            + f" files of {reference} ({_interval_words(low, high)}; adjusted p {p})."
-        )
-    flagged["sentence"] = sentences
-    return flagged
-
-
-#: Each phrase of :data:`PHRASES` for a ratio below 1, written with its inverse.
-_LESS = {
-    phrase: phrase.replace("times as often as", "times less often than")
-    .replace("times as many", "times fewer")
-    .replace("checks that find nothing as", "checks that find nothing than")
-    for phrase in PHRASES.values()
-}
-
-
-def _points_tables(model: Model) -> pd.DataFrame:
-    if isinstance(model, ScorecardFamily):
-        return model.points_table()
-    table = model.points_table()
-    table.insert(0, "segment", "all")
-    return table
-
-
-def model_identity(model: Model) -> dict[str, Any]:
-    """What the report says the audited model is: hash, policy, features, excluded, points."""
-    card = next(iter(model.models_.values())) if isinstance(model, ScorecardFamily) else model
-    policy = card.policy or DEFAULT_POLICY
-    return {
-        "sha256": getattr(model, "model_sha256_", None),
-        "kind": "family" if isinstance(model, ScorecardFamily) else "scorecard",
-        "routing": model.segment_column if isinstance(model, ScorecardFamily) else None,
-        "policy": policy.name,
-        "features": [{"column": f, "label": CATALOG[f].label} for f in model.features_],
-        "excluded": [
-            {
-                "family": family.value,
-                "columns": list(columns_of(family)),
-                "reason": reason,
-            }
-            for family, reason in EXCLUDED_FAMILIES.items()
-        ],
-        "points": _points_tables(model),
-    }
-
-
-#: How each selected file was chosen, in the method column (other values: --method-values).
-METHODS = ("score", "random", "other", "none")
-
-
-def _canonical_order(
-    frame: pd.DataFrame, groups: pd.DataFrame, columns: list[str], id_column: str | None
-) -> np.ndarray[Any, Any]:
-    """An order of the rows that depends on the data only, not on how the rows were sorted.
-
-    By the id when it is unique, else by every column the audit reads (rows equal on all of
-    them are interchangeable). Everything downstream (sums, bootstrap, samples, ties) runs in
-    this order, so shuffling the input changes no figure.
-    """
-    if id_column is not None and frame[id_column].is_unique:
-        values = frame[id_column]
-        if pd.api.types.is_numeric_dtype(values):
-            return np.argsort(values.to_numpy(), kind="stable")
-        return np.argsort(values.astype(str).to_numpy(), kind="stable")
-    keys = [frame[c] for c in columns] + [groups[c] for c in groups.columns]
-    hashed = [pd.util.hash_pandas_object(k, index=False).to_numpy() for k in keys]
-    return np.lexsort(hashed[::-1])
-
-
-def _tie_keys(frame: pd.DataFrame, id_column: str | None, seed: int) -> np.ndarray[Any, Any]:
-    """A keyed hash per row (of its id, else of its content): the tie order at a budget cut."""
-    source = frame[[id_column]] if id_column is not None else frame
-    key = f"dmde-ties-{seed:06d}"[:16]
-    return pd.util.hash_pandas_object(source.astype(str), index=False, hash_key=key).to_numpy()
-
-
-def _selection(
-    frame: pd.DataFrame,
-    score: np.ndarray[Any, Any] | None,
-    selected: str | None,
-    budget: int | None,
-    id_column: str | None,
-) -> tuple[np.ndarray[Any, Any], str, int]:
-    """The selected files, the rule in words, and how many files tie at the budget's cut."""
-    if selected is not None:
-        values = _column(frame, selected, "selection")
-        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-            text = values.astype(str).str.lower()
-            bad = ~text.isin(["true", "false", "1", "0", "yes", "no"])
-            if bad.any():
-                raise AuditError(
-                    f"the selection column {selected!r} holds {text[bad].iloc[0]!r}; expected "
-                    "true/false or 1/0."
-                )
-            return text.isin(["true", "1", "yes"]).to_numpy(), f"column {selected!r}", 0
-        if values.isna().any():
-            raise AuditError(f"the selection column {selected!r} has missing values.")
-        return values.astype(bool).to_numpy(), f"column {selected!r}", 0
-    if budget is None:
-        raise AuditError("give either the selection (a column) or a budget to apply.")
-    if score is None:
-        raise AuditError("a budget selects the highest scores: name the score column too.")
-    if not 0 < budget <= len(frame):
-        raise AuditError(f"budget must be in [1, {len(frame):,}] (the files); got {budget}.")
-    ids = frame[id_column] if id_column is not None else None
-    if id_column == "dossier_id" and ids is not None and pd.api.types.is_integer_dtype(ids):
-        # dmde's files: the order `dmde select` uses (ties by its keyed hash, seed 0).
-        ranking = pd.DataFrame({"dossier_id": ids.to_numpy(), "score": score})
-        order = rank_order(ranking, seed=0)
-        rule = f"the {budget:,} highest scores (ties as dmde select breaks them, seed 0)"
-    else:
-        order = np.lexsort((_tie_keys(frame, id_column, 0), -score))
-        by = f"a keyed hash of {id_column!r}" if id_column else "a keyed hash of each row"
-        rule = f"the {budget:,} highest scores (ties at the cut by {by})"
-    chosen = np.zeros(len(frame), dtype=bool)
-    chosen[order[:budget]] = True
-    cut = score[order[budget - 1]]
-    tied = int((score == cut).sum()) if (score[~chosen] == cut).any() else 0
-    return chosen, rule, tied
-
-
-def _labels(frame: pd.DataFrame, label: str) -> np.ndarray[Any, Any]:
-    """The outcome column as 1, 0 or NaN (unknown), or an error naming the column."""
-    values = pd.to_numeric(frame[label], errors="coerce")
-    bad = values.notna() & ~values.isin([0, 1])
-    bad |= values.isna() & frame[label].notna()
-    if bad.any():
-        shown = ", ".join(map(repr, pd.unique(frame.loc[bad, label].astype(str))[:5]))
-        raise AuditError(
-            f"the label column {label!r} holds {shown}; expected 1 (found), 0 (not found) or "
-            "empty (unknown). Recode the outcome column."
-        )
-    return values.to_numpy(dtype=float)
-
-
-def _methods(frame: pd.DataFrame, method: str) -> np.ndarray[Any, Any]:
-    how = _column(frame, method, "selection-method").astype(str).to_numpy()
-    found = sorted(set(how))
-    unknown = [v for v in found if v not in METHODS]
-    if unknown:
-        raise AuditError(
-            f"the method column {method!r} holds {', '.join(map(repr, found[:10]))}; expected "
-            f"{', '.join(map(repr, METHODS))}. Map the values found with --method-values, e.g. "
-            f"--method-values score={unknown[0]},random=..."
-        )
-    return how
 
 
 def audit(
@@ -773,36 +485,3 @@ def _two_stage(
         calibration=checked.calibration,
         method=method,
     )
-
-
-def _model_parts(
-    model: Model,
-    frame: pd.DataFrame,
-    groups: pd.DataFrame,
-    groups_audit: GroupAudit,
-    *,
-    seed: int,
-    rows: int,
-) -> dict[str, Any]:
-    missing = [c for c in model.features_ if c not in frame.columns]
-    if isinstance(model, ScorecardFamily) and model.segment_column not in frame.columns:
-        missing.append(model.segment_column)
-    if missing:
-        raise AuditError(
-            f"the model reads {', '.join(missing)}, which the table lacks: pass the population "
-            "file the scores came from (or audit without the model)."
-        )
-    rng = np.random.default_rng([seed, 7])
-    take = np.sort(rng.choice(len(frame), size=min(rows, len(frame)), replace=False))
-    part = frame.iloc[take].reset_index(drop=True)
-    part_groups = groups.iloc[take].reset_index(drop=True)
-    references = groups_audit.method["reference"]
-    return {
-        "model": model_identity(model),
-        "proxies": proxy_strength(model, part, part_groups, seed=seed),
-        "associations": feature_association(model, part, part_groups),
-        "gaps": score_gaps(model, frame, groups, reference=references),
-        "exclusion": exclusion_proof(model, part, seed=seed),
-        "profiles": score_profiles(model),
-        "changes": profile_changes(model),
-    }
