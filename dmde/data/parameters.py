@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import (
     Interval,
-    StrOptions,
     _Constraint,
     _InstancesOf,
     make_constraint,
 )
+from sklearn.utils._param_validation import StrOptions as _StrOptions
 
 from dmde.core.errors import ParameterError
 
@@ -44,6 +44,19 @@ class Range(Interval):  # type: ignore[misc]
 
     def is_satisfied_by(self, val: Any) -> bool:
         return not isinstance(val, bool) and bool(super().is_satisfied_by(val))
+
+
+class StrOptions(_StrOptions):  # type: ignore[misc]
+    """scikit-learn's ``StrOptions``, its options listed in sorted order (the same every run).
+
+    Examples
+    --------
+    >>> str(StrOptions({"reject", "raise"}))
+    "a str among {'raise', 'reject'}"
+    """
+
+    def __str__(self) -> str:
+        return f"a str among {{{', '.join(repr(o) for o in sorted(self.options))}}}"
 
 
 class InstanceOf(_InstancesOf):  # type: ignore[misc]
