@@ -346,8 +346,10 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         total = self.intercept_points_ + contributions.sum(axis=1)
         points = np.round(total, self.scaling_.decimals) + 0.0  # + 0.0: no negative zeros
         probability = self.scaling_.probability(points)
-        contributions -= self.reference_points_  # now the excess over the reference, in place
-        index, value = top_reasons(contributions, min(reasons, len(self.features_)))
+        k = min(reasons, len(self.features_))
+        if k:
+            contributions -= self.reference_points_  # the excess over the reference, in place
+        index, value = top_reasons(contributions, k)
         return ScoredColumns(points, probability, None, index, value)
 
     def _score(self, X: Any, *, reasons: int = 0) -> ScoredColumns:

@@ -86,15 +86,16 @@ def top_reasons(excess: FloatArray, k: int) -> tuple[IndexArray, FloatArray]:
     """
     n = len(excess)
     rows = np.arange(n)
-    index = np.full((n, k), -1, dtype=np.int32)
-    value = np.full((n, k), np.nan, dtype=np.float64)
+    index = np.empty((n, k), dtype=np.int32)
+    value = np.empty((n, k), dtype=np.float64)
     for r in range(k):
         best = np.argmax(excess, axis=1)
-        got = excess[rows, best]
-        above = got > 0
-        index[:, r] = np.where(above, best, -1)
-        value[:, r] = np.where(above, got, np.nan)
+        index[:, r] = best
+        value[:, r] = excess[rows, best]
         excess[rows, best] = -np.inf
+    below = ~(value > 0)
+    index[below] = -1
+    value[below] = np.nan
     return index, value
 
 
