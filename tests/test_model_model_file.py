@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from dmde.core.errors import PolicyError
-from dmde.data.synthetic import synthesize
 from dmde.model.model_file import (
     FORMAT_VERSION,
     ModelFile,
@@ -29,17 +28,7 @@ from dmde.model.scorecard import Scorecard, ScorecardFamily
 FACTS = {"target": "target", "date": "2026-11-27"}
 
 
-@pytest.fixture(scope="module")
-def population() -> pd.DataFrame:
-    return synthesize(40_000, seed=8, controls=6_000)
-
-
-@pytest.fixture(scope="module")
-def family(population: pd.DataFrame) -> ScorecardFamily:
-    checked = population[population["controlled"] == 1]
-    return ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
-
-
+# population and family: the shared world of tests/conftest.py
 @pytest.fixture(scope="module")
 def saved(family: ScorecardFamily, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("model") / "model.json"
@@ -96,7 +85,7 @@ def test_file_is_readable_json_with_what_an_auditor_needs(saved: Path) -> None:
         "column": "income_reporting",
         "segments": ["declarative", "prefilled"],
     }
-    assert doc["training"]["date"] == "2026-11-27" and doc["training"]["rows"] == 6_000
+    assert doc["training"]["date"] == "2026-11-27" and doc["training"]["rows"] == 5_000
     variable = doc["segments"]["prefilled"]["variables"][0]
     assert set(variable) >= {"name", "label", "binning", "bin_labels", "points", "reference_points"}
     assert doc["sha256"] == content_hash(doc)
@@ -259,7 +248,7 @@ def test_read_model_file_gives_the_content_as_typed_records(
     training = model_file.training
     assert dict(training.facts) == document["training"]
     assert list(training.facts) == list(document["training"])  # the file's order
-    assert (training.rows, training.target, training.date) == (6_000, "target", "2026-11-27")
+    assert (training.rows, training.target, training.date) == (5_000, "target", "2026-11-27")
     assert training.auc_train is None and training.data_file is None
     assert list(model_file.segments) == list(document["segments"])
     for name, segment in document["segments"].items():
