@@ -1,31 +1,28 @@
 """Finding files by ``dossier_id`` in a data file, in one streaming pass, each row checked.
 
-Only the columns the model needs (and the few operational ones a notice shows) are read; each
-row found is checked against the catalog on its own, so a problem elsewhere in the file does not
-stop a notice, and a problem in the row is named (column, value, rule) in the notice's error.
+Only the columns the model needs (and the few operational ones a notice shows) are read, by the
+data layer's one reader (:func:`dmde.data.reading.read_batches`) under its ``"reject"`` policy:
+every row is checked against the catalog, and a row with a problem comes back with its problems
+instead of stopping the reading. So a problem elsewhere in the file does not stop a notice, and
+a problem in the row is named (column, value, what was expected) in the notice's error.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dmde.batch.scoring import csv_batches, needed_columns, parquet_batches
+from dmde.batch.scoring import needed_columns
 from dmde.data.catalog import CATALOG
-from dmde.data.datasets import (
-    BATCH_ROWS,
-    EXTENSIONS,
-    file_columns,
-    parse_text,
-    type_message,
-    value_problems,
-)
+from dmde.data.datasets import BATCH_ROWS, file_columns
+from dmde.data.reading import CheckedBatch, read_batches
 from dmde.documents.explanation import ExplainError, Model, Value, plain_value
 
 __all__ = ["FoundRow", "find_rows"]
@@ -50,13 +47,16 @@ def find_rows(
 ) -> dict[int, FoundRow]:
     """Find files by ``dossier_id`` in one streaming pass, reading only the needed columns.
 
-    Each row found is checked against the catalog on its own (a problem elsewhere in the file
+    Each row found comes with its catalog problems, if any (a problem elsewhere in the file
     does not matter). Ids not in the file are absent from the result.
 
     Raises
     ------
     ExplainError
         If the file lacks a column the model needs, or an id is on several rows.
+    SchemaError
+        If the file is missing or cannot be read (e.g. a CSV row with the wrong number of
+        fields), from :func:`dmde.data.reading.read_batches`.
     """
     source = Path(input_path)
     wanted = [*needed_columns(model)]
@@ -68,74 +68,54 @@ def find_rows(
             "which the model needs."
         )
     wanted += [c for c in extra if c in header and c not in wanted and c in CATALOG]
-    targets = np.unique(np.fromiter((int(i) for i in ids), dtype=np.int64))
+    targets = pa.array(np.unique(np.fromiter((int(i) for i in ids), dtype=np.int64)), pa.int64())
     found: dict[int, FoundRow] = {}
-    for first, batch, text in _batches(source, wanted, batch_size):
-        id_values = batch.column("dossier_id")
-        if text:
-            id_values = parse_text(CATALOG["dossier_id"], id_values)[0]
-        hits = pc.is_in(id_values, value_set=pa.array(targets, pa.int64()))
-        positions = np.flatnonzero(np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False)))
-        if positions.size == 0:
-            continue
-        rows = _check_rows(batch.take(pa.array(positions, pa.int64())), text=text)
-        for position, (values, problems) in zip(positions, rows, strict=True):
-            dossier = int(values["dossier_id"])  # type: ignore[arg-type]
+    for checked in read_batches(source, wanted, batch_size=batch_size, on_problem="reject"):
+        hits = [*_valid_hits(checked, targets), *_rejected_hits(checked, targets)]
+        for hit in sorted(hits, key=lambda h: h.row):
+            dossier = int(hit.values["dossier_id"])  # type: ignore[arg-type]
             if dossier in found:
                 raise ExplainError(
                     f"{source}: dossier_id {dossier} is on rows {found[dossier].row} and "
-                    f"{first + int(position)}: each file must appear once (dmde validate lists "
-                    "the rows)."
+                    f"{hit.row}: each file must appear once (dmde validate lists the rows)."
                 )
-            found[dossier] = FoundRow(first + int(position), values, tuple(problems))
+            found[dossier] = hit
     return found
 
 
-def _batches(
-    source: Path, columns: Sequence[str], batch_size: int
-) -> Iterator[tuple[int, pa.RecordBatch, bool]]:
-    """(first row number, batch, values are text) for every batch of the file."""
-    text = EXTENSIONS[source.suffix.lower()] == "csv"
-    stream = (
-        csv_batches(source, columns, batch_size, text=True)
-        if text
-        else parquet_batches(source, columns, batch_size)
-    )
-    first = 1
-    try:
-        for batch in stream:
-            yield first, batch, text
-            first += batch.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ExplainError(
-            f"{source}: cannot be read: {first_line}. Run 'dmde validate' to list every problem."
-        ) from None
+def _valid_hits(checked: CheckedBatch, targets: pa.Array[Any]) -> list[FoundRow]:
+    """The rows of ``targets`` among the batch's valid rows, with their values."""
+    valid = checked.valid
+    hits = pc.is_in(valid.column("dossier_id"), value_set=targets)
+    positions = np.flatnonzero(np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool))
+    if positions.size == 0:
+        return []
+    taken = valid.take(pa.array(positions, pa.int64()))
+    values = {
+        name: [plain_value(v, CATALOG[name]) for v in taken.column(name).to_pylist()]
+        for name in taken.column_names
+    }
+    in_batch = positions if checked.valid_rows is None else checked.valid_rows[positions]
+    return [
+        FoundRow(checked.first_row + int(b), {name: values[name][i] for name in values}, ())
+        for i, b in enumerate(in_batch)
+    ]
 
 
-def _check_rows(batch: pa.RecordBatch, *, text: bool) -> list[tuple[dict[str, Value], list[str]]]:
-    """The values and the catalog problems of each row of a (small) batch."""
-    n = batch.num_rows
-    values: dict[str, list[Value]] = {}
-    problems: list[list[str]] = [[] for _ in range(n)]
-    for name in batch.schema.names:
-        col, raw = CATALOG[name], batch.column(name)
-        parsed = raw
-        flagged = np.zeros(n, dtype=bool)
-        if text:
-            parsed, bad = parse_text(col, raw)
-            for i in bad.tolist():
-                problems[i].append(f"{name} = {raw[i].as_py()!r}: {type_message(col)}")
-                flagged[i] = True
-        for _, expected, mask in value_problems(col, parsed):
-            for i in np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False))).tolist():
-                if not flagged[i]:
-                    shown = raw[i].as_py()
-                    problems[i].append(
-                        f"{name} = {'(missing)' if shown is None else repr(shown)}: {expected}"
-                    )
-                    flagged[i] = True
-        if pa.types.is_dictionary(parsed.type):
-            parsed = parsed.cast(parsed.type.value_type)
-        values[name] = [plain_value(v, col) for v in parsed.to_pylist()]
-    return [({name: values[name][i] for name in values}, problems[i]) for i in range(n)]
+def _rejected_hits(checked: CheckedBatch, targets: pa.Array[Any]) -> list[FoundRow]:
+    """The rows of ``targets`` among the batch's rejected rows, each with its problems."""
+    rejects = checked.rejects
+    if rejects.num_rows == 0:
+        return []
+    hits = pc.is_in(rejects.column("dossier_id"), value_set=targets)
+    keep = np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    lines = rejects.filter(keep).to_pylist()
+    problems: dict[tuple[int, int], list[str]] = {}
+    for line in lines:  # sorted by row; a row's problems in the order of its columns
+        shown = "(missing)" if line["value"] is None else repr(line["value"])
+        key = (int(line["row"]), int(line["dossier_id"]))
+        problems.setdefault(key, []).append(f"{line['column']} = {shown}: {line['reason']}")
+    return [
+        FoundRow(row, {"dossier_id": dossier}, tuple(found))
+        for (row, dossier), found in problems.items()
+    ]

@@ -1,5 +1,8 @@
 """The selection a notice places a file in: read from ``dmde select``'s file and manifest.
 
+Both are read by the data layer's reader of dmde's outputs (:func:`dmde.data.outputs.read_output`,
+:func:`dmde.data.manifest.read_manifest`).
+
 The selection cut
 -----------------
 A selection file (``dmde select``) lists the selected files only, with ``rank_national``,
@@ -15,7 +18,6 @@ Files drawn at random were not chosen for their score: no change of score explai
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from collections.abc import Mapping
@@ -25,14 +27,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from dmde.batch.manifest import read_manifest
 from dmde.batch.selection import OUTPUT_COLUMNS
-from dmde.core.errors import DmdeError
+from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.datasets import EXTENSIONS
+from dmde.data.manifest import read_manifest
+from dmde.data.outputs import read_output
 from dmde.documents.explanation import ExplainError, Placement
 
 __all__ = ["SelectionTable", "read_selection"]
@@ -126,13 +126,7 @@ class SelectionTable:
 
 
 _EXTRA = re.compile(r"^(segment|reason_.+)$")
-_SELECTION_NUMBERS = {
-    "dossier_id": pa.int64(),
-    "rank_national": pa.int64(),
-    "rank_in_group": pa.int64(),
-    "score": pa.float64(),
-    "probability": pa.float64(),
-}
+_FIX = "Use the file written by 'dmde select'."
 
 
 def read_selection(path: str | os.PathLike[str]) -> SelectionTable:
@@ -155,24 +149,9 @@ def read_selection(path: str | os.PathLike[str]) -> SelectionTable:
     if not source.is_file():
         raise ExplainError(f"selection file {str(source)!r} does not exist. Check the path.")
     try:
-        if kind == "parquet":
-            table = pq.read_table(source)
-        else:
-            header = _csv_header(source)
-            types = {c: _SELECTION_NUMBERS.get(c, pa.string()) for c in header}
-            types = {c: t for c, t in types.items() if not c.endswith("_points")}
-            table = pacsv.read_csv(
-                source,
-                convert_options=pacsv.ConvertOptions(
-                    column_types=types, null_values=[""], strings_can_be_null=True
-                ),
-            )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ExplainError(
-            f"selection file {str(source)!r} cannot be read as {kind}: {first}. Use the file "
-            "written by 'dmde select'."
-        ) from None
+        table = read_output(source, dictionary=False, what="selection file", fix=_FIX)
+    except SchemaError as exc:
+        raise ExplainError(str(exc)) from None
     frame = table.to_pandas()
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
@@ -192,11 +171,6 @@ def read_selection(path: str | os.PathLike[str]) -> SelectionTable:
         raise ExplainError(f"selection file {str(source)!r}: {exc}") from None
 
 
-def _csv_header(source: Path) -> list[str]:
-    with source.open(encoding="utf-8-sig", newline="") as stream:
-        return next(csv.reader(stream), [])
-
-
 def _manifest(source: Path) -> Any:
     """The selection's manifest, or {} when absent or unreadable (it only adds context)."""
     try:
@@ -209,6 +183,7 @@ def _infer_per(frame: pd.DataFrame) -> str | None:
     extra = [c for c in frame.columns if c not in OUTPUT_COLUMNS and not _EXTRA.match(str(c))]
     if extra:
         return str(extra[0])
-    if len(frame) and (frame["rank_in_group"] != frame["rank_national"]).any():
+    ranks = {"rank_in_group", "rank_national"} <= set(frame.columns)  # else refused later
+    if ranks and len(frame) and (frame["rank_in_group"] != frame["rank_national"]).any():
         return "caf_code"
     return None
