@@ -58,6 +58,17 @@ def test_a_parquet_file_reads_text_as_dictionaries(tmp_path: Path) -> None:
     assert read_output(path, dictionary=False).column("caf_code").type == pa.string()
 
 
+def test_any_table_is_read_with_inferred_types(tmp_path: Path) -> None:
+    path = tmp_path / "table.csv"
+    path.write_text("office,n,share\n01,3,0.5\n02,NA,0.25\n")
+    table = read_output(path, infer=True)
+    assert table.column("office").to_pylist() == [1, 2]  # Arrow's inference, as asked
+    assert table.column("n").to_pylist() == [3, None]
+    assert read_output(path, ["share"], infer=True).column_names == ["share"]
+    with pytest.raises(SchemaError, match=r"cannot be read as csv: .*'nope'"):
+        read_output(path, ["nope"], infer=True)
+
+
 def test_an_empty_csv_has_no_columns(tmp_path: Path) -> None:
     path = tmp_path / "scores.csv"
     path.write_text("")

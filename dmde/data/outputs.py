@@ -74,6 +74,7 @@ def read_output(
     columns: Sequence[str] | None = None,
     *,
     dictionary: bool = True,
+    infer: bool = False,
     what: str = "file",
     fix: str = "",
 ) -> pa.Table:
@@ -87,6 +88,9 @@ def read_output(
         The columns to read, each in the file; None reads every column.
     dictionary : bool, default True
         Whether text is read dictionary-encoded (from Parquet: the columns stored as text).
+    infer : bool, default False
+        For a table that is not one of dmde's outputs (any columns): CSV types are inferred by
+        Arrow with its default conversion (``dictionary`` is then ignored).
     what, fix : str
         How the file is named in an error message ("scores file"), and the sentence that ends
         it (what to do).
@@ -116,8 +120,11 @@ def read_output(
         if kind == "parquet":
             stored = pq.read_schema(source)
             names = stored.names if columns is None else list(columns)
-            text = [n for n in names if dictionary and _is_text(stored.field(n).type)]
+            text = [n for n in names if dictionary and not infer and _is_text(stored.field(n).type)]
             return pq.read_table(source, columns=list(names), read_dictionary=text or None)
+        if infer:
+            inferred = pacsv.ConvertOptions(include_columns=list(columns or []))
+            return pacsv.read_csv(source, convert_options=inferred)
         names = output_columns(source, what=what, fix=fix) if columns is None else list(columns)
         options = pacsv.ConvertOptions(
             include_columns=names,
@@ -126,7 +133,7 @@ def read_output(
             strings_can_be_null=True,
         )
         return pacsv.read_csv(source, convert_options=options)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError, UnicodeDecodeError) as exc:
         raise _unreadable(source, kind, exc, what, fix) from None
 
 
