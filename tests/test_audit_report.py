@@ -1,4 +1,8 @@
-"""The full audit, its report (HTML, Markdown, JSON), `dmde audit`, and the report in Chromium."""
+"""The audit's report (HTML, Markdown, JSON), `dmde audit`, and the report in Chromium.
+
+The reading of input files is tested in test_audit_inputs.py, the one-call audit in
+test_audit_run.py.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import pytest
 
 from dmde import ScorecardFamily, load_model, save_model, select
 from dmde.audit import audit, build_report, write_report
-from dmde.audit.settings import AuditError, AuditSettings
+from dmde.audit.settings import AuditSettings
 from dmde.audit.targeting import group_columns
 from dmde.batch.scoring import score_file
 from dmde.cli import main
@@ -71,30 +75,6 @@ def result(world: dict[str, Any]) -> Any:
         selection=root / "selection.csv",
         settings=AuditSettings(n_boot=100, seed=3),
     )
-
-
-def test_the_audit_joins_dmde_outputs(result: Any, world: dict[str, Any]) -> None:
-    assert result.data["rows"] == ROWS
-    assert result.data["selected"] == BUDGET
-    assert result.data["selected_by_score"] + result.data["selected_at_random"] == BUDGET
-    assert result.data["sample_rows"] == CONTROLS
-    assert result.model["sha256"] == world["model"].model_sha256_
-    assert result.exclusion["identical"] is True
-    national = result.overall.set_index("metric")
-    rate = national.loc["selection_rate"]
-    assert rate["value"] == pytest.approx(result.data["selected_by_score"] / ROWS)
-    assert rate["ci_low"] < rate["value"] < rate["ci_high"]
-    assert national.loc["base_rate", "n"] == CONTROLS  # from the random sample
-    # Selection metrics come from every file, error metrics from the random sample only.
-    m = result.groups.metrics
-    share = m[(m["metric"] == "population_share") & (m["attribute"] == "gender")]
-    assert share["n"].sum() == ROWS
-    precision = m[(m["metric"] == "base_rate") & (m["attribute"] == "gender")]
-    assert precision["n"].sum() == CONTROLS
-    # One correction over every test of both parts.
-    d = result.groups.disparities
-    assert result.groups.method["n_tested"] == int(d["tested"].sum())
-    assert (d.loc[d["tested"], "p_adjusted"] >= d.loc[d["tested"], "p_value"] - 1e-15).all()
 
 
 def test_report_has_every_section_and_the_flags(result: Any) -> None:
@@ -310,23 +290,6 @@ def test_audit_mistakes_get_a_message(
     assert "Traceback" not in err
 
 
-def test_scores_from_another_model_are_refused(world: dict[str, Any], tmp_path: Path) -> None:
-    from dmde.audit.inputs import audit_files
-
-    root = world["root"]
-    df = world["df"]
-    checked = df[df["controlled"] == 1].iloc[: CONTROLS // 2]
-    other = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
-    save_model(other, tmp_path / "other.json")
-    with pytest.raises(AuditError, match="was scored by the model"):
-        audit_files(
-            scores=root / "scores.parquet",
-            population=root / "population.parquet",
-            model=tmp_path / "other.json",
-            budget=100,
-        )
-
-
 # ---------------------------------------------------------------------------------------------
 # The report in a real browser
 
@@ -408,27 +371,6 @@ def test_report_opens_in_chromium_without_errors_or_requests(result: Any, tmp_pa
     assert seen["requests"] == []
 
 
-def test_a_budget_selects_as_dmde_select_does(world: dict[str, Any]) -> None:
-    """Ties included: the audit's budget takes the files `dmde select --budget` would take."""
-    scores = pd.read_parquet(world["root"] / "scores.parquet")
-    frame = scores[["dossier_id", "score", "probability"]].copy()
-    frame["score"] = frame["score"].round(0)  # many ties at the cut
-    budget = 300
-    chosen = select(frame.assign(caf_code="01"), budget=budget).frame["dossier_id"]
-    by_select = np.where(frame["dossier_id"].isin(chosen), "by select", "not")
-    result = audit(
-        frame,
-        groups=pd.DataFrame({"select": by_select}),
-        selected=None,
-        budget=budget,
-        settings=AuditSettings(n_boot=20, intersections=False),
-    )
-    assert "ties as dmde select breaks them" in result.data["selection_rule"]
-    rate = result.groups.metrics.set_index(["group", "metric"])["value"]
-    assert rate[("by select", "selection_rate")] == 1.0
-    assert rate[("not", "selection_rate")] == 0.0
-
-
 # --------------------------------------------------------------------------------------------
 # Findings first, in words, both languages; invariant to row order
 
@@ -455,33 +397,6 @@ def test_shuffled_rows_give_byte_identical_reports(world: dict[str, Any], tmp_pa
         assert main([*args, "--out", str(out)]) == 0
     a, b = _files(tmp_path / f"report-{root.name}"), _files(tmp_path / "report-shuffled")
     assert a.keys() == b.keys() and a == b
-
-
-def test_a_generic_table_with_ties_is_invariant_to_row_order(tmp_path: Path) -> None:
-    """No id: ties at the budget's cut are broken by a keyed hash of each row, not its position."""
-    rng = np.random.default_rng(3)
-    n = 3_000
-    table = pd.DataFrame(
-        {
-            "risk": np.round(rng.normal(0, 1, n), 1),  # many ties
-            "outcome": (rng.random(n) < 0.2).astype(int),
-            "district": rng.choice(["north", "south", "east"], n),
-            "sex": rng.choice(["f", "m"], n),
-        }
-    )
-    for name, rows in (("a", table), ("b", table.iloc[::-1])):
-        (tmp_path / name).mkdir()
-        rows.to_csv(tmp_path / name / "table.csv", index=False)
-    for name in ("a", "b"):
-        args = ["audit", "--table", str(tmp_path / name / "table.csv"), "--score-column", "risk"]
-        args += ["--label-column", "outcome", "--group-columns", "district,sex"]
-        args += ["--budget", "300", "--n-boot", "50", "--lang", "en"]
-        assert main([*args, "--out", str(tmp_path / name / "out" / "audit.html")]) == 0
-    a, b = _files(tmp_path / "a" / "out"), _files(tmp_path / "b" / "out")
-    assert a == b
-    payload = json.loads(a[Path("audit.json")])
-    assert payload["data"]["inputs"]["tied_at_cut"] > 0
-    assert "keyed hash of each row" in payload["data"]["inputs"]["selection_rule"]
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -529,59 +444,6 @@ def test_first_screen_shows_the_findings_block(result: Any, tmp_path: Path) -> N
     assert coloured > 0.05 * 900 * 1400, f"findings boxes cover {coloured} pixels"
 
 
-def test_an_outside_table_of_checks_gets_composition_and_hit_rates(tmp_path: Path) -> None:
-    """Every row checked (by a model or at random), no score, the system's own method values."""
-    rng = np.random.default_rng(0)
-    how = np.array(["random_sample"] * 1_000 + ["model"] * 4_000)
-    share = np.where(how == "model", 0.67, 0.56)
-    table = pd.DataFrame(
-        {
-            "how": how,
-            "district": np.where(rng.random(len(how)) < share, "A", "B"),
-            "error_found": (rng.random(len(how)) < np.where(how == "model", 0.3, 0.1)).astype(int),
-        }
-    )
-    table.to_csv(tmp_path / "checks.csv", index=False)
-    out = tmp_path / "checks.html"
-    args = ["audit", "--table", str(tmp_path / "checks.csv"), "--group-columns", "district"]
-    args += ["--method-column", "how", "--method-values", "score=model,random=random_sample"]
-    args += ["--label-column", "error_found", "--outcome-label", "error", "--lang", "en"]
-    assert main([*args, "--n-boot", "50", "--out", str(out)]) == 0
-    payload = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    verdicts = {(f["verdict"], f["attribute"]) for f in payload["data"]["findings"]}
-    assert ("composition_shift", "district") in verdicts
-    assert payload["data"]["inputs"]["all_checked"] is True
-    rates = {r["method"]: r for r in payload["data"]["tables"]["hit_rates"]}
-    assert rates["random"]["checks"] == 1_000 and rates["score"]["checks"] == 4_000
-    html = out.read_text(encoding="utf-8")
-    assert "Hit rate by selection method" in html
-    assert "synthetic" not in html.lower() and "Audit of a selection" in html
-    assert 'class="box ok"' not in html  # no all-clear beside a finding
-
-
-@pytest.mark.parametrize(
-    ("content", "extra", "message"),
-    [
-        ("s,g,g,c\n1.0,x,y,1\n2.0,y,x,0\n", [], "the column\\(s\\) 'g' appear more than once"),
-        ("s,g,c\n", [], "the table has no rows \\(only a header\\)"),
-        ("s,g,c,o\n1.0,x,1,2\n2.0,y,0,1\n", ["--label-column", "o"], "label column 'o' holds '2'"),
-    ],
-    ids=["duplicated-column", "header-only", "label-not-0-1"],
-)
-def test_almost_right_tables_are_refused(
-    content: str,
-    extra: list[str],
-    message: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    table = tmp_path / "t.csv"
-    table.write_text(content, encoding="utf-8")
-    args = ["audit", "--table", str(table), "--score-column", "s", "--selected-column", "c"]
-    assert main([*args, "--group-columns", "g", *extra, "--out", str(tmp_path / "r.html")]) == 1
-    assert re.search(message, capsys.readouterr().err)
-
-
 def test_nothing_tested_is_said_loudly_not_as_an_all_clear(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     table = pd.DataFrame({"s": rng.normal(size=500), "c": rng.random(500) < 0.1, "g": "only"})
@@ -593,12 +455,3 @@ def test_nothing_tested_is_said_loudly_not_as_an_all_clear(tmp_path: Path) -> No
     findings = html[html.index('<section id="findings">') : html.index("</section>")]
     assert 'class="box ok"' not in findings
     assert "a single group in this table" in findings and "This is not an all-clear" in findings
-
-
-def test_reference_groups_are_the_declared_ones(result: Any) -> None:
-    """Not the largest group of the day (a 50/50 attribute would flip with the data)."""
-    from dmde.audit.targeting import GROUP_ATTRIBUTES
-
-    used = result.groups.method["reference"]
-    for attribute in result.data["attributes"]:
-        assert used[attribute] == GROUP_ATTRIBUTES[attribute].reference
