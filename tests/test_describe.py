@@ -345,8 +345,9 @@ def test_auc_interval_is_hanley_mcneil(auc: float, n_pos: float, n_neg: float) -
         ({"controlled": 0}, "no file of the random-control sample"),
         ({"control_weight": np.nan}, "control_weight is missing or not positive"),
         ({"n_boot": -1}, "n_boot must be a whole number"),
+        ({"share": 1.5}, r"^share must be a number in \(0, 1\).*got 1.5"),
     ],
-    ids=["no-controls", "no-weights", "negative-n-boot"],
+    ids=["no-controls", "no-weights", "negative-n-boot", "share-names-its-keyword"],
 )
 def test_lift_refusals(change: dict[str, Any], message: str) -> None:
     rng = np.random.default_rng(SEED)
@@ -361,12 +362,12 @@ def test_lift_refusals(change: dict[str, Any], message: str) -> None:
             "control_weight": 2.0,
         }
     )
-    options = {k: v for k, v in change.items() if k == "n_boot"}
+    options = {"share": 0.05} | {k: v for k, v in change.items() if k in ("n_boot", "share")}
     for key, value in change.items():
-        if key != "n_boot":
+        if key not in options:
             frame[key] = value
     with pytest.raises(DescribeError, match=message):
-        lift_at_share(frame, share=0.05, **options)
+        lift_at_share(frame, **options)
 
 
 def test_document_command(

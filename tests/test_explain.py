@@ -504,6 +504,19 @@ def test_explain_checks_a_row_given_in_memory(
         ex.explain(model, row)
 
 
+def test_errors_name_the_python_keyword(model: Any, population: pd.DataFrame) -> None:
+    # The command line maps these keywords to its flags; each message starts with the keyword.
+    with pytest.raises(ex.ExplainError, match=r"^row must be one row; got a DataFrame of 2 rows"):
+        ex.explain(model, population.head(2))
+    explanation = ex.explain(model, population.iloc[0])
+    with pytest.raises(ex.ExplainError, match=r"^lang must be 'fr' or 'en'; got 'de'"):
+        ex.notice(explanation, lang="de")  # type: ignore[arg-type]
+    with pytest.raises(ex.ExplainError, match=r"^format must be one of html, md, txt, json"):
+        ex.render_notice(ex.notice(explanation), format="pdf")
+    with pytest.raises(ex.ExplainError, match=r"\.txt, \.json, or give format\.$"):
+        ex.format_for("notice.pdf")
+
+
 def test_a_row_without_a_needed_column_is_refused(model: Any, population: pd.DataFrame) -> None:
     row = population.iloc[0].drop("income_to_smic").to_dict()
     with pytest.raises(ex.ExplainError, match="the row has no income_to_smic"):

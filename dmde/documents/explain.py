@@ -238,7 +238,7 @@ def _row_values(
     """
     if isinstance(row, pd.DataFrame):
         if len(row) != 1:
-            raise ExplainError(f"explain takes one row; got a DataFrame of {len(row)} rows.")
+            raise ExplainError(f"row must be one row; got a DataFrame of {len(row)} rows.")
         given = {str(k): v for k, v in row.iloc[0].items()}
     else:
         given = {str(k): v for k, v in row.items()}

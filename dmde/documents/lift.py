@@ -42,10 +42,11 @@ LABEL_COLUMNS = ("controlled", "target", "control_weight")
 _SCORE_COLUMNS = ("dossier_id", "caf_code", "score", "probability")
 
 
-def check_share(share: float) -> float:
+def check_share(share: float, *, name: str = "budget_share") -> float:
+    """``share`` as a float, if in (0, 1); the error names the parameter ``name``."""
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
         raise DescribeError(
-            f"budget_share must be a number in (0, 1), the share of the files selected for a "
+            f"{name} must be a number in (0, 1), the share of the files selected for a "
             f"check; got {share!r}. The default, {BUDGET_SHARE}, assumes about 166,000 "
             "score-driven checks among 13.8 million files."
         )
@@ -110,10 +111,10 @@ def lift_at_share(
     >>> estimate.budget, estimate.lift > 3, estimate.lift_low < estimate.lift < estimate.lift_high
     (1000, True, True)
     """
-    share = check_share(share)
+    share = check_share(share, name="share")
     missing = [c for c in (*_SCORE_COLUMNS, *LABEL_COLUMNS) if c not in scores.columns]
     if missing:
-        raise DescribeError(f"the scores have no column {', '.join(missing)}.")
+        raise DescribeError(f"scores has no column {', '.join(missing)}.")
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0:
         raise DescribeError(f"n_boot must be a whole number of at least 0; got {n_boot!r}.")
     chosen = select(scores[list(_SCORE_COLUMNS)], share=share)

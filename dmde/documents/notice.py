@@ -405,7 +405,7 @@ def format_for(path: str | os.PathLike[str]) -> str:
             return name
     raise ExplainError(
         f"cannot tell the notice format of {os.fspath(path)!r}: use an extension among "
-        f"{', '.join(NOTICE_FORMATS.values())}, or give the format."
+        f"{', '.join(NOTICE_FORMATS.values())}, or give format."
     )
 
 
