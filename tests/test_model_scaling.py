@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sklearn.utils._param_validation import InvalidParameterError
 
+from dmde.core.errors import DmdeError, ParameterError
 from dmde.model.scaling import PointsScaling
 
 
@@ -53,20 +53,25 @@ def test_points_are_rounded_and_add_up() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"pdo": 0}, r"^The 'pdo' parameter of PointsScaling must be a float in the range \(0.0, "),
-        ({"base_odds": -1}, r"'base_odds' .* range \(0.0, inf\)\. Got -1 instead"),
-        ({"base_odds": math.inf}, r"'base_odds' .* range \(0.0, inf\)\. Got inf instead"),
-        ({"base_points": math.inf}, r"'base_points' .* range \(-inf, inf\)\. Got inf instead"),
-        ({"base_points": math.nan}, r"'base_points' .* Got nan instead"),
-        ({"decimals": 9}, r"'decimals' .* an int in the range \[0, 6\]\. Got 9 instead"),
-        ({"decimals": True}, r"'decimals' .* Got True instead"),
-        ({"pdo": "20"}, r"'pdo' .* Got '20' instead"),
+        ({"pdo": 0}, r"^pdo must be a float in the range \(0\.0, inf\); got 0\.$"),
+        ({"base_odds": -1}, r"^base_odds must be a float in the range \(0\.0, inf\); got -1\.$"),
+        ({"base_odds": math.inf}, r"^base_odds must be .*; got inf\.$"),
+        (
+            {"base_points": math.inf},
+            r"^base_points must be a float in the range \(-inf, inf\); got inf",
+        ),
+        ({"base_points": math.nan}, r"^base_points must be .*; got nan\.$"),
+        ({"decimals": 9}, r"^decimals must be an int in the range \[0, 6\]; got 9\.$"),
+        ({"decimals": True}, r"^decimals must be .*; got True\.$"),
+        ({"pdo": "20"}, r"^pdo must be .*; got '20'\.$"),
     ],
     ids=["pdo", "base-odds", "infinite-odds", "base-points", "nan", "decimals", "bool", "text"],
 )
 def test_bad_scaling(kwargs: dict[str, float], message: str) -> None:
-    with pytest.raises(InvalidParameterError, match=message):
+    with pytest.raises(ParameterError, match=message) as raised:
         PointsScaling(**kwargs)  # type: ignore[arg-type]
+    assert raised.value.param == next(iter(kwargs))
+    assert isinstance(raised.value, DmdeError) and isinstance(raised.value, ValueError)
 
 
 def test_round_trip() -> None:

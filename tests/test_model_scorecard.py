@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from dmde.core.errors import DmdeError, PolicyError, SchemaError
+from dmde.core.errors import DmdeError, ParameterError, PolicyError, SchemaError
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FEATURE_FAMILIES, FeaturePolicy
 from dmde.data.synthetic import synthesize
 from dmde.model.scorecard import REASON_COLUMNS, Scorecard, ScorecardFamily
@@ -282,7 +282,7 @@ def test_family_reason_codes_keep_row_positions(
 
 @pytest.mark.parametrize("k", [0, -1, 1.5, True], ids=["zero", "negative", "float", "bool"])
 def test_bad_k(model: Scorecard, population: pd.DataFrame, k: Any) -> None:
-    with pytest.raises(ValueError, match=r"The .k. parameter of Scorecard.reason_codes must be"):
+    with pytest.raises(ParameterError, match=r"^k must be an int in the range \[1, inf\); got "):
         model.reason_codes(population.head(3), k=k)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dmde.batch.scoring import needed_columns, score_frame
-from dmde.core.errors import DmdeError
+from dmde.core.errors import DmdeError, ParameterError
 from dmde.data.catalog import CATALOG
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 from dmde.model.scored import ScoredColumns, top_reasons
@@ -170,7 +170,9 @@ def test_no_rows(family: ScorecardFamily, population: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("reasons", [-1, 1.5, True, "3"], ids=["negative", "float", "bool", "str"])
 def test_bad_reasons(family: ScorecardFamily, population: pd.DataFrame, reasons: object) -> None:
-    with pytest.raises(ValueError, match=r"The 'reasons' parameter of .*score_columns must be"):
+    with pytest.raises(
+        ParameterError, match=r"^reasons must be an int in the range \[0, inf\); got "
+    ):
         family.score_columns(_columns(family, population.head(2)), 2, reasons=reasons)  # type: ignore[arg-type]
 
 

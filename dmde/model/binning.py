@@ -50,6 +50,7 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from dmde.data.parameters import Range
 from dmde.model.bin_fitting import Trend, fit_categorical, fit_numeric
 from dmde.model.bins import (
     MISSING_LABEL,
@@ -61,7 +62,6 @@ from dmde.model.bins import (
     as_float,
     as_series,
 )
-from dmde.model.parameters import Range
 
 __all__ = ["MISSING_LABEL", "SMOOTHING", "TRENDS", "FeatureBinning", "WoEBinning"]
 

@@ -147,7 +147,7 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         SchemaError
             If a row's segment has no scorecard (a :class:`~dmde.core.errors.DmdeError`).
         """
-        reasons = check_reasons(reasons, caller="ScorecardFamily.score_columns")
+        reasons = check_reasons(reasons)
         check_is_fitted(self)
         segment = _segment_values(columns[self.segment_column])
         parts = self._route_values(segment)

@@ -32,8 +32,8 @@ from sklearn.utils.validation import (
 from dmde.core.errors import SchemaError
 from dmde.core.stats import Z95
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
+from dmde.data.parameters import Range
 from dmde.model.binning import FeatureBinning, WoEBinning
-from dmde.model.parameters import Range
 from dmde.model.scaling import PointsScaling
 from dmde.model.scored import ScoredColumns, check_reasons, top_reasons
 
@@ -340,7 +340,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         >>> bool((scored.points == model.points(df)).all()), scored.reason_features.shape
         (True, (5000, 1))
         """
-        reasons = check_reasons(reasons, caller="Scorecard.score_columns")
+        reasons = check_reasons(reasons)
         check_is_fitted(self)
         contributions = self.contributions_of(columns, n_rows)
         total = self.intercept_points_ + contributions.sum(axis=1)
@@ -472,7 +472,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
             largest), ``feature``, ``label`` (the catalog's readable label), ``value``,
             ``bin_label``, ``points``, ``reference``, ``above_reference``.
         """
-        k = check_reasons(k, caller="Scorecard.reason_codes", name="k", low=1)
+        k = check_reasons(k, name="k", low=1)
         check_is_fitted(self)
         frame = self._frame(X)
         scored = self._score(frame, reasons=k)

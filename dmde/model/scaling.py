@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dmde.model.parameters import Range, check_parameters
+from dmde.data.parameters import Range, check_parameters
 
 __all__ = ["PointsScaling"]
 
 FloatArray = npt.NDArray[np.float64]
 
-# Declared as the estimators declare theirs (scikit-learn's form of message).
+# Declared as the estimators declare theirs; a bad value is a ParameterError naming it.
 _CONSTRAINTS: dict[str, list[Any]] = {
     "base_points": [Range(Real, None, None, closed="neither")],  # finite
     "base_odds": [Range(Real, 0, None, closed="neither")],
@@ -56,6 +56,12 @@ class PointsScaling:
         Points are published rounded to this many decimals; the score and the probability are
         computed from the rounded points, so they always agree with the published table.
 
+    Raises
+    ------
+    ParameterError
+        A value out of its range (``pdo`` and ``base_odds`` above 0, ``base_points`` finite,
+        ``decimals`` from 0 to 6), named in the message and in the error's ``param``.
+
     Examples
     --------
     >>> s = PointsScaling()
@@ -75,11 +81,7 @@ class PointsScaling:
     decimals: int = 2
 
     def __post_init__(self) -> None:
-        check_parameters(
-            _CONSTRAINTS,
-            {name: getattr(self, name) for name in _CONSTRAINTS},
-            caller="PointsScaling",
-        )
+        check_parameters(_CONSTRAINTS, {name: getattr(self, name) for name in _CONSTRAINTS})
 
     @property
     def factor(self) -> float:

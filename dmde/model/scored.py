@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.model.parameters import Range, check_parameters
+from dmde.data.parameters import Range, check_parameters
 
 __all__ = ["ScoredColumns", "check_reasons", "subset", "top_reasons"]
 
@@ -60,11 +60,9 @@ class ScoredColumns:
         return int(self.reason_features.shape[1])
 
 
-def check_reasons(reasons: object, *, caller: str, name: str = "reasons", low: int = 0) -> int:
-    """``reasons`` as an int of at least ``low``, or scikit-learn's InvalidParameterError."""
-    check_parameters(
-        {name: [Range(Integral, low, None, closed="left")]}, {name: reasons}, caller=caller
-    )
+def check_reasons(reasons: object, *, name: str = "reasons", low: int = 0) -> int:
+    """``reasons`` as an int of at least ``low``, or a ParameterError naming ``name``."""
+    check_parameters({name: [Range(Integral, low, None, closed="left")]}, {name: reasons})
     return int(reasons)  # type: ignore[call-overload,no-any-return]
 
 

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from dmde.core.errors import DmdeError
 from dmde.data.catalog import CATALOG
-from dmde.model.parameters import Range, check_parameters
+from dmde.data.parameters import Range, check_parameters
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["TrainingData", "TrainingReport", "evaluate", "training_data", "training_facts"]
@@ -56,6 +56,13 @@ def training_data(
         Use every row with a known target, not only ``controlled = 1``.
     weighted : bool
         Weight rows by ``control_weight`` (the survey is stratified); else weight 1.
+
+    Raises
+    ------
+    ParameterError
+        A parameter of the wrong type.
+    DmdeError
+        ``target`` is not a label column or not in the data, or no row can be trained on.
     """
     check_parameters(
         {
@@ -65,7 +72,6 @@ def training_data(
             "weighted": ["boolean"],
         },
         {"frame": frame, "target": target, "all_rows": all_rows, "weighted": weighted},
-        caller="training_data",
     )
     if target not in CATALOG or CATALOG[target].family.value != "label":
         raise DmdeError(f"target {target!r} must be a label column such as 'target'.")
@@ -142,6 +148,13 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
 
     The cross-validation refits a clone of ``model`` on each training fold (stratified by the
     target, shuffled with ``seed``) and scores the held-out fold.
+
+    Raises
+    ------
+    ParameterError
+        ``cv`` below 2, ``seed`` outside [0, 2**32 - 1], or arguments of the wrong type.
+    NotFittedError
+        If ``model`` is not fitted.
     """
     check_parameters(
         {
@@ -151,7 +164,6 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
             "seed": [Range(Integral, 0, 2**32 - 1, closed="both")],
         },
         {"model": model, "data": data, "cv": cv, "seed": seed},
-        caller="evaluate",
     )
     check_is_fitted(model)
     p_train = model.predict_proba(data.X)[:, 1]
