@@ -4,7 +4,6 @@ counterfactuals that really cross the cut, clear errors, batch notices, the CLI.
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -22,12 +21,10 @@ from dmde.batch.scoring import score_file, score_frame
 from dmde.batch.selection import select, select_file
 from dmde.cli import main
 from dmde.core.rendering import Table, format_value, to_html, to_text
-from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
+from dmde.data.catalog import CATALOG, EXCLUDED_FAMILIES, columns_of
 from dmde.data.datasets import arrow_schema, write_batches
 from dmde.data.synthetic import synthesize
 from dmde.documents import explain as ex
-from dmde.documents import notice_words
-from dmde.model.binning import FeatureBinning
 from dmde.model.model_file import load_model, save_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
@@ -525,35 +522,6 @@ def test_a_row_without_a_needed_column_is_refused(model: Any, population: pd.Dat
 
 # --------------------------------------------------------------------------------------------
 # The notice's words
-def test_every_language_has_the_same_sentences_and_fields() -> None:
-    def fields(text: str) -> set[str]:
-        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
-
-    for table in (ex.STRINGS, ex.LEVELS, ex.SOURCES, ex.UNITS):
-        assert set(table["fr"]) == set(table["en"])
-    for key, text in ex.STRINGS["fr"].items():
-        assert fields(text) == fields(ex.STRINGS["en"][key]), key
-
-
-def test_every_value_and_source_the_model_may_read_has_words() -> None:
-    shown = [*DEFAULT_POLICY.features, "income_reporting"]
-    for lang in ("fr", "en"):
-        for name in shown:
-            col = CATALOG[name]
-            assert col.source in ex.SOURCES[lang], (name, col.source)
-            assert not col.unit or col.unit in ex.UNITS[lang]
-            for level in col.levels:
-                assert level in ex.LEVELS[lang], (name, level)
-
-
-def test_every_feature_is_declared_changeable_derived_or_not() -> None:
-    declared = [*ex.CHANGEABLE, *ex.DERIVED, *ex.UNCHANGEABLE]
-    assert sorted(declared) == sorted(DEFAULT_POLICY.features)
-    assert set(ex.DERIVED.values()) <= set(ex.CHANGEABLE)
-    for name, levels in ex.FIXED_LEVELS.items():
-        assert name in ex.CHANGEABLE and set(levels) <= set(CATALOG[name].levels)
-
-
 def test_the_notice_lists_what_the_model_never_uses(model: Any, population: pd.DataFrame) -> None:
     e = ex.explain(model, population.iloc[[0]])
     for lang, label in (("fr", "label_fr"), ("en", "label")):
@@ -561,52 +529,6 @@ def test_the_notice_lists_what_the_model_never_uses(model: Any, population: pd.D
         for family in EXCLUDED_FAMILIES:
             for name in columns_of(family):
                 assert getattr(CATALOG[name], label) in text
-
-
-_BINS = {
-    "integer": (
-        FeatureBinning(
-            name="months_on_file", kind="numeric", edges=(38.5, 99.5), integer_valued=True,
-            woe=(0.1, 0.0, -0.1, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
-        ),
-        ["de 0 à 38 mois", "de 39 à 99 mois", "100 mois ou plus", "non renseigné"],
-        ["0 to 38 months", "39 to 99 months", "100 months or more", "not given"],
-    ),
-    "flag": (
-        FeatureBinning(
-            name="guardianship", kind="numeric", edges=(0.5,), integer_valued=True,
-            woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0), events=(0.5, 0.5, 0.0),
-        ),
-        ["non", "oui", "non renseigné"],
-        ["no", "yes", "not given"],
-    ),
-    "money": (
-        FeatureBinning(
-            name="mean_total_12m", kind="numeric", edges=(22.655, 1498.88),
-            woe=(0.1, 0.0, 0.2, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
-        ),
-        ["moins de 22,655 € par mois", "de 22,655 à moins de 1\u202f498,88 € par mois",
-         "1\u202f498,88 € par mois ou plus", "non renseigné"],
-        ["less than 22.655 EUR a month", "22.655 to less than 1,498.88 EUR a month",
-         "1,498.88 EUR a month or more", "not given"],
-    ),
-    "levels": (
-        FeatureBinning(
-            name="activity_partner", kind="categorical",
-            groups=(("no_partner",), ("inactive", "student")),
-            woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0), events=(0.5, 0.5, 0.0),
-        ),
-        ["pas de conjoint", "sans activité ou étudiant", "non renseigné"],
-        ["no partner", "not working or student", "not given"],
-    ),
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("case", list(_BINS), ids=list(_BINS))
-def test_bins_in_words(case: str) -> None:
-    binning, french, english = _BINS[case]
-    assert [ex.bin_text(binning, b, lang="fr") for b in range(binning.n_bins)] == french
-    assert [ex.bin_text(binning, b, lang="en") for b in range(binning.n_bins)] == english
 
 
 def test_html_notice_is_self_contained_and_escaped(model: Any, population: pd.DataFrame) -> None:
@@ -757,15 +679,3 @@ def test_cli_batch(
     assert main([*args, *batch]) == 0
     assert f"wrote {len(selection.ids)} notices" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.txt" for i in selection.ids)
-
-
-@pytest.mark.parametrize(
-    ("value", "lang", "singular"),
-    [(0.44, "fr", True), (-1.99, "fr", True), (2.0, "fr", False), (1.0, "en", True),
-     (0.44, "en", False), (-1.0, "en", True)],
-    ids=["fr-small", "fr-negative", "fr-two", "en-one", "en-small", "en-minus-one"],
-)  # fmt: skip
-def test_point_takes_the_singular_as_each_language_wants(
-    value: float, lang: str, singular: bool
-) -> None:
-    assert notice_words.singular(value, lang) is singular  # type: ignore[arg-type]
