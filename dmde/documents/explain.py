@@ -42,7 +42,8 @@ import pyarrow as pa
 from dmde.batch.scoring import needed_columns
 from dmde.core.rendering import Lang
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, Family, columns_of
-from dmde.data.datasets import BATCH_ROWS, arrow_schema, type_message, value_problems
+from dmde.data.datasets import BATCH_ROWS, arrow_schema, type_message
+from dmde.data.reading import check_rows
 from dmde.documents.counterfactual import (
     CHANGEABLE,
     DERIVED,
@@ -254,19 +255,23 @@ def _row_values(
 
 
 def _row_problems(values: Mapping[str, Value]) -> list[str]:
-    """The catalog rules one row's values break, in words."""
-    found = []
+    """The catalog rules one row's values break, in words, in the order of the columns.
+
+    A value that is not of its column's type is named here; the others are checked by the data
+    layer's row checker (:func:`dmde.data.reading.check_rows`).
+    """
+    found: dict[str, str] = {}
+    arrays = {}
     for name, value in values.items():
-        col = CATALOG[name]
-        target = arrow_schema([name]).field(name).type
         try:
-            array = pa.array([value], type=target)
+            arrays[name] = pa.array([value], type=arrow_schema([name]).field(name).type)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            found.append(f"{name} = {value!r}: {type_message(col)}")
-            continue
-        for _, expected, _ in value_problems(col, array):
-            found.append(f"{name} = {'(missing)' if value is None else repr(value)}: {expected}")
-    return found
+            found[name] = f"{name} = {value!r}: {type_message(CATALOG[name])}"
+    for line in check_rows(pa.record_batch(arrays)).rejects.to_pylist():
+        name, value = line["column"], values[line["column"]]
+        shown = "(missing)" if value is None else repr(value)
+        found[name] = f"{name} = {shown}: {line['reason']}"
+    return [found[name] for name in values if name in found]
 
 
 def _frame(values: Mapping[str, Value], columns: Sequence[str]) -> pd.DataFrame:
