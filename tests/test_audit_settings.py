@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from dmde.audit.settings import CORRECTIONS, AuditError, AuditSettings, AuditSettingsError
+from dmde.cli import main
 from dmde.core.errors import DmdeError
 
 # (field, bad value, what the message says it accepts)
@@ -91,3 +94,24 @@ def test_the_reference_is_copied() -> None:
     settings = AuditSettings(reference=given)
     given["gender"] = "male"
     assert settings.reference == {"gender": "female"}
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--n-boot", "5"], r"--n-boot must be an int >= 10; got 5\. Pass e\.g\. --n-boot 1000\."),
+        (["--min-cell", "0"], r"--min-cell must be an int >= 1; got 0\."),
+    ],
+    ids=["n-boot", "min-cell"],
+)
+def test_the_command_line_names_the_flag(
+    flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("s,g,c\n1.0,x,1\n2.0,y,0\n", encoding="utf-8")
+    args = ["audit", "--table", str(table), "--score-column", "s", "--selected-column", "c"]
+    args += ["--group-columns", "g", *flags, "--out", str(tmp_path / "r.html")]
+    assert main(args) == 2  # a usage error
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert "Traceback" not in err and err.count("\n") == 1
