@@ -26,6 +26,7 @@ from typing import Any
 
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
+from dmde.audit.settings import AuditSettings
 from dmde.batch import scoring, selection
 from dmde.core.errors import ParameterError
 from dmde.core.rendering import Document, Links, Paragraph, Section, write_document
@@ -157,8 +158,7 @@ def run_demo(
             population=paths["population"],
             model=paths["model"],
             selection=paths["selection"],
-            n_boot=n_boot,
-            seed=seed,
+            settings=AuditSettings(n_boot=n_boot, seed=seed),
         )
         audit_report.write_report(result, paths["audit"])
         return result

@@ -140,7 +140,10 @@ def _private_uses(source: str) -> list[str]:
         ("import dmde\ndmde.synthesize(10)", []),
         ("from dmde.audit import plots\nplots.plot_group_metric", []),
         ("from dmde.model.scorecard import _label", ["dmde.model.scorecard._label"]),
-        ("import dmde\ndmde.synthetic._people", ["dmde.data.synthetic._people"]),
+        (
+            "import dmde.data.synthetic\ndmde.data.synthetic._people",
+            ["dmde.data.synthetic._people"],
+        ),
         (
             "import dmde.audit\ndmde.audit.metrics.hanley_mcneil_se",
             ["dmde.audit.metrics.hanley_mcneil_se"],
