@@ -15,7 +15,7 @@ import pandas as pd
 from dmde.audit.words import attribute_label, group_label
 from dmde.core.rendering import format_value
 
-__all__ = ["PHRASES"]
+__all__ = ["PHRASES", "flag_sentences"]
 
 #: How a flag reads, per metric: "<group> <phrase> <reference>".
 PHRASES: dict[str, str] = {
@@ -40,7 +40,8 @@ def _interval_words(low: float, high: float) -> str:
     return "95% interval not estimable"
 
 
-def _flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
+def flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
+    """The flagged disparities, strongest evidence first, each with its ``sentence`` in words."""
     flagged = disparities[disparities["flagged"].astype(bool)].copy()
     flagged = flagged.sort_values(
         ["p_adjusted", "attribute", "group", "metric"], kind="stable"

@@ -20,7 +20,7 @@ from dmde.audit.settings import AuditError
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, columns_of
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
-__all__ = ["model_identity"]
+__all__ = ["model_identity", "model_parts"]
 
 Model = Scorecard | ScorecardFamily
 
@@ -55,7 +55,7 @@ def model_identity(model: Model) -> dict[str, Any]:
     }
 
 
-def _model_parts(
+def model_parts(
     model: Model,
     frame: pd.DataFrame,
     groups: pd.DataFrame,
@@ -64,6 +64,7 @@ def _model_parts(
     seed: int,
     rows: int,
 ) -> dict[str, Any]:
+    """The audit's parts that need the model: identity, proxies, gaps, exclusion, profiles."""
     missing = [c for c in model.features_ if c not in frame.columns]
     if isinstance(model, ScorecardFamily) and model.segment_column not in frame.columns:
         missing.append(model.segment_column)

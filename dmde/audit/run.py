@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dmde.audit.findings import amplification, findings
-from dmde.audit.flags import _flag_sentences
+from dmde.audit.flags import flag_sentences
 from dmde.audit.interactions import interaction_tests
 from dmde.audit.metric_definitions import DISPARITY_COLUMNS, DISPARITY_METRICS
 from dmde.audit.metricframe import (
@@ -37,16 +37,16 @@ from dmde.audit.metricframe import (
     extra_metric_table,
 )
 from dmde.audit.metrics import GroupAudit, audit_groups_with, flag_disparities
-from dmde.audit.model_parts import _model_parts
+from dmde.audit.model_parts import model_parts
 from dmde.audit.result import AuditResult
 from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.table_columns import (
     METHODS,
-    _canonical_order,
-    _column,
-    _labels,
-    _methods,
-    _selection,
+    canonical_order,
+    label_values,
+    method_values,
+    require_column,
+    selected_rows,
 )
 from dmde.audit.targeting import composition_tests, hit_rates_by_method, selection_vs_random
 from dmde.model.scorecard import Scorecard, ScorecardFamily
@@ -185,18 +185,20 @@ def audit(
     named = [name for name in roles.values() if name is not None]
     for role, name in roles.items():
         if name is not None:
-            _column(frame, name, role)
+            require_column(frame, name, role)
     id_column = id_column if id_column is not None and id_column in frame.columns else None
-    order = _canonical_order(frame, groups, named, id_column)
+    order = canonical_order(frame, groups, named, id_column)
     frame = frame.iloc[order].reset_index(drop=True)
     groups = groups.iloc[order].reset_index(drop=True)
 
     score_values = None if score is None else frame[score].to_numpy(dtype=float)
-    how = None if method is None else _methods(frame, method)
+    how = None if method is None else method_values(frame, method)
     if selected is None and budget is None and how is not None:
         chosen, selection_rule, tied = how != "none", f"column {method!r} (not 'none')", 0
     else:
-        chosen, selection_rule, tied = _selection(frame, score_values, selected, budget, id_column)
+        chosen, selection_rule, tied = selected_rows(
+            frame, score_values, selected, budget, id_column
+        )
     by_score = chosen.copy()
     by_random = np.zeros(len(frame), dtype=bool)
     if how is not None:
@@ -210,7 +212,7 @@ def audit(
             "values)."
         )
     all_checked = bool(chosen.all())
-    labels = None if label is None else _labels(frame, label)
+    labels = None if label is None else label_values(frame, label)
     in_sample = None if sample is None else frame[sample].astype(bool).to_numpy()
     weights = None if weight is None else frame[weight].to_numpy(dtype=float)
     prob_values = None if probability is None else frame[probability].to_numpy(dtype=float)
@@ -290,7 +292,7 @@ def audit(
     method_notes = dict(groups_audit.method)
     method_notes["n_tested"] = int(disparities["tested"].sum())
     groups_audit = replace(groups_audit, disparities=disparities, method=method_notes)
-    flags = _flag_sentences(disparities)
+    flags = flag_sentences(disparities)
     hit_rates = hit_rates_by_method(
         chosen=chosen,
         by_score=by_score,
@@ -302,7 +304,7 @@ def audit(
 
     parts: dict[str, Any] = {}
     if model is not None:
-        parts = _model_parts(
+        parts = model_parts(
             model, frame, groups, groups_audit, seed=settings.seed, rows=settings.proxy_rows
         )
 

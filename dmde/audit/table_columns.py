@@ -16,10 +16,18 @@ import pandas as pd
 from dmde.audit.settings import AuditError
 from dmde.batch.selection import rank_order
 
-__all__ = ["METHODS"]
+__all__ = [
+    "METHODS",
+    "canonical_order",
+    "label_values",
+    "method_values",
+    "require_column",
+    "selected_rows",
+]
 
 
-def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
+def require_column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
+    """The column ``name`` of ``frame``, or an error naming its ``role`` and the columns there."""
     if name not in frame.columns:
         known = ", ".join(map(str, frame.columns[:20]))
         raise AuditError(
@@ -33,7 +41,7 @@ def _column(frame: pd.DataFrame, name: str, role: str) -> pd.Series[Any]:
 METHODS = ("score", "random", "other", "none")
 
 
-def _canonical_order(
+def canonical_order(
     frame: pd.DataFrame, groups: pd.DataFrame, columns: list[str], id_column: str | None
 ) -> np.ndarray[Any, Any]:
     """An order of the rows that depends on the data only, not on how the rows were sorted.
@@ -59,7 +67,7 @@ def _tie_keys(frame: pd.DataFrame, id_column: str | None, seed: int) -> np.ndarr
     return pd.util.hash_pandas_object(source.astype(str), index=False, hash_key=key).to_numpy()
 
 
-def _selection(
+def selected_rows(
     frame: pd.DataFrame,
     score: np.ndarray[Any, Any] | None,
     selected: str | None,
@@ -68,7 +76,7 @@ def _selection(
 ) -> tuple[np.ndarray[Any, Any], str, int]:
     """The selected files, the rule in words, and how many files tie at the budget's cut."""
     if selected is not None:
-        values = _column(frame, selected, "selection")
+        values = require_column(frame, selected, "selection")
         if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
             text = values.astype(str).str.lower()
             bad = ~text.isin(["true", "false", "1", "0", "yes", "no"])
@@ -104,7 +112,7 @@ def _selection(
     return chosen, rule, tied
 
 
-def _labels(frame: pd.DataFrame, label: str) -> np.ndarray[Any, Any]:
+def label_values(frame: pd.DataFrame, label: str) -> np.ndarray[Any, Any]:
     """The outcome column as 1, 0 or NaN (unknown), or an error naming the column."""
     values = pd.to_numeric(frame[label], errors="coerce")
     bad = values.notna() & ~values.isin([0, 1])
@@ -118,8 +126,9 @@ def _labels(frame: pd.DataFrame, label: str) -> np.ndarray[Any, Any]:
     return values.to_numpy(dtype=float)
 
 
-def _methods(frame: pd.DataFrame, method: str) -> np.ndarray[Any, Any]:
-    how = _column(frame, method, "selection-method").astype(str).to_numpy()
+def method_values(frame: pd.DataFrame, method: str) -> np.ndarray[Any, Any]:
+    """How each file was chosen (one of :data:`METHODS`), or an error naming the values found."""
+    how = require_column(frame, method, "selection-method").astype(str).to_numpy()
     found = sorted(set(how))
     unknown = [v for v in found if v not in METHODS]
     if unknown:
