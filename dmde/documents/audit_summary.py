@@ -2,7 +2,7 @@
 
 The **fairness summary** reads the JSON of a report written by ``dmde audit``
 (:func:`read_audit_summary`), refuses one of another model (its ``data.model_sha256`` must be
-the model file's hash) and links to the HTML; :func:`fairness_blocks` gives the paragraphs the
+the model file's hash) and links to the HTML; ``fairness_blocks`` gives the paragraphs the
 description and the model card show (the findings first, as the report opens with them).
 """
 

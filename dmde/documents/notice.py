@@ -59,7 +59,8 @@ def notice(explanation: Explanation, *, lang: Lang = "fr") -> Document:
     Parameters
     ----------
     explanation : Explanation
-        From :func:`explain` or :func:`explain_file`.
+        From :func:`~dmde.documents.explain.explain` or
+        :func:`~dmde.documents.explain.explain_file`.
     lang : {"fr", "en"}, default "fr"
         French (the notice sent) or English (a faithful translation, same numbers).
     """
