@@ -147,7 +147,11 @@ def _selection(world: dict[str, Path], tmp_path: Path, change: str) -> Path:
 
 
 FILE_MISTAKES = [
-    ("scores", "no-probability", r"scores\.csv: cannot read the table \(Column 'probability'"),
+    (
+        "scores",
+        "no-probability",
+        r"scores file '.*scores\.csv' cannot be read as csv: .*'probability'",
+    ),
     ("scores", "repeated-id", r"scores\.csv: dossier_id must be unique and present"),
     ("scores", "fewer", r"files of .*population\.parquet have no score in .*scores\.csv"),
     ("selection", "stray", r"selection\.csv: 1 selected files are not in the population"),
@@ -196,8 +200,9 @@ def test_bad_options_of_audit_files(
         ("absent.csv", None, r"absent\.csv: no such file"),
         ("t.csv", "s,g,g\n1,x,y\n", r"t\.csv: the column\(s\) 'g' appear more than once"),
         ("t.csv", "s,g\n", r"t\.csv: the table has no rows \(only a header\)"),
+        ("t.parquet", "not parquet", r"table '.*t\.parquet' cannot be read as parquet: "),
     ],
-    ids=["suffix", "absent", "repeated-column", "header-only"],
+    ids=["suffix", "absent", "repeated-column", "header-only", "not-parquet"],
 )
 def test_read_table_names_the_file(
     tmp_path: Path, name: str, content: str | None, match: str

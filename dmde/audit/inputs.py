@@ -27,9 +27,10 @@ from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.table_columns import METHODS
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
 from dmde.batch.manifest import manifest_path, read_manifest
-from dmde.core.errors import DmdeError
+from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
+from dmde.data.outputs import read_output
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import ScorecardFamily
 
@@ -44,27 +45,41 @@ LABEL_SOURCES = {
 _SUFFIXES = (".csv", ".parquet", ".pq")
 
 
-def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = None) -> Any:
-    """Read a CSV or Parquet table (any columns) with pyarrow; errors name the file."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    what: str = "table",
+) -> pd.DataFrame:
+    """Read a CSV or Parquet table (any columns, Arrow's types) for the audit; errors name the file.
 
+    The reading is the data layer's (:func:`dmde.data.outputs.read_output` with ``infer=True``);
+    the audit adds what it needs of a table: each column named once, at least one row.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.parquet`` or ``.pq`` file.
+    columns : sequence of str, optional
+        The columns to read (each in the file); None reads every column.
+    what : str, default "table"
+        How the file is named when it cannot be read ("scores file").
+
+    Raises
+    ------
+    AuditError
+        If the file is missing, of another kind, unreadable, repeats a column name or has no
+        rows; the message names the file.
+    """
     file = Path(path)
     if file.suffix.lower() not in _SUFFIXES:
         raise AuditError(f"{file}: expected a .csv or .parquet file, got {file.suffix!r}.")
     if not file.is_file():
         raise AuditError(f"{file}: no such file.")
     try:
-        if file.suffix.lower() == ".csv":
-            table = pacsv.read_csv(
-                file,
-                convert_options=pacsv.ConvertOptions(include_columns=list(columns or [])),
-            )
-        else:
-            table = pq.read_table(file, columns=list(columns) if columns else None)
-    except (pa.ArrowInvalid, pa.ArrowKeyError, KeyError, OSError) as exc:
-        raise AuditError(f"{file}: cannot read the table ({exc}).") from None
+        table = read_output(file, columns, infer=True, what=what)
+    except SchemaError as exc:
+        raise AuditError(str(exc)) from None
     names = [str(n) for n in table.column_names]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -74,7 +89,8 @@ def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = 
         )
     if table.num_rows == 0:
         raise AuditError(f"{file}: the table has no rows (only a header): nothing to audit.")
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _require(frame: pd.DataFrame, path: Path, names: Sequence[str]) -> None:
@@ -160,11 +176,13 @@ def audit_files(
     elif labels == "truth":
         needed.add("truth_target")
     people = read_dataset(population_path, columns=[c for c in CATALOG if c in needed])
-    score_frame = read_table(scores_path, columns=["dossier_id", "score", "probability"])
+    score_frame = read_table(
+        scores_path, columns=["dossier_id", "score", "probability"], what="scores file"
+    )
     _require(score_frame, scores_path, ["dossier_id", "score", "probability"])
     _ids(score_frame["dossier_id"], scores_path)
     people_ids = _ids(people["dossier_id"].astype("int64"), population_path)
-    position = pd.Index(score_frame["dossier_id"].astype("int64")).get_indexer(people_ids)
+    position = pd.Index(score_frame["dossier_id"].astype("int64")).get_indexer(pd.Index(people_ids))
     if (position < 0).any():
         missing = people_ids[position < 0]
         raise AuditError(
@@ -209,7 +227,7 @@ def audit_files(
 
 
 def _selection(path: Path, ids: pd.Series[Any]) -> tuple[Any, Any]:
-    chosen = read_table(path)
+    chosen = read_table(path, what="selection file")
     _require(chosen, path, ["dossier_id", "selection_reason"])
     chosen_ids = _ids(chosen["dossier_id"].astype("int64"), path)
     position = pd.Index(ids).get_indexer(chosen_ids)
