@@ -319,13 +319,13 @@ def selection_vs_random(
 
 
 def _katz(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float, float, float, float]:
-    """Odds ratio of two independent proportions: ratio, interval, p-value, log SE."""
+    """Odds ratio of two independent proportions: ratio, interval, z statistic, log SE."""
     if min(p1, p2) <= 0 or max(p1, p2) >= 1 or min(n1, n2) <= 0:
         return math.nan, math.nan, math.nan, math.nan, math.nan
     log_or = math.log(p1 / (1 - p1)) - math.log(p2 / (1 - p2))
     se = math.sqrt(1 / (n1 * p1) + 1 / (n1 * (1 - p1)) + 1 / (n2 * p2) + 1 / (n2 * (1 - p2)))
-    p = float(normal_p(log_or / se))
-    return math.exp(log_or), math.exp(log_or - Z95 * se), math.exp(log_or + Z95 * se), p, se
+    z = log_or / se
+    return math.exp(log_or), math.exp(log_or - Z95 * se), math.exp(log_or + Z95 * se), z, se
 
 
 def composition_tests(
@@ -359,6 +359,7 @@ def composition_tests(
     total = float(weight.sum())
     n_random = float(kish_size(total, (weight**2).sum())) if total > 0 else 0.0
     rows: list[dict[str, Any]] = []
+    statistics: list[float] = []
     for attribute in groups.columns:
         values = groups[attribute].astype(str).to_numpy()
         for level in _levels(groups[attribute], values):
@@ -367,12 +368,13 @@ def composition_tests(
             random_share = float(weight[member].sum() / total) if total > 0 else math.nan
             counts = (int((member & sel).sum()), int((member & ctl).sum()))
             suppressed = min(counts) < min_cell
-            ratio, low, high, p, se = _katz(score_share, n_score, random_share, n_random)
+            ratio, low, high, z, se = _katz(score_share, n_score, random_share, n_random)
             diff_se = math.sqrt(
                 score_share * (1 - score_share) / max(n_score, 1)
                 + random_share * (1 - random_share) / max(n_random, 1)
             )
             difference = score_share - random_share
+            statistics.append(z)
             rows.append(
                 {
                     "attribute": attribute,
@@ -387,13 +389,16 @@ def composition_tests(
                     "difference": difference,
                     "difference_ci_low": difference - Z95 * diff_se,
                     "difference_ci_high": difference + Z95 * diff_se,
-                    "p_value": p,
+                    "p_value": math.nan,  # below, every test's at once
                     "p_percentile": math.nan,
                     "log_se": se,
-                    "tested": not suppressed and np.isfinite(p),
+                    "tested": False,
                     "suppressed": suppressed,
                 }
             )
+    for row, p in zip(rows, normal_p(statistics).tolist(), strict=True):
+        row["p_value"] = p
+        row["tested"] = not row["suppressed"] and math.isfinite(p)
     return disparity_frame(rows)
 
 
