@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dmde.core.errors import DmdeError, SchemaError
+from dmde.core.errors import SchemaError
 from dmde.data import opening, reading
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import sha256_file, write_manifest
@@ -139,12 +139,7 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
         segment_array = pa.DictionaryArray.from_arrays(
             pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
         )
-    try:
-        scored = model.score_columns(columns, n, reasons=reasons)
-    except SchemaError:
-        if isinstance(model, ScorecardFamily):  # a segment with no scorecard: say it as before
-            _check_segments(model, table.column(model.segment_column))
-        raise
+    scored = model.score_columns(columns, n, reasons=reasons)  # refuses a segment with no model
     arrays: list[Any] = [
         table.column("dossier_id").cast(pa.int64()),
         _dictionary(table.column("caf_code")),
@@ -168,21 +163,6 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
             pa.array(points, pa.float64(), mask=np.isnan(points)),
         ]
     return pa.Table.from_arrays(arrays, schema=scores_schema(reasons))
-
-
-def _check_segments(model: ScorecardFamily, values: Any) -> None:
-    """A DmdeError if a row's segment has no scorecard (score_file rejects such rows first;
-    score_frame says it so)."""
-    known = pc.is_in(values.cast(pa.string()), value_set=pa.array(model.segments_, pa.string()))
-    unknown = ~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)
-    if unknown.any():
-        segment = np.asarray(values.cast(pa.string()).to_numpy(zero_copy_only=False))
-        found = sorted({str(v) for v in segment[unknown]})
-        raise DmdeError(
-            f"{int(unknown.sum())} rows have a {model.segment_column} with no model "
-            f"({', '.join(found[:5])}): the model file has models for "
-            f"{', '.join(model.segments_)}."
-        )
 
 
 def _dictionary(values: Any) -> Any:
