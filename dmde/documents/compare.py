@@ -142,6 +142,8 @@ def diff_files(
     for fmt in formats:
         target = Path(out).with_suffix(suffixes.get(fmt, "." + fmt))
         if target.resolve() in inputs:
-            raise CompareError(f"{target} would overwrite an input: give out another name.")
+            raise CompareError(
+                f"out must name a new file: {target} would overwrite an input; give another name."
+            )
     comparison = diff(old, new, population=population, budget=budget, seed=seed)
     return comparison, write_comparison(comparison, out, formats=formats)
