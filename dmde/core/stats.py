@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats  # type: ignore[import-untyped,unused-ignore]
+from scipy import special, stats
 
 __all__ = [
     "Z95",
