@@ -40,7 +40,13 @@ from dmde.audit.proxies import exclusion_proof, feature_association, proxy_stren
 from dmde.audit.report import build_report, write_report
 from dmde.audit.result import AuditResult
 from dmde.audit.run import audit
-from dmde.audit.settings import CORRECTIONS, AuditError, AuditSettings, AuditSettingsError
+from dmde.audit.settings import (
+    CORRECTIONS,
+    AuditError,
+    AuditOptionError,
+    AuditSettings,
+    AuditSettingsError,
+)
 from dmde.audit.targeting import group_columns, selection_vs_random
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "DISPARITY_METRICS",
     "METRIC_DEFINITIONS",
     "AuditError",
+    "AuditOptionError",
     "AuditResult",
     "AuditSettings",
     "AuditSettingsError",

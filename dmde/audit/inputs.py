@@ -23,7 +23,7 @@ import pandas as pd
 from dmde.audit.metricframe import MetricFunction
 from dmde.audit.result import AuditResult
 from dmde.audit.run import audit
-from dmde.audit.settings import AuditError, AuditSettings
+from dmde.audit.settings import AuditError, AuditOptionError, AuditSettings
 from dmde.audit.table_columns import METHODS
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
 from dmde.batch.manifest import manifest_path, read_manifest
@@ -164,7 +164,7 @@ def audit_files(
     wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
     unknown = [a for a in wanted if a not in ATTRIBUTE_SOURCES]
     if unknown:
-        raise AuditError(
+        raise AuditOptionError(
             f"unknown group attribute(s) {unknown}; choose among {', '.join(ATTRIBUTE_SOURCES)}."
         )
     needed = set(loaded.features_) | {"dossier_id"}
@@ -261,7 +261,7 @@ def _mapped_methods(
         return text
     unknown = sorted(set(mapping) - set(METHODS))
     if unknown:
-        raise AuditError(
+        raise AuditOptionError(
             f"--method-values maps to {', '.join(map(repr, unknown))}; the methods are "
             f"{', '.join(map(repr, METHODS))} (e.g. score=model,random=random_sample)."
         )
@@ -311,9 +311,11 @@ def audit_table(
     """
     file = Path(path)
     if not groups:
-        raise AuditError("name at least one group column (e.g. --group-columns gender,age_band).")
+        raise AuditOptionError(
+            "name at least one group column (e.g. --group-columns gender,age_band)."
+        )
     if method_values and method is None:
-        raise AuditError("--method-values maps the values of --method-column: name it too.")
+        raise AuditOptionError("--method-values maps the values of --method-column: name it too.")
     frame = read_table(file)
     named = [*groups] + [
         c
@@ -331,7 +333,7 @@ def audit_table(
     if method is not None:
         frame[method] = _mapped_methods(frame[method], method, method_values, file)
     if selected is None and budget is None and method is None:
-        raise AuditError(
+        raise AuditOptionError(
             "say who was selected: --selected-column, --method-column, or --budget (with a score)."
         )
     return audit(

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dmde.core.errors import DmdeError
+from dmde.core.errors import DmdeError, ParameterError, UsageError
 
 __all__ = ["CORRECTIONS", "AuditError", "AuditSettings", "AuditSettingsError"]
 
@@ -36,11 +36,15 @@ class AuditError(DmdeError, ValueError):
     """The inputs or parameters of an audit are not usable; the message says how to fix them."""
 
 
-class AuditSettingsError(AuditError):
-    """An option of :class:`AuditSettings` is out of its range.
+class AuditOptionError(AuditError, UsageError):
+    """Options of an audit that name nothing or do not go together (a usage error: exit 2)."""
 
-    The message reads "The 'n_boot' parameter of AuditSettings must be an int >= 10. Got 2
-    instead. Pass e.g. n_boot=1000." (the command line names the flag instead).
+
+class AuditSettingsError(AuditError, ParameterError):
+    """An option of :class:`AuditSettings` is out of its range (a usage error: exit code 2).
+
+    The message reads "n_boot must be an int >= 10; got 2. Pass e.g. n_boot=1000." (the command
+    line names the flag instead: ``--n-boot``).
 
     Attributes
     ----------
@@ -54,10 +58,7 @@ class AuditSettingsError(AuditError):
 
     def __init__(self, parameter: str, rule: str, value: object, fix: str) -> None:
         self.parameter, self.rule, self.value = parameter, rule, value
-        super().__init__(
-            f"The {parameter!r} parameter of AuditSettings must be {rule}. Got {value!r} "
-            f"instead. {fix}"
-        )
+        ParameterError.__init__(self, parameter, rule, value, fix=fix)
 
 
 def _is_int(value: object, least: int) -> bool:
@@ -151,11 +152,11 @@ class AuditSettings:
     --------
     >>> AuditSettings(n_boot=200).n_boot
     200
-    >>> AuditSettings(alpha=2.0)
+    >>> AuditSettings(alpha=2.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    dmde.audit.settings.AuditSettingsError: The 'alpha' parameter of AuditSettings must be a float in (0, 1). Got 2.0 instead. Pass e.g. alpha=0.05.
-    """  # noqa: E501
+    dmde.audit.settings.AuditSettingsError: alpha must be a float in (0, 1); got 2.0. Pass e.g. ...
+    """
 
     reference: Mapping[str, str] | None = None
     intersections: bool = True

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmde.audit.settings import AuditError
+from dmde.audit.settings import AuditError, AuditOptionError
 from dmde.batch.selection import rank_order
 
 __all__ = [
@@ -90,9 +90,9 @@ def selected_rows(
             raise AuditError(f"the selection column {selected!r} has missing values.")
         return values.astype(bool).to_numpy(), f"column {selected!r}", 0
     if budget is None:
-        raise AuditError("give either the selection (a column) or a budget to apply.")
+        raise AuditOptionError("give either the selection (a column) or a budget to apply.")
     if score is None:
-        raise AuditError("a budget selects the highest scores: name the score column too.")
+        raise AuditOptionError("a budget selects the highest scores: name the score column too.")
     if not 0 < budget <= len(frame):
         raise AuditError(f"budget must be in [1, {len(frame):,}] (the files); got {budget}.")
     ids = frame[id_column] if id_column is not None else None

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 
 __all__ = [
     "EXIT_DATA",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
     "EXIT_USAGE",
     "DmdeError",
     "ParameterError",
@@ -32,7 +34,7 @@ __all__ = [
     "command_line_message",
 ]
 
-EXIT_DATA, EXIT_USAGE = 1, 2
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class DmdeError(ValueError):
@@ -136,7 +138,8 @@ def command_line_message(exc: BaseException, flags: Mapping[str, str]) -> tuple[
         bug, which the caller lets surface).
     """
     if isinstance(exc, ParameterError):
-        return _one_line(exc.say(flags.get(exc.param, exc.param))), exc.exit_code
+        said = _flags_for_parameters(exc.say(flags.get(exc.param, exc.param)), flags)
+        return _one_line(said), exc.exit_code
     if not (isinstance(exc, DmdeError | OSError) or _is_sklearn_parameter_error(exc)):
         return None
     if isinstance(exc, OSError) and not isinstance(exc, DmdeError):

@@ -1,46 +1,30 @@
-"""The ``dmde`` command: a thin shell, one library call per command.
-
-Exit codes: 0 done; 1 the inputs are refused (a file missing, unreadable or not matching, data
-that cannot satisfy the options); 2 the command line is wrong (an unknown option, a value out of
-its range, options missing or that do not go together); 130 interrupted. Every error is one line
-on standard error, ``dmde COMMAND: error: ...``, naming the flag as typed (see
-:func:`dmde.core.errors.command_line_message`).
+"""The ``dmde`` command's options: the parser of every command, its argument types, and the
+flag of each Python parameter (so that errors name what the user typed).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 from dmde import demo
 from dmde._version import __version__
 from dmde.audit import inputs as audit_inputs
-from dmde.audit import report as audit_report
 from dmde.audit.targeting import ATTRIBUTE_SOURCES
-from dmde.batch import scoring, selection
-from dmde.batch.manifest import manifest_path
-from dmde.core.errors import EXIT_DATA, EXIT_USAGE, DmdeError, UsageError, command_line_message
-from dmde.data import catalog, datasets, synthetic
+from dmde.core.errors import EXIT_USAGE
+from dmde.data import catalog, synthetic
 from dmde.documents import explain
-from dmde.documents.compare import diff_files
-from dmde.documents.describe import BUDGET_SHARE, document_model
-from dmde.model import model_file as persistence
-from dmde.model import training
-from dmde.model.scaling import PointsScaling
-from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.documents.describe import BUDGET_SHARE
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EXIT_CODES", "PARAMETER_FLAGS", "build_parser", "parameter_flags"]
 
-EXIT_OK, EXIT_INTERRUPTED = 0, 130
 EXIT_CODES = (
     "exit codes: 0 done; 1 the inputs are refused (a file missing, unreadable or not matching, or "
     "data that cannot satisfy the options); 2 the command line is wrong (an unknown option, a "
     "value out of its range, options missing or that do not go together); 130 interrupted"
 )
+
 
 # Python parameters whose flag is not simply their name with dashes: the library's messages name
 # the parameter, the command line names the flag.
@@ -83,6 +67,49 @@ def _positive_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text!r}")
     return value
+
+
+def _band(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH like 0.8,1.25; got {text!r}") from None
+    if not 0 < low < 1 < high:
+        raise argparse.ArgumentTypeError(f"expected 0 < LOW < 1 < HIGH; got {text!r}")
+    return low, high
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"expected ATTRIBUTE=GROUP like gender=male; got {text!r}")
+    return name, value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share like 0.012, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1), got {text!r}")
+    return value
+
+
+def _mapping(text: str) -> dict[str, str]:
+    pairs = [part.strip().partition("=") for part in text.split(",") if part.strip()]
+    if not pairs or any(not name or not sep or not value for name, sep, value in pairs):
+        raise argparse.ArgumentTypeError(
+            f"expected METHOD=VALUE pairs like score=model,random=random_sample; got {text!r}"
+        )
+    return {name: value for name, _, value in pairs}
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got {text!r}")
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,23 +308,6 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
-def _band(text: str) -> tuple[float, float]:
-    try:
-        low, high = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LOW,HIGH like 0.8,1.25; got {text!r}") from None
-    if not 0 < low < 1 < high:
-        raise argparse.ArgumentTypeError(f"expected 0 < LOW < 1 < HIGH; got {text!r}")
-    return low, high
-
-
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name or not value:
-        raise argparse.ArgumentTypeError(f"expected ATTRIBUTE=GROUP like gender=male; got {text!r}")
-    return name, value
-
-
 def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "audit",
@@ -383,16 +393,6 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--out", required=True, type=Path, help="report file (.html; .md, .json beside)")
 
 
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a share like 0.012, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a share in (0, 1), got {text!r}")
-    return value
-
-
 def _add_document(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "document",
@@ -438,306 +438,6 @@ def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
 
 
-def _mapping(text: str) -> dict[str, str]:
-    pairs = [part.strip().partition("=") for part in text.split(",") if part.strip()]
-    if not pairs or any(not name or not sep or not value for name, sep, value in pairs):
-        raise argparse.ArgumentTypeError(
-            f"expected METHOD=VALUE pairs like score=model,random=random_sample; got {text!r}"
-        )
-    return {name: value for name, _, value in pairs}
-
-
-def _names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got {text!r}")
-    return names
-
-
-@contextmanager
-def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[synthetic.Progress | None]:
-    """A tqdm progress callback on a terminal (one bar, restarted at each stage), else None."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=desc, unit=" rows", unit_scale=True, file=sys.stderr) as bar:
-        stage = ""
-
-        def update(new_stage: str, rows: int) -> None:
-            nonlocal stage
-            if new_stage != stage:
-                stage = new_stage
-                bar.reset(total=total)
-                bar.set_description(f"{desc}: {stage}")
-            bar.update(rows)
-
-        yield update
-
-
-@contextmanager
-def _rows_progress(*, desc: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A tqdm row counter on a terminal (no total: files are streamed), else None."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from tqdm import tqdm
-
-    with tqdm(desc=desc, unit=" rows", unit_scale=True, file=sys.stderr) as bar:
-
-        def update(rows: int) -> None:
-            bar.update(rows)
-
-        yield update
-
-
-def _cmd_catalog(args: argparse.Namespace) -> int:
-    if args.format == "markdown":
-        sys.stdout.write(catalog.data_dictionary_markdown())
-    elif args.format == "json":
-        sys.stdout.write(catalog.data_dictionary_json())
-    else:
-        sys.stdout.write(catalog.data_dictionary_text(args.family))
-    return EXIT_OK
-
-
-def _cmd_synth(args: argparse.Namespace) -> int:
-    with _progress(args.rows, desc="synth", quiet=args.quiet) as progress:
-        rows = synthetic.write_population(
-            args.out,
-            args.rows,
-            seed=args.seed,
-            controls=args.controls,
-            scenario=args.scenario,
-            with_truth=args.with_truth,
-            progress=progress,
-        )
-    print(
-        f"wrote {rows:,} households ({args.controls:,} in the random-control sample, "
-        f"scenario {args.scenario}, seed {args.seed}) to {args.out}"
-    )
-    return EXIT_OK
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    report = datasets.validate_file(args.path)
-    print(report.format())
-    return EXIT_OK if report.ok else EXIT_DATA
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    frame = datasets.read_dataset(args.data)
-    data = training.training_data(
-        frame, target=args.target, all_rows=args.all_rows, weighted=not args.no_weights
-    )
-    scorecard = Scorecard(
-        features=args.features,
-        monotonic_trend=args.monotonic_trend,
-        max_prebins=args.max_prebins,
-        min_bin_share=args.min_bin_share,
-        rare_level_share=args.rare_level_share,
-        C=args.C,
-        scaling=PointsScaling(base_points=args.base_points, base_odds=args.base_odds, pdo=args.pdo),
-    )
-    model: Scorecard | ScorecardFamily = (
-        scorecard
-        if args.single
-        else ScorecardFamily(scorecard=scorecard, segment_column=args.segment_column)
-    )
-    model.fit(data.X, data.y, sample_weight=data.weight)
-    report = training.evaluate(model, data, cv=args.cv, seed=args.seed)
-    facts = training.training_facts(
-        report, data, data_file=args.data.name, data_sha256=persistence.frame_sha256(data.X)
-    )
-    digest = persistence.save_model(model, args.out, training=facts)
-    print(report.format())
-    models = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
-    for name, m in models.items():
-        print(f"\npoints, segment {name} (first rows; the full table is in the model file):")
-        print(m.points_table().head(12).to_string(index=False))
-    print(f"\nwrote {args.out} (sha256 {digest})")
-    return EXIT_OK
-
-
-def _cmd_score(args: argparse.Namespace) -> int:
-    with _rows_progress(desc="score", quiet=args.quiet) as progress:
-        result = scoring.score_file(
-            args.model,
-            args.input,
-            args.out,
-            rejects=args.rejects,
-            reasons=args.reasons,
-            progress=progress,
-        )
-    print(
-        f"read {result.rows_read:,} rows: scored {result.rows_scored:,}, rejected "
-        f"{result.rows_rejected:,} (see {result.rejects}) in {result.seconds:.1f} s\n"
-        f"wrote {result.output} and {result.manifest}"
-    )
-    return EXIT_OK
-
-
-def _cmd_select(args: argparse.Namespace) -> int:
-    quotas = selection.read_quotas(args.quotas) if args.quotas else None
-    result = selection.select_file(
-        args.scores,
-        args.out,
-        budget=args.budget,
-        share=args.share,
-        per=args.per if args.per or quotas is None else "caf_code",
-        quotas=quotas,
-        min_probability=args.min_probability,
-        random_share=args.random_share,
-        seed=args.seed,
-    )
-    summary = result.summary
-    print(
-        f"selected {summary['selected']:,} of {summary['n_files']:,} files "
-        f"({summary['selected_by_score']:,} by score, {summary['selected_at_random']:,} at "
-        f"random; budget {summary['budget']:,})"
-    )
-    if summary["unused_budget"]:
-        print(f"unused budget: {summary['unused_budget']:,} ({summary['unused_reason']})")
-    print(f"wrote {args.out} and {manifest_path(args.out)}")
-    return EXIT_OK
-
-
-def _cmd_audit(args: argparse.Namespace) -> int:
-    if args.out.suffix.lower() != ".html":
-        raise DmdeError(f"--out must end in .html (the .md and .json go beside it); got {args.out}")
-    from dmde.audit.settings import AuditSettings
-
-    settings = AuditSettings(
-        reference=dict(args.reference) or None,
-        intersections=not args.no_intersections,
-        band=args.band,
-        n_boot=args.n_boot,
-        seed=args.seed,
-        min_cell=args.min_cell,
-        correction=args.correction,
-    )
-    own = [args.scores, args.population, args.model]
-    if args.table is not None:
-        if any(x is not None for x in own):
-            raise DmdeError("give either --table (generic mode) or --scores/--population/--model.")
-        result = audit_inputs.audit_table(
-            args.table,
-            score=args.score_column,
-            groups=args.group_columns or [],
-            probability=args.probability_column,
-            selected=args.selected_column,
-            method=args.method_column,
-            method_values=args.method_values,
-            label=args.label_column,
-            sample=args.sample_column,
-            weight=args.weight_column,
-            id_column=args.id_column,
-            budget=args.budget,
-            settings=settings,
-        )
-    else:
-        if any(x is None for x in own):
-            raise DmdeError("give --scores, --population and --model (or --table).")
-        if args.selection is None and args.budget is None:
-            raise DmdeError("give --selection (from dmde select) or --budget.")
-        result = audit_inputs.audit_files(
-            scores=args.scores,
-            population=args.population,
-            model=args.model,
-            selection=args.selection,
-            labels=args.labels,
-            attributes=args.groups,
-            budget=args.budget,
-            settings=settings,
-        )
-    written = audit_report.write_report(
-        result, args.out, lang=args.lang, title=args.title, outcome=args.outcome_label
-    )
-    print(
-        f"{result.data['selected_by_score']:,} files selected by the score audited among "
-        f"{result.data['rows']:,}; {result.findings['finding'].nunique():,} findings "
-        f"({len(result.flags):,} flagged differences in the appendix)"
-    )
-    print("wrote " + ", ".join(str(p) for p in written if p.suffix != ".svg"))
-    return EXIT_OK
-
-
-def _cmd_document(args: argparse.Namespace) -> int:
-    description, written = document_model(
-        args.model,
-        args.out,
-        data=args.data,
-        audit=args.audit,
-        budget_share=args.budget_share,
-        n_boot=args.n_boot,
-        seed=args.seed,
-    )
-    points = sum(p.feature != "intercept" for p in description.points)
-    print(
-        f"described {args.model.name} (sha256 {description.sha256[:12]}...): "
-        f"{len(description.features)} variables, {points} bins in {len(description.segments)} "
-        "scorecards"
-    )
-    if description.lift is None:
-        print("no --data: the lift at the budget is not measured")
-    else:
-        lift = description.lift
-        print(
-            f"lift at the top {lift.share:.1%}: {lift.lift:.2f} "
-            f"(95% interval {lift.lift_low:.2f} to {lift.lift_high:.2f})"
-        )
-    if description.audit is None:
-        print("no --audit: the fairness section says so")
-    else:
-        found = description.audit.findings
-        count = (
-            "no findings recorded"
-            if found is None
-            else f"{len({f.finding for f in found})} findings"
-        )
-        print(f"audit report: {count}, {len(description.audit.flags)} flags")
-    print("wrote " + ", ".join(str(p) for p in written if p.suffix in (".html", ".md", ".json")))
-    return EXIT_OK
-
-
-def _cmd_diff(args: argparse.Namespace) -> int:
-    if (args.population is None) != (args.budget is None):
-        raise UsageError("--population and --budget go together: give both, or neither.")
-    comparison, written = diff_files(
-        args.old, args.new, args.out, population=args.population, budget=args.budget, seed=args.seed
-    )
-    models = comparison.models
-    print(f"{models.n_changes} changes in the scorecards ({len(models.points_changes)} bins)")
-    if comparison.selection is not None:
-        s = comparison.selection
-        print(
-            f"{s.n_changed:,} of {s.n_files:,} files change score; of {s.budget:,} selected, "
-            f"{s.entering:,} enter and {s.leaving:,} leave"
-        )
-    print("wrote " + ", ".join(str(p) for p in written))
-    return EXIT_OK
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    result = demo.run_demo(
-        args.out,
-        rows=args.rows,
-        controls=args.controls,
-        seed=args.seed,
-        n_boot=args.n_boot,
-        say=print,
-    )
-    total = sum(result.seconds.values())
-    print(
-        f"done in {total:.0f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-    )
-    print(f"\nopen {result.outputs['index']} to see every output:")
-    for name in ("audit", "description", "notices", "selection", "model"):
-        print(f"  {name:<12}{result.outputs[name]}")
-    return EXIT_OK
-
-
 def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "explain",
@@ -760,75 +460,3 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
         choices=tuple(explain.NOTICE_FORMATS),
         help="notice format (default: from the --out extension, else html)",
     )
-
-
-def _cmd_explain(args: argparse.Namespace) -> int:
-    if args.out_dir is not None:
-        if args.selection is None or args.dossier is not None or args.out is not None:
-            raise UsageError(
-                "--out-dir writes one notice per selected file: give --selection, and no "
-                "--dossier or --out."
-            )
-        written = explain.write_notices(
-            args.model,
-            args.input,
-            args.selection,
-            args.out_dir,
-            lang=args.lang,
-            format=args.format or "html",
-        )
-        print(f"wrote {len(written):,} notices to {args.out_dir}")
-        return EXIT_OK
-    if args.dossier is None or args.out is None:
-        raise UsageError(
-            "give --dossier and --out (one notice), or --selection and --out-dir (every "
-            "selected file)."
-        )
-    fmt = args.format or explain.format_for(args.out)
-    result = explain.explain_file(args.model, args.input, args.dossier, selection=args.selection)
-    path = explain.write_notice(result, args.out, lang=args.lang, format=fmt)
-    print(
-        f"dossier {result.dossier_id}: score {result.score:.{result.decimals}f} points "
-        f"({len(result.features)} items); wrote {path}"
-    )
-    return EXIT_OK
-
-
-_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "catalog": _cmd_catalog,
-    "synth": _cmd_synth,
-    "validate": _cmd_validate,
-    "train": _cmd_train,
-    "score": _cmd_score,
-    "select": _cmd_select,
-    "audit": _cmd_audit,
-    "document": _cmd_document,
-    "diff": _cmd_diff,
-    "explain": _cmd_explain,
-    "demo": _cmd_demo,
-}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``dmde`` command line; returns the exit code (see the module's docstring)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return _COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        print(f"dmde {args.command}: interrupted; no partial output was left", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        said = command_line_message(exc, parameter_flags(parser, args.command))
-        if said is None and isinstance(exc, ValueError):
-            # A value dmde did not check itself: still the user's input, said on one line.
-            said = " ".join(str(exc).split()) or type(exc).__name__, EXIT_DATA
-        if said is None:
-            raise
-        message, code = said
-        print(f"dmde {args.command}: error: {message}", file=sys.stderr)
-        return code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The ``dmde`` command: a thin shell, one library call per command.
+
+Exit codes: 0 done; 1 the inputs are refused (a file missing, unreadable or not matching, data
+that cannot satisfy the options); 2 the command line is wrong (an unknown option, a value out of
+its range, options missing or that do not go together); 130 interrupted. Every error is one line
+on standard error, ``dmde COMMAND: error: ...``, naming the flag as typed (see
+:func:`dmde.core.errors.command_line_message`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from dmde.cli.commands import COMMANDS
+from dmde.cli.options import build_parser, parameter_flags
+from dmde.core.errors import EXIT_DATA, EXIT_INTERRUPTED, command_line_message
+
+__all__ = ["build_parser", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dmde`` command line; returns the exit code (see the module's docstring)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print(f"dmde {args.command}: interrupted; no partial output was left", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        said = command_line_message(exc, parameter_flags(parser, args.command))
+        if said is None and isinstance(exc, ValueError):
+            # A value dmde did not check itself: still the user's input, said on one line.
+            said = " ".join(str(exc).split()) or type(exc).__name__, EXIT_DATA
+        if said is None:
+            raise
+        message, code = said
+        print(f"dmde {args.command}: error: {message}", file=sys.stderr)
+        return code
