@@ -26,10 +26,10 @@ from dmde.audit.run import audit
 from dmde.audit.settings import AuditError, AuditOptionError, AuditSettings
 from dmde.audit.table_columns import METHODS
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
-from dmde.batch.manifest import manifest_path, read_manifest
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
+from dmde.data.manifest import manifest_path, read_manifest
 from dmde.data.outputs import read_output
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import ScorecardFamily

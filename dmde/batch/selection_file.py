@@ -75,7 +75,7 @@ def select_file(
     -------
     Selection
         As :func:`select` returns it for the same rows; the manifest is
-        :func:`dmde.batch.manifest.manifest_path` of ``out_path``.
+        :func:`dmde.data.manifest.manifest_path` of ``out_path``.
 
     Raises
     ------

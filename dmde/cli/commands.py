@@ -12,9 +12,9 @@ from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
 from dmde.audit.settings import AuditSettings
 from dmde.batch import scoring, selection
-from dmde.batch.manifest import manifest_path
 from dmde.core.errors import EXIT_DATA, EXIT_OK, UsageError
 from dmde.data import catalog, datasets, synthetic
+from dmde.data.manifest import manifest_path
 from dmde.documents import explain
 from dmde.documents.compare import diff_files
 from dmde.documents.describe import document_model
