@@ -42,7 +42,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dmde.core.errors import SchemaError
-from dmde.data import opening, reading
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import sha256_file, write_manifest
 from dmde.data.opening import file_columns
@@ -172,31 +171,6 @@ def _dictionary(values: Any) -> Any:
     if pa.types.is_dictionary(values.type):
         return values.cast(_TEXT)
     return pc.dictionary_encode(values.cast(pa.string())).cast(_TEXT)
-
-
-# --------------------------------------------------------------------------------------------
-# Kept for callers not yet switched to dmde.data.reading.read_batches
-def csv_batches(
-    path: Path, columns: Sequence[str], batch_size: int, *, text: bool
-) -> Iterator[pa.RecordBatch]:
-    """Deprecated: batches of a CSV file as :func:`~dmde.data.reading.read_batches` reads them
-    under the "reject" policy, typed or (``text``) as strings. Use ``read_batches``."""
-    return opening.csv_batches(
-        path,
-        opening._inspect(path),
-        columns,
-        batch_size,
-        values="text" if text else "typed",
-        block_size=reading._REJECT_BLOCK,
-        skip_blank_lines=True,
-    )
-
-
-def parquet_batches(
-    path: Path, columns: Sequence[str], batch_size: int
-) -> Iterator[pa.RecordBatch]:
-    """Deprecated: batches of a Parquet file, stored types checked. Use ``read_batches``."""
-    return reading._stored(path, columns, batch_size, dictionary=False)
 
 
 # --------------------------------------------------------------------------------------------
