@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,9 @@ import pandas as pd
 import pytest
 
 from dmde.core.errors import PolicyError
+from dmde.data.datasets import read_dataset
 from dmde.model.model_file import (
+    FORMAT,
     FORMAT_VERSION,
     ModelFile,
     ModelFileError,
@@ -64,7 +67,7 @@ def test_single_scorecard_round_trip(population: pd.DataFrame, tmp_path: Path) -
 
 def test_file_is_readable_json_with_what_an_auditor_needs(saved: Path) -> None:
     doc = json.loads(saved.read_text())
-    assert doc["format"] == "dmde.model.scorecard" and doc["format_version"] == FORMAT_VERSION
+    assert doc["format"] == "dmde.model" and doc["format_version"] == FORMAT_VERSION
     assert set(doc) >= {
         "dmde_version",
         "policy",
@@ -319,3 +322,22 @@ def test_a_model_on_anonymous_columns_cannot_be_saved(tmp_path: Path) -> None:
     model = Scorecard().fit(X, (X[:, 0] + rng.normal(size=300) > 0).astype(int))
     with pytest.raises(ModelFileError, match="only a model fitted on a DataFrame of catalog"):
         model_to_dict(model)
+
+
+# A model file written by dmde before the package moved into layer folders: files in the wild
+# carry their format name and hash, and must load, score and save the same forever.
+FORMAT_1 = Path(__file__).resolve().parent / "fixtures" / "model-format-1.json"
+# sha256 of the points of population-10k.csv's rows, as the writing version computed them.
+FORMAT_1_POINTS = "0dbd6b601fa27a5eaf6f38fdebd55fd8a8e6a416b842d3be62b0abc2623a54c4"
+
+
+def test_a_file_written_by_an_earlier_version_loads_scores_and_saves_the_same(
+    tmp_path: Path,
+) -> None:
+    model = load_model(FORMAT_1)
+    sample = FORMAT_1.parents[2] / "data" / "synthetic" / "population-10k.csv"
+    points = np.ascontiguousarray(model.points(read_dataset(sample)))
+    assert hashlib.sha256(points.tobytes()).hexdigest() == FORMAT_1_POINTS
+    save_model(model, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == FORMAT_1.read_bytes()
+    assert json.loads(FORMAT_1.read_text(encoding="utf-8"))["format"] == FORMAT == "dmde.model"

@@ -215,7 +215,7 @@ def test_clear_errors_and_nothing_written(
 
 def test_a_bad_model_file_stops_before_reading(population: pd.DataFrame, tmp_path: Path) -> None:
     bad = tmp_path / "model.json"
-    bad.write_text('{"format": "dmde.model.scorecard", "format_version": 99}')
+    bad.write_text('{"format": "dmde.model", "format_version": 99}')
     with pytest.raises(ModelFileError, match="unknown format version 99"):
         score_file(bad, _write(population, tmp_path / "in.csv"), tmp_path / "s.csv")
     assert not (tmp_path / "s.csv").exists()

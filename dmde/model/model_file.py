@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: The ``format`` field of a model file.
-FORMAT = "dmde.model.scorecard"
+FORMAT = "dmde.model"
 #: The model file format this version writes and reads; other versions are refused.
 FORMAT_VERSION = 1
 _PARAMS = ("max_prebins", "min_bin_share", "monotonic_trend", "rare_level_share", "C", "max_iter")

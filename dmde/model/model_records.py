@@ -164,7 +164,7 @@ class ModelFile:
     path : str
         The file as given.
     format : str
-        ``"dmde.model.scorecard"``.
+        ``"dmde.model"``.
     format_version : int
     dmde_version : str
         The dmde that wrote the file.
