@@ -6,16 +6,14 @@ a check within a budget, and audits who gets selected. The model cannot read exc
 (sensitive, address, behaviour, control history): the :mod:`dmde.data.catalog` declares every column
 with its family, and a :class:`FeaturePolicy` enforces what may feed a model.
 
-Modules, lowest layer first: :mod:`dmde.data.catalog` (columns and policy); :mod:`dmde.data.datasets`
-(reading, validating and writing files); :mod:`dmde.data.synthetic` (the synthetic population),
-:mod:`dmde.model.binning` (WoE binning) and :mod:`dmde.model.scaling` (points scaling);
-:mod:`dmde.model.scorecard` (the scorecard and the model family); :mod:`dmde.model.model_file` (the JSON model
-file) and :mod:`dmde.model.training` (training on the random-control sample); :mod:`dmde.batch.scoring`
-(batch scoring) and :mod:`dmde.batch.selection` (ranking and budgeted selection); :mod:`dmde.audit`
-(the fairness audit and the ethics committee's report); :mod:`dmde.documents.explain` (the notice for the
-person concerned), :mod:`dmde.documents.describe` (the model's public description) and
-:mod:`dmde.documents.compare` (comparing two models); :mod:`dmde.demo` (the whole chain at once).
-:mod:`dmde.core.rendering` writes every document as HTML, Markdown, JSON or text.
+Its folders are its layers, lowest first (a module imports only from lower layers):
+:mod:`dmde.core` (errors, atomic writing, statistics, rendering); :mod:`dmde.data` (the catalog
+and policy, reading and validating files, the synthetic population); :mod:`dmde.model` (WoE
+binning, points scaling, the scorecard and its family, the JSON model file, training);
+:mod:`dmde.batch` (batch scoring, ranking and budgeted selection); :mod:`dmde.audit` (the
+fairness audit and the ethics committee's report); :mod:`dmde.documents` (the notice for the
+person concerned, the model's public description, the comparison of two models); then
+:mod:`dmde.demo` (the whole chain at once) and :mod:`dmde.cli` (the ``dmde`` command).
 """
 
 from dmde._version import __version__

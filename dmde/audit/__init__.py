@@ -44,6 +44,7 @@ from dmde.audit.settings import (
     CORRECTIONS,
     AuditError,
     AuditOptionError,
+    AuditParameterError,
     AuditSettings,
     AuditSettingsError,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "METRIC_DEFINITIONS",
     "AuditError",
     "AuditOptionError",
+    "AuditParameterError",
     "AuditResult",
     "AuditSettings",
     "AuditSettingsError",

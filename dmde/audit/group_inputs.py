@@ -13,17 +13,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dmde.audit.settings import AuditError
+from dmde.audit.settings import AuditParameterError
+from dmde.data.parameters import bad_parameter
 
 FloatArray = npt.NDArray[np.float64]
 
 
 # --------------------------------------------------------------------------------------------
 # Validation
-def _bad(parameter: str, rule: str, got: object, fix: str) -> AuditError:
-    return AuditError(
-        f"The {parameter!r} parameter of audit_groups must be {rule}. Got {got} instead. {fix}"
-    )
+def _bad(parameter: str, rule: str, got: object, fix: str) -> AuditParameterError:
+    """The error of a parameter of :func:`~dmde.audit.metrics.audit_groups`, in words."""
+    error = bad_parameter(parameter, rule, None, fix, error=AuditParameterError, got=str(got))
+    assert isinstance(error, AuditParameterError)
+    return error
 
 
 def _vector(values: object, parameter: str, n: int | None) -> npt.NDArray[Any]:

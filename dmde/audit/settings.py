@@ -40,7 +40,15 @@ class AuditOptionError(AuditError, UsageError):
     """Options of an audit that name nothing or do not go together (a usage error: exit 2)."""
 
 
-class AuditSettingsError(AuditError, ParameterError):
+class AuditParameterError(AuditError, ParameterError):
+    """A parameter of an audit function is outside what it accepts (a usage error: exit 2).
+
+    The message reads "selected must be booleans; got an array of float64. Pass ...", naming
+    the parameter (the command line names its flag instead).
+    """
+
+
+class AuditSettingsError(AuditParameterError):
     """An option of :class:`AuditSettings` is out of its range (a usage error: exit code 2).
 
     The message reads "n_boot must be an int >= 10; got 2. Pass e.g. n_boot=1000." (the command
