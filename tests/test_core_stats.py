@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -17,6 +18,7 @@ from dmde.core.stats import (
     kish_size,
     normal_p,
     normal_quantile,
+    spearman,
     wilson,
 )
 
@@ -129,3 +131,14 @@ def test_wilson_and_auc_interval() -> None:
     low, high = auc_interval(0.7, 500, 7000)
     assert (low, high) == pytest.approx((0.7 - Z95 * se, 0.7 + Z95 * se))
     assert all(math.isnan(x) for x in auc_interval(0.7, 0, 10))
+
+
+def test_spearman_is_scipys_with_ties_and_undefined_cases() -> None:
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 20, size=500).astype(float)  # many ties
+    b = a + rng.normal(0, 5, size=500)
+    assert spearman(a, b) == pytest.approx(float(stats.spearmanr(a, b).statistic), abs=1e-15)
+    ranks_a, ranks_b = pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy()
+    assert spearman(a, b) == pytest.approx(float(np.corrcoef(ranks_a, ranks_b)[0, 1]), abs=1e-12)
+    assert math.isnan(spearman([1.0], [2.0]))
+    assert math.isnan(spearman([3.0, 3.0, 3.0], [1.0, 2.0, 3.0]))

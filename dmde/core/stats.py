@@ -29,6 +29,7 @@ __all__ = [
     "kish_size",
     "normal_p",
     "normal_quantile",
+    "spearman",
     "wilson",
 ]
 
@@ -187,3 +188,22 @@ def wilson(successes: float, n: float) -> tuple[float, float]:
     centre = (p + Z95**2 / (2 * n)) / denominator
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def spearman(a: Any, b: Any) -> float:
+    """Spearman's rank correlation of two samples (scipy's), ties at their average rank.
+
+    NaN when a side has fewer than two values or is constant (the correlation is undefined, and
+    scipy would warn).
+
+    Examples
+    --------
+    >>> round(spearman([1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 40.0, 30.0]), 12)
+    0.8
+    >>> spearman([1.0, 1.0], [2.0, 3.0])
+    nan
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return math.nan
+    return float(stats.spearmanr(x, y).statistic)

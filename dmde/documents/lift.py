@@ -21,7 +21,7 @@ import pandas as pd
 
 from dmde.batch.scoring import needed_columns
 from dmde.batch.selection import select
-from dmde.core.stats import auc_interval
+from dmde.core.stats import auc_interval, kish_size
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import BATCH_ROWS, iter_batches
 from dmde.documents.model_description import AucEstimate, DescribeError, LiftEstimate
@@ -62,9 +62,9 @@ def _weighted_auc(y: FloatArray, score: FloatArray, weight: FloatArray) -> float
 
 
 def _kish(weight: FloatArray) -> float:
-    total = float(weight.sum())
+    """Kish's effective size of a group's weights (0 for an empty group)."""
     squares = float((weight**2).sum())
-    return total**2 / squares if squares > 0 else 0.0
+    return float(kish_size(weight.sum(), squares)) if squares > 0 else 0.0
 
 
 def lift_at_share(

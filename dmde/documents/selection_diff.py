@@ -24,6 +24,7 @@ import pandas as pd
 from dmde.audit.groups import iter_group_batches, missing_attributes, source_columns
 from dmde.batch.selection import select
 from dmde.core.rendering import format_value
+from dmde.core.stats import spearman
 from dmde.data.datasets import BATCH_ROWS
 from dmde.documents.lift import score_population
 from dmde.documents.model_diff import TOLERANCE, CompareError
@@ -89,18 +90,6 @@ class SelectionDiff:
     @property
     def share_changed(self) -> float:
         return self.n_changed / self.n_files if self.n_files else math.nan
-
-
-def _ranks(x: FloatArray) -> FloatArray:
-    return np.asarray(pd.Series(x).rank(method="average").to_numpy(), dtype=np.float64)
-
-
-def _spearman(a: FloatArray, b: FloatArray) -> float:
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return math.nan
-    ra, rb = _ranks(a), _ranks(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    return float((ra @ rb) / math.sqrt(float(ra @ ra) * float(rb @ rb)))
 
 
 def _bands(shift: FloatArray, pdo: float) -> tuple[tuple[str, int], ...]:
@@ -288,7 +277,7 @@ def _compare(
         n_changed=int((np.abs(shift) > TOLERANCE).sum()),
         n_up=int((shift > TOLERANCE).sum()),
         n_down=int((shift < -TOLERANCE).sum()),
-        spearman=_spearman(old, new),
+        spearman=spearman(old, new),
         bands=_bands(shift, pdo),
         selected_old=int(in_old.sum()),
         selected_new=int(in_new.sum()),
