@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmde import __version__
-from dmde.batch.manifest import manifest_path
 from dmde.batch.scoring import score_file, score_frame
 from dmde.batch.selection import select, select_file
 from dmde.cli import main
 from dmde.core.rendering import Table, format_value, to_html, to_text
 from dmde.data.catalog import CATALOG, EXCLUDED_FAMILIES, columns_of
 from dmde.data.datasets import arrow_schema, write_batches
+from dmde.data.manifest import manifest_path
 from dmde.data.synthetic import synthesize
 from dmde.documents import explain as ex
 from dmde.model.model_file import load_model, save_model

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import dmde.batch.manifest
 from dmde._version import __version__
 from dmde.core.errors import DmdeError
 from dmde.data.manifest import manifest_path, read_manifest, sha256_file, write_manifest
@@ -56,7 +55,3 @@ def test_sha256_of_a_file(tmp_path: Path) -> None:
     path = tmp_path / "data.bin"
     path.write_bytes(b"dmde" * 1_000_000)
     assert sha256_file(path) == hashlib.sha256(b"dmde" * 1_000_000).hexdigest()
-
-
-def test_the_batch_layer_names_still_work() -> None:
-    assert dmde.batch.manifest.read_manifest is read_manifest
