@@ -45,10 +45,10 @@ from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import sha256_file, write_manifest
 from dmde.data.opening import file_columns
-from dmde.data.parameters import Range, bad_parameter, check_parameters
+from dmde.data.parameters import Range, check_parameters
 from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows, read_batches
 from dmde.data.rules import repeated_values
-from dmde.data.schema import BATCH_ROWS, EXTENSIONS
+from dmde.data.schema import BATCH_ROWS, check_data_file_name
 from dmde.data.writing import write_batches
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
@@ -330,13 +330,7 @@ def score_file(
     source, out = Path(input_path), Path(output)
     rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
     for role, target in (("output", out), ("rejects", rejects_out)):
-        if target.suffix.lower() not in EXTENSIONS:
-            raise bad_parameter(
-                role,
-                f"a file ending in one of {', '.join(EXTENSIONS)}",
-                str(target),
-                "Rename the file.",
-            )
+        check_data_file_name(role, target)
     columns = needed_columns(loaded)
     header = file_columns(source)
     missing = [c for c in columns if c not in header]

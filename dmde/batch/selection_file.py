@@ -26,7 +26,7 @@ from dmde.core.errors import SchemaError
 from dmde.data.manifest import sha256_file, write_manifest
 from dmde.data.outputs import output_columns, read_output
 from dmde.data.parameters import bad_parameter
-from dmde.data.schema import EXTENSIONS
+from dmde.data.schema import EXTENSIONS, check_data_file_name
 from dmde.data.writing import write_batches
 
 __all__ = ["select_file"]
@@ -160,14 +160,7 @@ def select_file(
 
 def _check_paths(source: Path, target: Path) -> None:
     for role, path in (("scores_path", source), ("out_path", target)):
-        if path.suffix.lower() not in EXTENSIONS:
-            raise bad_parameter(
-                role,
-                f"a file ending in one of {', '.join(EXTENSIONS)}",
-                str(path),
-                "Rename the file.",
-                error=SelectionParameterError,
-            )
+        check_data_file_name(role, path, error=SelectionParameterError)
     if not source.is_file():
         raise SelectionError(f"scores file {str(source)!r} does not exist. Check the path.")
     if target.exists() and target.resolve() == source.resolve():
