@@ -204,7 +204,7 @@ def test_groups_without_their_column_are_named(
     attributes = {g.attribute for g in result.selection.groups}
     assert "gender" not in attributes and "household_type" in attributes
     text = " ".join(to_text(comparison_document(result)).split())
-    lacking = "the population lacking the column each is made from: gender, age_band, urban_rural."
+    lacking = "the population lacking their column: gender (gender), age_band (age), urban_rural"
     assert lacking in text
 
 

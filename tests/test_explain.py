@@ -642,7 +642,7 @@ def test_cli_one_notice(
 @pytest.mark.parametrize(
     ("extra", "code", "message"),
     [
-        (["--dossier", "999999999", "--out", "x.html"], 1, "999999999 is not in"),
+        (["--dossier", "999999999", "--out", "x.html"], 1, "dossier_id 999999999 is not in"),
         (["--out", "x.html"], 2, "give --dossier and --out"),
         (["--out-dir", "notices"], 2, "give --selection, and no --dossier"),
         (["--dossier", "1", "--out", "x.pdf"], 1, "cannot tell the notice format"),

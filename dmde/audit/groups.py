@@ -19,7 +19,7 @@ from dmde.core.errors import DmdeError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import BATCH_ROWS, file_columns, iter_batches
 
-__all__ = ["iter_group_batches", "missing_attributes", "source_columns"]
+__all__ = ["iter_group_batches", "missing_attributes", "source_columns", "source_of"]
 
 
 def missing_attributes(path: str | os.PathLike[str]) -> list[str]:
@@ -43,6 +43,17 @@ def missing_attributes(path: str | os.PathLike[str]) -> list[str]:
     """
     header = set(file_columns(path))
     return [attribute for attribute, column in ATTRIBUTE_SOURCES.items() if column not in header]
+
+
+def source_of(attribute: str) -> str:
+    """The population column a group attribute is made from (``"age_band"`` → ``"age"``).
+
+    Examples
+    --------
+    >>> source_of("income_band")
+    'income_to_smic'
+    """
+    return ATTRIBUTE_SOURCES[attribute]
 
 
 def source_columns(path: str | os.PathLike[str]) -> list[str]:

@@ -32,7 +32,6 @@ PARAMETER_FLAGS: dict[str, dict[str, str]] = {
     "select": {"out_path": "--out", "path": "--scores", "scores": "--scores"},
     "score": {"output": "--out", "out_path": "--out", "data": "--input"},
     "diff": {"old": "OLD", "new": "NEW"},
-    "explain": {"dossier_id": "--dossier"},
     "audit": {"n_boot": "--n-boot", "attributes": "--groups", "groups": "--group-columns"},
 }
 

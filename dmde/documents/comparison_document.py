@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dmde.audit.groups import source_of
 from dmde.core.rendering import (
     Column,
     Document,
@@ -269,8 +270,8 @@ def _groups_section(s: SelectionDiff) -> Section:
     if s.missing_groups:
         blocks.append(
             Paragraph(
-                "Not compared, the population lacking the column each is made from: "
-                + ", ".join(s.missing_groups)
+                "Not compared, the population lacking their column: "
+                + ", ".join(f"{a} ({source_of(a)})" for a in s.missing_groups)
                 + ".",
                 "note",
             )
