@@ -311,6 +311,8 @@ BAD_OPTIONS: list[tuple[str, int, str]] = [
     ("score --model missing.json --input pop.csv --out s.parquet", 1, "missing.json"),
     ("score --model model.json --input missing.csv --out s.parquet", 1, "missing.csv"),
     ("score --model model.json --input pop.csv --out s.parquet --reasons x", 2, "--reasons"),
+    ("score --modle model.json --input pop.csv --out s.parquet", 2, "did you mean --model?"),
+    ("select --scores scores.parquet --out o.csv --budget 10 --zzz 3", 2, "--zzz"),
     ("select --scores scores.parquet --out o.csv", 2, "--budget"),
     ("select --scores scores.parquet --out o.csv --budget 10 --share 0.1", 2, "--share"),
     ("select --scores scores.parquet --out o.csv --share 1.5", 2, "--share must be"),
@@ -416,3 +418,11 @@ def test_the_exit_codes_are_documented(capsys: pytest.CaptureFixture[str]) -> No
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "exit codes: 0 done; 1 the inputs are refused" in out and "2 the command line" in out
+
+
+def test_synth_samples_every_row_of_a_file_smaller_than_the_default_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "small.csv"
+    assert main(["synth", "--rows", "1000", "--out", str(out), "--quiet"]) == 0
+    assert "1,000 in the random-control sample" in capsys.readouterr().out

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from dmde.cli.commands import COMMANDS
-from dmde.cli.options import build_parser, parameter_flags
+from dmde.cli.options import build_parser, check_option_names, parameter_flags
 from dmde.core.errors import EXIT_DATA, EXIT_INTERRUPTED, command_line_message
 
 __all__ = ["build_parser", "main"]
@@ -22,6 +22,7 @@ __all__ = ["build_parser", "main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dmde`` command line; returns the exit code (see the module's docstring)."""
     parser = build_parser()
+    check_option_names(parser, sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)

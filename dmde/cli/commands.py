@@ -25,6 +25,8 @@ from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["COMMANDS"]
 
+SYNTH_CONTROLS = 7_500  # dmde synth's default random-control sample
+
 
 @contextmanager
 def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[synthetic.Progress | None]:
@@ -75,18 +77,20 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
+    # The default sample is the agency's 7,500 checks, or every row of a smaller file.
+    controls = min(SYNTH_CONTROLS, args.rows) if args.controls is None else args.controls
     with _progress(args.rows, desc="synth", quiet=args.quiet) as progress:
         rows = synthetic.write_population(
             args.out,
             args.rows,
             seed=args.seed,
-            controls=args.controls,
+            controls=controls,
             scenario=args.scenario,
             with_truth=args.with_truth,
             progress=progress,
         )
     print(
-        f"wrote {rows:,} households ({args.controls:,} in the random-control sample, "
+        f"wrote {rows:,} households ({controls:,} in the random-control sample, "
         f"scenario {args.scenario}, seed {args.seed}) to {args.out}"
     )
     return EXIT_OK

@@ -5,6 +5,8 @@ flag of each Python parameter (so that errors name what the user typed).
 from __future__ import annotations
 
 import argparse
+import difflib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -156,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--controls",
         type=_positive_int,
-        default=7_500,
-        help="size of the random-control sample (default: 7,500)",
+        default=None,
+        help="size of the random-control sample (default: 7,500, or every row of a smaller file)",
     )
     p.add_argument(
         "--scenario",
@@ -459,3 +461,25 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
         choices=tuple(explain.NOTICE_FORMATS),
         help="notice format (default: from the --out extension, else html)",
     )
+
+
+def check_option_names(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Refuse a mistyped option first, with the nearest one (argparse would first say that a
+    required option is missing: ``--modle`` reads as "required: --model").
+
+    Only options no known one starts with are refused (argparse accepts unambiguous prefixes).
+    """
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = next((word for word in argv if word in sub.choices), None)
+    if command is None:
+        return
+    own: argparse.ArgumentParser = sub.choices[command]
+    known = [name for name in own._option_string_actions if name.startswith("--")]
+    after = list(argv)[list(argv).index(command) + 1 :]
+    for word in after:
+        name = word.split("=", 1)[0]
+        if not name.startswith("--") or name == "--" or any(k.startswith(name) for k in known):
+            continue
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else f" (see 'dmde {command} --help')"
+        own.exit(EXIT_USAGE, f"{own.prog}: error: unrecognized option {name}{hint}\n")
