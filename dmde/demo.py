@@ -210,7 +210,9 @@ def _index(
                 Paragraph(
                     f"{summary['rows']:,} synthetic households were scored; "
                     f"{summary['selected']:,} files were selected for a check; the audit "
-                    f"flags {summary['flags']:,} differences between groups."
+                    f"flags {summary['flags']:,} differences between groups. The notices are "
+                    "in French, the language of the people they are written for ('dmde explain "
+                    "--lang en' writes them in English); the other documents are in English."
                 ),
                 Links(
                     (
