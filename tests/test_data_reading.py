@@ -116,23 +116,65 @@ def test_reject_policy_reads_on_as_text_from_a_value_that_does_not_parse(tmp_pat
     assert all(b.valid.column("age").type == pa.int64() for b in batches)
 
 
-def test_reject_policy_skips_blank_lines(tmp_path: Path) -> None:
+def test_reject_policy_counts_a_blank_line_as_a_row_of_missing_values(tmp_path: Path) -> None:
     path = _csv(tmp_path, _frame(6))
     lines = path.read_text().splitlines()
     path.write_text("\n".join([*lines[:3], "", *lines[3:]]) + "\n")
     batches = list(read_batches(path, COLUMNS, on_problem="reject"))
-    assert _all(batches)[0] == [1, 2, 3, 4, 5, 6]
+    ids, rejects = _all(batches)
+    assert ids == [1, 2, 3, 4, 5, 6]  # the blank line is row 3, dossier 3 is on row 4
+    assert set(rejects.column("row").to_pylist()) == {3}
+    assert set(rejects.column("rule").to_pylist()) == {"missing_value"}
+    assert sum(b.n_rows for b in batches) == 7
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
-    [("1,30", r"cannot be read as CSV: .*Run 'dmde validate'"), ("1,30,75,9", "cannot be read")],
-    ids=["short-row", "long-row"],
+    ("text", "fields"), [("4,30", 2), ("4,30,75,9", 4)], ids=["short-row", "long-row"]
 )
-def test_reject_policy_stops_at_a_broken_row(tmp_path: Path, text: str, message: str) -> None:
+def test_reject_policy_rejects_a_broken_row_and_reads_on(
+    tmp_path: Path, text: str, fields: int
+) -> None:
     path = _with_line(_csv(tmp_path, _frame(10)), 4, text)
-    with pytest.raises(SchemaError, match=message):
-        list(read_batches(path, COLUMNS, on_problem="reject"))
+    batches = list(read_batches(path, COLUMNS, batch_size=3, on_problem="reject"))
+    ids, rejects = _all(batches)
+    assert ids == [1, 2, 3, 5, 6, 7, 8, 9, 10]
+    assert rejects.to_pylist() == [
+        {
+            "row": 4,
+            "dossier_id": None,
+            "column": None,
+            "value": f"{fields} fields: {text}",
+            "rule": "bad_row",
+            "reason": "expected 3 fields in every row, as in the header",
+        }
+    ]
+    assert sum(b.n_rows for b in batches) == 10
+    assert sum(b.n_rejected for b in batches) == 1
+
+
+def test_reject_policy_rejects_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    path = _csv(tmp_path, _frame(10))
+    lines = path.read_bytes().split(b"\n")
+    lines[6] = b'6,25,"7\xff"'
+    lines[8] = b"8,26"  # and a broken row after it
+    path.write_bytes(b"\n".join(lines))
+    batches = list(read_batches(path, COLUMNS, batch_size=4, on_problem="reject"))
+    ids, rejects = _all(batches)
+    assert ids == [1, 2, 3, 4, 5, 7, 9, 10]
+    assert rejects.select(["row", "dossier_id", "column", "value", "rule"]).to_pylist() == [
+        {"row": 6, "dossier_id": 6, "column": "caf_code", "value": "7\\xff", "rule": "encoding"},
+        {"row": 8, "dossier_id": None, "column": None, "value": "2 fields: 8,26", "rule": "bad_row"},  # noqa: E501
+    ]
+
+
+def test_reject_policy_rejects_broken_rows_at_the_end(tmp_path: Path) -> None:
+    path = _csv(tmp_path, _frame(4))
+    path.write_text(path.read_text() + "5\n6,7\n")
+    batches = list(read_batches(path, COLUMNS, on_problem="reject"))
+    ids, rejects = _all(batches)
+    assert ids == [1, 2, 3, 4]
+    assert rejects.column("row").to_pylist() == [5, 6]
+    assert batches[-1].valid.column_names == COLUMNS
 
 
 def test_reject_policy_refuses_an_unsuitable_parquet_type(tmp_path: Path) -> None:
@@ -171,12 +213,32 @@ def test_header_problems_stop_both_policies_at_the_call(tmp_path: Path, on_probl
         read_batches(tmp_path / "nope.csv", COLUMNS, on_problem=on_problem)  # type: ignore[arg-type]
 
 
-def test_a_file_with_only_a_header(tmp_path: Path) -> None:
-    path = tmp_path / "files.csv"
-    path.write_text("dossier_id,age,caf_code\n")
-    assert list(read_batches(path, COLUMNS, on_problem="reject")) == []
-    with pytest.raises(SchemaError, match=r"no_rows"):
-        read_batches(path, COLUMNS)
+@pytest.mark.parametrize("on_problem", ["raise", "reject"])
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+def test_a_file_without_rows_is_refused_by_both_policies(
+    tmp_path: Path, kind: str, on_problem: str
+) -> None:
+    path = tmp_path / f"files{kind}"
+    write_batches(path, [_frame(0)], schema=arrow_schema(COLUMNS))
+    with pytest.raises(SchemaError, match=r"\(no_rows\): expected at least one data row"):
+        read_batches(path, COLUMNS, on_problem=on_problem)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("on_problem", ["raise", "reject"])
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+def test_a_name_twice_in_the_header_is_refused_even_if_not_read(
+    tmp_path: Path, kind: str, on_problem: str
+) -> None:
+    table = pa.table({"dossier_id": [1], "age": [30], "caf_code": ["75"], "gender": ["F"]})
+    table = table.rename_columns(["dossier_id", "age", "caf_code", "age"])
+    path = tmp_path / f"files{kind}"
+    if kind == ".csv":
+        path.write_text("dossier_id,age,caf_code,age\n1,30,75,31\n")
+    else:
+        pq.write_table(table, path)
+    message = rf"files{kind}: 1 problem\n  - column 'age' \(duplicate_header\): expected each"
+    with pytest.raises(SchemaError, match=message):
+        read_batches(path, ["dossier_id", "caf_code"], on_problem=on_problem)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

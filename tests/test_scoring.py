@@ -299,3 +299,166 @@ def test_rows_of_a_segment_without_a_model_are_rejected(
     assert list(rejects["row"]) == list(np.flatnonzero(declarative) + 1)
     assert list(rejects["dossier_id"]) == list(population.loc[declarative, "dossier_id"])
     assert rejects["reason"][0] == "expected a segment with a scorecard: prefilled"
+
+
+# --------------------------------------------------------------------------------------------
+# One rule for every command (issue 13): what validate refuses, score refuses or rejects
+def _small(population: pd.DataFrame, path: Path, rows: int = 60) -> Path:
+    return _write(population.head(rows), path)
+
+
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+@pytest.mark.parametrize("name", ["n_children", "gender"], ids=["read", "not-read"])
+def test_a_name_twice_in_the_header_is_refused_by_score_and_validate(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, kind: str, name: str
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dmde.data.validation import validate_file
+
+    frame = population.head(40)
+    table = pa.Table.from_pandas(frame, schema=arrow_schema(frame.columns), preserve_index=False)
+    names = [name if c == "age" else c for c in table.column_names]
+    path = tmp_path / f"dup{kind}"
+    if kind == ".csv":
+        pacsv_path = tmp_path / "clean.csv"
+        _write(frame, pacsv_path)
+        lines = pacsv_path.read_text().splitlines()
+        path.write_text("\n".join([",".join(names), *lines[1:]]) + "\n")
+    else:
+        pq.write_table(table.rename_columns(names), path)
+    message = rf"column '{name}' \(duplicate_header\): expected each name once"
+    report = validate_file(path)
+    assert any(p.rule == "duplicate_header" and p.column == name for p in report.problems)
+    with pytest.raises(SchemaError, match=rf"dup{kind}: .*\n.*{message}"):
+        score_file(model_path, path, tmp_path / "s.csv")
+    assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+def test_a_file_without_rows_is_refused_by_score_and_validate(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, kind: str
+) -> None:
+    from dmde.data.validation import validate_file
+
+    path = _write(population.head(0), tmp_path / f"empty{kind}")
+    report = validate_file(path)
+    assert [p.rule for p in report.problems] == ["no_rows"]
+    with pytest.raises(SchemaError, match=r"\(no_rows\): expected at least one data row"):
+        score_file(model_path, path, tmp_path / "s.csv")
+    assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("output", "rejects", "message"),
+    [
+        ("in.csv", None, r"^output must be another file than the data file '.*in\.csv'"),
+        ("s.csv", "in.csv", r"^rejects must be another file than the data file"),
+        ("s.csv", "s.csv", r"^rejects must be another file than the scores '.*s\.csv'"),
+        ("s.csv", "./s.csv", r"^rejects must be another file than the scores"),
+        ("model.csv", "model.csv.manifest.csv", None),
+    ],
+    ids=["out-is-input", "rejects-is-input", "rejects-is-out", "same-through-dot", "fine"],
+)
+def test_an_output_may_not_be_an_input_or_another_output(
+    population: pd.DataFrame,
+    model_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    rejects: str | None,
+    message: str | None,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = _small(population, tmp_path / "in.csv")
+    before = source.read_bytes()
+    if message is None:
+        assert score_file(model_path, source, output, rejects=rejects).rows_read == 60
+        return
+    with pytest.raises(ParameterError, match=message):
+        score_file(model_path, source, output, rejects=rejects)
+    assert source.read_bytes() == before
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_the_manifest_may_not_replace_the_model_file(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "s.csv.manifest.json"
+    model.write_bytes(model_path.read_bytes())
+    source = _small(population, tmp_path / "in.csv")
+    with pytest.raises(ParameterError, match=r"^output must be another file than the model file"):
+        score_file(model, source, tmp_path / "s.csv")
+    assert model.read_bytes() == model_path.read_bytes()
+
+
+def test_bad_bytes_and_broken_rows_are_rejected_and_the_run_goes_on(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path
+) -> None:
+    source = _small(population, tmp_path / "in.csv", rows=200)
+    lines = source.read_bytes().split(b"\n")
+    header = lines[0].split(b",")
+    cells = lines[50].split(b",")
+    cells[header.index(b"household_type")] = b'"\xffcouple"'
+    lines[50] = b",".join(cells)
+    lines[120] = b",".join(lines[120].split(b",")[:5])
+    source.write_bytes(b"\n".join(lines))
+    result = score_file(model_path, source, tmp_path / "s.csv")
+    assert (result.rows_read, result.rows_scored, result.rows_rejected) == (200, 198, 2)
+    rejects = pd.read_csv(result.rejects)
+    assert rejects[["row", "rule"]].values.tolist() == [[50, "encoding"], [120, "bad_row"]]
+
+
+def _mutated(clean: bytes, seed: int) -> bytes:
+    """A CSV file with up to three damaged lines: blank, bare CR, bad byte, short, long, text."""
+    rng = np.random.default_rng(seed)
+    lines = clean.rstrip(b"\n").split(b"\n")
+    header, body = lines[0], lines[1:]
+    kinds = ["blank", "cr", "byte", "short", "long", "text"]
+    out: dict[int, bytes] = {}
+    for index in rng.choice(len(body), size=int(rng.integers(1, 4)), replace=False):
+        kind = kinds[int(rng.integers(len(kinds)))]
+        cells = body[index].split(b",")
+        column = int(rng.integers(1, len(cells)))
+        if kind == "blank":
+            out[index] = b""
+        elif kind == "cr":
+            out[index] = b"\r"
+        elif kind == "byte":
+            cells[column] = b'"\xe9' + cells[column].strip(b'"') + b'"'
+            out[index] = b",".join(cells)
+        elif kind == "short":
+            out[index] = b",".join(cells[: int(rng.integers(1, len(cells)))])
+        elif kind == "long":
+            out[index] = body[index] + b",1"
+        else:
+            cells[column] = b"abc"
+            out[index] = b",".join(cells)
+    rows = [out.get(i, line) for i, line in enumerate(body)]
+    return b"\n".join([header, *rows]) + b"\n"
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_validate_and_score_agree_on_every_row_of_a_damaged_file(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, seed: int
+) -> None:
+    from dmde.data.validation import validate_file
+    from dmde.model.model_file import load_model
+
+    clean = _small(population, tmp_path / "clean.csv", rows=40).read_bytes()
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(_mutated(clean, seed))
+    read = set(needed_columns(load_model(model_path)))
+    report = validate_file(path)
+    result = score_file(model_path, path, tmp_path / "s.csv")
+    assert result.rows_read == result.rows_scored + result.rows_rejected == report.n_rows == 40
+    rejected = set(pd.read_csv(result.rejects)["row"])
+    assert len(rejected) == result.rows_rejected
+    reported = {
+        row
+        for p in report.problems
+        if p.column is None or p.column in read
+        for row, _ in p.examples
+    }
+    assert reported <= rejected

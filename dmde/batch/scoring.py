@@ -7,8 +7,11 @@ a row with a problem is not scored and goes to the **rejects** file, one line pe
 its row number (1 = the first row after the CSV header), ``dossier_id``, column, value, rule and
 what was expected; a valid row whose segment (``income_reporting``) has no scorecard in the
 model file is rejected too (rule ``no_model``). Nothing is dropped silently: the manifest's
-counts reconcile, ``rows_read = rows_scored + rows_rejected``. A row with the wrong number of
-fields stops the run (the file itself is broken: ``dmde validate`` lists every such line).
+counts reconcile, ``rows_read = rows_scored + rows_rejected``. Rows are counted as ``dmde
+validate`` counts them, so row numbers agree: a blank line is a row (rejected, its values
+missing), a row with the wrong number of fields is rejected (rule ``bad_row``), a value that is
+not UTF-8 too (rule ``encoding``). A file without data rows, or whose header names a column
+twice, is refused; so is an output that is an input (data or model file) or another output.
 
 Outputs are written to temporary files and renamed when complete; the manifest is written last,
 so an output without its manifest is not a finished run. A missing column or a model file that
@@ -43,9 +46,10 @@ import pyarrow.compute as pc
 
 from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG
-from dmde.data.manifest import sha256_file, write_manifest
+from dmde.data.manifest import manifest_path, sha256_file, write_manifest
 from dmde.data.opening import file_columns
 from dmde.data.parameters import Range, check_parameters
+from dmde.data.paths import check_distinct_paths
 from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows, read_batches
 from dmde.data.rules import repeated_values
 from dmde.data.schema import BATCH_ROWS, check_data_file_name
@@ -291,6 +295,24 @@ def _load(model: Model | str | os.PathLike[str]) -> tuple[Model, str]:
     return loaded, str(loaded.model_sha256_)
 
 
+def _check_paths(
+    model: Model | str | os.PathLike[str], source: Path, out: Path, rejects: Path
+) -> None:
+    """Refuse outputs whose names are not data files, or that would destroy an input or
+    another output of the run."""
+    for role, target in (("output", out), ("rejects", rejects)):
+        check_data_file_name(role, target)
+    inputs: dict[str, str | os.PathLike[str]] = {"the data file": source}
+    if not isinstance(model, Scorecard | ScorecardFamily):
+        inputs["the model file"] = model
+    outputs = [
+        ("output", "the scores", out),
+        ("rejects", "the rejects", rejects),
+        ("output", "the scores' manifest", manifest_path(out)),
+    ]
+    check_distinct_paths(outputs, inputs)
+
+
 def score_file(
     model: Model | str | os.PathLike[str],
     input_path: str | os.PathLike[str],
@@ -326,11 +348,10 @@ def score_file(
         {"reasons": reasons},
         fixes={"reasons": "Give the number of reason codes per row, e.g. 3."},
     )
-    loaded, model_hash = _load(model)
     source, out = Path(input_path), Path(output)
     rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
-    for role, target in (("output", out), ("rejects", rejects_out)):
-        check_data_file_name(role, target)
+    _check_paths(model, source, out, rejects_out)
+    loaded, model_hash = _load(model)
     columns = needed_columns(loaded)
     header = file_columns(source)
     missing = [c for c in columns if c not in header]

@@ -23,9 +23,9 @@ from dmde.batch.scores_table import (
     _require_columns,
 )
 from dmde.core.errors import SchemaError
-from dmde.data.manifest import sha256_file, write_manifest
+from dmde.data.manifest import manifest_path, sha256_file, write_manifest
 from dmde.data.outputs import output_columns, read_output
-from dmde.data.parameters import bad_parameter
+from dmde.data.paths import check_distinct_paths
 from dmde.data.schema import EXTENSIONS, check_data_file_name
 from dmde.data.writing import write_batches
 
@@ -163,14 +163,11 @@ def _check_paths(source: Path, target: Path) -> None:
         check_data_file_name(role, path, error=SelectionParameterError)
     if not source.is_file():
         raise SelectionError(f"scores file {str(source)!r} does not exist. Check the path.")
-    if target.exists() and target.resolve() == source.resolve():
-        raise bad_parameter(
-            "out_path",
-            "another file than the scores file",
-            str(target),
-            "Write the selection to another file.",
-            error=SelectionParameterError,
-        )
+    outputs = [
+        ("out_path", "the selection", target),
+        ("out_path", "the selection's manifest", manifest_path(target)),
+    ]
+    check_distinct_paths(outputs, {"the scores file": source}, error=SelectionParameterError)
 
 
 def _now() -> str:

@@ -148,9 +148,10 @@ def _plan(header: _Header, wanted: tuple[str, ...] | None) -> _Plan:
     """Which columns to read, and the header's problems."""
     counts = Counter(header.names)
     seen = [n for n in counts if wanted is None or n in wanted]
+    # A name twice makes the file ambiguous, whichever columns are read: refused by every reader.
     notes = [
         Problem(n, "duplicate_header", f"expected each name once; {n!r} is {counts[n]} times")
-        for n in seen
+        for n in counts
         if counts[n] > 1
     ]
     if wanted is None:

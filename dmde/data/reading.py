@@ -16,14 +16,21 @@ value against the catalog with the rules of :mod:`dmde.data.rules`, by
     the row is kept out of the batch's valid rows and comes back in its ``rejects`` table,
     one line per refused value (:data:`REJECT_COLUMNS`: the 1-based row number,
     ``dossier_id``, column, value, rule and what was expected). A CSV value that does not
-    parse as its column's type is rejected with the rule ``type``: the batches from there on
-    are read as text and parsed value by value. Only the file itself stops the reading: a
-    Parquet column stored with an unsuitable type, or a CSV row with the wrong number of
-    fields (a :class:`~dmde.core.errors.SchemaError` that says to run ``dmde validate``).
-    Blank CSV lines are skipped under this policy.
+    parse as its column's type is rejected with the rule ``type``, one that is not UTF-8 with
+    the rule ``encoding``, and a CSV row with the wrong number of fields is rejected whole
+    with the rule ``bad_row`` (no column, no ``dossier_id``, its first characters as the
+    value): from the first such row on, the file is read again as bytes, one thread, and
+    parsed value by value. Only the file itself stops the reading: a Parquet column stored
+    with an unsuitable type, or CSV text that cannot be parsed at all (a
+    :class:`~dmde.core.errors.SchemaError` that says to run ``dmde validate``).
 
-In both, problems of the file (missing, unreadable, a requested column absent or repeated in the
-header) raise a :class:`~dmde.core.errors.SchemaError` at the call, before any row is read.
+Both policies count rows as :func:`~dmde.data.validation.validate_file` does, so that row
+numbers are the same in every command: a blank CSV line (or a bare carriage return) is a row,
+of missing values, and a row with the wrong number of fields is a row.
+
+In both, problems of the file (missing, unreadable, empty, without data rows, a requested column
+absent, a name repeated in the header) raise a :class:`~dmde.core.errors.SchemaError` at the
+call, before any row is read.
 :func:`iter_batches` is the ``"raise"`` policy with batches in the types of
 :func:`~dmde.data.schema.arrow_schema`.
 """
@@ -40,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG, column
@@ -56,6 +64,9 @@ from dmde.data.opening import (
 from dmde.data.parameters import StrOptions, check_parameters
 from dmde.data.problems import ValidationReport, _schema_error, _sorted
 from dmde.data.rules import (
+    _message,
+    _texts,
+    _utf8,
     parse_text,
     repeated_values,
     stored_type_ok,
@@ -196,7 +207,7 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
     else:
         ids = batch.column("dossier_id")
         if text:
-            ids = parse_text(column("dossier_id"), ids)[0]
+            ids = parse_text(column("dossier_id"), _decoded(ids)[0])[0]
     parts: list[tuple[npt.NDArray[np.intp], str, Arr, str, str]] = []
     columns: dict[str, Arr] = {}
     for name in batch.schema.names:
@@ -204,6 +215,12 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
         flagged = np.zeros(n, dtype=bool)
         values = raw
         if text:
+            if pa.types.is_binary(raw.type):  # bytes: what is not UTF-8 is rejected
+                raw, undecodable = _decoded(raw)
+                if undecodable.size:
+                    parts.append((undecodable, name, raw, "encoding", _ENCODING))
+                    flagged[undecodable] = True
+                    raw = pc.if_else(pa.array(flagged), pa.scalar(None, pa.string()), raw)
             values, unparsable = parse_text(col, raw)
             if unparsable.size:
                 parts.append((unparsable, name, raw, "type", type_message(col)))
@@ -221,6 +238,25 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
     if keep.size < n:
         table = table.take(pa.array(keep, pa.int64()))
     return CheckedBatch(table, rejects, n, int(bad.sum()), first_row, keep)
+
+
+_ENCODING = _message(column("dossier_id"), "encoding")
+
+
+def _decoded(raw: Arr) -> tuple[Arr, Positions]:
+    """Bytes as text; the values that are not UTF-8 shown as ``\\xNN``, and their positions.
+
+    Text is returned as it is.
+    """
+    if not pa.types.is_binary(raw.type):
+        return raw, np.empty(0, np.intp)
+    text, bad = _utf8(raw)
+    if bad.size == 0:
+        return text, np.empty(0, np.intp)
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[bad] = True
+    shown = pa.array(_texts(raw, bad), pa.string())
+    return pc.replace_with_mask(text, pa.array(mask), shown), bad.astype(np.intp)
 
 
 def _rejects_table(
@@ -316,7 +352,7 @@ def read_batches(
         raise _schema_error(ValidationReport(shown, 0, (problem.as_problem(),))) from None
     plan = _plan(header, wanted)
     notes = list(plan.notes)
-    if on_problem == "raise" and not header.has_rows:
+    if not header.has_rows:
         notes.append(_no_rows(header))
     if notes:
         raise _schema_error(ValidationReport(shown, 0, _sorted(notes, header.names)))
@@ -443,25 +479,119 @@ def _typed(
 def _rejecting(
     path: Path, header: _Header, read: Sequence[str], batch_size: int
 ) -> Iterator[CheckedBatch]:
-    """The "reject" policy: typed batches, then text from the first value that does not parse."""
+    """The "reject" policy: typed batches, then bytes from the first row that does not parse."""
     if header.kind == "parquet":
         yield from _numbered(_stored(path, read, batch_size, dictionary=False), text=False)
         return
     done = 0
-    options: dict[str, Any] = {"block_size": _REJECT_BLOCK, "skip_blank_lines": True}
     try:
-        for checked in _numbered(csv_batches(path, header, read, batch_size, **options)):
+        typed = csv_batches(path, header, read, batch_size, block_size=_REJECT_BLOCK)
+        for checked in _numbered(typed):
             yield checked
             done += checked.n_rows
         return
-    except pa.ArrowInvalid as exc:
-        if "conversion error" not in str(exc).lower():
-            raise _unreadable(path, exc) from None
-    text = csv_batches(path, header, read, batch_size, values="text", **options)
+    except pa.ArrowInvalid:
+        pass  # a value of the wrong type, bytes that are not UTF-8 or a broken row: read on
+    # No broken row comes before the first ``done`` rows: the typed pass would have stopped.
+    broken = _BrokenRows(len(header.names))
+    raw = csv_batches(
+        path,
+        header,
+        read,
+        batch_size,
+        values="bytes",
+        on_bad_row=broken.add,
+        block_size=_REJECT_BLOCK,
+    )
     try:
-        yield from _numbered(_skip(text, done), text=True, first_row=done + 1)
+        yield from _with_broken(_skip(raw, done), broken, done, read)
     except pa.ArrowInvalid as exc:
         raise _unreadable(path, exc) from None
+
+
+class _BrokenRows:
+    """The CSV rows with the wrong number of fields met so far (Arrow's invalid_row_handler)."""
+
+    def __init__(self, n_fields: int) -> None:
+        self.reason = f"expected {n_fields} fields in every row, as in the header"
+        self.rows: list[int] = []  # 1-based data rows, increasing (one thread reads)
+        self.values: list[str] = []
+
+    def add(self, row: pacsv.InvalidRow) -> Literal["skip"]:
+        self.rows.append(-1 if row.number is None else row.number - 1)  # the header is line 1
+        text = row.text if len(row.text) <= 60 else row.text[:57] + "..."
+        self.values.append(f"{row.actual_columns} fields: {text}")
+        return "skip"
+
+    def file_rows(self, parsed: Positions) -> Positions:
+        """1-based data rows of the parsed rows at 0-based positions ``parsed``."""
+        skipped = np.asarray(self.rows, dtype=np.intp)
+        before = skipped - 1 - np.arange(skipped.size)  # rows parsed before each broken row
+        return parsed + 1 + np.searchsorted(before, parsed, side="right")
+
+    def rejects(self, first: int, last: int | None) -> pa.Table:
+        """Reject lines of the broken rows from data row ``first`` to ``last`` (None: all)."""
+        rows = np.asarray(self.rows, dtype=np.int64)
+        within = rows >= first if last is None else (rows >= first) & (rows <= last)
+        take = np.flatnonzero(within)
+        n = int(take.size)
+        return pa.table(
+            [
+                pa.array(rows[take], pa.int64()),
+                pa.nulls(n, pa.int64()),
+                pa.nulls(n, pa.string()),
+                pa.array([self.values[i] for i in take], pa.string()),
+                pa.array(["bad_row"] * n, pa.string()),
+                pa.array([self.reason] * n, pa.string()),
+            ],
+            schema=REJECT_SCHEMA,
+        )
+
+
+def _with_broken(
+    batches: Iterator[pa.RecordBatch], broken: _BrokenRows, done: int, read: Sequence[str]
+) -> Iterator[CheckedBatch]:
+    """Check batches of bytes; number their rows around the broken rows, which are rejected.
+
+    Each checked batch covers consecutive data rows: its parsed rows and the broken rows among
+    or just before them; broken rows after the last parsed row come in a last batch.
+    """
+    parsed, first = done, done + 1  # rows parsed so far; the first data row not yet covered
+    for batch in batches:
+        n = batch.num_rows
+        if n == 0:
+            continue
+        checked = check_rows(batch, first_row=0, text=True)  # rows numbered by position
+        rows = broken.file_rows(np.arange(parsed, parsed + n))
+        parsed += n
+        yield _placed(checked, rows, broken.rejects(first, int(rows[-1])), first)
+        first = int(rows[-1]) + 1
+    tail = broken.rejects(first, None)
+    if tail.num_rows:
+        none = pa.record_batch({name: pa.array([], pa.binary()) for name in read})
+        valid = check_rows(none, text=True).valid
+        yield CheckedBatch(valid, tail, tail.num_rows, tail.num_rows, first, np.empty(0, np.intp))
+
+
+def _placed(checked: CheckedBatch, rows: Positions, lost: pa.Table, first: int) -> CheckedBatch:
+    """A batch checked with rows numbered by position, renumbered as data rows ``rows``, with
+    the broken rows' reject lines ``lost``."""
+    rejects = checked.rejects
+    if rejects.num_rows:
+        at = rejects.column("row").to_numpy()
+        rejects = rejects.set_column(0, "row", pa.array(rows[at], pa.int64()))
+    if lost.num_rows:
+        rejects = pa.concat_tables([rejects, lost])
+        rejects = rejects.take(pc.sort_indices(rejects, sort_keys=[("row", "ascending")]))
+    kept = checked.valid_rows if checked.valid_rows is not None else np.arange(checked.n_rows)
+    return CheckedBatch(
+        checked.valid,
+        rejects,
+        checked.n_rows + lost.num_rows,
+        checked.n_rejected + lost.num_rows,
+        first,
+        rows[kept] - first,
+    )
 
 
 def _stored(
