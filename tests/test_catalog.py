@@ -14,9 +14,11 @@ from dmde.data.catalog import (
     DEFAULT_POLICY,
     EXCLUDED_FAMILIES,
     FEATURE_FAMILIES,
+    LOCATING_COLUMNS,
     Column,
     Family,
     FeaturePolicy,
+    check_routing_column,
     column,
     columns_of,
     data_dictionary_json,
@@ -201,3 +203,48 @@ def test_dictionary_formats_list_every_column() -> None:
     for name in CATALOG:
         assert name in text and f"`{name}`" in md and f'"{name}"' in js
     assert "web_logins_12m" not in data_dictionary_text(["household"])
+
+
+# ------------------------------------------------------------------------------ routing columns
+LOCATING = ("caf_code", *columns_of("address"))
+
+
+@pytest.mark.parametrize("name", LOCATING)
+def test_a_column_that_locates_the_household_routes_nothing_and_is_no_feature(name: str) -> None:
+    with pytest.raises(PolicyError, match=rf"segment_column '{name}' (locates|is in family)"):
+        check_routing_column(name)
+    with pytest.raises(PolicyError, match=rf"column '{name}' \(family '(operational|address)'\)"):
+        DEFAULT_POLICY.check([name])
+
+
+def test_the_office_is_refused_as_a_geographic_proxy() -> None:
+    with pytest.raises(
+        PolicyError,
+        match=r"^segment_column 'caf_code' locates the household \(the local office is the "
+        r"département\): a score routed by it depends on where people live, a geographic proxy, "
+        r"and address and place of residence are excluded.*Route by income_reporting",
+    ):
+        check_routing_column("caf_code")
+    assert set(LOCATING_COLUMNS) <= set(columns_of("operational"))
+
+
+@pytest.mark.parametrize(
+    "name", [c for c in columns_of("operational") if c not in LOCATING_COLUMNS]
+)
+def test_other_operational_columns_may_route(name: str) -> None:
+    assert check_routing_column(name) == name
+
+
+def test_dmde_train_refuses_to_segment_by_the_office(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dmde.cli import main
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    out = tmp_path / "model.json"
+    argv = ["train", "--data", str(sample), "--out", str(out), "--segment-column", "caf_code"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "'caf_code' locates the household" in err and "geographic proxy" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

@@ -120,6 +120,11 @@ def test_routing_may_not_use_a_situation_or_an_excluded_column(checked: pd.DataF
             ScorecardFamily(segment_column=column).fit(checked, checked["target"])
 
 
+def test_routing_may_not_use_the_office(checked: pd.DataFrame) -> None:
+    with pytest.raises(PolicyError, match=r"'caf_code' locates the household.*geographic proxy"):
+        ScorecardFamily(segment_column="caf_code").fit(checked, checked["target"])
+
+
 # ------------------------------------------------------------------------------ the points
 def test_score_is_the_sum_of_published_points_and_probability_its_logistic(
     model: Scorecard, population: pd.DataFrame

@@ -38,9 +38,11 @@ __all__ = [
     "CAF_CODES",
     "CATALOG",
     "DEFAULT_POLICY",
+    "LOCATING_COLUMNS",
     "Column",
     "Family",
     "FeaturePolicy",
+    "check_routing_column",
     "column",
     "columns_of",
     "data_dictionary_json",
@@ -523,6 +525,44 @@ def _family_list(families: Iterable[Family]) -> str:
 
 #: The default policy: the 2026 published guarantees.
 DEFAULT_POLICY = FeaturePolicy()
+
+#: Operational columns that say where a household lives: like address columns, they route nothing.
+LOCATING_COLUMNS: Mapping[str, str] = {"caf_code": "the local office is the département"}
+
+
+def check_routing_column(name: str) -> str:
+    """Return ``name`` if a model may be routed (segmented) by it; raise PolicyError otherwise.
+
+    Only an operational column routes (how a file is handled, such as ``income_reporting``):
+    never a household's situation, an excluded column, nor a column that locates the household
+    (:data:`LOCATING_COLUMNS`): one scorecard per office would make the score depend on where
+    people live, a geographic proxy that the exclusion of address data forbids.
+
+    Examples
+    --------
+    >>> check_routing_column("income_reporting")
+    'income_reporting'
+    >>> check_routing_column("caf_code")
+    Traceback (most recent call last):
+    ...
+    dmde.core.errors.PolicyError: segment_column 'caf_code' locates the household (the local ...
+    """
+    if name not in CATALOG:
+        raise PolicyError(f"segment_column {name!r} is not a catalog column.")
+    family = CATALOG[name].family
+    if family is not Family.OPERATIONAL:
+        raise PolicyError(
+            f"segment_column {name!r} is in family {family.value!r}: models may be routed "
+            "only by an operational column (such as income_reporting), never by a household's "
+            "situation or an excluded column."
+        )
+    if name in LOCATING_COLUMNS:
+        raise PolicyError(
+            f"segment_column {name!r} locates the household ({LOCATING_COLUMNS[name]}): a score "
+            "routed by it depends on where people live, a geographic proxy, and "
+            f"{EXCLUDED_FAMILIES[Family.ADDRESS]}. Route by income_reporting or train one model."
+        )
+    return name
 
 
 # --------------------------------------------------------------------------------------------

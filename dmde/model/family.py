@@ -18,8 +18,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from dmde.core.errors import DmdeError, PolicyError, SchemaError
-from dmde.data.catalog import CATALOG, Family
+from dmde.core.errors import DmdeError, SchemaError
+from dmde.data.catalog import CATALOG, check_routing_column
 from dmde.model.logistic import REASON_COLUMNS, Scorecard, _BinaryWithMissing
 from dmde.model.scored import ScoredColumns, check_reasons, subset
 
@@ -39,8 +39,9 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
     scorecard : Scorecard, optional
         The template cloned for each segment (default: ``Scorecard()``).
     segment_column : str, default "income_reporting"
-        An operational catalog column: routing may not use a household's situation, and never
-        an excluded column.
+        An operational catalog column: routing may not use a household's situation, an excluded
+        column, nor a column that locates the household such as ``caf_code`` (a geographic
+        proxy); see :func:`~dmde.data.catalog.check_routing_column`.
 
     Attributes
     ----------
@@ -84,7 +85,7 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         InvalidParameterError
             scikit-learn's, naming a bad parameter of the family or of its template scorecard.
         PolicyError
-            If ``segment_column`` is not an operational catalog column.
+            If ``segment_column`` is not an operational catalog column, or locates the household.
         SchemaError
             If ``X`` is not a DataFrame with ``segment_column``, or a row has no segment.
         """
@@ -252,16 +253,8 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
 
 
 def _check_routing(column: str) -> None:
-    """Refuse a routing column that is not an operational catalog column (PolicyError)."""
-    if column not in CATALOG:
-        raise PolicyError(f"segment_column {column!r} is not a catalog column.")
-    family = CATALOG[column].family
-    if family is not Family.OPERATIONAL:
-        raise PolicyError(
-            f"segment_column {column!r} is in family {family.value!r}: models may be routed "
-            "only by an operational column (such as income_reporting), never by a household's "
-            "situation or an excluded column."
-        )
+    """Refuse a routing column the policy does not allow (PolicyError, see the catalog)."""
+    check_routing_column(column)
 
 
 def _segment_values(values: Any) -> npt.NDArray[np.object_]:

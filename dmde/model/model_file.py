@@ -6,9 +6,15 @@ points, plus the scaling and a training summary. Its ``sha256`` field is the SHA
 canonical JSON of everything else (keys sorted, no spaces, UTF-8), so any edit of the content is
 detected. Scoring a loaded model uses the points as written in the file.
 
-:func:`load_model` refuses, each with a message saying why and what to do: a file that is not
-JSON, another format, an unknown format version, a hash that does not match (the file was
-edited), a column outside the policy or in an excluded family, and any malformed structure.
+:func:`load_model` refuses, each with a message saying why and what to do: a path that is not a
+regular file, a file too large, too deeply nested, not JSON or repeating a key
+(:func:`~dmde.model.model_file_checks.read_model_json`); another format, an unknown format
+version, a field missing, unknown or of the wrong type, a number that is not finite
+(:func:`~dmde.model.model_file_checks.check_document`); a hash that does not match (the file was
+edited); a column outside the policy or in an excluded family, a routing column that is not
+allowed to route; any malformed structure; and points that do not follow from the coefficients,
+the weights of evidence and the scaling
+(:func:`~dmde.model.model_file_checks.check_points`).
 """
 
 from __future__ import annotations
@@ -17,18 +23,23 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dmde._version import __version__
-from dmde.core.errors import DmdeError, PolicyError
+from dmde.core.errors import PolicyError
 from dmde.core.files import write_text
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.model.binning import FeatureBinning, WoEBinning
 from dmde.model.family import _check_routing
+from dmde.model.model_file_checks import (
+    ModelFileError,
+    check_document,
+    check_points,
+    read_model_json,
+)
 from dmde.model.model_records import ModelFile, model_file_records
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import (
@@ -59,10 +70,6 @@ FORMAT_VERSION = 1
 _PARAMS = ("max_prebins", "min_bin_share", "monotonic_trend", "rare_level_share", "C", "max_iter")
 
 Model = Scorecard | ScorecardFamily
-
-
-class ModelFileError(DmdeError, ValueError):
-    """A model file that dmde refuses to load or save."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +206,8 @@ def save_model(
 def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
     """Read a model file once: its content as typed records, and the model it builds.
 
-    The checks are those of :func:`load_model` (format, version, hash, policy, structure).
+    The checks are those of :func:`load_model` (limits of the file, format, version, types,
+    hash, policy, structure, re-derived points).
 
     Raises
     ------
@@ -225,19 +233,7 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
     (20.0, 'household_type')
     """
     shown = os.fspath(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelFileError(f"cannot read model file {shown!r}: no such file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"cannot read model file {shown!r}: {exc}.") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(
-            f"{shown}: not a dmde model file: invalid JSON at line {exc.lineno}, column "
-            f"{exc.colno} ({exc.msg})."
-        ) from None
+    document = read_model_json(path)
     try:
         model = model_from_dict(document)
         return _records(shown, document, model)
@@ -272,12 +268,18 @@ def model_from_dict(document: Any) -> Model:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f'not a dmde model file (expected "format": "{FORMAT}").')
     version = document.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelFileError(
+            f"field format_version: expected an integer (this dmde reads {FORMAT_VERSION}); got "
+            f"{version!r}."
+        )
     if version != FORMAT_VERSION:
         raise ModelFileError(
             f"unknown format version {version!r}: this dmde ({__version__}) reads version "
             f"{FORMAT_VERSION}. Use the dmde version that wrote the file "
             f"({document.get('dmde_version', 'unknown')}) or retrain."
         )
+    check_document(document)
     expected = document.get("sha256")
     try:
         actual = content_hash(document)
@@ -295,6 +297,7 @@ def model_from_dict(document: Any) -> Model:
         if isinstance(exc, PolicyError | ModelFileError):
             raise
         raise ModelFileError(f"malformed model file: {type(exc).__name__}: {exc}.") from None
+    check_points(document)
     model.model_sha256_ = actual  # which file scored: recorded in every run manifest
     return model
 
