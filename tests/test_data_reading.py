@@ -163,7 +163,27 @@ def test_reject_policy_rejects_bytes_that_are_not_utf8(tmp_path: Path) -> None:
     assert ids == [1, 2, 3, 4, 5, 7, 9, 10]
     assert rejects.select(["row", "dossier_id", "column", "value", "rule"]).to_pylist() == [
         {"row": 6, "dossier_id": 6, "column": "caf_code", "value": "7\\xff", "rule": "encoding"},
-        {"row": 8, "dossier_id": None, "column": None, "value": "2 fields: 8,26", "rule": "bad_row"},  # noqa: E501
+        {
+            "row": 8,
+            "dossier_id": None,
+            "column": None,
+            "value": "2 fields: 8,26",
+            "rule": "bad_row",
+        },  # noqa: E501
+    ]
+
+
+def test_a_broken_row_holding_bytes_that_are_not_utf8_is_one_rejected_row(tmp_path: Path) -> None:
+    path = _csv(tmp_path, _frame(5))
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = b"2,\xff5"
+    lines[4] = b'4,33,"7\xc3\xa9\xff"'  # UTF-8 then a byte that is not
+    path.write_bytes(b"\n".join(lines))
+    ids, rejects = _all(list(read_batches(path, COLUMNS, on_problem="reject")))
+    assert ids == [1, 3, 5]
+    assert rejects.select(["row", "value", "rule"]).to_pylist() == [
+        {"row": 2, "value": "2 fields: 2,\\xff5", "rule": "bad_row"},
+        {"row": 4, "value": "7\u00e9\\xff", "rule": "encoding"},
     ]
 
 

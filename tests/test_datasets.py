@@ -661,3 +661,14 @@ def test_validate_file_refuses_a_bad_batch_size(csv_path: Path) -> None:
         ValueError, match=r"^batch_size must be an int in the range \[1, inf\); got 0\."
     ):
         validate_file(csv_path, batch_size=0)
+
+
+def test_a_broken_row_holding_bytes_that_are_not_utf8_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path / "messy.csv", _messy_csv())
+    lines = path.read_bytes().split(b"\n")
+    lines[5] = b"5,\xff\xfe"  # Arrow cannot hand this row's text to a handler as UTF-8
+    path.write_bytes(b"\n".join(lines))
+    report = validate_file(path, batch_size=7)
+    bad = {(p.column, p.rule): p for p in report.problems}[None, "bad_row"]
+    assert (5, "2 fields: 5,\\xff\\xfe") in bad.examples
+    assert not any(p.rule == "unreadable" for p in report.problems)

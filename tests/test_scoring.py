@@ -411,11 +411,12 @@ def test_bad_bytes_and_broken_rows_are_rejected_and_the_run_goes_on(
 
 
 def _mutated(clean: bytes, seed: int) -> bytes:
-    """A CSV file with up to three damaged lines: blank, bare CR, bad byte, short, long, text."""
+    """A CSV file with up to three damaged lines: blank, bare CR, bad byte, short, long, text,
+    short with a bad byte."""
     rng = np.random.default_rng(seed)
     lines = clean.rstrip(b"\n").split(b"\n")
     header, body = lines[0], lines[1:]
-    kinds = ["blank", "cr", "byte", "short", "long", "text"]
+    kinds = ["blank", "cr", "byte", "short", "long", "text", "short-byte"]
     out: dict[int, bytes] = {}
     for index in rng.choice(len(body), size=int(rng.integers(1, 4)), replace=False):
         kind = kinds[int(rng.integers(len(kinds)))]
@@ -430,6 +431,8 @@ def _mutated(clean: bytes, seed: int) -> bytes:
             out[index] = b",".join(cells)
         elif kind == "short":
             out[index] = b",".join(cells[: int(rng.integers(1, len(cells)))])
+        elif kind == "short-byte":  # a broken row holding bytes that are not UTF-8
+            out[index] = b",".join(cells[: int(rng.integers(1, len(cells)))]) + b',"\xff"'
         elif kind == "long":
             out[index] = body[index] + b",1"
         else:

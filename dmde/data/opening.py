@@ -5,6 +5,7 @@ and the raw Arrow batches of those columns.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -192,7 +195,10 @@ def csv_batches(
     ``"typed"`` with :func:`reading_type` (fast, threaded; Arrow raises at the first value that
     does not parse), ``"text"`` as strings (threaded, parsed later by
     :func:`~dmde.data.rules.parse_text`) or ``"bytes"`` (one thread, which lets Arrow number
-    the rows it hands to ``on_bad_row``: the validator's diagnostic pass). ``block_size`` is the
+    the rows it hands to ``on_bad_row``: the diagnostic pass). As bytes, the text is handed to
+    Arrow as Latin-1 (every byte a character), so that a row with the wrong number of fields
+    reaches ``on_bad_row`` whatever bytes it holds (its text with the bytes that are not UTF-8
+    shown as ``\\xNN``), and the values come back as the file's bytes. ``block_size`` is the
     bytes of text parsed at a time (default: about ``batch_size`` rows, from 64 KiB to 4 MiB);
     with ``skip_blank_lines`` a blank line is not a row (otherwise it is a row of one empty
     field).
@@ -203,16 +209,21 @@ def csv_batches(
     if block_size is None:
         wanted_bytes = batch_size * header.row_bytes
         block_size = max(min(int(wanted_bytes), _MAX_BLOCK), _MIN_BLOCK, 4 * header.longest)
+    as_bytes = values == "bytes"
+    handler = on_bad_row
+    if as_bytes and on_bad_row is not None:
+        handler = functools.partial(_with_file_text, on_bad_row)
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
             column_names=names,
             skip_rows=1,
             block_size=block_size,
-            use_threads=values != "bytes",
+            use_threads=not as_bytes,
+            encoding="latin-1" if as_bytes else "utf8",
         ),
         parse_options=pacsv.ParseOptions(
-            ignore_empty_lines=skip_blank_lines, invalid_row_handler=on_bad_row
+            ignore_empty_lines=skip_blank_lines, invalid_row_handler=handler
         ),
         convert_options=pacsv.ConvertOptions(
             include_columns=include,
@@ -222,8 +233,33 @@ def csv_batches(
         ),
     )
     for batch in reader:
+        if as_bytes:
+            batch = pa.RecordBatch.from_arrays(
+                [_file_bytes(c) for c in batch.columns], names=batch.schema.names
+            )
         for start in range(0, batch.num_rows, batch_size):
             yield batch.slice(start, batch_size)
+
+
+def _with_file_text(
+    handler: Callable[[pacsv.InvalidRow], Literal["skip"]], row: pacsv.InvalidRow
+) -> Literal["skip"]:
+    """Call ``handler`` with the row's text as in the file (read as Latin-1)."""
+    text = row.text.encode("latin-1").decode("utf-8", "backslashreplace")
+    fields = (row.expected_columns, row.actual_columns, row.number, text)
+    return handler(pacsv.InvalidRow(*fields))
+
+
+def _file_bytes(values: Arr) -> Arr:
+    """Binary values read from text transcoded from Latin-1, as the bytes of the file."""
+    text = values.cast(pa.string())
+    ascii_only = pc.string_is_ascii(text)
+    if pc.all(ascii_only).as_py() is not False:
+        return values
+    odd = np.asarray(pc.invert(ascii_only).fill_null(False).to_numpy(zero_copy_only=False))
+    restored = [str(v).encode("latin-1") for v in text.filter(odd).to_pylist()]
+    fixed: Arr = pc.replace_with_mask(values, pa.array(odd), pa.array(restored, pa.binary()))
+    return fixed
 
 
 def _csv_type(name: str, read: Sequence[str], values: Values) -> pa.DataType:
