@@ -12,12 +12,18 @@ document, so the same inputs give byte-identical files:
 - :func:`to_json` keeps the raw values (numbers unformatted, missing values as ``null``) for
   machines; :func:`to_text` is plain text for a letter or a terminal.
 
+Text comes from data and data can be hostile: the Markdown escapes what would form syntax
+(a link, an image, raw HTML; :mod:`dmde.core.markdown`), every format drops the bidirectional
+controls that make a text read backwards, and the addresses of :class:`Links` cannot run a
+script (:func:`~dmde.core.markdown.safe_href`).
+
 Numbers are formatted by one function, :func:`format_value`, in French or English conventions.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import json
 import math
@@ -30,6 +36,13 @@ from typing import Any, Literal
 
 from dmde.core.errors import DmdeError
 from dmde.core.files import write_text
+from dmde.core.markdown import (
+    escape_heading,
+    escape_inline,
+    escape_line_start,
+    safe_href,
+    strip_bidi,
+)
 
 __all__ = [
     "FORMATS",
@@ -278,7 +291,30 @@ def _align(fmt: str) -> str:
 
 
 def _svg_data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    data = strip_bidi(svg).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _safe_links(doc: Document) -> Document:
+    """The document with every :class:`Links` address made safe (itself when all are)."""
+
+    def safe(block: Block) -> Block:
+        if not isinstance(block, Links):
+            return block
+        return Links(tuple((text, safe_href(href)) for text, href in block.links))
+
+    if all(
+        safe_href(href) == href
+        for s in doc.sections
+        for b in s.blocks
+        if isinstance(b, Links)
+        for _, href in b.links
+    ):
+        return doc
+    sections = tuple(
+        dataclasses.replace(s, blocks=tuple(safe(b) for b in s.blocks)) for s in doc.sections
+    )
+    return dataclasses.replace(doc, sections=sections)
 
 
 @functools.cache
@@ -297,8 +333,12 @@ def _environment() -> Any:
 
 
 def to_html(doc: Document) -> str:
-    """One self-contained HTML page: inline CSS, embedded figures, no script, values escaped."""
+    """One self-contained HTML page: inline CSS, embedded figures, no script, values escaped.
+
+    No bidirectional control is written; the links' addresses are :func:`safe_href`'s.
+    """
     template = _environment().get_template("document.html")
+    doc = _safe_links(doc)
 
     def cells(table: Table) -> list[list[tuple[str, str]]]:
         return [
@@ -309,35 +349,37 @@ def to_html(doc: Document) -> str:
             for row in table.rows
         ]
 
-    return str(
-        template.render(
-            doc=doc,
-            kind_of=lambda block: type(block).__name__,
-            cells=cells,
-            align=_align,
-            data_uri=_svg_data_uri,
-        )
+    page = template.render(
+        doc=doc,
+        kind_of=lambda block: type(block).__name__,
+        cells=cells,
+        align=_align,
+        data_uri=_svg_data_uri,
     )
+    return strip_bidi(str(page))
 
 
 # ---------------------------------------------------------------------------------------------
 # Markdown and text
 
 
-def _md(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\n", " ")
-    )
+_md = escape_inline
+
+
+def _md_label(text: str) -> str:
+    """A link's text or an image's alt text: no bracket may end it early."""
+    return re.sub(r"\\.|[\[\]]", lambda m: m.group().rjust(2, "\\"), escape_inline(text))
+
+
+def _md_caption(text: str) -> str:
+    """A caption, in italics (spaces at its ends would break the emphasis, or make a list)."""
+    return f"*{escape_inline(text).strip()}*"
 
 
 def _md_table(table: Table, lang: Lang) -> list[str]:
     out: list[str] = []
     if table.caption:
-        out += [f"*{_md(table.caption)}*", ""]
+        out += [_md_caption(table.caption), ""]
     out.append("| " + " | ".join(_md(c.label) for c in table.columns) + " |")
     out.append(
         "|" + "|".join("---:" if _align(c.format) == "right" else "---" for c in table.columns)
@@ -348,7 +390,7 @@ def _md_table(table: Table, lang: Lang) -> list[str]:
         texts = [_md(format_value(v, c.format, lang=lang)) for v, c in pairs]
         out.append("| " + " | ".join(texts) + " |")
     if table.note:
-        out += ["", _md(table.note)]
+        out += ["", escape_line_start(table.note)]
     return out
 
 
@@ -358,36 +400,45 @@ def figure_dir_for(path: Path) -> Path:
 
 
 def to_markdown(doc: Document, *, figure_dir: str = "figures") -> str:
-    """The same content as Markdown; figures link to ``<figure_dir>/<id>.svg``."""
-    out = [f"# {_md(doc.title)}", ""]
+    """The same content as Markdown; figures link to ``<figure_dir>/<id>.svg``.
+
+    Every text is escaped where it would form Markdown syntax (:mod:`dmde.core.markdown`): a
+    label such as ``[click](javascript:alert(1))`` is shown, not linked. The only links are the
+    :class:`Links` and figures dmde builds, with safe addresses; no bidirectional control is
+    written.
+    """
+    doc = _safe_links(doc)
+    out = [f"# {escape_heading(doc.title)}", ""]
     if doc.subtitle:
-        out += [_md(doc.subtitle), ""]
+        out += [escape_line_start(doc.subtitle), ""]
     for key, value in doc.meta:
         out.append(f"- **{_md(key)}**: {_md(value)}")
     if doc.meta:
         out.append("")
     for section in doc.sections:
-        out += ["#" * section.level + " " + _md(section.title), ""]
+        out += ["#" * section.level + " " + escape_heading(section.title), ""]
         for block in section.blocks:
-            out += _md_block(block, doc.lang, figure_dir)
+            out += _md_block(block, doc.lang, safe_href(figure_dir))
             out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return strip_bidi("\n".join(out).rstrip("\n") + "\n")
 
 
 def _md_block(block: Block, lang: Lang, figure_dir: str) -> list[str]:
     if isinstance(block, Paragraph):
         prefix = {"text": "", "note": "> ", "warning": "> **⚠** ", "ok": "> ✓ "}[block.kind]
-        return [prefix + _md(block.text)]
+        text = _md(block.text) if block.kind in ("warning", "ok") else escape_line_start(block.text)
+        return [prefix + text]
     if isinstance(block, Items):
         marks = [f"{i}." if block.ordered else "-" for i in range(1, len(block.items) + 1)]
-        return [f"{m} {_md(t)}" for m, t in zip(marks, block.items, strict=True)]
+        return [f"{m} {escape_line_start(t)}" for m, t in zip(marks, block.items, strict=True)]
     if isinstance(block, Facts):
         return [f"- **{_md(k)}**: {_md(v)}" for k, v in block.pairs]
     if isinstance(block, Links):
-        return [f"- [{_md(text)}]({href})" for text, href in block.links]
+        return [f"- [{_md_label(text)}]({href})" for text, href in block.links]
     if isinstance(block, Table):
         return _md_table(block, lang)
-    return [f"![{_md(block.alt)}]({figure_dir}/{block.id}.svg)", "", f"*{_md(block.caption)}*"]
+    image = f"![{_md_label(block.alt)}]({figure_dir}/{block.id}.svg)"
+    return [image, "", _md_caption(block.caption)]
 
 
 def to_text(doc: Document, *, width: int = 100) -> str:
@@ -398,6 +449,7 @@ def to_text(doc: Document, *, width: int = 100) -> str:
         hang = " " * len(indent)
         return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=hang)
 
+    doc = _safe_links(doc)
     out = [doc.title, "=" * min(len(doc.title), width), ""]
     if doc.subtitle:
         out += [*wrap(doc.subtitle), ""]
@@ -409,7 +461,7 @@ def to_text(doc: Document, *, width: int = 100) -> str:
         for block in section.blocks:
             out += _text_block(block, doc.lang, wrap)
             out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return strip_bidi("\n".join(out).rstrip("\n") + "\n")
 
 
 def _text_block(block: Block, lang: Lang, wrap: Any) -> list[str]:
@@ -483,7 +535,11 @@ def _json_block(block: Block) -> dict[str, Any]:
 
 
 def to_json(doc: Document) -> str:
-    """The document's content with raw values, for machines (sorted keys, stable floats)."""
+    """The document's content with raw values, for machines (sorted keys, stable floats).
+
+    As every format, without bidirectional controls; links' addresses as :func:`safe_href`'s.
+    """
+    doc = _safe_links(doc)
     payload = {
         "kind": doc.kind,
         "title": doc.title,
@@ -496,7 +552,7 @@ def to_json(doc: Document) -> str:
         ],
         "data": _json_value(dict(doc.data)),
     }
-    return json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    return strip_bidi(json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,7 +588,7 @@ def write_document(
             figures = figure_dir_for(target)
             text = to_markdown(doc, figure_dir=figures.name)
             for figure in doc.figures():
-                write_text(figures / f"{figure.id}.svg", figure.svg)
+                write_text(figures / f"{figure.id}.svg", strip_bidi(figure.svg))
                 written.append(figures / f"{figure.id}.svg")
         write_text(target, text)
         written.append(target)
