@@ -672,3 +672,8 @@ def test_a_broken_row_holding_bytes_that_are_not_utf8_is_reported(tmp_path: Path
     bad = {(p.column, p.rule): p for p in report.problems}[None, "bad_row"]
     assert (5, "2 fields: 5,\\xff\\xfe") in bad.examples
     assert not any(p.rule == "unreadable" for p in report.problems)
+
+
+def test_a_broken_row_is_shown_with_its_bytes_as_in_the_file() -> None:
+    bad = Problem(None, "bad_row", "expected 3 fields", 1, ((2, "2 fields: 2,\\xff5"),))
+    assert ValidationReport("x.csv", 5, (bad,)).format().endswith("row 2: '2 fields: 2,\\xff5'")

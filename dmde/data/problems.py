@@ -137,7 +137,7 @@ def _show(rule: str, value: str) -> str:
         return "(missing)"
     if rule in ("range", "duplicate_id"):
         return value
-    if rule == "encoding":  # already escaped as \xNN
+    if rule in ("encoding", "bad_row"):  # bytes that are not UTF-8 already shown as \xNN
         return f"'{value}'"
     return repr(value)
 
