@@ -21,6 +21,8 @@ from dmde.data.catalog import (
     check_routing_column,
     column,
     columns_of,
+)
+from dmde.data.dictionary import (
     data_dictionary_json,
     data_dictionary_markdown,
     data_dictionary_text,

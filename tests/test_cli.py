@@ -12,7 +12,7 @@ import pytest
 
 from dmde import __version__
 from dmde.cli import main
-from dmde.data.catalog import data_dictionary_markdown
+from dmde.data.dictionary import data_dictionary_markdown
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from dmde.audit import report as audit_report
 from dmde.audit.settings import AuditSettings
 from dmde.batch import scoring, selection
 from dmde.core.errors import EXIT_DATA, EXIT_OK, UsageError
-from dmde.data import catalog, datasets, synthetic
+from dmde.data import datasets, dictionary, synthetic
 from dmde.data.manifest import manifest_path
 from dmde.documents import explain
 from dmde.documents.compare import diff_files
@@ -68,11 +68,11 @@ def _rows_progress(*, desc: str, quiet: bool) -> Iterator[Callable[[int], None] 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
     if args.format == "markdown":
-        sys.stdout.write(catalog.data_dictionary_markdown())
+        sys.stdout.write(dictionary.data_dictionary_markdown())
     elif args.format == "json":
-        sys.stdout.write(catalog.data_dictionary_json())
+        sys.stdout.write(dictionary.data_dictionary_json())
     else:
-        sys.stdout.write(catalog.data_dictionary_text(args.family))
+        sys.stdout.write(dictionary.data_dictionary_text(args.family))
     return EXIT_OK
 
 
