@@ -98,7 +98,7 @@ def test_policy_refuses_every_non_feature_column(name: str, family: str) -> None
         (["control_history"], r"family 'control_history' .*past checks"),
         (["label"], r"family 'label' .*never a feature"),
         (["identifier"], r"family 'identifier' .*name a file"),
-        (["operational"], r"family 'operational' .*route and select"),
+        (["operational"], r"family 'operational' .*handled and selected"),
         (["household", "nonsense"], r"unknown family 'nonsense': expected one of"),
     ],
     ids=[

@@ -76,8 +76,9 @@ EXCLUDED_FAMILIES: Mapping[Family, str] = {
 NON_FEATURE_FAMILIES: Mapping[Family, str] = {
     Family.IDENTIFIER: "identifiers name a file; they carry no information about its situation",
     Family.OPERATIONAL: (
-        "operational columns (local office, month, reporting mode, survey stratum) route and "
-        "select files; they are not part of the household's situation"
+        "operational columns (local office, month, reporting mode, survey stratum) say how a file "
+        "is handled and selected (only the reporting mode routes a model); they are not part of "
+        "the household's situation"
     ),
     Family.LABEL: (
         "label columns are outcomes of checks (or the synthetic truth); they can be a target, "
