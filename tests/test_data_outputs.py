@@ -96,3 +96,22 @@ def test_unreadable_files_name_the_file_and_the_fix(
     assert raised.value.path == str(path)
     if name != "s.txt":
         assert str(raised.value).endswith(". Use dmde score.")
+
+
+@pytest.mark.parametrize("kind", [".csv", ".parquet"])
+@pytest.mark.parametrize("columns", [None, ["dossier_id"]], ids=["all", "some"])
+def test_a_name_twice_is_refused(tmp_path: Path, kind: str, columns: list[str] | None) -> None:
+    path = tmp_path / f"scores{kind}"
+    if kind == ".csv":
+        path.write_text("dossier_id,score,score\n1,2.0,3.0\n")
+    else:
+        table = pa.table({"dossier_id": [1], "score": [2.0], "other": [3.0]})
+        pq.write_table(table.rename_columns(["dossier_id", "score", "score"]), path)
+    message = (
+        r"^scores file .*scores\.(csv|parquet): the column\(s\) 'score' appear more than once in "
+        r"the header; name each column once\. Fix\.$"
+    )
+    with pytest.raises(SchemaError, match=message):
+        output_columns(path, what="scores file", fix="Fix.")
+    with pytest.raises(SchemaError, match=message):
+        read_output(path, columns, what="scores file", fix="Fix.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,18 +56,29 @@ def output_columns(path: str | os.PathLike[str], *, what: str = "file", fix: str
     Raises
     ------
     SchemaError
-        If the file cannot be read: "<what> '<path>' cannot be read as <format>: <reason>.
+        If the header names a column twice, or the file cannot be read: "<what> '<path>'
+        cannot be read as <format>: <reason>.
         <fix>".
     """
     source = Path(path)
     kind = _kind(source)
     try:
         if kind == "parquet":
-            return list(pq.read_schema(source).names)
-        with source.open(encoding="utf-8-sig", newline="") as stream:
-            return next(csv.reader(stream), [])
+            names = list(pq.read_schema(source).names)
+        else:
+            with source.open(encoding="utf-8-sig", newline="") as stream:
+                names = next(csv.reader(stream), [])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError, csv.Error) as exc:
         raise _unreadable(source, kind, exc, what, fix) from None
+    repeated = sorted(n for n, k in Counter(names).items() if k > 1)
+    if repeated:
+        shown = ", ".join(repr(n) for n in repeated)
+        message = (
+            f"{what} {source}: the column(s) {shown} appear more than once in the header; name "
+            "each column once."
+        )
+        raise SchemaError(f"{message} {fix}" if fix else message, path=str(source))
+    return names
 
 
 def read_output(
@@ -116,6 +128,7 @@ def read_output(
     """
     source = Path(path)
     kind = _kind(source)
+    header = output_columns(source, what=what, fix=fix)  # a name twice is refused
     try:
         if kind == "parquet":
             stored = pq.read_schema(source)
@@ -125,7 +138,7 @@ def read_output(
         if infer:
             inferred = pacsv.ConvertOptions(include_columns=list(columns or []))
             return pacsv.read_csv(source, convert_options=inferred)
-        names = output_columns(source, what=what, fix=fix) if columns is None else list(columns)
+        names = header if columns is None else list(columns)
         options = pacsv.ConvertOptions(
             include_columns=names,
             column_types={n: output_type(n, dictionary=dictionary) for n in names},
