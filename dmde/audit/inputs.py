@@ -68,8 +68,9 @@ def read_table(
     Raises
     ------
     AuditError
-        If the file is missing, of another kind, unreadable, repeats a column name or has no
-        rows; the message names the file.
+        If the file is missing, of another kind, unreadable, repeats a column name (the data
+        layer's check, :func:`~dmde.data.outputs.read_output`) or has no rows; the message names
+        the file.
     """
     file = Path(path)
     if file.suffix.lower() not in _SUFFIXES:
@@ -80,13 +81,6 @@ def read_table(
         table = read_output(file, columns, infer=True, what=what)
     except SchemaError as exc:
         raise AuditError(str(exc)) from None
-    names = [str(n) for n in table.column_names]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise AuditError(
-            f"{file}: the column(s) {', '.join(map(repr, repeated))} appear more than once in "
-            "the header; name each column once."
-        )
     if table.num_rows == 0:
         raise AuditError(f"{file}: the table has no rows (only a header): nothing to audit.")
     frame: pd.DataFrame = table.to_pandas()
