@@ -46,12 +46,19 @@ def test_a_repeated_id_across_batches_names_both_rows(
         find_rows(family, path, [dossier], batch_size=8)
 
 
-def test_an_unreadable_file_says_to_validate(
+def test_a_row_with_the_wrong_number_of_fields_is_not_found_the_others_are(
     family: ScorecardFamily, population: pd.DataFrame, tmp_path: Path
 ) -> None:
+    """The reader rejects the row (its id cannot be trusted) and the lookup goes on."""
     path = _write(population.head(10), tmp_path / "files.csv")
     lines = path.read_text().splitlines()
     lines[3] += ",extra"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(SchemaError, match=r"files.csv: cannot be read .*Run 'dmde validate'"):
-        find_rows(family, path, [int(population["dossier_id"].iloc[0])])
+    ids = [int(i) for i in population["dossier_id"].iloc[:4]]
+    found = find_rows(family, path, ids)
+    assert sorted(found) == sorted(ids[:2] + ids[3:]) and found[ids[3]].row == 4
+
+
+def test_a_missing_file_is_named(family: ScorecardFamily, tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match=r"absent.csv"):
+        find_rows(family, tmp_path / "absent.csv", [1])

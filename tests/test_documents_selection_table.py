@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dmde.data.manifest import manifest_path, sha256_file, write_manifest
 from dmde.documents.explanation import ExplainError
 from dmde.documents.selection_table import read_selection
 
@@ -21,7 +22,7 @@ SELECTION = (
 def test_a_selection_file_is_read_with_its_groups_and_cuts(tmp_path: Path) -> None:
     path = tmp_path / "selection.csv"
     path.write_text(SELECTION)
-    table = read_selection(path)
+    table = read_selection(path, trust_selection=True)
     assert table.per == "caf_code"  # ranks in group differ from national ranks
     assert table.ids == [7, 9, 4]
     assert table.frame["caf_code"].tolist() == ["01", "02", "01"]  # text keeps its zero
@@ -55,13 +56,67 @@ def test_a_bad_selection_file_is_named_with_the_fix(
     if text is not None:
         path.write_text(text)
     with pytest.raises(ExplainError, match=message):
-        read_selection(path)
+        read_selection(path, trust_selection=True)
 
 
 def test_a_parquet_selection_reads_like_its_csv(tmp_path: Path) -> None:
     csv = tmp_path / "selection.csv"
     csv.write_text(SELECTION)
-    frame = read_selection(csv).frame
+    frame = read_selection(csv, trust_selection=True).frame
     parquet = tmp_path / "selection.parquet"
     frame.to_parquet(parquet, index=False)
-    pd.testing.assert_frame_equal(read_selection(parquet).frame, frame)
+    pd.testing.assert_frame_equal(read_selection(parquet, trust_selection=True).frame, frame)
+
+
+def _with_manifest(path: Path, **changes: object) -> Path:
+    """``path`` holding SELECTION, with a manifest as 'dmde select' writes it (then ``changes``)."""
+    path.write_text(SELECTION)
+    record = {
+        "command": "select",
+        "input": {"path": str(path.with_name("scores.parquet")), "sha256": "0" * 64},
+        "output": {"path": str(path), "sha256": sha256_file(path), "rows": 3},
+        "summary": {"per": "caf_code", "n_files": 40, "groups": {"01": {"files": 30}}},
+    }
+    write_manifest(path, record | changes)
+    return path
+
+
+def test_a_selection_with_its_manifest_records_where_it_comes_from(tmp_path: Path) -> None:
+    table = read_selection(_with_manifest(tmp_path / "selection.csv"))
+    assert (table.per, table.n_files, table.group_files) == ("caf_code", 40, {"01": 30})
+    assert table.source is not None and table.source.scores_sha256 == "0" * 64
+    assert table.source.scores_path.endswith("scores.parquet")
+
+
+@pytest.mark.parametrize(
+    ("changes", "garble", "message"),
+    [
+        ({}, "no manifest", r"selection.csv' has no manifest \('.*selection.csv.manifest.json'"),
+        ({}, "edit", r"was changed after 'dmde select' wrote it: its SHA-256 is \w{12}…"),
+        ({}, "unreadable", r"selection.csv.manifest.json: not a readable manifest"),
+        ({"command": "score"}, None, r"is not a manifest of 'dmde select'"),
+        ({"input": {"path": "s.parquet"}}, None, r"names no output and no scores file"),
+    ],
+    ids=["missing", "edited", "unreadable", "other-command", "no-scores"],
+)
+def test_a_selection_its_manifest_does_not_vouch_for_is_refused(
+    tmp_path: Path, changes: dict[str, object], garble: str | None, message: str
+) -> None:
+    path = _with_manifest(tmp_path / "selection.csv", **changes)
+    if garble == "no manifest":
+        manifest_path(path).unlink()
+    elif garble == "edit":
+        path.write_text(SELECTION.replace('"01",1', '"75",1'))
+    elif garble == "unreadable":
+        manifest_path(path).write_text("{")
+    with pytest.raises(ExplainError, match=message):
+        read_selection(path)
+
+
+def test_trust_selection_reads_a_file_without_or_with_an_unreadable_manifest(
+    tmp_path: Path,
+) -> None:
+    path = _with_manifest(tmp_path / "selection.csv")
+    manifest_path(path).write_text("{")
+    table = read_selection(path, trust_selection=True)
+    assert table.source is None and table.per == "caf_code" and table.n_files is None

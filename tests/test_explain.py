@@ -72,11 +72,25 @@ def parquet_path(population: pd.DataFrame, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def selection_path(model_path: Path, parquet_path: Path, folder: Path) -> Path:
+def selection_path(model_path: Path, csv_path: Path, folder: Path) -> Path:
+    """A selection of the scores of ``csv_path``, with its manifests."""
+    return _chain(model_path, csv_path, folder)
+
+
+@pytest.fixture(scope="module")
+def parquet_selection_path(model_path: Path, parquet_path: Path, folder: Path) -> Path:
+    """The same selection, of the scores of ``parquet_path``."""
+    return _chain(model_path, parquet_path, folder / "parquet")
+
+
+def _chain(model: Path, data: Path, folder: Path, **options: Any) -> Path:
+    """Score ``data`` and select, as the commands do: ``folder/selection.csv`` and manifests."""
+    folder.mkdir(exist_ok=True)
     scores = folder / "scores.parquet"
-    score_file(model_path, parquet_path, scores)
+    score_file(model, data, scores)
     out = folder / "selection.csv"
-    select_file(scores, out, budget=80, per="caf_code", random_share=0.1, seed=3)
+    parameters = {"budget": 80, "per": "caf_code", "random_share": 0.1, "seed": 3} | options
+    select_file(scores, out, **parameters)
     return out
 
 
@@ -403,15 +417,17 @@ def test_explain_file_matches_the_row_in_memory(
     csv_path: Path,
     parquet_path: Path,
     selection_path: Path,
+    parquet_selection_path: Path,
     selection: ex.SelectionTable,
     kind: str,
 ) -> None:
-    path = csv_path if kind == "csv" else parquet_path
+    path, chosen = (
+        (csv_path, selection_path) if kind == "csv" else (parquet_path, parquet_selection_path)
+    )
+    assert chosen.read_bytes() == selection_path.read_bytes()
     position = 1_234
     dossier = int(population["dossier_id"].iloc[position])
-    from_file = ex.explain_file(
-        model_path, path, dossier, selection=selection_path, batch_size=5_000
-    )
+    from_file = ex.explain_file(model_path, path, dossier, selection=chosen, batch_size=5_000)
     in_memory = ex.explain(model, population.iloc[[position]], selection=selection)
     assert from_file.row == position + 1
     assert from_file.to_dict() | {"row": None, "values": None} == in_memory.to_dict() | {
@@ -590,7 +606,7 @@ def test_write_notices_refuses_files_missing_from_the_data(
     path = tmp_path / "fewer.parquet"
     write_batches(path, [frame], schema=arrow_schema(frame.columns))
     with pytest.raises(ex.ExplainError, match="2 selected files are not in the data file"):
-        ex.write_notices(model_path, path, selection_path, tmp_path / "out")
+        ex.write_notices(model_path, path, selection_path, tmp_path / "out", trust_selection=True)
     assert not (tmp_path / "out").exists()
 
 
@@ -600,7 +616,7 @@ def test_read_selection_finds_the_quota_column_without_a_manifest(
     copy = tmp_path / "selection.csv"
     copy.write_bytes(selection_path.read_bytes())
     assert not manifest_path(copy).exists()
-    read = ex.read_selection(copy)
+    read = ex.read_selection(copy, trust_selection=True)
     assert (read.per, selection.per) == ("caf_code", "caf_code")
     assert read.n_files is None and selection.n_files == 20_000
     for dossier in selection.ids[:10]:
@@ -615,6 +631,145 @@ def test_a_national_selection_has_one_cut(model: Any, population: pd.DataFrame) 
     assert table.per is None
     placement = table.placement(int(chosen.frame["dossier_id"].iloc[0]), None)
     assert placement.cut == chosen.frame["score"].min() and placement.group is None
+
+
+# --------------------------------------------------------------------------------------------
+# A selection is believed only as far as its manifests vouch for it
+@pytest.fixture(scope="module")
+def other_model_path(population: pd.DataFrame, folder: Path) -> Path:
+    checked = population[population["controlled"] == 1]
+    model = Scorecard().fit(checked, checked["target"], checked["control_weight"])
+    path = folder / "other-model.json"
+    save_model(model, path)
+    return path
+
+
+def _edit(path: Path, row: int, column: str, value: str) -> None:
+    """Replace a cell of the selection CSV's first four columns (row: 0-based data row)."""
+    lines = path.read_text().splitlines()
+    columns = lines[0].split(",")[:4]
+    cells = lines[row + 1].split(",", 4)
+    cells[columns.index(column)] = value
+    lines[row + 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _other_office(population: pd.DataFrame, selection: Path) -> str:
+    first = ex.read_selection(selection, trust_selection=True).frame["caf_code"].iloc[0]
+    return next(c for c in sorted(population["caf_code"].unique()) if c != first)
+
+
+def _set_command(path: Path) -> None:
+    manifest = manifest_path(path)
+    manifest.write_text(manifest.read_text().replace('"command": "select"', '"command": "score"'))
+
+
+FORGERIES: dict[str, tuple[str, str]] = {
+    # name: (what is done, the message)
+    "office": ("edit", r"selection.csv' was changed after 'dmde select' wrote it: its SHA-256"),
+    "rank": ("edit", r"was changed after 'dmde select' wrote it"),
+    "swapped-file": ("swap", r"was changed after 'dmde select' wrote it"),
+    "no-manifest": ("no-manifest", r"selection.csv' has no manifest .*trust_selection option"),
+    "not-a-select-manifest": ("command", r"is not a manifest of 'dmde select'"),
+    "unreadable-manifest": ("garble", r"not a readable manifest"),
+    "other-model": ("other-model", r"made from the scores of another model \(model SHA-256"),
+    "other-data": ("other-data", r"made from the scores of another data file .*the files differ"),
+    "scores-gone": ("scores-gone", r"names the scores file .*which is not there"),
+    "scores-changed": ("scores-changed", r"which has changed since the selection was made"),
+    "scores-manifest-gone": ("scores-manifest", r"has no manifest of 'dmde score'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_a_forged_selection_is_refused(
+    name: str,
+    model_path: Path,
+    other_model_path: Path,
+    population: pd.DataFrame,
+    csv_path: Path,
+    parquet_path: Path,
+    tmp_path: Path,
+) -> None:
+    action, message = FORGERIES[name]
+    model, data = model_path, csv_path
+    selection = _chain(other_model_path if action == "other-model" else model, data, tmp_path)
+    dossier = ex.read_selection(selection).ids[0]
+    scores = tmp_path / "scores.parquet"
+    if name == "office":
+        _edit(selection, 0, "caf_code", f'"{_other_office(population, selection)}"')
+    elif name == "rank":
+        _edit(selection, 0, "rank_national", "5")
+    elif action == "swap":
+        selection.write_bytes(_chain(model, data, tmp_path / "other", budget=60).read_bytes())
+    elif action == "no-manifest":
+        manifest_path(selection).unlink()
+    elif action == "command":
+        _set_command(selection)
+    elif action == "garble":
+        manifest_path(selection).write_text("{")
+    elif action == "other-data":
+        data = parquet_path
+    elif action == "scores-gone":
+        scores.rename(tmp_path / "elsewhere.parquet")
+    elif action == "scores-changed":
+        score_file(other_model_path, data, scores)
+    elif action == "scores-manifest":
+        manifest_path(scores).unlink()
+    with pytest.raises(ex.ExplainError, match=message):
+        ex.explain_file(model, data, dossier, selection=selection)
+    with pytest.raises(ex.ExplainError, match=message):
+        ex.write_notices(model, data, selection, tmp_path / "notices", limit=1)
+    assert not (tmp_path / "notices").exists()
+
+
+def test_a_genuine_selection_passes_wherever_its_chain_is_kept(
+    model_path: Path, csv_path: Path, selection_path: Path, tmp_path: Path
+) -> None:
+    """The scores may be found beside the selection when the recorded path has moved."""
+    fresh = _chain(model_path, csv_path, tmp_path / "run")
+    dossier = ex.read_selection(fresh).ids[0]
+    expected = ex.explain_file(model_path, csv_path, dossier, selection=selection_path)
+    moved = tmp_path / "moved"
+    (tmp_path / "run").rename(moved)
+    explained = ex.explain_file(model_path, csv_path, dossier, selection=moved / "selection.csv")
+    assert explained.to_dict() == expected.to_dict()
+
+
+def test_a_single_scorecard_s_selection_passes(
+    other_model_path: Path, csv_path: Path, tmp_path: Path
+) -> None:
+    selection = _chain(other_model_path, csv_path, tmp_path, per=None)
+    written = ex.write_notices(other_model_path, csv_path, selection, tmp_path / "n", limit=3)
+    assert len(written) == 3
+
+
+def test_trusted_selection_is_still_checked_against_the_data(
+    model_path: Path, population: pd.DataFrame, csv_path: Path, tmp_path: Path
+) -> None:
+    selection = _chain(model_path, csv_path, tmp_path)
+    manifest_path(selection).unlink()
+    dossier = ex.read_selection(selection, trust_selection=True).ids[0]
+    trusted = ex.explain_file(
+        model_path, csv_path, dossier, selection=selection, trust_selection=True
+    )
+    assert trusted.placement is not None and trusted.placement.rank_national == 1
+    office = _other_office(population, selection)
+    _edit(selection, 0, "caf_code", f'"{office}"')
+    message = rf"dossier_id {dossier}: caf_code = '{office}' in the selection, '\w+' in the data"
+    with pytest.raises(ex.ExplainError, match=message):
+        ex.explain_file(model_path, csv_path, dossier, selection=selection, trust_selection=True)
+
+
+def test_a_selection_in_memory_is_compared_with_the_row(
+    model: Any, population: pd.DataFrame
+) -> None:
+    row = population.iloc[[7]]
+    dossier, office = int(row["dossier_id"].iloc[0]), str(row["caf_code"].iloc[0])
+    score = float(score_frame(model, row)["score"].iloc[0])
+    frame = _cut_selection(dossier, score, score - 5).frame.assign(caf_code=["zz", "zz"])
+    table = ex.SelectionTable(frame, per="caf_code")
+    with pytest.raises(ex.ExplainError, match=rf"caf_code = 'zz' in the selection, '{office}'"):
+        ex.explain(model, row, selection=table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -679,3 +834,23 @@ def test_cli_batch(
     assert main([*args, *batch]) == 0
     assert f"wrote {len(selection.ids)} notices" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.txt" for i in selection.ids)
+
+
+def test_cli_refuses_a_forged_selection_in_one_line(
+    model_path: Path,
+    population: pd.DataFrame,
+    csv_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    selection = _chain(model_path, csv_path, tmp_path)
+    dossier = ex.read_selection(selection).ids[0]
+    _edit(selection, 0, "caf_code", f'"{_other_office(population, selection)}"')
+    args = ["explain", "--model", str(model_path), "--input", str(csv_path)]
+    out = tmp_path / "n.html"
+    one = ["--dossier", str(dossier), "--selection", str(selection), "--out", str(out)]
+    assert main([*args, *one]) == 1
+    assert main([*args, "--selection", str(selection), "--out-dir", str(tmp_path / "nd")]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all("was changed after 'dmde select' wrote it" in x for x in lines)
+    assert not (tmp_path / "nd").exists() and not out.exists()

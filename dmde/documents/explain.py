@@ -144,7 +144,9 @@ def explain(
     ------
     ExplainError
         If a value breaks the catalog, the file's segment has no scorecard, or the selection
-        records another score for the file (it was not made with this model and data).
+        records another score, office or quota group for the file, or its manifests name
+        another model (:meth:`SelectionTable.check_source`): it was not made with this model
+        and data.
 
     Examples
     --------
@@ -159,6 +161,8 @@ def explain(
     True
     """
     values = _row_values(row, model, _extra_columns(selection))
+    if selection is not None:
+        selection.check_source(model_sha256=getattr(model, "model_sha256_", None), data_path=None)
     problems = _row_problems(values)
     if problems:
         raise ExplainError(
@@ -188,6 +192,8 @@ def _explain(
         raise ExplainError(f"dossier_id {dossier_id}: the points add up to {total}, not {score}.")
     placement = None
     if selection is not None:
+        routed = {} if segment is None else {"segment": segment}  # a single scorecard: "all"
+        selection.check_row(dossier_id, {**values, **routed})
         group = None if selection.per is None else _text(values.get(selection.per))
         placement = selection.placement(dossier_id, group)
         recorded = selection.score_of(dossier_id)
@@ -349,6 +355,7 @@ def explain_file(
     *,
     selection: SelectionTable | str | os.PathLike[str] | None = None,
     batch_size: int = BATCH_ROWS,
+    trust_selection: bool = False,
 ) -> Explanation:
     """Find a file in a data file (one streaming pass) and explain its score.
 
@@ -359,15 +366,22 @@ def explain_file(
         The data file that was scored (CSV or Parquet).
     dossier_id : int
     selection : SelectionTable or path of a selection file, optional
+        A selection file must have its manifest and be tied by the manifests to this model
+        and this data file (see :func:`read_selection` and
+        :meth:`SelectionTable.check_source`).
+    trust_selection : bool, default False
+        Use a selection file without its manifest, or whose scores are gone, as it is (the
+        office, quota group and score of the file are still compared with the data and the
+        model).
 
     Raises
     ------
     ExplainError
-        If the id is not in the file, its row breaks the catalog (each problem named), or
-        :func:`explain` refuses it.
+        If the id is not in the file, its row breaks the catalog (each problem named), the
+        selection is not vouched for by its manifests, or :func:`explain` refuses it.
     """
     loaded = _load(model)
-    chosen = read_selection(selection) if isinstance(selection, str | os.PathLike) else selection
+    chosen = _selection(selection, loaded, input_path, trust_selection)
     found = find_rows(
         loaded, input_path, [dossier_id], extra=_extra_columns(chosen), batch_size=batch_size
     )
@@ -377,6 +391,23 @@ def explain_file(
             "that this is the data file that was scored."
         )
     return _explain_found(loaded, found[int(dossier_id)], input_path, chosen)
+
+
+def _selection(
+    selection: SelectionTable | str | os.PathLike[str] | None,
+    model: Model,
+    input_path: str | os.PathLike[str],
+    trust: bool,
+) -> SelectionTable | None:
+    """The selection read (if a path) and checked against the model and the data file."""
+    if selection is None:
+        return None
+    if isinstance(selection, str | os.PathLike):
+        selection = read_selection(selection, trust_selection=trust)
+    if not trust:
+        model_hash = getattr(model, "model_sha256_", None)
+        selection.check_source(model_sha256=model_hash, data_path=input_path)
+    return selection
 
 
 def _explain_found(
@@ -404,6 +435,7 @@ def write_notices(
     format: str = "html",
     limit: int | None = None,
     batch_size: int = BATCH_ROWS,
+    trust_selection: bool = False,
 ) -> list[Path]:
     """Write one notice per selected file, ``<out_dir>/<dossier_id>.<ext>``, in one pass.
 
@@ -424,6 +456,9 @@ def write_notices(
     format : {"html", "md", "txt", "json"}, default "html"
     limit : int, optional
         Only the first ``limit`` selected files, in the selection's order (national rank).
+    trust_selection : bool, default False
+        As for :func:`explain_file`: without it, a selection file must have its manifest and
+        be tied by the manifests to this model and this data file.
 
     Returns
     -------
@@ -433,11 +468,8 @@ def write_notices(
     if format not in NOTICE_FORMATS:
         raise ExplainError(f"format must be one of {', '.join(NOTICE_FORMATS)}; got {format!r}.")
     loaded = _load(model)
-    selection = (
-        selection_path
-        if isinstance(selection_path, SelectionTable)
-        else read_selection(selection_path)
-    )
+    selection = _selection(selection_path, loaded, input_path, trust_selection)
+    assert selection is not None
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ExplainError(f"limit must be a whole number of at least 0; got {limit!r}.")
     ids = selection.ids if limit is None else selection.ids[:limit]

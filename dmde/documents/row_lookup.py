@@ -55,8 +55,9 @@ def find_rows(
     ExplainError
         If the file lacks a column the model needs, or an id is on several rows.
     SchemaError
-        If the file is missing or cannot be read (e.g. a CSV row with the wrong number of
-        fields), from :func:`dmde.data.reading.read_batches`.
+        If the file is missing or cannot be read, from :func:`dmde.data.reading.read_batches`
+        (a row with the wrong number of fields is a rejected row there: its id cannot be
+        trusted, so it is not found).
     """
     source = Path(input_path)
     wanted = [*needed_columns(model)]
