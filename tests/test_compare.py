@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +288,16 @@ def test_diff_command(
     assert main(["diff", str(tmp_path / "nope.json"), str(old), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "cannot read model file" in err and "Traceback" not in err
+
+
+def test_a_hostile_model_file_name_is_shown_not_linked(old: Path, tmp_path: Path) -> None:
+    """A file name is data: in diff.md it is text, and no format keeps a bidi control."""
+    name = "[click](javascript:alert(1)) <b>x | y \u202eredro.json"
+    hostile = tmp_path / name
+    hostile.write_bytes(old.read_bytes())
+    _, written = diff_files(hostile, old, tmp_path / "diff.html")
+    md = (tmp_path / "diff.md").read_text(encoding="utf-8")
+    assert "[click\\](javascript:alert(1)) &lt;b&gt;x \\| y redro.json" in md
+    assert not re.search(r"(?<!\\)\]\(", md) and "<b>" not in md
+    for path in written:
+        assert "\u202e" not in path.read_text(encoding="utf-8")

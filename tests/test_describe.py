@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -391,3 +392,22 @@ def test_document_command(
     assert main(["document", "--model", str(tmp_path / "nope.json"), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "cannot read model file" in err and "Traceback" not in err
+
+
+def test_hostile_labels_and_file_names_are_shown_not_linked(
+    model_path: Path, tmp_path: Path
+) -> None:
+    """An audit's group label, sentence and folder name are data: text in the Markdown."""
+    sha = read_model_file(model_path).sha256
+    hostile = "[click](javascript:alert(1)) <img src=x> \u202egnp"
+    flag = {**FLAG, "group": hostile, "sentence": f"{hostile} are selected more."}
+    report = _audit_report(tmp_path / "x) [y](javascript:alert(1)", sha, [flag])
+    _, written = document_model(model_path, tmp_path / "docs", audit=report)
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        assert "\u202e" not in text
+        if path.suffix == ".md":
+            assert "[click\\](javascript:alert(1)) &lt;img src=x&gt; gnp" in text
+            links = re.findall(r"(?<!\\)\]\(([^)]*)\)", text)
+            assert links and not [x for x in links if re.match(r"[A-Za-z][\w+.-]*:", x)]
+            assert all(re.fullmatch(r"[\w./%:-]+", link) for link in links), links
