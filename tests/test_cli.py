@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dmde import __version__
@@ -426,3 +428,19 @@ def test_synth_samples_every_row_of_a_file_smaller_than_the_default_sample(
     out = tmp_path / "small.csv"
     assert main(["synth", "--rows", "1000", "--out", str(out), "--quiet"]) == 0
     assert "1,000 in the random-control sample" in capsys.readouterr().out
+
+
+def test_explain_refuses_a_selection_without_its_manifest_unless_trusted(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loose = tmp_path / "loose.csv"
+    shutil.copyfile(world / "sel.csv", loose)  # no manifest beside it
+    dossier = pd.read_csv(loose)["dossier_id"].iloc[0]
+    monkeypatch.chdir(world)
+    base = ["explain", "--model", "model.json", "--input", "pop.csv", "--selection", str(loose)]
+    base += ["--dossier", str(dossier), "--out", str(tmp_path / "n.html")]
+    assert main(base) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--trust-selection" in err
+    assert main([*base, "--trust-selection"]) == 0
+    assert (tmp_path / "n.html").is_file()

@@ -328,6 +328,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             args.out_dir,
             lang=args.lang,
             format=args.format or "html",
+            trust_selection=args.trust_selection,
         )
         print(f"wrote {len(written):,} notices to {args.out_dir}")
         return EXIT_OK
@@ -337,7 +338,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             "selected file)."
         )
     fmt = args.format or explain.format_for(args.out)
-    result = explain.explain_file(args.model, args.input, args.dossier, selection=args.selection)
+    result = explain.explain_file(
+        args.model,
+        args.input,
+        args.dossier,
+        selection=args.selection,
+        trust_selection=args.trust_selection,
+    )
     path = explain.write_notice(result, args.out, lang=args.lang, format=fmt)
     print(
         f"dossier {result.dossier_id}: score {result.score:.{result.decimals}f} points "

@@ -453,7 +453,18 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--input", required=True, type=Path, help="the data file that was scored")
     p.add_argument("--dossier", type=int, help="the dossier_id to explain")
     p.add_argument("--out", type=Path, help="the notice to write (.html, .md, .txt or .json)")
-    p.add_argument("--selection", type=Path, help="selection file from dmde select")
+    p.add_argument(
+        "--selection",
+        type=Path,
+        help="selection file from dmde select (checked against its manifest, the scores' "
+        "manifest, the model and the data file)",
+    )
+    p.add_argument(
+        "--trust-selection",
+        action="store_true",
+        help="use a selection file without a manifest as it is (each row is still checked "
+        "against the data file)",
+    )
     p.add_argument("--out-dir", type=Path, help="batch: one notice per selected file, here")
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
     p.add_argument(
