@@ -169,7 +169,7 @@ def test_reject_policy_rejects_bytes_that_are_not_utf8(tmp_path: Path) -> None:
             "column": None,
             "value": "2 fields: 8,26",
             "rule": "bad_row",
-        },  # noqa: E501
+        },
     ]
 
 
