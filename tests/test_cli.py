@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shlex
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import dmde
 from dmde import __version__
 from dmde.cli import main
 from dmde.data.dictionary import data_dictionary_markdown
@@ -444,3 +446,22 @@ def test_explain_refuses_a_selection_without_its_manifest_unless_trusted(
     assert err.count("\n") == 1 and "--trust-selection" in err
     assert main([*base, "--trust-selection"]) == 0
     assert (tmp_path / "n.html").is_file()
+
+
+def test_every_renamed_parameter_is_one_the_command_passes() -> None:
+    # A flag mapped from a name no function takes would never be used: the map would drift.
+    from dmde.audit.inputs import audit_files, audit_table
+    from dmde.cli.options import PARAMETER_FLAGS
+    from dmde.documents.compare import diff_files
+    from dmde.documents.explain import explain_file, write_notices
+
+    called = {
+        "score": [dmde.score_file],
+        "select": [dmde.select_file],
+        "diff": [diff_files],
+        "explain": [explain_file, write_notices],
+        "audit": [audit_files, audit_table],
+    }
+    for command, renamed in PARAMETER_FLAGS.items():
+        taken = {p for f in called[command] for p in inspect.signature(f).parameters}
+        assert set(renamed) <= taken, command

@@ -31,10 +31,11 @@ EXIT_CODES = (
 # Python parameters whose flag is not simply their name with dashes: the library's messages name
 # the parameter, the command line names the flag.
 PARAMETER_FLAGS: dict[str, dict[str, str]] = {
-    "select": {"out_path": "--out", "path": "--scores", "scores": "--scores"},
-    "score": {"output": "--out", "out_path": "--out", "data": "--input"},
-    "diff": {"old": "OLD", "new": "NEW"},
-    "audit": {"n_boot": "--n-boot", "attributes": "--groups", "groups": "--group-columns"},
+    "score": {"input_path": "--input", "output": "--out"},  # score_file
+    "select": {"scores_path": "--scores", "out_path": "--out"},  # select_file
+    "diff": {"old": "OLD", "new": "NEW"},  # diff_files
+    "explain": {"input_path": "--input", "selection_path": "--selection"},  # explain_file, ...
+    "audit": {"attributes": "--groups", "groups": "--group-columns", "path": "--table"},
 }
 
 
@@ -54,10 +55,13 @@ def parameter_flags(parser: argparse.ArgumentParser, command: str) -> dict[str, 
     return flags | PARAMETER_FLAGS.get(command, {})
 
 
-def _subcommand(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    found: argparse.ArgumentParser = sub.choices[command]
-    return found
+    return dict(sub.choices)
+
+
+def _subcommand(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    return _subcommands(parser)[command]
 
 
 def _positive_int(text: str) -> int:
@@ -480,17 +484,18 @@ def check_option_names(parser: argparse.ArgumentParser, argv: Sequence[str]) -> 
 
     Only options no known one starts with are refused (argparse accepts unambiguous prefixes).
     """
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    command = next((word for word in argv if word in sub.choices), None)
+    commands = _subcommands(parser)
+    command = next((word for word in argv if word in commands), None)
     if command is None:
         return
-    own: argparse.ArgumentParser = sub.choices[command]
+    own = commands[command]
     known = [name for name in own._option_string_actions if name.startswith("--")]
     after = list(argv)[list(argv).index(command) + 1 :]
     for word in after:
+        if word == "--":  # what follows is positional
+            return
         name = word.split("=", 1)[0]
-        if not name.startswith("--") or name == "--" or any(k.startswith(name) for k in known):
+        if not name.startswith("--") or any(k.startswith(name) for k in known):
             continue
         near = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {near[0]}?)" if near else f" (see 'dmde {command} --help')"
-        own.exit(EXIT_USAGE, f"{own.prog}: error: unrecognized option {name}{hint}\n")
+        own.error(f"unrecognized option {name}" + (f" (did you mean {near[0]}?)" if near else ""))
