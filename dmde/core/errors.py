@@ -144,16 +144,16 @@ def command_line_message(exc: BaseException, flags: Mapping[str, str]) -> tuple[
         return None
     if isinstance(exc, OSError) and not isinstance(exc, DmdeError):
         return _one_line(_os_message(exc)), EXIT_DATA
-    text = _one_line(str(exc))
-    found = _PARAMETER_SENTENCE.match(text)
+    raw = str(exc).strip()
+    found = _PARAMETER_SENTENCE.match(_one_line(raw))
     if found is not None:
         return _parameter_sentence(found, flags), EXIT_USAGE
-    text = _flags_for_parameters(text, flags)
-    opens = _OPENS_WITH_RULE.match(str(exc).strip())
-    code = getattr(exc, "exit_code", EXIT_USAGE)
-    if opens is not None and opens["param"] in flags:
-        code = EXIT_USAGE
-    return (text if code == EXIT_USAGE or "\n" not in str(exc) else str(exc).strip()), code
+    opens = _OPENS_WITH_RULE.match(raw)
+    usage = opens is not None and opens["param"] in flags
+    code = EXIT_USAGE if usage else getattr(exc, "exit_code", EXIT_USAGE)
+    # A list of a file's problems keeps its lines; everything else is said on one line.
+    lines = code != EXIT_USAGE and "\n" in raw
+    return _flags_for_parameters(raw if lines else _one_line(raw), flags), code
 
 
 def _parameter_sentence(found: re.Match[str], flags: Mapping[str, str]) -> str:
