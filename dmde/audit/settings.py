@@ -65,8 +65,19 @@ class AuditSettingsError(AuditParameterError):
     """
 
     def __init__(self, parameter: str, rule: str, value: object, fix: str) -> None:
-        self.parameter, self.rule, self.value = parameter, rule, value
         ParameterError.__init__(self, parameter, rule, value, fix=fix)
+
+    @property
+    def parameter(self) -> str:
+        return self.param
+
+    @property
+    def rule(self) -> str:
+        return self.expected
+
+    @property
+    def value(self) -> object:
+        return self.got
 
 
 def _is_int(value: object, least: int) -> bool:
