@@ -49,10 +49,10 @@ from dmde.data.catalog import CATALOG
 from dmde.data.manifest import manifest_path, sha256_file, write_manifest
 from dmde.data.opening import file_columns
 from dmde.data.parameters import Range, check_parameters
-from dmde.data.paths import check_distinct_paths
+from dmde.data.paths import check_data_file_name, check_distinct_paths
 from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows, read_batches
 from dmde.data.rules import repeated_values
-from dmde.data.schema import BATCH_ROWS, check_data_file_name
+from dmde.data.schema import BATCH_ROWS
 from dmde.data.writing import write_batches
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily

@@ -25,8 +25,8 @@ from dmde.batch.scores_table import (
 from dmde.core.errors import SchemaError
 from dmde.data.manifest import manifest_path, sha256_file, write_manifest
 from dmde.data.outputs import output_columns, read_output
-from dmde.data.paths import check_distinct_paths
-from dmde.data.schema import EXTENSIONS, check_data_file_name
+from dmde.data.paths import check_data_file_name, check_distinct_paths
+from dmde.data.schema import EXTENSIONS
 from dmde.data.writing import write_batches
 
 __all__ = ["select_file"]

@@ -1,4 +1,5 @@
-"""Paths of one run: no output may be one of the run's inputs or another of its outputs.
+"""Paths of one run: an output is named as a data file, and may not be one of the run's inputs
+or another of its outputs.
 
 A command that writes files (``dmde score``: scores, rejects, their manifest; ``dmde select``:
 the selection and its manifest) refuses, before anything is read, an output path that resolves
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from dmde.core.errors import ParameterError
 from dmde.data.parameters import bad_parameter
+from dmde.data.schema import EXTENSIONS
 
-__all__ = ["check_distinct_paths", "same_file"]
+__all__ = ["check_data_file_name", "check_distinct_paths", "same_file"]
 
 PathLike = str | os.PathLike[str]
 
@@ -79,3 +81,20 @@ def check_distinct_paths(
                     error=error,
                 )
         seen.append((what, path))
+
+
+def check_data_file_name(
+    name: str, path: str | os.PathLike[str], *, error: type[ParameterError] = ParameterError
+) -> None:
+    """Refuse a data file to write whose name does not say CSV or Parquet (:data:`EXTENSIONS`).
+
+    Examples
+    --------
+    >>> check_data_file_name("out_path", "scores.txt")
+    Traceback (most recent call last):
+    ...
+    dmde.core.errors.ParameterError: out_path must be a file ending in one of .csv, .parquet, .pq; got 'scores.txt'. Rename the file.
+    """  # noqa: E501
+    if Path(path).suffix.lower() not in EXTENSIONS:
+        expected = f"a file ending in one of {', '.join(EXTENSIONS)}"
+        raise bad_parameter(name, expected, os.fspath(path), "Rename the file.", error=error)

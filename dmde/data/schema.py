@@ -4,25 +4,23 @@ catalog columns.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from numbers import Integral
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
 
-from dmde.core.errors import ParameterError, SchemaError
+from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG, _unknown_column_message
-from dmde.data.parameters import Range, bad_parameter, check_parameters
+from dmde.data.parameters import Range, check_parameters
 
 if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
-__all__ = ["BATCH_ROWS", "EXTENSIONS", "Kind", "arrow_schema", "check_data_file_name"]
+__all__ = ["BATCH_ROWS", "EXTENSIONS", "Kind", "arrow_schema"]
 
 Kind = Literal["csv", "parquet"]
 #: Default rows per batch when reading: larger batches cost memory (a Parquet batch of a million
@@ -99,20 +97,3 @@ def _check_batch_size(batch_size: int) -> None:
         {"batch_size": batch_size},
         fixes={"batch_size": "Give the number of rows per batch, e.g. 250000."},
     )
-
-
-def check_data_file_name(
-    name: str, path: str | os.PathLike[str], *, error: type[ParameterError] = ParameterError
-) -> None:
-    """Refuse a data file to write whose name does not say CSV or Parquet (:data:`EXTENSIONS`).
-
-    Examples
-    --------
-    >>> check_data_file_name("out_path", "scores.txt")
-    Traceback (most recent call last):
-    ...
-    dmde.core.errors.ParameterError: out_path must be a file ending in one of .csv, .parquet, .pq; got 'scores.txt'. Rename the file.
-    """  # noqa: E501
-    if Path(path).suffix.lower() not in EXTENSIONS:
-        expected = f"a file ending in one of {', '.join(EXTENSIONS)}"
-        raise bad_parameter(name, expected, os.fspath(path), "Rename the file.", error=error)
