@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dmde.documents.value_words import bin_text, value_text
@@ -29,10 +30,46 @@ _BINS = {
             name="mean_total_12m", kind="numeric", edges=(22.655, 1498.88),
             woe=(0.1, 0.0, 0.2, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
         ),
-        ["moins de 22,655 € par mois", "de 22,655 à moins de 1\u202f498,88 € par mois",
-         "1\u202f498,88 € par mois ou plus", "non renseigné"],
-        ["less than 22.655 EUR a month", "22.655 to less than 1,498.88 EUR a month",
-         "1,498.88 EUR a month or more", "not given"],
+        ["moins de 23 € par mois", "de 23 à moins de 1\u202f499 € par mois",
+         "1\u202f499 € par mois ou plus", "non renseigné"],
+        ["less than 23 EUR a month", "23 to less than 1,499 EUR a month",
+         "1,499 EUR a month or more", "not given"],
+    ),
+    "smic": (  # the edges of the demo's model that a notice once printed as "2,6865 Smic"
+        FeatureBinning(
+            name="income_to_smic", kind="numeric", edges=(0.8465, 1.0505, 1.896, 2.6865),
+            woe=(0.1,) * 6, count=(1.0,) * 5 + (0.0,), events=(0.5,) * 5 + (0.0,),
+        ),
+        ["moins de 0,85 Smic", "de 0,85 à moins de 1,05 Smic", "de 1,05 à moins de 1,90 Smic",
+         "de 1,90 à moins de 2,69 Smic", "2,69 Smic ou plus", "non renseigné"],
+        ["less than 0.85 Smic", "0.85 to less than 1.05 Smic", "1.05 to less than 1.90 Smic",
+         "1.90 to less than 2.69 Smic", "2.69 Smic or more", "not given"],
+    ),
+    "no unit": (
+        FeatureBinning(
+            name="income_volatility", kind="numeric", edges=(0.0485, 0.2935),
+            woe=(0.1, 0.0, 0.2, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
+        ),
+        ["moins de 0,05", "de 0,05 à moins de 0,29", "0,29 ou plus", "non renseigné"],
+        ["less than 0.05", "0.05 to less than 0.29", "0.29 or more", "not given"],
+    ),
+    "close edges keep digits": (  # to the euro, 10.2 and 10.4 would both read 10
+        FeatureBinning(
+            name="mean_rsa_12m", kind="numeric", edges=(10.2, 10.4, 250.0),
+            woe=(0.1,) * 5, count=(1.0,) * 4 + (0.0,), events=(0.5,) * 4 + (0.0,),
+        ),
+        ["moins de 10,20 € par mois", "de 10,20 à moins de 10,40 € par mois",
+         "de 10,40 à moins de 250,00 € par mois", "250,00 € par mois ou plus", "non renseigné"],
+        ["less than 10.20 EUR a month", "10.20 to less than 10.40 EUR a month",
+         "10.40 to less than 250.00 EUR a month", "250.00 EUR a month or more", "not given"],
+    ),
+    "never below the minimum": (  # to the euro, 0.3 would read "less than 0 EUR"
+        FeatureBinning(
+            name="mean_cf_12m", kind="numeric", edges=(0.3,),
+            woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0), events=(0.5, 0.5, 0.0),
+        ),
+        ["moins de 0,30 € par mois", "0,30 € par mois ou plus", "non renseigné"],
+        ["less than 0.30 EUR a month", "0.30 EUR a month or more", "not given"],
     ),
     "levels": (
         FeatureBinning(
@@ -51,6 +88,41 @@ def test_bins_in_words(case: str) -> None:
     binning, french, english = _BINS[case]
     assert [bin_text(binning, b, lang="fr") for b in range(binning.n_bins)] == french
     assert [bin_text(binning, b, lang="en") for b in range(binning.n_bins)] == english
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_rounded_bins_never_read_alike(seed: int) -> None:
+    """Whatever edges a binning learns, close or far, small or large, every bin of a feature is
+    worded differently from every other, in both languages."""
+    rng = np.random.default_rng(seed)
+    name = ["income_to_smic", "mean_total_12m", "income_volatility"][seed % 3]
+    scale = 10.0 ** rng.integers(-3, 4)
+    steps = rng.choice([1e-4, 1e-3, 0.01, 0.3, 1.0, 7.0], size=rng.integers(1, 9)) * scale
+    edges = tuple(float(e) for e in np.unique(np.round(rng.uniform(0, 3) + np.cumsum(steps), 6)))
+    n = len(edges) + 2
+    binning = FeatureBinning(
+        name=name, kind="numeric", edges=edges, woe=(0.0,) * n,
+        count=(1.0,) * (n - 1) + (0.0,), events=(0.5,) * (n - 1) + (0.0,),
+    )  # fmt: skip
+    for lang in ("fr", "en"):
+        words = [bin_text(binning, b, lang=lang) for b in range(n)]
+        assert len(set(words)) == n, words
+
+
+@pytest.mark.parametrize(
+    ("b", "value", "text"),
+    [(1, 12.7, "12,65 € par mois ou plus"),  # "13 € ou plus" would leave 12,70 € out
+     (1, 13.2, "13 € par mois ou plus"),
+     (0, 12.64, "moins de 13 € par mois"),
+     (0, None, "moins de 13 € par mois")],
+    ids=["kept-out-to-the-euro", "held-to-the-euro", "below", "no-value"],
+)  # fmt: skip
+def test_bin_holds_the_value_shown(b: int, value: float | None, text: str) -> None:
+    binning = FeatureBinning(
+        name="mean_rsa_12m", kind="numeric", edges=(12.645,),
+        woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0), events=(0.5, 0.5, 0.0),
+    )  # fmt: skip
+    assert bin_text(binning, b, lang="fr", value=value) == text
 
 
 @pytest.mark.parametrize(

@@ -270,15 +270,16 @@ def _changes(
             new, CATALOG[name]
         ):
             continue
+        new_value = plain_value(new, CATALOG[name])
         out.append(
             Change(
                 column=name,
                 old_value=plain_value(old, CATALOG[name]),
-                new_value=plain_value(new, CATALOG[name]),
+                new_value=new_value,
                 old_bin=old_bin,
                 new_bin=new_bin,
-                new_bin_label_fr=bin_text(binning, new_bin, lang="fr"),
-                new_bin_label_en=bin_text(binning, new_bin, lang="en"),
+                new_bin_label_fr=bin_text(binning, new_bin, lang="fr", value=new_value),
+                new_bin_label_en=bin_text(binning, new_bin, lang="en", value=new_value),
                 derived=name not in primary,
             )
         )

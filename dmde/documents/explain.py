@@ -319,13 +319,14 @@ def _feature_lines(
         b = int(binning.assign(frame[name])[0])
         points = float(contributions[j])
         average = round(float(scorecard.reference_points_[j]), decimals) + 0.0
+        value = plain_value(frame[name].iloc[0], CATALOG[name])
         lines.append(
             FeatureLine(
                 column=name,
-                value=plain_value(frame[name].iloc[0], CATALOG[name]),
+                value=value,
                 bin=b,
-                bin_label_fr=bin_text(binning, b, lang="fr"),
-                bin_label_en=bin_text(binning, b, lang="en"),
+                bin_label_fr=bin_text(binning, b, lang="fr", value=value),
+                bin_label_en=bin_text(binning, b, lang="en", value=value),
                 points=points,
                 average_points=average,
                 difference=round(points - average, decimals) + 0.0,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -20,10 +22,29 @@ from dmde.documents.explanation import Value
 from dmde.documents.notice_words import LEVELS, SOURCES, STRINGS, UNITS, phrase
 from dmde.model.binning import FeatureBinning
 
-__all__ = ["bin_text", "value_text"]
+__all__ = [
+    "EDGE_DECIMALS",
+    "MAX_EDGE_DECIMALS",
+    "OTHER_EDGE_DECIMALS",
+    "bin_text",
+    "value_text",
+]
 
 
-def _number(value: float, lang: Lang) -> str:
+#: Decimals of a bin's bounds, by the catalog's unit: euros without cents, Smic ratios to the
+#: hundredth, months and years whole. More are kept where these would word two bins alike,
+#: leave a bin no possible value, or put the value a notice shows outside the bin it shows.
+EDGE_DECIMALS: Mapping[str, int] = {"EUR/month": 0, "EUR": 0, "Smic": 2, "months": 0, "years": 0}
+
+#: Decimals of the bounds of a number without a unit (a coefficient of variation, say).
+OTHER_EDGE_DECIMALS = 2
+
+#: The most decimals a bound is rounded to; past these, bounds are written as the model holds
+#: them.
+MAX_EDGE_DECIMALS = 6
+
+
+def _exact(value: float, lang: Lang) -> str:
     """A bin edge as the model holds it (6 significant digits), thousands grouped."""
     text = f"{value:.6g}"
     if "e" in text:
@@ -32,6 +53,46 @@ def _number(value: float, lang: Lang) -> str:
     if decimals <= 3:
         return format_value(value, f"num{decimals}", lang=lang)
     return text.replace(".", ",") if lang == "fr" else text
+
+
+def _edge_texts(
+    binning: FeatureBinning, b: int, col: Column | None, value: Value, lang: Lang
+) -> list[str]:
+    """The feature's edges in words, rounded as :data:`EDGE_DECIMALS` says (see there)."""
+    edges = binning.edges
+    first = OTHER_EDGE_DECIMALS if col is None else EDGE_DECIMALS.get(col.unit, OTHER_EDGE_DECIMALS)
+    for decimals in (first, *range(max(first + 1, 2), MAX_EDGE_DECIMALS + 1)):  # no 0.1 EUR
+        rounded = [_rounded(e, decimals) for e in edges]
+        if _readable(edges, rounded, b, col, value):
+            return [format_value(r, f"num{decimals}", lang=lang) for r in rounded]
+    return [_exact(e, lang) for e in edges]
+
+
+def _rounded(value: float, decimals: int) -> float:
+    """``value`` to ``decimals`` decimals, a half up: an edge the binning put halfway between
+    two values of the data (12.645 between 12.64 and 12.65) is worded as the higher one, the
+    first value of the bin above it."""
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def _readable(
+    edges: tuple[float, ...], rounded: list[float], b: int, col: Column | None, value: Value
+) -> bool:
+    """Whether rounded edges still word every bin apart, each bin with possible values, and
+    bin ``b`` around ``value`` as :func:`value_text` shows it."""
+    if any(high <= low for low, high in itertools.pairwise(rounded)):
+        return False
+    low_bound = -math.inf if col is None or col.minimum is None else col.minimum
+    high_bound = math.inf if col is None or col.maximum is None else col.maximum
+    if edges[0] > low_bound >= rounded[0] or edges[-1] <= high_bound < rounded[-1]:
+        return False  # a first bin "less than 0 EUR", or a last one past the maximum
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        shown = float(round(value)) if col is not None and col.dtype == "int" else round(value, 2)
+        low = rounded[b - 1] if b > 0 else -math.inf
+        high = rounded[b] if b < len(rounded) else math.inf
+        return low <= shown < high
+    return True
 
 
 def _with_unit(text: str, col: Column, lang: Lang) -> str:
@@ -64,8 +125,12 @@ def value_text(column: str, value: Value, *, lang: Lang = "fr") -> str:
     return _with_unit(format_value(value, fmt, lang=lang), col, lang)
 
 
-def bin_text(binning: FeatureBinning, b: int, *, lang: Lang = "fr") -> str:
+def bin_text(binning: FeatureBinning, b: int, *, lang: Lang = "fr", value: Value = None) -> str:
     """Bin ``b`` of a feature in words, with the catalog's unit and levels translated.
+
+    Bounds learned by the binning are rounded for a reader (:data:`EDGE_DECIMALS`: euros
+    without cents, Smic ratios to the hundredth), with more decimals where fewer would word two
+    bins alike or, given the ``value`` a notice shows in bin ``b``, word the bin without it.
 
     Examples
     --------
@@ -73,9 +138,14 @@ def bin_text(binning: FeatureBinning, b: int, *, lang: Lang = "fr") -> str:
     ...                    woe=(0.4, 0.0, -0.3, 0.1), count=(30.0, 40.0, 30.0, 5.0),
     ...                    events=(6.0, 5.0, 2.0, 1.0))
     >>> [bin_text(b, i) for i in range(4)]
-    ['moins de 0,5 Smic', 'de 0,5 à moins de 1,2 Smic', '1,2 Smic ou plus', 'non renseigné']
+    ['moins de 0,50 Smic', 'de 0,50 à moins de 1,20 Smic', '1,20 Smic ou plus', 'non renseigné']
     >>> bin_text(b, 1, lang="en")
-    '0.5 to less than 1.2 Smic'
+    '0.50 to less than 1.20 Smic'
+    >>> money = FeatureBinning(name="mean_rsa_12m", kind="numeric", edges=(12.645,),
+    ...                        woe=(0.1, 0.0, 0.0), count=(1.0, 1.0, 0.0),
+    ...                        events=(1.0, 1.0, 0.0))
+    >>> bin_text(money, 1, lang="en"), bin_text(money, 1, lang="en", value=12.7)
+    ('13 EUR a month or more', '12.65 EUR a month or more')
     """
     col = CATALOG.get(binning.name)
     if b == binning.missing_bin:
@@ -98,7 +168,7 @@ def bin_text(binning: FeatureBinning, b: int, *, lang: Lang = "fr") -> str:
         else:
             text = phrase(lang, "int_between", low=low, high=high)
     else:
-        edges = [_number(e, lang) for e in binning.edges]
+        edges = _edge_texts(binning, b, col, value, lang)
         if b == 0:
             text = phrase(lang, "num_less", high=edges[0])
         elif b == len(edges):
