@@ -297,8 +297,8 @@ BAD_FILES = {
     "corrupt-parquet": BadFile(
         _parquet(lambda data: data[: len(data) // 2]), "unreadable", None, 0
     ),
-    "int-stored-as-float": BadFile(
-        _parquet(age=valid_frame()["age"].astype(float)), "type", "age", N_ROWS, (1, None)
+    "int-stored-as-fractions": BadFile(
+        _parquet(age=valid_frame()["age"] + 0.5), "type", "age", N_ROWS, (1, None)
     ),
     "unsupported-extension": BadFile(_csv(VALID_CSV, "bad.txt"), "extension", None, 0),
 }
@@ -483,7 +483,8 @@ def test_type_errors_are_the_values_arrow_refuses(
         )
         refused = False
     except pa.ArrowInvalid:
-        refused = True
+        # a whole number written with a decimal point is an integer (pandas writes them so)
+        refused = not (dtype == pa.int64() and text in ("1.0", "5."))
     # row 1 has another type error, so the whole file goes through the diagnostic pass
     bad = set_field(set_field(VALID_CSV, 1, "n_children", "abc"), 2, column, f'"{text}"')
     report = validate_file(write(tmp_path / "f.csv", bad))

@@ -16,14 +16,17 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dmde.data.catalog import column
+from dmde.data.catalog import Column, column
 from dmde.data.rules import (
     _message,
     _texts,
     _utf8,
+    fraction_message,
+    lost_zeros_hint,
     parse_text,
     type_message,
     value_problems,
+    whole_numbers,
 )
 
 if TYPE_CHECKING:
@@ -119,7 +122,9 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
     """Check each row of a batch of catalog columns; split it into valid rows and rejects.
 
     A value breaks at most one rule (the first of ``type``, ``missing_value``, ``range``,
-    ``level``, ``pattern``); a row is rejected if one of its values breaks a rule.
+    ``level``, ``pattern``); a row is rejected if one of its values breaks a rule. An integer
+    column given as floating point numbers (pandas' way with missing values) is read as its
+    whole numbers; a value that is not whole breaks ``type``.
 
     Parameters
     ----------
@@ -171,10 +176,16 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
             if unparsable.size:
                 parts.append((unparsable, name, raw, "type", type_message(col)))
                 flagged[unparsable] = True
+        elif col.dtype in ("int", "flag") and pa.types.is_floating(raw.type):
+            values, fractional = whole_numbers(raw)  # e.g. Parquet written by pandas
+            if fractional.size:
+                parts.append((fractional, name, raw, "type", fraction_message(col)))
+                flagged[fractional] = True
         for rule, expected, mask in value_problems(col, values):
             hits = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False)) & ~flagged)
             if hits.size:
-                parts.append((hits, name, values, rule, expected))
+                for group, reason in _reasons(col, rule, expected, values, hits):
+                    parts.append((group, name, values, rule, reason))
                 flagged[hits] = True
         bad |= flagged
         columns[name] = values
@@ -184,6 +195,20 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
     if keep.size < n:
         table = table.take(pa.array(keep, pa.int64()))
     return CheckedBatch(table, rejects, n, int(bad.sum()), first_row, keep)
+
+
+def _reasons(
+    col: Column, rule: str, expected: str, values: Arr, hits: Positions
+) -> list[tuple[Positions, str]]:
+    """The rows ``hits`` that break ``rule``, grouped by reason: a code that lost its leading
+    zeros ("1000" for "01000") is told so."""
+    if rule not in ("level", "pattern"):
+        return [(hits, expected)]
+    hints = np.array([lost_zeros_hint(col, v) for v in _texts(values, hits)], dtype=object)
+    return [
+        (hits[hints == hint], f"{expected}; {hint}" if hint else expected)
+        for hint in sorted(set(hints.tolist()))
+    ]
 
 
 def _decoded(raw: Arr) -> tuple[Arr, Positions]:

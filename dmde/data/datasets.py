@@ -30,12 +30,22 @@ Row numbers
 Numbers in CSV
     Arrow's parser decides what a number is: an integer is decimal digits with an optional
     minus sign (Arrow also reads ``0x`` hexadecimal), a number may have a decimal point and an
-    exponent; spaces and tabs around a number are ignored.
+    exponent; spaces and tabs around a number are ignored. In an integer column, a whole number
+    written with a decimal point (``3.0``, as pandas writes an integer column with missing
+    values) is that integer; ``3.5`` is a ``type`` problem.
+Pandas round trips
+    A frame written by pandas reads back: in Parquet, an integer column stored as floating
+    point numbers is read as its whole numbers (a value that is not whole is a ``type``
+    problem). Codes are text: a code read as a number loses its leading zeros (``"01000"``
+    becomes ``1000``), and the ``pattern`` or ``level`` problem says so; read such files with
+    ``pd.read_csv(path, dtype=str)``.
 Rules
     Every problem found is a :class:`Problem` with one of these rules. About the file:
     ``not_found`` (raised as :class:`~dmde.core.errors.SchemaError`, as there is nothing to
     report on), ``extension``, ``empty_file``, ``unreadable``, ``encoding`` (not UTF-8),
-    ``no_rows``, ``bad_row`` (a row with the wrong number of fields). About the header:
+    ``separator`` (a header that reads as catalog names when split on ``;`` or a tab, as
+    spreadsheets in a French locale write it), ``no_rows``, ``bad_row`` (a row with the wrong
+    number of fields). About the header:
     ``duplicate_header``, ``missing_column``, ``unknown_column`` (its values are not read).
     About values: ``encoding``, ``type``, ``missing_value``, ``range``, ``level``, ``pattern``,
     ``duplicate_id`` (a ``dossier_id`` found on several rows of the file).

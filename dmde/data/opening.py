@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import functools
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -119,9 +120,41 @@ def _inspect_csv(path: Path) -> _Header:
     if not line.strip():
         raise _FileError("empty_file", "the first line is blank; expected the column names")
     names = tuple(next(csv.reader([line])))
+    _check_separator(line, names, body)
     n_lines = max(1, body.count(b"\n"))
     longest = max(len(first), *(len(x) for x in body.split(b"\n")))
     return _Header("csv", names, bool(body), row_bytes=len(body) / n_lines, longest=longest)
+
+
+_SEPARATORS = {";": "';' (semicolon)", "\t": "a tab"}
+_SPELLED = {";": "';'", "\t": "'\\t'"}
+_DECIMAL_COMMA = re.compile(r"(^|[;\t])\"?-?[0-9]+,[0-9]+\"?($|[;\t])", re.MULTILINE)
+
+
+def _check_separator(line: str, names: tuple[str, ...], body: bytes) -> None:
+    """Refuse a header that splits into more catalog names on ';' or a tab than on commas.
+
+    A spreadsheet saved as CSV in a French locale separates fields with ';' (and writes decimal
+    commas); read on commas, its header is one unknown name and every column is missing.
+    """
+    known = sum(n in CATALOG for n in names)
+    for separator in _SEPARATORS:
+        split = next(csv.reader([line], delimiter=separator))
+        found = sum(n.strip() in CATALOG for n in split)
+        if found >= 2 and found > known:
+            break
+    else:
+        return
+    sep, spelled = _SPELLED[separator], _SEPARATORS[separator]
+    fix = f"pd.read_csv(path, sep={sep}, dtype=str)"
+    if separator == ";" and _DECIMAL_COMMA.search(body[:65536].decode("utf-8", "replace")):
+        fix += r".replace(r'^(-?[0-9]+),([0-9]+)$', r'\1.\2', regex=True)"  # decimal commas
+    raise _FileError(
+        "separator",
+        f"the file seems to use {spelled} as the separator ({found} catalog names in the header "
+        f"split on it); dmde reads comma-separated CSV. Convert it, e.g. in pandas: "
+        f"{fix}.to_csv(out, index=False)",
+    )
 
 
 def _inspect_parquet(path: Path) -> _Header:

@@ -25,7 +25,8 @@ __all__ = ["Problem", "ValidationReport"]
 # Problems are sorted by this order of rules: about the file, the header, then values.
 # fmt: off
 _RULES = (
-    "not_found", "extension", "empty_file", "unreadable", "encoding", "no_rows", "bad_row",
+    "not_found", "extension", "empty_file", "unreadable", "encoding", "separator", "no_rows",
+    "bad_row",
     "duplicate_header", "missing_column", "unknown_column",
     "type", "missing_value", "range", "level", "pattern", "duplicate_id",
 )

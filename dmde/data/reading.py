@@ -24,6 +24,11 @@ value against the catalog with the rules of :mod:`dmde.data.rules`, by
     with an unsuitable type, or CSV text that cannot be parsed at all (a
     :class:`~dmde.core.errors.SchemaError` that says to run ``dmde validate``).
 
+Under both policies a CSV value that Arrow's typed reading refuses (``3.0`` in an integer
+column, as pandas writes one with missing values) sends the rest of the file through the
+value-by-value reading, which accepts a whole number written with a decimal point; a Parquet
+integer column stored as floats is checked value by value to be whole.
+
 Both policies count rows as :func:`~dmde.data.validation.validate_file` does, so that row
 numbers are the same in every command: a blank CSV line (or a bare carriage return) is a row,
 of missing values, and a row with the wrong number of fields is a row.
@@ -158,7 +163,7 @@ def read_batches(
     if notes:
         raise _schema_error(ValidationReport(shown, 0, _sorted(notes, header.names)))
     if on_problem == "reject":
-        return _rejecting(source, header, wanted, batch_size)
+        return _checked(source, header, wanted, batch_size)
     return _raising(source, header, wanted, batch_size, wanted)
 
 
@@ -246,7 +251,7 @@ def _raising(
     ids: list[npt.NDArray[np.int64]] = []
     failed = False
     try:
-        for checked in _numbered(_typed(path, header, read, batch_size), text=False):
+        for checked in _checked(path, header, read, batch_size, dictionary=True, block_size=None):
             if checked.n_rejected:
                 failed = True
                 break
@@ -269,24 +274,24 @@ def _ids(table: pa.Table) -> npt.NDArray[np.int64]:
     return np.asarray(values.to_numpy(), dtype=np.int64)
 
 
-def _typed(
-    path: Path, header: _Header, read: Sequence[str], batch_size: int
-) -> Iterator[pa.RecordBatch]:
-    if header.kind == "parquet":
-        return _stored(path, read, batch_size, dictionary=True)
-    return csv_batches(path, header, read, batch_size)
-
-
-def _rejecting(
-    path: Path, header: _Header, read: Sequence[str], batch_size: int
+def _checked(
+    path: Path,
+    header: _Header,
+    read: Sequence[str],
+    batch_size: int,
+    *,
+    dictionary: bool = False,
+    block_size: int | None = _REJECT_BLOCK,
 ) -> Iterator[CheckedBatch]:
-    """The "reject" policy: typed batches, then bytes from the first row that does not parse."""
+    """Checked batches of every row: typed batches, then bytes from the first row that does
+    not parse as typed (a value such as "3.0" in an integer column, bytes that are not UTF-8, a
+    broken row), so that each value is judged by :func:`check_rows` whatever stopped Arrow."""
     if header.kind == "parquet":
-        yield from _numbered(_stored(path, read, batch_size, dictionary=False), text=False)
+        yield from _numbered(_stored(path, read, batch_size, dictionary=dictionary), text=False)
         return
     done = 0
     try:
-        typed = csv_batches(path, header, read, batch_size, block_size=_REJECT_BLOCK)
+        typed = csv_batches(path, header, read, batch_size, block_size=block_size)
         for checked in _numbered(typed):
             yield checked
             done += checked.n_rows
@@ -398,7 +403,8 @@ def _placed(checked: CheckedBatch, rows: Positions, lost: pa.Table, first: int) 
 def _stored(
     path: Path, read: Sequence[str], batch_size: int, *, dictionary: bool
 ) -> Iterator[pa.RecordBatch]:
-    """Parquet batches, once the stored types are checked; integers and flags as int64."""
+    """Parquet batches, once the stored types are checked; integers and flags as int64 (or as
+    stored floats, checked to be whole by :func:`check_rows`)."""
     import pyarrow.parquet as pq
 
     stored = pq.read_schema(path)
@@ -415,8 +421,9 @@ def _stored(
         arrays = []
         for name in read:
             values = batch.column(name)
-            if CATALOG[name].dtype in ("int", "flag") and not pa.types.is_int64(values.type):
-                values = values.cast(pa.int64())
+            integral = pa.types.is_integer(values.type) or pa.types.is_boolean(values.type)
+            if CATALOG[name].dtype in ("int", "flag") and integral:
+                values = values.cast(pa.int64())  # floats: the row checker keeps whole ones
             arrays.append(values)
         yield pa.RecordBatch.from_arrays(arrays, names=list(read))
 

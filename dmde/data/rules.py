@@ -10,6 +10,7 @@ column's stored type suits the column (:func:`stored_type_ok`). The validator
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -26,11 +27,14 @@ if TYPE_CHECKING:
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
 __all__ = [
+    "fraction_message",
+    "lost_zeros_hint",
     "parse_text",
     "repeated_values",
     "stored_type_ok",
     "type_message",
     "value_problems",
+    "whole_numbers",
 ]
 
 Rows: TypeAlias = npt.NDArray[np.int64]
@@ -40,15 +44,27 @@ _ID = "dossier_id"
 _NO_ID = np.iinfo(np.int64).min  # stands for a missing or unparsable dossier_id
 # Numbers that Arrow certainly parses; anything else is checked value by value with Arrow's cast.
 _INT_TEXT = r"^-?[0-9]{1,18}$"
+# A whole number written with a decimal point ("3.0", "-0.0"): pandas writes an integer column
+# with missing values this way. Read as the integer it is, in an integer column.
+_WHOLE_TEXT = r"^(-?[0-9]{1,18})\.0*$"
 _FLOAT_TEXT = r"^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})([eE][+-]?[0-9]{1,2})?$"
 
 
 def stored_type_ok(col: Column, stored: pa.DataType) -> bool:
-    """Whether a Parquet column stored as ``stored`` can hold the values of ``col``."""
+    """Whether a Parquet column stored as ``stored`` can hold the values of ``col``.
+
+    An integer or flag column may be stored as floating point numbers (pandas stores an integer
+    column with missing values as float64): each value is then checked to be whole
+    (:func:`whole_numbers`).
+    """
     if col.dtype == "int":
-        return pa.types.is_integer(stored)
+        return pa.types.is_integer(stored) or pa.types.is_floating(stored)
     if col.dtype == "flag":
-        return pa.types.is_integer(stored) or pa.types.is_boolean(stored)
+        return (
+            pa.types.is_integer(stored)
+            or pa.types.is_boolean(stored)
+            or pa.types.is_floating(stored)
+        )
     if col.dtype == "float":
         return pa.types.is_floating(stored) or pa.types.is_integer(stored)
     if pa.types.is_dictionary(stored):
@@ -91,10 +107,14 @@ def _parse_numbers(text: Arr, target: pa.DataType, pattern: str) -> tuple[Arr, R
     tried one by one with Arrow's own cast, so the verdict is Arrow's.
     """
     trimmed = pc.utf8_trim(text, characters=" \t")
-    common: Arr = pc.match_substring_regex(trimmed, pattern=pattern)
-    odd: Arr = pc.invert(common).fill_null(False)
+    odd = _unusual(trimmed, pattern)
     if not pc.any(odd).as_py():
         return trimmed.cast(target), _no_hits()
+    if pa.types.is_integer(target):  # "3.0" is the integer 3; "3.5" stays text
+        trimmed = pc.replace_substring_regex(trimmed, pattern=_WHOLE_TEXT, replacement=r"\1")
+        odd = _unusual(trimmed, pattern)
+        if not pc.any(odd).as_py():
+            return trimmed.cast(target), _no_hits()
     candidates = [str(v) for v in pc.unique(trimmed.filter(odd)).to_pylist()]
     parsable = pa.array([v for v in candidates if _arrow_parses(v, target)], type=pa.string())
     known: Arr = pc.is_in(trimmed, value_set=parsable)
@@ -103,12 +123,39 @@ def _parse_numbers(text: Arr, target: pa.DataType, pattern: str) -> tuple[Arr, R
     return cleaned.cast(target), _hits(bad)
 
 
+def _unusual(text: Arr, pattern: str) -> Arr:
+    """Where ``text`` does not match ``pattern`` (False where it is missing)."""
+    common: Arr = pc.match_substring_regex(text, pattern=pattern)
+    odd: Arr = pc.invert(common).fill_null(False)
+    return odd
+
+
 def _arrow_parses(value: str, target: pa.DataType) -> bool:
     try:
         pa.array([value], type=pa.string()).cast(target)
     except pa.ArrowInvalid:
         return False
     return True
+
+
+def whole_numbers(values: Arr) -> tuple[Arr, Rows]:
+    """Floating point values of an integer column as int64: (values, positions not whole).
+
+    A value that is not a whole number (``3.5``, NaN, an infinity, or beyond the int64 range)
+    becomes null and its position is returned, for the rule ``type``; a missing value stays
+    missing. Integers are returned as they are.
+    """
+    if not pa.types.is_floating(values.type):
+        return values, _no_hits()
+    numbers = values.cast(pa.float64())
+    whole = pc.and_(
+        pc.equal(pc.floor(numbers), numbers), pc.less(pc.abs(numbers), pa.scalar(2.0**63))
+    )
+    broken: Arr = pc.invert(whole).fill_null(False)
+    if not pc.any(broken).as_py():
+        return numbers.cast(pa.int64()), _no_hits()
+    cleaned = pc.if_else(broken, pa.scalar(None, pa.float64()), numbers)
+    return cleaned.cast(pa.int64()), _hits(broken)
 
 
 def repeated_values(ids: Rows) -> Rows:
@@ -150,6 +197,12 @@ def parse_text(col: Column, text: Arr) -> tuple[Arr, Rows]:
 def type_message(col: Column) -> str:
     """What a value of ``col`` was expected to be, for a value that does not parse."""
     return _message(col, "type")
+
+
+def fraction_message(col: Column) -> str:
+    """What a value of an integer column stored as a number was expected to be, when it is not
+    a whole number."""
+    return f"expected {_expected(col)}; found a number that is not a whole number"
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,6 +310,9 @@ _STORED = {
 }
 
 
+_AS_TEXT = "Read the file as text (pandas: pd.read_csv(path, dtype=str))"
+
+
 def _message(col: Column, rule: str) -> str:
     expected = _expected(col)
     if rule == "type":
@@ -268,6 +324,35 @@ def _message(col: Column, rule: str) -> str:
     if rule == "encoding":
         return "expected UTF-8 text; found bytes that are not UTF-8 (shown as \\xNN)"
     return f"expected {expected}"
+
+
+def lost_zeros_hint(col: Column, value: str) -> str:
+    """Words for a code of ``col`` that reads as a number which lost its leading zeros.
+
+    ``"01000"`` written back by a program that read it as a number is ``"1000"``; if ``value``
+    is digits and the same digits after one to four zeros are a level or match the pattern of
+    ``col``, the hint says so and how to read the file (else ``""``).
+
+    Examples
+    --------
+    >>> from dmde.data.catalog import column
+    >>> lost_zeros_hint(column("postal_code"), "1000")
+    '4 digits: leading zeros lost? Read the file as text (pandas: pd.read_csv(path, dtype=str))'
+    >>> lost_zeros_hint(column("postal_code"), "750011")
+    ''
+    """
+    if not (value.isascii() and value.isdigit()):
+        return ""
+    for zeros in range(1, 5):
+        padded = "0" * zeros + value
+        if col.dtype == "category" and padded in col.levels:
+            break
+        if col.dtype == "string" and col.pattern and re.fullmatch(col.pattern, padded):
+            break
+    else:
+        return ""
+    digits = f"{len(value)} digit" + ("" if len(value) == 1 else "s")
+    return f"{digits}: leading zeros lost? {_AS_TEXT}"
 
 
 def _expected(col: Column) -> str:

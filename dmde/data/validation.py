@@ -48,8 +48,11 @@ from dmde.data.rules import (
     _parse_numbers,
     _texts,
     _utf8,
+    fraction_message,
+    lost_zeros_hint,
     repeated_values,
     stored_type_ok,
+    whole_numbers,
 )
 from dmde.data.schema import (
     _ARROW_TYPES,
@@ -228,7 +231,11 @@ class _Scan:
         for (column, rule), tally in self.tallies.items():
             rows = _data_rows(np.asarray(tally.positions, dtype=np.int64), skipped).tolist()
             examples = tuple(zip(rows, tally.values, strict=True))
-            found.append(Problem(column, rule, tally.message, tally.count, examples))
+            message = tally.message
+            if rule in ("level", "pattern"):  # "1000" for "01000": say how it came to be
+                hints = (lost_zeros_hint(CATALOG[column], v) for v in tally.values)
+                message = "; ".join([message, *(h for h in hints if h)][:2])
+            found.append(Problem(column, rule, message, tally.count, examples))
         if skipped.size:
             message = f"expected {self.n_fields} fields in every row, as in the header"
             examples = tuple(sorted(self.bad_examples)[:_MAX_EXAMPLES])
@@ -362,13 +369,27 @@ def _decode_text(scan: _Scan, col: Column, raw: Arr, offset: int) -> Arr:
 
 
 def _check_stored(scan: _Scan, col: Column, raw: Arr, offset: int) -> Arr | None:
-    """Parquet values, if their stored type suits the column; else every value is counted."""
+    """Parquet values, if their stored type suits the column; else every value is counted.
+
+    An integer column stored as floating point numbers is read as its whole numbers; the other
+    values are counted under the rule ``type``.
+    """
     if stored_type_ok(col, raw.type):
-        return raw.cast(pa.int8()) if pa.types.is_boolean(raw.type) else raw
+        if pa.types.is_boolean(raw.type):
+            return raw.cast(pa.int8())
+        if col.dtype in ("int", "flag") and pa.types.is_floating(raw.type):
+            numbers, bad = whole_numbers(raw)
+            scan.add(col.name, "type", bad, raw, offset, message=fraction_message(col))
+            return numbers
+        return raw
     message = f"{_message(col, 'stored')}; the file stores {raw.type}"
+    if col.dtype in _TEXT and (pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type)):
+        message += f" (codes stored as numbers lose their leading zeros: {_CODES_AS_TEXT})"
     scan.add(col.name, "type", _hits(raw.is_valid()), raw, offset, message=message)
     return None
 
+
+_CODES_AS_TEXT = "read the source with dtype=str and write the codes as text"
 
 _PREPARE: Mapping[Kind, _Prepare] = {"csv": _as_parsed, "parquet": _check_stored}
 
