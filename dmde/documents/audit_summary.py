@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dmde.audit.report_text import METRIC_NAMES
+from dmde.audit.words import VERDICT_LABELS, attribute_label, group_label
 from dmde.core.rendering import Column, Items, Links, Paragraph, Section, Table, format_value
 from dmde.documents.model_description import (
     AuditFinding,
@@ -23,7 +25,7 @@ from dmde.documents.model_description import (
     ModelDescription,
 )
 
-__all__ = ["TOP_FLAGS", "read_audit_summary"]
+__all__ = ["METRIC_WORDS", "TOP_FLAGS", "read_audit_summary"]
 
 
 def _number(value: Any) -> float:
@@ -188,9 +190,9 @@ def fairness_blocks(d: ModelDescription) -> list[Any]:
             ),
             tuple(
                 (
-                    attribute,
+                    capitalised(attribute_label(attribute)),
                     len(flags),
-                    ", ".join(sorted({f.metric for f in flags})),
+                    _metric_words({f.metric for f in flags}),
                     min(f.ratio for f in flags),
                     max(f.ratio for f in flags),
                 )
@@ -219,15 +221,50 @@ def _findings_blocks(audit: AuditSummary) -> list[Any]:
     numbers = sorted({f.finding for f in audit.findings})
     if not numbers:
         return []
-    shown = [f for f in audit.findings if f.finding in numbers[:TOP_FLAGS]]
-    return [
-        Paragraph(
-            f"The audit reached {len(numbers)} finding{'s' if len(numbers) != 1 else ''} "
-            "(the most important first; each is explained in the report):",
-            "warning",
-        ),
-        Items(tuple(f"{f.finding}. {f.sentence}" for f in shown)),
-    ]
+    shown = numbers[:TOP_FLAGS]
+    intro = (
+        f"The audit reached {len(numbers)} finding{'s' if len(numbers) != 1 else ''} "
+        "(the most important first; each is explained in the report)"
+    )
+    if len(shown) < len(numbers):
+        intro += f". The first {len(shown)}:"
+    else:
+        intro += ":"
+    texts = tuple(_finding_text(n, audit.findings) for n in shown)
+    if shown == list(range(1, len(shown) + 1)):  # the list's own numbers are the findings'
+        return [Paragraph(intro, "warning"), Items(texts, ordered=True)]
+    numbered = tuple(f"{n}. {t}" for n, t in zip(shown, texts, strict=True))
+    return [Paragraph(intro, "warning"), Items(numbered)]
+
+
+def _finding_text(number: int, findings: tuple[AuditFinding, ...]) -> str:
+    """One finding as the report opens with it: "Income (relative to the Smic): selected beyond
+    their risk (amplified). <the sentence of each of its groups>"."""
+    parts = [f for f in findings if f.finding == number]
+    first = parts[0]
+    head = capitalised(attribute_label(first.attribute)) if first.attribute else ""
+    verdict = VERDICT_LABELS["en"].get(first.verdict, first.verdict.replace("_", " "))
+    if verdict:
+        head = f"{head}: {verdict}" if head else capitalised(verdict)
+    sentences = " ".join(f.sentence for f in parts if f.sentence)
+    return (f"{head}. {sentences}" if head else sentences).strip()
+
+
+#: The audit's metrics in words in the table of flags (the report's names, and those of the
+#: two comparisons that are not group metrics).
+METRIC_WORDS: dict[str, str] = {
+    **{name: label[:1].lower() + label[1:] for name, label in METRIC_NAMES.items()},
+    "amplification": "selection per unit of risk",
+    "interaction": "intersection beyond its two attributes",
+}
+
+
+def _metric_words(metrics: set[str]) -> str:
+    return ", ".join(sorted(METRIC_WORDS.get(m, m) for m in metrics))
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _strength(flag: AuditFlag) -> tuple[float, str, str, str]:
@@ -236,9 +273,12 @@ def _strength(flag: AuditFlag) -> tuple[float, str, str, str]:
 
 
 def _flag_text(flag: AuditFlag) -> str:
+    """A flag in words when its report gave no sentence (an older report)."""
+    attribute = attribute_label(flag.attribute)
     return (
-        f"{flag.group} ({flag.attribute}) vs {flag.reference}: {flag.metric} ratio "
-        f"{format_value(flag.ratio, 'num2')}"
+        f"{capitalised(group_label(flag.attribute, flag.group))} ({attribute}) compared with "
+        f"{group_label(flag.attribute, flag.reference)}: "
+        f"{METRIC_WORDS.get(flag.metric, flag.metric)} ratio {format_value(flag.ratio, 'num2')}"
     )
 
 

@@ -27,7 +27,13 @@ from dmde.data.catalog import CATALOG
 from dmde.documents.audit_summary import fairness_section
 from dmde.documents.model_description import ModelDescription
 
-__all__ = ["DESCRIPTION_STEM", "MODEL_CARD_STEM", "description_document"]
+__all__ = [
+    "DESCRIPTION_STEM",
+    "MODEL_CARD_STEM",
+    "description_document",
+    "routing_words",
+    "target_label",
+]
 
 #: The file names :func:`dmde.documents.describe.write_description` writes in the output
 #: folder (stems).
@@ -49,9 +55,18 @@ def _interval(value: float, low: float, high: float, fmt: str) -> str:
     return f"{_fmt(value, fmt)} (95% interval {_fmt(low, fmt)} to {_fmt(high, fmt)})"
 
 
-def _target_text(target: str) -> str:
+def target_label(target: str) -> str:
+    """The target in words: the catalog's label of its column, else the column's name."""
     column = CATALOG.get(target)
-    return column.description if column is not None else target
+    return column.label if column is not None else repr(target)
+
+
+def _target_facts(target: str) -> tuple[tuple[str, str], ...]:
+    """What the target is (the catalog's definition) and which column holds it."""
+    column = CATALOG.get(target)
+    if column is None:
+        return (("Target column", target),)
+    return (("Target", column.description), ("Target column", target))
 
 
 def _scaling_text(description: ModelDescription) -> str:
@@ -68,11 +83,17 @@ def _scaling_text(description: ModelDescription) -> str:
     )
 
 
+def routing_words(column: str) -> str:
+    """The routing column in words: "the income reporting mode (income_reporting)"."""
+    known = CATALOG.get(column)
+    return f"the {known.label} ({column})" if known is not None else repr(column)
+
+
 def _purpose_section(d: ModelDescription) -> Section:
     routing = (
-        f"The model is {len(d.segments)} scorecards, one for each value of "
-        f"'{d.routing_column}' ({', '.join(s.name for s in d.segments)}): each file is scored by "
-        "the scorecard of its segment."
+        f"The model is made of {len(d.segments)} scorecards, one for each value of "
+        f"{routing_words(d.routing_column)} ({', '.join(s.name for s in d.segments)}): each "
+        "file is scored by the scorecard of its segment."
         if d.routing_column
         else "The model is one scorecard, applied to every file."
     )
@@ -111,7 +132,7 @@ def _target_section(d: ModelDescription) -> Section:
         (
             Facts(
                 (
-                    ("Target", f"{d.target}: {_target_text(d.target)}"),
+                    *_target_facts(d.target),
                     (
                         "Labelled files",
                         "only files checked in the random-control survey (drawn at random, "

@@ -16,19 +16,27 @@ from dmde.documents.description_document import (
     lift_blocks,
     limits,
     recorded,
+    routing_words,
+    target_label,
     training_section,
 )
-from dmde.documents.model_description import ModelDescription
+from dmde.documents.model_description import Exclusion, ModelDescription
 
 __all__ = ["model_card_document"]
+
+
+def _exclusion_text(exclusion: Exclusion) -> str:
+    """ "Address — excluded (published guarantee): address and place of residence are ..." """
+    family = exclusion.family.replace("_", " ").capitalize()
+    return f"{family} — {exclusion.kind}: {exclusion.reason}."
 
 
 def model_card_document(description: ModelDescription) -> Document:
     """The model card: details, intended use, factors, metrics, data, ethics, caveats."""
     d = description
     kind = (
-        f"logistic scorecard on weight-of-evidence bins, one per value of {d.routing_column} "
-        f"({', '.join(s.name for s in d.segments)})"
+        "logistic scorecards on weight-of-evidence bins, one for each value of "
+        f"{routing_words(d.routing_column)} ({', '.join(s.name for s in d.segments)})"
         if d.routing_column
         else "logistic scorecard on weight-of-evidence bins"
     )
@@ -41,8 +49,6 @@ def model_card_document(description: ModelDescription) -> Document:
                     ("Type", kind),
                     ("Variables", f"{len(d.features)} ({', '.join(d.features)})"),
                     ("Trained on", recorded(d, "date")),
-                    ("Model file", d.name),
-                    ("SHA-256", d.sha256),
                     ("Written by dmde", d.dmde_version),
                 )
             ),
@@ -56,8 +62,8 @@ def model_card_document(description: ModelDescription) -> Document:
             Items(
                 (
                     "Primary use: rank benefit files by the risk that a check finds an "
-                    f"overpayment ({d.target}), to propose the highest for a check by an agent "
-                    "within the agency's budget.",
+                    f"overpayment (the target: {target_label(d.target)}), to propose the "
+                    "highest for a check by an agent within the agency's budget.",
                     "Primary users: the agency's control-planning staff; the ethics committee "
                     "and the public read this card and the description.",
                     "Out of scope: deciding a person's rights or a sanction; qualifying fraud; "
@@ -76,7 +82,11 @@ def model_card_document(description: ModelDescription) -> Document:
                 "nationality, age band, household type, disabled adult allowance (AAH), urban "
                 "or rural residence, income band (zero income its own band), and their "
                 "pairwise intersections."
-                + (f" The model is also split by {d.routing_column}." if d.routing_column else "")
+                + (
+                    f" The model is also split by {routing_words(d.routing_column)}."
+                    if d.routing_column
+                    else ""
+                )
             ),
             *fairness_blocks(d),
         ),
@@ -121,7 +131,7 @@ def model_card_document(description: ModelDescription) -> Document:
                 "are households receiving benefits, often with low incomes: a check is a burden "
                 "even when it finds nothing, so who gets checked is audited group by group."
             ),
-            Items(tuple(e.kind + ": " + e.family + " (" + e.reason + ")" for e in d.exclusions)),
+            Items(tuple(_exclusion_text(e) for e in d.exclusions)),
         ),
     )
     caveats = Section("caveats", "Caveats and recommendations", (Items(limits(d)),))
