@@ -238,7 +238,7 @@ def test_audit_flags_are_summarised_and_linked(model_path: Path, tmp_path: Path)
     listed = {f["sentence"] for f in many if f"- {f['sentence']}\n" in text}
     strongest = sorted(many, key=lambda f: -f["ratio"])[:TOP_FLAGS]
     assert listed == {f["sentence"] for f in strongest}
-    assert f"| household_type | {len(many)} | selection_rate | 1.30 | 2.70 |" in text
+    assert f"| Household type | {len(many)} | selection rate | 1.30 | 2.70 |" in text
     clean = _audit_report(tmp_path / "clean", sha, [])
     document_model(model_path, tmp_path / "clean-docs", audit=clean.with_suffix(".json"))
     text = (tmp_path / "clean-docs" / "description.md").read_text(encoding="utf-8")
@@ -261,7 +261,8 @@ def test_the_audit_findings_come_first(model_path: Path, tmp_path: Path) -> None
     assert described.audit is not None and described.audit.findings is not None
     text = (tmp_path / "docs" / "description.md").read_text(encoding="utf-8")
     assert "The audit reached 1 finding " in text
-    assert text.index(f"1. {FINDING['sentence']}") < text.index("flagged 1 disparity")
+    first = f"1. Household type: selected beyond their risk (amplified). {FINDING['sentence']}"
+    assert text.index(first) < text.index("flagged 1 disparity")
 
 
 @pytest.mark.parametrize(
