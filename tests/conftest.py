@@ -10,11 +10,14 @@ defines a fixture of its own, which takes precedence over these.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from dmde.data.manifest import sha256_file
 from dmde.data.synthetic import synthesize
 from dmde.model.model_file import save_model
 from dmde.model.scorecard import ScorecardFamily
@@ -48,3 +51,22 @@ def family_file(family: ScorecardFamily, tmp_path_factory: pytest.TempPathFactor
     path = tmp_path_factory.mktemp("shared-model") / "model.json"
     save_model(family, path)
     return path
+
+
+def vouch(manifest: Path, *files: Path, record: dict[str, object] | None = None) -> Path:
+    """Write ``manifest`` vouching for ``files`` as they are now (for hand-made test outputs).
+
+    Keeps what an existing manifest says of its run (``record`` replaces it when given).
+    """
+    previous = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    head = {k: v for k, v in (record or previous).items() if k not in ("status", "files")}
+    listed = {
+        Path(os.path.relpath(f, manifest.parent)).as_posix(): {
+            "bytes": f.stat().st_size,
+            "sha256": sha256_file(f),
+        }
+        for f in files
+    }
+    text = json.dumps({**head, "status": "complete", "files": listed}, indent=2)
+    manifest.write_text(text + "\n", encoding="utf-8")
+    return manifest

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import vouch
 
 from dmde import ScorecardFamily, load_model, save_model, select
 from dmde.audit import audit, build_report, write_report
@@ -392,6 +393,7 @@ def test_shuffled_rows_give_byte_identical_reports(world: dict[str, Any], tmp_pa
         table = pq.read_table(root / name)
         pq.write_table(table.take(rng.permutation(table.num_rows)), shuffled / name)
     shutil.copy(root / "scores.parquet.manifest.json", shuffled / "scores.parquet.manifest.json")
+    vouch(shuffled / "scores.parquet.manifest.json", shuffled / "scores.parquet")
     for folder in (root, shuffled):
         args = ["audit", "--scores", str(folder / "scores.parquet")]
         args += ["--population", str(folder / "population.parquet")]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import vouch
 
 from dmde.batch.scoring import needed_columns, score_frame
 from dmde.batch.selection import select_top
@@ -205,6 +206,7 @@ def _audit_report(folder: Path, sha: str | None, flags: list[dict[str, Any]], **
         "data": {"model_sha256": sha, "flags": flags, **data},
     }
     (folder / "report.json").write_text(json.dumps(payload), encoding="utf-8")
+    vouch(folder / "report.manifest.json", folder / "report.html", folder / "report.json")
     return folder / "report.html"
 
 

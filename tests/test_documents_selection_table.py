@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import vouch
 
 from dmde.data.manifest import manifest_path, sha256_file, write_manifest
 from dmde.documents.explanation import ExplainError
@@ -78,6 +79,7 @@ def _with_manifest(path: Path, **changes: object) -> Path:
         "summary": {"per": "caf_code", "n_files": 40, "groups": {"01": {"files": 30}}},
     }
     write_manifest(path, record | changes)
+    vouch(manifest_path(path), path)
     return path
 
 

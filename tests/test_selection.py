@@ -777,7 +777,7 @@ def test_select_file_removes_the_output_when_the_manifest_fails(
 ) -> None:
     path = tmp_path / "scores.csv"
     _write_scores(make_scores(100, SEED), path)
-    monkeypatch.setattr(dmde.batch.selection_file, "write_manifest", _boom)
+    monkeypatch.setattr(dmde.data.manifest, "write_text", _boom)
     with pytest.raises(OSError, match="No space left"):
         select_file(path, tmp_path / "out.csv", budget=10)
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]

@@ -29,7 +29,7 @@ from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_colu
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
-from dmde.data.manifest import manifest_path, read_manifest
+from dmde.data.manifest import check_vouched, manifest_path, read_manifest
 from dmde.data.outputs import read_output
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import ScorecardFamily
@@ -54,7 +54,9 @@ def read_table(
     """Read a CSV or Parquet table (any columns, Arrow's types) for the audit; errors name the file.
 
     The reading is the data layer's (:func:`dmde.data.outputs.read_output` with ``infer=True``);
-    the audit adds what it needs of a table: each column named once, at least one row.
+    the audit adds what it needs of a table: each column named once, at least one row. A file
+    with a manifest beside it (``dmde score``, ``dmde select``) is read only if the manifest
+    vouches for it (:func:`dmde.data.manifest.check_vouched`).
 
     Parameters
     ----------
@@ -77,6 +79,7 @@ def read_table(
         raise AuditError(f"{file}: expected a .csv or .parquet file, got {file.suffix!r}.")
     if not file.is_file():
         raise AuditError(f"{file}: no such file.")
+    check_vouched(file, what=what, error=AuditError)
     try:
         table = read_output(file, columns, infer=True, what=what)
     except SchemaError as exc:

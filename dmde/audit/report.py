@@ -43,9 +43,11 @@ from dmde.audit.report_sections import (
 )
 from dmde.audit.report_text import GLOSSARY, _records
 from dmde.audit.result import AuditResult
+from dmde.audit.settings import AuditError
 from dmde.audit.words import (
     tr,
 )
+from dmde.core.files import FileSet
 from dmde.core.rendering import (
     Document,
     Lang,
@@ -53,6 +55,7 @@ from dmde.core.rendering import (
     format_value,
     write_document,
 )
+from dmde.data.manifest import document_manifest_path, land_run
 
 __all__ = ["GLOSSARY", "build_report", "write_report"]
 
@@ -170,6 +173,14 @@ def write_report(
     lang: Lang = "en",
     outcome: str | None = None,
 ) -> list[Path]:
-    """Write the report (HTML, Markdown, JSON with the same stem); return the files written."""
+    """Write the report (HTML, Markdown, JSON with the same stem); return the files written.
+
+    The files land as one set with their manifest, ``<stem>.manifest.json``
+    (:func:`dmde.data.manifest.land_run`), which is not in the list returned.
+    """
     document = build_report(result, title=title, lang=lang, outcome=outcome)
-    return write_document(document, path, formats=formats)
+    with FileSet(error=AuditError) as files:
+        written = write_document(document, path, formats=formats, files=files)
+        record = {"command": "audit", "title": document.title, "lang": lang}
+        land_run(files, document_manifest_path(path), record, error=AuditError)
+    return written

@@ -45,8 +45,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dmde.core.errors import SchemaError
+from dmde.core.files import FileSet
 from dmde.data.catalog import CATALOG
-from dmde.data.manifest import manifest_path, sha256_file, write_manifest
+from dmde.data.manifest import land_run, manifest_path, sha256_file
 from dmde.data.opening import file_columns
 from dmde.data.parameters import Range, check_parameters
 from dmde.data.paths import check_data_file_name, check_distinct_paths
@@ -362,41 +363,42 @@ def score_file(
             path=str(source),
         )
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, FileSet(error=SchemaError) as files:
         input_hash = pool.submit(sha256_file, source)
         run = _Run()
         batches = read_batches(source, columns, batch_size=batch_size, on_problem="reject")
         stream = _score_stream(loaded, batches, run, reasons, progress)
-        write_batches(out, _prefetch(stream), schema=scores_schema(reasons))
-        try:
-            write_batches(
-                rejects_out, run.rejects or [REJECT_SCHEMA.empty_table()], schema=REJECT_SCHEMA
-            )
-        except BaseException:
-            out.unlink(missing_ok=True)
-            raise
+        write_batches(out, _prefetch(stream), schema=scores_schema(reasons), files=files)
+        write_batches(
+            rejects_out,
+            run.rejects or [REJECT_SCHEMA.empty_table()],
+            schema=REJECT_SCHEMA,
+            files=files,
+        )
         digest = input_hash.result()
-    seconds = time.perf_counter() - started
-    rejected_lines = sum(t.num_rows for t in run.rejects)
-    manifest = write_manifest(
-        out,
-        {
-            "command": "score",
-            "input": {"path": str(source), "sha256": digest},
-            "model": {"sha256": model_hash},
-            "columns_read": list(columns),
-            "outputs": {"scores": str(out), "rejects": str(rejects_out)},
-            "rows_read": run.read,
-            "rows_scored": run.scored,
-            "rows_rejected": run.rejected,
-            "reject_lines": rejected_lines,
-            "reasons": reasons,
-            "started": start_time,
-            "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "seconds": round(seconds, 3),
-            "rows_per_second": round(run.read / seconds) if seconds > 0 else None,
-        },
-    )
+        seconds = time.perf_counter() - started
+        rejected_lines = sum(t.num_rows for t in run.rejects)
+        manifest = land_run(
+            files,
+            manifest_path(out),
+            {
+                "command": "score",
+                "input": {"path": str(source), "sha256": digest},
+                "model": {"sha256": model_hash},
+                "columns_read": list(columns),
+                "outputs": {"scores": str(out), "rejects": str(rejects_out)},
+                "rows_read": run.read,
+                "rows_scored": run.scored,
+                "rows_rejected": run.rejected,
+                "reject_lines": rejected_lines,
+                "reasons": reasons,
+                "started": start_time,
+                "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "seconds": round(seconds, 3),
+                "rows_per_second": round(run.read / seconds) if seconds > 0 else None,
+            },
+            error=SchemaError,
+        )
     return ScoringResult(
         str(out), str(rejects_out), str(manifest), run.read, run.scored, run.rejected, seconds
     )

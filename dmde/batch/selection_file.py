@@ -23,7 +23,8 @@ from dmde.batch.scores_table import (
     _require_columns,
 )
 from dmde.core.errors import SchemaError
-from dmde.data.manifest import manifest_path, sha256_file, write_manifest
+from dmde.core.files import FileSet
+from dmde.data.manifest import check_vouched, land_run, manifest_path, sha256_file
 from dmde.data.outputs import output_columns, read_output
 from dmde.data.paths import check_data_file_name, check_distinct_paths
 from dmde.data.schema import EXTENSIONS
@@ -59,8 +60,9 @@ def select_file(
     then the manifest ``<out_path>.manifest.json``: input path and SHA-256, output path,
     SHA-256 and rows, parameters, counts (``files = selected + not_selected``, ``budget =
     selected + unused_budget``, ``selected = selected_by_score + selected_at_random``), the
-    summary, start and end times and seconds. If the manifest cannot be written the output
-    is removed, so an output always has its manifest.
+    summary, start and end times and seconds, and vouches for the selection's size and SHA-256:
+    the selection and its manifest land as a set (:func:`dmde.data.manifest.land_run`). A scores
+    file that has a manifest is read only if the manifest vouches for it.
 
     Parameters
     ----------
@@ -126,35 +128,37 @@ def select_file(
             source=str(source),
         )
         input_sha256 = digest.result()
+    check_vouched(source, what="scores file", sha256=input_sha256, error=SelectionError)
     output = _with_extras(chosen.frame, _carried(wanted, per), table, source, rows)
     written = _arrow_table(output)
-    write_batches(target, [written], schema=written.schema)
     summary = chosen.summary
-    record = {
-        "command": "select",
-        "input": {"path": str(source), "sha256": input_sha256, "rows": summary["n_files"]},
-        "columns_read": wanted,
-        "output": {"path": str(target), "sha256": sha256_file(target), "rows": len(output)},
-        "parameters": summary["parameters"],
-        "counts": {
-            "files": summary["n_files"],
-            "budget": summary["budget"],
-            "selected": summary["selected"],
-            "selected_by_score": summary["selected_by_score"],
-            "selected_at_random": summary["selected_at_random"],
-            "unused_budget": summary["unused_budget"],
-            "not_selected": summary["n_files"] - summary["selected"],
-        },
-        "summary": summary,
-        "started": start_time,
-        "ended": _now(),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    try:
-        write_manifest(target, record)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    with FileSet(error=SelectionError) as files:
+        write_batches(target, [written], schema=written.schema, files=files)
+        record = {
+            "command": "select",
+            "input": {"path": str(source), "sha256": input_sha256, "rows": summary["n_files"]},
+            "columns_read": wanted,
+            "output": {
+                "path": str(target),
+                "sha256": sha256_file(files.temporary_of(target)),
+                "rows": len(output),
+            },
+            "parameters": summary["parameters"],
+            "counts": {
+                "files": summary["n_files"],
+                "budget": summary["budget"],
+                "selected": summary["selected"],
+                "selected_by_score": summary["selected_by_score"],
+                "selected_at_random": summary["selected_at_random"],
+                "unused_budget": summary["unused_budget"],
+                "not_selected": summary["n_files"] - summary["selected"],
+            },
+            "summary": summary,
+            "started": start_time,
+            "ended": _now(),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        land_run(files, manifest_path(target), record, error=SelectionError)
     return Selection(output, summary)
 
 

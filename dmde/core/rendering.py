@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dmde.core.errors import DmdeError
-from dmde.core.files import write_text
+from dmde.core.files import FileSet, write_text
 from dmde.core.markdown import (
     escape_heading,
     escape_inline,
@@ -563,18 +563,28 @@ SUFFIXES = {"html": ".html", "md": ".md", "json": ".json", "txt": ".txt"}
 
 
 def write_document(
-    doc: Document, path: str | os.PathLike[str], *, formats: Iterable[str] = ("html", "md", "json")
+    doc: Document,
+    path: str | os.PathLike[str],
+    *,
+    formats: Iterable[str] = ("html", "md", "json"),
+    files: FileSet | None = None,
 ) -> list[Path]:
     """Write the document in each format beside ``path`` (same stem); return the paths written.
 
-    The Markdown's figures go to ``<stem>-figures/<id>.svg``. Existing files are replaced
-    atomically, one by one.
+    The Markdown's figures go to ``<stem>-figures/<id>.svg``. The files land together (see
+    :class:`~dmde.core.files.FileSet`): an interrupted run leaves the previous ones whole. Given
+    ``files``, they are written as its temporaries instead, to land with the rest of a run.
     """
     base = Path(path)
     formats = list(formats)
     unknown = sorted(set(formats) - set(SUFFIXES))
     if unknown:
         raise DmdeError(f"unknown format(s) {unknown}; use some of {sorted(SUFFIXES)}.")
+    if files is None:
+        with FileSet() as own:
+            paths = write_document(doc, path, formats=formats, files=own)
+            own.land()
+        return paths
     written: list[Path] = []
     for fmt in formats:
         target = base.with_suffix(SUFFIXES[fmt])
@@ -588,8 +598,8 @@ def write_document(
             figures = figure_dir_for(target)
             text = to_markdown(doc, figure_dir=figures.name)
             for figure in doc.figures():
-                write_text(figures / f"{figure.id}.svg", strip_bidi(figure.svg))
-                written.append(figures / f"{figure.id}.svg")
-        write_text(target, text)
-        written.append(target)
+                written.append(
+                    files.write_text(figures / f"{figure.id}.svg", strip_bidi(figure.svg))
+                )
+        written.append(files.write_text(target, text))
     return written

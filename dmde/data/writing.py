@@ -8,7 +8,6 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
-from uuid import uuid4
 
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dmde.core.errors import SchemaError
+from dmde.core.files import FileSet, cannot_write
 from dmde.data.schema import EXTENSIONS, _arrow_message
 
 if TYPE_CHECKING:
@@ -26,7 +26,11 @@ __all__ = ["write_batches"]
 
 
 def write_batches(
-    path: str | os.PathLike[str], batches: Iterable[Batch], *, schema: pa.Schema
+    path: str | os.PathLike[str],
+    batches: Iterable[Batch],
+    *,
+    schema: pa.Schema,
+    files: FileSet | None = None,
 ) -> int:
     """Write batches of rows to a CSV or Parquet file, atomically.
 
@@ -34,6 +38,8 @@ def write_batches(
     memory. They go to a temporary file next to ``path`` (``.<name>.<random>.tmp``), renamed onto
     ``path`` once complete; on any error or interruption the temporary file is removed and
     ``path`` is left as it was. The output is deterministic: the same batches give the same bytes.
+    Given ``files``, the file is one of a run's set instead: it is written as a temporary of
+    ``files`` and lands with the others (:func:`dmde.data.manifest.land_run`).
 
     Parameters
     ----------
@@ -45,6 +51,8 @@ def write_batches(
         to its types. Missing values are written as empty fields (CSV) or nulls (Parquet).
     schema : pyarrow.Schema
         Columns and types of the file, usually :func:`arrow_schema`.
+    files : FileSet, optional
+        The run's set of outputs this file belongs to (it is then not renamed here).
 
     Returns
     -------
@@ -86,10 +94,20 @@ def write_batches(
             f"{target.suffix or '(none)'!r}; use one of {', '.join(EXTENSIONS)}.",
             path=os.fspath(path),
         )
-    temporary = target.with_name(f".{target.name}.{uuid4().hex[:12]}.tmp")
+    if files is None:
+        with FileSet(error=SchemaError) as own:
+            n_rows = _write(target, kind, batches, schema, own)
+            own.land()
+        return n_rows
+    return _write(target, kind, batches, schema, files)
+
+
+def _write(
+    target: Path, kind: str, batches: Iterable[Batch], schema: pa.Schema, files: FileSet
+) -> int:
+    temporary = files.temporary(target)
     tables = (_as_table(batch, schema, target) for batch in batches)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("xb") as sink:
             n_rows = (
                 _write_csv(sink, tables, schema)
@@ -98,18 +116,8 @@ def write_batches(
             )
             sink.flush()
             os.fsync(sink.fileno())
-        os.replace(temporary, target)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        reason = exc.strerror or str(exc)
-        raise SchemaError(
-            f"cannot write {os.fspath(path)!r}: {reason}; check that the folder exists and "
-            "is writable, and that the disk has room.",
-            path=os.fspath(path),
-        ) from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        raise cannot_write(target, exc, error=SchemaError) from exc
     return n_rows
 
 

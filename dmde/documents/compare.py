@@ -24,8 +24,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from dmde.core.files import FileSet
 from dmde.core.rendering import write_document
 from dmde.data.datasets import BATCH_ROWS
+from dmde.data.manifest import document_manifest_path, land_run
 from dmde.documents.comparison_document import Comparison, comparison_document
 from dmde.documents.model_diff import (
     CompareError,
@@ -114,8 +116,19 @@ def write_comparison(
     *,
     formats: Iterable[str] = ("html", "md", "json"),
 ) -> list[Path]:
-    """Write the comparison beside ``out`` (same stem) in each format; return the paths."""
-    return write_document(comparison_document(comparison), out, formats=formats)
+    """Write the comparison beside ``out`` (same stem) in each format; return the paths.
+
+    They land as one set with ``<stem>.manifest.json``, which vouches for them.
+    """
+    with FileSet(error=CompareError) as files:
+        written = write_document(comparison_document(comparison), out, formats=formats, files=files)
+        record = {
+            "command": "diff",
+            "old": {"sha256": comparison.models.old_sha256},
+            "new": {"sha256": comparison.models.new_sha256},
+        }
+        land_run(files, document_manifest_path(out), record, error=CompareError)
+    return written
 
 
 def diff_files(

@@ -38,10 +38,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from dmde.core.files import FileSet
 from dmde.core.rendering import write_document
 from dmde.core.stats import auc_interval
 from dmde.data.catalog import CATALOG, NON_FEATURE_FAMILIES, Family, columns_of
 from dmde.data.datasets import file_columns
+from dmde.data.manifest import check_vouched, document_manifest_path, land_run
 from dmde.documents.audit_summary import TOP_FLAGS, read_audit_summary
 from dmde.documents.description_document import (
     DESCRIPTION_STEM,
@@ -268,15 +270,27 @@ def write_description(
     *,
     formats: Iterable[str] = ("html", "md", "json"),
 ) -> list[Path]:
-    """Write ``description.*`` and ``model-card.*`` in ``out_dir``; return the paths written."""
+    """Write ``description.*`` and ``model-card.*`` in ``out_dir``; return the paths written.
+
+    They land as one set with ``description.manifest.json``, which vouches for them all.
+    """
     folder = Path(out_dir)
     formats = tuple(formats)
-    written = write_document(
-        description_document(description), folder / f"{DESCRIPTION_STEM}.html", formats=formats
-    )
-    written += write_document(
-        model_card_document(description), folder / f"{MODEL_CARD_STEM}.html", formats=formats
-    )
+    with FileSet(error=DescribeError) as files:
+        written = write_document(
+            description_document(description),
+            folder / f"{DESCRIPTION_STEM}.html",
+            formats=formats,
+            files=files,
+        )
+        written += write_document(
+            model_card_document(description),
+            folder / f"{MODEL_CARD_STEM}.html",
+            formats=formats,
+            files=files,
+        )
+        record = {"command": "document", "model": {"sha256": description.sha256}}
+        land_run(files, folder / f"{DESCRIPTION_STEM}.manifest.json", record, error=DescribeError)
     return written
 
 
@@ -357,6 +371,15 @@ def document_model(
         )
     summary = None
     if audit is not None:
+        report = Path(audit).with_suffix(".json")  # the file the summary is read from
+        if report.is_file():
+            check_vouched(
+                report,
+                manifest=document_manifest_path(report),
+                what="audit report",
+                required=True,
+                error=DescribeError,
+            )
         summary = read_audit_summary(audit, model_sha256=model_file.sha256, relative_to=folder)
     description = describe_model(model_file, budget_share=budget_share, lift=lift, audit=summary)
     return description, write_description(description, folder, formats=formats)

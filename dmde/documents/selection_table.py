@@ -44,7 +44,7 @@ import pandas as pd
 from dmde.batch.selection import OUTPUT_COLUMNS
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.datasets import EXTENSIONS
-from dmde.data.manifest import manifest_path, read_manifest, sha256_file
+from dmde.data.manifest import check_vouched, manifest_path, read_manifest, sha256_file
 from dmde.data.outputs import read_output
 from dmde.documents.explanation import ExplainError, Placement
 
@@ -246,6 +246,8 @@ class SelectionSource:
             )
         try:
             run = read_manifest(scores)
+            if run is not None:
+                check_vouched(scores, what="scores file", sha256=self.scores_sha256)
         except DmdeError as exc:
             raise ExplainError(f"{where}: {exc}") from None
         if run is None or run.get("command") != "score":
@@ -383,6 +385,7 @@ def _manifest(source: Path, trust: bool) -> dict[str, Any]:
             "would print what the edited file says; use the selection as written, or select "
             "again."
         )
+    check_vouched(source, what="selection file", sha256=actual, error=ExplainError)
     return manifest
 
 
