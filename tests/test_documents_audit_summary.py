@@ -152,5 +152,7 @@ def test_description_and_card_say_each_label_once(routing: str | None) -> None:
     )
     assert "- Control history — never a feature: past checks." in card
     if routing:
-        assert "one for each value of the income reporting mode (income_reporting)" in description
+        values = "the income reporting mode (income_reporting: declarative, prefilled)"
+        assert f"one for each value of {values}: each file" in description
+        assert f"one for each value of {values}\n" in card
         assert "split by the income reporting mode (income_reporting)." in card

@@ -83,17 +83,19 @@ def _scaling_text(description: ModelDescription) -> str:
     )
 
 
-def routing_words(column: str) -> str:
-    """The routing column in words: "the income reporting mode (income_reporting)"."""
+def routing_words(column: str, values: tuple[str, ...] = ()) -> str:
+    """The routing column in words, with its values if given: "the income reporting mode
+    (income_reporting: declarative, prefilled)"."""
     known = CATALOG.get(column)
-    return f"the {known.label} ({column})" if known is not None else repr(column)
+    inside = f"{column}: {', '.join(values)}" if values else column
+    return f"the {known.label} ({inside})" if known is not None else f"{column!r} ({inside})"
 
 
 def _purpose_section(d: ModelDescription) -> Section:
     routing = (
         f"The model is made of {len(d.segments)} scorecards, one for each value of "
-        f"{routing_words(d.routing_column)} ({', '.join(s.name for s in d.segments)}): each "
-        "file is scored by the scorecard of its segment."
+        f"{routing_words(d.routing_column, tuple(s.name for s in d.segments))}: each file is "
+        "scored by the scorecard of its segment."
         if d.routing_column
         else "The model is one scorecard, applied to every file."
     )

@@ -36,7 +36,7 @@ def model_card_document(description: ModelDescription) -> Document:
     d = description
     kind = (
         "logistic scorecards on weight-of-evidence bins, one for each value of "
-        f"{routing_words(d.routing_column)} ({', '.join(s.name for s in d.segments)})"
+        f"{routing_words(d.routing_column, tuple(s.name for s in d.segments))}"
         if d.routing_column
         else "logistic scorecard on weight-of-evidence bins"
     )
