@@ -112,7 +112,8 @@ def test_findings_not_numbered_from_one_keep_their_numbers() -> None:
 def test_flags_are_worded_not_named_by_columns() -> None:
     """The table of flags names attributes and metrics in words; a flag without a sentence
     (an older report) is worded from the group labels ("receives AAH × zero" was shown raw)."""
-    flags = (_flag(), _flag(metric="selection_rate", ratio=0.5))
+    flags = (_flag(), _flag(metric="selection_rate", ratio=0.5), _flag(attribute="gender",
+             group="men", reference="women", metric="auc", ratio=0.9))  # fmt: skip
     blocks = fairness_blocks(_description(_summary(flags=flags)))
     (table,) = [b for b in blocks if isinstance(b, Table)]
     assert table.rows == (
@@ -123,6 +124,7 @@ def test_flags_are_worded_not_named_by_columns() -> None:
             0.5,
             2.4,
         ),
+        ("Gender", 1, "AUC within group", 0.9, 0.9),  # in the order of the labels
     )
     listed = [b for b in blocks if isinstance(b, Items)][-1].items
     assert listed[0] == (

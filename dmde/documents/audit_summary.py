@@ -196,7 +196,9 @@ def fairness_blocks(d: ModelDescription) -> list[Any]:
                     min(f.ratio for f in flags),
                     max(f.ratio for f in flags),
                 )
-                for attribute, flags in sorted(by_attribute.items())
+                for attribute, flags in sorted(
+                    by_attribute.items(), key=lambda kv: (attribute_label(kv[0]), kv[0])
+                )
             ),
             caption="Flagged disparities by attribute (every flag is in the audit report)",
         )
@@ -250,10 +252,15 @@ def _finding_text(number: int, findings: tuple[AuditFinding, ...]) -> str:
     return (f"{head}. {sentences}" if head else sentences).strip()
 
 
+def _lower(label: str) -> str:
+    """A label to go inside a sentence: "Selection rate" -> "selection rate", "AUC" kept."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
 #: The audit's metrics in words in the table of flags (the report's names, and those of the
 #: two comparisons that are not group metrics).
 METRIC_WORDS: dict[str, str] = {
-    **{name: label[:1].lower() + label[1:] for name, label in METRIC_NAMES.items()},
+    **{name: _lower(label) for name, label in METRIC_NAMES.items()},
     "amplification": "selection per unit of risk",
     "interaction": "intersection beyond its two attributes",
 }
