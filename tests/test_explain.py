@@ -172,6 +172,53 @@ def test_each_line_is_the_model_file_s_bin_and_reference(
     assert e.model_sha256 == model.model_sha256_
 
 
+_BOUNDS = re.compile(r"^(?:less than (?P<below>\S+)|(?P<low>\S+) to less than (?P<high>\S+)"
+                     r"|(?P<above>\S+) or more)(?: (?P<unit>.*?))?( or more)?$")  # fmt: skip
+
+
+def _bounds(label: str) -> tuple[Decimal, Decimal, str]:
+    """(low, high, first number's text) of an English numeric bin label."""
+    found = _BOUNDS.match(label.replace(" EUR a month", "").replace(" Smic", ""))
+    assert found is not None, label
+    parts = found.groupdict()
+    low = parts["low"] or parts["above"]
+    high = parts["high"] or parts["below"]
+    return (
+        Decimal("-Infinity") if low is None else _number(low),
+        Decimal("Infinity") if high is None else _number(high),
+        low or high,
+    )
+
+
+def test_notice_bins_are_rounded_and_hold_the_value_shown(
+    model: Any, population: pd.DataFrame
+) -> None:
+    """Every numeric bin of a notice, worded with rounded bounds (whole euros, hundredths of a
+    Smic), still holds the value the notice shows beside it; more digits are kept only when
+    that would fail, which is rare."""
+    rng = np.random.default_rng(SEED)
+    lines = more_digits = 0
+    for position in rng.choice(len(population), size=300, replace=False):
+        e = ex.explain(model, population.iloc[[int(position)]])
+        for line in e.features:
+            col = CATALOG[line.column]
+            if (
+                line.value is None
+                or col.dtype != "float"
+                or "less than"
+                not in (line.bin_label_en + " less than" * line.bin_label_en.endswith("or more"))
+            ):
+                continue
+            low, high, text = _bounds(line.bin_label_en)
+            shown = _number(ex.value_text(line.column, line.value, lang="en").split()[0])
+            assert low <= shown < high, (line.column, line.value, line.bin_label_en)
+            lines += 1
+            usual = 0 if col.unit == "EUR/month" else 2
+            more_digits += len(text.partition(".")[2]) > usual
+    assert lines > 1000
+    assert more_digits < lines / 20  # 2.3% of 2,666 lines here
+
+
 def test_reasons_are_the_scores_file_reason_codes(model: Any, population: pd.DataFrame) -> None:
     rows = population.iloc[:40]
     scores = score_frame(model, rows)

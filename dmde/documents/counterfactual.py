@@ -278,8 +278,9 @@ def _changes(
                 new_value=new_value,
                 old_bin=old_bin,
                 new_bin=new_bin,
-                new_bin_label_fr=bin_text(binning, new_bin, lang="fr", value=new_value),
-                new_bin_label_en=bin_text(binning, new_bin, lang="en", value=new_value),
+                # The bin in its usual words: the value chosen in it is not shown to the reader.
+                new_bin_label_fr=bin_text(binning, new_bin, lang="fr"),
+                new_bin_label_en=bin_text(binning, new_bin, lang="en"),
                 derived=name not in primary,
             )
         )

@@ -88,7 +88,8 @@ def _readable(
     if edges[0] > low_bound >= rounded[0] or edges[-1] <= high_bound < rounded[-1]:
         return False  # a first bin "less than 0 EUR", or a last one past the maximum
     if isinstance(value, int | float) and not isinstance(value, bool):
-        shown = float(round(value)) if col is not None and col.dtype == "int" else round(value, 2)
+        integer = col is not None and col.dtype == "int"
+        shown = float(round(value)) if integer else round(value, _value_decimals(value))
         low = rounded[b - 1] if b > 0 else -math.inf
         high = rounded[b] if b < len(rounded) else math.inf
         return low <= shown < high
@@ -111,6 +112,8 @@ def value_text(column: str, value: Value, *, lang: Lang = "fr") -> str:
     '1,612.50 EUR a month'
     >>> value_text("zero_income", 1)
     'oui'
+    >>> value_text("income_to_smic", 0.3), value_text("income_to_smic", 0.055)
+    ('0,30 Smic', '0,055 Smic')
     """
     col = CATALOG[column]
     if value is None:
@@ -121,8 +124,15 @@ def value_text(column: str, value: Value, *, lang: Lang = "fr") -> str:
         return str(value)
     if col.dtype == "flag":
         return phrase(lang, "yes" if value else "no")
-    fmt = "int" if col.dtype == "int" else "num2"
+    fmt = "int" if col.dtype == "int" else f"num{_value_decimals(float(value))}"
     return _with_unit(format_value(value, fmt, lang=lang), col, lang)
+
+
+def _value_decimals(value: float) -> int:
+    """Decimals that show a file's value as the file holds it (6 significant digits), at least
+    2: 0.30, 1,035.01, 0.055 (not 0.06, which could read as outside the value's bin)."""
+    text = np.format_float_positional(float(f"{value:.6g}"), trim="-")
+    return min(max(2, len(text.partition(".")[2])), MAX_EDGE_DECIMALS)
 
 
 def bin_text(binning: FeatureBinning, b: int, *, lang: Lang = "fr", value: Value = None) -> str:
