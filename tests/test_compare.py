@@ -182,6 +182,27 @@ def test_the_report_lists_every_change(retrain_diff: Comparison, tmp_path: Path)
     assert "<script" not in html and "Who is selected" in html
 
 
+def test_hashes_are_short_in_the_table_and_whole_below_it(
+    retrain_diff: Comparison, tmp_path: Path
+) -> None:
+    """A 64-digit SHA-256 in a table cell overflowed the page: the table shows its first 12
+    digits and "…", the full values follow it (and stay whole in the header and the JSON)."""
+    m = retrain_diff.models
+    write_comparison(retrain_diff, tmp_path / "diff.html")
+    html = (tmp_path / "diff.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert f"{m.old_sha256[:12]}…" in cells and f"{m.new_sha256[:12]}…" in cells
+    assert not [c for c in cells if re.search(r"[0-9a-f]{64}", c)]
+    below = re.findall(r"<dd>([0-9a-f]{64})</dd>", html)
+    assert m.old_sha256 in below and m.new_sha256 in below
+    doc = json.loads((tmp_path / "diff.json").read_text(encoding="utf-8"))
+    assert doc["data"]["models"]["old_sha256"] == m.old_sha256
+    training = {row[0]: row[1:] for row in doc["data"]["models"]["training"]}
+    assert training["content hash (sha256)"] == [m.old_sha256, m.new_sha256]
+    text = (tmp_path / "diff.md").read_text(encoding="utf-8")
+    assert f"| content hash (sha256) | {m.old_sha256[:12]}… | {m.new_sha256[:12]}… |" in text
+
+
 def test_a_removed_feature_and_a_new_scaling(old: Path, reduced: Path, tmp_path: Path) -> None:
     result = diff(old, reduced)
     assert result.selection is None

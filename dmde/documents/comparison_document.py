@@ -9,6 +9,7 @@ who is selected.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from dmde.data.catalog import CATALOG
 from dmde.documents.model_diff import ModelDiff
 from dmde.documents.selection_diff import SelectionDiff
 
-__all__ = ["Comparison", "comparison_document"]
+__all__ = ["SHORT_HASH", "Comparison", "comparison_document", "short_hash"]
 
 _SHIFT_LABELS = {"mean": "mean", "mean_absolute": "mean absolute shift", "min": "minimum",
                  "p01": "1st percentile", "p05": "5th percentile", "p25": "25th percentile",
@@ -92,13 +93,44 @@ def _summary_items(c: Comparison) -> tuple[str, ...]:
     return tuple(items)
 
 
+#: A SHA-256 as the model files write it (64 hexadecimal digits).
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+#: Hexadecimal digits a hash keeps in a table cell (the full value is given below the table).
+SHORT_HASH = 12
+
+
+def short_hash(text: str) -> str:
+    """A SHA-256 cut to its first :data:`SHORT_HASH` digits and "…"; other text as it is.
+
+    Examples
+    --------
+    >>> short_hash("ab" * 32), short_hash("not recorded")
+    ('abababababab…', 'not recorded')
+    """
+    return text[:SHORT_HASH] + "…" if _SHA256.fullmatch(text) else text
+
+
 def _models_section(m: ModelDiff) -> Section:
+    rows = (("file", m.old_name, m.new_name), *m.training)
+    full = tuple(
+        (f"{item}, {side}", value)
+        for item, *values in rows
+        for side, value in zip(("old model", "new model"), values, strict=True)
+        if _SHA256.fullmatch(value)
+    )
     table = Table(
         (Column("item", "Item"), Column("old", "Old model"), Column("new", "New model")),
-        (("file", m.old_name, m.new_name), *m.training),
+        tuple((item, short_hash(old), short_hash(new)) for item, old, new in rows),
         caption="The two model files",
+        note=f"Hashes are shortened to their first {SHORT_HASH} digits in the table; their "
+        "full values follow."
+        if full
+        else "",
     )
     blocks: list[Any] = [table]
+    if full:
+        blocks.append(Facts(full))
     if m.settings:
         blocks.append(
             Table(
