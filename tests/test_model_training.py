@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,12 +17,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from dmde.core.errors import DmdeError, ParameterError, PolicyError
+from dmde.data.synthetic import synthesize
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 from dmde.model.training import (
     TrainingData,
     TrainingReport,
     evaluate,
+    format_points,
     training_data,
     training_facts,
 )
@@ -165,10 +168,117 @@ def test_the_summary_that_dmde_train_prints(report: TrainingReport) -> None:
     lines = text.splitlines()
     assert lines[0] == f"rows: 5,000 ({report.events:,} with the target)"
     assert lines[2].startswith(f"AUC on the training rows: {report.auc_train:.3f} (Gini")
-    assert "AUC cross-validated" in lines[3] and "folds" in lines[3]
-    assert lines[4] == "information value by feature:"
-    ivs = [float(line.split()[-1]) for line in lines[5:]]
+    assert lines[3].startswith(f"AUC cross-validated: {report.auc_cv:.3f} ± ")
+    assert "folds" in lines[3]
+    assert lines[4 : 4 + len(report.warnings())] == report.warnings()
+    start = lines.index("information value by feature:")
+    assert start == 4 + len(report.warnings())
+    ivs = [float(line.split()[-1]) for line in lines[start + 1 :]]
     assert ivs == sorted(ivs, reverse=True) and len(ivs) == len(report.information_values)
+
+
+# ------------------------------------------------------------------------------ overfitting
+def _report(auc_train: float, auc_cv: float, folds: tuple[float, ...]) -> TrainingReport:
+    return TrainingReport(1_000, 48, 0.05, auc_train, auc_cv, folds, {"n_children": 0.1})
+
+
+@pytest.mark.parametrize(
+    ("auc_train", "auc_cv", "folds", "margin", "warns"),
+    [
+        (0.825, 0.675, (0.70, 0.64, 0.69, 0.66, 0.69), 0.05, True),  # the issue's figures
+        (0.72, 0.70, (0.70, 0.69, 0.71), 0.05, False),  # a small gap: quiet
+        (0.75, 0.70, (0.70, 0.70, 0.70), 0.05, False),  # exactly the floor: quiet
+        (0.80, 0.70, (0.50, 0.90, 0.70), 2 * 0.2 / np.sqrt(3), False),  # folds too spread
+        (0.95, 0.70, (0.50, 0.90, 0.70), 2 * 0.2 / np.sqrt(3), True),  # beyond their spread
+        (0.70, 0.72, (0.72, 0.71, 0.73), 0.05, False),  # out of fold better: quiet
+    ],
+    ids=["issue", "small-gap", "at-floor", "spread-folds", "beyond-spread", "negative-gap"],
+)
+def test_the_overfitting_verdict_compares_the_gap_with_the_folds_spread(
+    auc_train: float, auc_cv: float, folds: tuple[float, ...], margin: float, warns: bool
+) -> None:
+    report = _report(auc_train, auc_cv, folds)
+    assert report.overfit_margin == pytest.approx(margin)
+    assert report.overfitting is warns
+    warning = [line for line in report.format().splitlines() if line.startswith("WARNING")]
+    assert warning == report.warnings()
+    assert len(warning) == int(warns)
+
+
+def test_the_overfitting_warning_gives_the_figures_and_what_to_do() -> None:
+    (line,) = _report(0.825, 0.675, (0.70, 0.64, 0.69, 0.66, 0.69)).warnings()
+    assert line.startswith(
+        "WARNING: overfitting: AUC 0.825 on the training rows but 0.675 cross-validated "
+        "(gap 0.150, more than the 0.050 allowed"
+    )
+    assert "1,000 rows (48 with the target)" in line
+    for remedy in ("fewer bins (--max-prebins)", "larger --min-bin-share", "more labelled rows"):
+        assert remedy in line
+
+
+def _verdict(seed: int, rows: int, **params: Any) -> TrainingReport:
+    """The report on a scorecard trained on ``rows`` labelled rows (all of them checked)."""
+    frame = synthesize(rows, seed=seed, controls=rows)
+    data = training_data(frame)
+    model = Scorecard(**params).fit(data.X, data.y, sample_weight=data.weight)
+    return evaluate(model, data, cv=3, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_few_labelled_rows_and_many_bins_are_said_to_overfit(seed: int) -> None:
+    report = _verdict(seed, 1_000, max_prebins=50, min_bin_share=0.005)
+    assert report.overfitting, report.format()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_enough_labelled_rows_with_the_default_settings_are_quiet(seed: int) -> None:
+    report = _verdict(100 + seed, 20_000)
+    assert not report.overfitting, report.format()
+    assert report.warnings() == []
+
+
+# ------------------------------------------------------------------------------ points shown
+def test_the_points_are_shown_rounded_as_the_model_rounds_them(family: ScorecardFamily) -> None:
+    text = format_points(family, head=12)
+    blocks = text.split("\n\n")
+    assert len(blocks) == len(family.models_)
+    for block, (name, model) in zip(blocks, family.models_.items(), strict=True):
+        title, header, *rows = block.splitlines()
+        assert title == (
+            f"points, segment {name} (first 12 rows; the full table is in the model file):"
+        )
+        assert header.split() == [
+            "feature",
+            "bin",
+            "bin_label",
+            "points",
+            "woe",
+            "share",
+            "event",
+            "rate",
+        ]
+        assert len(rows) == 12
+        table = model.points_table().head(12)
+        assert rows[0].split() == ["intercept", f"{table['points'].iloc[0]:.2f}"]
+        for row, (_, expected) in zip(rows[1:], table.iloc[1:].iterrows(), strict=True):
+            shown = [f"{expected['points']:.2f}", f"{expected['woe'] + 0.0:.2f}"]  # 2 decimals
+            if math.isnan(expected["event_rate"]):  # an empty bin: no event rate
+                assert row.split()[-3:] == [*shown, "0.0%"]
+                continue
+            *_, points, woe, share, rate = row.split()
+            assert [points, woe] == shown
+            assert re.fullmatch(r"[0-9]+\.[0-9]%", share)
+            assert rate == f"{expected['event_rate']:.1%}"
+
+
+def test_the_points_of_a_single_scorecard_have_no_segment(data: TrainingData) -> None:
+    model = Scorecard(features=["n_children"], scaling=PointsScaling(decimals=0)).fit(
+        data.X, data.y, sample_weight=data.weight
+    )
+    title, _, intercept, *rows = format_points(model, head=3).splitlines()
+    assert title == "points (first 3 rows; the full table is in the model file):"
+    assert re.fullmatch(r"intercept +-?[0-9]+", intercept.strip())
+    assert all(re.fullmatch(r"-?[0-9]+", row.split()[3]) for row in rows)
 
 
 @pytest.mark.parametrize(

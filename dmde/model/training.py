@@ -26,7 +26,15 @@ from dmde.data.catalog import CATALOG
 from dmde.data.parameters import Range, check_parameters
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
-__all__ = ["TrainingData", "TrainingReport", "evaluate", "training_data", "training_facts"]
+__all__ = [
+    "OVERFIT_GAP",
+    "TrainingData",
+    "TrainingReport",
+    "evaluate",
+    "format_points",
+    "training_data",
+    "training_facts",
+]
 
 Model = Scorecard | ScorecardFamily
 
@@ -100,9 +108,15 @@ def training_data(
     return TrainingData(X=X, y=y, weight=weight, target=target)
 
 
+#: The smallest gap between the AUC on the training rows and the cross-validated AUC that
+#: :attr:`TrainingReport.overfitting` calls overfitting, whatever the folds' spread.
+OVERFIT_GAP = 0.05
+
+
 @dataclass(frozen=True)
 class TrainingReport:
-    """What `dmde train` prints: sizes, rates, discrimination in and out of fold."""
+    """What `dmde train` prints: sizes, rates, discrimination in and out of fold, and whether
+    the model fits its training rows much better than rows it has not seen."""
 
     rows: int
     events: int
@@ -120,18 +134,114 @@ class TrainingReport:
     def gini_cv(self) -> float:
         return 2 * self.auc_cv - 1
 
+    @property
+    def auc_cv_error(self) -> float:
+        """Standard error of the cross-validated AUC: the folds' standard deviation over the
+        square root of their number (0 with fewer than two folds)."""
+        folds = np.asarray(self.auc_cv_folds, dtype=float)
+        if folds.size < 2:
+            return 0.0
+        return float(folds.std(ddof=1) / np.sqrt(folds.size))
+
+    @property
+    def overfit_margin(self) -> float:
+        """The gap allowed between the AUC on the training rows and the cross-validated AUC:
+        :data:`OVERFIT_GAP`, or twice :attr:`auc_cv_error` if larger."""
+        return max(OVERFIT_GAP, 2 * self.auc_cv_error)
+
+    @property
+    def overfitting(self) -> bool:
+        """Whether the AUC on the training rows exceeds the cross-validated AUC by more than
+        :attr:`overfit_margin`: the model has learnt its training rows, not the risk.
+
+        Examples
+        --------
+        >>> report = TrainingReport(1_000, 48, 0.05, 0.825, 0.675, (0.70, 0.64, 0.69), {})
+        >>> report.overfitting, round(report.overfit_margin, 3)
+        (True, 0.05)
+        """
+        return round(self.auc_train - self.auc_cv, 9) > self.overfit_margin  # 0.75 - 0.7: 0.05
+
+    def warnings(self) -> list[str]:
+        """The report's warnings, one line each (empty when there is nothing to warn of)."""
+        if not self.overfitting:
+            return []
+        gap, margin = self.auc_train - self.auc_cv, self.overfit_margin
+        return [
+            f"WARNING: overfitting: AUC {self.auc_train:.3f} on the training rows but "
+            f"{self.auc_cv:.3f} cross-validated (gap {gap:.3f}, more than the {margin:.3f} "
+            f"allowed by the folds' spread); the points follow noise of these {self.rows:,} rows "
+            f"({self.events:,} with the target). Use fewer bins (--max-prebins), a larger "
+            "--min-bin-share, or more labelled rows."
+        ]
+
     def format(self) -> str:
         folds = ", ".join(f"{a:.3f}" for a in self.auc_cv_folds)
         lines = [
             f"rows: {self.rows:,} ({self.events:,} with the target)",
             f"weighted base rate: {self.weighted_base_rate:.2%}",
             f"AUC on the training rows: {self.auc_train:.3f} (Gini {self.gini_train:.3f})",
-            f"AUC cross-validated: {self.auc_cv:.3f} (Gini {self.gini_cv:.3f}; folds {folds})",
+            f"AUC cross-validated: {self.auc_cv:.3f} ± {self.auc_cv_error:.3f} "
+            f"(Gini {self.gini_cv:.3f}; folds {folds})",
+            *self.warnings(),
             "information value by feature:",
         ]
         for name, iv in sorted(self.information_values.items(), key=lambda kv: -kv[1]):
             lines.append(f"  {name:<26}{iv:7.3f}")
         return "\n".join(lines)
+
+
+def format_points(model: Model, *, head: int = 12) -> str:
+    """The first ``head`` rows of each segment's points table, in readable numbers.
+
+    Points are shown with the model's own rounding (the scaling's ``decimals``), weights of
+    evidence with 2 decimals, and each bin's share of the training weight and its event rate as
+    percentages; what has no value (the intercept's bin) is blank.
+
+    Examples
+    --------
+    >>> from dmde.data.synthetic import synthesize
+    >>> frame = synthesize(4_000, seed=3, controls=2_000)
+    >>> rows = frame[frame["controlled"] == 1]
+    >>> model = Scorecard(features=["n_children"]).fit(rows, rows["target"])
+    >>> print(format_points(model, head=3))  # doctest: +NORMALIZE_WHITESPACE
+    points (first 3 rows; the full table is in the model file):
+       feature bin bin_label points   woe share event rate
+     intercept               513.18
+    n_children   0         0  -7.98 -0.30 44.1%       5.8%
+    n_children   1         1   0.59  0.02 12.3%       7.7%
+    """
+    check_is_fitted(model)
+    models = model.models_ if isinstance(model, ScorecardFamily) else {"": model}
+    blocks = []
+    for name, scorecard in models.items():
+        segment = f", segment {name}" if name else ""
+        title = f"points{segment} (first {head} rows; the full table is in the model file):"
+        table = _readable_points(scorecard.points_table(), scorecard.scaling_.decimals)
+        blocks.append(title + "\n" + table.head(head).to_string(index=False))
+    return "\n\n".join(blocks)
+
+
+def _readable_points(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """A points table as text: points as the model rounds them, WoE 2 decimals, % shares."""
+    totals = table.groupby("feature", sort=False)["count"].transform("sum")
+    share = table["count"] / totals.where(totals > 0)
+    intercept = table["feature"] == "intercept"
+
+    def shown(values: pd.Series, form: str) -> list[str]:
+        return ["" if pd.isna(v) else format(v, form) for v in values]
+
+    return pd.DataFrame(
+        {
+            "feature": table["feature"],
+            "bin": ["" if i else str(b) for b, i in zip(table["bin"], intercept, strict=True)],
+            "bin_label": table["bin_label"],
+            "points": shown(table["points"] + 0.0, f".{decimals}f"),
+            "woe": shown(table["woe"] + 0.0, ".2f"),
+            "share": shown(share, ".1%"),
+            "event rate": shown(table["event_rate"], ".1%"),
+        }
+    )
 
 
 def _information_values(model: Model) -> dict[str, float]:
