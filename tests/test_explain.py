@@ -530,6 +530,57 @@ def test_an_unknown_id_names_the_id_and_the_file(model: Any, csv_path: Path) -> 
         ex.explain_file(model, csv_path, 999_999_999)
 
 
+def test_an_id_on_an_unreadable_row_says_so_and_points_to_validate(
+    model: Any,
+    model_path: Path,
+    population: pd.DataFrame,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The reader rejects a row with the wrong number of fields whole: a notice for its file
+    cannot say "not in the file", but that rows could not be read and may hold it."""
+    path = _csv_with(population, tmp_path / "short.csv", {})
+    lines = path.read_text().splitlines()
+    n = len(lines[0].split(","))
+    lines[5] = ",".join(lines[5].split(",")[:4])  # data row 5: dossier_id of row 4 (0-based)
+    path.write_text("\n".join(lines) + "\n")
+    dossier = int(population["dossier_id"].iloc[4])
+    expected = (
+        rf"dossier_id {dossier} is not among the rows of .*short.csv that could be read, but "
+        rf"1 row \(row 5: line 6 of the file, 4 fields, not {n}\) could not be read and may "
+        r"hold it. Run 'dmde validate .*short.csv' to see every problem"
+    )
+    with pytest.raises(ex.ExplainError, match=expected):
+        ex.explain_file(model, path, dossier)
+    args = ["explain", "--model", str(model_path), "--input", str(path)]
+    out = ["--dossier", str(dossier), "--out", str(tmp_path / "notice.html")]
+    assert main([*args, *out]) == 1
+    err = capsys.readouterr().err
+    assert re.search(expected, err) and "Traceback" not in err
+    other = int(population["dossier_id"].iloc[6])  # a readable row of the same file
+    assert ex.explain_file(model, path, other).dossier_id == other
+
+
+def test_batch_notices_say_selected_files_may_be_on_unreadable_rows(
+    model: Any, population: pd.DataFrame, csv_path: Path, selection: ex.SelectionTable,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    lines = csv_path.read_text().splitlines()
+    positions = population.index[population["dossier_id"] == selection.ids[0]]
+    row = int(positions[0]) + 1  # 1-based data row (the population's index is its position)
+    lines[row] += ",extra"
+    path = tmp_path / "broken.csv"
+    path.write_text("\n".join(lines) + "\n")
+    expected = (
+        r"1 selected files are not in the data file \(\d+\); 1 row \(row \d+: line \d+ of "
+        r"the file, \d+ fields, not \d+\) could not be read and may hold them: run 'dmde "
+        r"validate' on the data file; nothing was written"
+    )
+    with pytest.raises(ex.ExplainError, match=expected):
+        ex.write_notices(model, path, selection, tmp_path / "out", trust_selection=True)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_repeated_id_is_refused(model: Any, population: pd.DataFrame, tmp_path: Path) -> None:
     frame = pd.concat([population.head(20), population.iloc[[3]]], ignore_index=True)
     path = tmp_path / "twice.parquet"

@@ -71,7 +71,7 @@ from dmde.documents.notice import (
     write_notice,
 )
 from dmde.documents.notice_words import LEVELS, SOURCES, STRINGS, UNITS
-from dmde.documents.row_lookup import FoundRow, find_rows
+from dmde.documents.row_lookup import FoundRow, FoundRows, find_rows
 from dmde.documents.selection_table import SelectionTable, read_selection
 from dmde.documents.value_words import bin_text, value_text
 from dmde.model.model_file import load_model
@@ -387,11 +387,24 @@ def explain_file(
         loaded, input_path, [dossier_id], extra=_extra_columns(chosen), batch_size=batch_size
     )
     if int(dossier_id) not in found:
-        raise ExplainError(
-            f"dossier_id {dossier_id} is not in {os.fspath(input_path)}: check the number and "
-            "that this is the data file that was scored."
-        )
+        raise ExplainError(_absent(int(dossier_id), input_path, found))
     return _explain_found(loaded, found[int(dossier_id)], input_path, chosen)
+
+
+def _absent(dossier_id: int, input_path: str | os.PathLike[str], found: FoundRows) -> str:
+    """Why a file was not found: not in the data file, or perhaps on one of the rows whose
+    ``dossier_id`` could not be read."""
+    path = os.fspath(input_path)
+    if not found.unread:
+        return (
+            f"dossier_id {dossier_id} is not in {path}: check the number and that this is the "
+            "data file that was scored."
+        )
+    return (
+        f"dossier_id {dossier_id} is not among the rows of {path} that could be read, but "
+        f"{found.unread_text()} could not be read and may hold it. Run 'dmde validate {path}' "
+        "to see every problem, fix the file, then score it again."
+    )
 
 
 def _selection(
@@ -486,6 +499,11 @@ def write_notices(
         if absent:
             shown = ", ".join(str(i) for i in absent[:5])
             parts.append(f"{len(absent)} selected files are not in the data file ({shown})")
+            if found.unread:
+                parts.append(
+                    f"{found.unread_text()} could not be read and may hold them: run 'dmde "
+                    "validate' on the data file"
+                )
         if invalid:
             parts.append(f"{len(invalid)} rows break the catalog ({', '.join(invalid[:5])})")
         raise ExplainError(
