@@ -148,7 +148,7 @@ def test_description_and_card_say_each_label_once(routing: str | None) -> None:
     (details,) = [b for b in model_card_document(d).sections[0].blocks if isinstance(b, Facts)]
     names = [name for name, _ in details.pairs]
     assert len(names) == len(set(names)) and "SHA-256" not in names and "Model file" not in names
-    assert "finds an overpayment (the target: overpayment of 600 EUR over 6 months or more)" in card
+    assert "their risk of the target (overpayment of 600 EUR over 6 months or more), to" in card
     assert (
         "- Behaviour — excluded (published guarantee): behavioural data (logins, contacts) " in card
     )

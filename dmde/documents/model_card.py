@@ -61,9 +61,9 @@ def model_card_document(description: ModelDescription) -> Document:
         (
             Items(
                 (
-                    "Primary use: rank benefit files by the risk that a check finds an "
-                    f"overpayment (the target: {target_label(d.target)}), to propose the "
-                    "highest for a check by an agent within the agency's budget.",
+                    "Primary use: rank benefit files by their risk of the target "
+                    f"({target_label(d.target)}), to propose the highest for a check by an "
+                    "agent within the agency's budget.",
                     "Primary users: the agency's control-planning staff; the ethics committee "
                     "and the public read this card and the description.",
                     "Out of scope: deciding a person's rights or a sanction; qualifying fraud; "
