@@ -185,14 +185,14 @@ def _report(auc_train: float, auc_cv: float, folds: tuple[float, ...]) -> Traini
 @pytest.mark.parametrize(
     ("auc_train", "auc_cv", "folds", "margin", "warns"),
     [
-        (0.825, 0.675, (0.70, 0.64, 0.69, 0.66, 0.69), 0.05, True),  # the issue's figures
-        (0.72, 0.70, (0.70, 0.69, 0.71), 0.05, False),  # a small gap: quiet
-        (0.75, 0.70, (0.70, 0.70, 0.70), 0.05, False),  # exactly the floor: quiet
-        (0.80, 0.70, (0.50, 0.90, 0.70), 2 * 0.2 / np.sqrt(3), False),  # folds too spread
+        (0.825, 0.675, (0.70, 0.64, 0.69, 0.66, 0.69), 0.10, True),  # the issue's figures
+        (0.735, 0.682, (0.675, 0.663, 0.718, 0.675, 0.685), 0.10, False),  # a survey's optimism
+        (0.80, 0.70, (0.70, 0.70, 0.70), 0.10, False),  # exactly the floor: quiet
+        (0.90, 0.70, (0.50, 0.90, 0.70), 2 * 0.2 / np.sqrt(3), False),  # folds too spread
         (0.95, 0.70, (0.50, 0.90, 0.70), 2 * 0.2 / np.sqrt(3), True),  # beyond their spread
-        (0.70, 0.72, (0.72, 0.71, 0.73), 0.05, False),  # out of fold better: quiet
+        (0.70, 0.72, (0.72, 0.71, 0.73), 0.10, False),  # out of fold better: quiet
     ],
-    ids=["issue", "small-gap", "at-floor", "spread-folds", "beyond-spread", "negative-gap"],
+    ids=["issue", "survey-sized", "at-floor", "spread-folds", "beyond-spread", "negative-gap"],
 )
 def test_the_overfitting_verdict_compares_the_gap_with_the_folds_spread(
     auc_train: float, auc_cv: float, folds: tuple[float, ...], margin: float, warns: bool
@@ -209,30 +209,45 @@ def test_the_overfitting_warning_gives_the_figures_and_what_to_do() -> None:
     (line,) = _report(0.825, 0.675, (0.70, 0.64, 0.69, 0.66, 0.69)).warnings()
     assert line.startswith(
         "WARNING: overfitting: AUC 0.825 on the training rows but 0.675 cross-validated "
-        "(gap 0.150, more than the 0.050 allowed"
+        "(gap 0.150, more than the 0.100 allowed"
     )
     assert "1,000 rows (48 with the target)" in line
     for remedy in ("fewer bins (--max-prebins)", "larger --min-bin-share", "more labelled rows"):
         assert remedy in line
 
 
-def _verdict(seed: int, rows: int, **params: Any) -> TrainingReport:
-    """The report on a scorecard trained on ``rows`` labelled rows (all of them checked)."""
+def _verdict(seed: int, rows: int, model: Scorecard | ScorecardFamily) -> TrainingReport:
+    """The report on ``model`` trained on ``rows`` labelled rows (all of them checked)."""
     frame = synthesize(rows, seed=seed, controls=rows)
     data = training_data(frame)
-    model = Scorecard(**params).fit(data.X, data.y, sample_weight=data.weight)
+    model.fit(data.X, data.y, sample_weight=data.weight)
     return evaluate(model, data, cv=3, seed=seed)
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_few_labelled_rows_and_many_bins_are_said_to_overfit(seed: int) -> None:
-    report = _verdict(seed, 1_000, max_prebins=50, min_bin_share=0.005)
+OVERFITTED = {  # 1,000 labelled rows (about 70 with the target)
+    "family-defaults": lambda: ScorecardFamily(),  # the issue's case
+    "many-bins": lambda: Scorecard(max_prebins=50, min_bin_share=0.005),
+}
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("make", list(OVERFITTED.values()), ids=list(OVERFITTED))
+def test_few_labelled_rows_are_said_to_overfit(
+    seed: int, make: Callable[[], Scorecard | ScorecardFamily]
+) -> None:
+    report = _verdict(seed, 1_000, make())
     assert report.overfitting, report.format()
+    assert len([line for line in report.format().splitlines() if "WARNING" in line]) == 1
+
+
+def test_a_survey_of_5000_checked_files_is_quiet(report: TrainingReport) -> None:
+    assert 0 < report.auc_train - report.auc_cv < 0.10
+    assert not report.overfitting, report.format()
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_enough_labelled_rows_with_the_default_settings_are_quiet(seed: int) -> None:
-    report = _verdict(100 + seed, 20_000)
+    report = _verdict(100 + seed, 20_000, Scorecard())
     assert not report.overfitting, report.format()
     assert report.warnings() == []
 
