@@ -14,62 +14,155 @@ binning, points scaling, the scorecard and its family, the JSON model file, trai
 fairness audit and the ethics committee's report); :mod:`dmde.documents` (the notice for the
 person concerned, the model's public description, the comparison of two models); then
 :mod:`dmde.demo` (the whole chain at once) and :mod:`dmde.cli` (the ``dmde`` command).
+
+Importing :mod:`dmde` is cheap: each public name below is imported from its module the first
+time it is used (so ``dmde --help`` and ``dmde score`` do not load the audit or matplotlib).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from dmde._version import __version__
-from dmde.audit import AuditError, AuditResult, GroupAudit, audit_groups
-from dmde.batch.scoring import ScoringResult, score_file, score_frame
-from dmde.batch.selection import (
-    Selection,
-    SelectionError,
-    read_quotas,
-    select,
-    select_file,
-    select_top,
-)
-from dmde.core.errors import DmdeError, PolicyError, SchemaError
-from dmde.data.catalog import (
-    CATALOG,
-    DEFAULT_POLICY,
-    Column,
-    Family,
-    FeaturePolicy,
-    column,
-    columns_of,
-)
-from dmde.data.datasets import (
-    Problem,
-    ValidationReport,
-    arrow_schema,
-    iter_batches,
-    read_dataset,
-    validate_file,
-    write_batches,
-)
-from dmde.data.synthetic import (
-    SCENARIOS,
-    Scenario,
-    generate_population,
-    synthesize,
-    write_population,
-)
-from dmde.demo import run_demo
-from dmde.documents.compare import CompareError, Comparison, diff, diff_files
-from dmde.documents.describe import DescribeError, ModelDescription, describe_model, document_model
-from dmde.documents.explain import (
-    ExplainError,
-    Explanation,
-    SelectionTable,
-    explain_file,
-    notice,
-    read_selection,
-    write_notices,
-)
-from dmde.model.binning import FeatureBinning, WoEBinning
-from dmde.model.model_file import ModelFileError, load_model, save_model
-from dmde.model.scaling import PointsScaling
-from dmde.model.scorecard import Scorecard, ScorecardFamily
-from dmde.model.training import evaluate, training_data
+
+if TYPE_CHECKING:  # the names, for type checkers and readers
+    from dmde.audit import AuditError, AuditResult, GroupAudit, audit_groups
+    from dmde.batch.scoring import ScoringResult, score_file, score_frame
+    from dmde.batch.selection import (
+        Selection,
+        SelectionError,
+        read_quotas,
+        select,
+        select_file,
+        select_top,
+    )
+    from dmde.core.errors import DmdeError, PolicyError, SchemaError
+    from dmde.data.catalog import (
+        CATALOG,
+        DEFAULT_POLICY,
+        Column,
+        Family,
+        FeaturePolicy,
+        column,
+        columns_of,
+    )
+    from dmde.data.datasets import (
+        Problem,
+        ValidationReport,
+        arrow_schema,
+        iter_batches,
+        read_dataset,
+        validate_file,
+        write_batches,
+    )
+    from dmde.data.synthetic import (
+        SCENARIOS,
+        Scenario,
+        generate_population,
+        synthesize,
+        write_population,
+    )
+    from dmde.demo import run_demo
+    from dmde.documents.compare import CompareError, Comparison, diff, diff_files
+    from dmde.documents.describe import (
+        DescribeError,
+        ModelDescription,
+        describe_model,
+        document_model,
+    )
+    from dmde.documents.explain import (
+        ExplainError,
+        Explanation,
+        SelectionTable,
+        explain_file,
+        notice,
+        read_selection,
+        write_notices,
+    )
+    from dmde.model.binning import FeatureBinning, WoEBinning
+    from dmde.model.model_file import ModelFileError, load_model, save_model
+    from dmde.model.scaling import PointsScaling
+    from dmde.model.scorecard import Scorecard, ScorecardFamily
+    from dmde.model.training import evaluate, training_data
+
+# Where each public name lives: imported on first use (PEP 562).
+_PUBLIC = {
+    "AuditError": "dmde.audit",
+    "AuditResult": "dmde.audit",
+    "GroupAudit": "dmde.audit",
+    "audit_groups": "dmde.audit",
+    "ScoringResult": "dmde.batch.scoring",
+    "score_file": "dmde.batch.scoring",
+    "score_frame": "dmde.batch.scoring",
+    "Selection": "dmde.batch.selection",
+    "SelectionError": "dmde.batch.selection",
+    "read_quotas": "dmde.batch.selection",
+    "select": "dmde.batch.selection",
+    "select_file": "dmde.batch.selection",
+    "select_top": "dmde.batch.selection",
+    "DmdeError": "dmde.core.errors",
+    "PolicyError": "dmde.core.errors",
+    "SchemaError": "dmde.core.errors",
+    "CATALOG": "dmde.data.catalog",
+    "DEFAULT_POLICY": "dmde.data.catalog",
+    "Column": "dmde.data.catalog",
+    "Family": "dmde.data.catalog",
+    "FeaturePolicy": "dmde.data.catalog",
+    "column": "dmde.data.catalog",
+    "columns_of": "dmde.data.catalog",
+    "Problem": "dmde.data.datasets",
+    "ValidationReport": "dmde.data.datasets",
+    "arrow_schema": "dmde.data.datasets",
+    "iter_batches": "dmde.data.datasets",
+    "read_dataset": "dmde.data.datasets",
+    "validate_file": "dmde.data.datasets",
+    "write_batches": "dmde.data.datasets",
+    "SCENARIOS": "dmde.data.synthetic",
+    "Scenario": "dmde.data.synthetic",
+    "generate_population": "dmde.data.synthetic",
+    "synthesize": "dmde.data.synthetic",
+    "write_population": "dmde.data.synthetic",
+    "run_demo": "dmde.demo",
+    "CompareError": "dmde.documents.compare",
+    "Comparison": "dmde.documents.compare",
+    "diff": "dmde.documents.compare",
+    "diff_files": "dmde.documents.compare",
+    "DescribeError": "dmde.documents.describe",
+    "ModelDescription": "dmde.documents.describe",
+    "describe_model": "dmde.documents.describe",
+    "document_model": "dmde.documents.describe",
+    "ExplainError": "dmde.documents.explain",
+    "Explanation": "dmde.documents.explain",
+    "SelectionTable": "dmde.documents.explain",
+    "explain_file": "dmde.documents.explain",
+    "notice": "dmde.documents.explain",
+    "read_selection": "dmde.documents.explain",
+    "write_notices": "dmde.documents.explain",
+    "FeatureBinning": "dmde.model.binning",
+    "WoEBinning": "dmde.model.binning",
+    "ModelFileError": "dmde.model.model_file",
+    "load_model": "dmde.model.model_file",
+    "save_model": "dmde.model.model_file",
+    "PointsScaling": "dmde.model.scaling",
+    "Scorecard": "dmde.model.scorecard",
+    "ScorecardFamily": "dmde.model.scorecard",
+    "evaluate": "dmde.model.training",
+    "training_data": "dmde.model.training",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'dmde' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "CATALOG",
