@@ -53,15 +53,15 @@ _BINS = {
         ["moins de 0,05", "de 0,05 à moins de 0,29", "0,29 ou plus", "non renseigné"],
         ["less than 0.05", "0.05 to less than 0.29", "0.29 or more", "not given"],
     ),
-    "close edges keep digits": (  # to the euro, 10.2 and 10.4 would both read 10
+    "close edges keep digits": (  # to the euro, 10.2 and 10.4 would both read 10; 250 need not
         FeatureBinning(
             name="mean_rsa_12m", kind="numeric", edges=(10.2, 10.4, 250.0),
             woe=(0.1,) * 5, count=(1.0,) * 4 + (0.0,), events=(0.5,) * 4 + (0.0,),
         ),
         ["moins de 10,20 € par mois", "de 10,20 à moins de 10,40 € par mois",
-         "de 10,40 à moins de 250,00 € par mois", "250,00 € par mois ou plus", "non renseigné"],
+         "de 10,40 à moins de 250 € par mois", "250 € par mois ou plus", "non renseigné"],
         ["less than 10.20 EUR a month", "10.20 to less than 10.40 EUR a month",
-         "10.40 to less than 250.00 EUR a month", "250.00 EUR a month or more", "not given"],
+         "10.40 to less than 250 EUR a month", "250 EUR a month or more", "not given"],
     ),
     "never below the minimum": (  # to the euro, 0.3 would read "less than 0 EUR"
         FeatureBinning(
@@ -70,6 +70,14 @@ _BINS = {
         ),
         ["moins de 0,30 € par mois", "0,30 € par mois ou plus", "non renseigné"],
         ["less than 0.30 EUR a month", "0.30 EUR a month or more", "not given"],
+    ),
+    "only the edge that needs it": (  # 0.0005 to the hundredth would read "less than 0"
+        FeatureBinning(
+            name="income_volatility", kind="numeric", edges=(0.0005, 0.0775),
+            woe=(0.1, 0.0, 0.2, 0.0), count=(1.0, 1.0, 1.0, 0.0), events=(0.5, 0.5, 0.5, 0.0),
+        ),
+        ["moins de 0,001", "de 0,001 à moins de 0,08", "0,08 ou plus", "non renseigné"],
+        ["less than 0.001", "0.001 to less than 0.08", "0.08 or more", "not given"],
     ),
     "levels": (
         FeatureBinning(

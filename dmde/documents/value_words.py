@@ -58,14 +58,24 @@ def _exact(value: float, lang: Lang) -> str:
 def _edge_texts(
     binning: FeatureBinning, b: int, col: Column | None, value: Value, lang: Lang
 ) -> list[str]:
-    """The feature's edges in words, rounded as :data:`EDGE_DECIMALS` says (see there)."""
+    """The feature's edges in words, each rounded as :data:`EDGE_DECIMALS` says, with more
+    decimals for an edge only where fewer would not do (see there)."""
     edges = binning.edges
     first = OTHER_EDGE_DECIMALS if col is None else EDGE_DECIMALS.get(col.unit, OTHER_EDGE_DECIMALS)
-    for decimals in (first, *range(max(first + 1, 2), MAX_EDGE_DECIMALS + 1)):  # no 0.1 EUR
-        rounded = [_rounded(e, decimals) for e in edges]
-        if _readable(edges, rounded, b, col, value):
-            return [format_value(r, f"num{decimals}", lang=lang) for r in rounded]
-    return [_exact(e, lang) for e in edges]
+    steps = (first, *range(max(first + 1, 2), MAX_EDGE_DECIMALS + 1))  # euros, then cents
+    level = [0] * len(edges)
+    while True:
+        rounded = [_rounded(e, steps[k]) for e, k in zip(edges, level, strict=True)]
+        unclear = _unclear(edges, rounded, b, col, value)
+        if not unclear:
+            return [
+                format_value(r, f"num{steps[k]}", lang=lang)
+                for r, k in zip(rounded, level, strict=True)
+            ]
+        if any(level[i] == len(steps) - 1 for i in unclear):
+            return [_exact(e, lang) for e in edges]
+        for i in unclear:
+            level[i] += 1
 
 
 def _rounded(value: float, decimals: int) -> float:
@@ -76,24 +86,32 @@ def _rounded(value: float, decimals: int) -> float:
     return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
-def _readable(
+def _unclear(
     edges: tuple[float, ...], rounded: list[float], b: int, col: Column | None, value: Value
-) -> bool:
-    """Whether rounded edges still word every bin apart, each bin with possible values, and
-    bin ``b`` around ``value`` as :func:`value_text` shows it."""
-    if any(high <= low for low, high in itertools.pairwise(rounded)):
-        return False
+) -> set[int]:
+    """The edges to word with more decimals: two that would word two bins alike, a first or
+    last one that would leave its bin no possible value, and those of bin ``b`` if it would
+    not hold ``value`` as :func:`value_text` shows it."""
+    unclear = {
+        i + j
+        for i, (low, high) in enumerate(itertools.pairwise(rounded))
+        if high <= low
+        for j in (0, 1)
+    }
     low_bound = -math.inf if col is None or col.minimum is None else col.minimum
     high_bound = math.inf if col is None or col.maximum is None else col.maximum
-    if edges[0] > low_bound >= rounded[0] or edges[-1] <= high_bound < rounded[-1]:
-        return False  # a first bin "less than 0 EUR", or a last one past the maximum
+    if edges[0] > low_bound >= rounded[0]:  # a first bin "less than 0 EUR"
+        unclear.add(0)
+    if edges[-1] <= high_bound < rounded[-1]:  # a last bin past the maximum
+        unclear.add(len(edges) - 1)
     if isinstance(value, int | float) and not isinstance(value, bool):
         integer = col is not None and col.dtype == "int"
         shown = float(round(value)) if integer else round(value, _value_decimals(value))
-        low = rounded[b - 1] if b > 0 else -math.inf
-        high = rounded[b] if b < len(rounded) else math.inf
-        return low <= shown < high
-    return True
+        if b > 0 and shown < rounded[b - 1]:
+            unclear.add(b - 1)
+        if b < len(rounded) and shown >= rounded[b]:
+            unclear.add(b)
+    return unclear
 
 
 def _with_unit(text: str, col: Column, lang: Lang) -> str:
