@@ -15,6 +15,11 @@ edited); a column outside the policy or in an excluded family, a routing column 
 allowed to route; any malformed structure; and points that do not follow from the coefficients,
 the weights of evidence and the scaling
 (:func:`~dmde.model.model_file_checks.check_points`).
+
+The hash proves integrity, not origin: whoever edits the file can recompute it. With
+``verify_key`` (a public key file), :func:`load_model` and :func:`read_model_file` also require
+the model's signature by that key (:mod:`dmde.model.signing` signs;
+:mod:`dmde.model.signature_file` checks), on the very bytes the model is then built from.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from dmde.model.model_file_checks import (
     ModelFileError,
     check_document,
     check_points,
-    read_model_json,
+    parse_model_json,
+    read_model_bytes,
 )
 from dmde.model.model_records import ModelFile, model_file_records
 from dmde.model.scaling import PointsScaling
@@ -48,6 +54,7 @@ from dmde.model.scorecard import (
     TrainingSummary,
     bin_labels,
 )
+from dmde.model.signature_file import check_content_hash, check_signature
 
 __all__ = [
     "FORMAT",
@@ -57,6 +64,7 @@ __all__ = [
     "content_hash",
     "frame_sha256",
     "load_model",
+    "model_file_from_bytes",
     "model_from_dict",
     "model_to_dict",
     "read_model_file",
@@ -203,16 +211,32 @@ def save_model(
     return str(document["sha256"])
 
 
-def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
+def read_model_file(
+    path: str | os.PathLike[str], *, verify_key: str | os.PathLike[str] | None = None
+) -> ModelFile:
     """Read a model file once: its content as typed records, and the model it builds.
 
     The checks are those of :func:`load_model` (limits of the file, format, version, types,
     hash, policy, structure, re-derived points).
 
+    Parameters
+    ----------
+    path : path
+        The model file (JSON).
+    verify_key : path, optional
+        A public key file (PEM, Ed25519, as ``dmde keygen`` writes ``NAME.pub``). When given,
+        the model must come with its signature ``<path>.sig`` by this key
+        (:mod:`dmde.model.signature_file`): the file's bytes are read once, the signature is
+        checked on them, and the model is built from the same bytes.
+
     Raises
     ------
     ModelFileError
         With the file, what is wrong and what to do.
+    SignatureError
+        (A ``ModelFileError``.) With ``verify_key``: no signature file, a signature by another
+        key or of other bytes, a malformed signature file, or a key file that is not a PEM
+        Ed25519 public key.
     PolicyError
         If the file's policy or columns include an excluded family.
 
@@ -232,8 +256,30 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
     >>> model_file.scaling.pdo, model_file.segments["prefilled"].variables[0].name
     (20.0, 'household_type')
     """
+    given: object = path  # a fitted model passed by mistake: said, not a TypeError
+    if not isinstance(given, str | os.PathLike):
+        checked = " (a signature is checked on the file's bytes)" if verify_key else ""
+        raise ModelFileError(
+            f"expected the path of a model file{checked}; got {type(given).__name__}."
+        )
+    raw = read_model_bytes(path)
+    signature = None
+    if verify_key is not None:
+        signature = check_signature(raw, model_path=path, key_path=verify_key)
+    model_file = model_file_from_bytes(raw, path=path)
+    if signature is not None:
+        check_content_hash(signature, model_file.sha256, model_path=model_file.path)
+    return model_file
+
+
+def model_file_from_bytes(raw: bytes, *, path: str | os.PathLike[str]) -> ModelFile:
+    """The model file of bytes already read (by :func:`read_model_file`, or to be signed).
+
+    ``path`` names the file in messages and in the records. All checks of :func:`load_model`
+    but the file's own (regular file, size), which the reader of ``raw`` applied.
+    """
     shown = os.fspath(path)
-    document = read_model_json(path)
+    document = parse_model_json(raw, shown)
     try:
         model = model_from_dict(document)
         return _records(shown, document, model)
@@ -241,17 +287,27 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
         raise type(exc)(f"{shown}: {exc}") from None
 
 
-def load_model(path: str | os.PathLike[str]) -> Model:
+def load_model(
+    path: str | os.PathLike[str], *, verify_key: str | os.PathLike[str] | None = None
+) -> Model:
     """Read a model file, checking format, version, hash, policy and structure.
+
+    Parameters
+    ----------
+    path : path
+        The model file (JSON).
+    verify_key : path, optional
+        A public key file: the model must be signed by it (see :func:`read_model_file`).
 
     Raises
     ------
     ModelFileError
-        With the file, what is wrong and what to do.
+        With the file, what is wrong and what to do (a ``SignatureError`` for a signature that
+        is missing or refused).
     PolicyError
         If the file's policy or columns include an excluded family.
     """
-    return read_model_file(path).model
+    return read_model_file(path, verify_key=verify_key).model
 
 
 def _records(path: str, document: Mapping[str, Any], model: Model) -> ModelFile:

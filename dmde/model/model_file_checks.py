@@ -41,6 +41,8 @@ __all__ = [
     "ModelFileError",
     "check_document",
     "check_points",
+    "parse_model_json",
+    "read_model_bytes",
     "read_model_json",
 ]
 
@@ -92,73 +94,107 @@ def read_model_json(path: str | os.PathLike[str]) -> Any:
     ...
     dmde.model.model_file_checks.ModelFileError: cannot read model file '/dev/null': it is a ...
     """
+    return parse_model_json(read_model_bytes(path), os.fspath(path))
+
+
+def read_model_bytes(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "model file",
+    limit: int | None = None,
+    fix: str = "Give the path of the JSON file 'dmde train' wrote.",
+) -> bytes:
+    """The bytes of a file, read once: a regular file only, at most ``limit`` bytes
+    (default :data:`MAX_MODEL_BYTES`).
+
+    The model file's reader; the signature and key files of :mod:`dmde.model.signature_file`
+    are read the same way with their own ``what``, ``limit`` and ``fix`` (what to do, said
+    after the reason).
+
+    Raises
+    ------
+    ModelFileError
+        No such file, not a regular file (a FIFO is refused without waiting for a writer), or
+        larger than ``limit`` (checked before reading and while reading).
+    """
     shown = os.fspath(path)
-    raw = _read_bytes(path, shown)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelFileError(
-            f"{shown}: not a dmde model file: the byte at offset {exc.start} is not UTF-8 text."
-        ) from None
-    depth = nesting_depth(text)
-    if depth > MAX_NESTING:
-        raise ModelFileError(
-            f"{shown}: not a dmde model file: objects and lists are nested {depth} levels deep; "
-            f"a model file has at most {MAX_NESTING}."
-        )
-    try:
-        document = json.loads(text, object_pairs_hook=_object)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(
-            f"{shown}: not a dmde model file: invalid JSON at line {exc.lineno}, column "
-            f"{exc.colno} ({exc.msg})."
-        ) from None
-    except RecursionError:  # pragma: no cover - the nesting limit is far below the recursion one
-        raise ModelFileError(f"{shown}: not a dmde model file: nested too deep.") from None
-    repeated = _first_repeated_key(document)
-    if repeated is not None:
-        where, key = repeated
-        raise ModelFileError(
-            f"{shown}: field {_join(where, key)} appears twice in the same object: a model file "
-            "names each field once (a reader could take either value). Use the file as saved by "
-            "'dmde train'."
-        )
-    return document
-
-
-def _read_bytes(path: str | os.PathLike[str], shown: str) -> bytes:
+    limit = MAX_MODEL_BYTES if limit is None else limit
     # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then
     # refuses it before a single byte is read.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise ModelFileError(f"cannot read model file {shown!r}: no such file.") from None
+        raise ModelFileError(f"cannot read {what} {shown!r}: no such file.") from None
     except OSError as exc:
-        raise ModelFileError(f"cannot read model file {shown!r}: {exc.strerror}.") from None
+        raise ModelFileError(f"cannot read {what} {shown!r}: {exc.strerror}.") from None
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             raise ModelFileError(
-                f"cannot read model file {shown!r}: it is {_kind(status.st_mode)}, not a regular "
-                "file. Give the path of the JSON file 'dmde train' wrote."
+                f"cannot read {what} {shown!r}: it is {_kind(status.st_mode)}, not a regular "
+                f"file. {fix}"
             )
-        if status.st_size > MAX_MODEL_BYTES:
-            raise ModelFileError(_too_large(shown, f"{status.st_size:,} bytes"))
+        if status.st_size > limit:
+            raise ModelFileError(_too_large(shown, f"{status.st_size:,} bytes", what, limit, fix))
         with os.fdopen(os.dup(fd), "rb") as handle:
-            raw = handle.read(MAX_MODEL_BYTES + 1)  # + 1: a file that grew since fstat is seen
+            raw = handle.read(limit + 1)  # + 1: a file that grew since fstat is seen
     finally:
         os.close(fd)
-    if len(raw) > MAX_MODEL_BYTES:
-        raise ModelFileError(_too_large(shown, "more than that"))
+    if len(raw) > limit:
+        raise ModelFileError(_too_large(shown, "more than that", what, limit, fix))
     return raw
 
 
-def _too_large(shown: str, size: str) -> str:
+def parse_model_json(
+    raw: bytes,
+    shown: str,
+    *,
+    what: str = "model file",
+    fix: str = "Use the file as saved by 'dmde train'.",
+) -> Any:
+    """The JSON of bytes read by :func:`read_model_bytes`: UTF-8, nested at most
+    :data:`MAX_NESTING` levels, no key repeated in an object.
+
+    ``shown`` is the file's name in messages; ``what`` the kind of file it should be (a dmde
+    ``what``) and ``fix`` what to do about a repeated key.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(
+            f"{shown}: not a dmde {what}: the byte at offset {exc.start} is not UTF-8 text."
+        ) from None
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ModelFileError(
+            f"{shown}: not a dmde {what}: objects and lists are nested {depth} levels deep; "
+            f"a {what} has at most {MAX_NESTING}."
+        )
+    try:
+        document = json.loads(text, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(
+            f"{shown}: not a dmde {what}: invalid JSON at line {exc.lineno}, column "
+            f"{exc.colno} ({exc.msg})."
+        ) from None
+    except RecursionError:  # pragma: no cover - the nesting limit is far below the recursion one
+        raise ModelFileError(f"{shown}: not a dmde {what}: nested too deep.") from None
+    repeated = _first_repeated_key(document)
+    if repeated is not None:
+        where, key = repeated
+        raise ModelFileError(
+            f"{shown}: field {_join(where, key)} appears twice in the same object: a {what} "
+            f"names each field once (a reader could take either value). {fix}"
+        )
+    return document
+
+
+def _too_large(shown: str, size: str, what: str, limit: int, fix: str) -> str:
+    unit = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 2**10} KiB"
     return (
-        f"cannot read model file {shown!r}: it holds {size}; a model file has at most "
-        f"{MAX_MODEL_BYTES:,} bytes ({MAX_MODEL_BYTES // 2**20} MiB). Give the path of the "
-        "JSON file 'dmde train' wrote."
+        f"cannot read {what} {shown!r}: it holds {size}; a {what} has at most "
+        f"{limit:,} bytes ({unit}). {fix}"
     )
 
 
