@@ -129,6 +129,7 @@ def audit_files(
     attributes: Sequence[str] | None = None,
     settings: AuditSettings | None = None,
     extra_metrics: Mapping[str, MetricFunction] | None = None,
+    verify_key: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
     """Audit dmde's own outputs: join scores, population and selection, then :func:`audit`.
 
@@ -147,11 +148,14 @@ def audit_files(
         there is the attribute's declared one (its largest group when absent from the data).
     extra_metrics : dict of str to function, optional
         fairlearn-style metrics per group, as in :func:`dmde.audit.run.audit`.
+    verify_key : path, optional
+        A public key file (``NAME.pub``): the model must be signed by it
+        (:func:`dmde.model.model_file.load_model`).
     """
     if labels not in LABEL_SOURCES:
         raise AuditError(f"labels must be one of {', '.join(LABEL_SOURCES)}; got {labels!r}.")
     scores_path, population_path = Path(scores), Path(population)
-    loaded = load_model(model)
+    loaded = load_model(model, verify_key=verify_key)
     made_by = _model_hash_of_scores(scores_path)
     if made_by is not None and made_by != loaded.model_sha256_:
         raise AuditError(

@@ -289,10 +289,12 @@ def _check_unique(ids: list[npt.NDArray[np.int64]]) -> None:
         )
 
 
-def _load(model: Model | str | os.PathLike[str]) -> tuple[Model, str]:
-    if isinstance(model, Scorecard | ScorecardFamily):
+def _load(
+    model: Model | str | os.PathLike[str], verify_key: str | os.PathLike[str] | None = None
+) -> tuple[Model, str]:
+    if isinstance(model, Scorecard | ScorecardFamily) and verify_key is None:
         return model, str(getattr(model, "model_sha256_", "unsaved model"))
-    loaded = load_model(model)
+    loaded = load_model(model, verify_key=verify_key)
     return loaded, str(loaded.model_sha256_)
 
 
@@ -323,6 +325,7 @@ def score_file(
     reasons: int = 3,
     batch_size: int = BATCH_ROWS,
     progress: Progress | None = None,
+    verify_key: str | os.PathLike[str] | None = None,
 ) -> ScoringResult:
     """Score a CSV or Parquet file in batches; write scores, rejects and a manifest.
 
@@ -341,6 +344,9 @@ def score_file(
         Rows per batch (memory is bounded by it, not by the file's size).
     progress : callable, optional
         Called with the number of rows read after each batch.
+    verify_key : path, optional
+        A public key file (``NAME.pub``): the model must be signed by it
+        (:func:`dmde.model.model_file.load_model`).
     """
     started = time.perf_counter()
     start_time = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
@@ -352,7 +358,7 @@ def score_file(
     source, out = Path(input_path), Path(output)
     rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
     _check_paths(model, source, out, rejects_out)
-    loaded, model_hash = _load(model)
+    loaded, model_hash = _load(model, verify_key)
     columns = needed_columns(loaded)
     header = file_columns(source)
     missing = [c for c in columns if c not in header]

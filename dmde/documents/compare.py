@@ -69,6 +69,7 @@ def diff(
     budget: int | None = None,
     seed: int = 0,
     batch_size: int = BATCH_ROWS,
+    verify_key: str | os.PathLike[str] | None = None,
 ) -> Comparison:
     """Compare two model files, and their selections on a population (``dmde diff``).
 
@@ -82,6 +83,9 @@ def diff(
         Files selected by each model; required with ``population``.
     seed : int
         Seed of the selection's tie order (as ``dmde select --seed``).
+    verify_key : path, optional
+        A public key file (``NAME.pub``): both models must be signed by it
+        (:func:`dmde.model.model_file.load_model`).
 
     Raises
     ------
@@ -93,7 +97,8 @@ def diff(
             "population and budget go together: the selections need both the files to score "
             "and the number of files to select."
         )
-    before, after = read_model_file(old), read_model_file(new)
+    before = read_model_file(old, verify_key=verify_key)
+    after = read_model_file(new, verify_key=verify_key)
     models = diff_models(before, after, old_name=before.name, new_name=after.name)
     if population is None or budget is None:
         return Comparison(models, None)
@@ -140,6 +145,7 @@ def diff_files(
     budget: int | None = None,
     seed: int = 0,
     formats: Iterable[str] = ("html", "md", "json"),
+    verify_key: str | os.PathLike[str] | None = None,
 ) -> tuple[Comparison, list[Path]]:
     """:func:`diff`, then :func:`write_comparison` (``dmde diff``), never over an input.
 
@@ -158,5 +164,7 @@ def diff_files(
             raise CompareError(
                 f"out must name a new file: {target} would overwrite an input; give another name."
             )
-    comparison = diff(old, new, population=population, budget=budget, seed=seed)
+    comparison = diff(
+        old, new, population=population, budget=budget, seed=seed, verify_key=verify_key
+    )
     return comparison, write_comparison(comparison, out, formats=formats)

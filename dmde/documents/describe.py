@@ -313,6 +313,7 @@ def document_model(
     n_boot: int = 1000,
     seed: int = 0,
     formats: Iterable[str] = ("html", "md", "json"),
+    verify_key: str | os.PathLike[str] | None = None,
 ) -> tuple[ModelDescription, list[Path]]:
     """Read the model file (and the optional data and audit report), write the description.
 
@@ -333,6 +334,9 @@ def document_model(
         Share of the files selected (an assumption; default :data:`BUDGET_SHARE`).
     n_boot, seed : int
         Bootstrap resamples and seed of the lift's intervals.
+    verify_key : path, optional
+        A public key file (``NAME.pub``): the model must be signed by it
+        (:func:`dmde.model.model_file.load_model`).
 
     Raises
     ------
@@ -342,7 +346,7 @@ def document_model(
     """
     formats = tuple(formats)
     folder = Path(out_dir)
-    model_file = read_model_file(model)
+    model_file = read_model_file(model, verify_key=verify_key)
     budget_share = check_share(budget_share)
     inputs = [Path(p).resolve() for p in (model, data, audit) if p is not None]
     for output in _outputs(folder, formats):
