@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -16,6 +18,7 @@ import pytest
 import dmde
 from dmde import __version__
 from dmde.cli import main
+from dmde.cli.options import _shown_default, _subcommands, build_parser
 from dmde.data.dictionary import data_dictionary_markdown
 
 
@@ -273,6 +276,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["train", "--data", "pop.csv", "--out", "model.json", "--cv", "2"],
         ["score", "--model", "model.json", "--input", "pop.csv", "--out", "scores.parquet"],
         ["select", "--scores", "scores.parquet", "--budget", "100", "--out", "sel.csv"],
+        ["keygen", "--out", "committee"],  # a key pair; model.json stays unsigned
     ]
     here = Path.cwd()
     try:
@@ -285,6 +289,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 OWN = ["--scores", "scores.parquet", "--population", "pop.csv", "--model", "model.json"]
+SCORE = "--model model.json --input pop.csv --out s.parquet"
+EXPLAIN = "--model model.json --input pop.csv --dossier 1 --out n.html"
 BAD_OPTIONS: list[tuple[str, int, str]] = [
     # (command line, exit code, what the one line must name)
     ("catalog --format xml", 2, "--format"),
@@ -389,6 +395,31 @@ BAD_OPTIONS: list[tuple[str, int, str]] = [
     ),
     ("demo --rows 10 --out dd", 2, "--rows"),
     ("demo --rows many --out dd", 2, "--rows"),
+    ("keygen", 2, "--out"),
+    ("keygen --out committee", 1, "committee.key exists"),
+    ("keygen --out other.key", 2, "--out must be a name without .key or .pub"),
+    ("keygen --out other.pub", 2, "--out"),
+    ("keygen --out nowhere/k", 1, "nowhere/k.key"),
+    ("sign --model model.json", 2, "--key"),
+    ("sign --key committee.key", 2, "--model"),
+    ("sign --model model.json --key missing.key", 1, "missing.key"),
+    ("sign --model model.json --key committee.pub", 1, "this is a public key"),
+    ("sign --model model.json --key sel.csv", 1, "not a PEM private key"),
+    ("sign --model model.json --key pop.csv", 1, "at most 65,536 bytes"),
+    ("sign --model missing.json --key committee.key", 1, "missing.json"),
+    ("sign --model pop.csv --key committee.key", 1, "pop.csv"),
+    ("sign --model model.json --key committee.key --signer ''", 2, "--signer must be"),
+    ("sign --model model.json --key committee.key --signer", 2, "--signer"),
+    (f"score {SCORE} --verify-key committee.pub", 1, "no signature file model.json.sig"),
+    (f"score {SCORE} --verify-key committee.key", 1, "this is a private key"),
+    (f"score {SCORE} --verify-key missing.pub", 1, "missing.pub"),
+    (f"score {SCORE} --verify-key sel.csv", 1, "not a PEM public key"),
+    (f"score {SCORE} --verify-key", 2, "--verify-key"),
+    ("audit " + " ".join(OWN) + " --budget 10 --out a.html --verify-key committee.pub", 1, ".sig"),
+    ("document --model model.json --out d --verify-key committee.pub", 1, "model.json.sig"),
+    ("diff model.json model.json --out d.html --verify-key committee.pub", 1, "model.json.sig"),
+    (f"explain {EXPLAIN} --verify-key committee.pub", 1, "no signature file model.json.sig"),
+    (f"explain {EXPLAIN} --verify-key committee.key", 1, "this is a private key"),
 ]
 
 
@@ -454,6 +485,7 @@ def test_every_renamed_parameter_is_one_the_command_passes() -> None:
     from dmde.cli.options import PARAMETER_FLAGS
     from dmde.documents.compare import diff_files
     from dmde.documents.explain import explain_file, write_notices
+    from dmde.model.signing import generate_key_pair
 
     called = {
         "score": [dmde.score_file],
@@ -461,7 +493,89 @@ def test_every_renamed_parameter_is_one_the_command_passes() -> None:
         "diff": [diff_files],
         "explain": [explain_file, write_notices],
         "audit": [audit_files, audit_table],
+        "keygen": [generate_key_pair],
     }
     for command, renamed in PARAMETER_FLAGS.items():
         taken = {p for f in called[command] for p in inspect.signature(f).parameters}
         assert set(renamed) <= taken, command
+
+
+# --------------------------------------------------------------------------------------------
+# Every --help says its defaults one way: "(default: X)" at the end of the option's help.
+def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [
+        a
+        for a in parser._actions
+        if a.help
+        and not isinstance(a, argparse._HelpAction | argparse._VersionAction)
+        and not isinstance(a, argparse._SubParsersAction)
+    ]
+
+
+PARSER = build_parser()
+PARSERS = {"dmde": PARSER, **{name: p for name, p in _subcommands(PARSER).items()}}
+DEFAULT_AT_END = re.compile(r"^(?P<help>.+?) \(default: (?P<default>[^()]+(?:\([^()]*\))?)\)$")
+
+
+@pytest.mark.parametrize("command", sorted(PARSERS), ids=sorted(PARSERS))
+def test_every_help_says_its_default_one_way(command: str) -> None:
+    parser = PARSERS[command]
+    words = getattr(parser, "default_words", {})
+    for action in _options(parser):
+        text = str(action.help)
+        found = DEFAULT_AT_END.match(text)
+        head = found["help"] if found else text
+        # the help itself never says a default (nor a bare value in brackets at its end)
+        assert "default" not in head.lower(), (command, action.dest, text)
+        assert not re.search(r"\(\d[\d,.]*\)$", head), (command, action.dest, text)
+        has_default = not (
+            action.required
+            or action.default is None
+            or action.default is False
+            or action.default == []
+        )
+        if action.dest in words:
+            assert found and found["default"] == words[action.dest].replace("%", "%%")
+        elif has_default:
+            assert found, (command, action.dest, text)
+            assert found["default"] == _shown_default(action)
+        else:
+            assert found is None, (command, action.dest, text)
+    shown = " ".join(parser.format_help().split())  # argparse's % formatting works on each
+    assert shown.count("(default: ") == sum(
+        bool(DEFAULT_AT_END.match(str(a.help))) for a in _options(parser)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "dest", "expected"),
+    [
+        (1_000_000, "rows", "1,000,000"),
+        (2026, "seed", "2026"),
+        (0, "seed", "0"),
+        (0.02, "min_bin_share", "0.02"),
+        (1.0, "C", "1"),
+        ((0.8, 1.25), "band", "0.8,1.25"),
+        ("text", "format", "text"),
+        (Path("demo"), "out", "demo"),
+        (None, "rejects", None),
+        (False, "quiet", None),
+        ([], "reference", None),
+    ],
+    ids=[
+        "count",
+        "seed",
+        "zero seed",
+        "share",
+        "float",
+        "pair",
+        "text",
+        "path",
+        "none",
+        "flag",
+        "empty list",
+    ],
+)
+def test_a_default_is_shown_as_it_is_typed(value: object, dest: str, expected: str | None) -> None:
+    action = argparse.Action(["--x"], dest, default=value)
+    assert _shown_default(action) == expected

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from dmde import demo
 from dmde.audit import inputs as audit_inputs
@@ -19,9 +20,10 @@ from dmde.documents import explain
 from dmde.documents.compare import diff_files
 from dmde.documents.describe import document_model
 from dmde.model import model_file as persistence
-from dmde.model import training
+from dmde.model import signing, training
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.signature_file import signature_path
 
 __all__ = ["COMMANDS"]
 
@@ -145,6 +147,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             rejects=args.rejects,
             reasons=args.reasons,
             progress=progress,
+            verify_key=args.verify_key,
         )
     print(
         f"read {result.rows_read:,} rows: scored {result.rows_scored:,}, rejected "
@@ -226,6 +229,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             attributes=args.groups,
             budget=args.budget,
             settings=settings,
+            verify_key=args.verify_key,
         )
     written = audit_report.write_report(
         result, args.out, lang=args.lang, title=args.title, outcome=args.outcome_label
@@ -248,6 +252,7 @@ def _cmd_document(args: argparse.Namespace) -> int:
         budget_share=args.budget_share,
         n_boot=args.n_boot,
         seed=args.seed,
+        verify_key=args.verify_key,
     )
     points = sum(p.feature != "intercept" for p in description.points)
     print(
@@ -281,7 +286,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if (args.population is None) != (args.budget is None):
         raise UsageError("--population and --budget go together: give both, or neither.")
     comparison, written = diff_files(
-        args.old, args.new, args.out, population=args.population, budget=args.budget, seed=args.seed
+        args.old,
+        args.new,
+        args.out,
+        population=args.population,
+        budget=args.budget,
+        seed=args.seed,
+        verify_key=args.verify_key,
     )
     models = comparison.models
     print(f"{models.n_changes} changes in the scorecards ({len(models.points_changes)} bins)")
@@ -315,40 +326,69 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    dossier: int | None = args.dossier
+    out: Path | None = args.out
     if args.out_dir is not None:
-        if args.selection is None or args.dossier is not None or args.out is not None:
+        if args.selection is None or dossier is not None or out is not None:
             raise UsageError(
                 "--out-dir writes one notice per selected file: give --selection, and no "
                 "--dossier or --out."
             )
-        written = explain.write_notices(
-            args.model,
-            args.input,
-            args.selection,
-            args.out_dir,
-            lang=args.lang,
-            format=args.format or "html",
-            trust_selection=args.trust_selection,
-        )
-        print(f"wrote {len(written):,} notices to {args.out_dir}")
-        return EXIT_OK
-    if args.dossier is None or args.out is None:
+    elif dossier is None or out is None:
         raise UsageError(
             "give --dossier and --out (one notice), or --selection and --out-dir (every "
             "selected file)."
         )
-    fmt = args.format or explain.format_for(args.out)
+    fmt = args.format or ("html" if out is None else explain.format_for(out))
+    # Loaded here, once, so that --verify-key checks the very bytes the notices come from
+    # (the loaded model carries its hash, which the notices and the selection's check name).
+    model = persistence.load_model(args.model, verify_key=args.verify_key)
+    if args.out_dir is not None:
+        written = explain.write_notices(
+            model,
+            args.input,
+            args.selection,
+            args.out_dir,
+            lang=args.lang,
+            format=fmt,
+            trust_selection=args.trust_selection,
+        )
+        print(f"wrote {len(written):,} notices to {args.out_dir}")
+        return EXIT_OK
+    assert dossier is not None and out is not None  # checked above
     result = explain.explain_file(
-        args.model,
+        model,
         args.input,
-        args.dossier,
+        dossier,
         selection=args.selection,
         trust_selection=args.trust_selection,
     )
-    path = explain.write_notice(result, args.out, lang=args.lang, format=fmt)
+    path = explain.write_notice(result, out, lang=args.lang, format=fmt)
     print(
         f"dossier {result.dossier_id}: score {result.score:.{result.decimals}f} points "
         f"({len(result.features)} items); wrote {path}"
+    )
+    return EXIT_OK
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    pair = signing.generate_key_pair(args.out)
+    print(
+        f"wrote {pair.private_key} (the private key, readable by you only: keep it with whoever "
+        "approves models, off the machines that score)\n"
+        f"wrote {pair.public_key} (the public key, for --verify-key); key id {pair.key_id}"
+    )
+    return EXIT_OK
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    signature = signing.sign_model(args.model, args.key, signer=args.signer)
+    print(
+        f"signed {args.model} with the key {signature.key_id}\n"
+        f"  file sha256  {signature.model_sha256}\n"
+        f"  model hash   {signature.model_content_sha256} (what run manifests and the "
+        "description show)\n"
+        f"wrote {signature_path(args.model)}"
     )
     return EXIT_OK
 
@@ -364,5 +404,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "document": _cmd_document,
     "diff": _cmd_diff,
     "explain": _cmd_explain,
+    "keygen": _cmd_keygen,
+    "sign": _cmd_sign,
     "demo": _cmd_demo,
 }

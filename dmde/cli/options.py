@@ -8,7 +8,7 @@ import argparse
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from dmde import demo
 from dmde._version import __version__
@@ -36,11 +36,21 @@ PARAMETER_FLAGS: dict[str, dict[str, str]] = {
     "diff": {"old": "OLD", "new": "NEW"},  # diff_files
     "explain": {"input_path": "--input", "selection_path": "--selection"},  # explain_file, ...
     "audit": {"attributes": "--groups", "groups": "--group-columns", "path": "--table"},
+    "keygen": {"name": "--out"},  # generate_key_pair
 }
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with its errors on one line (and the exit code of a usage error)."""
+    """argparse with its errors on one line (and the exit code of a usage error).
+
+    ``default_words`` says in words the default of an option (by its ``dest``) whose value alone
+    would not tell the user: ``None`` that means "every allowed feature", a default computed
+    from another option. :func:`say_defaults` writes every default the same way.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_words: dict[str, str] = {}
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -136,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("text", "markdown", "json"),
         default="text",
-        help="output format (default: text)",
+        help="output format",
     )
     p.add_argument(
         "--family",
@@ -156,21 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--rows",
         type=_positive_int,
         default=1_000_000,
-        help="households to generate (default: 1,000,000; national size: 13,800,000)",
+        help="households to generate; the national size is 13,800,000",
     )
-    p.add_argument("--seed", type=_positive_int, default=0, help="random seed (default: 0)")
+    p.add_argument("--seed", type=_positive_int, default=0, help="random seed")
     p.add_argument(
-        "--controls",
-        type=_positive_int,
-        default=None,
-        help="size of the random-control sample (default: 7,500, or every row of a smaller file)",
+        "--controls", type=_positive_int, default=None, help="size of the random-control sample"
     )
+    p.default_words["controls"] = "7,500, or every row of a smaller file"
     p.add_argument(
         "--scenario",
         choices=sorted(synthetic.SCENARIOS),
         default="neutral",
-        help="true model: neutral, or one with a planted effect of an excluded "
-        "column (default: neutral)",
+        help="true model: neutral, or one with a planted effect of an excluded column",
     )
     p.add_argument(
         "--with-truth",
@@ -197,10 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", required=True, type=Path, help="validated .csv or .parquet file")
     p.add_argument("--out", required=True, type=Path, help="model file to write (.json)")
-    p.add_argument("--target", default="target", help="label column (default: target)")
-    p.add_argument(
-        "--features", type=_names, help="comma-separated features (default: every allowed one)"
-    )
+    p.add_argument("--target", default="target", help="label column")
+    p.add_argument("--features", type=_names, help="comma-separated features")
+    p.default_words["features"] = "every feature the policy allows"
     p.add_argument(
         "--all-rows",
         action="store_true",
@@ -210,31 +216,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--segment-column",
         default="income_reporting",
-        help="operational column routing rows to one model each (default: income_reporting)",
+        help="operational column routing rows to one model each",
     )
     p.add_argument("--single", action="store_true", help="one model for all rows (no routing)")
     p.add_argument(
         "--monotonic-trend",
         default="auto",
         choices=("auto", "ascending", "descending", "none"),
-        help="trend of the event rate across numeric bins (default: auto)",
+        help="trend of the event rate across numeric bins",
     )
-    p.add_argument("--max-prebins", type=_positive_int, default=20, help="default: 20")
-    p.add_argument("--min-bin-share", type=float, default=0.02, help="default: 0.02")
-    p.add_argument("--rare-level-share", type=float, default=0.01, help="default: 0.01")
     p.add_argument(
-        "--C", type=float, default=1.0, dest="C", help="inverse L2 regularisation (default: 1.0)"
+        "--max-prebins",
+        type=_positive_int,
+        default=20,
+        help="pre-bins of a numeric feature before merging",
     )
-    p.add_argument("--base-points", type=float, default=500.0, help="default: 500")
     p.add_argument(
-        "--base-odds",
+        "--min-bin-share",
         type=float,
-        default=1 / 19,
-        help="odds at the base points (default: 1/19, a 5%% probability)",
+        default=0.02,
+        help="smallest share of a feature's weight in a bin; smaller bins are merged",
     )
-    p.add_argument("--pdo", type=float, default=20.0, help="points to double the odds (20)")
-    p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds (5)")
-    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds (0)")
+    p.add_argument(
+        "--rare-level-share",
+        type=float,
+        default=0.01,
+        help="levels of a categorical feature rarer than this share are grouped",
+    )
+    p.add_argument("--C", type=float, default=1.0, dest="C", help="inverse L2 regularisation")
+    p.add_argument("--base-points", type=float, default=500.0, help="points at the base odds")
+    p.add_argument("--base-odds", type=float, default=1 / 19, help="odds at the base points")
+    p.default_words["base_odds"] = "1/19, a 5% probability"
+    p.add_argument("--pdo", type=float, default=20.0, help="points to double the odds")
+    p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds")
+    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds")
 
     p = sub.add_parser(
         "score",
@@ -246,9 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
     p.add_argument("--input", required=True, type=Path, help="households, .csv or .parquet")
     p.add_argument("--out", required=True, type=Path, help="scores file, .parquet or .csv")
-    p.add_argument("--rejects", type=Path, help="rejects file (default: <out>.rejects.csv)")
-    p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row (3)")
+    p.add_argument("--rejects", type=Path, help="rejects file")
+    p.default_words["rejects"] = "<out>.rejects.csv"
+    p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_verify_key(p)
 
     p = sub.add_parser(
         "select",
@@ -263,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     size = p.add_mutually_exclusive_group()
     size.add_argument("--budget", type=_positive_int, help="number of files to select")
     size.add_argument("--share", type=float, help="share of the files to select, in (0, 1]")
-    p.add_argument("--per", help="split the budget in proportion to this column (caf_code)")
+    p.add_argument("--per", help="split the budget in proportion to this column, e.g. caf_code")
+    p.default_words["per"] = "no split; caf_code with --quotas"
     p.add_argument("--quotas", type=Path, help="CSV of quotas per group (caf_code,quota)")
     p.add_argument(
         "--min-probability", type=float, help="select nothing by score below this probability"
@@ -272,20 +290,101 @@ def build_parser() -> argparse.ArgumentParser:
         "--random-share",
         type=float,
         default=0.0,
-        help="share of the budget drawn at random among the others (default 0)",
+        help="share of the budget drawn at random among the others",
     )
     p.add_argument(
         "--seed",
         type=_positive_int,
         default=0,
-        help="seed of the tie keys and the random draw (default 0)",
+        help="seed of the tie keys and the random draw",
     )
     _add_audit(sub)
     _add_document(sub)
     _add_diff(sub)
     _add_explain(sub)
+    _add_keys(sub)
     _add_demo(sub)
+    for command in (parser, *_subcommands(parser).values()):
+        say_defaults(command)
     return parser
+
+
+def say_defaults(parser: argparse.ArgumentParser) -> None:
+    """End the help of every option that has a default with ``(default: X)``, one way for all.
+
+    ``X`` is the parser's ``default_words`` for the option if it has some, else the value:
+    counts with thousands separators (``1,000,000``; a seed as it is), other numbers as short
+    as they read (``0.02``), a pair as typed (``0.8,1.25``). Flags (off unless given), options
+    without a default and required options say nothing. Help texts say no default themselves.
+    """
+    words = getattr(parser, "default_words", {})
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction | argparse._VersionAction):
+            continue
+        if isinstance(action, argparse._SubParsersAction) or not action.help:
+            continue
+        shown = words.get(action.dest) or _shown_default(action)
+        if shown is not None:
+            action.help = f"{action.help} (default: {shown.replace('%', '%%')})"
+
+
+def _shown_default(action: argparse.Action) -> str | None:
+    value = action.default
+    if action.required or value is None or value is False or value == argparse.SUPPRESS:
+        return None
+    if value == []:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value) if "seed" in action.dest else f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return str(value)
+
+
+def _add_verify_key(p: argparse._ActionsContainer, *, models: str = "the model") -> None:
+    p.add_argument(
+        "--verify-key",
+        type=Path,
+        metavar="NAME.pub",
+        help=f"public key from dmde keygen: refuse {models} unless its signature, the "
+        "<model>.sig that dmde sign writes beside it, is by this key",
+    )
+
+
+def _add_keys(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "keygen",
+        help="create the key pair that signs approved model files",
+        description="Create an Ed25519 key pair: NAME.key, the private key that signs (readable "
+        "by its owner only; keep it with whoever approves models, off the machines that "
+        "score), and NAME.pub, the public key that --verify-key checks signatures with. "
+        "Never writes over an existing file.",
+    )
+    p.add_argument(
+        "--out", required=True, type=Path, metavar="NAME", help="writes NAME.key and NAME.pub"
+    )
+    p = sub.add_parser(
+        "sign",
+        help="sign an approved model file (writes <model>.sig)",
+        description="Sign the exact bytes of a model file with a private key from dmde keygen, "
+        "after checking that the model loads; the signature goes beside it, <model>.sig, with "
+        "the key's id, the file's SHA-256, the model's hash, the signer and today's date. "
+        "Commands given --verify-key NAME.pub then refuse any other model file, or this one "
+        "changed.",
+    )
+    p.add_argument("--model", required=True, type=Path, help="the model file, as approved")
+    p.add_argument(
+        "--key", required=True, type=Path, metavar="NAME.key", help="the private key file"
+    )
+    p.add_argument(
+        "--signer",
+        metavar="TEXT",
+        help="who signs, in words (a label: the signature does not cover it)",
+    )
 
 
 def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -297,20 +396,11 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
         "selection, write the model's public description and notices for three selected "
         "files, and an index.html linking them.",
     )
-    p.add_argument("--out", type=Path, default=Path("demo"), help="output folder (default: demo)")
-    p.add_argument(
-        "--rows",
-        type=_positive_int,
-        default=demo.DEFAULT_ROWS,
-        help=f"households (default: {demo.DEFAULT_ROWS:,})",
-    )
-    p.add_argument(
-        "--controls", type=_positive_int, default=7_500, help="random controls (default 7,500)"
-    )
-    p.add_argument("--seed", type=_positive_int, default=2026, help="seed (default 2026)")
-    p.add_argument(
-        "--n-boot", type=_positive_int, default=1000, help="audit resamples (default 1000)"
-    )
+    p.add_argument("--out", type=Path, default=Path("demo"), help="output folder")
+    p.add_argument("--rows", type=_positive_int, default=demo.DEFAULT_ROWS, help="households")
+    p.add_argument("--controls", type=_positive_int, default=7_500, help="random controls")
+    p.add_argument("--seed", type=_positive_int, default=2026, help="seed")
+    p.add_argument("--n-boot", type=_positive_int, default=1000, help="audit resamples")
 
 
 def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -332,13 +422,11 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--labels",
         choices=sorted(audit_inputs.LABEL_SOURCES),
         default="controls",
-        help="labels: the random-control sample (default), the synthetic truth, or none",
+        help="labels: the random-control sample (controls), the synthetic truth (truth), or none",
     )
-    own.add_argument(
-        "--groups",
-        type=_names,
-        help=f"attributes to audit (default: all of {', '.join(ATTRIBUTE_SOURCES)})",
-    )
+    own.add_argument("--groups", type=_names, help="attributes to audit")
+    p.default_words["groups"] = f"all of {', '.join(ATTRIBUTE_SOURCES)}"
+    _add_verify_key(own)
     generic = p.add_argument_group("generic mode (another system's scored table)")
     generic.add_argument("--table", type=Path, help="a scored table, .csv or .parquet")
     generic.add_argument(
@@ -370,31 +458,32 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
         action="append",
         default=[],
         metavar="ATTRIBUTE=GROUP",
-        help="reference group of an attribute (repeatable; default: the largest group)",
+        help="reference group of an attribute, repeatable",
     )
+    p.default_words["reference"] = "the attribute's declared reference, else its largest group"
     p.add_argument(
         "--band",
         type=_band,
         default=(0.8, 1.25),
-        help="ratios outside LOW,HIGH are flagged when significant (default: 0.8,1.25)",
+        help="ratios outside LOW,HIGH are flagged when significant",
     )
-    p.add_argument("--n-boot", type=_positive_int, default=1000, help="resamples (default 1000)")
-    p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--n-boot", type=_positive_int, default=1000, help="resamples")
+    p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed")
     p.add_argument(
-        "--min-cell", type=_positive_int, default=30, help="suppress cells under N files (30)"
+        "--min-cell", type=_positive_int, default=30, help="suppress cells under N files"
     )
     p.add_argument(
-        "--correction", choices=("holm", "bh"), default="holm", help="Holm (default) or BH"
+        "--correction",
+        choices=("holm", "bh"),
+        default="holm",
+        help="multiple-testing correction: Holm, or Benjamini-Hochberg (bh)",
     )
     p.add_argument("--no-intersections", action="store_true", help="single attributes only")
-    p.add_argument(
-        "--lang", choices=("fr", "en"), default="fr", help="language of the report (default: fr)"
-    )
-    p.add_argument("--title", help="title of the report (default: the audit of the score)")
-    p.add_argument(
-        "--outcome-label",
-        help="what a check finds, in words (default: an overpayment; e.g. 'an error')",
-    )
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
+    p.add_argument("--title", help="title of the report")
+    p.default_words["title"] = "the audit of the score"
+    p.add_argument("--outcome-label", help="what a check finds, in words, e.g. 'an error'")
+    p.default_words["outcome_label"] = "an overpayment"
     p.add_argument("--out", required=True, type=Path, help="report file (.html; .md, .json beside)")
 
 
@@ -418,12 +507,13 @@ def _add_document(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--budget-share",
         type=_share,
         default=BUDGET_SHARE,
-        help=f"share of the files selected (default {BUDGET_SHARE}: an assumption, about "
-        "166,000 checks among 13.8 million files)",
+        help="share of the files selected, an assumption: about 166,000 checks among 13.8 "
+        "million files",
     )
     p.add_argument("--audit", type=Path, help="audit report of this model (from dmde audit)")
-    p.add_argument("--n-boot", type=_positive_int, default=1000, help="resamples (default 1000)")
-    p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--n-boot", type=_positive_int, default=1000, help="resamples")
+    p.add_argument("--seed", type=_positive_int, default=0, help="bootstrap seed")
+    _add_verify_key(p)
 
 
 def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -439,8 +529,9 @@ def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("new", type=Path, help="the new model file (JSON)")
     p.add_argument("--population", type=Path, help="population file scored with both models")
     p.add_argument("--budget", type=_positive_int, help="files selected by each model")
-    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the tie order (0)")
+    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the tie order")
     p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
+    _add_verify_key(p, models="either model")
 
 
 def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -470,12 +561,10 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
         "against the data file)",
     )
     p.add_argument("--out-dir", type=Path, help="batch: one notice per selected file, here")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
-    p.add_argument(
-        "--format",
-        choices=tuple(explain.NOTICE_FORMATS),
-        help="notice format (default: from the --out extension, else html)",
-    )
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language")
+    p.add_argument("--format", choices=tuple(explain.NOTICE_FORMATS), help="notice format")
+    p.default_words["format"] = "from the --out extension, else html"
+    _add_verify_key(p)
 
 
 def check_option_names(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
