@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from dmde.audit.report_findings import _findings_records, _findings_section
@@ -43,12 +43,13 @@ from dmde.audit.report_sections import (
 )
 from dmde.audit.report_text import GLOSSARY, _records
 from dmde.audit.result import AuditResult
-from dmde.audit.settings import AuditError
+from dmde.audit.settings import AuditError, AuditParameterError
 from dmde.audit.words import (
     tr,
 )
 from dmde.core.files import FileSet
 from dmde.core.rendering import (
+    SUFFIXES,
     Document,
     Lang,
     Section,
@@ -56,8 +57,9 @@ from dmde.core.rendering import (
     write_document,
 )
 from dmde.data.manifest import document_manifest_path, land_run
+from dmde.data.paths import check_distinct_paths
 
-__all__ = ["GLOSSARY", "build_report", "write_report"]
+__all__ = ["GLOSSARY", "build_report", "check_report_paths", "write_report"]
 
 
 def default_title(result: AuditResult, lang: Lang = "en") -> str:
@@ -162,6 +164,30 @@ def build_report(
         lang=lang,
         toc_after=1,
     )
+
+
+def check_report_paths(
+    path: str | os.PathLike[str],
+    inputs: Mapping[str, str | os.PathLike[str]],
+    *,
+    formats: Iterable[str] = ("html", "md", "json"),
+) -> None:
+    """Refuse a report whose files would overwrite one of the audit's ``inputs``.
+
+    The report writes ``<stem>.html``, ``.md``, ``.json`` and ``<stem>.manifest.json``: ``--out
+    audit.html`` beside a model file ``audit.json`` would destroy the model.
+
+    Raises
+    ------
+    AuditParameterError
+        Naming ``path``, the input it would overwrite and what to do.
+    """
+    base = Path(path)
+    outputs = [
+        ("path", f"the report's {fmt.upper()}", base.with_suffix(SUFFIXES[fmt])) for fmt in formats
+    ]
+    outputs.append(("path", "the report's manifest", document_manifest_path(base)))
+    check_distinct_paths(outputs, inputs, error=AuditParameterError)
 
 
 def write_report(
