@@ -30,6 +30,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from dmde.audit.bootstrap import text_codes
 from dmde.core.errors import DmdeError
 from dmde.core.stats import auc_interval
 from dmde.data.catalog import CATALOG, FEATURE_FAMILIES
@@ -53,8 +54,9 @@ def _scorecards(model: Model) -> dict[str, Scorecard]:
 
 def _segments(model: Model, frame: pd.DataFrame) -> dict[str, npt.NDArray[np.intp]]:
     if isinstance(model, ScorecardFamily):
-        segment = frame[model.segment_column].astype(str).to_numpy()
-        return {s: np.flatnonzero(segment == s) for s in model.segments_}
+        codes, names = text_codes(frame[model.segment_column])
+        code = {name: k for k, name in enumerate(names)}
+        return {s: np.flatnonzero(codes == code.get(s, -2)) for s in model.segments_}
     return {"all": np.arange(len(frame))}
 
 
@@ -137,10 +139,17 @@ def proxy_strength(
     return pd.DataFrame(rows)
 
 
-def _cramers_v(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
-    _, ia = np.unique(a, return_inverse=True)
-    _, ib = np.unique(b, return_inverse=True)
-    na, nb = int(ia.max()) + 1, int(ib.max()) + 1
+def _sorted_codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], int]:
+    """Each value's rank among the distinct values (``np.unique``'s inverse), and how many."""
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return np.asarray(inverse, dtype=np.intp).ravel(), len(uniques)
+
+
+def _cramers_v_coded(
+    a: tuple[npt.NDArray[np.intp], int], b: tuple[npt.NDArray[np.intp], int]
+) -> float:
+    """Cramér's V of two variables given as :func:`_sorted_codes`."""
+    (ia, na), (ib, nb) = a, b
     table = np.bincount(ia * nb + ib, minlength=na * nb).reshape(na, nb).astype(float)
     if min(table.shape) < 2:
         return 0.0
@@ -160,13 +169,15 @@ def feature_association(model: Model, frame: pd.DataFrame, groups: pd.DataFrame)
     """
     _aligned(frame, groups)
     bins = _bins(model, frame)
-    codes = {a: groups[a].astype(str).to_numpy() for a in groups.columns}
+    # Each variable coded once (np.unique sorts a million strings in seconds), not per pair.
+    features = [_sorted_codes(bins[:, j]) for j in range(len(model.features_))]
+    codes = {a: _sorted_codes(groups[a].astype(str).to_numpy()) for a in groups.columns}
     rows = [
         {
             "attribute": attribute,
             "feature": feature,
             "label": CATALOG[feature].label,
-            "cramers_v": _cramers_v(bins[:, j], codes[attribute]),
+            "cramers_v": _cramers_v_coded(features[j], codes[attribute]),
         }
         for attribute in groups.columns
         for j, feature in enumerate(model.features_)
@@ -249,19 +260,42 @@ def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict
     }
 
 
+def _term_columns(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """:func:`points_by_term`'s array in column-major order (one term after the other)."""
+    names = list(model.features_)
+    points = np.zeros((len(frame), len(names) + 1), order="F")
+    for segment, rows in _segments(model, frame).items():
+        card = _scorecards(model)[segment]
+        whole = len(rows) == len(frame)
+        columns = {f: frame[f] if whole else frame[f].iloc[rows] for f in card.features_}
+        contributions = card.contributions_of(columns, len(rows))
+        points[rows, 0] = card.intercept_points_
+        for j, position in enumerate(1 + _positions(names, card.features_)):
+            points[rows, position] = contributions[:, j]
+    return points
+
+
 def points_by_term(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
     """Each row's points: column 0 the intercept points, then one column per feature.
 
     Row sums are the scores. Features a segment's scorecard does not read give 0 points.
     """
-    names = list(model.features_)
-    points = np.zeros((len(frame), len(names) + 1))
-    for segment, rows in _segments(model, frame).items():
-        card = _scorecards(model)[segment]
-        contributions = card.contributions(frame.iloc[rows])
-        points[rows, 0] = card.intercept_points_
-        points[np.ix_(rows, 1 + _positions(names, card.features_))] = contributions
-    return points
+    return np.ascontiguousarray(_term_columns(model, frame))
+
+
+def _term_sums(
+    points: npt.NDArray[np.float64], codes: npt.NDArray[np.int64], size: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Rows and sums of points of each group (codes in [0, size)), shape (size, terms).
+
+    Each sum adds the group's rows in row order from 0.0, as ``points[rows].sum(axis=0)``
+    does, so that the means are the same to the last bit.
+    """
+    count = np.bincount(codes, minlength=size)
+    sums = np.empty((size, points.shape[1]))
+    for j in range(points.shape[1]):
+        sums[:, j] = np.bincount(codes, weights=points[:, j], minlength=size)
+    return count, sums
 
 
 def score_gaps(
@@ -278,35 +312,77 @@ def score_gaps(
     """
     _aligned(frame, groups)
     names = list(model.features_)
-    points = points_by_term(model, frame)
+    points = _term_columns(model, frame)
     labels = ["intercept", *(CATALOG[f].label for f in names)]
     parts: list[pd.DataFrame] = []
     for attribute in groups.columns:
-        values = groups[attribute].astype(str).to_numpy()
+        codes, texts = text_codes(groups[attribute])
+        if (codes < 0).any():  # missing groups: as the text of each row (see _gaps_by_text)
+            parts += _gaps_by_text(points, groups[attribute], attribute, reference, names, labels)
+            continue
         ref = str(reference[attribute])
-        base = values == ref
-        if not base.any():
+        count, sums = _term_sums(points, codes, len(texts))
+        r = texts.index(ref) if ref in texts else -1
+        if r < 0 or count[r] == 0:
             raise DmdeError(f"reference group {ref!r} of {attribute!r} has no rows.")
-        mean_ref = points[base].mean(axis=0)
-        for group in sorted(set(values) - {ref}):
-            rows = values == group
-            mean_group = points[rows].mean(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # groups without rows: unused
+            means = sums / count[:, None]
+        for group in sorted(texts[k] for k in np.flatnonzero(count) if k != r):
+            k = texts.index(group)
             parts.append(
                 pd.DataFrame(
                     {
                         "attribute": attribute,
                         "group": group,
                         "reference": ref,
-                        "n": int(rows.sum()),
+                        "n": int(count[k]),
                         "term": ["intercept", *names],
                         "label": labels,
-                        "mean_points_group": mean_group,
-                        "mean_points_reference": mean_ref,
-                        "gap": mean_group - mean_ref,
+                        "mean_points_group": means[k],
+                        "mean_points_reference": means[r],
+                        "gap": means[k] - means[r],
                     }
                 )
             )
     return pd.concat(parts, ignore_index=True)
+
+
+def _gaps_by_text(
+    points: npt.NDArray[np.float64],
+    column: pd.Series[Any],
+    attribute: str,
+    reference: Mapping[str, str],
+    names: list[str],
+    labels: list[str],
+) -> list[pd.DataFrame]:
+    """:func:`score_gaps` of one attribute from the text of each row (row masks, slower)."""
+    points = np.ascontiguousarray(points)
+    values = column.astype(str).to_numpy()
+    ref = str(reference[attribute])
+    base = values == ref
+    if not base.any():
+        raise DmdeError(f"reference group {ref!r} of {attribute!r} has no rows.")
+    mean_ref = points[base].mean(axis=0)
+    parts: list[pd.DataFrame] = []
+    for group in sorted(set(values) - {ref}):
+        rows = values == group
+        mean_group = points[rows].mean(axis=0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "attribute": attribute,
+                    "group": group,
+                    "reference": ref,
+                    "n": int(rows.sum()),
+                    "term": ["intercept", *names],
+                    "label": labels,
+                    "mean_points_group": mean_group,
+                    "mean_points_reference": mean_ref,
+                    "gap": mean_group - mean_ref,
+                }
+            )
+        )
+    return parts
 
 
 def _aligned(frame: pd.DataFrame, groups: pd.DataFrame) -> None:

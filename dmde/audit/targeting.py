@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from dmde.audit.bootstrap import text_codes
 from dmde.audit.metrics import disparity_frame
 from dmde.core.errors import DmdeError
 from dmde.core.stats import Z95, kish_size, normal_p, wilson
@@ -37,6 +39,8 @@ __all__ = [
     "selection_vs_random",
     "wilson",
 ]
+
+IntArray = npt.NDArray[np.int64]
 
 
 #: Income bands in Smic units; zero income is a band of its own.
@@ -163,6 +167,22 @@ def _bands(values: npt.NDArray[np.float64], edges: list[float], labels: tuple[st
     return make(index, categories=list(labels))
 
 
+def _categorical(values: Any, levels: list[str]) -> Any:
+    """``pd.Categorical(values as text, categories=levels)``: text outside ``levels`` missing.
+
+    A categorical column is recoded through its categories' text instead of its million rows'.
+    """
+    if isinstance(values, pd.Series | pd.Categorical) and isinstance(
+        values.dtype, pd.CategoricalDtype
+    ):
+        codes, names = text_codes(pd.Series(values, copy=False))
+        position = {level: i for i, level in enumerate(levels)}
+        remap = np.asarray([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
+        make: Any = pd.Categorical.from_codes
+        return make(remap[codes], categories=levels)
+    return pd.Categorical(np.asarray(values, dtype=object), categories=levels)
+
+
 def group_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """The audit's group attributes, from a population (columns that are present only).
 
@@ -175,16 +195,17 @@ def group_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out: dict[str, Any] = {}
     for name in ("gender", "nationality_group"):
         if name in frame:
-            out[name] = frame[name].astype(str).to_numpy()
+            out[name] = _text(frame[name])
     if "age" in frame:
         out["age_band"] = _bands(frame["age"].to_numpy(dtype=float), [25, 35, 50, 65], AGE_BANDS)
     if "household_type" in frame:
-        out["household_type"] = frame["household_type"].astype(str).to_numpy()
+        out["household_type"] = _text(frame["household_type"])
     if "mean_aah_12m" in frame:
         aah = frame["mean_aah_12m"].to_numpy(dtype=float) > 0
-        out["aah"] = np.where(aah, "receives AAH", "no AAH")
+        make: Any = pd.Categorical.from_codes
+        out["aah"] = make(np.where(aah, 1, 0), categories=["no AAH", "receives AAH"])
     if "urban_rural" in frame:
-        out["urban_rural"] = frame["urban_rural"].astype(str).to_numpy()
+        out["urban_rural"] = _text(frame["urban_rural"])
     if "income_to_smic" in frame:
         income = frame["income_to_smic"].to_numpy(dtype=float)
         bands = _bands(income, [1e-12, 0.5, 1.0, 1.5], INCOME_BANDS)
@@ -195,22 +216,31 @@ def group_columns(frame: pd.DataFrame) -> pd.DataFrame:
             "nationality_group, age, household_type, mean_aah_12m, urban_rural, income_to_smic)."
         )
     return pd.DataFrame(
-        {
-            k: pd.Categorical(
-                np.asarray(v, dtype=object),
-                categories=[c for c, _, _ in GROUP_ATTRIBUTES[k].levels],
-            )
-            for k, v in out.items()
-        }
+        {k: _categorical(v, [c for c, _, _ in GROUP_ATTRIBUTES[k].levels]) for k, v in out.items()}
     )
 
 
-def _levels(column: pd.Series[Any], values: npt.NDArray[Any]) -> list[str]:
-    """The groups present, in the column's category order (income bands) or sorted."""
-    present = set(values)
+def _text(column: pd.Series[Any]) -> Any:
+    """The column's values as text (missing values stay missing); a categorical stays one."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    return column.astype(str).to_numpy()
+
+
+def _levels(column: pd.Series[Any], codes: IntArray, names: tuple[str, ...]) -> list[str]:
+    """The groups present (as :func:`text_codes` gives them), in category order or sorted."""
+    present = {names[k] for k in np.flatnonzero(np.bincount(codes[codes >= 0], minlength=1))}
     if isinstance(column.dtype, pd.CategoricalDtype):
         return [str(c) for c in column.cat.categories if str(c) in present]
     return sorted(present)
+
+
+def _members(column: pd.Series[Any]) -> Iterator[tuple[str, npt.NDArray[np.bool_]]]:
+    """Each group present in ``column`` (see :func:`_levels`) and the rows in it."""
+    codes, names = text_codes(column)
+    code = {name: k for k, name in enumerate(names)}
+    for level in _levels(column, codes, names):
+        yield level, codes == code[level]
 
 
 def _weighted_share(
@@ -270,9 +300,7 @@ def selection_vs_random(
     y = None if label is None else np.asarray(label, dtype=float)
     rows: list[dict[str, Any]] = []
     for attribute in groups.columns:
-        values = groups[attribute].astype(str).to_numpy()
-        for level in _levels(groups[attribute], values):
-            member = values == level
+        for level, member in _members(groups[attribute]):
             row: dict[str, Any] = {"attribute": attribute, "group": level}
             for method, rows_in, w in (("random", ctl, weight), ("score", sel, sel.astype(float))):
                 inside = rows_in & member
@@ -361,9 +389,7 @@ def composition_tests(
     rows: list[dict[str, Any]] = []
     statistics: list[float] = []
     for attribute in groups.columns:
-        values = groups[attribute].astype(str).to_numpy()
-        for level in _levels(groups[attribute], values):
-            member = values == level
+        for level, member in _members(groups[attribute]):
             score_share = float(member[sel].mean()) if n_score else math.nan
             random_share = float(weight[member].sum() / total) if total > 0 else math.nan
             counts = (int((member & sel).sum()), int((member & ctl).sum()))
