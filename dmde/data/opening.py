@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["csv_batches", "file_columns", "parquet_batches", "reading_type"]
 
 _SAMPLE_BYTES = 1 << 20  # the start of a CSV file read to find the header and the row length
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 _MIN_BLOCK, _MAX_BLOCK = 1 << 16, 4 << 20  # bytes of CSV text parsed at a time
 
 
@@ -107,19 +108,22 @@ def _inspect_csv(path: Path) -> _Header:
     if b"\x00" in head:
         hint = " (it is a Parquet file: use the .parquet extension)" if head[:4] == b"PAR1" else ""
         raise _FileError("unreadable", f"expected CSV text, found binary data{hint}")
-    end = head.find(b"\n")
-    if end < 0 and len(head) == _SAMPLE_BYTES:
+    end = _LINE_END.search(head)  # Arrow ends a line at \n, \r\n or a bare \r
+    if end is None and len(head) == _SAMPLE_BYTES:
         raise _FileError("unreadable", "expected lines of CSV text; no line break in 1 MiB")
-    first, body = (head, b"") if end < 0 else (head[:end], head[end + 1 :])
+    first, body = (head, b"") if end is None else (head[: end.start()], head[end.end() :])
     try:
-        line = first.decode("utf-8-sig").rstrip("\r")
+        line = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _FileError(
             "encoding", f"expected UTF-8 text; the header has a non-UTF-8 byte at {exc.start}"
         ) from None
     if not line.strip():
         raise _FileError("empty_file", "the first line is blank; expected the column names")
-    names = tuple(next(csv.reader([line])))
+    try:
+        names = tuple(next(csv.reader([line])))
+    except csv.Error as exc:
+        raise _FileError("unreadable", f"the header line is not CSV ({exc})") from None
     _check_separator(line, names, body)
     n_lines = max(1, body.count(b"\n"))
     longest = max(len(first), *(len(x) for x in body.split(b"\n")))
