@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dmde.core.errors import SchemaError
-from dmde.data.datasets import arrow_schema, write_batches
+from dmde.data.datasets import arrow_schema, validate_file, write_batches
 from dmde.data.reading import REJECT_COLUMNS, CheckedBatch, check_rows, read_batches
 
 COLUMNS = ["dossier_id", "age", "caf_code"]
@@ -275,3 +275,18 @@ def test_a_name_twice_in_the_header_is_refused_even_if_not_read(
 def test_bad_arguments(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         read_batches(_csv(tmp_path, _frame(4)), COLUMNS, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"], ids=["bare-cr", "crlf", "lf"])
+def test_every_line_ending_arrow_reads_is_a_line_for_the_header_too(
+    tmp_path: Path, ending: str
+) -> None:
+    frame = _frame(9)
+    text = _csv(tmp_path, frame).read_text().replace("\n", ending)
+    path = tmp_path / "ends.csv"
+    path.write_bytes(text.encode())
+    report = validate_file(path)  # the file has 3 columns: the others are missing, no more
+    assert {p.rule for p in report.problems} == {"missing_column"}, report.format()
+    assert report.n_rows == 9
+    ids, rejects = _all(list(read_batches(path, COLUMNS, on_problem="reject")))
+    assert ids == list(range(1, 10)) and rejects.num_rows == 0
