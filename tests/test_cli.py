@@ -420,6 +420,11 @@ BAD_OPTIONS: list[tuple[str, int, str]] = [
     ("diff model.json model.json --out d.html --verify-key committee.pub", 1, "model.json.sig"),
     (f"explain {EXPLAIN} --verify-key committee.pub", 1, "no signature file model.json.sig"),
     (f"explain {EXPLAIN} --verify-key committee.key", 1, "this is a private key"),
+    (
+        "audit " + " ".join(OWN) + " --budget 10 --out model.html",
+        2,
+        "--out must be another file than the model file 'model.json'",
+    ),
 ]
 
 

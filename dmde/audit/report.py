@@ -167,7 +167,7 @@ def build_report(
 
 
 def check_report_paths(
-    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
     inputs: Mapping[str, str | os.PathLike[str]],
     *,
     formats: Iterable[str] = ("html", "md", "json"),
@@ -180,13 +180,13 @@ def check_report_paths(
     Raises
     ------
     AuditParameterError
-        Naming ``path``, the input it would overwrite and what to do.
+        Naming ``out``, the input it would overwrite and what to do.
     """
-    base = Path(path)
+    base = Path(out)
     outputs = [
-        ("path", f"the report's {fmt.upper()}", base.with_suffix(SUFFIXES[fmt])) for fmt in formats
+        ("out", f"the report's {fmt.upper()}", base.with_suffix(SUFFIXES[fmt])) for fmt in formats
     ]
-    outputs.append(("path", "the report's manifest", document_manifest_path(base)))
+    outputs.append(("out", "the report's manifest", document_manifest_path(base)))
     check_distinct_paths(outputs, inputs, error=AuditParameterError)
 
 

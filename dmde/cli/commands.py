@@ -187,6 +187,17 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--out must end in .html (the .md and .json go beside it); got {args.out}"
         )
+    inputs = {
+        "the table": args.table,
+        "the scores file": args.scores,
+        "the population file": args.population,
+        "the model file": args.model,
+        "the selection file": args.selection,
+        "the public key": args.verify_key,
+    }
+    audit_report.check_report_paths(
+        args.out, {what: path for what, path in inputs.items() if path is not None}
+    )
     settings = AuditSettings(
         reference=dict(args.reference) or None,
         intersections=not args.no_intersections,
