@@ -84,6 +84,8 @@ if TYPE_CHECKING:  # the names, for type checkers and readers
     from dmde.model.model_file import ModelFileError, load_model, save_model
     from dmde.model.scaling import PointsScaling
     from dmde.model.scorecard import Scorecard, ScorecardFamily
+    from dmde.model.signature_file import SignatureError
+    from dmde.model.signing import generate_key_pair, sign_model, verify_model
     from dmde.model.training import evaluate, training_data
 
 # Where each public name lives: imported on first use (PEP 562).
@@ -147,6 +149,10 @@ _PUBLIC = {
     "PointsScaling": "dmde.model.scaling",
     "Scorecard": "dmde.model.scorecard",
     "ScorecardFamily": "dmde.model.scorecard",
+    "SignatureError": "dmde.model.signature_file",
+    "generate_key_pair": "dmde.model.signing",
+    "sign_model": "dmde.model.signing",
+    "verify_model": "dmde.model.signing",
     "evaluate": "dmde.model.training",
     "training_data": "dmde.model.training",
 }
@@ -194,6 +200,7 @@ __all__ = [
     "Selection",
     "SelectionError",
     "SelectionTable",
+    "SignatureError",
     "ValidationReport",
     "WoEBinning",
     "__version__",
@@ -207,6 +214,7 @@ __all__ = [
     "document_model",
     "evaluate",
     "explain_file",
+    "generate_key_pair",
     "generate_population",
     "iter_batches",
     "load_model",
@@ -221,9 +229,11 @@ __all__ = [
     "select",
     "select_file",
     "select_top",
+    "sign_model",
     "synthesize",
     "training_data",
     "validate_file",
+    "verify_model",
     "write_batches",
     "write_notices",
     "write_population",
