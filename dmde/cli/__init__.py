@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from dmde.cli.commands import COMMANDS
-from dmde.cli.options import build_parser, check_option_names, parameter_flags
+from dmde.cli.options import COMMAND_NAMES, build_parser, check_option_names, parameter_flags
 from dmde.core.errors import EXIT_DATA, EXIT_INTERRUPTED, command_line_message
 
 __all__ = ["build_parser", "main"]
@@ -21,9 +21,12 @@ __all__ = ["build_parser", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dmde`` command line; returns the exit code (see the module's docstring)."""
-    parser = build_parser()
-    check_option_names(parser, sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # Only the options of the command that runs are built (its modules are imported then).
+    command = words[0] if words and words[0] in COMMAND_NAMES else ""
+    parser = build_parser(command)
+    check_option_names(parser, words)
+    args = parser.parse_args(words)
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -1,4 +1,7 @@
-"""The ``dmde`` command's commands: one library call each, and the summary they print."""
+"""The ``dmde`` command's commands: one library call each, and the summary they print.
+
+Each imports what it runs when it runs: ``dmde score`` never loads the audit.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +10,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dmde import demo
-from dmde.audit import inputs as audit_inputs
-from dmde.audit import report as audit_report
-from dmde.audit.settings import AuditSettings
-from dmde.batch import scoring, selection
 from dmde.core.errors import EXIT_DATA, EXIT_OK, UsageError
-from dmde.data import datasets, dictionary, synthetic
-from dmde.data.manifest import manifest_path
-from dmde.documents import explain
-from dmde.documents.compare import diff_files
-from dmde.documents.describe import document_model
-from dmde.model import model_file as persistence
-from dmde.model import signing, training
-from dmde.model.scaling import PointsScaling
-from dmde.model.scorecard import Scorecard, ScorecardFamily
-from dmde.model.signature_file import signature_path
+
+if TYPE_CHECKING:
+    from dmde.data.synthetic import Progress
 
 __all__ = ["COMMANDS"]
 
@@ -31,7 +23,7 @@ SYNTH_CONTROLS = 7_500  # dmde synth's default random-control sample
 
 
 @contextmanager
-def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[synthetic.Progress | None]:
+def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[Progress | None]:
     """A tqdm progress callback on a terminal (one bar, restarted at each stage), else None."""
     if quiet or not sys.stderr.isatty():
         yield None
@@ -69,6 +61,8 @@ def _rows_progress(*, desc: str, quiet: bool) -> Iterator[Callable[[int], None] 
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
+    from dmde.data import dictionary
+
     if args.format == "markdown":
         sys.stdout.write(dictionary.data_dictionary_markdown())
     elif args.format == "json":
@@ -79,6 +73,8 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
+    from dmde.data import synthetic
+
     # The default sample is the agency's 7,500 checks, or every row of a smaller file.
     controls = min(SYNTH_CONTROLS, args.rows) if args.controls is None else args.controls
     with _progress(args.rows, desc="synth", quiet=args.quiet) as progress:
@@ -99,12 +95,20 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from dmde.data import datasets
+
     report = datasets.validate_file(args.path)
     print(report.format())
     return EXIT_OK if report.ok else EXIT_DATA
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from dmde.data import datasets
+    from dmde.model import model_file as persistence
+    from dmde.model import training
+    from dmde.model.scaling import PointsScaling
+    from dmde.model.scorecard import Scorecard, ScorecardFamily
+
     frame = datasets.read_dataset(args.data)
     data = training.training_data(
         frame, target=args.target, all_rows=args.all_rows, weighted=not args.no_weights
@@ -139,6 +143,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from dmde.batch import scoring
+
     with _rows_progress(desc="score", quiet=args.quiet) as progress:
         result = scoring.score_file(
             args.model,
@@ -158,6 +164,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_select(args: argparse.Namespace) -> int:
+    from dmde.batch import selection
+    from dmde.data.manifest import manifest_path
+
     quotas = selection.read_quotas(args.quotas) if args.quotas else None
     result = selection.select_file(
         args.scores,
@@ -183,6 +192,10 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from dmde.audit import inputs as audit_inputs
+    from dmde.audit import report as audit_report
+    from dmde.audit.settings import AuditSettings
+
     if args.out.suffix.lower() != ".html":
         raise UsageError(
             f"--out must end in .html (the .md and .json go beside it); got {args.out}"
@@ -255,6 +268,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _cmd_document(args: argparse.Namespace) -> int:
+    from dmde.documents.describe import document_model
+
     description, written = document_model(
         args.model,
         args.out,
@@ -294,6 +309,8 @@ def _cmd_document(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
+    from dmde.documents.compare import diff_files
+
     if (args.population is None) != (args.budget is None):
         raise UsageError("--population and --budget go together: give both, or neither.")
     comparison, written = diff_files(
@@ -318,6 +335,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from dmde import demo
+
     result = demo.run_demo(
         args.out,
         rows=args.rows,
@@ -337,6 +356,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    from dmde.documents import explain
+    from dmde.model import model_file as persistence
+
     dossier: int | None = args.dossier
     out: Path | None = args.out
     if args.out_dir is not None:
@@ -383,6 +405,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
+    from dmde.model import signing
+
     pair = signing.generate_key_pair(args.out)
     print(
         f"wrote {pair.private_key} (the private key, readable by you only: keep it with whoever "
@@ -393,6 +417,9 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:
+    from dmde.model import signing
+    from dmde.model.signature_file import signature_path
+
     signature = signing.sign_model(args.model, args.key, signer=args.signer)
     print(
         f"signed {args.model} with the key {signature.key_id}\n"

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from dmde import demo
 from dmde._version import __version__
-from dmde.audit import inputs as audit_inputs
-from dmde.audit.targeting import ATTRIBUTE_SOURCES
 from dmde.core.errors import EXIT_USAGE
-from dmde.data import catalog, synthetic
-from dmde.documents import explain
-from dmde.documents.describe import BUDGET_SHARE
 
-__all__ = ["EXIT_CODES", "PARAMETER_FLAGS", "build_parser", "parameter_flags"]
+__all__ = [
+    "COMMAND_NAMES",
+    "EXIT_CODES",
+    "PARAMETER_FLAGS",
+    "build_parser",
+    "parameter_flags",
+]
 
 EXIT_CODES = (
     "exit codes: 0 done; 1 the inputs are refused (a file missing, unreadable or not matching, or "
@@ -127,8 +127,13 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command (also used to generate the CLI reference)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every command (also used to generate the CLI reference).
+
+    Given a ``command``, only that command's options are built (the others are listed, as
+    ``dmde --help`` shows them): the modules that its choices and defaults come from are
+    imported only when the command runs, so ``dmde --help`` starts in a blink.
+    """
     parser = _Parser(
         prog="dmde",
         description="Transparent, auditable risk scoring of benefit files, on synthetic data.",
@@ -137,11 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dmde {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    for name, add in _ADDERS.items():
+        add(sub, bare=command is not None and name != command)
+    for each in (parser, *_subcommands(parser).values()):
+        say_defaults(each)
+    return parser
+
+
+def _add_catalog(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "catalog",
         help="print the data dictionary (every column and its family)",
         description="Print the data dictionary generated from the catalog.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.data import catalog
+
     p.add_argument(
         "--format",
         choices=("text", "markdown", "json"),
@@ -155,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="only columns of this family (repeatable; text format only)",
     )
 
+
+def _add_synth(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "synth",
         help="generate a synthetic population of benefit files",
@@ -162,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
         "stratified random-control sample carrying the labels. CSV or Parquet by extension; "
         "the same arguments give a byte-identical file.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.data.synthetic_truth import SCENARIOS
+
     p.add_argument(
         "--rows",
         type=_positive_int,
@@ -175,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.default_words["controls"] = "7,500, or every row of a smaller file"
     p.add_argument(
         "--scenario",
-        choices=sorted(synthetic.SCENARIOS),
+        choices=sorted(SCENARIOS),
         default="neutral",
         help="true model: neutral, or one with a planted effect of an excluded column",
     )
@@ -188,20 +211,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="output file, .csv or .parquet")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_validate(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "validate",
         help="check a data file against the catalog",
         description="Check a CSV or Parquet file against the catalog, streaming. Prints every "
         "problem with column, rule, count and example rows; exits 1 if there is any.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument("path", type=Path, help="the .csv or .parquet file to check")
 
+
+def _add_train(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "train",
         help="train the scorecard on the random-control sample",
         description="Train a logistic scorecard (one per segment of the routing column) on the "
         "rows with controlled = 1, weighted by control_weight, and save the model file (JSON).",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument("--data", required=True, type=Path, help="validated .csv or .parquet file")
     p.add_argument("--out", required=True, type=Path, help="model file to write (.json)")
     p.add_argument("--target", default="target", help="label column")
@@ -251,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds")
     p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds")
 
+
+def _add_score(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "score",
         help="score a file of households with a model file (streaming)",
@@ -258,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
         "needs. Rows that break the catalog are not scored and go to the rejects file; a "
         "manifest (JSON) beside the output records what was done.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
     p.add_argument("--input", required=True, type=Path, help="households, .csv or .parquet")
     p.add_argument("--out", required=True, type=Path, help="scores file, .parquet or .csv")
@@ -267,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_verify_key(p)
 
+
+def _add_select(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "select",
         help="select the highest scores for a check, within a budget",
@@ -275,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
         "split into quotas per group and with a share drawn at random. Writes the selection "
         "(CSV or Parquet) and a manifest.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument("--scores", required=True, type=Path, help="scores file from dmde score")
     p.add_argument("--out", required=True, type=Path, help="selection file, .csv or .parquet")
     size = p.add_mutually_exclusive_group()
@@ -298,15 +337,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="seed of the tie keys and the random draw",
     )
-    _add_audit(sub)
-    _add_document(sub)
-    _add_diff(sub)
-    _add_explain(sub)
-    _add_keys(sub)
-    _add_demo(sub)
-    for command in (parser, *_subcommands(parser).values()):
-        say_defaults(command)
-    return parser
 
 
 def say_defaults(parser: argparse.ArgumentParser) -> None:
@@ -355,7 +385,7 @@ def _add_verify_key(p: argparse._ActionsContainer, *, models: str = "the model")
     )
 
 
-def _add_keys(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_keygen(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "keygen",
         help="create the key pair that signs approved model files",
@@ -364,9 +394,14 @@ def _add_keys(sub: argparse._SubParsersAction[_Parser]) -> None:
         "score), and NAME.pub, the public key that --verify-key checks signatures with. "
         "Never writes over an existing file.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument(
         "--out", required=True, type=Path, metavar="NAME", help="writes NAME.key and NAME.pub"
     )
+
+
+def _add_sign(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "sign",
         help="sign an approved model file (writes <model>.sig)",
@@ -376,6 +411,8 @@ def _add_keys(sub: argparse._SubParsersAction[_Parser]) -> None:
         "Commands given --verify-key NAME.pub then refuse any other model file, or this one "
         "changed.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument("--model", required=True, type=Path, help="the model file, as approved")
     p.add_argument(
         "--key", required=True, type=Path, metavar="NAME.key", help="the private key file"
@@ -387,7 +424,7 @@ def _add_keys(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
-def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_demo(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "demo",
         help="run the whole chain on a synthetic population and link every output",
@@ -396,14 +433,18 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
         "selection, write the model's public description and notices for three selected "
         "files, and an index.html linking them.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.demo import DEFAULT_ROWS
+
     p.add_argument("--out", type=Path, default=Path("demo"), help="output folder")
-    p.add_argument("--rows", type=_positive_int, default=demo.DEFAULT_ROWS, help="households")
+    p.add_argument("--rows", type=_positive_int, default=DEFAULT_ROWS, help="households")
     p.add_argument("--controls", type=_positive_int, default=7_500, help="random controls")
     p.add_argument("--seed", type=_positive_int, default=2026, help="seed")
     p.add_argument("--n-boot", type=_positive_int, default=1000, help="audit resamples")
 
 
-def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_audit(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "audit",
         help="audit who is selected and write the ethics committee's report",
@@ -413,6 +454,11 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
         "dmde outputs: --scores, --population, --model (and --selection or --budget). Another "
         "system's scored table: --table with the --*-column options (generic mode).",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.audit.inputs import LABEL_SOURCES
+    from dmde.audit.targeting import ATTRIBUTE_SOURCES
+
     own = p.add_argument_group("dmde outputs")
     own.add_argument("--scores", type=Path, help="scores file from dmde score")
     own.add_argument("--population", type=Path, help="the population file that was scored")
@@ -420,7 +466,7 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
     own.add_argument("--selection", type=Path, help="selection file from dmde select")
     own.add_argument(
         "--labels",
-        choices=sorted(audit_inputs.LABEL_SOURCES),
+        choices=sorted(LABEL_SOURCES),
         default="controls",
         help="labels: the random-control sample (controls), the synthetic truth (truth), or none",
     )
@@ -487,7 +533,7 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--out", required=True, type=Path, help="report file (.html; .md, .json beside)")
 
 
-def _add_document(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_document(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "document",
         help="write the model's public description and model card",
@@ -496,6 +542,10 @@ def _add_document(sub: argparse._SubParsersAction[_Parser]) -> None:
         "performance, fairness, limits, version) and its model card, as HTML, Markdown and "
         "JSON, from the model file.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.documents.lift import BUDGET_SHARE
+
     p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument(
@@ -516,7 +566,7 @@ def _add_document(sub: argparse._SubParsersAction[_Parser]) -> None:
     _add_verify_key(p)
 
 
-def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_diff(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "diff",
         help="report what changed between two model files",
@@ -525,6 +575,8 @@ def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
         "leaving the selection, and both selections' composition by group. Writes HTML, "
         "Markdown and JSON.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
     p.add_argument("old", type=Path, help="the old model file (JSON)")
     p.add_argument("new", type=Path, help="the new model file (JSON)")
     p.add_argument("--population", type=Path, help="population file scored with both models")
@@ -534,7 +586,7 @@ def _add_diff(sub: argparse._SubParsersAction[_Parser]) -> None:
     _add_verify_key(p, models="either model")
 
 
-def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_explain(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p = sub.add_parser(
         "explain",
         help="write the notice for the person concerned (one file, or every selected file)",
@@ -544,6 +596,10 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
         "placed the score below the cut, what the model never uses, how to contest. One file: "
         "--dossier and --out. Every selected file: --selection and --out-dir.",
     )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.documents.notice import NOTICE_FORMATS
+
     p.add_argument("--model", required=True, type=Path, help="the model file that scored")
     p.add_argument("--input", required=True, type=Path, help="the data file that was scored")
     p.add_argument("--dossier", type=int, help="the dossier_id to explain")
@@ -562,9 +618,27 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--out-dir", type=Path, help="batch: one notice per selected file, here")
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language")
-    p.add_argument("--format", choices=tuple(explain.NOTICE_FORMATS), help="notice format")
+    p.add_argument("--format", choices=tuple(NOTICE_FORMATS), help="notice format")
     p.default_words["format"] = "from the --out extension, else html"
     _add_verify_key(p)
+
+
+_ADDERS: dict[str, Callable[..., None]] = {
+    "catalog": _add_catalog,
+    "synth": _add_synth,
+    "validate": _add_validate,
+    "train": _add_train,
+    "score": _add_score,
+    "select": _add_select,
+    "audit": _add_audit,
+    "document": _add_document,
+    "diff": _add_diff,
+    "explain": _add_explain,
+    "keygen": _add_keygen,
+    "sign": _add_sign,
+    "demo": _add_demo,
+}
+COMMAND_NAMES = tuple(_ADDERS)
 
 
 def check_option_names(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
