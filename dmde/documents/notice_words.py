@@ -174,8 +174,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "points_caption": "Les points de votre dossier",
         "points_note": "Les points sont arrondis au centième, comme dans la grille publiée ; "
                        "leur somme donne exactement le score. Les limites des catégories sont "
-                       "arrondies pour la lecture (à l'euro, au centième de Smic) ; la grille "
-                       "complète du modèle donne leurs valeurs exactes.",
+                       "arrondies pour la lecture (à l'euro, au centième de Smic) ; le fichier "
+                       "du modèle donne leurs valeurs exactes.",
         "points_sum": "Score : {base} points de départ, {items} pour les éléments de votre "
                       "situation, soit {score} points au total.",
         "probability": "Ce score correspond à une probabilité estimée de {probability} qu'une "
@@ -338,8 +338,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "points_caption": "The points of your file",
         "points_note": "Points are rounded to the hundredth, as in the published table; they "
                        "add up exactly to the score. The limits of the categories are rounded "
-                       "for reading (to the euro, to the hundredth of a Smic); the model's full "
-                       "table gives their exact values.",
+                       "for reading (to the euro, to the hundredth of a Smic); the model file "
+                       "gives their exact values.",
         "points_sum": "Score: {base} starting points, {items} for the items of your situation, "
                       "{score} points in all.",
         "probability": "This score corresponds to an estimated probability of {probability} "
