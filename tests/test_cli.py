@@ -584,3 +584,24 @@ def test_every_help_says_its_default_one_way(command: str) -> None:
 def test_a_default_is_shown_as_it_is_typed(value: object, dest: str, expected: str | None) -> None:
     action = argparse.Action(["--x"], dest, default=value)
     assert _shown_default(action) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "absent"),
+    [
+        ("--help", ("pandas", "sklearn", "matplotlib", "scipy", "dmde.audit", "dmde.model")),
+        ("score --help", ("sklearn", "matplotlib", "dmde.audit")),
+        ("select --help", ("sklearn", "matplotlib", "dmde.audit")),
+    ],
+)
+def test_help_imports_only_what_it_shows(line: str, absent: tuple[str, ...]) -> None:
+    """Start-up time is import time: help never loads the audit, scikit-learn or matplotlib."""
+    code = (
+        "import sys\nfrom dmde.cli import main\ntry:\n    main(sys.argv[1:])\n"
+        "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *shlex.split(line)], capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert not {m for m in loaded if m.split(".")[0] in absent or m.startswith(absent)}
