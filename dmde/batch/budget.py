@@ -17,15 +17,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.batch.quotas import _largest_remainder
-from dmde.batch.ranking import TIE_RULE, _order
+from dmde.batch.ranking import _CHUNK, TIE_RULE, _order
 from dmde.batch.scores_table import (
     SelectionParameterError,
-    _group_codes,
-    _id_values,
+    _checked_columns,
+    _Columns,
+    _counts,
     _needed,
-    _probability_values,
     _require_columns,
-    _score_values,
 )
 from dmde.data.parameters import InstanceOf, Range, bad_parameter, check_parameters, shown
 
@@ -232,7 +231,7 @@ def select_top(
 
 
 def _select(
-    scores: pd.DataFrame,
+    scores: pd.DataFrame | _Columns,
     *,
     budget: int | None,
     share: float | None,
@@ -243,7 +242,14 @@ def _select(
     seed: int,
     source: str | None,
 ) -> tuple[Selection, Positions]:
-    """:func:`select`, with the positions of the selected rows in ``scores`` (ranked)."""
+    """:func:`select`, with the positions of the selected rows in ``scores`` (ranked).
+
+    ``scores`` may also be its columns already checked (:class:`_Columns`, as
+    :mod:`~dmde.batch.selection_file` reads them from a file). Their probabilities and scores
+    are then released as soon as used (to hold less memory), and the frame returned has only
+    ``dossier_id``, the ranks and ``selection_reason``: the caller adds ``caf_code``, ``score``,
+    ``probability`` and the carried columns of the selected rows.
+    """
     parameters = _parameters(budget, share, per, quotas, min_probability, random_share, seed)
     check_parameters(
         PARAMETER_CONSTRAINTS,
@@ -262,24 +268,37 @@ def _select(
     seed = int(seed)
     if quotas is not None and per is None:
         per = "caf_code"
-    if not isinstance(scores, pd.DataFrame):
+    if isinstance(scores, pd.DataFrame):
+        _require_columns([str(c) for c in scores.columns], _needed(per), source)
+        columns = _checked_columns(scores, per, source)
+    elif isinstance(scores, _Columns):
+        columns = scores
+    else:
         raise TypeError(
             f"select needs the scores as a pandas.DataFrame; got a {type(scores).__name__}. "
             "Read the scores file with select_file, or build a DataFrame."
         )
-    _require_columns([str(c) for c in scores.columns], _needed(per), source)
-    ids = _id_values(scores, source)
-    score = _score_values(scores, "score", source)
-    probability = _probability_values(scores, ids, source)
-    codes, names = _group_codes(scores, per, source)
+    n_files = len(columns.ids)
     plan = _plan(
-        len(ids), codes, names, budget, share, quotas, per, min_probability, random_share, seed
-    )
-    order = _order(score, ids, seed)
-    chosen = _choose(order, codes, probability, plan)
+        n_files, columns.codes, columns.names, budget, share, quotas, per, min_probability,
+        random_share, seed,
+    )  # fmt: skip
+    eligible = None
+    if plan.min_probability is not None:
+        eligible = columns.probability >= plan.min_probability
+    if columns is scores:  # read from a file: the caller reads the selected rows' values again
+        columns.release("probability")
+    order = _order(columns.score, columns.ids, seed)
+    if columns is scores:
+        columns.release("score")
+    chosen = _choose(order, columns.codes, eligible, plan)
     rows = order[chosen.positions]
-    frame = _frame(scores, rows, chosen, per)
-    summary = _summary(len(ids), per, plan, chosen, parameters)
+    del order, eligible
+    if isinstance(scores, pd.DataFrame):
+        frame = _frame(scores, rows, chosen, per)
+    else:
+        frame = _ranked(columns, rows, chosen, per)
+    summary = _summary(n_files, per, plan, chosen, parameters)
     return Selection(frame, summary), rows
 
 
@@ -297,46 +316,114 @@ class _Chosen:
 
 
 def _choose(
-    order: Positions, codes: npt.NDArray[np.integer[Any]], probability: FloatArray, plan: _Plan
+    order: Positions,
+    codes: npt.NDArray[np.integer[Any]],
+    eligible: BoolArray | None,
+    plan: _Plan,
 ) -> _Chosen:
-    """Apply the plan along the national order (computation only, no I/O)."""
-    n, n_groups = order.size, len(plan.names)
+    """Apply the plan along the national order (computation only, no I/O).
+
+    ``eligible`` says which files may be selected by score (None: all). The files are listed
+    group by group, each group in national order (``grouped``); each group's score quota goes
+    to its first eligible files, the random draw picks among the others. Only the group codes,
+    one position and a few flags per file are held, besides ``order``.
+    """
+    n_groups = len(plan.names)
     group = codes[order]  # group of each position of the order
-    files = np.bincount(group, minlength=n_groups).astype(np.int64)
+    files = _counts(group, n_groups)
     starts = np.cumsum(files) - files
-    grouped: Positions = (
-        np.arange(n, dtype=np.intp) if n_groups == 1 else np.argsort(group, kind="stable")
-    )
-    rank_in_group = np.empty(n, dtype=np.int64)
-    rank_in_group[grouped] = np.arange(1, n + 1) - np.repeat(starts, files)
-    if plan.min_probability is None:
-        eligible_at = np.ones(n, dtype=np.bool_)
-    else:
-        eligible_at = probability[order] >= plan.min_probability
-    eligible_grouped = eligible_at[grouped]
-    seen = np.cumsum(eligible_grouped, dtype=np.int64)
-    before = np.concatenate(([0], seen))[starts]
+    grouped: Positions | None = None  # national positions in group order (None: the same)
+    if n_groups > 1:
+        grouped = _group_order(group)
+    del group
     score_quota = plan.quotas - plan.random_quotas
-    take = eligible_grouped & (seen - np.repeat(before, files) <= np.repeat(score_quota, files))
-    by_score = np.zeros(n, dtype=np.bool_)
-    by_score[grouped] = take
-    at_random = np.zeros(n, dtype=np.bool_)
+    if eligible is None:
+        taken = None  # each group's first score_quota files
+        eligible_files = files
+        by_score_at = _ranges(starts, score_quota)
+    else:
+        in_order = eligible[order]
+        eligible_grouped = in_order if grouped is None else in_order[grouped]
+        del in_order
+        taken, eligible_files = _first_eligible(eligible_grouped, starts, files, score_quota)
+        del eligible_grouped
+        by_score_at = np.flatnonzero(taken)
     rng = np.random.default_rng(plan.seed)
+    drawn = [np.empty(0, dtype=np.intp)]
     for g in np.flatnonzero(plan.random_quotas):
-        members = grouped[starts[g] : starts[g] + files[g]]
-        candidates = members[~by_score[members]]
+        start, end = int(starts[g]), int(starts[g] + files[g])
+        if taken is None:
+            candidates = np.arange(start + min(int(score_quota[g]), end - start), end)
+        else:
+            candidates = start + np.flatnonzero(~taken[start:end])
         size = min(int(plan.random_quotas[g]), candidates.size)
-        at_random[candidates[rng.choice(candidates.size, size=size, replace=False)]] = True
-    positions = np.flatnonzero(by_score | at_random)
+        drawn.append(candidates[rng.choice(candidates.size, size=size, replace=False)])
+    at_random_at = np.concatenate(drawn)
+    picked = np.concatenate((by_score_at, at_random_at))  # in group order
+    picked_group = np.searchsorted(starts + files, picked, side="right")
+    positions = picked if grouped is None else grouped[picked]
+    ranked = np.argsort(positions)
+    random = np.zeros(picked.size, dtype=np.bool_)
+    random[by_score_at.size :] = True
     return _Chosen(
-        positions=positions,
-        rank_in_group=rank_in_group[positions],
-        random=at_random[positions],
+        positions=positions[ranked],
+        rank_in_group=(picked - starts[picked_group] + 1)[ranked].astype(np.int64),
+        random=random[ranked],
         files=files,
-        eligible=np.bincount(group[eligible_at], minlength=n_groups).astype(np.int64),
-        by_score=np.bincount(group[by_score], minlength=n_groups).astype(np.int64),
-        at_random=np.bincount(group[at_random], minlength=n_groups).astype(np.int64),
+        eligible=eligible_files,
+        by_score=np.bincount(picked_group[: by_score_at.size], minlength=n_groups),
+        at_random=np.bincount(picked_group[by_score_at.size :], minlength=n_groups),
     )
+
+
+def _group_order(group: npt.NDArray[np.integer[Any]]) -> Positions:
+    """``argsort(group, kind="stable")``: the positions group by group, each group's ascending.
+
+    The group (high bits) and the position (low bits) are packed into one uint64 and sorted as
+    plain numbers, which needs no second array of positions.
+    """
+    n = group.size
+    row_bits = max((n - 1).bit_length(), 1)
+    if row_bits + max(int(group.max(initial=0)).bit_length(), 1) > 64:
+        positions: Positions = np.argsort(group, kind="stable")
+        return positions
+    packed = np.empty(n, dtype=np.uint64)
+    for lo in range(0, n, _CHUNK):
+        hi = min(lo + _CHUNK, n)
+        part = packed[lo:hi]
+        part[:] = group[lo:hi]
+        part <<= np.uint64(row_bits)
+        part |= np.arange(lo, hi, dtype=np.uint64)
+    packed.sort()
+    np.bitwise_and(packed, np.uint64((1 << row_bits) - 1), out=packed)
+    positions = packed.view(np.int64)
+    return positions
+
+
+def _ranges(starts: IntArray, lengths: IntArray) -> Positions:
+    """``concatenate([arange(s, s + k) for s, k in zip(starts, lengths)])``, vectorised."""
+    offsets = np.cumsum(lengths) - lengths  # where each range starts in the result
+    ranges: Positions = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+    return ranges
+
+
+def _first_eligible(
+    eligible: BoolArray, starts: IntArray, files: IntArray, quotas: IntArray
+) -> tuple[BoolArray, IntArray]:
+    """In group order: the first ``quotas[g]`` eligible files of each group (flags), and the
+    number of eligible files of each group."""
+    if eligible.size == 0:
+        return eligible, np.zeros(starts.size, dtype=np.int64)
+    count = np.int32 if eligible.size < 2**31 else np.int64
+    seen = np.cumsum(eligible, dtype=count)  # eligible files up to and including each one
+    ends = starts + files
+    before = np.where(starts > 0, seen[np.maximum(starts - 1, 0)], 0).astype(np.int64)
+    after = np.where(ends > 0, seen[np.maximum(ends - 1, 0)], 0).astype(np.int64)
+    limit = (before + quotas).astype(count)
+    label = np.int8 if starts.size < 2**7 else np.int16 if starts.size < 2**15 else np.int32
+    labels = np.repeat(np.arange(starts.size, dtype=label), files)  # group of each file
+    taken = eligible & (seen <= limit[labels])
+    return taken, after - before
 
 
 def _frame(scores: pd.DataFrame, rows: Positions, chosen: _Chosen, per: str | None) -> pd.DataFrame:
@@ -353,6 +440,19 @@ def _frame(scores: pd.DataFrame, rows: Positions, chosen: _Chosen, per: str | No
     for name in _carried([str(c) for c in scores.columns], per):
         columns[name] = _taken(scores[name], rows)
     return pd.DataFrame(columns)
+
+
+def _ranked(columns: _Columns, rows: Positions, chosen: _Chosen, per: str | None) -> pd.DataFrame:
+    """The selection's ids, ranks and reasons (the other columns are added from the file)."""
+    rank_national = chosen.positions.astype(np.int64) + 1
+    return pd.DataFrame(
+        {
+            "dossier_id": columns.ids[rows],
+            "rank_national": rank_national,
+            "rank_in_group": chosen.rank_in_group if per else rank_national,
+            "selection_reason": np.where(chosen.random, "random", "score"),
+        }
+    )
 
 
 def _carried(columns: Sequence[str], per: str | None) -> list[str]:
@@ -381,7 +481,7 @@ def _plan(
     random_share: float,
     seed: int,
 ) -> _Plan:
-    files = dict(zip(names, np.bincount(codes, minlength=len(names)).tolist(), strict=True))
+    files = dict(zip(names, _counts(codes, len(names)).tolist(), strict=True))
     if quotas is not None:
         given = _checked_quotas(quotas, files, per or "caf_code")
         total, rule = sum(given.values()), "the sum of the quotas"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dmde.batch.scores_table import (
     SelectionParameterError,
@@ -163,33 +166,97 @@ def rank_order(scores: pd.DataFrame, *, seed: int = 0) -> Positions:
 def _order(score: FloatArray, ids: IntArray, seed: int) -> Positions:
     """Positions by score descending, then tie key ascending (keys are distinct).
 
-    One sort of the scores gives each file the dense rank of its score; the dense rank (high
-    bits) and the leading bits of the tie key (low bits) are packed into one uint64 and sorted
-    once more. Files whose packed values collide (same score, same leading key bits) are then
-    put in full-key order, so the result is exact.
+    Each file gets the dense rank of its score (0 = highest): through a hash of the distinct
+    scores when there are at most :data:`_HASHED_SCORES` of them, else through one argsort of the
+    scores. The rank (high bits), the leading bits of the tie key (middle bits) and the file's
+    position (low bits) are packed into one uint64 and sorted as plain numbers (no argsort): the
+    positions are read back from the low bits. Files whose rank and leading key bits collide
+    are then put in full-key order, so the result is exact. Memory: one uint64 per file, built
+    and read in chunks, besides the positions returned (and the argsort's positions when the
+    scores are nearly all distinct).
     """
     n = score.size
     if n == 0:
         return np.empty(0, dtype=np.intp)
-    descending = np.argsort(score)[::-1]
-    ordered = score[descending]
-    new_value = np.empty(n, dtype=np.bool_)
-    new_value[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
-    del ordered
-    packed = np.cumsum(new_value, dtype=np.uint64)  # dense rank of the score, from 1
-    del new_value
-    packed -= np.uint64(1)
-    bits = max(int(packed[-1]).bit_length(), 1)
-    packed <<= np.uint64(64 - bits)
-    key = _tie_keys(ids[descending], seed)
-    packed |= key >> np.uint64(bits)
-    inner = np.argsort(packed)
-    packed = packed[inner]
-    clash = np.flatnonzero(packed[1:] == packed[:-1])
-    if clash.size:
+    values = _distinct(score)
+    rank_bits, row_bits = (values.size - 1).bit_length(), (n - 1).bit_length()
+    key_bits = min(64 - rank_bits - row_bits, _KEY_BITS)
+    if key_bits < 0:  # more than 2**32 files: no room to pack; sort on the full columns
+        result: Positions = np.lexsort((_tie_keys(ids, seed), np.negative(score)))
+        return result
+    descending: Positions | None = None
+    if values.size <= _HASHED_SCORES:
+        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(pa.array(score)))
+        dictionary = encoded.dictionary.to_numpy(zero_copy_only=False)
+        rank_of = np.uint64(values.size - 1) - np.searchsorted(values, dictionary).astype(np.uint64)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        del encoded, dictionary
+
+        def ranks(lo: int, hi: int) -> UIntArray:
+            part: UIntArray = rank_of[codes[lo:hi]]
+            return part
+
+    else:
+        descending = np.argsort(score)[::-1]
+        ordered = score[descending]
+        rank_sorted = np.empty(n, dtype=np.uint64)
+        rank_sorted[0] = 0
+        np.not_equal(ordered[1:], ordered[:-1], out=rank_sorted[1:], casting="unsafe")
+        del ordered
+        np.cumsum(rank_sorted, out=rank_sorted)
+
+        def ranks(lo: int, hi: int) -> UIntArray:
+            return rank_sorted[lo:hi]
+
+    def rows(lo: int, hi: int) -> Positions:
+        return np.arange(lo, hi) if descending is None else descending[lo:hi]
+
+    packed = np.empty(n, dtype=np.uint64)
+    for lo in range(0, n, _CHUNK):
+        hi = min(lo + _CHUNK, n)
+        part = packed[lo:hi]
+        if key_bits:
+            np.right_shift(_tie_keys(ids[rows(lo, hi)], seed), np.uint64(64 - key_bits), out=part)
+            part <<= np.uint64(row_bits)
+        else:
+            part[:] = 0
+        part |= np.arange(lo, hi, dtype=np.uint64)
+        if rank_bits:
+            part |= ranks(lo, hi) << np.uint64(64 - rank_bits)
+    packed.sort()
+    clash = _clashes(packed, row_bits)
+    np.bitwise_and(packed, np.uint64((1 << row_bits) - 1), out=packed)
+    result = packed.view(np.int64) if descending is None else descending[packed.view(np.int64)]
+    if clash.size:  # same rank and same leading key bits: order each run by the full key
         spots = np.union1d(clash, clash + 1)
-        within = np.lexsort((key[inner[spots]], packed[spots]))
-        inner[spots] = inner[spots][within]
-    result: Positions = descending[inner]
+        run = np.cumsum(~np.isin(spots, clash + 1))
+        within = np.lexsort((_tie_keys(ids[result[spots]], seed), run))
+        result[spots] = result[spots][within]
     return result
+
+
+#: Most distinct scores for which the dense rank is found by hashing (else by one argsort).
+_HASHED_SCORES = 1 << 20
+_CHUNK = 1 << 20  # rows packed or compared at a time
+_KEY_BITS = 64  # at most this many leading bits of the tie key are packed (fewer in tests)
+
+
+def _distinct(values: FloatArray) -> FloatArray:
+    """The distinct values, ascending (0.0 and -0.0 are one value)."""
+    ordered = np.sort(values)
+    new = np.empty(ordered.size, dtype=np.bool_)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    distinct: FloatArray = ordered[new]
+    return distinct
+
+
+def _clashes(packed: UIntArray, row_bits: int) -> Positions:
+    """Sorted positions i where values i and i + 1 differ only in their ``row_bits`` low bits."""
+    found = []
+    limit = np.uint64(1 << row_bits)
+    for lo in range(0, packed.size - 1, _CHUNK):
+        hi = min(lo + _CHUNK, packed.size - 1)
+        same = np.bitwise_xor(packed[lo + 1 : hi + 1], packed[lo:hi]) < limit
+        found.append(lo + np.flatnonzero(same))
+    return np.concatenate(found) if found else np.empty(0, dtype=np.intp)

@@ -4,12 +4,15 @@ columns (required, unique ``dossier_id``, finite scores, probabilities in [0, 1]
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeGuard
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dmde.core.errors import DmdeError, ParameterError
 
@@ -26,6 +29,7 @@ Positions = npt.NDArray[np.intp]
 
 _ALL = "(all)"  # the one group when no ``per`` is given
 _SHOWN = 5  # dossier_ids shown in an error message
+_CHUNK = 1 << 20  # rows counted at a time
 
 
 class SelectionError(DmdeError, ValueError):
@@ -41,6 +45,32 @@ class SelectionParameterError(ParameterError, SelectionError):
 
 # --------------------------------------------------------------------------------------------
 # Checking the scores
+@dataclass(eq=False)
+class _Columns:
+    """The columns a selection uses, checked: unique ids, finite scores, probabilities in
+    [0, 1], and the group code of each row (0..G-1, in sorted order of the names)."""
+
+    ids: IntArray
+    score: FloatArray
+    probability: FloatArray
+    codes: npt.NDArray[np.integer[Any]]
+    names: tuple[str, ...]
+
+    def release(self, name: str) -> None:
+        """Let go of the column ``name`` (``score`` or ``probability``) once used: it is
+        replaced by an empty array, so that its memory is freed."""
+        setattr(self, name, np.empty(0, dtype=np.float64))
+
+
+def _checked_columns(scores: pd.DataFrame, per: str | None, source: str | None) -> _Columns:
+    """The columns of a scores frame that has the :func:`_needed` ones, checked."""
+    ids = _id_values(scores, source)
+    score = _score_values(scores, "score", source)
+    probability = _probability_values(scores, ids, source)
+    codes, names = _group_codes(scores, per, source)
+    return _Columns(ids, score, probability, codes, names)
+
+
 def _needed(per: str | None) -> tuple[str, ...]:
     return (*REQUIRED_COLUMNS, *((per,) if per else ()))
 
@@ -61,6 +91,138 @@ def _require_columns(present: Sequence[str], names: Sequence[str], source: str |
             f"{_where(source)}column {repeated[0]!r} appears {present.count(repeated[0])} "
             "times; each column must appear once. Rename or drop the copies."
         )
+
+
+def _arrow_columns(tables: Iterable[pa.Table], n_rows: int, per: str | None) -> _Columns | None:
+    """The checked columns from the scores' rows as Arrow tables (in order), without pandas.
+
+    The columns are copied into one array each as the tables come (one Parquet row group at a
+    time), and the group names are gathered from each table's dictionary. None if there are no
+    rows, if a column is not of the type dmde's outputs have (int64 ``dossier_id``, float64
+    ``score`` and ``probability``, text ``per``), or if a value is missing or fails a check of
+    :func:`_checked_columns`: the caller then checks the rows as a frame, which says what is
+    wrong in the same words as :func:`~dmde.batch.selection.select`.
+    """
+    if n_rows == 0:
+        return None
+    ids = np.empty(n_rows, dtype=np.int64)
+    score = np.empty(n_rows, dtype=np.float64)
+    probability = np.empty(n_rows, dtype=np.float64)
+    numbers: list[tuple[str, npt.NDArray[Any], pa.DataType]] = [
+        ("dossier_id", ids, pa.int64()),
+        ("score", score, pa.float64()),
+        ("probability", probability, pa.float64()),
+    ]
+    labels = _Labels()
+    raw_codes = np.empty(n_rows if per else 0, dtype=np.int32)
+    offset = 0
+    for table in tables:
+        end = offset + table.num_rows
+        if end > n_rows:
+            return None
+        for name, values, kind in numbers:
+            column = table.column(name)
+            if column.type != kind or column.null_count:
+                return None
+            values[offset:end] = _concatenated(column)
+        if per and not _label_codes(table.column(per), labels, raw_codes[offset:end]):
+            return None
+        offset = end
+    if offset != n_rows or not _valid(score, probability):
+        return None
+    if per:
+        codes, names = _sorted_codes(raw_codes, labels.names)
+    else:
+        codes, names = np.zeros(n_rows, dtype=np.int8), (_ALL,)
+    del raw_codes
+    return _Columns(ids, score, probability, codes, names) if _unique(ids) else None
+
+
+def _concatenated(column: pa.ChunkedArray[Any]) -> npt.NDArray[Any]:
+    chunks = [chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+
+
+class _Labels:
+    """The texts of a group column, numbered as first seen (row group after row group)."""
+
+    def __init__(self) -> None:
+        self._known: pa.Array[Any] = pa.array([], pa.string())
+
+    @property
+    def names(self) -> list[str]:
+        """The texts seen, in the order of their numbers."""
+        return [str(v) for v in self._known.to_pylist()]
+
+    def lookup(self, dictionary: pa.Array[Any]) -> npt.NDArray[np.int32] | None:
+        """The number of each text of ``dictionary`` (new ones numbered); None if one is
+        missing."""
+        if dictionary.null_count:
+            return None
+        dictionary = dictionary.cast(pa.string())
+        found = pc.index_in(dictionary, value_set=self._known)
+        if found.null_count:
+            new = pc.unique(dictionary.filter(pc.is_null(found)))
+            self._known = pa.concat_arrays([self._known, new])
+            found = pc.index_in(dictionary, value_set=self._known)
+        numbers: npt.NDArray[np.int32] = found.to_numpy(zero_copy_only=False).astype(np.int32)
+        return numbers
+
+
+def _label_codes(column: pa.ChunkedArray[Any], labels: _Labels, out: npt.NDArray[np.int32]) -> bool:
+    """Put the number of each row's text in ``out`` (see :class:`_Labels`); False if the
+    column is not text or a value is missing."""
+    kind = column.type
+    is_text = _is_text_type(kind.value_type if pa.types.is_dictionary(kind) else kind)
+    if not is_text or column.null_count:
+        return False
+    offset = 0
+    for chunk in column.chunks:
+        encoded = cast(
+            "pa.DictionaryArray[Any, Any]",
+            chunk if pa.types.is_dictionary(kind) else pc.dictionary_encode(chunk),
+        )
+        lookup = labels.lookup(encoded.dictionary)
+        if lookup is None:
+            return False
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        out[offset : offset + len(chunk)] = lookup[indices] if lookup.size else 0
+        offset += len(chunk)
+    return True
+
+
+def _is_text_type(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _valid(score: FloatArray, probability: FloatArray) -> bool:
+    """Whether the scores are finite and the probabilities in [0, 1]."""
+    if not bool(np.isfinite(score).all()):
+        return False
+    return bool(((probability >= 0) & (probability <= 1)).all())  # NaN fails both
+
+
+def _unique(ids: IntArray) -> bool:
+    if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):  # else sorted and unique already
+        ordered = np.sort(ids)
+        return not bool(np.any(ordered[1:] == ordered[:-1]))
+    return True
+
+
+def _sorted_codes(
+    raw_codes: npt.NDArray[np.int32], labels: list[str]
+) -> tuple[npt.NDArray[np.integer[Any]], tuple[str, ...]]:
+    """Codes numbering the labels present in sorted order of their names (as
+    :func:`_group_codes` does), from codes numbering ``labels``."""
+    present = _counts(raw_codes, len(labels)) > 0
+    names = tuple(sorted(label for label, seen in zip(labels, present, strict=True) if seen))
+    dtype = np.int8 if len(names) < 2**7 else np.int16 if len(names) < 2**15 else np.int64
+    index = {name: i for i, name in enumerate(names)}
+    lookup: npt.NDArray[np.integer[Any]] = np.array(
+        [index.get(label, 0) for label in labels], dtype=dtype
+    )
+    codes: npt.NDArray[np.integer[Any]] = lookup[raw_codes]
+    return codes, names
 
 
 def _id_values(scores: pd.DataFrame, source: str | None) -> IntArray:
@@ -141,6 +303,15 @@ def _group_codes(
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
+def _counts(codes: npt.NDArray[np.integer[Any]], n_codes: int) -> IntArray:
+    """``np.bincount(codes, minlength=n_codes)``, in chunks (bincount copies its input to
+    int64: a chunk at a time holds less memory)."""
+    counts = np.zeros(n_codes, dtype=np.int64)
+    for lo in range(0, codes.size, _CHUNK):
+        counts += np.bincount(codes[lo : lo + _CHUNK], minlength=n_codes)
+    return counts
+
+
 def _is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -19,13 +20,15 @@ from dmde.batch.scores_table import (
     REQUIRED_COLUMNS,
     SelectionError,
     SelectionParameterError,
+    _arrow_columns,
+    _Columns,
     _needed,
     _require_columns,
 )
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
 from dmde.data.manifest import check_vouched, land_run, manifest_path, sha256_file
-from dmde.data.outputs import output_columns, read_output
+from dmde.data.outputs import output_columns, output_row_groups, read_output
 from dmde.data.paths import check_data_file_name, check_distinct_paths
 from dmde.data.schema import EXTENSIONS
 from dmde.data.writing import write_batches
@@ -115,9 +118,9 @@ def select_file(
         per = "caf_code"
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_file, source)
-        table, wanted = _read_scores(source, per)
+        scores, table, wanted = _read_scores(source, per)
         chosen, rows = _select(
-            table.select([c for c in wanted if _is_core(c, per)]).to_pandas(),
+            scores,
             budget=budget,
             share=share,
             per=per,
@@ -127,11 +130,14 @@ def select_file(
             seed=seed,
             source=str(source),
         )
+        del scores
         input_sha256 = digest.result()
     check_vouched(source, what="scores file", sha256=input_sha256, error=SelectionError)
-    output = _with_extras(chosen.frame, _carried(wanted, per), table, source, rows)
-    written = _arrow_table(output)
     summary = chosen.summary
+    carried = _carried(wanted, per)
+    output = _with_extras(chosen.frame, carried, table, source, rows, summary["n_files"])
+    del table
+    written = _arrow_table(output)
     with FileSet(error=SelectionError) as files:
         write_batches(target, [written], schema=written.schema, files=files)
         record = {
@@ -182,22 +188,39 @@ def _is_core(name: str, per: str | None) -> bool:
     return name in REQUIRED_COLUMNS or name == per
 
 
-def _read_scores(source: Path, per: str | None) -> tuple[pa.Table, list[str]]:
-    """The columns a selection reads from a scores file, text dictionary-encoded.
+def _read_scores(
+    source: Path, per: str | None
+) -> tuple[_Columns | pd.DataFrame, pa.Table | None, list[str]]:
+    """The columns a selection reads from a scores file.
 
-    Returns the table and the names of every column used (required, ``per``, carried). From
-    Parquet only the required and ``per`` columns are read here (the carried ones are read
-    later, for the selected rows only); from CSV every column used is parsed, once.
+    Returns the scores, the table to take the carried columns from (None: read them later from
+    the file) and the names of every column used (required, ``per``, carried). From Parquet,
+    the ids, scores, probabilities and ``per`` are read one row group at a time into arrays
+    (:func:`_arrow_columns`); the other columns are read later, for the selected rows only.
+    From CSV, every column used is parsed once, text dictionary-encoded, and kept. Scores that
+    are not as ``dmde score`` writes them (other types, missing or bad values) are given as a
+    frame of the columns used for every row instead, which :func:`_select` checks (and refuses
+    in its own words).
     """
     try:
         header = output_columns(source, what="scores file", fix=_FIX)
         _require_columns(header, _needed(per), str(source))
         wanted = _wanted(header, per)
+        core = [c for c in wanted if _is_core(c, per)]
+        lean = list(dict.fromkeys(["dossier_id", "score", "probability", *([per] if per else [])]))
         if EXTENSIONS[source.suffix.lower()] == "parquet":
-            wanted_now = [c for c in wanted if _is_core(c, per)]
-        else:
-            wanted_now = wanted
-        return read_output(source, wanted_now, what="scores file", fix=_FIX), wanted
+            n_rows, groups = output_row_groups(source, lean, what="scores file", fix=_FIX)
+            columns = _arrow_columns(groups, n_rows, per)
+            if columns is None:
+                return (
+                    read_output(source, core, what="scores file", fix=_FIX).to_pandas(),
+                    None,
+                    wanted,
+                )
+            return columns, None, wanted
+        table = read_output(source, wanted, what="scores file", fix=_FIX)
+        columns = _arrow_columns([table.select(lean)], table.num_rows, per)
+        return (table.select(core).to_pandas() if columns is None else columns), table, wanted
     except SchemaError as exc:
         raise SelectionError(str(exc)) from None
 
@@ -207,31 +230,66 @@ def _wanted(header: Sequence[str], per: str | None) -> list[str]:
 
 
 def _with_extras(
-    frame: pd.DataFrame, carried: list[str], table: pa.Table, source: Path, rows: Positions
+    frame: pd.DataFrame,
+    carried: list[str],
+    table: pa.Table | None,
+    source: Path,
+    rows: Positions,
+    n_files: int,
 ) -> pd.DataFrame:
-    """The selection with the carried columns of the selected rows, and text as text."""
+    """The selection with the columns of the selected rows not in ``frame`` yet (``caf_code``,
+    ``score``, ``probability``, carried), and text as text.
+
+    From ``table``, or else from the file (Parquet), one row group at a time: only the selected
+    rows of each are kept, and the file must still have the same files on them.
+    """
     out = frame.copy()
-    extras = [c for c in carried if c not in out.columns]
-    index = pa.array(rows, pa.int64())
-    if all(c in table.column_names for c in extras):
-        taken = table.select(extras).take(index)
-    else:  # Parquet: read now, and check that the rows are the same files
-        try:
-            columns = ["dossier_id", *extras]
-            taken = read_output(source, columns, what="scores file", fix=_FIX).take(index)
-        except SchemaError as exc:
-            raise SelectionError(str(exc)) from None
+    extras = [c for c in ("caf_code", "score", "probability", *carried) if c not in out.columns]
+    if table is not None:
+        taken = table.select(extras).take(pa.array(rows, pa.int64()))
+    else:
+        taken = _read_rows(source, ["dossier_id", *extras], rows, n_files)
         if taken.column("dossier_id").to_numpy().tolist() != out["dossier_id"].tolist():
-            raise SelectionError(
-                f"scores file {str(source)!r} changed while it was being read; nothing was "
-                "written. Run the selection again once the file is complete."
-            )
+            raise _changed(source)
     for name in extras:
         out[name] = taken.column(name).to_pandas()
     for name in out.columns:
         if isinstance(out[name].dtype, pd.CategoricalDtype):  # read dictionary-encoded
             out[name] = out[name].astype(out[name].cat.categories.dtype)
     return out[[*OUTPUT_COLUMNS, *carried]]
+
+
+def _read_rows(source: Path, columns: list[str], rows: Positions, n_files: int) -> pa.Table:
+    """The ``columns`` of the file's ``rows`` (positions, in that order), read by row groups."""
+    ascending = np.argsort(rows, kind="stable")
+    try:
+        n_rows, groups = output_row_groups(
+            source, columns, rows=rows[ascending], what="scores file", fix=_FIX
+        )
+        if n_rows != n_files:
+            raise _changed(source)
+        pieces = list(groups)
+        if not pieces:  # no rows: the columns' types still come from the file
+            _, groups = output_row_groups(source, columns, what="scores file", fix=_FIX)
+            first = next(groups, None)
+            if first is None:
+                first = read_output(source, columns, what="scores file", fix=_FIX)
+            pieces = [first.slice(0, 0)]
+    except SchemaError as exc:
+        raise SelectionError(str(exc)) from None
+    taken = pa.concat_tables(pieces)
+    if taken.num_rows != rows.size:
+        raise _changed(source)
+    back = np.empty_like(ascending)
+    back[ascending] = np.arange(ascending.size)
+    return taken.take(pa.array(back, pa.int64()))
+
+
+def _changed(source: Path) -> SelectionError:
+    return SelectionError(
+        f"scores file {str(source)!r} changed while it was being read; nothing was "
+        "written. Run the selection again once the file is complete."
+    )
 
 
 def _is_text_type(kind: pa.DataType) -> bool:

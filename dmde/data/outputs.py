@@ -14,9 +14,11 @@ import csv
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -24,7 +26,7 @@ import pyarrow.parquet as pq
 from dmde.core.errors import SchemaError
 from dmde.data.schema import EXTENSIONS
 
-__all__ = ["output_columns", "output_type", "read_output"]
+__all__ = ["output_columns", "output_row_groups", "output_type", "read_output"]
 
 _INTEGERS = ("dossier_id", "rank_national", "rank_in_group")
 _NUMBERS = re.compile(r"^(score|probability|reason_.*_points)$")
@@ -148,6 +150,78 @@ def read_output(
         return pacsv.read_csv(source, convert_options=options)
     except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError, UnicodeDecodeError) as exc:
         raise _unreadable(source, kind, exc, what, fix) from None
+
+
+def output_row_groups(
+    path: str | os.PathLike[str],
+    columns: Sequence[str],
+    *,
+    rows: npt.ArrayLike | None = None,
+    what: str = "file",
+    fix: str = "",
+) -> tuple[int, Iterator[pa.Table]]:
+    """The number of rows of a Parquet output file, and its ``columns`` one row group at a time.
+
+    Each row group is read as :func:`read_output` reads the whole file (text stored as text is
+    read dictionary-encoded), so that only one is in memory at a time. Given ``rows`` (row
+    positions, ascending), each row group gives only those of its rows, and a row group that
+    has none is not read; positions past the end are left out.
+
+    Raises
+    ------
+    SchemaError
+        If the file is not Parquet or cannot be read (also while iterating), as for
+        :func:`read_output`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "scores.parquet")
+    ...     pq.write_table(pa.table({"dossier_id": [1, 2, 3], "caf_code": ["01", "75", "01"]}),
+    ...                    path, row_group_size=2)
+    ...     n_rows, groups = output_row_groups(path, ["caf_code"])
+    ...     print(n_rows, [group.num_rows for group in groups])
+    ...     _, groups = output_row_groups(path, ["dossier_id"], rows=[2])
+    ...     print([group.to_pylist() for group in groups])
+    3 [2, 1]
+    [[{'dossier_id': 3}]]
+    """
+    source = Path(path)
+    kind = _kind(source)
+    if kind != "parquet":
+        raise SchemaError(
+            f"{what} {str(source)!r} cannot be read by row groups: it is {kind}, not parquet.",
+            path=str(source),
+        )
+    try:
+        stored = pq.read_schema(source)
+        text = [n for n in columns if _is_text(stored.field(n).type)]
+        opened = pq.ParquetFile(source, read_dictionary=text or None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError) as exc:
+        raise _unreadable(source, kind, exc, what, fix) from None
+
+    wanted = None if rows is None else np.asarray(rows, dtype=np.int64)
+
+    def groups() -> Iterator[pa.Table]:
+        with opened:
+            start = 0
+            for index in range(opened.num_row_groups):
+                end = start + opened.metadata.row_group(index).num_rows
+                if wanted is not None:
+                    first, last = np.searchsorted(wanted, [start, end])
+                    if first == last:
+                        start = end
+                        continue
+                try:
+                    group = opened.read_row_group(index, columns=list(columns))
+                except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError, OSError) as exc:
+                    raise _unreadable(source, kind, exc, what, fix) from None
+                yield group if wanted is None else group.take(wanted[first:last] - start)
+                start = end
+
+    return opened.metadata.num_rows, groups()
 
 
 def _kind(source: Path) -> str:
