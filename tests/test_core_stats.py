@@ -142,3 +142,10 @@ def test_spearman_is_scipys_with_ties_and_undefined_cases() -> None:
     assert spearman(a, b) == pytest.approx(float(np.corrcoef(ranks_a, ranks_b)[0, 1]), abs=1e-12)
     assert math.isnan(spearman([1.0], [2.0]))
     assert math.isnan(spearman([3.0, 3.0, 3.0], [1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize(
+    "alpha", [0.05, 0.01, 0.1, 0.2, 0.5, 1e-6, 0.999, *np.linspace(0.001, 0.99, 37)]
+)
+def test_normal_quantile_is_scipys_norm_ppf_to_the_last_bit(alpha: float) -> None:
+    assert normal_quantile(alpha) == float(stats.norm.ppf(1 - alpha / 2))

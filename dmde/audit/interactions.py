@@ -23,6 +23,7 @@ test of the audit.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
@@ -75,13 +76,13 @@ def _main_effects(
 def _pair(
     name_a: str,
     name_b: str,
-    groups: pd.DataFrame,
+    coded: Mapping[str, tuple[npt.NDArray[np.int64], tuple[str, ...]]],
     selected: npt.NDArray[np.bool_],
     weight: FloatArray,
     min_cell: int,
 ) -> pd.DataFrame:
-    code_a, names_a = group_codes(groups[name_a])
-    code_b, names_b = group_codes(groups[name_b])
+    code_a, names_a = coded[name_a]
+    code_b, names_b = coded[name_b]
     width = len(names_b)
     cell = code_a * width + code_b
     size = len(names_a) * width
@@ -169,8 +170,9 @@ def interaction_tests(
     """
     chosen = np.asarray(selected, dtype=bool)
     w = np.ones(len(chosen)) if weight is None else np.asarray(weight, dtype=np.float64)
+    coded = {str(a): group_codes(groups[a]) for a in groups.columns}  # once per attribute
     frames = [
-        _pair(str(a), str(b), groups, chosen, w, min_cell)
+        _pair(str(a), str(b), coded, chosen, w, min_cell)
         for a, b in combinations(groups.columns, 2)
     ]
     frames = [f for f in frames if len(f)]

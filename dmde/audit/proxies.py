@@ -25,10 +25,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from threadpoolctl import threadpool_limits
 
 from dmde.audit.bootstrap import text_codes
 from dmde.core.errors import DmdeError
@@ -106,6 +102,12 @@ def proxy_strength(
     DataFrame
         attribute, group, n, auc, ci_low, ci_high (Hanley-McNeil), suppressed.
     """
+    # scikit-learn is imported here, when proxies are measured, not with the audit.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
     _aligned(frame, groups)
     woe = _woe(model, frame)
     rows: list[dict[str, Any]] = []
@@ -268,10 +270,10 @@ def _term_columns(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
         card = _scorecards(model)[segment]
         whole = len(rows) == len(frame)
         columns = {f: frame[f] if whole else frame[f].iloc[rows] for f in card.features_}
-        contributions = card.contributions_of(columns, len(rows))
+        by_feature = np.ascontiguousarray(card.contributions_of(columns, len(rows)).T)
         points[rows, 0] = card.intercept_points_
         for j, position in enumerate(1 + _positions(names, card.features_)):
-            points[rows, position] = contributions[:, j]
+            points[rows, position] = by_feature[j]
     return points
 
 

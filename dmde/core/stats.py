@@ -1,7 +1,7 @@
 """The statistical formulas used across dmde, each written once (with scipy where it has them).
 
 - :data:`Z95` and :func:`normal_quantile`: two-sided quantiles of the standard normal
-  distribution (``scipy.stats.norm.ppf``);
+  distribution (``scipy.stats.norm.ppf``, as ``scipy.special.ndtri``);
 - :func:`normal_p`: the two-sided p-value of a normal test statistic (``scipy.special.erfc``);
 - :func:`holm` and :func:`benjamini_hochberg`: p-values adjusted for multiple comparisons;
 - :func:`kish_size`: the Kish effective sample size of weighted data;
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import special
 
 __all__ = [
     "Z95",
@@ -46,7 +46,9 @@ def normal_quantile(alpha: float) -> float:
     >>> round(normal_quantile(0.01), 4)
     2.5758
     """
-    return float(stats.norm.ppf(1 - alpha / 2))
+    # scipy.stats.norm.ppf is special.ndtri (the same bits), without importing scipy.stats,
+    # which costs half a second to every command that reads this module.
+    return float(special.ndtri(1 - alpha / 2))
 
 
 #: Two-sided 95% quantile of the standard normal distribution (``normal_quantile(0.05)``).
@@ -117,6 +119,8 @@ def benjamini_hochberg(p: Any) -> FloatArray:
     values = _check_p(p)
     if len(values) == 0:
         return values.copy()
+    from scipy import stats
+
     return np.asarray(stats.false_discovery_control(values, method="bh"), dtype=np.float64)
 
 
@@ -206,4 +210,6 @@ def spearman(a: Any, b: Any) -> float:
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return math.nan
+    from scipy import stats
+
     return float(stats.spearmanr(x, y).statistic)
