@@ -29,6 +29,7 @@ from dmde.documents.describe import (
     lift_at_share,
     read_model_file,
 )
+from dmde.documents.value_words import bin_text
 from dmde.model.model_file import ModelFileError, frame_sha256, save_model
 from dmde.model.scorecard import ScorecardFamily
 from dmde.model.training import evaluate, training_data
@@ -89,13 +90,20 @@ def written(folder: Path, model_path: Path, population_path: Path) -> Path:
 
 
 def _model_points(model_path: Path) -> set[tuple[str, str, str, float]]:
+    """Every published point of the model file, each bin worded as the notices word it."""
     document = json.loads(model_path.read_text(encoding="utf-8"))
+    binnings = {
+        (name, v.name): v.binning
+        for name, segment in read_model_file(model_path).segments.items()
+        for v in segment.variables
+    }
     points = set()
     for name, segment in document["segments"].items():
         points.add((name, "intercept", "every file", float(segment["intercept_points"])))
         for variable in segment["variables"]:
-            for label, value in zip(variable["bin_labels"], variable["points"], strict=True):
-                points.add((name, variable["name"], label, float(value)))
+            binning = binnings[(name, variable["name"])]
+            for b, value in enumerate(variable["points"]):
+                points.add((name, variable["name"], bin_text(binning, b, lang="en"), float(value)))
     return points
 
 
@@ -414,3 +422,20 @@ def test_hostile_labels_and_file_names_are_shown_not_linked(
             links = re.findall(r"(?<!\\)\]\(([^)]*)\)", text)
             assert links and not [x for x in links if re.match(r"[A-Za-z][\w+.-]*:", x)]
             assert all(re.fullmatch(r"[\w./%:-]+", link) for link in links), links
+
+
+def test_the_scorecard_bins_are_worded_for_a_reader(model_path: Path, written: Path) -> None:
+    """The description words each bin as the notices do (rounded bounds with units, levels and
+    flags in words; one place words a bin), never two bins of a variable alike."""
+    described = describe_model(read_model_file(model_path))
+    by_variable: dict[tuple[str, str], list[str]] = {}
+    for p in described.points:
+        by_variable.setdefault((p.segment, p.feature), []).append(p.bin_label)
+    assert all(len(set(labels)) == len(labels) for labels in by_variable.values())
+    markdown = (written / "description.md").read_text(encoding="utf-8")
+    assert "| income_to_smic | less than " in markdown and " Smic |" in markdown
+    assert "| household_type | lone parent |" in markdown
+    assert "| child_over_19 | yes |" in markdown and "| not given |" in markdown
+    assert not re.search(r"\| income_to_smic \| [^|]*\d\.\d{3}[^|]*Smic", markdown)
+    assert "couple_no_children" not in markdown.split("## Data the model does not use")[0]
+    assert "the model file holds the exact bounds" in markdown

@@ -70,6 +70,7 @@ from dmde.documents.model_description import (
     PointsRow,
     SegmentSummary,
 )
+from dmde.documents.value_words import bin_text
 from dmde.model.model_file import read_model_file
 from dmde.model.model_records import ModelFile, PolicyRecord, SegmentRecord
 
@@ -116,14 +117,14 @@ def _points_rows(segment: SegmentRecord) -> list[PointsRow]:
     for variable in segment.variables:
         counts, events = variable.binning.count, variable.binning.events
         total = sum(counts)
-        for b, (label, points) in enumerate(zip(variable.bin_labels, variable.points, strict=True)):
+        for b, points in enumerate(variable.points):
             rows.append(
                 PointsRow(
                     segment=segment.name,
                     feature=variable.name,
                     label=variable.label,
                     bin=b,
-                    bin_label=label,
+                    bin_label=bin_text(variable.binning, b, lang="en"),
                     points=points,
                     share=counts[b] / total if total > 0 else math.nan,
                     event_rate=events[b] / counts[b] if counts[b] > 0 else math.nan,

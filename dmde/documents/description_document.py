@@ -250,7 +250,9 @@ def _variables_sections(d: ModelDescription) -> list[Section]:
             caption=(f"Scorecard of segment {s.name}" if d.routing_column else "Scorecard")
             + ": every bin and its points",
             note="Shares and rates are survey-weighted; a bin without training files "
-            "(missing values never seen in training) scores as shown.",
+            "(missing values never seen in training) scores as shown. Bin bounds are rounded "
+            "for reading (whole euros, hundredths of a Smic, more digits only where needed to "
+            "tell two bins apart); the model file holds the exact bounds.",
         )
         coefficients = Table(
             (
