@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dmde.batch.budget
+import dmde.batch.ranking
 import dmde.batch.selection_file
 import dmde.data.writing
+from dmde.batch.scores_table import _checked_columns
 from dmde.batch.selection import (
     OUTPUT_COLUMNS,
+    REQUIRED_COLUMNS,
     SelectionError,
     SelectionParameterError,
     allocate_quotas,
@@ -31,6 +37,7 @@ from dmde.batch.selection import (
 )
 from dmde.core.errors import DmdeError
 from dmde.data.manifest import manifest_path, sha256_file
+from dmde.data.outputs import output_columns, read_output
 
 SEED = 20260101
 MASK = (1 << 64) - 1
@@ -839,3 +846,227 @@ def test_bad_files(
     with pytest.raises(SelectionError, match=message):
         select_file(path, tmp_path / target, **({"budget": 1} | kwargs))
     assert sorted(tmp_path.iterdir()) == before
+
+
+# --------------------------------------------------------------------------------------------
+# The memory-lean paths give what the plain ones give
+def plain_choose(
+    order: np.ndarray[Any, Any],
+    codes: np.ndarray[Any, Any],
+    probability: np.ndarray[Any, Any],
+    plan: Any,
+) -> dict[str, Any]:
+    """The choice along the order as first written (one full-length array per step)."""
+    n, n_groups = order.size, len(plan.names)
+    group = codes[order]
+    files = np.bincount(group, minlength=n_groups).astype(np.int64)
+    starts = np.cumsum(files) - files
+    grouped = np.argsort(group, kind="stable")
+    rank_in_group = np.empty(n, dtype=np.int64)
+    rank_in_group[grouped] = np.arange(1, n + 1) - np.repeat(starts, files)
+    if plan.min_probability is None:
+        eligible_at = np.ones(n, dtype=np.bool_)
+    else:
+        eligible_at = probability[order] >= plan.min_probability
+    eligible_grouped = eligible_at[grouped]
+    seen = np.cumsum(eligible_grouped, dtype=np.int64)
+    before = np.concatenate(([0], seen))[starts]
+    score_quota = plan.quotas - plan.random_quotas
+    take = eligible_grouped & (seen - np.repeat(before, files) <= np.repeat(score_quota, files))
+    by_score = np.zeros(n, dtype=np.bool_)
+    by_score[grouped] = take
+    at_random = np.zeros(n, dtype=np.bool_)
+    rng = np.random.default_rng(plan.seed)
+    for g in np.flatnonzero(plan.random_quotas):
+        members = grouped[starts[g] : starts[g] + files[g]]
+        candidates = members[~by_score[members]]
+        size = min(int(plan.random_quotas[g]), candidates.size)
+        at_random[candidates[rng.choice(candidates.size, size=size, replace=False)]] = True
+    positions = np.flatnonzero(by_score | at_random)
+    return {
+        "positions": positions.tolist(),
+        "rank_in_group": rank_in_group[positions].tolist(),
+        "random": at_random[positions].tolist(),
+        "files": files.tolist(),
+        "eligible": np.bincount(group[eligible_at], minlength=n_groups).tolist(),
+        "by_score": np.bincount(group[by_score], minlength=n_groups).tolist(),
+        "at_random": np.bincount(group[at_random], minlength=n_groups).tolist(),
+    }
+
+
+def lean_case(seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Scores and parameters drawn from ``seed``: sizes, ties, groups, quotas, floor, share."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([0, 1, 2, 50, 700, 3_000]))
+    cafs = CAFS[: int(rng.integers(1, len(CAFS) + 1))]
+    scores = make_scores(n, seed, decimals=int(rng.choice([-2, 0, 1, 6])), cafs=cafs)
+    if seed % 4 == 0 and n:
+        scores.loc[::3, "score"] = -0.0  # -0.0 and 0.0 tie
+        scores.loc[1::3, "score"] = 0.0
+    kwargs: dict[str, Any] = {"seed": [0, 5, 2**64 - 1][int(rng.integers(0, 3))]}
+    kind = rng.integers(0, 4)
+    if kind == 0:
+        kwargs["budget"] = int(rng.integers(0, n + 1))
+    elif kind == 1:
+        kwargs |= {
+            "budget": int(rng.integers(0, n + 1)),
+            "per": str(rng.choice(["caf_code", "segment"])),
+        }
+    elif kind == 2:
+        kwargs |= {"share": float(rng.choice([0.01, 0.3, 1.0])), "per": "caf_code"}
+    else:
+        counts = scores["caf_code"].value_counts()
+        kwargs["quotas"] = {str(g): int(rng.integers(0, c + 1)) for g, c in counts.items()}
+    if rng.random() < 0.5:
+        kwargs["min_probability"] = float(rng.choice([0.0, 0.2, 0.6, 1.0]))
+    if rng.random() < 0.6:
+        kwargs["random_share"] = float(rng.choice([0.05, 0.5, 0.99]))
+    return scores, kwargs
+
+
+@pytest.mark.parametrize("key_bits", [0, 2, 64], ids=lambda b: f"key-bits-{b}")
+@pytest.mark.parametrize("seed", range(12), ids=lambda s: f"seed-{s}")
+def test_lean_order_and_choice_match_the_plain_ones(
+    seed: int, key_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Few packed key bits and small chunks force the collisions and the chunk edges; a low
+    # hashing limit sends the dense rank through the argsort.
+    monkeypatch.setattr(dmde.batch.ranking, "_KEY_BITS", key_bits)
+    monkeypatch.setattr(dmde.batch.ranking, "_CHUNK", 7)
+    monkeypatch.setattr(dmde.batch.budget, "_CHUNK", 5)
+    monkeypatch.setattr(dmde.batch.ranking, "_HASHED_SCORES", 50 if seed % 2 else 1 << 20)
+    scores, kwargs = lean_case(seed)
+    per = kwargs.get("per", "caf_code" if "quotas" in kwargs else None)
+    columns = _checked_columns(scores, per, None)
+    order = dmde.batch.ranking._order(columns.score, columns.ids, kwargs["seed"])
+    keys = tie_keys(columns.ids, seed=kwargs["seed"])
+    assert order.tolist() == np.lexsort((keys, -columns.score)).tolist()
+    plan = dmde.batch.budget._plan(
+        len(columns.ids), columns.codes, columns.names, kwargs.get("budget"),
+        kwargs.get("share"), kwargs.get("quotas"), per, kwargs.get("min_probability"),
+        kwargs.get("random_share", 0.0), kwargs["seed"],
+    )  # fmt: skip
+    eligible = None
+    if plan.min_probability is not None:
+        eligible = columns.probability >= plan.min_probability
+    chosen = dmde.batch.budget._choose(order, columns.codes, eligible, plan)
+    expected = plain_choose(order, columns.codes, columns.probability, plan)
+    assert {name: getattr(chosen, name).tolist() for name in expected} == expected
+
+
+def plain_select_file(source: Path, target: Path, **kwargs: Any) -> dict[str, Any]:
+    """The selection file as first written: every column used read at once into pandas, then
+    :func:`select` on the frame; returns the summary (the file is written to ``target``)."""
+    per = kwargs.get("per") or ("caf_code" if "quotas" in kwargs else None)
+    kwargs = kwargs | {"per": per}  # as select_file has always done
+    header = output_columns(source)
+    wanted = [
+        h for h in header if h in (*REQUIRED_COLUMNS, per) or re.match(r"^(segment|reason_.+)$", h)
+    ]
+    fix = dmde.batch.selection_file._FIX
+    read = read_output(source, wanted, what="scores file", fix=fix)
+    chosen = select(read.to_pandas(), **kwargs)
+    frame = chosen.frame.copy()
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(frame[name].cat.categories.dtype)
+    table = dmde.batch.selection_file._arrow_table(frame)
+    dmde.data.writing.write_batches(target, [table], schema=table.schema)
+    return chosen.summary
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("scores.parquet", "checks.csv"),
+        ("scores.dictionary.parquet", "checks.parquet"),
+        ("scores.groups.parquet", "checks.csv"),
+        ("scores.csv", "checks.parquet"),
+    ],
+    ids=["parquet", "dictionary", "row-groups", "csv"],
+)
+@pytest.mark.parametrize("seed", range(16), ids=lambda s: f"seed-{s}")
+def test_select_file_writes_the_bytes_select_gives(
+    tmp_path: Path, seed: int, source: str, target: str
+) -> None:
+    scores, kwargs = lean_case(seed)
+    if seed % 3 == 1:  # a carried column with missing values, another without any value
+        scores = scores.assign(reason_3_feature=None)
+        scores.loc[::4, "reason_1_feature"] = None
+    path = tmp_path / source
+    if "groups" in source:  # small row groups, each with its own dictionaries
+        text = [c for c in scores.columns if pd.api.types.is_string_dtype(scores[c])]
+        table = pa.Table.from_pandas(
+            scores.astype(dict.fromkeys(text, "category")), preserve_index=False
+        )
+        pq.write_table(table, path, row_group_size=97)
+    else:
+        _write_scores(scores, path)
+    out, expected_out = tmp_path / target, tmp_path / f"expected{Path(target).suffix}"
+    chosen = select_file(path, out, **kwargs)
+    expected = plain_select_file(path, expected_out, **kwargs)
+    assert sha256_file(out) == sha256_file(expected_out)
+    assert chosen.summary == expected
+    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    assert manifest["summary"] == expected and manifest["output"]["sha256"] == sha256_file(out)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "per"),
+    [
+        ("dossier_id", "repeat", None),
+        ("dossier_id", "float", None),
+        ("dossier_id", "int32", "caf_code"),
+        ("score", math.nan, None),
+        ("score", math.inf, "caf_code"),
+        ("score", "int", "caf_code"),
+        ("probability", 1.5, None),
+        ("probability", "float32", "caf_code"),
+        ("caf_code", None, "caf_code"),
+        ("caf_code", "int", "caf_code"),
+        ("segment", None, "segment"),
+    ],
+    ids=[
+        "repeated-id",
+        "float-id",
+        "int32-id",
+        "nan-score",
+        "inf-score",
+        "int-score",
+        "probability-over-1",
+        "float32-probability",
+        "missing-caf",
+        "int-caf",
+        "missing-segment",
+    ],
+)
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_select_file_treats_unusual_scores_as_select_does(
+    tmp_path: Path, column: str, value: Any, per: str | None, suffix: str
+) -> None:
+    scores = make_scores(300, SEED)
+    if value == "repeat":
+        scores.loc[7, column] = scores.loc[3, column]
+    elif value in ("float", "int32", "float32", "int"):
+        kind = {"float": float, "int32": np.int32, "float32": np.float32, "int": np.int64}[value]
+        values = scores[column] if column != "caf_code" else np.arange(len(scores)) % 4
+        scores[column] = (
+            np.asarray(values).round().astype(kind) if value == "int" else values.astype(kind)
+        )
+    else:
+        scores[column] = scores[column].astype(object)
+        scores.loc[5, column] = value
+    path = tmp_path / f"scores{suffix}"
+    _write_scores(scores, path)
+    kwargs: dict[str, Any] = {"budget": 30, "per": per, "random_share": 0.1, "seed": 3}
+    try:
+        expected = plain_select_file(path, tmp_path / "expected.csv", **kwargs)
+    except DmdeError as exc:  # unreadable, or refused by select
+        message = str(exc)
+        if isinstance(exc, SelectionError):
+            message = f"scores file '{path}': {message.removeprefix('scores: ')}"
+        with pytest.raises(SelectionError, match=f"^{re.escape(message)}$"):
+            select_file(path, tmp_path / "out.csv", **kwargs)
+        return
+    assert select_file(path, tmp_path / "out.csv", **kwargs).summary == expected
+    assert sha256_file(tmp_path / "out.csv") == sha256_file(tmp_path / "expected.csv")
