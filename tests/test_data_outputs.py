@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from dmde.core.errors import SchemaError
-from dmde.data.outputs import output_columns, output_type, read_output
+from dmde.data.outputs import output_columns, output_row_groups, output_type, read_output
 
 TEXT = pa.dictionary(pa.int32(), pa.string())
 
@@ -115,3 +117,70 @@ def test_a_name_twice_is_refused(tmp_path: Path, kind: str, columns: list[str] |
         output_columns(path, what="scores file", fix="Fix.")
     with pytest.raises(SchemaError, match=message):
         read_output(path, columns, what="scores file", fix="Fix.")
+
+
+def _groups_file(tmp_path: Path, n: int = 25, size: int = 4) -> Path:
+    path = tmp_path / "scores.parquet"
+    codes = [f"{i % 7:02d}" for i in range(n)]
+    table = pa.table({"dossier_id": list(range(n)), "caf_code": codes, "score": [0.5] * n})
+    pq.write_table(table, path, row_group_size=size)
+    return path
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [None, [], [0], [3, 4, 5], [0, 8, 9, 24], [24], list(range(25)), [5, 30]],
+    ids=["all", "none", "first", "across", "spread", "last", "every", "past-the-end"],
+)
+def test_row_groups_give_the_rows_asked_and_read_only_their_groups(
+    tmp_path: Path, rows: list[int] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _groups_file(tmp_path)
+    read: list[int] = []
+    original = pq.ParquetFile.read_row_group
+
+    def counted(self: pq.ParquetFile, index: int, *args: Any, **kwargs: Any) -> pa.Table:
+        read.append(index)
+        return original(self, index, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", counted)
+    n_rows, groups = output_row_groups(path, ["dossier_id", "caf_code"], rows=rows)
+    tables = list(groups)
+    assert n_rows == 25
+    assert all(t.column("caf_code").type == TEXT for t in tables)
+    got = [i for t in tables for i in t.column("dossier_id").to_pylist()]
+    wanted = list(range(25)) if rows is None else [r for r in rows if r < 25]
+    assert got == wanted
+    assert read == sorted({r // 4 for r in wanted})  # groups of 4 rows; none read twice
+
+
+def test_row_groups_take_an_array_of_positions(tmp_path: Path) -> None:
+    path = _groups_file(tmp_path)
+    _, groups = output_row_groups(path, ["caf_code"], rows=np.array([1, 2, 23], dtype=np.intp))
+    assert [t.column("caf_code").to_pylist() for t in groups] == [["01", "02"], ["02"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "columns", "message"),
+    [
+        (
+            "s.csv",
+            b"dossier_id\n1\n",
+            ["dossier_id"],
+            r"^scores file '.*s.csv' cannot be read by row",
+        ),
+        ("s.parquet", b"not parquet", ["dossier_id"], r"'.*s.parquet' cannot be read as parquet: "),
+        ("g.parquet", None, ["nope"], r"'.*scores.parquet' cannot be read as parquet: .*nope"),
+    ],
+    ids=["csv", "not-parquet", "no-column"],
+)
+def test_row_groups_of_unreadable_files(
+    tmp_path: Path, name: str, content: bytes | None, columns: list[str], message: str
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        path = _groups_file(tmp_path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(SchemaError, match=message):
+        list(output_row_groups(path, columns, what="scores file", fix="Fix.")[1])
