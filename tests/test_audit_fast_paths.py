@@ -24,6 +24,9 @@ from dmde.audit.proxies import (
     points_by_term,
     score_gaps,
 )
+from dmde.audit.result import AuditResult
+from dmde.audit.run import audit
+from dmde.audit.settings import AuditSettings
 from dmde.audit.targeting import (
     AGE_BANDS,
     GROUP_ATTRIBUTES,
@@ -283,3 +286,43 @@ def test_percentile_intervals_equal_nanquantile(seed: int) -> None:
             expected = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
         low, high = _quantiles(draws, alpha)
         assert _same(low, expected[0]) and _same(high, expected[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Rows already in order
+@pytest.mark.parametrize("seed", SEEDS[:4])
+def test_rows_already_in_order_give_the_audit_of_the_shuffled_rows(seed: int) -> None:
+    """Sorted ids skip the reordering copy; any other order is sorted back: one result."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    frame = pd.DataFrame({"dossier_id": np.arange(n) * 3 + 7, "score": rng.normal(500, 20, n)})
+    frame["probability"] = 1 / (1 + np.exp(-(frame["score"] - 540) / 20))
+    frame["controlled"] = rng.random(n) < 0.2
+    frame["target"] = np.where(frame["controlled"], rng.random(n) < frame["probability"], np.nan)
+    frame["weight"] = np.where(frame["controlled"], rng.gamma(4.0, 1.0, n), np.nan)
+    groups = pd.DataFrame(
+        {
+            "gender": pd.Categorical(rng.choice(["female", "male"], n)),
+            "band": pd.Categorical(rng.choice(["low", "mid", "high"], n), ["low", "mid", "high"]),
+        }
+    )
+    settings = AuditSettings(n_boot=50, seed=seed)
+
+    def run(order: np.ndarray[Any, Any]) -> AuditResult:
+        return audit(
+            frame.iloc[order],
+            groups=groups.iloc[order],
+            selected=None,
+            budget=150,
+            label="target",
+            sample="controlled",
+            weight="weight",
+            settings=settings,
+        )
+
+    in_order, shuffled = run(np.arange(n)), run(rng.permutation(n))
+    for name in ("metrics", "disparities", "deciles", "calibration"):
+        _assert_same_frames(getattr(in_order.groups, name), getattr(shuffled.groups, name))
+    _assert_same_frames(in_order.overall, shuffled.overall)
+    assert in_order.targeting is not None and shuffled.targeting is not None
+    _assert_same_frames(in_order.targeting, shuffled.targeting)

@@ -188,8 +188,11 @@ def audit(
             require_column(frame, name, role)
     id_column = id_column if id_column is not None and id_column in frame.columns else None
     order = canonical_order(frame, groups, named, id_column)
-    frame = frame.iloc[order].reset_index(drop=True)
-    groups = groups.iloc[order].reset_index(drop=True)
+    if np.array_equal(order, np.arange(len(frame))):  # already in order (dmde's files): no copy
+        frame, groups = frame.reset_index(drop=True), groups.reset_index(drop=True)
+    else:
+        frame = frame.iloc[order].reset_index(drop=True)
+        groups = groups.iloc[order].reset_index(drop=True)
 
     score_values = None if score is None else frame[score].to_numpy(dtype=float)
     how = None if method is None else method_values(frame, method)
@@ -234,7 +237,8 @@ def audit(
 
     groups_audit = run(groups, settings)
     # Every file as one group: the national figures each group is read against.
-    everyone = pd.DataFrame({"all": pd.Categorical(np.full(len(frame), ALL_FILES))})
+    make: Any = pd.Categorical.from_codes
+    everyone = pd.DataFrame({"all": make(np.zeros(len(frame), np.int8), categories=[ALL_FILES])})
     overall = run(everyone, replace(settings, reference=None, intersections=False)).metrics
     if score_values is None:
         groups_audit = _without_score(groups_audit)
