@@ -290,3 +290,22 @@ def test_every_line_ending_arrow_reads_is_a_line_for_the_header_too(
     assert report.n_rows == 9
     ids, rejects = _all(list(read_batches(path, COLUMNS, on_problem="reject")))
     assert ids == list(range(1, 10)) and rejects.num_rows == 0
+
+
+@pytest.mark.parametrize("dictionary", [False, True], ids=["plain", "dictionary"])
+def test_parquet_text_that_is_not_utf8_is_an_encoding_problem_of_its_row(
+    tmp_path: Path, dictionary: bool
+) -> None:
+    """A damaged Parquet file: the row is rejected as a CSV row with such bytes is."""
+    codes = pa.array([b"75", b"\x80x", b"13", b"01"], pa.binary()).view(pa.string())
+    table = pa.table({"dossier_id": pa.array([1, 2, 3, 4]), "caf_code": codes})
+    path = tmp_path / "damaged.parquet"
+    pq.write_table(table, path, use_dictionary=dictionary)
+    columns = ["dossier_id", "caf_code"]
+    ids, rejects = _all(list(read_batches(path, columns, on_problem="reject")))
+    assert ids == [1, 3, 4]
+    assert rejects.select(["row", "column", "value", "rule"]).to_pylist() == [
+        {"row": 2, "column": "caf_code", "value": "\\x80x", "rule": "encoding"}
+    ]
+    with pytest.raises(SchemaError, match=r"'caf_code' \(encoding\): 1 row.*row 2: '\\x80x'"):
+        list(read_batches(path, columns))

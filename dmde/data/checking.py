@@ -21,6 +21,7 @@ from dmde.data.rules import (
     _message,
     _texts,
     _utf8,
+    damaged_text,
     fraction_message,
     lost_zeros_hint,
     parse_text,
@@ -164,14 +165,16 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
     for name in batch.schema.names:
         col, raw = column(name), batch.column(name)
         flagged = np.zeros(n, dtype=bool)
+        if not text and col.dtype in ("category", "string"):
+            raw = damaged_text(raw) or raw  # stored text that is not UTF-8: checked as bytes
+        if pa.types.is_binary(raw.type) or pa.types.is_large_binary(raw.type):
+            raw, undecodable = _decoded(raw)  # bytes: what is not UTF-8 is rejected
+            if undecodable.size:
+                parts.append((undecodable, name, raw, "encoding", _ENCODING))
+                flagged[undecodable] = True
+                raw = pc.if_else(pa.array(flagged), pa.scalar(None, pa.string()), raw)
         values = raw
         if text:
-            if pa.types.is_binary(raw.type):  # bytes: what is not UTF-8 is rejected
-                raw, undecodable = _decoded(raw)
-                if undecodable.size:
-                    parts.append((undecodable, name, raw, "encoding", _ENCODING))
-                    flagged[undecodable] = True
-                    raw = pc.if_else(pa.array(flagged), pa.scalar(None, pa.string()), raw)
             values, unparsable = parse_text(col, raw)
             if unparsable.size:
                 parts.append((unparsable, name, raw, "type", type_message(col)))
@@ -216,7 +219,7 @@ def _decoded(raw: Arr) -> tuple[Arr, Positions]:
 
     Text is returned as it is.
     """
-    if not pa.types.is_binary(raw.type):
+    if not (pa.types.is_binary(raw.type) or pa.types.is_large_binary(raw.type)):
         return raw, np.empty(0, np.intp)
     text, bad = _utf8(raw)
     if bad.size == 0:

@@ -164,7 +164,7 @@ def _check_separator(line: str, names: tuple[str, ...], body: bytes) -> None:
 def _inspect_parquet(path: Path) -> _Header:
     try:
         parquet = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # names not UTF-8: damaged
         raise _FileError(
             "unreadable", f"not a readable Parquet file ({_arrow_message(exc)})"
         ) from None

@@ -72,7 +72,7 @@ from dmde.data.rules import (
     repeated_values,
     stored_type_ok,
 )
-from dmde.data.schema import BATCH_ROWS, _check_batch_size, _wanted, arrow_schema
+from dmde.data.schema import BATCH_ROWS, _arrow_message, _check_batch_size, _wanted, arrow_schema
 from dmde.data.validation import _scan_file
 
 if TYPE_CHECKING:
@@ -287,7 +287,10 @@ def _checked(
     not parse as typed (a value such as "3.0" in an integer column, bytes that are not UTF-8, a
     broken row), so that each value is judged by :func:`check_rows` whatever stopped Arrow."""
     if header.kind == "parquet":
-        yield from _numbered(_stored(path, read, batch_size, dictionary=dictionary), text=False)
+        try:
+            yield from _numbered(_stored(path, read, batch_size, dictionary=dictionary))
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a damaged file
+            raise _unreadable(path, exc, "Parquet") from None
         return
     done = 0
     try:
@@ -448,9 +451,9 @@ def _numbered(
         row += batch.num_rows
 
 
-def _unreadable(path: Path, exc: pa.ArrowInvalid) -> SchemaError:
+def _unreadable(path: Path, exc: Exception, kind: str = "CSV") -> SchemaError:
     return SchemaError(
-        f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}. Run 'dmde validate' to "
+        f"{path}: cannot be read as {kind}: {_arrow_message(exc)}. Run 'dmde validate' to "
         "list every problem.",
         path=str(path),
     )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
 __all__ = [
+    "damaged_text",
     "fraction_message",
     "lost_zeros_hint",
     "parse_text",
@@ -90,6 +91,20 @@ def _utf8(raw: Arr) -> tuple[Arr, Rows]:
     keep[bad] = False
     cleaned = pc.if_else(pa.array(keep), raw, pa.scalar(None, raw.type))
     return cleaned.cast(pa.string()), bad
+
+
+def damaged_text(values: Arr) -> Arr | None:
+    """The bytes of stored text values if some are not UTF-8 (a damaged Parquet file), else
+    None: those values are then checked as the bytes of a CSV file are (rule ``encoding``)."""
+    try:
+        values.validate(full=True)
+        return None
+    except pa.ArrowInvalid:
+        pass
+    if pa.types.is_dictionary(values.type):
+        encoded = cast("pa.DictionaryArray[Any, Any]", values)
+        values = encoded.dictionary.take(encoded.indices)
+    return values.view(pa.large_binary() if pa.types.is_large_string(values.type) else pa.binary())
 
 
 def _is_utf8(value: bytes) -> bool:

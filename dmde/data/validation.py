@@ -48,6 +48,7 @@ from dmde.data.rules import (
     _parse_numbers,
     _texts,
     _utf8,
+    damaged_text,
     fraction_message,
     lost_zeros_hint,
     repeated_values,
@@ -303,7 +304,7 @@ def _scan_parquet(
     try:
         batches = parquet_batches(path, read, batch_size)
         return scan, _consume(scan, batches, read, _check_stored, keep)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         message = f"not a readable Parquet file ({_arrow_message(exc)})"
         scan.notes.append(Problem(None, "unreadable", message))
         return scan, []
@@ -375,6 +376,11 @@ def _check_stored(scan: _Scan, col: Column, raw: Arr, offset: int) -> Arr | None
     values are counted under the rule ``type``.
     """
     if stored_type_ok(col, raw.type):
+        stored_bytes = damaged_text(raw) if col.dtype in _TEXT else None
+        if stored_bytes is not None:  # a damaged file: its text checked as CSV bytes are
+            text, bad = _utf8(stored_bytes)
+            scan.add(col.name, "encoding", bad, stored_bytes, offset)
+            return text
         if pa.types.is_boolean(raw.type):
             return raw.cast(pa.int8())
         if col.dtype in ("int", "flag") and pa.types.is_floating(raw.type):
