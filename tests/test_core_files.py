@@ -58,20 +58,21 @@ def test_temporary_names_carry_the_process_id(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["scores.csv", "odd [1]*.csv", "a.b.c.parquet"])
-def test_only_the_stale_temporaries_of_the_target_are_removed(tmp_path: Path, name: str) -> None:
-    """A dead process's temporary of this target goes; ours, others' and other files stay."""
-    dead = tmp_path / f".{name}.999999999-00000000.tmp"
-    ours = temporary_path(tmp_path / name)
+def test_only_stale_temporaries_of_dmde_are_removed(tmp_path: Path, name: str) -> None:
+    """A dead process's temporaries go, whatever their target; ours and other files stay."""
+    dead = [
+        tmp_path / f".{name}.999999999-00000000.tmp",
+        tmp_path / f".x{name}.999999998-00000000.tmp",  # another target, also dead
+    ]
     kept = [
-        ours,
-        tmp_path / f".x{name}.999999999-00000000.tmp",  # another target
+        temporary_path(tmp_path / name),  # this process: still running
         tmp_path / f".{name}.999999999-0000.tmp",  # not dmde's naming
         tmp_path / f"{name}.999999999-00000000.tmp",  # not hidden
         tmp_path / name,
     ]
-    for path in (dead, *kept):
+    for path in (*dead, *kept):
         path.write_text("x")
-    assert remove_stale_temporaries(tmp_path / name) == [dead]
+    assert remove_stale_temporaries(tmp_path) == sorted(dead)
     assert sorted(tmp_path.iterdir()) == sorted(kept)
 
 

@@ -3,6 +3,7 @@ counterfactuals that really cross the cut, clear errors, batch notices, the CLI.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from decimal import Decimal
@@ -931,7 +932,10 @@ def test_cli_batch(
     batch = ["--selection", str(selection_path), "--out-dir", str(out), "--format", "txt"]
     assert main([*args, *batch]) == 0
     assert f"wrote {len(selection.ids)} notices" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.txt" for i in selection.ids)
+    notices = sorted(f"{i}.txt" for i in selection.ids)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*notices, "notices.manifest.json"])
+    listed = json.loads((out / "notices.manifest.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(listed) == notices  # the manifest vouches for every notice
 
 
 def test_cli_refuses_a_forged_selection_in_one_line(

@@ -188,13 +188,12 @@ def test_a_run_still_going_keeps_its_temporaries(tmp_path: Path) -> None:
     try:
         mine = tmp_path / f".scores.csv.{live.pid}-0123abcd.tmp"
         dead = tmp_path / ".scores.csv.999999999-0123abcd.tmp"
-        other = tmp_path / ".other.csv.999999999-0123abcd.tmp"
         unrelated = tmp_path / ".scores.csv.notes.tmp"
-        for path in (mine, dead, other, unrelated):
+        for path in (mine, dead, unrelated):
             path.write_text("x")
-        assert remove_stale_temporaries(target) == [dead]
+        assert remove_stale_temporaries(target.parent) == [dead]
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-            p.name for p in (mine, other, unrelated)
+            p.name for p in (mine, unrelated)
         )
     finally:
         live.kill()

@@ -5,8 +5,8 @@ Every file dmde writes first goes to a temporary file beside its target, named
 complete. :class:`FileSet` does this for the several files of one run: all are written as
 temporaries, then renamed together (:meth:`FileSet.land`), so a failure before that point leaves
 every previous file untouched. A temporary left by a run that was killed is removed by the next
-run that writes the same target (:func:`remove_stale_temporaries`): its process id no longer
-runs. Failures are reported as :class:`~dmde.core.errors.DmdeError` naming the file.
+run that writes in the same folder (:func:`remove_stale_temporaries`): its process id no
+longer runs. Failures are reported as :class:`~dmde.core.errors.DmdeError` naming the file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
@@ -77,38 +76,31 @@ def temporary_path(target: str | os.PathLike[str]) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
-def remove_stale_temporaries(target: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temporaries of ``target`` that dmde runs left when they were killed.
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporaries that killed dmde runs left in ``folder``.
 
-    A temporary is stale when the process whose id is in its name no longer runs (the
-    temporaries of a run still going are left alone). Other files are never touched.
+    A temporary is a hidden file named as :func:`temporary_path` names them; it is stale when
+    the process whose id is in its name no longer runs (the temporaries of a run still going
+    are left alone). Other files are never touched.
 
     Returns
     -------
     list of Path
-        The temporaries removed.
+        The temporaries removed, sorted.
     """
-    path = Path(target)
     removed: list[Path] = []
-    for candidate in _temporaries_of(path):
+    try:
+        candidates = sorted(Path(folder).glob(".*.tmp"))
+    except OSError:
+        return removed
+    for candidate in candidates:
         match = _TEMPORARY.match(candidate.name)
-        if match is None or match["name"] != path.name or _running(int(match["pid"])):
+        if match is None or _running(int(match["pid"])):
             continue
         with suppress(FileNotFoundError, IsADirectoryError, PermissionError):
             candidate.unlink()
             removed.append(candidate)
     return removed
-
-
-def _temporaries_of(path: Path) -> Iterator[Path]:
-    try:
-        yield from path.parent.glob(f".{_glob_escape(path.name)}.*-*.tmp")
-    except OSError:
-        return
-
-
-def _glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def _running(pid: int) -> bool:
@@ -154,6 +146,7 @@ class FileSet:
     def __init__(self, *, error: type[DmdeError] = DmdeError) -> None:
         self._error = error
         self._files: dict[Path, Path] = {}
+        self._cleaned: set[Path] = set()
         self._landed = False
 
     def __enter__(self) -> FileSet:
@@ -182,7 +175,9 @@ class FileSet:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise cannot_write(path, exc, error=self._error) from exc
-        remove_stale_temporaries(path)
+        if path.parent not in self._cleaned:  # once per folder: a glob per file is quadratic
+            remove_stale_temporaries(path.parent)
+            self._cleaned.add(path.parent)
         self._files[path] = temporary_path(path)
         return self._files[path]
 
@@ -195,9 +190,7 @@ class FileSet:
         temporary = self.temporary(target)
         try:
             with temporary.open("x", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
+                handle.write(text)  # no fsync: thousands of notices would take minutes
         except OSError as exc:
             raise cannot_write(target, exc, what=what, error=self._error) from exc
         return Path(target)

@@ -40,9 +40,11 @@ import pandas as pd
 import pyarrow as pa
 
 from dmde.batch.scoring import needed_columns
+from dmde.core.files import FileSet
 from dmde.core.rendering import Lang
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, EXCLUDED_FAMILIES, Family, columns_of
 from dmde.data.datasets import BATCH_ROWS, arrow_schema, type_message
+from dmde.data.manifest import land_run
 from dmde.data.reading import check_rows
 from dmde.documents.counterfactual import (
     CHANGEABLE,
@@ -76,6 +78,8 @@ from dmde.documents.selection_table import SelectionTable, read_selection
 from dmde.documents.value_words import bin_text, value_text
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
+
+NOTICES_MANIFEST = "notices.manifest.json"  # beside the notices of write_notices
 
 __all__ = [
     "CHANGEABLE",
@@ -477,7 +481,9 @@ def write_notices(
     Returns
     -------
     list of Path
-        The notices written, in the selection's order.
+        The notices written, in the selection's order. They land as one set with
+        ``<out_dir>/notices.manifest.json``, which vouches for each (an interrupted run leaves
+        the previous notices, or a manifest that says it did not finish).
     """
     if format not in NOTICE_FORMATS:
         raise ExplainError(f"format must be one of {', '.join(NOTICE_FORMATS)}; got {format!r}.")
@@ -511,14 +517,24 @@ def write_notices(
             "file that was scored."
         )
     target = Path(out_dir)
-    written = []
-    for i in ids:
-        explanation = _explain(
-            loaded, found[i].values, selection=selection, row_number=found[i].row
-        )
-        written.append(
-            write_notice(
-                explanation, target / f"{i}{NOTICE_FORMATS[format]}", lang=lang, format=format
+    with FileSet(error=ExplainError) as files:
+        for i in ids:
+            explanation = _explain(
+                loaded, found[i].values, selection=selection, row_number=found[i].row
             )
-        )
-    return written
+            text = render_notice(notice(explanation, lang=lang), format=format)
+            files.write_text(target / f"{i}{NOTICE_FORMATS[format]}", text, what="notice")
+        source = selection.source
+        record = {
+            "command": "explain",
+            "model": {"sha256": getattr(loaded, "model_sha256_", None)},
+            "input": {"path": os.fspath(input_path)},
+            "selection": None
+            if source is None
+            else {"path": str(source.path), "scores_sha256": source.scores_sha256},
+            "notices": len(ids),
+            "lang": lang,
+            "format": format,
+        }
+        land_run(files, target / NOTICES_MANIFEST, record, error=ExplainError)
+    return files.targets
