@@ -103,42 +103,45 @@ def proxy_strength(
         attribute, group, n, auc, ci_low, ci_high (Hanley-McNeil), suppressed.
     """
     # scikit-learn is imported here, when proxies are measured, not with the audit.
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
     _aligned(frame, groups)
     woe = _woe(model, frame)
     rows: list[dict[str, Any]] = []
-    for attribute in groups.columns:
-        values = groups[attribute].astype(str).to_numpy()
-        for level in sorted(set(values)):
-            y = (values == level).astype(int)
-            n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
-            row: dict[str, Any] = {"attribute": attribute, "group": level, "n": n_pos}
-            if min(n_pos, n_neg) < max(min_cell, cv):
+    # Many small fits: threaded BLAS only adds contention (10x slower on a busy machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for attribute in groups.columns:
+            values = groups[attribute].astype(str).to_numpy()
+            for level in sorted(set(values)):
+                y = (values == level).astype(int)
+                n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+                row: dict[str, Any] = {"attribute": attribute, "group": level, "n": n_pos}
+                if min(n_pos, n_neg) < max(min_cell, cv):
+                    nothing = dict.fromkeys(("auc", "ci_low", "ci_high"), math.nan)
+                    rows.append({**row, **nothing, "suppressed": True})
+                    continue
+                auc = _out_of_fold_auc(woe, y, cv=cv, seed=seed)
+                low, high = auc_interval(auc, n_pos, n_neg)
                 rows.append(
-                    {
-                        **row,
-                        "auc": math.nan,
-                        "ci_low": math.nan,
-                        "ci_high": math.nan,
-                        "suppressed": True,
-                    }
+                    {**row, "auc": auc, "ci_low": low, "ci_high": high, "suppressed": False}
                 )
-                continue
-            oof = np.empty(len(y))
-            folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
-            # Many small fits: threaded BLAS only adds contention (10x slower on a busy machine).
-            with threadpool_limits(limits=1, user_api="blas"):
-                for fit, test in folds.split(woe, y):
-                    lr = LogisticRegression(max_iter=1000).fit(woe[fit], y[fit])
-                    oof[test] = lr.predict_proba(woe[test])[:, 1]
-            auc = float(roc_auc_score(y, oof))
-            low, high = auc_interval(auc, n_pos, n_neg)
-            rows.append({**row, "auc": auc, "ci_low": low, "ci_high": high, "suppressed": False})
     return pd.DataFrame(rows)
+
+
+def _out_of_fold_auc(
+    woe: npt.NDArray[np.float64], y: npt.NDArray[Any], *, cv: int, seed: int
+) -> float:
+    """AUC of out-of-fold predictions of a logistic regression of ``y`` on ``woe``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    oof = np.empty(len(y))
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+    for fit, test in folds.split(woe, y):
+        lr = LogisticRegression(max_iter=1000).fit(woe[fit], y[fit])
+        oof[test] = lr.predict_proba(woe[test])[:, 1]
+    return float(roc_auc_score(y, oof))
 
 
 def _sorted_codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], int]:
