@@ -329,11 +329,28 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
                [2]])
         """
         check_is_fitted(self, "bins_")
-        columns = self._columns(X)
+        columns = self.bin_columns(X)
         out = np.empty((len(columns[0]), len(self.bins_)), dtype=np.intp, order="F")
-        for j, (binning, col) in enumerate(zip(self.bins_, columns, strict=True)):
-            out[:, j] = self._assign(binning, col)
+        for j, bins in enumerate(columns):
+            out[:, j] = bins
         return out
+
+    def bin_columns(self, X: Any) -> list[Indices]:
+        """Bin index of every value, one array of shape (n_samples,) per fitted feature.
+
+        The columns of :meth:`bin_indices`, without copying them into one matrix.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [np.nan, 1.0]] * 4)
+        >>> y = np.array([0, 1, 0] * 4)
+        >>> [b.tolist() for b in WoEBinning(min_bin_share=0.0).fit(X, y).bin_columns(X[:3])]
+        [[0, 1, 2], [1, 0, 1]]
+        """
+        check_is_fitted(self, "bins_")
+        columns = self._columns(X)
+        return [self._assign(b, col) for b, col in zip(self.bins_, columns, strict=True)]
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         """Output feature names: the input names (one WoE column per input column)."""
@@ -429,6 +446,8 @@ def _check_target(y: Any, n_samples: int) -> Floats:
         raise ValueError(
             f"y must be 1-D with one value per row of X ({n_samples}); got shape {values.shape}."
         )
+    if values.dtype.kind in "biuf" and ((values == 0) | (values == 1)).all():
+        return values.astype(np.float64)  # binary: the check below would find only 0 and 1
     found = pd.unique(pd.Series(values, dtype=object)).tolist()
     binary = values.dtype.kind in "biufO" and all(_is_number(v) and v in (0, 1) for v in found)
     if not binary:

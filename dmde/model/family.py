@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from dmde.core.errors import DmdeError, SchemaError
-from dmde.data.catalog import CATALOG, check_routing_column
+from dmde.data.catalog import CATALOG, DEFAULT_POLICY, check_routing_column
 from dmde.model.logistic import REASON_COLUMNS, Scorecard, _BinaryWithMissing
 from dmde.model.scored import ScoredColumns, check_reasons, subset
 
@@ -102,6 +102,7 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
             )
         y_arr = np.asarray(y)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        frame = _columns_read(frame, template)
         self.segments_ = tuple(sorted({str(s) for s in segment}))
         self.models_: dict[str, Scorecard] = {}
         for name in self.segments_:
@@ -266,6 +267,18 @@ def _segment_values(values: Any) -> npt.NDArray[np.object_]:
 
 def _as_objects(values: Any) -> npt.NDArray[np.object_]:
     return np.asarray(values, dtype=object)
+
+
+def _columns_read(frame: pd.DataFrame, template: Scorecard) -> pd.DataFrame:
+    """``frame`` without the columns no scorecard of the template can read (not copied to each
+    segment); every column when a name is not text, so that the scorecard sees what it was given.
+    """
+    if not all(isinstance(c, str) for c in frame.columns):
+        return frame
+    policy = template.policy or DEFAULT_POLICY
+    wanted = set(policy.features if template.features is None else template.features)
+    keep = frame.columns.isin(list(wanted))
+    return frame if keep.all() else frame.loc[:, keep]
 
 
 def _require_frame(X: Any, column: str) -> pd.DataFrame:

@@ -219,20 +219,27 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
             rare_level_share=self.rare_level_share,
             categorical="auto",
         ).fit(frame, y01, sample_weight=weight)
-        woe = self.binning_.transform(frame)
+        # Each row's bins, found once: the WoE design and the reference points both read them.
+        indices = self.binning_.bin_columns(frame)
+        woe = np.empty((len(frame), len(indices)), dtype=np.float64, order="F")
+        for j, (binning, bins) in enumerate(zip(self.binning_.bins_, indices, strict=True)):
+            np.take(np.asarray(binning.woe, dtype=np.float64), bins, out=woe[:, j])
+        # ``woe`` is ``binning_.transform(frame)``, column-major. scikit-learn fits on a
+        # row-major copy (it would make it); the probabilities and the standard errors read the
+        # original, as their last digits depend on the order in memory.
         logistic = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=1e-8)
-        logistic.fit(woe, y01, sample_weight=weight)
+        logistic.fit(np.ascontiguousarray(woe), y01, sample_weight=weight)
         self.coef_ = logistic.coef_.copy()
         self.intercept_ = logistic.intercept_.copy()
         self.n_iter_ = logistic.n_iter_
         p = logistic.predict_proba(woe)[:, 1]
         self.std_errors_ = _sandwich_std_errors(woe, y01, p, weight, self.C)
+        del woe
         self._set_points(self.binning_.bins_, self.coef_[0], float(self.intercept_[0]))
-        indices = self.binning_.bin_indices(frame)
         self.reference_points_ = np.array(
             [
-                np.average(points[indices[:, j]], weights=weight)
-                for j, points in enumerate(self.bin_points_)
+                np.average(points[bins], weights=weight)
+                for bins, points in zip(indices, self.bin_points_, strict=True)
             ]
         )
         self.training_ = TrainingSummary(
