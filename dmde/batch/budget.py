@@ -284,7 +284,10 @@ def _select(
         random_share, seed,
     )  # fmt: skip
     eligible = None
-    if plan.min_probability is not None:
+    if plan.min_probability is not None and columns.eligible is not None:
+        assert columns.floor == plan.min_probability, "eligible for another floor"
+        eligible = columns.eligible
+    elif plan.min_probability is not None:
         eligible = columns.probability >= plan.min_probability
     if columns is scores:  # read from a file: the caller reads the selected rows' values again
         columns.release("probability")
@@ -411,19 +414,26 @@ def _first_eligible(
     eligible: BoolArray, starts: IntArray, files: IntArray, quotas: IntArray
 ) -> tuple[BoolArray, IntArray]:
     """In group order: the first ``quotas[g]`` eligible files of each group (flags), and the
-    number of eligible files of each group."""
-    if eligible.size == 0:
-        return eligible, np.zeros(starts.size, dtype=np.int64)
-    count = np.int32 if eligible.size < 2**31 else np.int64
-    seen = np.cumsum(eligible, dtype=count)  # eligible files up to and including each one
-    ends = starts + files
-    before = np.where(starts > 0, seen[np.maximum(starts - 1, 0)], 0).astype(np.int64)
-    after = np.where(ends > 0, seen[np.maximum(ends - 1, 0)], 0).astype(np.int64)
-    limit = (before + quotas).astype(count)
-    label = np.int8 if starts.size < 2**7 else np.int16 if starts.size < 2**15 else np.int32
-    labels = np.repeat(np.arange(starts.size, dtype=label), files)  # group of each file
-    taken = eligible & (seen <= limit[labels])
-    return taken, after - before
+    number of eligible files of each group. Counted in chunks, with a running count carried
+    from chunk to chunk."""
+    n_groups = starts.size
+    label = np.int8 if n_groups < 2**7 else np.int16 if n_groups < 2**15 else np.int32
+    labels = np.repeat(np.arange(n_groups, dtype=label), files)  # group of each file
+    counts = np.zeros(n_groups, dtype=np.int64)
+    for lo in range(0, eligible.size, _CHUNK):
+        hi = lo + _CHUNK
+        counts += np.bincount(labels[lo:hi][eligible[lo:hi]], minlength=n_groups)
+    limit = np.cumsum(counts) - counts + quotas  # running count of the last one taken
+    taken = np.empty(eligible.size, dtype=np.bool_)
+    seen = 0
+    for lo in range(0, eligible.size, _CHUNK):
+        hi = lo + _CHUNK
+        running = np.cumsum(eligible[lo:hi], dtype=np.int64)
+        running += seen
+        seen = int(running[-1])
+        np.less_equal(running, limit[labels[lo:hi]], out=taken[lo:hi])
+        taken[lo:hi] &= eligible[lo:hi]
+    return taken, counts
 
 
 def _frame(scores: pd.DataFrame, rows: Positions, chosen: _Chosen, per: str | None) -> pd.DataFrame:

@@ -237,7 +237,7 @@ def _order(score: FloatArray, ids: IntArray, seed: int) -> Positions:
 
 #: Most distinct scores for which the dense rank is found by hashing (else by one argsort).
 _HASHED_SCORES = 1 << 20
-_CHUNK = 1 << 20  # rows packed or compared at a time
+_CHUNK = 1 << 18  # rows packed or compared at a time
 _KEY_BITS = 64  # at most this many leading bits of the tie key are packed (fewer in tests)
 
 

@@ -55,6 +55,10 @@ class _Columns:
     probability: FloatArray
     codes: npt.NDArray[np.integer[Any]]
     names: tuple[str, ...]
+    #: Whether each probability is at or above ``floor``, when the probabilities were not kept
+    #: (see :func:`_arrow_columns`).
+    eligible: BoolArray | None = None
+    floor: float | None = None
 
     def release(self, name: str) -> None:
         """Let go of the column ``name`` (``score`` or ``probability``) once used: it is
@@ -93,13 +97,17 @@ def _require_columns(present: Sequence[str], names: Sequence[str], source: str |
         )
 
 
-def _arrow_columns(tables: Iterable[pa.Table], n_rows: int, per: str | None) -> _Columns | None:
+def _arrow_columns(
+    tables: Iterable[pa.Table], n_rows: int, per: str | None, floor: float | None = None
+) -> _Columns | None:
     """The checked columns from the scores' rows as Arrow tables (in order), without pandas.
 
-    The columns are copied into one array each as the tables come (one Parquet row group at a
-    time), and the group names are gathered from each table's dictionary. None if there are no
-    rows, if a column is not of the type dmde's outputs have (int64 ``dossier_id``, float64
-    ``score`` and ``probability``, text ``per``), or if a value is missing or fails a check of
+    The ids and scores are copied into one array each as the tables come (one Parquet row
+    group at a time), and the group names are gathered from each table's dictionary. The
+    probabilities are checked table by table and not kept: only, with a ``floor``, whether each
+    is at or above it (:attr:`_Columns.eligible`). None if there are no rows, if a column is
+    not of the type dmde's outputs have (int64 ``dossier_id``, float64 ``score`` and
+    ``probability``, text ``per``), or if a value is missing or fails a check of
     :func:`_checked_columns`: the caller then checks the rows as a frame, which says what is
     wrong in the same words as :func:`~dmde.batch.selection.select`.
     """
@@ -107,12 +115,7 @@ def _arrow_columns(tables: Iterable[pa.Table], n_rows: int, per: str | None) -> 
         return None
     ids = np.empty(n_rows, dtype=np.int64)
     score = np.empty(n_rows, dtype=np.float64)
-    probability = np.empty(n_rows, dtype=np.float64)
-    numbers: list[tuple[str, npt.NDArray[Any], pa.DataType]] = [
-        ("dossier_id", ids, pa.int64()),
-        ("score", score, pa.float64()),
-        ("probability", probability, pa.float64()),
-    ]
+    eligible = None if floor is None else np.empty(n_rows, dtype=np.bool_)
     labels = _Labels()
     raw_codes = np.empty(n_rows if per else 0, dtype=np.int32)
     offset = 0
@@ -120,22 +123,30 @@ def _arrow_columns(tables: Iterable[pa.Table], n_rows: int, per: str | None) -> 
         end = offset + table.num_rows
         if end > n_rows:
             return None
-        for name, values, kind in numbers:
-            column = table.column(name)
-            if column.type != kind or column.null_count:
-                return None
-            values[offset:end] = _concatenated(column)
+        numbers = [table.column(name) for name in ("dossier_id", "score", "probability")]
+        kinds = [pa.int64(), pa.float64(), pa.float64()]
+        if any(c.type != k or c.null_count for c, k in zip(numbers, kinds, strict=True)):
+            return None
+        ids[offset:end] = _concatenated(numbers[0])
+        score[offset:end] = _concatenated(numbers[1])
+        probability = _concatenated(numbers[2])
+        if not bool(((probability >= 0) & (probability <= 1)).all()):  # NaN fails both
+            return None
+        if eligible is not None and floor is not None:
+            np.greater_equal(probability, floor, out=eligible[offset:end])
         if per and not _label_codes(table.column(per), labels, raw_codes[offset:end]):
             return None
         offset = end
-    if offset != n_rows or not _valid(score, probability):
+    if offset != n_rows or not bool(np.isfinite(score).all()):
         return None
     if per:
         codes, names = _sorted_codes(raw_codes, labels.names)
     else:
         codes, names = np.zeros(n_rows, dtype=np.int8), (_ALL,)
     del raw_codes
-    return _Columns(ids, score, probability, codes, names) if _unique(ids) else None
+    if not _unique(ids):
+        return None
+    return _Columns(ids, score, np.empty(0), codes, names, eligible=eligible, floor=floor)
 
 
 def _concatenated(column: pa.ChunkedArray[Any]) -> npt.NDArray[Any]:
@@ -193,13 +204,6 @@ def _label_codes(column: pa.ChunkedArray[Any], labels: _Labels, out: npt.NDArray
 
 def _is_text_type(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
-
-
-def _valid(score: FloatArray, probability: FloatArray) -> bool:
-    """Whether the scores are finite and the probabilities in [0, 1]."""
-    if not bool(np.isfinite(score).all()):
-        return False
-    return bool(((probability >= 0) & (probability <= 1)).all())  # NaN fails both
 
 
 def _unique(ids: IntArray) -> bool:

@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dmde.batch.budget import _EXTRA, OUTPUT_COLUMNS, Positions, Selection, _carried, _select
+from dmde.batch.budget import (
+    _EXTRA,
+    OUTPUT_COLUMNS,
+    PARAMETER_CONSTRAINTS,
+    Positions,
+    Selection,
+    _carried,
+    _select,
+)
 from dmde.batch.scores_table import (
     REQUIRED_COLUMNS,
     SelectionError,
@@ -36,6 +44,7 @@ from dmde.data.writing import write_batches
 __all__ = ["select_file"]
 
 _FIX = "Check that it is a scores file written by 'dmde score'."
+_FLOOR = PARAMETER_CONSTRAINTS["min_probability"][0]  # a valid floor, the rest raise later
 
 
 def select_file(
@@ -53,10 +62,15 @@ def select_file(
     """Select from a scores file; write the selection and its manifest.
 
     Only the columns used are read from the scores file (Parquet or CSV, as written by
-    ``dmde score``): those of :data:`REQUIRED_COLUMNS` and ``per`` for every row, then
-    ``segment`` and the ``reason_*`` columns for the selected rows (Parquet: read after the
-    selection, checking that the file still has the same rows; CSV: parsed once with the
-    rest). Text is read dictionary-encoded and given back as text. In CSV, every column but
+    ``dmde score``). From Parquet, ``dossier_id``, ``score``, ``probability`` and ``per`` are
+    read for every row, one row group at a time, into arrays (no table of every row is built);
+    ``caf_code``, ``score``, ``probability``, ``segment`` and the ``reason_*`` columns are read
+    after the selection for the selected rows only, row group by row group, checking that the
+    file still has the same files on them. Memory then grows by about 50 bytes per file (13.8
+    million files: about 0.7 GB at the peak, the program included). From CSV, every column used
+    is parsed once and kept. Text is read dictionary-encoded and given back as text. Scores
+    with other column types than ``dmde score`` writes (e.g. int32 ids) are read as a frame, as
+    :func:`select` takes them. In CSV, every column but
     ``dossier_id``, ``score``, ``probability`` and ``reason_*_points`` is read as text, so
     codes such as ``01`` keep their zeros. The selection is written atomically (CSV
     or Parquet by the extension of ``out_path``; see :func:`dmde.data.datasets.write_batches`),
@@ -118,7 +132,8 @@ def select_file(
         per = "caf_code"
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_file, source)
-        scores, table, wanted = _read_scores(source, per)
+        floor = min_probability if _FLOOR.is_satisfied_by(min_probability) else None
+        scores, table, wanted = _read_scores(source, per, floor)
         chosen, rows = _select(
             scores,
             budget=budget,
@@ -189,7 +204,7 @@ def _is_core(name: str, per: str | None) -> bool:
 
 
 def _read_scores(
-    source: Path, per: str | None
+    source: Path, per: str | None, floor: float | None
 ) -> tuple[_Columns | pd.DataFrame, pa.Table | None, list[str]]:
     """The columns a selection reads from a scores file.
 
@@ -210,7 +225,7 @@ def _read_scores(
         lean = list(dict.fromkeys(["dossier_id", "score", "probability", *([per] if per else [])]))
         if EXTENSIONS[source.suffix.lower()] == "parquet":
             n_rows, groups = output_row_groups(source, lean, what="scores file", fix=_FIX)
-            columns = _arrow_columns(groups, n_rows, per)
+            columns = _arrow_columns(groups, n_rows, per, _float(floor))
             if columns is None:
                 return (
                     read_output(source, core, what="scores file", fix=_FIX).to_pandas(),
@@ -219,10 +234,14 @@ def _read_scores(
                 )
             return columns, None, wanted
         table = read_output(source, wanted, what="scores file", fix=_FIX)
-        columns = _arrow_columns([table.select(lean)], table.num_rows, per)
+        columns = _arrow_columns([table.select(lean)], table.num_rows, per, _float(floor))
         return (table.select(core).to_pandas() if columns is None else columns), table, wanted
     except SchemaError as exc:
         raise SelectionError(str(exc)) from None
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _wanted(header: Sequence[str], per: str | None) -> list[str]:
