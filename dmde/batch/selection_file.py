@@ -63,10 +63,11 @@ def select_file(
 
     Only the columns used are read from the scores file (Parquet or CSV, as written by
     ``dmde score``). From Parquet, ``dossier_id``, ``score``, ``probability`` and ``per`` are
-    read for every row, one row group at a time, into arrays (no table of every row is built);
+    read for every row, one row group at a time, into arrays (no table of every row is built;
+    probabilities are checked and not kept, only whether each reaches ``min_probability``);
     ``caf_code``, ``score``, ``probability``, ``segment`` and the ``reason_*`` columns are read
     after the selection for the selected rows only, row group by row group, checking that the
-    file still has the same files on them. Memory then grows by about 50 bytes per file (13.8
+    file still has the same files on them. Memory then grows by about 35 bytes per file (13.8
     million files: about 0.7 GB at the peak, the program included). From CSV, every column used
     is parsed once and kept. Text is read dictionary-encoded and given back as text. Scores
     with other column types than ``dmde score`` writes (e.g. int32 ids) are read as a frame, as
