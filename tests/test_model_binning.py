@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from dmde.model import bin_fitting
+from dmde.model.bin_fitting import _stable_order
 from dmde.model.binning import MISSING_LABEL, FeatureBinning, WoEBinning
 
 SEED = 20260101
@@ -818,3 +821,67 @@ def test_every_level_lands_in_exactly_one_bin(
     new = pd.DataFrame({"k": pd.Series(unseen, dtype=object)})
     assert set(estimator.transform(new)[:, 0].tolist()) <= set(binning.woe)
     assert all(0 <= b < binning.n_bins for b in estimator.bin_indices(new)[:, 0])
+
+
+# --------------------------------------------------------------------------------------------
+# The fast paths give what the plain computation gives, to the last bit
+def _values(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    if kind == "normal":
+        return rng.normal(size=n) * 10.0 ** float(rng.integers(-300, 300))
+    if kind == "integers":
+        return rng.integers(-5, 50, size=n).astype(np.float64)
+    if kind == "signed_zeros":
+        sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+        return sign * rng.integers(0, 2, size=n)  # 0.0, -0.0, 1.0 and -1.0
+    if kind == "extremes":
+        big, tiny = np.finfo(np.float64).max, np.finfo(np.float64).smallest_subnormal
+        return rng.choice([big, -big, tiny, -tiny, 0.0, -0.0, 1.0], size=n)
+    return np.round(rng.lognormal(size=n) * 1_000, 2)  # money, many distinct values
+
+
+@pytest.mark.parametrize("kind", ["normal", "integers", "signed_zeros", "extremes", "money"])
+@pytest.mark.parametrize("seed", range(20))
+def test_radix_order_is_the_stable_argsort(kind: str, seed: int) -> None:
+    rng = np.random.default_rng([SEED, seed])
+    x = _values(kind, rng, int(rng.integers(0, 5_000)))
+    assert np.array_equal(_stable_order(x), np.argsort(x, kind="stable"))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_numeric_bins_equal_those_of_a_stable_argsort(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Survey weights (not integers): the sums of each bin depend on the order of the rows."""
+    rng = np.random.default_rng([SEED, 100 + seed])
+    n = 20_000
+    X = pd.DataFrame(
+        {
+            "money": np.where(rng.random(n) < 0.1, np.nan, _values("money", rng, n)),
+            "count": _values("integers", rng, n),
+            "zeros": _values("signed_zeros", rng, n),
+        }
+    )
+    y = (rng.random(n) < 0.1 + 0.05 * (X["count"] > 20)).astype(int)
+    weight = rng.choice([40.0, 135.5, 1_234.25], size=n) * rng.uniform(0.5, 1.5, size=n)
+    fast = WoEBinning(max_prebins=int(rng.integers(2, 40))).fit(X, y, sample_weight=weight)
+    monkeypatch.setattr(bin_fitting, "_stable_order", lambda x: np.argsort(x, kind="stable"))
+    plain = clone(fast).fit(X, y, sample_weight=weight)
+    assert fast.bins_ == plain.bins_  # edges, counts, events and WoE equal as floats
+
+
+def test_bin_columns_are_the_columns_of_bin_indices() -> None:
+    rng = np.random.default_rng(SEED)
+    X = pd.DataFrame(
+        {
+            "x": np.where(rng.random(1_000) < 0.1, np.nan, rng.normal(size=1_000)),
+            "level": rng.choice(["a", "b", "c", None], size=1_000),
+        }
+    )
+    y = (rng.random(1_000) < 0.3).astype(int)
+    binning = WoEBinning().fit(X, y)
+    columns = binning.bin_columns(X)
+    indices = binning.bin_indices(X)
+    assert len(columns) == 2
+    for j, bins in enumerate(columns):
+        assert bins.dtype == np.intp
+        assert np.array_equal(bins, indices[:, j])

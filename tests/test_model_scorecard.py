@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -14,6 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from dmde.core.errors import DmdeError, ParameterError, PolicyError, SchemaError
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FEATURE_FAMILIES, FeaturePolicy
 from dmde.data.synthetic import synthesize
+from dmde.model.logistic import _sandwich_std_errors
 from dmde.model.scorecard import REASON_COLUMNS, Scorecard, ScorecardFamily
 
 EXCLUDED = [c for c in CATALOG if CATALOG[c].family not in FEATURE_FAMILIES]
@@ -378,3 +380,40 @@ def test_family_points_table_stacks_the_segments() -> None:
     for name in family.segments_:
         part = table[table["segment"] == name].drop(columns="segment").reset_index(drop=True)
         pd.testing.assert_frame_equal(part, family.models_[name].points_table())
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting reads each row's bins once: the same numbers as the plain computation, to the last bit
+@pytest.mark.parametrize("seed", range(5))
+def test_fit_equals_the_plain_computation(seed: int) -> None:
+    data = synthesize(8_000, seed=300 + seed, controls=3_000)
+    rows = data[data["controlled"] == 1].reset_index(drop=True)
+    model = Scorecard().fit(rows, rows["target"], sample_weight=rows["control_weight"])
+
+    frame = rows.loc[:, list(model.features_)]
+    y = rows["target"].to_numpy()
+    weight = rows["control_weight"].to_numpy(dtype=np.float64)
+    weight = weight * (len(weight) / weight.sum())
+    woe = model.binning_.transform(frame)
+    plain = LogisticRegression(C=1.0, max_iter=1000, tol=1e-8).fit(woe, y, sample_weight=weight)
+    assert np.array_equal(model.coef_, plain.coef_)
+    assert np.array_equal(model.intercept_, plain.intercept_)
+    p = plain.predict_proba(woe)[:, 1]
+    assert np.array_equal(model.std_errors_, _sandwich_std_errors(woe, y, p, weight, 1.0))
+    indices = model.binning_.bin_indices(frame)
+    reference = [
+        np.average(points[indices[:, j]], weights=weight)
+        for j, points in enumerate(model.bin_points_)
+    ]
+    assert np.array_equal(model.reference_points_, reference)
+
+
+def test_the_family_fits_each_segment_on_the_columns_it_reads_only(checked: pd.DataFrame) -> None:
+    """Columns no scorecard reads are not copied to the segments; the models are the same."""
+    weight = checked["control_weight"]
+    wide = ScorecardFamily().fit(checked, checked["target"], sample_weight=weight)
+    narrow_columns = ["income_reporting", *DEFAULT_POLICY.features]
+    narrow = ScorecardFamily().fit(checked[narrow_columns], checked["target"], sample_weight=weight)
+    for name, model in wide.models_.items():
+        assert np.array_equal(model.coef_, narrow.models_[name].coef_)
+        assert model.binning_.bins_ == narrow.models_[name].binning_.bins_
