@@ -309,3 +309,53 @@ def test_parquet_text_that_is_not_utf8_is_an_encoding_problem_of_its_row(
     ]
     with pytest.raises(SchemaError, match=r"'caf_code' \(encoding\): 1 row.*row 2: '\\x80x'"):
         list(read_batches(path, columns))
+
+
+def _rows_of(path: Path, columns: list[str]) -> int:
+    return sum(b.n_rows for b in read_batches(path, columns, on_problem="reject"))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_one_row_per_line_holds_for_every_ending_and_blank_lines(tmp_path: Path, seed: int) -> None:
+    """Quiet where nothing was planted: LF, CRLF or bare CR, blank lines, quoted text with
+    commas, a last line with or without its end; every line is a row."""
+    rng = np.random.default_rng(seed)
+    ending = ["\n", "\r\n", "\r"][seed % 3]
+    rows = [f'{i},"{rng.choice(["01", "2A", "7,5"])}",{rng.integers(16, 99)}' for i in range(1, 60)]
+    for _ in range(int(rng.integers(0, 4))):
+        rows.insert(int(rng.integers(0, len(rows))), "")
+    text = ending.join(["dossier_id,caf_code,age", *rows]) + (ending if seed % 2 else "")
+    path = tmp_path / "rows.csv"
+    path.write_bytes(text.encode())
+    assert _rows_of(path, ["dossier_id", "age"]) == len(rows)
+    assert validate_file(path).n_rows == len(rows)
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("placed", ["middle-field", "last-field", "quoted-line-break"])
+def test_a_quote_that_runs_across_lines_refuses_the_file(
+    tmp_path: Path, seed: int, placed: str
+) -> None:
+    """Finds what was planted: an opening quote without its pair, anywhere, is never a row
+    that silently swallows the lines after it (validate and both reading policies refuse)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 80))
+    rows = [f"{i},01,{rng.integers(16, 99)}" for i in range(1, n + 1)]
+    at = int(rng.integers(0, n - 1))
+    if placed == "middle-field":
+        rows[at] = rows[at].replace(",01,", ',"01,')
+    elif placed == "last-field":
+        rows[at] = rows[at].rsplit(",", 1)[0] + ',"' + rows[at].rsplit(",", 1)[1]
+    else:
+        rows[at] = rows[at].replace(",01,", ',"0\n1",')
+    path = tmp_path / "quote.csv"
+    path.write_bytes(("\n".join(["dossier_id,caf_code,age", *rows]) + "\n").encode())
+    line = at + 2  # the header is line 1
+    for on_problem in ("raise", "reject"):
+        with pytest.raises(SchemaError, match=rf"line {line} opens a quoted value"):
+            list(read_batches(path, ["dossier_id", "age"], on_problem=on_problem))  # type: ignore[arg-type]
+    report = validate_file(path)
+    assert any(
+        p.rule == "unreadable" and f"line {line} opens a quoted value" in p.message
+        for p in report.problems
+    )

@@ -5,7 +5,6 @@ and the raw Arrow batches of those columns.
 from __future__ import annotations
 
 import csv
-import functools
 import os
 import re
 from collections import Counter
@@ -35,6 +34,7 @@ __all__ = ["csv_batches", "file_columns", "parquet_batches", "reading_type"]
 
 _SAMPLE_BYTES = 1 << 20  # the start of a CSV file read to find the header and the row length
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_CHUNK = 1 << 24  # bytes read at a time to count lines
 _MIN_BLOCK, _MAX_BLOCK = 1 << 16, 4 << 20  # bytes of CSV text parsed at a time
 
 
@@ -85,6 +85,7 @@ class _Header:
     n_rows: int = 0  # known in advance for Parquet only
     row_bytes: float = 256.0  # CSV: mean and longest line length in the first MiB
     longest: int = 0
+    body_start: int = 0  # CSV: the byte where the first data line starts
 
 
 def _inspect(path: Path) -> _Header:
@@ -127,7 +128,15 @@ def _inspect_csv(path: Path) -> _Header:
     _check_separator(line, names, body)
     n_lines = max(1, body.count(b"\n"))
     longest = max(len(first), *(len(x) for x in body.split(b"\n")))
-    return _Header("csv", names, bool(body), row_bytes=len(body) / n_lines, longest=longest)
+    start = len(head) if end is None else end.end()
+    return _Header(
+        "csv",
+        names,
+        bool(body),
+        row_bytes=len(body) / n_lines,
+        longest=longest,
+        body_start=start,
+    )
 
 
 _SEPARATORS = {";": "';' (semicolon)", "\t": "a tab"}
@@ -247,9 +256,13 @@ def csv_batches(
         wanted_bytes = batch_size * header.row_bytes
         block_size = max(min(int(wanted_bytes), _MAX_BLOCK), _MIN_BLOCK, 4 * header.longest)
     as_bytes = values == "bytes"
-    handler = on_bad_row
-    if as_bytes and on_bad_row is not None:
-        handler = functools.partial(_with_file_text, on_bad_row)
+    seen = [0]  # rows Arrow handed over: parsed, or to the handler
+
+    def handler(row: pacsv.InvalidRow) -> Literal["skip"]:
+        seen[0] += 1
+        assert on_bad_row is not None
+        return on_bad_row(_with_file_text(row) if as_bytes else row)
+
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
@@ -260,7 +273,8 @@ def csv_batches(
             encoding="latin-1" if as_bytes else "utf8",
         ),
         parse_options=pacsv.ParseOptions(
-            ignore_empty_lines=skip_blank_lines, invalid_row_handler=handler
+            ignore_empty_lines=skip_blank_lines,
+            invalid_row_handler=None if on_bad_row is None else handler,
         ),
         convert_options=pacsv.ConvertOptions(
             include_columns=include,
@@ -270,21 +284,99 @@ def csv_batches(
         ),
     )
     for batch in reader:
+        seen[0] += batch.num_rows
         if as_bytes:
             batch = pa.RecordBatch.from_arrays(
                 [_file_bytes(c) for c in batch.columns], names=batch.schema.names
             )
         for start in range(0, batch.num_rows, batch_size):
             yield batch.slice(start, batch_size)
+    if not skip_blank_lines:
+        _check_one_row_per_line(path, header, seen[0])
 
 
-def _with_file_text(
-    handler: Callable[[pacsv.InvalidRow], Literal["skip"]], row: pacsv.InvalidRow
-) -> Literal["skip"]:
-    """Call ``handler`` with the row's text as in the file (read as Latin-1)."""
+class SpanningRows(pa.ArrowInvalid):
+    """A CSV file whose rows are fewer than its lines: a quoted value runs across lines."""
+
+
+def _check_one_row_per_line(path: Path, header: _Header, rows: int) -> None:
+    """Refuse a file whose rows do not match its lines one to one (nothing is lost unsaid).
+
+    Arrow lets a quoted value run across lines: an opening quote without its pair silently
+    turns the rest of the file into one value. dmde reads one row per line, so the rows Arrow
+    returned are counted against the file's lines.
+    """
+    lines = data_lines(path, header.body_start)
+    if rows == lines:
+        return
+    where = _open_quote_line(path, header.body_start)
+    at = (
+        f"line {where} opens a quoted value that its line does not close"
+        if where is not None
+        else "a quoted value runs across lines"
+    )
+    lost = lines - rows
+    raise SpanningRows(
+        f"{lines:,} lines of data but {rows:,} rows: {at} (a '\"' without its pair?), so "
+        f"{lost:,} line{'' if lost == 1 else 's'} would be read as part of other rows; dmde "
+        "reads one row per line: fix the quoting"
+    )
+
+
+def data_lines(path: Path, start: int = 0) -> int:
+    """The lines of a file from byte ``start``, as Arrow ends them (``\n``, ``\r\n``, ``\r``).
+
+    A last line without its line end counts; the file is read in 16 MiB chunks.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "x.csv")
+    ...     _ = path.write_bytes(b"a,b\\n1,2\\r\\n\\r3,4")
+    ...     data_lines(path, 4)
+    3
+    """
+    count, last, previous = 0, b"", b""
+    with path.open("rb") as stream:
+        stream.seek(start)
+        while chunk := stream.read(_CHUNK):
+            count += chunk.count(b"\n")
+            if b"\r" in chunk:  # rare: count the \r that end lines alone
+                count += chunk.count(b"\r") - chunk.count(b"\r\n")
+            if previous == b"\r" and chunk[:1] == b"\n":
+                count -= 1  # a \r\n cut between two chunks
+            previous = last = chunk[-1:]
+    return count + (1 if last and last not in b"\r\n" else 0)
+
+
+def _open_quote_line(path: Path, start: int) -> int | None:
+    """The file line (1-based) where a quoted value is still open at the line's end, if any.
+
+    Only for the error message: one pass over the bytes, counting quotes until a line end.
+    """
+    line = 2  # the header is line 1
+    inside = False
+    with path.open("rb") as stream:
+        stream.seek(start)
+        previous = b""
+        while chunk := stream.read(_CHUNK):
+            for piece in re.split(rb"(\r\n|\r|\n)", chunk):
+                if piece in (b"\r\n", b"\r", b"\n"):
+                    if inside:
+                        return line
+                    if not (piece == b"\n" and previous == b"\r"):
+                        line += 1
+                else:
+                    inside ^= piece.count(b'"') % 2 == 1
+                previous = piece[-1:]
+    return None
+
+
+def _with_file_text(row: pacsv.InvalidRow) -> pacsv.InvalidRow:
+    """The row with its text as in the file (read as Latin-1)."""
     text = row.text.encode("latin-1").decode("utf-8", "backslashreplace")
-    fields = (row.expected_columns, row.actual_columns, row.number, text)
-    return handler(pacsv.InvalidRow(*fields))
+    return pacsv.InvalidRow(row.expected_columns, row.actual_columns, row.number, text)
 
 
 def _file_bytes(values: Arr) -> Arr:

@@ -133,7 +133,12 @@ def _describe(problem: Problem) -> str:
     return text
 
 
+_SHOWN = 60  # characters of an example value shown; a longer one is cut with "..."
+
+
 def _show(rule: str, value: str) -> str:
+    if len(value) > _SHOWN:
+        value = value[: _SHOWN - 3] + "..."
     if rule == "missing_value":
         return "(missing)"
     if rule in ("range", "duplicate_id"):
