@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmde.audit.bootstrap import _quantiles, text_codes
+from dmde.audit.bootstrap import _Attribute, _disparity_frame, _quantiles, text_codes
+from dmde.audit.metric_definitions import _RATES, _UNTESTED
 from dmde.audit.proxies import (
     _bins,
     _term_sums,
@@ -326,3 +327,69 @@ def test_rows_already_in_order_give_the_audit_of_the_shuffled_rows(seed: int) ->
     _assert_same_frames(in_order.overall, shuffled.overall)
     assert in_order.targeting is not None and shuffled.targeting is not None
     _assert_same_frames(in_order.targeting, shuffled.targeting)
+
+
+# --------------------------------------------------------------------------------------------
+# Disparity rows
+def _disparity_frame_with_loc(
+    attribute: _Attribute,
+    r: int,
+    compared: list[str],
+    columns: dict[str, np.ndarray[Any, Any]],
+    suppressed: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    """The disparity rows as first written: built, then emptied with ``.loc``."""
+    others = np.asarray([g for g in range(len(attribute.groups)) if g != r], dtype=np.int64)
+    metric_index = np.tile(np.arange(len(compared)), len(others))
+    group_index = np.repeat(others, len(compared))
+    untested = np.asarray([m in _UNTESTED for m in compared])[metric_index]
+    blocked = suppressed[metric_index, group_index]
+    frame = pd.DataFrame(
+        {
+            "attribute": attribute.name,
+            "group": np.asarray(attribute.groups, dtype=object)[group_index],
+            "reference": attribute.groups[r],
+            "metric": np.asarray(compared, dtype=object)[metric_index],
+            **{
+                name: np.where(blocked, np.nan, array[metric_index, group_index])
+                for name, array in columns.items()
+            },
+            "suppressed": blocked,
+        }
+    )
+    untested_columns = ["ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_percentile"]
+    frame.loc[untested, [*untested_columns, "log_se"]] = np.nan
+    value, reference = frame["value"].to_numpy(), frame["reference_value"].to_numpy()
+    rate = frame["metric"].isin(_RATES).to_numpy()
+    degenerate = (value == 0) | (reference == 0) | (rate & ((value == 1) | (reference == 1)))
+    frame["tested"] = ~blocked & ~untested & ~degenerate & frame["p_value"].notna().to_numpy()
+    return frame
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_disparity_rows_equal_the_rows_emptied_with_loc(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    compared = ["selection_rate", "mean_score", "calibration_gap", "precision", "auc"]
+    n_groups = int(rng.integers(2, 6))
+    attribute = _Attribute("band", np.zeros(1, np.int64), tuple(f"g{k}" for k in range(n_groups)))
+    names = [
+        "value",
+        "reference_value",
+        "ratio",
+        "ratio_ci_low",
+        "ratio_ci_high",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+        "p_percentile",
+        "log_se",
+    ]
+    shape = (len(compared), n_groups)
+    columns = {n: rng.choice([0.0, 1.0, 0.3, 0.7, np.nan, -0.0], size=shape) for n in names}
+    suppressed = rng.random(shape) < 0.2
+    r = int(rng.integers(0, n_groups))
+    _assert_same_frames(
+        _disparity_frame(attribute, r, compared, columns, suppressed),
+        _disparity_frame_with_loc(attribute, r, compared, columns, suppressed),
+    )

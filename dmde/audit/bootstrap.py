@@ -484,35 +484,33 @@ def _disparity_frame(
     group_index = np.repeat(others, len(compared))
     untested = np.asarray([m in _UNTESTED for m in compared])[metric_index]
     blocked = suppressed[metric_index, group_index]
+    data = {}
+    for name, array in columns.items():
+        values = np.where(blocked, np.nan, array[metric_index, group_index])
+        data[name] = np.where(untested, np.nan, values) if name in _UNTESTED_COLUMNS else values
     frame = pd.DataFrame(
         {
             "attribute": attribute.name,
             "group": np.asarray(attribute.groups, dtype=object)[group_index],
             "reference": attribute.groups[r],
             "metric": np.asarray(compared, dtype=object)[metric_index],
-            **{
-                name: np.where(blocked, np.nan, array[metric_index, group_index])
-                for name, array in columns.items()
-            },
+            **data,
             "suppressed": blocked,
         }
     )
-    untested_columns = [
-        "ratio",
-        "ratio_ci_low",
-        "ratio_ci_high",
-        "p_value",
-        "p_percentile",
-        "log_se",
-    ]
-    frame.loc[untested, untested_columns] = np.nan
     # A count of 0 (or all) has no bootstrap spread: its uncertainty cannot be measured, so
     # a ratio like 0 [0, 0] is shown but never tested (it would look certain).
-    value, reference = frame["value"].to_numpy(), frame["reference_value"].to_numpy()
-    rate = frame["metric"].isin(_RATES).to_numpy()
+    value, reference = data["value"], data["reference_value"]
+    rate = np.asarray([m in _RATES for m in compared], dtype=bool)[metric_index]
     degenerate = (value == 0) | (reference == 0) | (rate & ((value == 1) | (reference == 1)))
-    frame["tested"] = ~blocked & ~untested & ~degenerate & frame["p_value"].notna().to_numpy()
+    frame["tested"] = ~blocked & ~untested & ~degenerate & ~np.isnan(data["p_value"])
     return frame
+
+
+#: Columns left empty for a metric that is compared but not tested (the calibration gap).
+_UNTESTED_COLUMNS = frozenset(
+    {"ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_percentile", "log_se"}
+)
 
 
 # --------------------------------------------------------------------------------------------
