@@ -480,22 +480,29 @@ CASES: list[Case] = [
         ("bad_row", "row 3", "n_children", "row 9"),
         {"bad_row": (3,), "type": (9,)},
     ),
-    rejected(
+    # A value may not span lines: each is refused, naming the line that opens the quote (a
+    # quote without its pair would otherwise swallow the lines after it, unsaid).
+    refused(
         "quoted-newline-in-read-column",
         csv_with({(CLEAN_ROW, "household_type"): b"sin\ngle"}),
-        ("household_type", f"row {CLEAN_ROW}"),
-        {"level": (CLEAN_ROW,)},
+        "unreadable",
+        f"line {CLEAN_ROW + 1} opens a quoted value",
+        score_says=(f"line {CLEAN_ROW + 1} opens a quoted value", "fix the quoting"),
     ),
-    Case(
+    refused(
         "quoted-newline-in-unread-column",
         csv_with({(CLEAN_ROW, "postal_code"): b"44\n392"}),
-        says=("postal_code", f"row {CLEAN_ROW}"),
+        "unreadable",
+        f"line {CLEAN_ROW + 1} opens a quoted value",
+        score_says=(f"line {CLEAN_ROW + 1} opens a quoted value", "fix the quoting"),
     ),
-    rejected(
+    refused(
         "unterminated-quote",
         csv_with(lines=lambda ls: [*ls[:3], ls[3].replace(b",", b',"', 1), *ls[4:]]),
-        ("bad_row", "row 3"),
-        {"bad_row": (3,)},
+        "unreadable",
+        "40 lines of data but 3 rows",
+        "line 4 opens a quoted value",
+        score_says=("40 lines of data but 3 rows", "line 4 opens a quoted value"),
     ),
     rejected(
         "unterminated-quote-last-row",
@@ -718,12 +725,13 @@ CASES: list[Case] = [
         name="input.parquet",
         score_says=(),
     ),
-    refused(
+    # score reads only the model's columns (the manifest lists them): a damaged page of
+    # another column is validate's to find; the scores do not depend on it.
+    Case(
         "parquet-corrupt-page-in-unread-column",
         corrupt_page("age"),
-        "unreadable",
         name="input.parquet",
-        score_says=(),
+        says=("unreadable",),
         others=("train",),
     ),
     refused("parquet-empty-file", raw(b""), "empty_file", name="input.parquet"),

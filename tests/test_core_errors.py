@@ -73,9 +73,33 @@ def test_a_message_that_opens_with_a_parameter_names_the_flag_and_is_a_usage_err
     assert said == ("pass --budget 30 or fewer", EXIT_DATA)
 
 
-def test_data_errors_keep_their_lines_and_usage_errors_are_one_line() -> None:
-    listing = "x.csv has 2 problems:\n  - age: not a number (rows 3, 9)\n  - sex: unknown"
-    assert command_line_message(SchemaError(listing), FLAGS) == (listing, EXIT_DATA)
+@pytest.mark.parametrize(
+    ("listing", "said"),
+    [
+        (
+            "x.csv: 1 problem\n  - file (empty_file): the file is empty",
+            "x.csv: file (empty_file): the file is empty",
+        ),
+        (
+            "x.csv: 2 problems in 9 rows (rows numbered from 1)\n"
+            "  - column 'age' (type): 2 rows, not a number\n  - column 'sex' (level): unknown",
+            "x.csv: 2 problems: column 'age' (type): 2 rows, not a number; column 'sex' (level): "
+            "unknown",
+        ),
+        (
+            "x.csv: 5 problems\n" + "".join(f"  - column 'c{i}' (type): bad\n" for i in range(5)),
+            "x.csv: 5 problems: column 'c0' (type): bad; column 'c1' (type): bad; column 'c2' "
+            "(type): bad; and 2 more (run 'dmde validate x.csv' to see them)",
+        ),
+        ("not a listing\n  but two lines", "not a listing but two lines"),
+    ],
+    ids=["one", "two", "five", "other"],
+)
+def test_every_message_is_one_line_a_file_s_problems_too(listing: str, said: str) -> None:
+    assert command_line_message(SchemaError(listing), FLAGS) == (said, EXIT_DATA)
+
+
+def test_usage_errors_are_one_line() -> None:
     said = command_line_message(UsageError("give --a\nor --b"), FLAGS)
     assert said == ("give --a or --b", EXIT_USAGE)
 

@@ -93,10 +93,20 @@ def _agree(report: ValidationReport, rejects: list[dict[str, str]], read: set[st
 FILE_RULES = ("extension", "empty_file", "unreadable", "separator", "no_rows", "duplicate_header")
 
 
-def _refuses(problem: Problem, model: ScorecardFamily) -> bool:
-    """Whether a problem found by validate must stop a scoring run too."""
+def _refuses(problem: Problem, model: ScorecardFamily, path: Path) -> bool:
+    """Whether a problem found by validate must stop a scoring run too.
+
+    score reads only the model's columns: a damaged Parquet page of another column (validate
+    reads every column) does not stop it, as long as the columns it reads can be read whole.
+    """
     if problem.rule == "missing_column":
         return problem.column in needed_columns(model)
+    if problem.rule == "unreadable" and path.suffix == ".parquet":
+        try:
+            pq.read_table(path, columns=list(needed_columns(model)))
+        except (pa.ArrowException, OSError):
+            return True
+        return False
     return problem.rule in FILE_RULES or (problem.rule == "encoding" and problem.column is None)
 
 
@@ -118,7 +128,7 @@ def check_input(path: Path, model: ScorecardFamily, out: Path) -> str:
         assert report is None or not report.ok, ("valid for validate, refused by score", message)
         return "refused"
     assert report is not None
-    refusing = [p for p in report.problems if _refuses(p, model)]
+    refusing = [p for p in report.problems if _refuses(p, model, path)]
     assert not refusing, ("validate refuses the file, score scored it", report.format(), result)
     assert result.rows_read == result.rows_scored + result.rows_rejected
     manifest = json.loads(Path(result.manifest).read_text(encoding="utf-8"))

@@ -206,12 +206,60 @@ class ScoringResult:
 
 
 class _Run:
-    """Counters and the rejects of one run (filled while the scores stream is written)."""
+    """Counters and the rejects of one run (filled while the scores stream is written).
+
+    ``ids`` holds the dossier_id of every row read whose id could be read (scored or rejected:
+    a file is refused if one appears twice, as ``dmde validate`` does), and ``rows`` says which
+    file rows they are, for the message: a first row (consecutive rows) or the rows themselves.
+    """
 
     def __init__(self) -> None:
         self.read = self.scored = self.rejected = 0
         self.rejects: list[pa.Table] = []
         self.ids: list[npt.NDArray[np.int64]] = []
+        self.rows: list[int | npt.NDArray[np.int64]] = []
+
+    def add_ids(self, part: CheckedBatch, scored: pa.Table) -> None:
+        if scored.num_rows:
+            self.ids.append(scored.column("dossier_id").to_numpy())
+            where = part.valid_rows
+            self.rows.append(part.first_row if where is None else where + part.first_row)
+        if part.rejects.num_rows:
+            rejected = (
+                part.rejects.select(["row", "dossier_id"])
+                .group_by(["row"])
+                .aggregate([("dossier_id", "min")])
+            )
+            known = rejected.filter(pc.is_valid(rejected.column("dossier_id_min")))
+            if known.num_rows:
+                self.ids.append(known.column("dossier_id_min").to_numpy().astype(np.int64))
+                self.rows.append(known.column("row").to_numpy().astype(np.int64))
+
+    def check_unique(self, source: Path) -> None:
+        """Refuse the file if a dossier_id is on several rows, naming the first few."""
+        if not self.ids:
+            return
+        ids = np.concatenate(self.ids)
+        repeated = repeated_values(ids)
+        if not repeated.size:
+            return
+        rows = np.concatenate(
+            [
+                np.arange(r, r + i.size, dtype=np.int64) if isinstance(r, int) else r
+                for i, r in zip(self.ids, self.rows, strict=True)
+            ]
+        )
+        shown = []
+        for value in repeated[:3]:
+            where = np.sort(rows[ids == value])
+            shown.append(f"{value} (rows {', '.join(str(r) for r in where[:4])})")
+        raise SchemaError(
+            f"{source}: {repeated.size:,} dossier_id value{'s' if repeated.size > 1 else ''} "
+            f"appear{'' if repeated.size > 1 else 's'} on several rows: {'; '.join(shown)}"
+            f"{'; ...' if repeated.size > 3 else ''}. Each file must appear once: fix the "
+            "file (run 'dmde validate' to list every problem); nothing was written.",
+            path=str(source),
+        )
 
 
 def _score_stream(
@@ -220,6 +268,7 @@ def _score_stream(
     run: _Run,
     reasons: int,
     progress: Progress | None,
+    source: Path,
 ) -> Iterator[pa.Table]:
     for checked_part in checked:
         part = _without_model(checked_part, model)
@@ -227,14 +276,14 @@ def _score_stream(
         run.rejected += part.n_rejected
         if part.rejects.num_rows:
             run.rejects.append(part.rejects)
-        if part.valid.num_rows:
-            table = _score_table(model, part.valid, reasons)
+        table = _score_table(model, part.valid, reasons) if part.valid.num_rows else None
+        run.add_ids(part, table if table is not None else part.valid)
+        if table is not None:
             run.scored += table.num_rows
-            run.ids.append(table.column("dossier_id").to_numpy())
             yield table
         if progress:
             progress(part.n_rows)
-    _check_unique(run.ids)
+    run.check_unique(source)
 
 
 _DONE = object()
@@ -275,18 +324,6 @@ def _prefetch(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
     finally:
         stop.set()
         worker.join()
-
-
-def _check_unique(ids: list[npt.NDArray[np.int64]]) -> None:
-    if not ids:
-        return
-    repeated = repeated_values(np.concatenate(ids))
-    if repeated.size:
-        shown = ", ".join(str(v) for v in repeated[:5])
-        raise SchemaError(
-            f"{repeated.size} dossier_id values appear on several rows ({shown}): each file must "
-            "appear once. Run 'dmde validate' to list the rows; nothing was written."
-        )
 
 
 def _load(
@@ -373,7 +410,7 @@ def score_file(
         input_hash = pool.submit(sha256_file, source)
         run = _Run()
         batches = read_batches(source, columns, batch_size=batch_size, on_problem="reject")
-        stream = _score_stream(loaded, batches, run, reasons, progress)
+        stream = _score_stream(loaded, batches, run, reasons, progress, source)
         write_batches(out, _prefetch(stream), schema=scores_schema(reasons), files=files)
         write_batches(
             rejects_out,

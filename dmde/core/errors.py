@@ -151,9 +151,29 @@ def command_line_message(exc: BaseException, flags: Mapping[str, str]) -> tuple[
     opens = _OPENS_WITH_RULE.match(raw)
     usage = opens is not None and opens["param"] in flags
     code = EXIT_USAGE if usage else getattr(exc, "exit_code", EXIT_USAGE)
-    # A list of a file's problems keeps its lines; everything else is said on one line.
-    lines = code != EXIT_USAGE and "\n" in raw
-    return _flags_for_parameters(raw if lines else _one_line(raw), flags), code
+    return _flags_for_parameters(_one_line(_problems_in_one_line(raw)), flags), code
+
+
+_SHOWN_PROBLEMS = 3  # problems of a file said on the command line; validate lists them all
+
+
+def _problems_in_one_line(raw: str) -> str:
+    """A file's list of problems ("x.csv: 2 problems" then "  - ..." lines) as one line.
+
+    One problem reads "x.csv: <problem>"; several, "x.csv: 2 problems: <first>; <second>",
+    the first three, then how many more and where to see them all.
+    """
+    head, *rest = [line.strip() for line in raw.splitlines() if line.strip()]
+    found = re.match(r"^(?P<file>.+): (?P<n>[\d,]+) problems?(?: in .*)?$", head)
+    if found is None or not rest or not all(line.startswith("- ") for line in rest):
+        return raw
+    items = [line[2:] for line in rest]  # as validate words them, the rule named
+    if len(items) == 1:
+        return f"{found['file']}: {items[0]}"
+    shown = items[:_SHOWN_PROBLEMS]
+    more = len(items) - len(shown)
+    tail = f"; and {more} more (run 'dmde validate {found['file']}' to see them)" if more else ""
+    return f"{found['file']}: {len(items)} problems: {'; '.join(shown)}{tail}"
 
 
 def _parameter_sentence(found: re.Match[str], flags: Mapping[str, str]) -> str:
