@@ -16,6 +16,7 @@ from dmde.data.synthetic import (
     CHUNK_ROWS,
     SCENARIOS,
     TRUTH_TERMS,
+    default_controls,
     generate_population,
     population_columns,
     synthesize,
@@ -220,3 +221,10 @@ def test_committed_sample_is_what_its_command_makes(tmp_path: Path) -> None:
     assert _sha(fresh) == _sha(committed), (
         "the generator changed: regenerate the sample with the command in data/synthetic/README.md"
     )
+
+
+def test_the_default_survey_is_7500_files_or_every_row_of_a_smaller_population() -> None:
+    """synthesize(2000, seed=1) as a newcomer writes it: every row is in the survey."""
+    small = synthesize(2_000, seed=1)
+    assert int(small["controlled"].sum()) == 2_000
+    assert default_controls(10_000, None) == 7_500

@@ -9,14 +9,24 @@ on standard error, ``dmde COMMAND: error: ...``, naming the flag as typed (see
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from dmde.cli.commands import COMMANDS
 from dmde.cli.options import COMMAND_NAMES, build_parser, check_option_names, parameter_flags
-from dmde.core.errors import EXIT_DATA, EXIT_INTERRUPTED, command_line_message
+from dmde.core.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, command_line_message
 
 __all__ = ["build_parser", "main"]
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"dmde {args.command}: interrupted; no partial output was left", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout left (``dmde catalog | head``): what it read is all it wanted;
+        # the command's files, if any, were written before its summary was printed.
+        _quiet_stdout()
+        return EXIT_OK
     except Exception as exc:
         said = command_line_message(exc, parameter_flags(parser, args.command))
         if said is None and isinstance(exc, ValueError):

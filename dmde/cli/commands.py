@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS"]
 
-SYNTH_CONTROLS = 7_500  # dmde synth's default random-control sample
-
 
 @contextmanager
 def _progress(total: int, *, desc: str, quiet: bool) -> Iterator[Progress | None]:
@@ -76,7 +74,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from dmde.data import synthetic
 
     # The default sample is the agency's 7,500 checks, or every row of a smaller file.
-    controls = min(SYNTH_CONTROLS, args.rows) if args.controls is None else args.controls
+    controls = synthetic.default_controls(args.rows, args.controls)
     with _progress(args.rows, desc="synth", quiet=args.quiet) as progress:
         rows = synthetic.write_population(
             args.out,
@@ -134,10 +132,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     )
     digest = persistence.save_model(model, args.out, training=facts)
     print(report.format())
-    models = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
-    for name, m in models.items():
-        print(f"\npoints, segment {name} (first rows; the full table is in the model file):")
-        print(m.points_table().head(12).to_string(index=False))
+    print("\n" + training.format_points(model, head=12))
     print(f"\nwrote {args.out} (sha256 {digest})")
     return EXIT_OK
 

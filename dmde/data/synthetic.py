@@ -63,11 +63,13 @@ Progress: TypeAlias = Callable[[str, int], None]
 
 __all__ = [
     "CHUNK_ROWS",
+    "CONTROLS",
     "SCENARIOS",
     "SMIC_NET_MONTHLY",
     "TRUTH_TERMS",
     "Progress",
     "Scenario",
+    "default_controls",
     "generate_population",
     "population_columns",
     "synthesize",
@@ -237,6 +239,24 @@ def population_columns(*, with_truth: bool = False) -> tuple[str, ...]:
 _LABELS = ("controlled", "control_weight", "indu_amount", "indu_months", "target", "rappel_amount")
 
 
+CONTROLS = 7_500  # the agency's yearly random checks: the default survey, capped at the rows
+
+
+def default_controls(n_rows: int, controls: int | None) -> int:
+    """``controls``, or the default survey: 7,500 files, or every row of a smaller population.
+
+    Examples
+    --------
+    >>> [default_controls(1_000_000, None), default_controls(2_000, None)]
+    [7500, 2000]
+    >>> default_controls(2_000, 50)
+    50
+    """
+    if controls is not None:
+        return controls
+    return min(CONTROLS, n_rows) if isinstance(n_rows, int | np.integer) and n_rows > 0 else 0
+
+
 def _check_args(n_rows: int, seed: int, controls: int, scenario: str) -> Scenario:
     if not isinstance(n_rows, int | np.integer) or n_rows < 1:
         raise DmdeError(f"rows must be a whole number of at least 1; got {n_rows!r}.")
@@ -256,7 +276,7 @@ def generate_population(
     n_rows: int,
     *,
     seed: int = 0,
-    controls: int = 7_500,
+    controls: int | None = None,
     scenario: str = "neutral",
     with_truth: bool = False,
     progress: Progress | None = None,
@@ -269,8 +289,9 @@ def generate_population(
         Households (one file each).
     seed : int
         Seed of every random draw; the same arguments give the same rows.
-    controls : int
-        Size of the stratified random-control sample (rows with ``controlled = 1`` and labels).
+    controls : int, optional
+        Size of the stratified random-control sample (rows with ``controlled = 1`` and labels);
+        default 7,500, or every row of a smaller population (:func:`default_controls`).
     scenario : str
         Name of a :data:`SCENARIOS` entry.
     with_truth : bool
@@ -284,6 +305,7 @@ def generate_population(
     pyarrow.Table
         Up to :data:`CHUNK_ROWS` rows with the columns of :func:`population_columns`.
     """
+    controls = default_controls(n_rows, controls)
     spec = _check_args(n_rows, seed, controls, scenario)
     controlled, weight = _survey(n_rows, controls, seed, progress)
     start = 0
@@ -309,7 +331,7 @@ def synthesize(
     n_rows: int,
     *,
     seed: int = 0,
-    controls: int = 7_500,
+    controls: int | None = None,
     scenario: str = "neutral",
     with_truth: bool = False,
 ) -> pd.DataFrame:
@@ -334,7 +356,7 @@ def write_population(
     n_rows: int,
     *,
     seed: int = 0,
-    controls: int = 7_500,
+    controls: int | None = None,
     scenario: str = "neutral",
     with_truth: bool = False,
     progress: Progress | None = None,
@@ -343,6 +365,7 @@ def write_population(
 
     Returns the number of rows written. See :func:`generate_population` for the parameters.
     """
+    controls = default_controls(n_rows, controls)
     spec = _check_args(n_rows, seed, controls, scenario)
     batches = generate_population(
         n_rows,
