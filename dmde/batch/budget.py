@@ -353,14 +353,19 @@ def _choose(
         by_score_at = np.flatnonzero(taken)
     rng = np.random.default_rng(plan.seed)
     drawn = [np.empty(0, dtype=np.intp)]
-    for g in np.flatnonzero(plan.random_quotas):
+    for g in np.flatnonzero(plan.random_quotas):  # candidates: the group's files not taken
         start, end = int(starts[g]), int(starts[g] + files[g])
-        if taken is None:
-            candidates = np.arange(start + min(int(score_quota[g]), end - start), end)
+        if taken is None:  # all but the first score_quota
+            first = start + min(int(score_quota[g]), end - start)
+            n_candidates = end - first
         else:
-            candidates = start + np.flatnonzero(~taken[start:end])
-        size = min(int(plan.random_quotas[g]), candidates.size)
-        drawn.append(candidates[rng.choice(candidates.size, size=size, replace=False)])
+            n_candidates = end - start - int(np.count_nonzero(taken[start:end]))
+        size = min(int(plan.random_quotas[g]), n_candidates)
+        nth = rng.choice(n_candidates, size=size, replace=False)  # as if listed, in order
+        if taken is None:
+            drawn.append(first + nth)
+        else:
+            drawn.append(start + _nth_false(taken[start:end], nth))
     at_random_at = np.concatenate(drawn)
     picked = np.concatenate((by_score_at, at_random_at))  # in group order
     picked_group = np.searchsorted(starts + files, picked, side="right")
@@ -377,6 +382,23 @@ def _choose(
         by_score=np.bincount(picked_group[: by_score_at.size], minlength=n_groups),
         at_random=np.bincount(picked_group[by_score_at.size :], minlength=n_groups),
     )
+
+
+def _nth_false(flags: BoolArray, nth: npt.NDArray[np.integer[Any]]) -> Positions:
+    """The positions of the ``nth[i]``-th False values of ``flags`` (from 0), in the order of
+    ``nth``: ``flatnonzero(~flags)[nth]``, listing the False values of one chunk at a time."""
+    bounds = range(0, flags.size, _CHUNK)
+    falses = [
+        (hi := min(lo + _CHUNK, flags.size)) - lo - np.count_nonzero(flags[lo:hi]) for lo in bounds
+    ]
+    before = np.cumsum([0, *falses])  # False values before each chunk
+    chunk = np.searchsorted(before, nth, side="right") - 1
+    found = np.empty(nth.size, dtype=np.intp)
+    for c in np.unique(chunk):
+        lo = c * _CHUNK
+        here = chunk == c
+        found[here] = lo + np.flatnonzero(~flags[lo : lo + _CHUNK])[nth[here] - before[c]]
+    return found
 
 
 def _group_order(group: npt.NDArray[np.integer[Any]]) -> Positions:
