@@ -795,7 +795,13 @@ def test_select_file_removes_the_output_when_the_manifest_fails(
     [
         ("nope.parquet", "out.csv", None, {}, r"scores file '.*nope.parquet' does not exist"),
         ("s.parquet", "out.txt", b"", {}, r"^out_path must be a file ending in one of .csv, "),
-        ("s.json", "out.csv", b"{}", {}, r"^scores_path must be a file ending in one of"),
+        (
+            "s.json",
+            "out.csv",
+            b"{}",
+            {},
+            r"cannot read .*s.json.: expected a file ending in .csv, .parquet, .pq",
+        ),
         ("s.parquet", "s.parquet", b"x", {}, r"^out_path must be another file than the scores"),
         ("s.parquet", "out.csv", b"not parquet", {}, r"'.*s.parquet' cannot be read as parquet"),
         (
@@ -1003,6 +1009,11 @@ def test_select_file_writes_the_bytes_select_gives(
     else:
         _write_scores(scores, path)
     out, expected_out = tmp_path / target, tmp_path / f"expected{Path(target).suffix}"
+    if scores.empty:  # a scores file without rows is refused, never an empty selection
+        with pytest.raises(SelectionError, match=r"has no rows .*nothing to select"):
+            select_file(path, out, **kwargs)
+        assert not out.exists()
+        return
     chosen = select_file(path, out, **kwargs)
     expected = plain_select_file(path, expected_out, **kwargs)
     assert sha256_file(out) == sha256_file(expected_out)

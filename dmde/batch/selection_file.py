@@ -185,8 +185,9 @@ def select_file(
 
 
 def _check_paths(source: Path, target: Path) -> None:
-    for role, path in (("scores_path", source), ("out_path", target)):
-        check_data_file_name(role, path, error=SelectionParameterError)
+    # The output's name is the command line's (exit 2); the input's is the file's (refused
+    # when read, exit 1, as every command refuses an input).
+    check_data_file_name("out_path", target, error=SelectionParameterError)
     if not source.is_file():
         raise SelectionError(f"scores file {str(source)!r} does not exist. Check the path.")
     outputs = [
@@ -226,6 +227,7 @@ def _read_scores(
         lean = list(dict.fromkeys(["dossier_id", "score", "probability", *([per] if per else [])]))
         if EXTENSIONS[source.suffix.lower()] == "parquet":
             n_rows, groups = output_row_groups(source, lean, what="scores file", fix=_FIX)
+            _require_rows(n_rows, source)
             columns = _arrow_columns(groups, n_rows, per, _float(floor))
             if columns is None:
                 return (
@@ -235,10 +237,19 @@ def _read_scores(
                 )
             return columns, None, wanted
         table = read_output(source, wanted, what="scores file", fix=_FIX)
+        _require_rows(table.num_rows, source)
         columns = _arrow_columns([table.select(lean)], table.num_rows, per, _float(floor))
         return (table.select(core).to_pandas() if columns is None else columns), table, wanted
     except SchemaError as exc:
         raise SelectionError(str(exc)) from None
+
+
+def _require_rows(n_rows: int, source: Path) -> None:
+    if n_rows == 0:
+        raise SelectionError(
+            f"scores file {str(source)!r} has no rows (only a header): there is nothing to "
+            "select. Score a file with rows, then select again."
+        )
 
 
 def _float(value: float | None) -> float | None:
