@@ -461,3 +461,29 @@ def test_nothing_tested_is_said_loudly_not_as_an_all_clear(tmp_path: Path) -> No
     findings = html[html.index('<section id="findings">') : html.index("</section>")]
     assert 'class="box ok"' not in findings
     assert "a single group in this table" in findings and "This is not an all-clear" in findings
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_tiny_population_says_why_it_has_no_income_chart(
+    family_file: Path, tmp_path: Path, lang: str
+) -> None:
+    """40 files: every band is suppressed, so the report says so instead of failing to draw."""
+    from dmde.audit.inputs import audit_files
+    from dmde.batch.scoring import score_file
+    from dmde.data.synthetic import write_population
+
+    population, scores = tmp_path / "p.parquet", tmp_path / "s.parquet"
+    write_population(population, 40, seed=3, controls=40)
+    score_file(family_file, population, scores)
+    result = audit_files(
+        scores=scores,
+        population=population,
+        model=family_file,
+        budget=5,
+        settings=AuditSettings(n_boot=20),
+    )
+    written = write_report(result, tmp_path / "audit.html", lang=lang)  # type: ignore[arg-type]
+    markdown = (tmp_path / "audit.md").read_text(encoding="utf-8")
+    note = "No chart by income band" if lang == "en" else "Pas de graphique par tranche"
+    assert note in markdown and "income-bands.svg" not in markdown
+    assert all(p.exists() for p in written)

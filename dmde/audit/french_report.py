@@ -253,6 +253,14 @@ FRENCH_SECTIONS: dict[str, str] = {
         "« {band} », à {rate}."
     ),
     (
+        "No chart by income band: every band's selection rate, precision and mean score is "
+        "suppressed, with fewer than {min_cell} files per band."
+    ): (
+        "Pas de graphique par tranche de revenus : le taux de sélection, la précision et le "
+        "score moyen de chaque tranche sont masqués, avec moins de {min_cell} dossiers par "
+        "tranche."
+    ),
+    (
         "Precision by income band is suppressed: it needs files that were both selected and "
         "checked, and with labels from the random-control sample few selected files were also "
         "checked at random (fewer than {min_cell} per band). In a simulation, audit with the "

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WORDS",
     "WORDS_FR",
+    "income_panels",
     "plot_amplification",
     "plot_calibration",
     "plot_group_metric",
@@ -377,6 +378,12 @@ def plot_score_deciles(
 _INCOME_PANELS = ("selection_rate", "precision", "mean_score")
 
 
+def income_panels(metrics: pd.DataFrame, *, attribute: str = "income_band") -> list[str]:
+    """The metrics :func:`plot_income_bands` draws: those shown (not suppressed) in some band."""
+    shown = _shown(_rows(metrics, attribute))
+    return [m for m in _INCOME_PANELS if (shown["metric"] == m).any()]
+
+
 def plot_income_bands(
     metrics: pd.DataFrame,
     *,
@@ -395,8 +402,12 @@ def plot_income_bands(
 
     w = _words(words)
     rows = _rows(metrics, attribute)
-    shown = _shown(rows)
-    panels = [m for m in _INCOME_PANELS if (shown["metric"] == m).any()]
+    panels = income_panels(metrics, attribute=attribute)
+    if not panels:
+        raise ValueError(
+            f"nothing to plot by {attribute}: every band's selection rate, precision and mean "
+            "score is suppressed (too few files per band); say so instead of a figure."
+        )
     n_groups = rows["group"].nunique()
     figure = Figure(
         figsize=(3.2 * len(panels), max(3.2, 1.6 + 0.32 * n_groups)), layout="constrained"

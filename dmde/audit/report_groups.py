@@ -425,6 +425,19 @@ def _economic_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
                 "note",
             )
         )
+    if not plots.income_panels(g.metrics, attribute=attribute):
+        blocks.append(
+            Paragraph(
+                tr(
+                    "No chart by income band: every band's selection rate, precision and mean "
+                    "score is suppressed, with fewer than {min_cell} files per band.",
+                    lang,
+                    min_cell=g.method["min_cell"],
+                ),
+                "note",
+            )
+        )
+        return Section("economic", tr("Economic situation", lang), tuple(blocks))
     blocks.append(
         Figure(
             "income-bands",
