@@ -86,7 +86,8 @@ def test_report_has_every_section_and_the_flags(result: Any) -> None:
     assert len(doc.data["flags"]) == len(result.flags)
     for flag in doc.data["flags"]:
         assert {"attribute", "group", "reference", "metric", "ratio", "p_adjusted"} <= set(flag)
-        assert flag["sentence"].startswith("Files of ")
+        assert flag["sentence"].startswith("By ") and ": files of " in flag["sentence"]
+        assert "((" not in flag["sentence"] and "))" not in flag["sentence"]
     figures = [f.id for f in doc.figures()]
     assert "income-bands" in figures
     assert any(f.startswith("selection-rate-") for f in figures)

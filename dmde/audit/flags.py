@@ -62,8 +62,9 @@ def flag_sentences(disparities: pd.DataFrame) -> pd.DataFrame:
             )
         group = group_label(str(row.attribute), str(row.group))
         reference = group_label(str(row.attribute), str(row.reference))
+        # The attribute first: its label may hold brackets ("income (relative to the Smic)").
         sentences.append(
-            f"Files of {group} ({attribute_label(str(row.attribute))}) "
+            f"By {attribute_label(str(row.attribute))}: files of {group} "
             + phrase.format(ratio=f"{ratio:.2f}")
             + f" files of {reference} ({_interval_words(low, high)}; adjusted p {p})."
         )
