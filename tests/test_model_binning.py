@@ -879,7 +879,7 @@ def test_bin_columns_are_the_columns_of_bin_indices() -> None:
     )
     y = (rng.random(1_000) < 0.3).astype(int)
     binning = WoEBinning().fit(X, y)
-    columns = binning.bin_columns(X)
+    columns = list(binning.bin_columns(X))
     indices = binning.bin_indices(X)
     assert len(columns) == 2
     for j, bins in enumerate(columns):

@@ -38,7 +38,7 @@ The module is policy-agnostic: the model selects the allowed columns before binn
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, ClassVar, Self
 
@@ -329,16 +329,17 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
                [2]])
         """
         check_is_fitted(self, "bins_")
-        columns = self.bin_columns(X)
+        columns = self._columns(X)
         out = np.empty((len(columns[0]), len(self.bins_)), dtype=np.intp, order="F")
-        for j, bins in enumerate(columns):
-            out[:, j] = bins
+        for j, (binning, col) in enumerate(zip(self.bins_, columns, strict=True)):
+            out[:, j] = self._assign(binning, col)
         return out
 
-    def bin_columns(self, X: Any) -> list[Indices]:
+    def bin_columns(self, X: Any) -> Iterator[Indices]:
         """Bin index of every value, one array of shape (n_samples,) per fitted feature.
 
-        The columns of :meth:`bin_indices`, without copying them into one matrix.
+        The columns of :meth:`bin_indices`, found one at a time as they are read (only one is
+        held if the caller keeps none).
 
         Examples
         --------
@@ -350,7 +351,7 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
         """
         check_is_fitted(self, "bins_")
         columns = self._columns(X)
-        return [self._assign(b, col) for b, col in zip(self.bins_, columns, strict=True)]
+        return (self._assign(b, col) for b, col in zip(self.bins_, columns, strict=True))
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         """Output feature names: the input names (one WoE column per input column)."""

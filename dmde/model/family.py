@@ -102,7 +102,7 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
             )
         y_arr = np.asarray(y)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        frame = _columns_read(frame, template)
+        read = _columns_read(frame, template)
         self.segments_ = tuple(sorted({str(s) for s in segment}))
         self.models_: dict[str, Scorecard] = {}
         for name in self.segments_:
@@ -115,7 +115,7 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
                 )
             model = clone(template)
             self.models_[name] = model.fit(
-                frame.loc[rows], y_arr[rows], None if weight is None else weight[rows]
+                frame.loc[rows, read], y_arr[rows], None if weight is None else weight[rows]
             )
         used = {f for m in self.models_.values() for f in m.features_}
         self.features_ = tuple(c for c in CATALOG if c in used)
@@ -269,16 +269,16 @@ def _as_objects(values: Any) -> npt.NDArray[np.object_]:
     return np.asarray(values, dtype=object)
 
 
-def _columns_read(frame: pd.DataFrame, template: Scorecard) -> pd.DataFrame:
-    """``frame`` without the columns no scorecard of the template can read (not copied to each
-    segment); every column when a name is not text, so that the scorecard sees what it was given.
+def _columns_read(frame: pd.DataFrame, template: Scorecard) -> npt.NDArray[np.bool_]:
+    """The columns of ``frame`` a scorecard of the template can read (the others are not copied
+    to each segment); every column when a name is not text, so that the scorecard sees what it
+    was given.
     """
     if not all(isinstance(c, str) for c in frame.columns):
-        return frame
+        return np.ones(len(frame.columns), dtype=bool)
     policy = template.policy or DEFAULT_POLICY
     wanted = set(policy.features if template.features is None else template.features)
-    keep = frame.columns.isin(list(wanted))
-    return frame if keep.all() else frame.loc[:, keep]
+    return np.asarray(frame.columns.isin(list(wanted)), dtype=bool)
 
 
 def _require_frame(X: Any, column: str) -> pd.DataFrame:
