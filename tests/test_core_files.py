@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -81,3 +82,9 @@ def test_writing_a_target_removes_its_stale_temporaries(tmp_path: Path) -> None:
     stale.write_text("left by a killed run")
     write_text(tmp_path / "a.md", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
+
+
+def test_a_file_s_digest_is_what_was_written(tmp_path: Path) -> None:
+    with FileSet() as files:
+        files.write_text(tmp_path / "a.md", "# A\n")
+        assert files.digest(tmp_path / "a.md") == (4, hashlib.sha256(b"# A\n").hexdigest())

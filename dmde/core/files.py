@@ -147,6 +147,7 @@ class FileSet:
         self._error = error
         self._files: dict[Path, Path] = {}
         self._cleaned: set[Path] = set()
+        self._digests: dict[Path, tuple[int, str]] = {}
         self._landed = False
 
     def __enter__(self) -> FileSet:
@@ -184,6 +185,14 @@ class FileSet:
     def temporary_of(self, target: str | os.PathLike[str]) -> Path:
         """The temporary written for ``target`` (KeyError if it is not in the set)."""
         return self._files[Path(target)]
+
+    def digest(self, target: str | os.PathLike[str]) -> tuple[int, str]:
+        """Size in bytes and SHA-256 of what was written for ``target``, computed once."""
+        path = Path(target)
+        if path not in self._digests:
+            temporary = self.temporary_of(path)
+            self._digests[path] = (temporary.stat().st_size, sha256_file(temporary))
+        return self._digests[path]
 
     def write_text(self, target: str | os.PathLike[str], text: str, *, what: str = "file") -> Path:
         """Write ``text`` (UTF-8, ``\\n`` line ends) as the temporary of ``target``."""

@@ -126,9 +126,8 @@ def land_run(
     folder = target.parent
     listed: dict[str, dict[str, Any]] = {}
     for output in files.targets:
-        temporary = files.temporary_of(output)
-        name = Path(os.path.relpath(output, folder)).as_posix()
-        listed[name] = {"bytes": temporary.stat().st_size, "sha256": sha256_file(temporary)}
+        size, digest = files.digest(output)
+        listed[Path(os.path.relpath(output, folder)).as_posix()] = {"bytes": size, "sha256": digest}
     head = {"dmde_version": __version__, **record}
     write_text(
         target, _text({**head, "status": WRITING, "files": listed}), what="manifest", error=error
