@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import vouch
 
-from dmde.data.manifest import manifest_path, sha256_file, write_manifest
+from dmde.data.manifest import manifest_path, sha256_file
 from dmde.documents.explanation import ExplainError
 from dmde.documents.selection_table import read_selection
 
@@ -78,8 +78,7 @@ def _with_manifest(path: Path, **changes: object) -> Path:
         "output": {"path": str(path), "sha256": sha256_file(path), "rows": 3},
         "summary": {"per": "caf_code", "n_files": 40, "groups": {"01": {"files": 30}}},
     }
-    write_manifest(path, record | changes)
-    vouch(manifest_path(path), path)
+    vouch(manifest_path(path), path, record=record | changes)
     return path
 
 

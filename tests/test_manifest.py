@@ -18,7 +18,6 @@ from dmde.data.manifest import (
     manifest_path,
     read_manifest,
     sha256_file,
-    write_manifest,
 )
 
 
@@ -28,13 +27,17 @@ def test_the_manifest_sits_beside_its_output(tmp_path: Path) -> None:
 
 def test_written_then_read_with_the_version(tmp_path: Path) -> None:
     output = tmp_path / "scores.csv"
-    path = write_manifest(output, {"command": "score", "rows_read": 3, "ratio": 0.5})
+    with FileSet() as files:
+        record = {"command": "score", "rows_read": 3, "ratio": 0.5}
+        path = land_run(files, manifest_path(output), record)
     assert path == manifest_path(output)
     assert read_manifest(output) == {
         "dmde_version": __version__,
         "command": "score",
         "rows_read": 3,
         "ratio": 0.5,
+        "status": "complete",
+        "files": {},
     }
     assert path.read_text(encoding="utf-8").endswith("}\n")
 
@@ -56,8 +59,8 @@ def test_a_broken_manifest_is_refused(tmp_path: Path, text: str, message: str) -
 
 
 def test_nan_is_refused_rather_than_written(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="Out of range float values"):
-        write_manifest(tmp_path / "x.csv", {"seconds": float("nan")})
+    with pytest.raises(ValueError, match="Out of range float values"), FileSet() as files:
+        land_run(files, manifest_path(tmp_path / "x.csv"), {"seconds": float("nan")})
     assert not manifest_path(tmp_path / "x.csv").exists()
 
 

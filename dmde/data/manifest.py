@@ -35,7 +35,6 @@ __all__ = [
     "manifest_path",
     "read_manifest",
     "sha256_file",
-    "write_manifest",
 ]
 
 COMPLETE = "complete"
@@ -86,15 +85,6 @@ def read_manifest(
 
 def _text(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def write_manifest(output: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
-    """Write ``record`` (plus the dmde version) as the manifest of ``output``, atomically.
-
-    It vouches for no file: a run's outputs land with :func:`land_run`.
-    """
-    path = manifest_path(output)
-    return write_text(path, _text({"dmde_version": __version__, **record}), what="manifest")
 
 
 def land_run(
