@@ -6,18 +6,25 @@ a test that changes a frame works on a copy (``population.copy()``).
 
 A module that needs its own world (a planted effect, a size, a seed whose value a test states)
 defines a fixture of its own, which takes precedence over these.
+
+It also holds the helpers several test modules share (``from conftest import ...``): ``vouch``
+makes a manifest for hand-made outputs, ``read_rejects`` reads a rejects file and
+``assert_agree`` checks that validate and score name the same rows.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from dmde.data.manifest import sha256_file
+from dmde.data.problems import ValidationReport
 from dmde.data.synthetic import synthesize
 from dmde.model.model_file import save_model
 from dmde.model.scorecard import ScorecardFamily
@@ -70,3 +77,36 @@ def vouch(manifest: Path, *files: Path, record: dict[str, object] | None = None)
     text = json.dumps({**head, "status": "complete", "files": listed}, indent=2)
     manifest.write_text(text + "\n", encoding="utf-8")
     return manifest
+
+
+def read_rejects(path: Path) -> list[dict[str, str]]:
+    """The lines of a rejects file (``dmde score``), each value whole."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)  # a rejected value is shown whole (the huge field's 2 MB)
+    try:
+        with path.open(newline="", encoding="utf-8") as stream:
+            return list(csv.DictReader(stream))
+    finally:
+        csv.field_size_limit(limit)
+
+
+def assert_agree(report: ValidationReport, rejects: list[dict[str, str]], read: set[str]) -> None:
+    """validate's problems and score's rejects name the same rows under the same rules.
+
+    Every problem of a column score reads (or of a whole row) with a count: the same number of
+    rows in the rejects under that column and rule, and the first five the same rows.
+    """
+    by_key: dict[tuple[str | None, str], set[int]] = defaultdict(set)
+    for line in rejects:
+        by_key[line["column"] or None, line["rule"]].add(int(line["row"]))
+    expected: set[tuple[str | None, str]] = set()
+    for problem in report.problems:
+        if problem.count == 0 or (problem.column is not None and problem.column not in read):
+            continue
+        key = (problem.column, problem.rule)
+        expected.add(key)
+        rows = sorted(by_key.get(key, ()))
+        assert len(rows) == problem.count, (key, rows, problem)
+        assert rows[: len(problem.examples)] == [r for r, _ in problem.examples], (key, problem)
+    found = {k for k in by_key if k[1] != "no_model"}
+    assert found == expected, (found, expected)

@@ -43,11 +43,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import assert_agree, read_rejects
 
 from dmde.batch.scoring import needed_columns
 from dmde.cli import main
 from dmde.data.datasets import arrow_schema, validate_file, write_batches
-from dmde.data.problems import ValidationReport
 from dmde.data.synthetic import synthesize
 from dmde.model.model_file import load_model
 
@@ -902,38 +902,6 @@ def assert_said_once(ran: Ran, command: str, *fragments: str) -> None:
     assert all(line.startswith("  - ") for line in lines[1:]), ran.err
     for fragment in fragments:
         assert fragment in ran.err, f"{fragment!r} not in {ran.err!r}"
-
-
-def read_rejects(path: Path) -> list[dict[str, str]]:
-    limit = csv.field_size_limit()
-    csv.field_size_limit(1 << 30)  # a rejected value is shown whole (the huge field's 2 MB)
-    try:
-        with path.open(newline="", encoding="utf-8") as stream:
-            return list(csv.DictReader(stream))
-    finally:
-        csv.field_size_limit(limit)
-
-
-def assert_agree(report: ValidationReport, rejects: list[dict[str, str]], read: set[str]) -> None:
-    """validate's problems and score's rejects name the same rows under the same rules.
-
-    Every problem of a column score reads (or of a whole row) with a count: the same number of
-    rows in the rejects under that column and rule, and the first five the same rows.
-    """
-    by_key: dict[tuple[str | None, str], set[int]] = defaultdict(set)
-    for line in rejects:
-        by_key[line["column"] or None, line["rule"]].add(int(line["row"]))
-    expected: set[tuple[str | None, str]] = set()
-    for problem in report.problems:
-        if problem.count == 0 or (problem.column is not None and problem.column not in read):
-            continue
-        key = (problem.column, problem.rule)
-        expected.add(key)
-        rows = sorted(by_key.get(key, ()))
-        assert len(rows) == problem.count, (key, rows, problem)
-        assert rows[: len(problem.examples)] == [r for r, _ in problem.examples], (key, problem)
-    found = {k for k in by_key if k[1] != "no_model"}
-    assert found == expected, (found, expected)
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import assert_agree, read_rejects
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,34 +62,6 @@ FUZZ = settings(
 
 # --------------------------------------------------------------------------------------------
 # The invariants
-def _rejects(path: Path) -> list[dict[str, str]]:
-    limit = csv.field_size_limit()
-    csv.field_size_limit(1 << 30)
-    try:
-        with path.open(newline="", encoding="utf-8") as stream:
-            return list(csv.DictReader(stream))
-    finally:
-        csv.field_size_limit(limit)
-
-
-def _agree(report: ValidationReport, rejects: list[dict[str, str]], read: set[str]) -> None:
-    """validate's problems (columns score reads, whole rows) and score's rejects: same rows."""
-    by_key: dict[tuple[str | None, str], set[int]] = defaultdict(set)
-    for line in rejects:
-        by_key[line["column"] or None, line["rule"]].add(int(line["row"]))
-    expected = set()
-    for problem in report.problems:
-        if problem.count == 0 or (problem.column is not None and problem.column not in read):
-            continue
-        key = (problem.column, problem.rule)
-        expected.add(key)
-        rows = sorted(by_key.get(key, ()))
-        assert len(rows) == problem.count, (key, rows, problem)
-        assert rows[: len(problem.examples)] == [r for r, _ in problem.examples], (key, problem)
-    found = {k for k in by_key if k[1] != "no_model"}
-    assert found == expected, (found, expected)
-
-
 # Problems that make a file unusable whatever is read from it (and a needed column missing).
 FILE_RULES = ("extension", "empty_file", "unreadable", "separator", "no_rows", "duplicate_header")
 
@@ -138,14 +111,14 @@ def check_input(path: Path, model: ScorecardFamily, out: Path) -> str:
         result.rows_scored,
         result.rows_rejected,
     )
-    rejects = _rejects(Path(result.rejects))
+    rejects = read_rejects(Path(result.rejects))
     rows = {int(line["row"]) for line in rejects}
     assert len(rows) == result.rows_rejected
     assert rows <= set(range(1, result.rows_read + 1))
     with scores.open(newline="", encoding="utf-8") as stream:
         assert sum(1 for _ in csv.reader(stream)) - 1 == result.rows_scored
     assert report.n_rows == result.rows_read, (report.format(), result)
-    _agree(report, rejects, set(needed_columns(model)))
+    assert_agree(report, rejects, set(needed_columns(model)))
     if report.ok:
         assert result.rows_rejected == 0
     return "scored" if not result.rows_rejected else "rejects"
