@@ -94,30 +94,23 @@ def _masked(values: np.ndarray, keep: np.ndarray, typ: pa.DataType) -> Arr:
     return pa.array(values, typ, mask=~keep)
 
 
-def _chunk_table(
+def _situation_columns(
     c: _Chunk,
-    streams: list[np.random.Generator],
+    addr: dict[str, np.ndarray],
+    beh: dict[str, np.ndarray],
     *,
-    first_id: int,
-    controlled: np.ndarray,
-    weights: np.ndarray,
-    scenario: Scenario,
-    with_truth: bool,
-) -> pa.Table:
-    n = c.stratum.shape[0]
+    ids: np.ndarray,
+    months: Arr,
+    reporting: np.ndarray,
+) -> dict[str, Any]:
+    """The columns of a household's situation, ``dossier_id`` to ``online_documents_12m``
+    (numpy arrays, or Arrow arrays for the text columns)."""
     p, a, r, b = c.people, c.activity, c.resources, c.benefits
-    rng_f, rng_truth, rng_beh, rng_hist, rng_lab, _ = streams
-    addr = _address(rng_f, p, r, n)
-    beh = _behaviour(rng_beh, p, b, n)
-    month = np.asarray(rng_f.integers(0, len(SNAPSHOT_MONTHS), size=n))
-    prefilled_from = SNAPSHOT_MONTHS.index(PREFILLED_FROM)
-    cols: dict[str, Any] = {
-        "dossier_id": np.arange(first_id, first_id + n, dtype=np.int64),
+    return {
+        "dossier_id": ids,
         "caf_code": _take(CAF_CODES, p["caf"]),
-        "snapshot_month": _take(SNAPSHOT_MONTHS, month),
-        "income_reporting": _take(
-            _levels("income_reporting"), (month >= prefilled_from).astype(np.int8)
-        ),
+        "snapshot_month": months,
+        "income_reporting": _take(_levels("income_reporting"), reporting),
         "control_stratum": _take(_STRATA, c.stratum),
         "household_type": _take(_levels("household_type"), p["household"]),
         "n_children": p["n_children"],
@@ -151,6 +144,43 @@ def _chunk_table(
         "office_visits_12m": beh["visits"],
         "online_documents_12m": beh["docs"],
     }
+
+
+def _table(cols: dict[str, Any]) -> pa.Table:
+    """The columns as a table of the catalog's types, in the order given."""
+    schema = arrow_schema(list(cols))
+    arrays = [
+        v if isinstance(v, pa.Array) else pa.array(v).cast(schema.field(k).type)
+        for k, v in cols.items()
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _chunk_table(
+    c: _Chunk,
+    streams: list[np.random.Generator],
+    *,
+    first_id: int,
+    controlled: np.ndarray,
+    weights: np.ndarray,
+    scenario: Scenario,
+    with_truth: bool,
+) -> pa.Table:
+    n = c.stratum.shape[0]
+    p, r, b = c.people, c.resources, c.benefits
+    rng_f, rng_truth, rng_beh, rng_hist, rng_lab, _ = streams
+    addr = _address(rng_f, p, r, n)
+    beh = _behaviour(rng_beh, p, b, n)
+    month = np.asarray(rng_f.integers(0, len(SNAPSHOT_MONTHS), size=n))
+    prefilled_from = SNAPSHOT_MONTHS.index(PREFILLED_FROM)
+    cols = _situation_columns(
+        c,
+        addr,
+        beh,
+        ids=np.arange(first_id, first_id + n, dtype=np.int64),
+        months=_take(SNAPSHOT_MONTHS, month),
+        reporting=(month >= prefilled_from).astype(np.int8),
+    )
     view = {
         k: (v.to_numpy(zero_copy_only=False) if isinstance(v, pa.Array) else v)
         for k, v in cols.items()
@@ -175,12 +205,7 @@ def _chunk_table(
     }
     if with_truth:
         cols |= {"truth_probability": np.round(probability, 6), "truth_target": truth_target}
-    schema = arrow_schema(list(cols))
-    arrays = [
-        v if isinstance(v, pa.Array) else pa.array(v).cast(schema.field(k).type)
-        for k, v in cols.items()
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return _table(cols)
 
 
 def _allocate(strata_sizes: np.ndarray, controls: int) -> np.ndarray:
@@ -214,6 +239,15 @@ def _survey(
         start += size
         if progress:
             progress("survey draw", size)
+    return _draw_survey(strata, keys, controls)
+
+
+def _draw_survey(
+    strata: np.ndarray, keys: np.ndarray, controls: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The stratified draw: in each stratum, its allocation of the rows with the smallest
+    ``keys`` (uniform draws). Returns (controlled, weight) per row."""
+    n_rows = strata.shape[0]
     sizes = np.bincount(strata, minlength=len(_STRATA))
     alloc = _allocate(sizes, controls)
     controlled = np.zeros(n_rows, dtype=bool)

@@ -258,6 +258,8 @@ def _resources(
     return {
         "income": total,
         "earned": earned,
+        "person_income": np.stack([inc_h, inc_p, inc_c]),
+        "person_volatility": np.stack([vol_h, vol_p]),
         "volatility": volatility,
         "months_on_file": months_on_file,
         "separation": separation,
@@ -270,29 +272,37 @@ def _months_paid(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.82, 12, rng.integers(1, 12, n)) / 12.0
 
 
-def _benefits(
-    rng: np.random.Generator,
+def _benefit_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """The uniform draws that decide take-up and the small benefits, in the order drawn."""
+    names = ("aah", "rsa", "prime", "renter", "housing", "cf", "other_lone", "other_young")
+    draws = {k: rng.random(n) for k in (*names, "nothing")}
+    draws["nothing_amount"] = rng.uniform(20.0, 120.0, n)
+    return draws
+
+
+def _benefit_amounts(
+    u: dict[str, np.ndarray],
     p: dict[str, np.ndarray],
     a: dict[str, np.ndarray],
     r: dict[str, np.ndarray],
-    n: int,
 ) -> dict[str, np.ndarray]:
+    """Monthly amounts of each benefit for the situation ``p, a, r`` and the draws ``u``."""
     income, age, kids = r["income"], p["age"], p["n_children"]
     couple = p["couple"]
     units = 1.0 + 0.5 * couple + 0.3 * kids
     per_unit = income / units
     smic = SMIC_NET_MONTHLY
-    aah = (a["disabled"] & (per_unit < 1.2) & _bern(rng, 0.85, n)) * np.clip(
+    aah = (a["disabled"] & (per_unit < 1.2) & (u["aah"] < 0.85)) * np.clip(
         1041.0 - 300.0 * income, 100.0, 1041.0
     )
     rsa_ok = (per_unit < 0.50) & ((age >= 25) | (kids > 0)) & (a["holder"] != _ACT["student"])
-    rsa_ok &= _bern(rng, np.where(aah > 0, 0.05, 0.47), n)
+    rsa_ok &= u["rsa"] < np.where(aah > 0, 0.05, 0.47)
     rsa = rsa_ok * np.clip(650.0 * units - 0.6 * income * smic, 20.0, 3000.0)
-    pa_ok = (r["earned"] / units > 0.30) & (per_unit < 1.5) & (age >= 18) & _bern(rng, 0.70, n)
+    pa_ok = (r["earned"] / units > 0.30) & (per_unit < 1.5) & (age >= 18) & (u["prime"] < 0.70)
     pa_amount = np.clip(120.0 + 110.0 * units - 260.0 * np.abs(per_unit - 0.85), 15.0, 900.0)
     prime = pa_ok * pa_amount
-    renter = _bern(rng, np.where(p["foreign"], 0.88, 0.72) + 0.1 * (age < 30), n)
-    housing = (renter & (per_unit < 1.0) & _bern(rng, 0.70, n)) * np.clip(
+    renter = u["renter"] < np.where(p["foreign"], 0.88, 0.72) + 0.1 * (age < 30)
+    housing = (renter & (per_unit < 1.0) & (u["housing"] < 0.70)) * np.clip(
         240.0 * np.sqrt(units) - 180.0 * per_unit, 20.0, 900.0
     )
     kids_u20 = kids - p["child_over_19"]
@@ -300,13 +310,13 @@ def _benefits(
         [kids_u20 == 2, kids_u20 >= 3], [151.0, 345.0 + 194.0 * (kids_u20 - 3)], default=0.0
     )
     af = af_base * np.select([income > 6.0, income > 4.5], [0.25, 0.5], default=1.0)
-    cf = ((kids_u20 >= 3) & (income < 1.8) & _bern(rng, 0.55, n)) * 186.0
-    other = (_bern(rng, 0.35, n) & (p["household"] == 1) & (r["alimony"] == 0)) * 195.0 + (
-        _bern(rng, 0.30, n) & (kids > 0) & (age < 40)
+    cf = ((kids_u20 >= 3) & (income < 1.8) & (u["cf"] < 0.55)) * 186.0
+    other = ((u["other_lone"] < 0.35) & (p["household"] == 1) & (r["alimony"] == 0)) * 195.0 + (
+        (u["other_young"] < 0.30) & (kids > 0) & (age < 40)
     ) * 190.0
     nothing = (aah + rsa + prime + housing + af + cf + other) == 0
-    other = other + (nothing & _bern(rng, 0.8, n)) * rng.uniform(20.0, 120.0, n)
-    means = {
+    other = other + (nothing & (u["nothing"] < 0.8)) * u["nothing_amount"]
+    return {
         "aah": aah,
         "rsa": rsa,
         "prime": prime,
@@ -315,7 +325,13 @@ def _benefits(
         "cf": cf,
         "other": other,
     }
-    means = {k: np.round(v * _months_paid(rng, n), 2) for k, v in means.items()}
+
+
+def _twelve_month_means(
+    amounts: dict[str, np.ndarray], paid: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """12-month means of benefits paid ``amounts`` a month for a share ``paid`` of the year."""
+    means = {k: np.round(v * paid[k], 2) for k, v in amounts.items()}
     means["total"] = np.round(np.sum(list(means.values()), axis=0), 2)
     return means
 
@@ -432,6 +448,10 @@ class _Chunk:
     resources: dict[str, np.ndarray]
     benefits: dict[str, np.ndarray]
     stratum: np.ndarray
+    #: The take-up draws, the monthly amounts and the share of the year paid (for the panel).
+    benefit_draws: dict[str, np.ndarray]
+    amounts: dict[str, np.ndarray]
+    paid: dict[str, np.ndarray]
 
 
 def _streams(seed: int, chunk: int) -> list[np.random.Generator]:
@@ -445,5 +465,8 @@ def _draw_core(rng: np.random.Generator, n: int) -> _Chunk:
     p = _people(rng, n)
     a = _activity(rng, p, n)
     r = _resources(rng, p, a, n)
-    b = _benefits(rng, p, a, r, n)
-    return _Chunk(p, a, r, b, _stratum(b))
+    u = _benefit_draws(rng, n)
+    amounts = _benefit_amounts(u, p, a, r)
+    paid = {k: _months_paid(rng, n) for k in amounts}
+    b = _twelve_month_means(amounts, paid)
+    return _Chunk(p, a, r, b, _stratum(b), u, amounts, paid)
