@@ -1,0 +1,446 @@
+"""Batch scoring with DuckDB (embedded): the same scores, rejects and manifest as the Python engine.
+
+:func:`score_file_duckdb` reads a CSV or Parquet file with DuckDB, checks its rows with the
+catalog rules written as SQL (:func:`dmde.model.sql.rejects_sql`) and scores the valid ones with
+the model's SQL (:func:`dmde.model.sql.scorecard_sql`), all inside DuckDB; the rows come back to
+Python only to be written, by the writer the Python engine uses
+(:func:`dmde.data.writing.write_batches`), with the scores file's schema
+(:func:`dmde.batch.scoring.scores_schema`). It reads the same columns as the Python engine
+(:func:`dmde.batch.scoring.needed_columns`): the other columns of a CSV file are split but never
+converted, those of a Parquet file never read.
+
+What is the same as :func:`dmde.batch.scoring.score_file`, on the same input and model: the
+scored rows, in file order, with the same ``score`` (to the cent: the points are summed as exact
+decimals), ``probability`` (recomputed from the score with the model's scaling, numpy's ``exp``:
+an engine's ``EXP`` can differ in the last bit), reasons and their points; the rejects, line for
+line (row, dossier_id, column, value, rule, reason), in the same order; the counts of the
+manifest. A CSV scores file and the rejects file are byte-identical; a Parquet scores file has
+the same schema and values but its row groups are DuckDB's batches, not the Python reader's.
+
+What DuckDB does not read the way the Python engine does is handed to the Python engine, which
+then writes the outputs (:attr:`DuckdbScoringResult.engine` says ``"python"`` and
+:attr:`~DuckdbScoringResult.fallback` why): a CSV value DuckDB cannot convert to its column's
+type, a row with the wrong number of fields, bytes that are not UTF-8, a blank line or a quoted
+value across lines (rows and lines no longer match one to one), a Parquet integer column stored
+as floating point numbers, and a ``dossier_id`` on several rows (which the Python engine refuses
+with the rows named). Those files are rare and the Python engine explains their rows one by one.
+
+Examples
+--------
+>>> import os, tempfile
+>>> from dmde.data.synthetic import synthesize, write_population
+>>> from dmde.model.scorecard import ScorecardFamily
+>>> df = synthesize(4_000, seed=1, controls=2_000)
+>>> checked = df[df["controlled"] == 1]
+>>> model = ScorecardFamily().fit(checked, checked["target"], checked["control_weight"])
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     _ = write_population(os.path.join(tmp, "pop.csv"), 1_000, seed=2)
+...     result = score_file_duckdb(model, os.path.join(tmp, "pop.csv"),
+...                                os.path.join(tmp, "scores.csv"))
+>>> result.engine, result.rows_read, result.rows_scored + result.rows_rejected
+('duckdb', 1000, 1000)
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from dmde.batch.scoring import (
+    ScoringResult,
+    needed_columns,
+    rejects_path_for,
+    score_file,
+    scores_schema,
+)
+from dmde.core.errors import SchemaError
+from dmde.core.files import FileSet
+from dmde.data.catalog import CATALOG
+from dmde.data.manifest import land_run, manifest_path, sha256_file
+from dmde.data.opening import data_lines, file_columns
+from dmde.data.parameters import Range, check_parameters
+from dmde.data.paths import check_data_file_name, check_distinct_paths
+from dmde.data.reading import REJECT_SCHEMA, read_batches
+from dmde.data.schema import BATCH_ROWS, EXTENSIONS
+from dmde.data.writing import write_batches
+from dmde.model.model_file import load_model
+from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.sql import rejects_query, scorecard_query
+
+__all__ = ["DuckdbScoringResult", "duckdb_input_sql", "score_file_duckdb"]
+
+Model = Scorecard | ScorecardFamily
+Progress = Callable[[int], None]
+
+#: The name of the DuckDB table the file's rows are loaded into (with their row number).
+INPUT_TABLE = "dmde_input"
+_ROW = "row"
+_DUCKDB_TYPES = {
+    "int": "BIGINT",
+    "flag": "BIGINT",
+    "float": "DOUBLE",
+    "category": "VARCHAR",
+    "string": "VARCHAR",
+}
+
+
+class _FallbackError(Exception):
+    """The file is one DuckDB does not read as the Python engine does (the reason is the text)."""
+
+
+@dataclass(frozen=True)
+class DuckdbScoringResult(ScoringResult):
+    """What a scoring run did (see :class:`~dmde.batch.scoring.ScoringResult`), and which engine
+    wrote the outputs: ``"duckdb"``, or ``"python"`` with the reason in ``fallback``."""
+
+    engine: str = "duckdb"
+    fallback: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the file into DuckDB
+def duckdb_input_sql(
+    source: str | os.PathLike[str], columns: Sequence[str], header: Sequence[str]
+) -> str:
+    """The DuckDB query that reads ``columns`` of a CSV or Parquet file with their row number.
+
+    A CSV file is read with every option fixed (no sniffing): comma, double quotes, a header,
+    one type per column (the catalog's for ``columns``, text for the others, never converted),
+    empty fields as NULL. Row numbers start at 1, in file order. The path and the header's names
+    are literals of the syntax tree: they cannot inject SQL.
+    """
+    path = exp.Literal.string(os.fspath(source))
+    row: exp.Expr = exp.Window(this=exp.RowNumber(), over="OVER")
+    if EXTENSIONS[Path(source).suffix.lower()] == "parquet":
+        reader: exp.Expr = exp.Anonymous(
+            this="read_parquet",
+            expressions=[path, exp.EQ(this=exp.var("file_row_number"), expression=exp.true())],
+        )
+        row = exp.Add(
+            this=exp.column("file_row_number", quoted=True), expression=exp.Literal.number(1)
+        )
+    else:
+        types = exp.Struct(
+            expressions=[
+                exp.PropertyEQ(
+                    this=exp.to_identifier(name, quoted=True),
+                    expression=exp.Literal.string(
+                        _DUCKDB_TYPES[CATALOG[name].dtype] if name in columns else "VARCHAR"
+                    ),
+                )
+                for name in header
+            ]
+        )
+        options = {
+            "header": exp.true(),
+            "auto_detect": exp.false(),
+            "delim": exp.Literal.string(","),
+            "quote": exp.Literal.string('"'),
+            "escape": exp.Literal.string('"'),
+            "columns": types,
+        }
+        reader = exp.ReadCSV(
+            this=path,
+            expressions=[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()],
+        )
+    typed = [
+        exp.alias_(
+            exp.cast(exp.column(name, quoted=True), _DUCKDB_TYPES[CATALOG[name].dtype], copy=False),
+            name,
+            quoted=True,
+            copy=False,
+        )
+        for name in columns
+    ]
+    select = exp.select(exp.alias_(row, _ROW, quoted=True, copy=False), *typed, copy=False).from_(
+        reader, copy=False
+    )
+    return select.sql(dialect="duckdb")
+
+
+def _parquet_fits(source: Path, columns: Sequence[str]) -> str | None:
+    """Why DuckDB cannot read a Parquet file's ``columns`` as the Python engine does, or None."""
+    stored = pq.read_schema(source)
+    for name in columns:
+        kind = stored.field(name).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        dtype = CATALOG[name].dtype
+        integral = pa.types.is_integer(kind) or (dtype == "flag" and pa.types.is_boolean(kind))
+        fits = {
+            "int": integral,
+            "flag": integral,
+            "float": pa.types.is_floating(kind) or pa.types.is_integer(kind),
+            "category": pa.types.is_string(kind) or pa.types.is_large_string(kind),
+            "string": pa.types.is_string(kind) or pa.types.is_large_string(kind),
+        }[dtype]
+        if not fits:
+            return f"column {name!r} is stored as {kind}"
+    return None
+
+
+def _load_input(
+    con: duckdb.DuckDBPyConnection, source: Path, columns: Sequence[str], header: Sequence[str]
+) -> int:
+    """Load the file's ``columns`` into :data:`INPUT_TABLE`; the number of rows."""
+    kind = EXTENSIONS[source.suffix.lower()]
+    if kind == "parquet":
+        why = _parquet_fits(source, columns)
+        if why:
+            raise _FallbackError(why)
+    query = duckdb_input_sql(source, columns, header)
+    try:
+        con.execute(f'CREATE TEMP TABLE "{INPUT_TABLE}" AS {query}').fetchall()
+    except duckdb.Error as exc:
+        raise _FallbackError(f"DuckDB cannot read the file as typed: {_first_line(exc)}") from None
+    n_rows = _one(con, f'SELECT COUNT(*) FROM "{INPUT_TABLE}"')
+    if kind == "csv":
+        lines = data_lines(source) - 1  # the header is one line
+        if lines != n_rows:
+            raise _FallbackError(f"{lines:,} lines of data but DuckDB read {n_rows:,} rows")
+    repeated = _one(
+        con,
+        f'SELECT COUNT(*) FROM (SELECT 1 FROM "{INPUT_TABLE}" WHERE "dossier_id" IS NOT NULL '
+        'GROUP BY "dossier_id" HAVING COUNT(*) > 1)',
+    )
+    if repeated:
+        raise _FallbackError(f"{repeated:,} dossier_id values are on several rows")
+    return n_rows
+
+
+def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    rows = con.execute(query).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# Scores and rejects out of DuckDB
+def _scores(
+    con: duckdb.DuckDBPyConnection, model: Model, reasons: int, batch_size: int
+) -> Iterator[pa.Table]:
+    """The scores of the valid rows, in file order, as tables of :func:`scores_schema`."""
+    query = scorecard_query(
+        model, table=INPUT_TABLE, reasons=reasons, valid_only=True, extra_columns=[_ROW]
+    ).order_by(exp.column(_ROW, quoted=True), copy=False)
+    schema = scores_schema(reasons)
+    reader = con.sql(query.sql(dialect="duckdb")).to_arrow_reader(batch_size)
+    for batch in reader:
+        if batch.num_rows == 0:
+            continue
+        columns = {name: batch.column(name) for name in schema.names}
+        columns["probability"] = pa.array(_probability(model, batch), pa.float64())
+        yield pa.table([columns[n] for n in schema.names], names=schema.names).cast(schema)
+
+
+def _probability(model: Model, batch: pa.RecordBatch) -> Any:
+    """The probability of each row's score, by the Python engine's function (numpy's exp)."""
+    points = batch.column("score").to_numpy(zero_copy_only=False)
+    if not isinstance(model, ScorecardFamily):
+        return model.scaling_.probability(points)
+    segment = np.asarray(batch.column("segment").to_pylist(), dtype=object)
+    out = np.empty(len(points), dtype=np.float64)
+    for name, scorecard in model.models_.items():
+        rows = segment == name
+        if rows.any():
+            out[rows] = scorecard.scaling_.probability(points[rows])
+    return out
+
+
+def _rejects(con: duckdb.DuckDBPyConnection, model: Model, order: Sequence[str]) -> pa.Table:
+    """The reject lines, sorted by row and the file's column order (:data:`REJECT_SCHEMA`)."""
+    query = rejects_query(model, table=INPUT_TABLE, columns=order, row_column=_ROW)
+    table = con.sql(query.sql(dialect="duckdb")).to_arrow_table()
+    if table.num_rows == 0:
+        return REJECT_SCHEMA.empty_table()
+    return _arrow_values(table.cast(REJECT_SCHEMA))
+
+
+def _arrow_values(table: pa.Table) -> pa.Table:
+    """The rejects with each number spelled as Arrow spells it (the Python engine's text)."""
+    names = table.column("column").to_pylist()
+    values = table.column("value").to_pylist()
+    fixed = [
+        pa.array([float(v)], pa.float64()).cast(pa.string())[0].as_py()
+        if v is not None and CATALOG[str(c)].dtype == "float"
+        else v
+        for c, v in zip(names, values, strict=True)
+    ]
+    return table.set_column(3, "value", pa.array(fixed, pa.string()))
+
+
+# --------------------------------------------------------------------------------------------
+def score_file_duckdb(
+    model: Model | str | os.PathLike[str],
+    input_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    rejects: str | os.PathLike[str] | None = None,
+    reasons: int = 3,
+    batch_size: int = BATCH_ROWS,
+    progress: Progress | None = None,
+    verify_key: str | os.PathLike[str] | None = None,
+    threads: int | None = None,
+) -> DuckdbScoringResult:
+    """Score a CSV or Parquet file with DuckDB; write scores, rejects and a manifest.
+
+    The parameters and outputs are those of :func:`dmde.batch.scoring.score_file` (the manifest
+    also records ``"engine"``). A file DuckDB does not read as the Python engine does is scored
+    by the Python engine (see the module docstring); the result says so.
+
+    Parameters
+    ----------
+    model : Scorecard, ScorecardFamily or path of a model file
+    input_path : path
+        The households to score (CSV or Parquet).
+    output : path
+        The scores file (``.parquet`` or ``.csv``).
+    rejects : path, optional
+        Where rejected rows go (default: ``<output name>.rejects.csv`` beside the output).
+    reasons : int, default 3
+        Reason codes per row.
+    batch_size : int
+        Rows per batch written (one Parquet row group each).
+    progress : callable, optional
+        Called once with the number of rows read, at the end.
+    verify_key : path, optional
+        A public key file: the model must be signed by it.
+    threads : int, optional
+        DuckDB's threads (default: DuckDB's, one per core).
+
+    Returns
+    -------
+    DuckdbScoringResult
+    """
+    started = time.perf_counter()
+    start_time = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    check_parameters(
+        {"reasons": [Range(Integral, 0, None, closed="left")]},
+        {"reasons": reasons},
+        fixes={"reasons": "Give the number of reason codes per row, e.g. 3."},
+    )
+    source, out = Path(input_path), Path(output)
+    rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
+    _check_paths(model, source, out, rejects_out)
+    loaded, model_hash = _load(model, verify_key)
+    columns = needed_columns(loaded)
+    header = file_columns(source)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise SchemaError(
+            f"{source}: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}, which the model needs; nothing was written.",
+            path=str(source),
+        )
+    read_batches(source, columns, on_problem="reject")  # the header's problems, said as usual
+    order = [name for name in header if name in columns]  # a row's reject lines: file order
+
+    def python_engine(why: str) -> DuckdbScoringResult:
+        result = score_file(
+            loaded,
+            source,
+            out,
+            rejects=rejects_out,
+            reasons=reasons,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        return DuckdbScoringResult(**vars(result), engine="python", fallback=why)
+
+    with tempfile.TemporaryDirectory(prefix="dmde-duckdb-") as spill:
+        config: dict[str, Any] = {"temp_directory": spill}
+        if threads is not None:
+            config["threads"] = int(threads)
+        con = duckdb.connect(config=config)
+        try:
+            try:
+                n_rows = _load_input(con, source, order, header)
+            except _FallbackError as why:
+                return python_engine(str(why))
+            with FileSet(error=SchemaError) as files:
+                rejected = _rejects(con, loaded, order)
+                n_rejected = len(pc.unique(rejected.column("row"))) if rejected.num_rows else 0
+                input_hash = sha256_file(source)
+                n_scored = write_batches(
+                    out,
+                    _scores(con, loaded, reasons, batch_size),
+                    schema=scores_schema(reasons),
+                    files=files,
+                )
+                write_batches(rejects_out, [rejected], schema=REJECT_SCHEMA, files=files)
+                if progress:
+                    progress(n_rows)
+                seconds = time.perf_counter() - started
+                manifest = land_run(
+                    files,
+                    manifest_path(out),
+                    {
+                        "command": "score",
+                        "engine": "duckdb",
+                        "input": {"path": str(source), "sha256": input_hash},
+                        "model": {"sha256": model_hash},
+                        "columns_read": list(columns),
+                        "outputs": {"scores": str(out), "rejects": str(rejects_out)},
+                        "rows_read": n_rows,
+                        "rows_scored": n_scored,
+                        "rows_rejected": n_rejected,
+                        "reject_lines": rejected.num_rows,
+                        "reasons": reasons,
+                        "started": start_time,
+                        "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                        "seconds": round(seconds, 3),
+                        "rows_per_second": round(n_rows / seconds) if seconds > 0 else None,
+                    },
+                    error=SchemaError,
+                )
+        finally:
+            con.close()
+    if n_scored + n_rejected != n_rows:  # pragma: no cover - the queries partition the rows
+        raise SchemaError(f"{source}: {n_rows} rows read, {n_scored} scored, {n_rejected} rejected")
+    return DuckdbScoringResult(
+        str(out), str(rejects_out), str(manifest), n_rows, n_scored, n_rejected, seconds
+    )
+
+
+def _load(
+    model: Model | str | os.PathLike[str], verify_key: str | os.PathLike[str] | None
+) -> tuple[Model, str]:
+    if isinstance(model, Scorecard | ScorecardFamily) and verify_key is None:
+        return model, str(getattr(model, "model_sha256_", "unsaved model"))
+    loaded = load_model(model, verify_key=verify_key)
+    return loaded, str(loaded.model_sha256_)
+
+
+def _check_paths(
+    model: Model | str | os.PathLike[str], source: Path, out: Path, rejects: Path
+) -> None:
+    """The Python engine's checks of the output paths (data file names, nothing overwritten)."""
+    for role, target in (("output", out), ("rejects", rejects)):
+        check_data_file_name(role, target)
+    inputs: dict[str, str | os.PathLike[str]] = {"the data file": source}
+    if not isinstance(model, Scorecard | ScorecardFamily):
+        inputs["the model file"] = model
+    outputs = [
+        ("output", "the scores", out),
+        ("rejects", "the rejects", rejects),
+        ("output", "the scores' manifest", manifest_path(out)),
+    ]
+    check_distinct_paths(outputs, inputs)

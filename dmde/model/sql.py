@@ -1,0 +1,738 @@
+"""The published model as SQL: one readable query that scores a table where it lives.
+
+A points scorecard is a SQL expression: one ``CASE`` per feature, a sum, a logistic. The query is
+built as a :mod:`sqlglot` syntax tree (never by pasting text): every column and table name is a
+quoted identifier and every value a literal, so no name can inject SQL. It is then written in the
+dialect asked for (``duckdb``, ``postgres``, ``spark``, ``bigquery``, ``tsql``, ... any dialect
+sqlglot knows). It reads only the model's columns (its features, the routing column, and
+``dossier_id`` and ``caf_code`` which it carries to the output).
+
+:func:`scorecard_sql` gives, for each row: ``dossier_id``, ``caf_code``, ``segment``, one column
+``points_<feature>`` per feature (the points of the row's bin), ``score`` (the intercept plus
+those points), ``probability``, and with ``reasons=k`` the columns ``reason_<i>_feature``,
+``reason_<i>_label`` and ``reason_<i>_points`` of the scores file (:mod:`dmde.batch.scoring`).
+:func:`rejects_sql` lists the values the catalog refuses, one line per value, as the rejects
+file does. Both start with a comment naming the model's SHA-256 and the dmde version.
+
+How the query reproduces the Python scorer exactly:
+
+- a numeric bin ``i`` holds ``edges[i-1] <= x < edges[i]``: ``CASE WHEN x IS NULL THEN <missing>
+  WHEN x < e0 THEN p0 WHEN x < e1 THEN p1 ... ELSE p_last END``; every edge is written
+  ``CAST('<shortest decimal>' AS DOUBLE)``, which every engine reads as the very same double;
+- a categorical bin is a list of levels, ``x IN (...)``; a level of the catalog that the model
+  never saw gets the bin's ``default_bin``; NULL gets the missing bin;
+- points are exact decimals (``DECIMAL(18, d)``) and their sum is exact, so the score is the
+  Python side's rounded sum to the cent (both are the nearest double of the same decimal);
+- the probability is ``1 / (1 + EXP(-(score - offset) / factor))``: the same operations as
+  :meth:`PointsScaling.probability <dmde.model.scaling.PointsScaling.probability>`; an
+  engine's ``EXP`` may differ from numpy's in the last bit (about 1 row in 25 differs by
+  1e-16 relative), which is why the DuckDB engine recomputes it from the score with numpy;
+- a reason is a feature whose points exceed its reference; they are ranked by that excess,
+  largest first, ties to the feature that comes first in the model, as
+  :func:`~dmde.model.scored.top_reasons` does; the points shown are the excess rounded half to
+  even on ``excess * 100``, as ``numpy.round(excess, 2)``.
+
+What the query does not do: the reading of a file (types, a row with the wrong number of
+fields, bytes that are not UTF-8), which the engine that reads the file does; the rule
+``pattern`` is written with ``REGEXP_LIKE`` (whose flavour of regular expressions is the
+engine's), and the "leading zeros lost?" hint of a reject is given for category columns only.
+A NaN in a numeric column is refused by the range rule (every engine sorts NaN above every
+number); the scoring query itself would put it in the last bin, not the missing bin.
+
+Examples
+--------
+>>> from dmde.data.synthetic import synthesize
+>>> from dmde.model.scorecard import Scorecard
+>>> df = synthesize(5_000, seed=1, controls=0, with_truth=True)
+>>> model = Scorecard(features=["n_children", "household_type"])
+>>> model = model.fit(df, df["truth_target"])
+>>> query = scorecard_sql(model, table="households", dialect="postgres")
+>>> query.startswith("-- dmde scorecard: model sha256 unsaved, dmde ")
+True
+>>> '"points_n_children"' in query, 'FROM "households"' in query
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+import sqlglot
+from sqlglot import exp
+
+from dmde._version import __version__
+from dmde.core.errors import ParameterError
+from dmde.data.catalog import CATALOG, Column
+from dmde.data.rules import _message, lost_zeros_hint
+from dmde.model.bins import FeatureBinning
+from dmde.model.family import ScorecardFamily
+from dmde.model.logistic import Scorecard
+from dmde.model.scored import check_reasons
+
+__all__ = [
+    "carried_columns",
+    "check_dialect",
+    "rejects_query",
+    "rejects_sql",
+    "scorecard_query",
+    "scorecard_sql",
+    "table_reference",
+    "valid_condition",
+]
+
+Model = Scorecard | ScorecardFamily
+TableName = str | Sequence[str]
+
+#: The points of a feature are exact decimals of this precision (digits in all).
+POINTS_PRECISION = 18
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_TEXT_TYPES = ("category", "string")
+
+
+# --------------------------------------------------------------------------------------------
+# Names and literals
+def check_dialect(dialect: str) -> str:
+    """``dialect`` if sqlglot knows it, else a ParameterError listing some it knows."""
+    try:
+        sqlglot.Dialect.get_or_raise(dialect)
+    except ValueError:
+        raise ParameterError(
+            "dialect",
+            "a SQL dialect that sqlglot knows (duckdb, postgres, spark, bigquery, tsql, ...)",
+            dialect,
+            fix="Give the warehouse's dialect, e.g. --dialect postgres.",
+        ) from None
+    return dialect
+
+
+def table_reference(table: TableName, *, dialect: str = "duckdb") -> exp.Table:
+    """A table name as a syntax-tree node whose every part is a quoted identifier.
+
+    ``table`` is either a name read in ``dialect`` (``"warehouse.households"``; a part that is
+    quoted there may hold dots or quotes), or the parts themselves (``["warehouse",
+    "households"]``), taken literally. Anything that is not a plain table name (a subquery, a
+    function, more than three parts) raises a ParameterError: the name can never carry SQL.
+
+    Examples
+    --------
+    >>> table_reference('db."my table"').sql("duckdb")
+    '"db"."my table"'
+    >>> table_reference(["x; DROP TABLE y"]).sql("postgres")
+    '"x; DROP TABLE y"'
+    """
+    if isinstance(table, str):
+        try:
+            node = exp.to_table(table, dialect=dialect)
+        except sqlglot.errors.ParseError:
+            node = None
+        parts = [] if node is None else [p for p in node.parts]
+        if (
+            node is None
+            or not isinstance(node, exp.Table)
+            or not all(isinstance(p, exp.Identifier) for p in parts)
+            or node.args.get("alias")
+        ):
+            raise ParameterError(
+                "table",
+                "a table name (catalog.schema.table at most)",
+                table,
+                fix="Quote a name that holds special characters, or pass its parts as a list.",
+            )
+        names = [str(p.name) for p in parts]
+    else:
+        names = [str(p) for p in table]
+    if not 1 <= len(names) <= 3 or not all(names):
+        raise ParameterError(
+            "table", "a table name of 1 to 3 non-empty parts", table, fix="Name one table."
+        )
+    quoted = [exp.to_identifier(n, quoted=True) for n in names]
+    return exp.Table(
+        this=quoted[-1],
+        db=quoted[-2] if len(quoted) > 1 else None,
+        catalog=quoted[-3] if len(quoted) > 2 else None,
+    )
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _name(expression: exp.Expr, name: str) -> exp.Expr:
+    return exp.alias_(expression, name, quoted=True, copy=False)
+
+
+def _text(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def _double(value: float) -> exp.Cast:
+    """A double literal read the same by every engine: its shortest decimal, cast."""
+    return exp.cast(exp.Literal.string(repr(float(value))), exp.DataType.Type.DOUBLE, copy=False)
+
+
+def _integer(value: int) -> exp.Expr:
+    return exp.Literal.number(int(value))
+
+
+def _points(value: float, decimals: int) -> exp.Expr:
+    """Published points as an exact decimal literal (``12.34``, ``-3.50``)."""
+    scaled = round(float(value) * 10**decimals)
+    if scaled / 10**decimals != float(value):
+        raise ValueError(f"points {value!r} are not rounded to {decimals} decimals.")
+    text = str(Decimal(scaled).scaleb(-decimals))
+    if text.startswith("-"):
+        return exp.Neg(this=exp.Literal.number(text[1:]))
+    return exp.Literal.number(text)
+
+
+def _decimal(decimals: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({POINTS_PRECISION}, {decimals})")
+
+
+def _sum(terms: Sequence[exp.Expr]) -> exp.Expr:
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return total
+
+
+def _and(conditions: Sequence[exp.Expr]) -> exp.Expr:
+    return exp.and_(*conditions, copy=False) if conditions else exp.true()
+
+
+# --------------------------------------------------------------------------------------------
+# What the query reads
+def _segments(model: Model) -> dict[str, Scorecard]:
+    return dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
+
+
+def carried_columns(model: Model) -> tuple[str, ...]:
+    """The columns the query reads, in catalog order: ``dossier_id``, ``caf_code``, the routing
+    column of a family, and the features (as :func:`dmde.batch.scoring.needed_columns`)."""
+    wanted = {"dossier_id", "caf_code", *model.features_}
+    if isinstance(model, ScorecardFamily):
+        wanted.add(model.segment_column)
+    return tuple(c for c in CATALOG if c in wanted)
+
+
+def _header(model: Model, what: str) -> str:
+    digest = str(getattr(model, "model_sha256_", "unsaved"))
+    if digest != "unsaved" and not _SHA256.match(digest):
+        raise ValueError(f"model_sha256_ is not a SHA-256 in hex: {digest[:80]!r}.")
+    return f"-- dmde {what}: model sha256 {digest}, dmde {__version__}\n"
+
+
+def _per_segment(
+    model: Model,
+    value: Callable[[Scorecard], exp.Expr | None],
+    *,
+    on: str | None = None,
+) -> exp.Expr:
+    """``value`` of the row's segment: the expression itself for one scorecard, a CASE on the
+    routing column (or the column ``on``) for a family; NULL for a segment where ``value``
+    gives None."""
+    segments = _segments(model)
+    if not isinstance(model, ScorecardFamily):
+        found = value(model)
+        return exp.null() if found is None else found
+    case = exp.Case()
+    for name, scorecard in segments.items():
+        found = value(scorecard)
+        if found is not None:
+            routing = _col(on or model.segment_column)
+            case = case.when(exp.EQ(this=routing, expression=_text(name)), found, copy=False)
+    return case
+
+
+# --------------------------------------------------------------------------------------------
+# Points
+def _bin_points(binning: FeatureBinning, points: Sequence[float], decimals: int) -> exp.Case:
+    """The CASE that gives a value of this feature the points of its bin."""
+    x = _col(binning.name)
+    case = exp.Case().when(
+        exp.Is(this=x, expression=exp.null()), _points(points[-1], decimals), copy=False
+    )
+    if binning.kind == "numeric":
+        for edge, p in zip(binning.edges, points, strict=False):
+            case = case.when(
+                exp.LT(this=x.copy(), expression=_double(edge)), _points(p, decimals), copy=False
+            )
+        return case.else_(_points(points[len(binning.edges)], decimals), copy=False)
+    for group, p in zip(binning.groups, points, strict=False):
+        levels = [_text(level) for level in group]
+        case = case.when(
+            exp.In(this=x.copy(), expressions=levels), _points(p, decimals), copy=False
+        )
+    # A level of the catalog the model never saw: the default bin, as in FeatureBinning.assign.
+    return case.else_(_points(points[binning.default_bin], decimals), copy=False)
+
+
+def _feature_points(model: Model, feature: str) -> exp.Expr:
+    def value(scorecard: Scorecard) -> exp.Expr | None:
+        if feature not in scorecard.features_:
+            return None
+        j = scorecard.features_.index(feature)
+        points = [float(p) for p in scorecard.bin_points_[j]]
+        return _bin_points(scorecard.binning_.bins_[j], points, scorecard.scaling_.decimals)
+
+    decimals = _decimals(model)
+    return exp.cast(_per_segment(model, value), _decimal(decimals), copy=False)
+
+
+def _decimals(model: Model) -> int:
+    found = {s.scaling_.decimals for s in _segments(model).values()}
+    return max(found)
+
+
+def valid_condition(model: Model, *, columns: Sequence[str] | None = None) -> exp.Expr:
+    """The condition that a row passes every catalog rule on ``columns`` (default: the columns
+    the query reads) and, for a family, that its segment has a scorecard."""
+    rules = [_rule_case(CATALOG[name]) for name in (columns or carried_columns(model))]
+    conditions: list[exp.Expr] = [exp.Is(this=r, expression=exp.null()) for r in rules]
+    if isinstance(model, ScorecardFamily):
+        segments = [_text(s) for s in model.segments_]
+        conditions.append(exp.In(this=_col(model.segment_column), expressions=segments))
+    return _and(conditions)
+
+
+def scorecard_query(
+    model: Model,
+    *,
+    table: TableName,
+    reasons: int = 0,
+    valid_only: bool = False,
+    dialect: str = "duckdb",
+    extra_columns: Sequence[str] = (),
+) -> exp.Select:
+    """The scoring query as a sqlglot tree (see :func:`scorecard_sql`).
+
+    ``extra_columns`` are carried from the table to the output as they are (the DuckDB engine
+    carries its row number); ``dialect`` is the one the table name is read in.
+    """
+    reasons = check_reasons(reasons)
+    source = table_reference(table, dialect=dialect)
+    segments = _segments(model)
+    features = list(model.features_)
+    decimals = _decimals(model)
+    segment: exp.Expr = (
+        exp.cast(_col(model.segment_column), exp.DataType.Type.TEXT, copy=False)
+        if isinstance(model, ScorecardFamily)
+        else _text("all")
+    )
+    carried = [_col(c) for c in extra_columns]
+    points = exp.select(
+        *carried,
+        _col("dossier_id"),
+        _col("caf_code"),
+        _name(segment, "segment"),
+        *(_name(_feature_points(model, f), f"points_{f}") for f in features),
+        copy=False,
+    ).from_(source, copy=False)
+    if valid_only:
+        points = points.where(valid_condition(model), copy=False)
+    intercept = _per_segment(
+        model, lambda s: _points(float(s.intercept_points_), s.scaling_.decimals), on="segment"
+    )
+    terms = [exp.cast(intercept, _decimal(decimals), copy=False)] + [
+        exp.func("COALESCE", _col(f"points_{f}"), _integer(0)) for f in features
+    ]
+    score = exp.cast(exp.paren(_sum(terms)), exp.DataType.Type.DOUBLE, copy=False)
+    scored = exp.select("*", _name(score, "score"), copy=False).from_("points", copy=False)
+    logit = exp.Div(
+        this=exp.paren(
+            exp.Sub(
+                this=_col("score"),
+                expression=_per_segment(model, lambda s: _double(s.scaling_.offset), on="segment"),
+            )
+        ),
+        expression=_per_segment(model, lambda s: _double(s.scaling_.factor), on="segment"),
+    )
+    probability = exp.Div(
+        this=_integer(1),
+        expression=exp.paren(
+            exp.Add(this=_integer(1), expression=exp.func("EXP", exp.Neg(this=exp.paren(logit))))
+        ),
+    )
+    outputs: list[exp.Expr] = [
+        *(_col(c) for c in extra_columns),
+        _col("dossier_id"),
+        _col("caf_code"),
+        _col("segment"),
+        *(_col(f"points_{f}") for f in features),
+        _col("score"),
+        _name(probability, "probability"),
+    ]
+    query = exp.select(*outputs, copy=False).from_("scored", copy=False)
+    query = query.with_("points", as_=points, copy=False).with_("scored", as_=scored, copy=False)
+    k = min(reasons, len(features))
+    if reasons:
+        query = _with_reasons(query, model, segments, features, reasons, k)
+    return query
+
+
+def _with_reasons(
+    query: exp.Select,
+    model: Model,
+    segments: dict[str, Scorecard],
+    features: list[str],
+    reasons: int,
+    k: int,
+) -> exp.Select:
+    """Add the excess of each feature over its reference, its rank, and the reason columns."""
+
+    def reference(feature: str) -> exp.Expr:
+        def value(scorecard: Scorecard) -> exp.Expr | None:
+            if feature not in scorecard.features_:
+                return None
+            j = scorecard.features_.index(feature)
+            return _double(float(scorecard.reference_points_[j]))
+
+        return _per_segment(model, value, on="segment")
+
+    excess = exp.select(
+        "*",
+        *(
+            _name(
+                exp.Sub(
+                    this=exp.cast(_col(f"points_{f}"), exp.DataType.Type.DOUBLE, copy=False),
+                    expression=reference(f),
+                ),
+                f"excess_{f}",
+            )
+            for f in features
+        ),
+        copy=False,
+    ).from_("scored", copy=False)
+    order = _tie_order(model, segments, features)
+    ranks = []
+    for j, f in enumerate(features):
+        ahead = []
+        for i, g in enumerate(features):
+            if i == j:
+                continue
+            above = exp.GT(this=_col(f"excess_{g}"), expression=_col(f"excess_{f}"))
+            tie = exp.EQ(this=_col(f"excess_{g}"), expression=_col(f"excess_{f}"))
+            first = exp.LT(this=order[i].copy(), expression=order[j].copy())
+            condition = exp.or_(above, exp.and_(tie, first, copy=False), copy=False)
+            ahead.append(
+                exp.Case().when(condition, _integer(1), copy=False).else_(_integer(0), copy=False)
+            )
+        rank = _sum([_integer(1), *ahead])
+        ranks.append(_name(rank, f"rank_{f}"))
+    ranked = exp.select("*", *ranks, copy=False).from_("excess", copy=False)
+    reason_columns: list[exp.Expr] = []
+    for r in range(1, reasons + 1):
+        feature_case, label_case, points_case = exp.Case(), exp.Case(), exp.Case()
+        for f in features if r <= k else []:
+            chosen = exp.and_(
+                exp.EQ(this=_col(f"rank_{f}"), expression=_integer(r)),
+                exp.GT(this=_col(f"excess_{f}"), expression=_integer(0)),
+                copy=False,
+            )
+            feature_case = feature_case.when(chosen, _text(f), copy=False)
+            label_case = label_case.when(chosen.copy(), _text(CATALOG[f].label), copy=False)
+            points_case = points_case.when(
+                chosen.copy(), _round_half_even(_col(f"excess_{f}")), copy=False
+            )
+        reason_columns += [
+            _name(
+                exp.cast(_else_null(feature_case), exp.DataType.Type.TEXT, copy=False),
+                f"reason_{r}_feature",
+            ),
+            _name(
+                exp.cast(_else_null(label_case), exp.DataType.Type.TEXT, copy=False),
+                f"reason_{r}_label",
+            ),
+            _name(
+                exp.cast(_else_null(points_case), exp.DataType.Type.DOUBLE, copy=False),
+                f"reason_{r}_points",
+            ),
+        ]
+    final = query.from_("ranked", copy=False).select(*reason_columns, copy=False)
+    return final.with_("excess", as_=excess, copy=False).with_("ranked", as_=ranked, copy=False)
+
+
+def _else_null(case: exp.Case) -> exp.Expr:
+    return case if case.args.get("ifs") else exp.null()
+
+
+def _round_half_even(value: exp.Expr) -> exp.Expr:
+    """``numpy.round(value, 2)``: ``rint(value * 100) / 100``, ties to even, in any engine.
+
+    ``ROUND`` breaks ties away from zero in most engines (and to even in some): a tie is found
+    exactly (``y - FLOOR(y) = 0.5``) and sent to the even neighbour, ``2 * ROUND(y / 2)``.
+    """
+    y = exp.Mul(this=value, expression=_integer(100))
+    tie = exp.EQ(
+        this=exp.Sub(this=y.copy(), expression=exp.func("FLOOR", y.copy())),
+        expression=exp.Literal.number("0.5"),
+    )
+    even = exp.Mul(
+        this=_integer(2),
+        expression=exp.func("ROUND", exp.Div(this=y.copy(), expression=_integer(2))),
+    )
+    rounded = exp.Case().when(tie, even, copy=False).else_(exp.func("ROUND", y.copy()), copy=False)
+    return exp.Div(this=exp.paren(rounded), expression=exp.Literal.number("100.0"))
+
+
+def _tie_order(model: Model, segments: dict[str, Scorecard], features: list[str]) -> list[exp.Expr]:
+    """Each feature's place in the tie rule: its position in the row's segment's scorecard."""
+    positions = [
+        {f: s.features_.index(f) for f in features if f in s.features_} for s in segments.values()
+    ]
+    same = all(
+        [p[f] for f in features if f in p] == sorted(p[f] for f in features if f in p)
+        for p in positions
+    )
+    if same:  # every segment lists its features in the family's order: a constant
+        return [_integer(j) for j in range(len(features))]
+
+    def place(feature: str) -> Callable[[Scorecard], exp.Expr | None]:
+        def value(scorecard: Scorecard) -> exp.Expr | None:
+            found = feature in scorecard.features_
+            return _integer(scorecard.features_.index(feature)) if found else None
+
+        return value
+
+    return [_per_segment(model, place(f), on="segment") for f in features]
+
+
+def scorecard_sql(
+    model: Model,
+    *,
+    table: TableName,
+    dialect: str = "duckdb",
+    reasons: int = 0,
+    valid_only: bool = False,
+    pretty: bool = True,
+) -> str:
+    """The model as one SQL query over ``table``, in ``dialect``.
+
+    Parameters
+    ----------
+    model : Scorecard or ScorecardFamily
+        A fitted model of catalog columns (or one loaded from its file, whose SHA-256 the query's
+        first line names).
+    table : str or sequence of str
+        The table to score: a name read in ``dialect`` (``"warehouse.households"``), or its parts.
+    dialect : str, default "duckdb"
+        Any dialect sqlglot writes (duckdb, postgres, spark, bigquery, tsql, snowflake, ...).
+    reasons : int, default 0
+        Reason columns per row.
+    valid_only : bool, default False
+        Score only the rows that pass the catalog's rules (:func:`valid_condition`); the others
+        are what :func:`rejects_sql` lists.
+    pretty : bool, default True
+        One clause per line.
+
+    Returns
+    -------
+    str
+        The query, after a comment line with the model's SHA-256 and the dmde version.
+
+    Raises
+    ------
+    ParameterError
+        An unknown dialect, a name that is not a table, or ``reasons`` below 0.
+    """
+    check_dialect(dialect)
+    query = scorecard_query(
+        model, table=table, reasons=reasons, valid_only=valid_only, dialect=dialect
+    )
+    return _header(model, "scorecard") + query.sql(dialect=dialect, pretty=pretty) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Rejects
+def _rule_case(col: Column) -> exp.Expr:
+    """The first catalog rule a value of ``col`` breaks (missing_value, range, level, pattern),
+    as a CASE giving the rule's name, NULL when it breaks none."""
+    x = _col(col.name)
+    case = exp.Case()
+    if not col.nullable:
+        case = case.when(exp.Is(this=x, expression=exp.null()), _text("missing_value"), copy=False)
+    if col.dtype not in _TEXT_TYPES and (col.minimum is not None or col.maximum is not None):
+        outside: list[exp.Expr] = []
+        if col.minimum is not None:
+            outside.append(exp.LT(this=x.copy(), expression=_bound(col, col.minimum)))
+        if col.maximum is not None:
+            # NaN is above every number in the engines that have it: outside every range.
+            outside.append(exp.GT(this=x.copy(), expression=_bound(col, col.maximum)))
+        case = case.when(exp.or_(*outside, copy=False), _text("range"), copy=False)
+    if col.dtype == "category":
+        levels = [_text(level) for level in col.levels]
+        case = case.when(
+            exp.Not(this=exp.In(this=x.copy(), expressions=levels)), _text("level"), copy=False
+        )
+    if col.dtype == "string" and col.pattern:
+        like = exp.RegexpLike(this=x.copy(), expression=_text(f"^(?:{col.pattern})$"))
+        case = case.when(exp.Not(this=like), _text("pattern"), copy=False)
+    return case if case.args.get("ifs") else exp.null()
+
+
+def _bound(col: Column, value: float) -> exp.Expr:
+    return _double(value) if col.dtype == "float" else _integer(int(value))
+
+
+def _reason_case(col: Column) -> exp.Expr:
+    """What was expected, in the rejects file's words, for the rule the value breaks."""
+    rule = _col(f"rule_{col.name}")
+    case = exp.Case()
+    for name in ("missing_value", "range", "pattern"):
+        case = case.when(
+            exp.EQ(this=rule.copy(), expression=_text(name)), _text(_message(col, name)), copy=False
+        )
+    if col.dtype == "category":
+        plain = _message(col, "level")
+        by_hint: dict[str, list[str]] = {}
+        for value in _hinted_values(col):
+            by_hint.setdefault(lost_zeros_hint(col, value), []).append(value)
+        is_level = exp.EQ(this=rule.copy(), expression=_text("level"))
+        for hint, values in sorted(by_hint.items()):
+            hinted = exp.In(this=_col(col.name), expressions=[_text(v) for v in values])
+            case = case.when(
+                exp.and_(is_level.copy(), hinted, copy=False), _text(f"{plain}; {hint}"), copy=False
+            )
+        case = case.when(is_level, _text(plain), copy=False)
+    return case
+
+
+def _hinted_values(col: Column) -> list[str]:
+    """The digit strings that read as a level of ``col`` with 1 to 4 leading zeros put back."""
+    found = set()
+    for level in col.levels:
+        for zeros in range(1, 5):
+            rest = level[zeros:]
+            if level[:zeros] == "0" * zeros and rest.isascii() and rest.isdigit():
+                found.add(rest)
+    return sorted(v for v in found if lost_zeros_hint(col, v))
+
+
+def rejects_query(
+    model: Model,
+    *,
+    table: TableName,
+    dialect: str = "duckdb",
+    columns: Sequence[str] | None = None,
+    row_column: str | None = None,
+) -> exp.Select:
+    """The rejects query as a sqlglot tree (see :func:`rejects_sql`)."""
+    names = list(columns or carried_columns(model))
+    source = table_reference(table, dialect=dialect)
+    row: exp.Expr = (
+        _col(row_column)
+        if row_column
+        else exp.cast(exp.null(), exp.DataType.Type.BIGINT, copy=False)
+    )
+    rules = [_name(_rule_case(CATALOG[n]), f"rule_{n}") for n in names]
+    read = [_col(n) for n in names if n != "dossier_id"]
+    checked = exp.select(_name(row, "row"), _col("dossier_id"), *read, *rules, copy=False).from_(
+        source, copy=False
+    )
+    broken = [exp.Not(this=exp.Is(this=_col(f"rule_{n}"), expression=exp.null())) for n in names]
+    bad = (
+        exp.select("*", copy=False)
+        .from_("checked", copy=False)
+        .where(exp.or_(*broken, copy=False), copy=False)
+    )
+    parts: list[exp.Select] = []
+    for position, name in enumerate(names):
+        col = CATALOG[name]
+        parts.append(
+            exp.select(
+                _col("row"),
+                _col("dossier_id"),
+                _name(_text(name), "column"),
+                _name(exp.cast(_col(name), exp.DataType.Type.TEXT, copy=False), "value"),
+                _name(_col(f"rule_{name}"), "rule"),
+                _name(_reason_case(col), "reason"),
+                _name(_integer(position), "position"),
+                copy=False,
+            )
+            .from_("bad", copy=False)
+            .where(
+                exp.Not(this=exp.Is(this=_col(f"rule_{name}"), expression=exp.null())), copy=False
+            )
+        )
+    if isinstance(model, ScorecardFamily):
+        segment = model.segment_column
+        expected = f"expected a segment with a scorecard: {', '.join(model.segments_)}"
+        fine = [exp.Is(this=_col(f"rule_{n}"), expression=exp.null()) for n in names]
+        outside = exp.Not(
+            this=exp.In(this=_col(segment), expressions=[_text(s) for s in model.segments_])
+        )
+        parts.append(
+            exp.select(
+                _col("row"),
+                _col("dossier_id"),
+                _name(_text(segment), "column"),
+                _name(exp.cast(_col(segment), exp.DataType.Type.TEXT, copy=False), "value"),
+                _name(_text("no_model"), "rule"),
+                _name(_text(expected), "reason"),
+                _name(_integer(len(names)), "position"),
+                copy=False,
+            )
+            .from_("checked", copy=False)
+            .where(_and([*fine, outside]), copy=False)
+        )
+    lines: exp.Query = parts[0]
+    for part in parts[1:]:
+        lines = exp.union(lines, part, distinct=False, copy=False)
+    out = (
+        exp.select(
+            _col("row"),
+            _col("dossier_id"),
+            _col("column"),
+            _col("value"),
+            _col("rule"),
+            _col("reason"),
+            copy=False,
+        )
+        .from_(lines.subquery("lines"), copy=False)
+        .order_by(_col("row"), _col("position"), copy=False)
+    )
+    return out.with_("checked", as_=checked, copy=False).with_("bad", as_=bad, copy=False)
+
+
+def rejects_sql(
+    model: Model,
+    *,
+    table: TableName,
+    dialect: str = "duckdb",
+    columns: Sequence[str] | None = None,
+    row_column: str | None = None,
+    pretty: bool = True,
+) -> str:
+    """The values of ``table`` that the catalog refuses, one line per value, as SQL.
+
+    The lines have the rejects file's columns (``row``, ``dossier_id``, ``column``, ``value``,
+    ``rule``, ``reason``), sorted by row and then by column: for each value the first rule it
+    breaks among ``missing_value``, ``range``, ``level`` and ``pattern``; for a family, a row
+    that breaks none but whose segment has no scorecard gets the rule ``no_model``.
+
+    Parameters
+    ----------
+    model : Scorecard or ScorecardFamily
+    table : str or sequence of str
+        As in :func:`scorecard_sql`.
+    dialect : str, default "duckdb"
+    columns : sequence of str, optional
+        The columns checked, in the order of a row's lines (default: the columns the scoring
+        query reads, in catalog order; the DuckDB engine gives the file's order).
+    row_column : str, optional
+        A column of ``table`` that numbers the rows; without it ``row`` is NULL.
+    pretty : bool, default True
+
+    Returns
+    -------
+    str
+        The query, after a comment line with the model's SHA-256 and the dmde version. The
+        ``value`` is the engine's text of the value (for a number, the engine's spelling).
+    """
+    check_dialect(dialect)
+    query = rejects_query(
+        model, table=table, dialect=dialect, columns=columns, row_column=row_column
+    )
+    return _header(model, "rejects") + query.sql(dialect=dialect, pretty=pretty) + "\n"
