@@ -378,3 +378,70 @@ def test_benign_text_is_unchanged(text: str) -> None:
 )
 def test_safe_href(href: str, expected: str) -> None:
     assert safe_href(href) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The JSON writer and the bidi filter are the standard library's, faster: the same text.
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8)
+)
+_JSON_KEYS = (
+    st.text(max_size=4)
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.none()
+    | st.booleans()
+)
+
+
+@given(
+    st.recursive(
+        _JSON_LEAVES,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.tuples(inner, inner)
+            | st.dictionaries(_JSON_KEYS, inner, max_size=4)
+        ),
+        max_leaves=30,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_property_json_text_is_the_standard_encoders(value: object) -> None:
+    from dmde.core.rendering import _json_dumps
+
+    expected = json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)
+    assert _json_dumps(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        ([1.0, float("nan")], ValueError, "Out of range float values are not JSON compliant"),
+        ({"a": float("inf")}, ValueError, "Out of range float values are not JSON compliant"),
+        ([object()], TypeError, "Object of type object is not JSON serializable"),
+        ({(1, 2): 3}, TypeError, "keys must be str, int, float, bool or None, not tuple"),
+    ],
+    ids=["nan", "infinity", "unknown-type", "tuple-key"],
+)
+def test_json_text_refuses_what_the_standard_encoder_refuses(
+    value: object, error: type[Exception], match: str
+) -> None:
+    from dmde.core.rendering import _json_dumps
+
+    with pytest.raises(error, match=match):
+        json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)
+    with pytest.raises(error, match=match):
+        _json_dumps(value)
+
+
+@given(st.text(alphabet=st.sampled_from("ab é\u202e\u2066\u061c\n"), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_property_bidi_filter_is_strip_bidi(text: str) -> None:
+    from dmde.core.markdown import strip_bidi
+    from dmde.core.rendering import _no_bidi
+
+    assert _no_bidi(text) == strip_bidi(text)
