@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dmde.batch.lookup import LookupScorer
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
 from dmde.data.catalog import CATALOG
@@ -57,6 +58,7 @@ from dmde.data.schema import BATCH_ROWS
 from dmde.data.writing import write_batches
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.scored import ScoredColumns
 
 if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
@@ -124,26 +126,27 @@ def _columns_of(table: pa.Table, names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
+def _score_table(
+    model: Model, table: pa.Table, reasons: int, scorer: LookupScorer | None = None
+) -> pa.Table:
     """Scores of valid rows (an Arrow table of the needed columns), with :func:`scores_schema`.
 
-    The model scores them (:meth:`~dmde.model.scorecard.Scorecard.score_columns`, routing by
-    segment in a family); this function only lays the result out as the scores file's columns.
+    The model's lookup tables score them (:class:`~dmde.batch.lookup.LookupScorer`, built
+    once per run and given as ``scorer``), which give what the model's own scoring gives
+    (:meth:`~dmde.model.scorecard.Scorecard.score_columns`, routing by segment in a family);
+    the model scores them itself when there is no ``scorer``, when its tables cannot reproduce
+    it, or when a row's segment has no scorecard (the model says so). This function only lays
+    the result out as the scores file's columns.
     """
     n = table.num_rows
     names = list(model.features_)
-    columns = _columns_of(table, names)
     if isinstance(model, ScorecardFamily):
-        segment_values = table.column(model.segment_column)
-        columns[model.segment_column] = segment_values.cast(pa.string()).to_numpy(
-            zero_copy_only=False
-        )
-        segment_array: Any = _dictionary(segment_values)
+        segment_array: Any = _dictionary(table.column(model.segment_column))
     else:
         segment_array = pa.DictionaryArray.from_arrays(
             pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
         )
-    scored = model.score_columns(columns, n, reasons=reasons)  # refuses a segment with no model
+    scored = _scored(model, table, reasons, scorer)
     arrays: list[Any] = [
         table.column("dossier_id").cast(pa.int64()),
         _dictionary(table.column("caf_code")),
@@ -167,6 +170,24 @@ def _score_table(model: Model, table: pa.Table, reasons: int) -> pa.Table:
             pa.array(points, pa.float64(), mask=np.isnan(points)),
         ]
     return pa.Table.from_arrays(arrays, schema=scores_schema(reasons))
+
+
+def _scored(
+    model: Model, table: pa.Table, reasons: int, scorer: LookupScorer | None
+) -> ScoredColumns:
+    """The scores of ``table``'s rows: by the lookup tables if they can, else by the model."""
+    if scorer is not None and scorer.supported:
+        try:
+            return scorer.score(table, reasons=reasons)
+        except ValueError:
+            pass  # a segment with no scorecard: the model's own error says which
+    columns = _columns_of(table, list(model.features_))
+    if isinstance(model, ScorecardFamily):
+        segment_values = table.column(model.segment_column)
+        columns[model.segment_column] = segment_values.cast(pa.string()).to_numpy(
+            zero_copy_only=False
+        )
+    return model.score_columns(columns, table.num_rows, reasons=reasons)  # refuses a segment
 
 
 def _dictionary(values: Any) -> Any:
@@ -270,13 +291,14 @@ def _score_stream(
     progress: Progress | None,
     source: Path,
 ) -> Iterator[pa.Table]:
+    scorer = LookupScorer(model)
     for checked_part in checked:
         part = _without_model(checked_part, model)
         run.read += part.n_rows
         run.rejected += part.n_rejected
         if part.rejects.num_rows:
             run.rejects.append(part.rejects)
-        table = _score_table(model, part.valid, reasons) if part.valid.num_rows else None
+        table = _score_table(model, part.valid, reasons, scorer) if part.valid.num_rows else None
         run.add_ids(part, table if table is not None else part.valid)
         if table is not None:
             run.scored += table.num_rows
@@ -467,7 +489,7 @@ def score_frame(model: Model, frame: pd.DataFrame, *, reasons: int = 3) -> pd.Da
         raise SchemaError(
             f"{checked.n_rejected} rows break the catalog; the first problems:\n{lines}"
         )
-    return _score_table(model, typed, reasons).to_pandas()
+    return _score_table(model, typed, reasons, LookupScorer(model)).to_pandas()
 
 
 def _typed(values: Any, name: str) -> Any:
