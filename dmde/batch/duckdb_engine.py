@@ -89,6 +89,7 @@ Progress = Callable[[int], None]
 #: The name of the DuckDB table the file's rows are loaded into (with their row number).
 INPUT_TABLE = "dmde_input"
 _ROW = "row"
+_ODD = "dmde_odd_number"
 _DUCKDB_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -119,28 +120,31 @@ def duckdb_input_sql(
     """The DuckDB query that reads ``columns`` of a CSV or Parquet file with their row number.
 
     A CSV file is read with every option fixed (no sniffing): comma, double quotes, a header,
-    one type per column (the catalog's for ``columns``, text for the others, never converted),
-    empty fields as NULL. Row numbers start at 1, in file order. The path and the header's names
+    every column as text (the other columns are never converted), empty fields as NULL; the
+    ``columns`` are then converted to the catalog's types. DuckDB converts some spellings that
+    Arrow, which the Python engine reads with, refuses (``3.5`` or ``1e3`` in an integer column,
+    ``1_000``): the column ``odd`` is true on a row that holds one, an integer whose text is not
+    the integer's own text or a number with an underscore, and the engine then hands the file to
+    the Python engine. Row numbers start at 1, in file order. The path and the header's names
     are literals of the syntax tree: they cannot inject SQL.
     """
     path = exp.Literal.string(os.fspath(source))
-    row: exp.Expr = exp.Window(this=exp.RowNumber(), over="OVER")
+    odd: list[exp.Expr] = []
     if EXTENSIONS[Path(source).suffix.lower()] == "parquet":
         reader: exp.Expr = exp.Anonymous(
             this="read_parquet",
             expressions=[path, exp.EQ(this=exp.var("file_row_number"), expression=exp.true())],
         )
-        row = exp.Add(
+        row: exp.Expr = exp.Add(
             this=exp.column("file_row_number", quoted=True), expression=exp.Literal.number(1)
         )
+        typed = [_typed(name, try_cast=False) for name in columns]
     else:
         types = exp.Struct(
             expressions=[
                 exp.PropertyEQ(
                     this=exp.to_identifier(name, quoted=True),
-                    expression=exp.Literal.string(
-                        _DUCKDB_TYPES[CATALOG[name].dtype] if name in columns else "VARCHAR"
-                    ),
+                    expression=exp.Literal.string("VARCHAR"),
                 )
                 for name in header
             ]
@@ -157,19 +161,48 @@ def duckdb_input_sql(
             this=path,
             expressions=[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()],
         )
-    typed = [
-        exp.alias_(
-            exp.cast(exp.column(name, quoted=True), _DUCKDB_TYPES[CATALOG[name].dtype], copy=False),
-            name,
-            quoted=True,
+        row = exp.Window(this=exp.RowNumber(), over="OVER")
+        typed = [_typed(name, try_cast=True) for name in columns]
+        odd = [_odd(name) for name in columns if CATALOG[name].dtype not in ("category", "string")]
+    flag = exp.or_(*odd, copy=False) if odd else exp.false()
+    select = exp.select(
+        exp.alias_(row, _ROW, quoted=True, copy=False),
+        *typed,
+        exp.alias_(flag, _ODD, quoted=True, copy=False),
+        copy=False,
+    ).from_(reader, copy=False)
+    return select.sql(dialect="duckdb")
+
+
+def _typed(name: str, *, try_cast: bool) -> exp.Expr:
+    cast = exp.TryCast if try_cast else exp.Cast
+    value = cast(
+        this=exp.column(name, quoted=True),
+        to=exp.DataType.build(_DUCKDB_TYPES[CATALOG[name].dtype]),
+    )
+    return exp.alias_(value, name, quoted=True, copy=False)
+
+
+def _odd(name: str) -> exp.Expr:
+    """Where the text of number column ``name`` is one DuckDB and Arrow read differently."""
+    text = exp.column(name, quoted=True)
+    kind = _DUCKDB_TYPES[CATALOG[name].dtype]
+    number = exp.TryCast(this=text.copy(), to=exp.DataType.build(kind))
+    if kind == "BIGINT":  # "3.5", "1e3", "+3", "007": not the integer's own text
+        differs: exp.Expr = exp.NullSafeNEQ(
+            this=exp.cast(number, "VARCHAR", copy=False), expression=text.copy()
+        )
+    else:  # "1_000"; and what does not convert
+        differs = exp.or_(
+            exp.Is(this=number, expression=exp.null()),
+            exp.GT(
+                this=exp.func("strpos", text.copy(), exp.Literal.string("_")),
+                expression=exp.Literal.number(0),
+            ),
             copy=False,
         )
-        for name in columns
-    ]
-    select = exp.select(exp.alias_(row, _ROW, quoted=True, copy=False), *typed, copy=False).from_(
-        reader, copy=False
-    )
-    return select.sql(dialect="duckdb")
+    present = exp.Not(this=exp.Is(this=text.copy(), expression=exp.null()))
+    return exp.paren(exp.and_(present, differs, copy=False), copy=False)
 
 
 def _parquet_fits(source: Path, columns: Sequence[str]) -> str | None:
@@ -208,6 +241,9 @@ def _load_input(
     except duckdb.Error as exc:
         raise _FallbackError(f"DuckDB cannot read the file as typed: {_first_line(exc)}") from None
     n_rows = _one(con, f'SELECT COUNT(*) FROM "{INPUT_TABLE}"')
+    odd = _one(con, f'SELECT COUNT(*) FROM "{INPUT_TABLE}" WHERE "{_ODD}"')
+    if odd:
+        raise _FallbackError(f"{odd:,} rows hold a number that DuckDB and Arrow read differently")
     if kind == "csv":
         lines = data_lines(source) - 1  # the header is one line
         if lines != n_rows:
