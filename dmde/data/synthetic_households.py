@@ -285,8 +285,11 @@ def _benefit_amounts(
     p: dict[str, np.ndarray],
     a: dict[str, np.ndarray],
     r: dict[str, np.ndarray],
+    *,
+    cf_children: int = 3,
 ) -> dict[str, np.ndarray]:
-    """Monthly amounts of each benefit for the situation ``p, a, r`` and the draws ``u``."""
+    """Monthly amounts of each benefit for the situation ``p, a, r`` and the draws ``u``
+    (``cf_children``: children under 20 from which the complément familial is paid)."""
     income, age, kids = r["income"], p["age"], p["n_children"]
     couple = p["couple"]
     units = 1.0 + 0.5 * couple + 0.3 * kids
@@ -310,7 +313,7 @@ def _benefit_amounts(
         [kids_u20 == 2, kids_u20 >= 3], [151.0, 345.0 + 194.0 * (kids_u20 - 3)], default=0.0
     )
     af = af_base * np.select([income > 6.0, income > 4.5], [0.25, 0.5], default=1.0)
-    cf = ((kids_u20 >= 3) & (income < 1.8) & (u["cf"] < 0.55)) * 186.0
+    cf = ((kids_u20 >= cf_children) & (income < 1.8) & (u["cf"] < 0.55)) * 186.0
     other = ((u["other_lone"] < 0.35) & (p["household"] == 1) & (r["alimony"] == 0)) * 195.0 + (
         (u["other_young"] < 0.30) & (kids > 0) & (age < 40)
     ) * 190.0
