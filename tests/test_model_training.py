@@ -154,6 +154,23 @@ def test_evaluation_is_deterministic_by_seed_and_leaves_the_model_alone(
     np.testing.assert_array_equal(family.points(data.X), before)
 
 
+def test_the_folds_read_the_model_s_columns_only(
+    family: ScorecardFamily, data: TrainingData, report: TrainingReport
+) -> None:
+    """Evaluation copies to each fold only the columns the model reads: the report is that of
+    the same rows with nothing else."""
+    read = ["income_reporting", *family.features_]
+    assert len(read) < data.X.shape[1]
+    narrow = TrainingData(X=data.X[read], y=data.y, weight=data.weight, target=data.target)
+    assert evaluate(family, narrow, cv=3, seed=1) == report
+    single = Scorecard(features=["n_children", "income_to_smic"])
+    single.fit(data.X, data.y, sample_weight=data.weight)
+    two = TrainingData(
+        X=data.X[["n_children", "income_to_smic"]], y=data.y, weight=data.weight, target="target"
+    )
+    assert evaluate(single, data, cv=2) == evaluate(single, two, cv=2)
+
+
 def test_a_single_scorecard_is_evaluated_too(data: TrainingData) -> None:
     model = Scorecard(features=["income_to_smic", "n_children"]).fit(
         data.X, data.y, sample_weight=data.weight

@@ -94,19 +94,22 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         template._validate_params()  # a bad parameter is said before any segment is fitted
         _check_routing(self.segment_column)
         frame = _require_frame(X, self.segment_column)
-        segment = frame[self.segment_column].astype(object).to_numpy()
-        if pd.isna(segment).any():
+        # Each row's segment as a code of its distinct value (not a million strings): the
+        # segments are those values as text, values equal as text being one segment.
+        codes, uniques = pd.factorize(frame[self.segment_column], use_na_sentinel=True)
+        if (codes < 0).any():
             raise SchemaError(
-                f"{self.segment_column!r} is missing on {int(pd.isna(segment).sum())} rows; "
+                f"{self.segment_column!r} is missing on {int((codes < 0).sum())} rows; "
                 "every row needs a segment to be routed."
             )
+        names = np.asarray([str(u) for u in uniques], dtype=object)
         y_arr = np.asarray(y)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         read = _columns_read(frame, template)
-        self.segments_ = tuple(sorted({str(s) for s in segment}))
+        self.segments_ = tuple(sorted(set(names)))
         self.models_: dict[str, Scorecard] = {}
         for name in self.segments_:
-            rows = segment == name
+            rows = np.isin(codes, np.flatnonzero(names == name))
             if len(np.unique(y_arr[rows])) < 2:
                 raise DmdeError(
                     f"segment {self.segment_column}={name!r} has {int(rows.sum())} rows but only "

@@ -280,16 +280,17 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         {"model": model, "data": data, "cv": cv, "seed": seed},
     )
     check_is_fitted(model)
-    p_train = model.predict_proba(data.X)[:, 1]
+    X = _columns_read(model, data.X)  # each fold copies these columns only
+    p_train = model.predict_proba(X)[:, 1]
     auc_train = float(roc_auc_score(data.y, p_train, sample_weight=data.weight))
     out_of_fold = np.empty(len(data.y))
     folds: list[float] = []
     splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
-    for fit_rows, test_rows in splitter.split(data.X, data.y):
+    for fit_rows, test_rows in splitter.split(X, data.y):
         fold = clone(model).fit(
-            data.X.iloc[fit_rows], data.y[fit_rows], sample_weight=data.weight[fit_rows]
+            X.iloc[fit_rows], data.y[fit_rows], sample_weight=data.weight[fit_rows]
         )
-        out_of_fold[test_rows] = fold.predict_proba(data.X.iloc[test_rows])[:, 1]
+        out_of_fold[test_rows] = fold.predict_proba(X.iloc[test_rows])[:, 1]
         folds.append(
             float(
                 roc_auc_score(
@@ -307,6 +308,25 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         auc_cv_folds=tuple(folds),
         information_values=_information_values(model),
     )
+
+
+def _columns_read(model: Model, X: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``X`` that ``model`` (or a clone fitted on rows of ``X``) reads: a
+    scorecard its features, a family its routing column too. ``X`` itself when the model reads
+    columns by position (fitted on anonymous columns) or a name is not text.
+
+    A clone reads the same columns as the model: they follow from its parameters (features and
+    policy), not from the rows it is fitted on.
+    """
+    if not all(isinstance(c, str) for c in X.columns):
+        return X
+    if isinstance(model, ScorecardFamily):
+        names = [model.segment_column, *model.features_]
+    elif model.catalog_features_:
+        names = list(model.features_)
+    else:
+        return X
+    return X.loc[:, names]
 
 
 def training_facts(

@@ -1,0 +1,262 @@
+"""The scorecard's logistic regression, fitted by Newton's method on its distinct rows.
+
+A scorecard's design is made of weights of evidence: each row is one tuple of bins, so the rows
+take few distinct values (about 110,000 distinct tuples among 200,000 rows, 20 features). The
+weighted log-likelihood depends on a row only through its tuple and its target, so the rows are
+grouped by tuple first (:func:`group_rows`: per distinct tuple, the weights of its events and of
+its non-events), and the regression is fitted on the groups (:func:`fit_logistic`).
+
+**Objective.** That of scikit-learn's ``LogisticRegression(C=C)`` with sample weights ``w`` (the
+scorecard normalises them to mean 1)::
+
+    sum over rows of w * log-loss(y, intercept + x @ coef)  +  ||coef||^2 / (2 C)
+
+the intercept unpenalised. It is strictly convex whenever both classes have positive weight: the
+penalty makes the Hessian positive definite in the coefficients even when a column is constant
+or two columns are equal (a rank-deficient design), and both classes bound the intercept. So
+Newton's method, with a step halved until the objective decreases, converges from any start; it
+is run until the last step is below ``1e-10`` (relative), which is closer to the optimum than
+scikit-learn's lbfgs at ``tol=1e-8`` (the two differ in the 5th to 8th decimal).
+
+**Standard errors.** Robust (sandwich) standard errors with the penalty in the bread, computed
+on the groups exactly: a group's contribution to the meat needs the sums of the squared weights
+of its events and of its non-events, which :func:`group_rows` keeps.
+
+When every row is distinct (continuous columns given to a bare array), the groups are the rows:
+the same computation, one group per row.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+__all__ = ["GroupedRows", "LogisticFit", "fit_logistic", "group_rows", "sandwich_std_errors"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.integer]
+
+#: Newton's method stops when its last step is below this, relative to the largest coefficient.
+STEP_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class GroupedRows:
+    """The distinct rows of a design, with the weights of their events and non-events.
+
+    Attributes
+    ----------
+    design : ndarray of shape (n_groups, n_features)
+        One distinct row per group (without the intercept column).
+    events, non_events : ndarray of shape (n_groups,)
+        Sum of the weights of the group's rows with ``y = 1``, with ``y = 0``.
+    events_sq, non_events_sq : ndarray of shape (n_groups,)
+        Sum of the squared weights of those rows (for the robust standard errors).
+    """
+
+    design: FloatArray
+    events: FloatArray
+    non_events: FloatArray
+    events_sq: FloatArray
+    non_events_sq: FloatArray
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """The fitted regression: ``intercept``, ``coef`` (one per column), Newton steps taken."""
+
+    intercept: float
+    coef: FloatArray
+    n_iter: int
+
+
+def group_rows(
+    codes: Sequence[IntArray],
+    tables: Sequence[FloatArray],
+    y: npt.NDArray[np.integer],
+    weight: FloatArray,
+) -> GroupedRows:
+    """Group rows by their tuple of codes: the design of column ``j`` is ``tables[j][codes[j]]``.
+
+    Parameters
+    ----------
+    codes : sequence of integer arrays of shape (n_rows,)
+        Each column's code per row (bin indices), each in ``[0, len(tables[j]))``.
+    tables : sequence of float arrays
+        Each column's value per code (the bins' weights of evidence).
+    y : array of 0 and 1, shape (n_rows,)
+    weight : float array of shape (n_rows,)
+
+    Returns
+    -------
+    GroupedRows
+        Groups in the order of their first row.
+
+    Examples
+    --------
+    >>> codes = [np.array([0, 1, 0, 0]), np.array([2, 0, 2, 1])]
+    >>> tables = [np.array([-1.0, 1.0]), np.array([0.5, 0.0, -0.5])]
+    >>> rows = group_rows(codes, tables, np.array([1, 0, 0, 1]), np.ones(4))
+    >>> rows.design.tolist(), rows.events.tolist(), rows.non_events.tolist()
+    ([[-1.0, -0.5], [1.0, 0.5], [-1.0, 0.0]], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0])
+    """
+    n_rows = len(y)
+    key = np.zeros(n_rows, dtype=np.int64)
+    span = 1  # the number of values ``key`` can take
+    for column, table in zip(codes, tables, strict=True):
+        size = max(len(table), 1)
+        if span * size >= 2**62:  # renumber the tuples seen so far: 0 .. (distinct - 1)
+            key, uniques = pd.factorize(key)
+            span = max(len(uniques), 1)
+        key *= size
+        key += column
+        span *= size
+    group, uniques = pd.factorize(key)
+    n_groups = len(uniques)
+    # Groups are numbered in the order of their first row: a row starts a group where the
+    # running maximum of the numbers grows.
+    running = np.maximum.accumulate(group)
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if n_rows else group
+    design = np.empty((n_groups, len(codes)), dtype=np.float64)
+    for j, (column, table) in enumerate(zip(codes, tables, strict=True)):
+        design[:, j] = np.asarray(table, dtype=np.float64)[column[first]]
+    event = y == 1
+    w_event = np.where(event, weight, 0.0)
+    w_other = weight - w_event
+
+    def total(values: FloatArray) -> FloatArray:
+        return np.bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+
+    return GroupedRows(
+        design=design,
+        events=total(w_event),
+        non_events=total(w_other),
+        events_sq=total(w_event * w_event),
+        non_events_sq=total(w_other * w_other),
+    )
+
+
+def fit_logistic(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
+    """L2-penalised weighted logistic regression on grouped rows, by Newton's method.
+
+    The objective is scikit-learn's ``LogisticRegression(C=C)`` (see the module docstring).
+    The products run on one thread: they are small (a few hundred thousand rows by the number
+    of features), and threads waiting on a busy machine cost more than they save.
+
+    Parameters
+    ----------
+    rows : GroupedRows
+    C : float
+        Inverse of the L2 penalty on the coefficients (not on the intercept), positive.
+    max_iter : int
+        Most Newton steps to take. When they do not reach the optimum, a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says so.
+
+    Raises
+    ------
+    ValueError
+        If one class has no weight: the intercept would go to infinity.
+
+    Examples
+    --------
+    >>> rows = group_rows([np.array([0, 0, 1, 1])], [np.array([-1.0, 1.0])],
+    ...                   np.array([0, 1, 1, 1]), np.ones(4))
+    >>> fit = fit_logistic(rows, C=1.0, max_iter=100)
+    >>> round(fit.intercept, 6), fit.coef.round(6).tolist(), fit.n_iter
+    (1.184198, [0.583377], 5)
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _newton(rows, C=C, max_iter=max_iter)
+
+
+def _newton(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
+    events, total = rows.events, rows.events + rows.non_events
+    if not events.sum() > 0 or not rows.non_events.sum() > 0:
+        raise ValueError(
+            "every row of positive weight has the same target: the logistic regression needs "
+            "weight on both classes."
+        )
+    n_groups, n_features = rows.design.shape
+    x = np.empty((n_groups, n_features + 1), dtype=np.float64)
+    x[:, 0] = 1.0
+    x[:, 1:] = rows.design
+    penalty = np.r_[0.0, np.full(n_features, 1.0 / C)]
+    beta = np.zeros(n_features + 1)
+    beta[0] = np.log(events.sum() / rows.non_events.sum())  # the intercept-only optimum
+
+    def objective(b: FloatArray) -> tuple[float, FloatArray]:
+        eta = x @ b
+        value = total @ np.logaddexp(0.0, eta) - events @ eta + 0.5 * penalty @ (b * b)
+        return float(value), eta
+
+    value, eta = objective(beta)
+    for n_iter in range(1, max_iter + 1):
+        p = expit(eta)
+        gradient = x.T @ (total * p - events) + penalty * beta
+        hessian = x.T @ (x * (total * p * (1.0 - p))[:, None])
+        hessian[np.diag_indices_from(hessian)] += penalty
+        step = _solve(hessian, gradient)
+        # Halve the step until the objective decreases (up to rounding); near the optimum the
+        # full step is taken.
+        t = 1.0
+        while True:
+            candidate = beta - t * step
+            new_value, new_eta = objective(candidate)
+            if new_value <= value + 1e-13 * abs(value) or t < 1e-12:
+                break
+            t /= 2
+        beta, value, eta = candidate, new_value, new_eta
+        if t * np.max(np.abs(step)) <= STEP_TOLERANCE * max(1.0, float(np.max(np.abs(beta)))):
+            return LogisticFit(intercept=float(beta[0]), coef=beta[1:].copy(), n_iter=n_iter)
+    warnings.warn(
+        f"the logistic regression did not converge in {max_iter} Newton steps (last step "
+        f"{t * float(np.max(np.abs(step))):.1e}); the coefficients are not the optimum. Raise "
+        "max_iter, or lower C.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+    return LogisticFit(intercept=float(beta[0]), coef=beta[1:].copy(), n_iter=max_iter)
+
+
+def _solve(hessian: FloatArray, gradient: FloatArray) -> FloatArray:
+    """The Newton step; least squares if the Hessian is singular in floating point."""
+    try:
+        return np.asarray(np.linalg.solve(hessian, gradient))
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.lstsq(hessian, gradient, rcond=None)[0])
+
+
+def sandwich_std_errors(
+    rows: GroupedRows, intercept: float, coef: FloatArray, C: float
+) -> FloatArray:
+    """Robust standard errors of ``[intercept, *coef]``, the L2 penalty in the bread.
+
+    ``bread = X' diag(w p (1 - p)) X + penalty`` and ``meat = sum over rows of w^2 (y - p)^2
+    x x'``, which per group is ``x x'`` times ``(1 - p)^2`` (sum of the squared weights of its
+    events) plus ``p^2`` (that of its non-events).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _sandwich(rows, intercept, coef, C)
+
+
+def _sandwich(rows: GroupedRows, intercept: float, coef: FloatArray, C: float) -> FloatArray:
+    n_groups, n_features = rows.design.shape
+    x = np.empty((n_groups, n_features + 1), dtype=np.float64)
+    x[:, 0] = 1.0
+    x[:, 1:] = rows.design
+    p = expit(x @ np.r_[intercept, coef])
+    total = rows.events + rows.non_events
+    bread = x.T @ (x * (total * p * (1.0 - p))[:, None])
+    bread[1:, 1:] += np.eye(n_features) / C
+    squares = rows.events_sq * (1.0 - p) ** 2 + rows.non_events_sq * p**2
+    meat = x.T @ (x * squares[:, None])
+    inverse = np.linalg.pinv(bread)
+    return np.asarray(np.sqrt(np.clip(np.diag(inverse @ meat @ inverse), 0, None)))
