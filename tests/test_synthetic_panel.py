@@ -86,6 +86,15 @@ def test_the_months_stream_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) ->
         assert pa.concat_tables(parts).to_pandas().equals(frame)
 
 
+def test_a_yielded_table_does_not_change_as_the_panel_goes_on() -> None:
+    chunks = generate_panel(800, months=4, seed=6, controls=10)
+    month, first = next(chunks)
+    before = first.to_pandas()
+    rest = list(chunks)
+    assert month == "2025-01" and len(rest) == 3
+    assert first.to_pandas().equals(before)
+
+
 def test_households_persist_at_the_declared_entry_and_exit_rates() -> None:
     exits, entries, opened = [], [], 0
     for seed in range(4):

@@ -223,7 +223,15 @@ SHIFTS: Mapping[str, PanelShift] = {
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 # arrays of the state with the households on axis 0 (rows copied whole when files close)
 _ROWS_FIRST = frozenset(
-    {"takeup", "income_buf", "benefit_buf", "check_month", "check_indu", "check_rappel"}
+    {
+        "takeup",
+        "income_buf",
+        "benefit_buf",
+        "benefit_sum",
+        "check_month",
+        "check_indu",
+        "check_rappel",
+    }
 )
 _CHECKS_KEPT = 4  # checks of a file kept in its control history (the most recent)
 _NO_CHECK = -1_000_000  # the month of a check that never happened
@@ -278,6 +286,25 @@ State: TypeAlias = dict[str, np.ndarray]
 
 def _keep(s: State, rows: np.ndarray) -> State:
     return {k: v[rows] if k in _ROWS_FIRST else v[..., rows] for k, v in s.items()}
+
+
+def _select(s: State, rows: np.ndarray, fresh: State | None = None) -> State:
+    """The households ``rows`` of ``s``, then those of ``fresh``: one copy of each array."""
+    out: State = {}
+    for k, v in s.items():
+        axis = 0 if k in _ROWS_FIRST else v.ndim - 1
+        n_kept = rows.shape[0]
+        shape = list(v.shape)
+        shape[axis] = n_kept + (0 if fresh is None else fresh[k].shape[axis])
+        res = np.empty(shape, v.dtype)
+        head: list[slice] = [slice(None)] * v.ndim
+        head[axis] = slice(0, n_kept)
+        np.take(v, rows, axis=axis, out=res[tuple(head)], mode="clip")
+        if fresh is not None:
+            head[axis] = slice(n_kept, None)
+            res[tuple(head)] = fresh[k]
+        out[k] = res
+    return out
 
 
 def _join(s: State, t: State) -> State:
@@ -339,10 +366,12 @@ def _households(
         "phone": beh["phone"],
         "visits": beh["visits"],
         "docs": beh["docs"],
-        "takeup": np.stack([core.benefit_draws[k] for k in _TAKEUP], axis=1),
+        "takeup": np.stack([core.benefit_draws[k] for k in _TAKEUP], axis=1).astype(np.float32),
         "declarative_u": np.asarray(rng_own.random(n)),
         "income_buf": np.repeat(_income_units(r["income"])[:, None], 12, axis=1),
+        "income_sum": 12 * _income_units(r["income"]).astype(np.int64),
         "benefit_buf": benefit_buf,
+        "benefit_sum": benefit_buf.sum(axis=2, dtype=np.int64),
         "check_month": np.full((n, _CHECKS_KEPT), _NO_CHECK, np.int32),
         "check_indu": np.zeros((n, _CHECKS_KEPT), np.float32),
         "check_rappel": np.zeros((n, _CHECKS_KEPT), np.float32),
@@ -395,8 +424,7 @@ def _chunk(s: State, a: dict[str, np.ndarray]) -> _Chunk:
     weighted = inc[0] * vol[0] + inc[1] * vol[1] + inc[2] * 0.3
     volatility = np.where(total > 0, weighted / np.maximum(total, 1e-9), 0.0)
     months_on_file = s["months_on_file"]
-    income_sum = s["income_buf"].sum(axis=1, dtype=np.int64)
-    income = np.round(np.minimum(income_sum / (12 * _INCOME_UNITS), 20.0), 3)
+    income = np.round(np.minimum(s["income_sum"] / (12 * _INCOME_UNITS), 20.0), 3)
     r = {
         "income": income,
         "volatility": np.where(
@@ -407,7 +435,7 @@ def _chunk(s: State, a: dict[str, np.ndarray]) -> _Chunk:
         "alimony": s["since_alim"] < 24,
         "guardianship": s["guardianship"],
     }
-    means = s["benefit_buf"].sum(axis=2, dtype=np.int64).T / 1200.0
+    means = s["benefit_sum"].T / 1200.0
     b = _twelve_month_means(
         dict(zip(_BENEFITS, means, strict=True)), dict.fromkeys(_BENEFITS, np.ones(1))
     )
@@ -643,15 +671,22 @@ def _step(
 ) -> tuple[State, int]:
     """One month of life: files close, the rest age and live their events, files open."""
     n_start = s["ids"].shape[0]
-    s = _keep(s, np.flatnonzero(rng.random(n_start) >= EXIT_RATE))
-    _age(s, int(month[5:]) - 1)
+    stay = np.flatnonzero(rng.random(n_start) >= EXIT_RATE)
+    _age(s, int(month[5:]) - 1)  # the closing files live the month too: one copy, at the end
     _jobs(s, rng)
     _family(s, rng)
     _drift(s, rng)
     n_new = int(rng_new.binomial(n_start, ENTRY_RATE))
-    if n_new:
-        s = _join(s, _entrants(rng_new, n_new, next_id))
-    return s, next_id + n_new
+    fresh = _entrants(rng_new, n_new, next_id) if n_new else None
+    return _select(s, stay, fresh), next_id + n_new
+
+
+def _push(s: State, slot: int, income: np.ndarray, benefits: np.ndarray) -> None:
+    """This month's income and benefits replace those of 12 months ago in the 12-month sums."""
+    s["income_sum"] += income - s["income_buf"][:, slot]
+    s["income_buf"][:, slot] = income
+    s["benefit_sum"] += benefits - s["benefit_buf"][:, :, slot]
+    s["benefit_buf"][:, :, slot] = benefits
 
 
 def _checks(s: State, rng: np.random.Generator, logit: np.ndarray, index: int) -> None:
@@ -791,9 +826,12 @@ def _panel(
             slot = index % 12
             noise = 1.0 + s["vol"] * 0.5 * rng.standard_normal(s["vol"].shape)
             monthly = (s["inc"][:2] * np.maximum(noise, 0.0)).sum(axis=0) + s["inc"][2]
-            s["income_buf"][:, slot] = _income_units(monthly)
-            for k, name in enumerate(_BENEFITS):
-                s["benefit_buf"][:, k, slot] = _cents(amounts[name])
+            _push(
+                s,
+                slot,
+                _income_units(monthly),
+                np.stack([_cents(amounts[k]) for k in _BENEFITS], 1),
+            )
         c = _chunk(s, activity)
         reporting = _reporting(s, month)
         cols = _situation_columns(
@@ -883,7 +921,8 @@ def _month_tables(
     )
     if with_truth:
         cols |= {"truth_probability": np.round(probability, 6), "truth_target": truth_target}
-    table = _table(cols)
+    # the table owns its values: the state's arrays change in place in later months
+    table = _table({k: v.copy() if isinstance(v, np.ndarray) else v for k, v in cols.items()})
     _record(s, rows, index, found["indu_amount"], found["rappel"])
     for first in range(0, n, CHUNK_ROWS):
         yield month, table.slice(first, CHUNK_ROWS)
