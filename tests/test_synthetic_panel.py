@@ -290,5 +290,32 @@ def test_write_panel_refuses_an_unknown_format(tmp_path: Path) -> None:
         write_panel(tmp_path, 100, file_format="json")
 
 
+def test_write_panel_refuses_a_file_name_or_a_folder_with_files(tmp_path: Path) -> None:
+    with pytest.raises(DmdeError, match="the panel is written to a folder, one file per month"):
+        write_panel(tmp_path / "panel.parquet", 100, months=2, controls=5)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "notes.txt").write_text("x")
+    with pytest.raises(DmdeError, match=r"holds files already \(such as 'notes.txt'\)"):
+        write_panel(tmp_path / "old", 100, months=2, controls=5)
+
+
+def test_an_interrupted_panel_leaves_no_month(tmp_path: Path) -> None:
+    def stop(stage: str, rows: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_panel(tmp_path / "panel", 300, months=3, controls=5, progress=stop)
+    assert [p for p in (tmp_path / "panel").rglob("*") if p.is_file()] == []
+    # the empty month folders it leaves do not stop the next run
+    rows = write_panel(tmp_path / "panel", 300, months=3, controls=5)
+    assert len(panel_files(tmp_path / "panel")) == len(rows) == 3
+
+
+def test_progress_reports_each_month_s_rows(tmp_path: Path) -> None:
+    calls: list[tuple[str, int]] = []
+    rows = write_panel(tmp_path, 300, months=3, controls=5, progress=lambda *a: calls.append(a))
+    assert calls == [("months", n) for n in rows.values()]
+
+
 def test_panel_months_cross_the_year() -> None:
     assert panel_months("2025-11", 3) == ("2025-11", "2025-12", "2026-01")

@@ -114,7 +114,8 @@ import numpy as np
 import pyarrow as pa
 
 from dmde.core.errors import DmdeError
-from dmde.data.datasets import arrow_schema, write_batches
+from dmde.core.files import FileSet
+from dmde.data.datasets import EXTENSIONS, arrow_schema, write_batches
 from dmde.data.synthetic import (
     CHUNK_ROWS,
     Progress,
@@ -156,6 +157,7 @@ __all__ = [
     "SHIFTS",
     "WARMUP_MONTHS",
     "PanelShift",
+    "default_month_controls",
     "generate_panel",
     "panel_files",
     "panel_months",
@@ -615,7 +617,17 @@ def _check_panel(
     return names, SHIFTS[shift]
 
 
-def _month_controls(n_rows: int, controls: int | None) -> int:
+def default_month_controls(n_rows: int, controls: int | None) -> int:
+    """``controls``, or the default monthly survey: the snapshot's yearly sample
+    (:func:`~dmde.data.synthetic.default_controls`) spread over 12 months, at least 1.
+
+    Examples
+    --------
+    >>> [default_month_controls(500_000, None), default_month_controls(1_200, None)]
+    [625, 100]
+    >>> default_month_controls(500_000, 40)
+    40
+    """
     if controls is not None:
         return controls
     return max(1, round(default_controls(n_rows, None) / 12))
@@ -773,7 +785,8 @@ def generate_panel(
     with_truth : bool
         Also write ``truth_probability`` and ``truth_target`` for every row.
     progress : callable, optional
-        Called as ``progress("months", 1)`` after each month.
+        Called as ``progress("months", rows)`` once a month's rows have all been taken, with
+        that month's number of rows (a progress bar's total: about ``n_rows * months``).
 
     Yields
     ------
@@ -788,7 +801,7 @@ def generate_panel(
     [('2025-01', 990), ('2025-02', 985), ('2025-03', 991)]
     """
     spec = _check_args(n_rows, seed, 0, scenario)
-    per_month = _month_controls(n_rows, controls)
+    per_month = default_month_controls(n_rows, controls)
     if not isinstance(per_month, int | np.integer) or not 0 <= per_month <= n_rows:
         raise DmdeError(
             f"controls must be a whole number from 0 to the number of rows ({n_rows:,}); "
@@ -850,7 +863,7 @@ def _panel(
                 s, c, cols, logit, month, index, rng_key, rng_lab, controls, with_truth
             )
             if progress:
-                progress("months", 1)
+                progress("months", int(s["ids"].shape[0]))
         _checks(s, rng_after, logit, index)
         _behaviour_update(s, rng_after, c.benefits)
 
@@ -977,8 +990,10 @@ def write_panel(
 
     The files are ``path/snapshot_month=YYYY-MM/part-0.parquet`` (or ``.csv``), each a
     snapshot with the columns of :func:`~dmde.data.synthetic.population_columns` (its own
-    ``snapshot_month`` column included, so that every month file validates on its own), each
-    written atomically. See :func:`generate_panel` for the other parameters.
+    ``snapshot_month`` column included, so that every month file validates on its own). They
+    are written in a new or empty folder, all at once: the months land together when the last
+    is complete, and an error or an interruption leaves none. See :func:`generate_panel` for
+    the other parameters.
 
     Parameters
     ----------
@@ -989,6 +1004,12 @@ def write_panel(
     -------
     dict
         Rows written, by month.
+
+    Raises
+    ------
+    DmdeError
+        If an argument is out of its range (before anything is written), ``path`` names a
+        file, or the folder holds files already.
 
     Examples
     --------
@@ -1015,9 +1036,37 @@ def write_panel(
         with_truth=with_truth,
         progress=progress,
     )
+    root = Path(path)
+    _check_folder(root)
     schema = arrow_schema(population_columns(with_truth=with_truth))
     written: dict[str, int] = {}
-    for month, group in groupby(chunks, key=lambda item: item[0]):
-        target = _month_path(Path(path), month, file_format)
-        written[month] = write_batches(target, (table for _, table in group), schema=schema)
+    with FileSet() as files:  # every month lands at the end, or none
+        for month, group in groupby(chunks, key=lambda item: item[0]):
+            target = _month_path(root, month, file_format)
+            tables = (table for _, table in group)
+            written[month] = write_batches(target, tables, schema=schema, files=files)
+        files.land()
     return written
+
+
+def _check_folder(root: Path) -> None:
+    """The panel goes to a new or empty folder (empty folders inside, such as those an
+    interrupted run leaves, and stale temporaries do not count)."""
+    if root.suffix.lower() in EXTENSIONS:
+        raise DmdeError(
+            f"the panel is written to a folder, one file per month; got {str(root)!r}, a file "
+            "name. Give a folder, such as panel/."
+        )
+    if root.exists() and not root.is_dir():
+        raise DmdeError(f"cannot write the panel into {str(root)!r}: it is a file. Give a folder.")
+    held = [
+        p
+        for p in (root.rglob("*") if root.is_dir() else ())
+        if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+    ]
+    if held:
+        raise DmdeError(
+            f"cannot write the panel into {str(root)!r}: the folder holds files already (such "
+            f"as {str(held[0].relative_to(root))!r}), which would mix with the panel's months. "
+            "Give a new folder, or empty this one."
+        )
