@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,12 +47,12 @@ from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import land_run, manifest_path, sha256_file
-from dmde.data.opening import file_columns
+from dmde.data.opening import FileTally, file_columns, read_ahead
 from dmde.data.parameters import Range, check_parameters
 from dmde.data.paths import check_data_file_name, check_distinct_paths
 from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows, read_batches
 from dmde.data.rules import repeated_values
-from dmde.data.schema import BATCH_ROWS
+from dmde.data.schema import BATCH_ROWS, EXTENSIONS
 from dmde.data.writing import write_batches
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
@@ -308,44 +306,8 @@ def _score_stream(
     run.check_unique(source)
 
 
-_DONE = object()
-
-
-def _prefetch(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
-    """Compute the next tables in a thread while the caller writes the current one.
-
-    Reading, checking and scoring a batch (mostly numpy and Arrow, which release the GIL) then
-    overlaps with writing the previous one. An error in the thread is raised in the caller; if
-    the caller stops, the thread stops at its next table.
-    """
-    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        slots.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(_DONE)
-        except BaseException as exc:  # handed to the caller, raised there
-            slots.put(exc)
-
-    worker = threading.Thread(target=produce, name="dmde-score", daemon=True)
-    worker.start()
-    try:
-        while (item := slots.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
+def _is_parquet(path: Path) -> bool:
+    return EXTENSIONS.get(path.suffix.lower()) == "parquet"
 
 
 def _load(
@@ -429,18 +391,24 @@ def score_file(
         )
 
     with ThreadPoolExecutor(max_workers=1) as pool, FileSet(error=SchemaError) as files:
-        input_hash = pool.submit(sha256_file, source)
+        # A CSV file is hashed as it is read (the tally); a Parquet file is read in pieces,
+        # so it is hashed beside the reading.
+        tally = FileTally()
+        parquet_hash = pool.submit(sha256_file, source) if _is_parquet(source) else None
         run = _Run()
-        batches = read_batches(source, columns, batch_size=batch_size, on_problem="reject")
+        batches = read_batches(
+            source, columns, batch_size=batch_size, on_problem="reject", tally=tally
+        )
         stream = _score_stream(loaded, batches, run, reasons, progress, source)
-        write_batches(out, _prefetch(stream), schema=scores_schema(reasons), files=files)
+        # Checking and scoring the next batch (in a thread) overlaps writing this one.
+        write_batches(out, read_ahead(stream), schema=scores_schema(reasons), files=files)
         write_batches(
             rejects_out,
             run.rejects or [REJECT_SCHEMA.empty_table()],
             schema=REJECT_SCHEMA,
             files=files,
         )
-        digest = input_hash.result()
+        digest = parquet_hash.result() if parquet_hash else tally.sha256 or sha256_file(source)
         seconds = time.perf_counter() - started
         rejected_lines = sum(t.num_rows for t in run.rejects)
         manifest = land_run(

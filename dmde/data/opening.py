@@ -5,13 +5,17 @@ and the raw Arrow batches of those columns.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
+import queue
 import re
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +34,17 @@ if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
-__all__ = ["csv_batches", "file_columns", "parquet_batches", "reading_type"]
+__all__ = [
+    "FileTally",
+    "csv_batches",
+    "data_lines",
+    "file_columns",
+    "parquet_batches",
+    "read_ahead",
+    "reading_type",
+]
+
+T = TypeVar("T")
 
 _SAMPLE_BYTES = 1 << 20  # the start of a CSV file read to find the header and the row length
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -234,6 +248,7 @@ def csv_batches(
     on_bad_row: Callable[[pacsv.InvalidRow], Literal["skip"]] | None = None,
     block_size: int | None = None,
     skip_blank_lines: bool = False,
+    tally: FileTally | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Batches of the ``read`` columns of a CSV file, at most ``batch_size`` rows each.
 
@@ -248,6 +263,12 @@ def csv_batches(
     bytes of text parsed at a time (default: about ``batch_size`` rows, from 64 KiB to 4 MiB);
     with ``skip_blank_lines`` a blank line is not a row (otherwise it is a row of one empty
     field).
+
+    Arrow reads the file through a stream that counts its lines as the bytes go by (for the
+    check that rows and lines match one to one) and, given a ``tally``, hashes them: a reading
+    that reaches the end of the file fills it (:class:`FileTally`), so the file is read once.
+    Typed or text batches are parsed a batch ahead in a thread (:func:`read_ahead`), while the
+    caller works on the previous one.
     """
     names = _distinct(header.names)
     include = list(read) or names[:1]  # Arrow reads every column when include_columns is empty
@@ -263,50 +284,61 @@ def csv_batches(
         assert on_bad_row is not None
         return on_bad_row(_with_file_text(row) if as_bytes else row)
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            column_names=names,
-            skip_rows=1,
-            block_size=block_size,
-            use_threads=not as_bytes,
-            encoding="latin-1" if as_bytes else "utf8",
-        ),
-        parse_options=pacsv.ParseOptions(
-            ignore_empty_lines=skip_blank_lines,
-            invalid_row_handler=None if on_bad_row is None else handler,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=include,
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-        ),
-    )
-    for batch in reader:
-        seen[0] += batch.num_rows
-        if as_bytes:
-            batch = pa.RecordBatch.from_arrays(
-                [_file_bytes(c) for c in batch.columns], names=batch.schema.names
-            )
-        for start in range(0, batch.num_rows, batch_size):
-            yield batch.slice(start, batch_size)
+    source = _TallyingFile(path, header.body_start, digest=tally is not None)
+    batches: Iterator[pa.RecordBatch] = iter(())
+    try:
+        reader = pacsv.open_csv(
+            cast("IO[bytes]", source),
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                block_size=block_size,
+                use_threads=not as_bytes,
+                encoding="latin-1" if as_bytes else "utf8",
+            ),
+            parse_options=pacsv.ParseOptions(
+                ignore_empty_lines=skip_blank_lines,
+                invalid_row_handler=None if on_bad_row is None else handler,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=include,
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+        # The handler counts the rows it is given as Arrow meets them: no reading ahead then.
+        batches = iter(reader) if on_bad_row is not None else read_ahead(reader)
+        for batch in batches:
+            seen[0] += batch.num_rows
+            if as_bytes:
+                batch = pa.RecordBatch.from_arrays(
+                    [_file_bytes(c) for c in batch.columns], names=batch.schema.names
+                )
+            for start in range(0, batch.num_rows, batch_size):
+                yield batch.slice(start, batch_size)
+        source.finish()
+    finally:
+        if isinstance(batches, Generator):
+            batches.close()  # stops the thread reading ahead before the file is closed
+        source.close()
+    if tally is not None:
+        tally.sha256, tally.lines = source.hexdigest(), source.lines
     if not skip_blank_lines:
-        _check_one_row_per_line(path, header, seen[0])
+        _check_one_row_per_line(path, header, seen[0], source.lines)
 
 
 class SpanningRows(pa.ArrowInvalid):
     """A CSV file whose rows are fewer than its lines: a quoted value runs across lines."""
 
 
-def _check_one_row_per_line(path: Path, header: _Header, rows: int) -> None:
+def _check_one_row_per_line(path: Path, header: _Header, rows: int, lines: int) -> None:
     """Refuse a file whose rows do not match its lines one to one (nothing is lost unsaid).
 
     Arrow lets a quoted value run across lines: an opening quote without its pair silently
     turns the rest of the file into one value. dmde reads one row per line, so the rows Arrow
-    returned are counted against the file's lines.
+    returned are counted against the file's ``lines`` (:func:`data_lines`).
     """
-    lines = data_lines(path, header.body_start)
     if rows == lines:
         return
     where = _open_quote_line(path, header.body_start)
@@ -337,17 +369,145 @@ def data_lines(path: Path, start: int = 0) -> int:
     ...     data_lines(path, 4)
     3
     """
-    count, last, previous = 0, b"", b""
-    with path.open("rb") as stream:
+    lines = _LineCount()
+    with Path(path).open("rb") as stream:
         stream.seek(start)
         while chunk := stream.read(_CHUNK):
-            count += chunk.count(b"\n")
-            if b"\r" in chunk:  # rare: count the \r that end lines alone
-                count += chunk.count(b"\r") - chunk.count(b"\r\n")
-            if previous == b"\r" and chunk[:1] == b"\n":
-                count -= 1  # a \r\n cut between two chunks
-            previous = last = chunk[-1:]
-    return count + (1 if last and last not in b"\r\n" else 0)
+            lines.add(chunk)
+    return lines.total
+
+
+class _LineCount:
+    """Lines of bytes given in pieces, as Arrow ends them (``\n``, ``\r\n`` or a bare
+    ``\r``; a last line without its end counts)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._last = 0  # the last byte seen (0: none yet)
+
+    def add(self, piece: bytes | memoryview) -> None:
+        if not len(piece):
+            return
+        values = np.frombuffer(piece, dtype=np.uint8)
+        ends = values == 10  # numpy: several times faster than bytes.count
+        count = int(np.count_nonzero(ends))
+        returns = values == 13
+        if returns.any():  # rare: count the \r that end lines alone
+            count += int(np.count_nonzero(returns)) - int(np.count_nonzero(returns[:-1] & ends[1:]))
+            if self._last == 13 and values[0] == 10:
+                count -= 1  # a \r\n cut between two pieces
+        self._count += count
+        self._last = int(values[-1])
+
+    @property
+    def total(self) -> int:
+        return self._count + (1 if self._last and self._last not in (10, 13) else 0)
+
+
+class FileTally:
+    """What a reading learnt of a CSV file's bytes while Arrow read them (one pass instead of
+    a reading, a hash and a count of lines).
+
+    Attributes
+    ----------
+    sha256 : str or None
+        The SHA-256 of the whole file, once a reading has read it to its end.
+    lines : int or None
+        Its data lines (after the header), as :func:`data_lines` counts them.
+    """
+
+    def __init__(self) -> None:
+        self.sha256: str | None = None
+        self.lines: int | None = None
+
+
+class _TallyingFile(io.RawIOBase):
+    """A file read from its start, whose bytes are hashed (with ``digest``) and whose lines
+    from byte ``start`` on are counted as they are read: what Arrow reads from."""
+
+    def __init__(self, path: Path, start: int, *, digest: bool) -> None:
+        super().__init__()
+        self._file = path.open("rb", buffering=0)
+        self._hash = hashlib.sha256() if digest else None
+        self._skip = start  # bytes of the header still to come (its line is not data)
+        self._lines = _LineCount()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = self._file.read(size) if size is not None and size >= 0 else self._file.readall()
+        if not chunk:
+            return b""
+        if self._hash is not None:
+            self._hash.update(chunk)  # hashlib lets other threads run meanwhile
+        if self._skip >= len(chunk):
+            self._skip -= len(chunk)
+        else:
+            self._lines.add(memoryview(chunk)[self._skip :])
+            self._skip = 0
+        return chunk
+
+    def finish(self) -> None:
+        """Read what the reading left (nothing, when it read to the end)."""
+        while self.read(_CHUNK):
+            pass
+
+    def hexdigest(self) -> str | None:
+        return None if self._hash is None else self._hash.hexdigest()
+
+    @property
+    def lines(self) -> int:
+        return self._lines.total
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+_DONE = object()
+
+
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of ``items``, the next ones computed in a thread while the caller works.
+
+    Parsing a CSV block, or checking and scoring a batch (Arrow and numpy, which release the
+    GIL), then overlaps with what the caller does with the previous one. An error in the
+    thread is raised in the caller, in its place among the items; if the caller stops, the
+    thread stops at its next item.
+    """
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand(item: Any) -> bool:
+        """Queue ``item`` for the caller; False if the caller stopped meanwhile."""
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand(item):
+                    return
+            hand(_DONE)
+        except BaseException as exc:  # handed to the caller, raised there
+            hand(exc)
+
+    worker = threading.Thread(target=produce, name="dmde-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := slots.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _open_quote_line(path: Path, start: int) -> int | None:

@@ -57,6 +57,7 @@ from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.checking import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows
 from dmde.data.opening import (
+    FileTally,
     _existing,
     _FileError,
     _Header,
@@ -102,6 +103,7 @@ def read_batches(
     *,
     batch_size: int = BATCH_ROWS,
     on_problem: OnProblem = "raise",
+    tally: FileTally | None = None,
 ) -> Iterator[CheckedBatch]:
     """Stream the ``columns`` of a CSV or Parquet file as checked batches.
 
@@ -116,6 +118,9 @@ def read_batches(
     on_problem : {"raise", "reject"}, default "raise"
         What a row with a problem does: stop the reading with the file's full diagnosis, or
         go to the batch's rejects (see the module docstring).
+    tally : FileTally, optional
+        Filled, for a CSV file read to its end, with its SHA-256 and lines, computed as the
+        reading read the bytes (the file is not read again to hash it).
 
     Returns
     -------
@@ -163,8 +168,8 @@ def read_batches(
     if notes:
         raise _schema_error(ValidationReport(shown, 0, _sorted(notes, header.names)))
     if on_problem == "reject":
-        return _checked(source, header, wanted, batch_size)
-    return _raising(source, header, wanted, batch_size, wanted)
+        return _checked(source, header, wanted, batch_size, tally=tally)
+    return _raising(source, header, wanted, batch_size, wanted, tally=tally)
 
 
 def iter_batches(
@@ -246,12 +251,17 @@ def _raising(
     read: Sequence[str],
     batch_size: int,
     wanted: tuple[str, ...] | None = None,
+    *,
+    tally: FileTally | None = None,
 ) -> Iterator[CheckedBatch]:
     """The "raise" policy: checked batches until a problem, then the full diagnosis."""
     ids: list[npt.NDArray[np.int64]] = []
     failed = False
     try:
-        for checked in _checked(path, header, read, batch_size, dictionary=True, block_size=None):
+        checked_batches = _checked(
+            path, header, read, batch_size, dictionary=True, block_size=None, tally=tally
+        )
+        for checked in checked_batches:
             if checked.n_rejected:
                 failed = True
                 break
@@ -282,6 +292,7 @@ def _checked(
     *,
     dictionary: bool = False,
     block_size: int | None = _REJECT_BLOCK,
+    tally: FileTally | None = None,
 ) -> Iterator[CheckedBatch]:
     """Checked batches of every row: typed batches, then bytes from the first row that does
     not parse as typed (a value such as "3.0" in an integer column, bytes that are not UTF-8, a
@@ -294,7 +305,7 @@ def _checked(
         return
     done = 0
     try:
-        typed = csv_batches(path, header, read, batch_size, block_size=block_size)
+        typed = csv_batches(path, header, read, batch_size, block_size=block_size, tally=tally)
         for checked in _numbered(typed):
             yield checked
             done += checked.n_rows
@@ -311,6 +322,7 @@ def _checked(
         values="bytes",
         on_bad_row=broken.add,
         block_size=_REJECT_BLOCK,
+        tally=tally,
     )
     try:
         yield from _with_broken(_skip(raw, done), broken, done, read)
