@@ -494,6 +494,38 @@ def test_every_figure_draws_and_svg_is_deterministic(data: dict[str, Any]) -> No
         assert to_svg(make()) == to_svg(make())
 
 
+def _savefig_svg(ax: Axes) -> str:
+    """What ``to_svg`` gave before it skipped savefig's drawing-disabled pass."""
+    import io
+
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "dmde", "svg.fonttype": "path"}):
+        ax.get_figure().savefig(buffer, format="svg", metadata={"Date": None})  # type: ignore[union-attr]
+    return buffer.getvalue()
+
+
+def test_svg_is_savefigs_to_the_byte(data: dict[str, Any]) -> None:
+    """to_svg lays a figure out without savefig's extra pass: the bytes are savefig's."""
+    from matplotlib.figure import Figure
+
+    audit, table = data["audit"], data["table"]
+    figures: list[Callable[[], Any]] = [
+        lambda: plot_group_metric(audit.metrics, attribute="rare"),
+        lambda: plot_random_vs_selected(table, attribute="rare", words=WORDS_FR),
+        lambda: plot_calibration(audit.calibration, attribute="gender", words=WORDS_FR),
+        lambda: plot_score_deciles(audit.deciles, attribute="gender"),
+        lambda: plot_score_distributions(data["score"], data["groups"]["gender"]),
+        lambda: plot_income_bands(audit.metrics, attribute="gender")[0],
+        lambda: plot_amplification(_amplification()),
+        # No layout engine: savefig draws once, as to_svg lets it.
+        lambda: plot_group_metric(audit.metrics, attribute="gender", ax=Figure().subplots()),
+    ]
+    for make in figures:
+        assert to_svg(make()) == _savefig_svg(make())
+
+
 def test_unknown_attribute(data: dict[str, Any]) -> None:
     with pytest.raises(DmdeError, match="no rows for attribute 'age_band'"):
         plot_group_metric(data["audit"].metrics, attribute="age_band")

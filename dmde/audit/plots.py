@@ -557,11 +557,44 @@ def _ratio_axis(ax: Axes, left: float, right: float, w: Mapping[str, str]) -> No
 
 
 def to_svg(ax: Axes) -> str:
-    """The figure of ``ax`` as SVG text, the same bytes for the same figure."""
+    """The figure of ``ax`` as SVG text, the same bytes for the same figure.
+
+    ``savefig`` draws a figure with a layout engine twice: once with drawing turned off, to
+    lay it out, then once to write it. The first pass here runs the layout only (the same
+    layout, hence the same bytes), which saves about a sixth of the time. Should ``savefig``
+    ever draw otherwise than in these two passes, the figure is saved again plainly.
+    """
     import matplotlib
 
-    buffer = io.StringIO()
+    figure: Any = ax.get_figure()
     with matplotlib.rc_context({"svg.hashsalt": "dmde", "svg.fonttype": "path"}):
-        figure: Any = ax.get_figure()
+        laid_out = figure.get_layout_engine() is not None
+        text, passes = _save_svg(figure, lay_out_first=laid_out)
+        if laid_out and passes != 2:
+            text, _ = _save_svg(figure, lay_out_first=False)
+    return text
+
+
+def _save_svg(figure: Any, *, lay_out_first: bool) -> tuple[str, int]:
+    """``figure.savefig`` as SVG text (no date); with ``lay_out_first``, its first draw only
+    lays the figure out. Returns the text and how many times the figure was drawn."""
+    buffer = io.StringIO()
+    full = figure.draw
+    passes = 0
+
+    def draw(renderer: Any) -> None:
+        nonlocal passes
+        passes += 1
+        if passes > 1 or not lay_out_first:
+            full(renderer)
+            return
+        figure._get_draw_artists(renderer)  # as Figure.draw does first (apply_aspect)
+        figure.get_layout_engine().execute(figure)
+        figure.stale = False
+
+    figure.draw = draw
+    try:
         figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    finally:
+        del figure.draw
+    return buffer.getvalue(), passes
