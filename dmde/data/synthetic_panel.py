@@ -14,13 +14,16 @@ What changes from one month to the next (monthly rates; all assumed, stated here
 
 Files
     Each open file closes with probability :data:`EXIT_RATE` (1%: moves, deaths, end of
-    rights); then ``Binomial(files open at the start of the month, ENTRY_RATE)`` new files
-    open (:data:`ENTRY_RATE`, 1%), drawn from the same structural model and kept with
-    probability ``exp(-max(age - 25, 0) / 20)`` (entrants are younger than the stock: mean age
-    about 34, 19% under 25, which keeps the age mix steady). New files get ``dossier_id``
-    numbers above every number given before, ``months_on_file = 0``, no control history, and
-    12-month benefit means that count the months before the file opened as zero. A closed
-    file never comes back; a file keeps its ``dossier_id`` while open.
+    rights), :data:`EXIT_RATE_ELDERLY` (1.2%) when the holder is 70 or older; then
+    ``Binomial(files open at the start of the month, ENTRY_RATE)`` new files open
+    (:data:`ENTRY_RATE`, 1%), drawn from the same structural model and kept with a
+    probability by the holder's age (1 under 25, 0.81 from 25 to 29, 0.47 in the thirties,
+    0.40, 0.28 and 0.265 in the next decades, 0 from 70): entrants are younger than the stock
+    (mean age about 35, 20% under 25), which keeps the stock's age mix steady under ageing
+    and exits. New files get ``dossier_id`` numbers above every number given before,
+    ``months_on_file = 0``, no control history, and 12-month benefit means that count the
+    months before the file opened as zero. A closed file never comes back; a file keeps its
+    ``dossier_id`` while open.
 Time
     ``months_on_file`` grows by 1; the holder's ``age`` by 1 in the holder's birthday month
     (drawn once); the eldest child ages, and ``child_over_19`` turns on the month the eldest
@@ -31,10 +34,11 @@ Life events
     under 45) adds a child (a single holder becomes a lone parent, a couple without children
     one with); a separation (0.3% a month for a couple) removes the partner and the partner's
     income and sets ``separation_12m``; alimony is declared in 40% of separations with
-    children; a union (0.35% a month for a single holder aged 20 to 59) adds a partner with a
-    drawn activity and income; the eldest child aged 20 or more leaves home with probability
-    1.5% a month (the next child, one to four years younger, becomes the eldest); a child
-    turning 20 works with probability 0.55 (``children_activity = some_working``).
+    children; a union (0.5% a month for a lone parent aged 20 to 59, 0.2% for a single
+    holder without children) adds a partner with a drawn activity and income; the eldest
+    child aged 20 or more leaves home with probability 2.2% a month (the next child, one to four years younger, becomes the eldest); a child
+    turning 20 works with probability 0.55 (``children_activity = some_working``); a
+    disability begins for 0.025% of holders aged 18 to 69 a month.
 Work and income
     Holder and partner change activity each month: employed to unemployed 1.2%, to inactive
     0.3%; self-employed to unemployed 0.8%; unemployed to employed 3.5%, to self-employed
@@ -154,6 +158,7 @@ __all__ = [
     "DECLARATIVE_SHARE",
     "ENTRY_RATE",
     "EXIT_RATE",
+    "EXIT_RATE_ELDERLY",
     "SHIFTS",
     "WARMUP_MONTHS",
     "PanelShift",
@@ -166,6 +171,8 @@ __all__ = [
 
 #: Probability that an open file closes in a month.
 EXIT_RATE = 0.01
+#: Probability that an open file whose holder is 70 or older closes in a month.
+EXIT_RATE_ELDERLY = 0.012
 #: New files in a month, as a share of the files open at its start (Binomial draw).
 ENTRY_RATE = 0.01
 #: Months simulated before the first month of the panel, so that its 12-month means and
@@ -263,6 +270,11 @@ _TAKEUP = (
 )
 _BENEFITS = ("aah", "rsa", "prime", "housing", "af", "cf", "other")
 _PARTNER_ACTIVITY = np.array([0.62, 0.07, 0.12, 0.13, 0.01, 0.0]) / 0.95
+# Holder's age bands of new files (lower bounds) and the probability that a drawn household
+# is kept: the snapshot's age mix, reweighted so that, with ageing and exits, the stock's mix
+# stays steady (band shares of entrants = stock shares + (density leaving the band at its top
+# - density entering at its bottom) / yearly exit rate; none aged 70 or more).
+_ENTRY_AGES = ((0, 25, 30, 40, 50, 60, 70), (1.0, 0.81, 0.47, 0.40, 0.28, 0.265, 0.0))
 _PANEL_KEY = 1_000_003  # first spawn key of the panel's monthly streams
 
 
@@ -546,7 +558,8 @@ def _family(s: State, rng: np.random.Generator) -> None:
     s["since_sep"] = np.where(separate, 0, s["since_sep"])
     s["since_alim"] = np.where(alimony, 0, s["since_alim"])
 
-    union = (hh <= 1) & (age >= 20) & (age < 60) & ~separate & (rng.random(n) < 0.0035)
+    union_rate = np.where(hh == 1, 0.005, 0.002)
+    union = (hh <= 1) & (age >= 20) & (age < 60) & ~separate & (rng.random(n) < union_rate)
     rows = np.flatnonzero(union)
     s["partner"][rows] = rng.choice(6, size=rows.shape[0], p=_PARTNER_ACTIVITY) + 1
     _new_income(s, rng, 1, rows)
@@ -559,7 +572,7 @@ def _family(s: State, rng: np.random.Generator) -> None:
     child_income = np.exp(np.log(0.5) + 0.5 * rng.standard_normal(n))
     s["inc"][2] = np.where(works, child_income, s["inc"][2])
 
-    leaves = s["child_over_19"] & (rng.random(n) < 0.015)
+    leaves = s["child_over_19"] & (rng.random(n) < 0.022)
     gap = rng.integers(12, 49, n)
     s["n_children"] = s["n_children"] - leaves
     none_left = leaves & (s["n_children"] == 0)
@@ -573,6 +586,14 @@ def _family(s: State, rng: np.random.Generator) -> None:
     s["inc"][2] = np.where(leaves, 0.0, s["inc"][2])
     hh = np.where(none_left & (hh == 1), 0, np.where(none_left & (hh == 3), 2, hh))
     s["household"] = hh.astype(np.int8)
+
+
+def _disability(s: State, rng: np.random.Generator) -> None:
+    """A disability begins for 0.025% of holders aged 18 to 69 a month (the snapshot's rise of
+    its prevalence with age, 0.28 points a year)."""
+    age = s["age"]
+    onset = (age >= 18) & (age < 70) & (rng.random(age.shape[0]) < 0.00025)
+    s["disabled"] = s["disabled"] | onset
 
 
 def _drift(s: State, rng: np.random.Generator) -> None:
@@ -658,16 +679,16 @@ def _first_month(n_rows: int, seed: int) -> tuple[State, list[np.random.Generato
 
 
 def _entrants(rng: np.random.Generator, n_new: int, first_id: int) -> State:
-    """New files: households of the structural model, kept with probability
-    exp(-max(age - 25, 0) / 20) so that entrants are younger than the files on stock (mean
-    age about 34 rather than 44; 19% under 25), which keeps the age mix steady."""
+    """New files: households of the structural model, kept with a probability by the holder's
+    age (:data:`_ENTRY_AGES`) so that entrants are younger than the files on stock."""
     kept: list[State] = []
     left = n_new
     while left > 0:
-        draw = 2 * left + 16
+        draw = 3 * left + 16
         fresh = _households(_draw_core(rng, draw), rng, rng, rng, new=True)
         fresh["truth_u"] = rng.random(draw)
-        accept = rng.random(draw) < np.exp(-np.maximum(fresh["age"] - 25, 0) / 20)
+        band = np.searchsorted(_ENTRY_AGES[0], fresh["age"], side="right") - 1
+        accept = rng.random(draw) < np.asarray(_ENTRY_AGES[1])[band]
         rows = np.flatnonzero(accept)[:left]
         kept.append(_keep(fresh, rows))
         left -= rows.shape[0]
@@ -683,10 +704,12 @@ def _step(
 ) -> tuple[State, int]:
     """One month of life: files close, the rest age and live their events, files open."""
     n_start = s["ids"].shape[0]
-    stay = np.flatnonzero(rng.random(n_start) >= EXIT_RATE)
+    exit_rate = np.where(s["age"] >= 70, EXIT_RATE_ELDERLY, EXIT_RATE)
+    stay = np.flatnonzero(rng.random(n_start) >= exit_rate)
     _age(s, int(month[5:]) - 1)  # the closing files live the month too: one copy, at the end
     _jobs(s, rng)
     _family(s, rng)
+    _disability(s, rng)
     _drift(s, rng)
     n_new = int(rng_new.binomial(n_start, ENTRY_RATE))
     fresh = _entrants(rng_new, n_new, next_id) if n_new else None
@@ -798,7 +821,7 @@ def generate_panel(
     --------
     >>> chunks = list(generate_panel(1_000, months=3, seed=1, controls=20))
     >>> [(month, table.num_rows) for month, table in chunks]
-    [('2025-01', 990), ('2025-02', 985), ('2025-03', 991)]
+    [('2025-01', 988), ('2025-02', 983), ('2025-03', 989)]
     """
     spec = _check_args(n_rows, seed, 0, scenario)
     per_month = default_month_controls(n_rows, controls)
