@@ -18,6 +18,7 @@ from dmde.data.synthetic_panel import (
     DECLARATIVE_SHARE,
     ENTRY_RATE,
     EXIT_RATE,
+    EXIT_RATE_ELDERLY,
     SHIFTS,
     generate_panel,
     panel_files,
@@ -97,6 +98,7 @@ def test_a_yielded_table_does_not_change_as_the_panel_goes_on() -> None:
 
 def test_households_persist_at_the_declared_entry_and_exit_rates() -> None:
     exits, entries, opened = [], [], 0
+    old_exits: list[tuple[int, int]] = []
     for seed in range(4):
         months = _months(3_000, months=7, seed=seed, controls=20)
         frames = list(months.values())
@@ -104,7 +106,10 @@ def test_households_persist_at_the_declared_entry_and_exit_rates() -> None:
         for before, after in pairwise(frames):
             ids_before, ids_after = set(before["dossier_id"]), set(after["dossier_id"])
             new = ids_after - ids_before
-            exits.append(len(ids_before - ids_after) / len(ids_before))
+            young = before[before["age"] < 70]
+            exits.append(1 - young["dossier_id"].isin(ids_after).mean())
+            old = before[before["age"] >= 70]
+            old_exits.append((int((~old["dossier_id"].isin(ids_after)).sum()), len(old)))
             entries.append(len(new) / len(ids_before))
             assert not new & seen, "a closed file came back"
             assert min(new, default=np.inf) > max(ids_before), "new files get new numbers"
@@ -112,6 +117,8 @@ def test_households_persist_at_the_declared_entry_and_exit_rates() -> None:
             opened += len(new)
     # 24 month pairs of about 3,000 files: the standard error of a rate is about 0.0004
     assert abs(np.mean(exits) - EXIT_RATE) < 0.002
+    closed, held = np.sum(old_exits, axis=0)
+    assert abs(closed / held - EXIT_RATE_ELDERLY) < 0.005  # about 5,000 file-months
     assert abs(np.mean(entries) - ENTRY_RATE) < 0.002
     assert opened > 0
 
@@ -216,9 +223,10 @@ def test_the_first_month_comes_from_the_snapshot_s_households() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [13, 14, 15])
 @pytest.mark.parametrize("shift", sorted(SHIFTS))
-def test_a_planted_shift_starts_in_its_month_and_not_before(shift: str) -> None:
-    kw = {"months": 6, "seed": 13, "controls": 20}
+def test_a_planted_shift_starts_in_its_month_and_not_before(shift: str, seed: int) -> None:
+    kw = {"months": 6, "seed": seed, "controls": 20}
     base = _months(6_000, **kw)
     moved = _months(6_000, shift=shift, shift_month=4, **kw)
     months = list(base)
