@@ -18,7 +18,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from dmde.model import bin_fitting
-from dmde.model.bin_fitting import _stable_order
+from dmde.model.bin_fitting import _radix_order, _stable_order
 from dmde.model.binning import MISSING_LABEL, FeatureBinning, WoEBinning
 
 SEED = 20260101
@@ -844,6 +844,19 @@ def _values(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
 def test_radix_order_is_the_stable_argsort(kind: str, seed: int) -> None:
     rng = np.random.default_rng([SEED, seed])
     x = _values(kind, rng, int(rng.integers(0, 5_000)))
+    assert np.array_equal(_stable_order(x), np.argsort(x, kind="stable"))
+    assert np.array_equal(_radix_order(x), np.argsort(x, kind="stable"))
+
+
+@pytest.mark.parametrize("distinct", [1, 2, 300, 65_536, 65_537, 90_000])
+def test_the_order_by_rank_is_the_stable_argsort_up_to_its_limit(distinct: int) -> None:
+    """At most 65,536 distinct values are ordered by their rank, more by radix: both stable."""
+    rng = np.random.default_rng([SEED, distinct])
+    values = np.round(rng.normal(size=distinct) * 1_000, 3) * np.where(rng.random() < 0.5, -1, 1)
+    values = np.unique(np.r_[values, -values, 0.0])
+    values = values[np.argsort(np.abs(values), kind="stable")][:distinct]  # 0.0 among them
+    x = rng.permutation(np.r_[values, rng.choice(values, 100_000), np.full(1_000, -0.0)])
+    assert len(np.unique(x)) == distinct
     assert np.array_equal(_stable_order(x), np.argsort(x, kind="stable"))
 
 

@@ -71,8 +71,8 @@ def test_grouping_changes_nothing(seed: int) -> None:
     design = np.column_stack([t[c] for c, t in zip(codes, tables, strict=True)])
     grouped = fit_logistic(rows, C=1.0, max_iter=100)
     plain = fit_logistic(_full_rows(design, y, weight), C=1.0, max_iter=100)
-    np.testing.assert_allclose(grouped.coef, plain.coef, rtol=0, atol=1e-12)
-    assert grouped.intercept == pytest.approx(plain.intercept, abs=1e-12)
+    np.testing.assert_allclose(grouped.coef, plain.coef, rtol=0, atol=1e-9)
+    assert grouped.intercept == pytest.approx(plain.intercept, abs=1e-9)
     se = sandwich_std_errors(rows, grouped.intercept, grouped.coef, 1.0)
     beta = np.r_[grouped.intercept, grouped.coef]
     np.testing.assert_allclose(se, _row_sandwich(design, y, weight, beta, 1.0), rtol=1e-10)

@@ -410,11 +410,12 @@ def test_fit_equals_the_plain_computation(seed: int) -> None:
     plain = LogisticRegression(C=1.0, max_iter=10_000, tol=1e-10).fit(woe, y, sample_weight=weight)
     np.testing.assert_allclose(model.coef_, plain.coef_, rtol=0, atol=2e-5)
     np.testing.assert_allclose(model.intercept_, plain.intercept_, rtol=0, atol=2e-5)
-    # The optimum: the gradient of the penalised objective vanishes (scikit-learn stops short).
+    # The optimum: the gradient of the penalised objective vanishes (scikit-learn's stops at
+    # about 1e-5 of it).
     p = 1 / (1 + np.exp(-(model.intercept_[0] + woe @ model.coef_[0])))
     residual = weight * (p - y)
     gradient = np.r_[residual.sum(), woe.T @ residual + model.coef_[0]]
-    assert np.abs(gradient).max() < 1e-9
+    assert np.abs(gradient).max() < 1e-7
     np.testing.assert_allclose(
         model.std_errors_, _row_sandwich(woe, y, p, weight, 1.0), rtol=1e-9, atol=1e-12
     )

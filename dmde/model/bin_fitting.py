@@ -72,13 +72,33 @@ def fit_numeric(
 
 
 def _stable_order(x: Floats) -> Indices:
-    """``np.argsort(x, kind="stable")`` of finite values, by radix sort (3 to 6 times faster).
+    """``np.argsort(x, kind="stable")`` of finite values, 3 to 6 times faster.
+
+    A column of at most 65,536 distinct values (counts, flags, amounts in euros) is sorted by
+    the rank of each row's value: the values are hashed (``pd.factorize``, ``-0.0`` joining
+    ``0.0`` as they compare equal), the distinct values sorted, and the rows ordered by one
+    stable sort of their ``uint16`` rank (which numpy does by radix). Other columns go through
+    :func:`_radix_order`. A stable sort has only one result, so the order is exactly that of
+    ``np.argsort(x, kind="stable")``.
+    """
+    if x.size == 0:
+        return np.arange(0, dtype=np.intp)
+    codes, uniques = pd.factorize(x + 0.0)  # + 0.0 turns -0.0 into 0.0
+    n_values = len(uniques)
+    if n_values > 1 << 16:
+        return _radix_order(x)
+    rank = np.empty(n_values, dtype=np.uint16)
+    rank[np.argsort(np.asarray(uniques, dtype=np.float64))] = np.arange(n_values, dtype=np.uint16)
+    return np.argsort(rank[codes], kind="stable").astype(np.intp, copy=False)
+
+
+def _radix_order(x: Floats) -> Indices:
+    """``np.argsort(x, kind="stable")`` of finite values, by radix sort.
 
     The values are mapped to unsigned 64-bit keys in the same order (``-0.0`` and ``0.0`` to the
     same key, as they compare equal) and sorted by 16-bit digits, least significant first, each
     pass a stable sort of ``uint16`` (which numpy does by radix); digits equal on every row are
-    skipped, so integer-valued columns take one or two passes. A stable sort has only one
-    result, so the order is exactly that of ``np.argsort(x, kind="stable")``.
+    skipped, so integer-valued columns take one or two passes.
     """
     bits = (x + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
     negative = bits >= np.uint64(1 << 63)

@@ -14,9 +14,10 @@ scorecard normalises them to mean 1)::
 the intercept unpenalised. It is strictly convex whenever both classes have positive weight: the
 penalty makes the Hessian positive definite in the coefficients even when a column is constant
 or two columns are equal (a rank-deficient design), and both classes bound the intercept. So
-Newton's method, with a step halved until the objective decreases, converges from any start; it
-is run until the last step is below ``1e-10`` (relative), which is closer to the optimum than
-scikit-learn's lbfgs at ``tol=1e-8`` (the two differ in the 5th to 8th decimal).
+Newton's method, with a step halved until the objective decreases, converges from any start
+(5 to 8 steps); it stops after a full step below ``1e-5`` (relative), each step squaring the
+error, so within about 1e-10 of the optimum: closer than scikit-learn's lbfgs at ``tol=1e-8``,
+which stops 1e-5 short (the two differ in the 5th to 8th decimal).
 
 **Standard errors.** Robust (sandwich) standard errors with the penalty in the bread, computed
 on the groups exactly: a group's contribution to the meat needs the sums of the squared weights
@@ -44,8 +45,9 @@ __all__ = ["GroupedRows", "LogisticFit", "fit_logistic", "group_rows", "sandwich
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.integer]
 
-#: Newton's method stops when its last step is below this, relative to the largest coefficient.
-STEP_TOLERANCE = 1e-10
+#: Newton's method stops after a full step below this (relative to the largest coefficient):
+#: each step squares the error, so the estimate is then within about 1e-10 of the optimum.
+STEP_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def fit_logistic(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
     ...                   np.array([0, 1, 1, 1]), np.ones(4))
     >>> fit = fit_logistic(rows, C=1.0, max_iter=100)
     >>> round(fit.intercept, 6), fit.coef.round(6).tolist(), fit.n_iter
-    (1.184198, [0.583377], 5)
+    (1.184198, [0.583377], 4)
     """
     with threadpool_limits(limits=1, user_api="blas"):
         return _newton(rows, C=C, max_iter=max_iter)
@@ -188,6 +190,9 @@ def _newton(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
     x = np.empty((n_groups, n_features + 1), dtype=np.float64)
     x[:, 0] = 1.0
     x[:, 1:] = rows.design
+    # The Hessian only steers the steps: in single precision it costs half as much, and the
+    # optimum, where the gradient (double precision) vanishes, is the same.
+    x32 = x.astype(np.float32)
     penalty = np.r_[0.0, np.full(n_features, 1.0 / C)]
     beta = np.zeros(n_features + 1)
     beta[0] = np.log(events.sum() / rows.non_events.sum())  # the intercept-only optimum
@@ -201,7 +206,8 @@ def _newton(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
     for n_iter in range(1, max_iter + 1):
         p = expit(eta)
         gradient = x.T @ (total * p - events) + penalty * beta
-        hessian = x.T @ (x * (total * p * (1.0 - p))[:, None])
+        curvature = (total * p * (1.0 - p)).astype(np.float32)
+        hessian = (x32.T @ (x32 * curvature[:, None])).astype(np.float64)
         hessian[np.diag_indices_from(hessian)] += penalty
         step = _solve(hessian, gradient)
         # Halve the step until the objective decreases (up to rounding); near the optimum the
@@ -214,7 +220,10 @@ def _newton(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
                 break
             t /= 2
         beta, value, eta = candidate, new_value, new_eta
-        if t * np.max(np.abs(step)) <= STEP_TOLERANCE * max(1.0, float(np.max(np.abs(beta)))):
+        # A full step squares the error; a damped one (far from the optimum, or at the limit of
+        # rounding) must itself be negligible.
+        tolerance = (STEP_TOLERANCE if t == 1.0 else 1e-10) * max(1.0, float(np.abs(beta).max()))
+        if t * np.max(np.abs(step)) <= tolerance:
             return LogisticFit(intercept=float(beta[0]), coef=beta[1:].copy(), n_iter=n_iter)
     warnings.warn(
         f"the logistic regression did not converge in {max_iter} Newton steps (last step "
