@@ -109,7 +109,7 @@ def proxy_strength(
     woe = _woe(model, frame)
     rows: list[dict[str, Any]] = []
     # Many small fits: threaded BLAS only adds contention (10x slower on a busy machine).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1):
         for attribute in groups.columns:
             values = groups[attribute].astype(str).to_numpy()
             for level in sorted(set(values)):

@@ -37,7 +37,7 @@ from dmde.audit.metricframe import (
     extra_metric_table,
 )
 from dmde.audit.metrics import GroupAudit, audit_groups_with, flag_disparities
-from dmde.audit.model_parts import model_parts
+from dmde.audit.model_parts import start_model_parts
 from dmde.audit.result import AuditResult
 from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.table_columns import (
@@ -235,6 +235,12 @@ def audit(
             )
         return _two_stage(by_score, filler, prob_values, by, labels, in_sample, weights, settings)
 
+    # The model's parts measured on a sample start now (beside the group audit, when worth it).
+    finish_parts = (
+        None
+        if model is None
+        else start_model_parts(model, frame, groups, seed=settings.seed, rows=settings.proxy_rows)
+    )
     groups_audit = run(groups, settings)
     # Every file as one group: the national figures each group is read against.
     make: Any = pd.Categorical.from_codes
@@ -306,11 +312,7 @@ def audit(
         weight=weights,
     )
 
-    parts: dict[str, Any] = {}
-    if model is not None:
-        parts = model_parts(
-            model, frame, groups, groups_audit, seed=settings.seed, rows=settings.proxy_rows
-        )
+    parts: dict[str, Any] = {} if finish_parts is None else finish_parts(groups_audit)
 
     data = {
         "rows": len(frame),
