@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dmde.audit import model_parts as parts_module
-from dmde.audit.model_parts import _in_child, model_parts
+from dmde.audit.model_parts import _in_child, model_parts, start_model_parts
 from dmde.audit.settings import AuditError
 from dmde.model.scorecard import ScorecardFamily
 
@@ -23,20 +23,37 @@ needs_fork = pytest.mark.skipif(
 )
 
 
-def _parts(population: pd.DataFrame, family: ScorecardFamily) -> dict[str, Any]:
+REFERENCES = {"gender": "male", "nationality_group": "french"}
+
+
+def _parts(
+    population: pd.DataFrame, family: ScorecardFamily, references: dict[str, str] | None = None
+) -> dict[str, Any]:
     groups = population[["gender", "nationality_group"]].astype(str)
-    audit = SimpleNamespace(method={"reference": {"gender": "male", "nationality_group": "french"}})
-    return model_parts(family, population, groups, audit, seed=3, rows=3_000)  # type: ignore[arg-type]
+    audit = SimpleNamespace(method={"reference": REFERENCES})
+    finish = start_model_parts(
+        family, population, groups, seed=3, rows=3_000, references=references
+    )
+    return finish(audit)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "references",
+    [None, {"gender": "male"}, REFERENCES],
+    ids=["gaps-after-the-group-audit", "one-reference-known", "gaps-in-the-child"],
+)
 @needs_fork
 def test_parts_from_a_child_are_the_parts_computed_here(
-    population: pd.DataFrame, family: ScorecardFamily, monkeypatch: pytest.MonkeyPatch
+    population: pd.DataFrame,
+    family: ScorecardFamily,
+    monkeypatch: pytest.MonkeyPatch,
+    references: dict[str, str] | None,
 ) -> None:
-    here = _parts(population, family)
+    groups = population[["gender", "nationality_group"]].astype(str)
+    audit = SimpleNamespace(method={"reference": REFERENCES})
+    here = model_parts(family, population, groups, audit, seed=3, rows=3_000)  # type: ignore[arg-type]
     monkeypatch.setattr(parts_module, "BACKGROUND_ROWS", 0)
-    forked = _parts(population, family)
-    _assert_same(forked, here)
+    _assert_same(_parts(population, family, references), here)
 
 
 def _assert_same(got: Any, expected: Any) -> None:

@@ -16,7 +16,7 @@ import signal
 import sys
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -86,16 +86,24 @@ CHILD_PATIENCE = 120.0
 
 
 def start_model_parts(
-    model: Model, frame: pd.DataFrame, groups: pd.DataFrame, *, seed: int, rows: int
+    model: Model,
+    frame: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    seed: int,
+    rows: int,
+    references: Mapping[str, str] | None = None,
 ) -> Callable[[GroupAudit], dict[str, Any]]:
     """Start :func:`model_parts`; the function returned completes them with the group audit.
 
     The parts measured on the seeded sample of ``rows`` rows (proxies, feature association, the
-    exclusion proof: about 2 s at 20,000 rows) need nothing from the group audit. On a machine
-    with two cores or more, from :data:`BACKGROUND_ROWS` rows, they are computed in a forked
-    child process while the caller runs the group audit, and read back when it is done: the
-    same computation on the same data, so the same numbers. Elsewhere (one core, no ``fork``,
-    a small table) they are computed when the function returned is called, as before.
+    exclusion proof: about 2 s at 20,000 rows) need nothing from the group audit, nor do the
+    score gaps when ``references`` names the reference group of every attribute (the group
+    audit then uses those). On a machine with two cores or more, from :data:`BACKGROUND_ROWS`
+    rows, they are computed in a forked child process while the caller runs the group audit,
+    and read back when it is done: the same computation on the same data, so the same numbers.
+    Elsewhere (one core, no ``fork``, a small table) they are computed when the function
+    returned is called, as before; so are the gaps against references the group audit chose.
     """
     missing = [c for c in model.features_ if c not in frame.columns]
     if isinstance(model, ScorecardFamily) and model.segment_column not in frame.columns:
@@ -110,24 +118,31 @@ def start_model_parts(
     part = frame.iloc[take].reset_index(drop=True)
     part_groups = groups.iloc[take].reset_index(drop=True)
 
+    known = dict(references or {})
+    early = all(isinstance(known.get(str(a)), str) for a in groups.columns)
+
     def on_sample() -> dict[str, Any]:
-        return {
+        measured = {
             "proxies": proxy_strength(model, part, part_groups, seed=seed),
             "associations": feature_association(model, part, part_groups),
             "exclusion": exclusion_proof(model, part, seed=seed),
         }
+        if early:
+            measured["gaps"] = score_gaps(model, frame, groups, reference=known)
+        return measured
 
     sample = _in_child(on_sample) if len(frame) >= BACKGROUND_ROWS else on_sample
 
     def finish(groups_audit: GroupAudit) -> dict[str, Any]:
-        references = groups_audit.method["reference"]
-        gaps = score_gaps(model, frame, groups, reference=references)
+        gaps = None
+        if not early:
+            gaps = score_gaps(model, frame, groups, reference=groups_audit.method["reference"])
         measured = sample()
         return {
             "model": model_identity(model),
             "proxies": measured["proxies"],
             "associations": measured["associations"],
-            "gaps": gaps,
+            "gaps": measured["gaps"] if early else gaps,
             "exclusion": measured["exclusion"],
             "profiles": score_profiles(model),
             "changes": profile_changes(model),

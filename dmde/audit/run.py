@@ -239,7 +239,14 @@ def audit(
     finish_parts = (
         None
         if model is None
-        else start_model_parts(model, frame, groups, seed=settings.seed, rows=settings.proxy_rows)
+        else start_model_parts(
+            model,
+            frame,
+            groups,
+            seed=settings.seed,
+            rows=settings.proxy_rows,
+            references=settings.reference,
+        )
     )
     groups_audit = run(groups, settings)
     # Every file as one group: the national figures each group is read against.
