@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,8 +11,7 @@ import pandas as pd
 import pytest
 
 from dmde.audit import model_parts as parts_module
-from dmde.audit.model_parts import _in_child, model_parts, start_model_parts
-from dmde.audit.settings import AuditError
+from dmde.audit.model_parts import model_parts, start_model_parts
 from dmde.model.scorecard import ScorecardFamily
 
 needs_fork = pytest.mark.skipif(
@@ -69,53 +66,3 @@ def _assert_same(got: Any, expected: Any) -> None:
             _assert_same(a, b)
     else:
         assert got == expected or (got != got and expected != expected)
-
-
-@needs_fork
-def test_an_error_in_the_child_is_raised_here() -> None:
-    def fail() -> dict[str, Any]:
-        raise AuditError("the model reads x, which the table lacks")
-
-    wait = _in_child(fail)
-    with pytest.raises(AuditError, match="the model reads x, which the table lacks"):
-        wait()
-
-
-@pytest.mark.parametrize(
-    "trouble",
-    ["dies", "unpicklable", "silent"],
-    ids=["the-child-dies", "an-unpicklable-result", "a-child-that-never-answers"],
-)
-@needs_fork
-def test_a_lost_child_is_replaced_by_the_computation_here(
-    trouble: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parent = os.getpid()
-    monkeypatch.setattr(parts_module, "CHILD_PATIENCE", 0.5)
-
-    def task() -> dict[str, Any]:
-        if os.getpid() == parent:
-            return {"where": "here"}
-        if trouble == "dies":
-            os._exit(3)
-        if trouble == "silent":
-            time.sleep(60)
-        return {"where": lambda: "child"}  # a lambda cannot be pickled
-
-    start = time.perf_counter()
-    assert _in_child(task)() == {"where": "here"}
-    assert time.perf_counter() - start < 30  # the silent child was not waited for
-
-
-@needs_fork
-def test_a_child_never_waited_for_is_stopped() -> None:
-    def slow() -> dict[str, Any]:
-        time.sleep(60)
-        return {}
-
-    wait = _in_child(slow)
-    assert os.waitpid(-1, os.WNOHANG) == (0, 0)  # the child runs
-    del wait  # the caller failed before waiting: the child is stopped and reaped
-    gc.collect()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)

@@ -8,20 +8,13 @@ feature, the proof that excluded columns do not move the scores, and archetype p
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pickle
-import select
-import signal
-import sys
-import warnings
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dmde.audit.forked import in_child
 from dmde.audit.metrics import GroupAudit
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength, score_gaps
@@ -80,9 +73,6 @@ def model_parts(
 #: Rows from which the parts measured on the sample run in a child process, beside the group
 #: audit (below, a fork costs more than it saves).
 BACKGROUND_ROWS = 200_000
-#: Seconds a child may take beyond the caller's own work before it is given up for lost and its
-#: parts computed again in the caller.
-CHILD_PATIENCE = 120.0
 
 
 def start_model_parts(
@@ -131,7 +121,7 @@ def start_model_parts(
             measured["gaps"] = score_gaps(model, frame, groups, reference=known)
         return measured
 
-    sample = _in_child(on_sample) if len(frame) >= BACKGROUND_ROWS else on_sample
+    sample = in_child(on_sample) if len(frame) >= BACKGROUND_ROWS else on_sample
 
     def finish(groups_audit: GroupAudit) -> dict[str, Any]:
         gaps = None
@@ -149,76 +139,3 @@ def start_model_parts(
         }
 
     return finish
-
-
-def _in_child(task: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
-    """Run ``task`` in a forked child process; the function returned waits for its result.
-
-    The child sends back the pickled result, or the exception it raised, which is raised
-    again here. Without ``fork`` or a second core, or should the child die, stay silent or
-    send what cannot be read, ``task`` is run here instead: the result is the same.
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if not hasattr(os, "fork") or cores < 2 or sys.platform != "linux":
-        return task
-    readable, writable = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12 warns on fork in a threaded process
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: compute, send, leave without running the parent's exit code
-        status = 0
-        try:
-            os.close(readable)
-            try:
-                outcome: tuple[bool, Any] = (True, task())
-            except Exception as error:  # sent to the parent, raised there
-                outcome = (False, error)
-            try:
-                message = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # an unpicklable error: the parent recomputes
-                message = b""
-            with os.fdopen(writable, "wb") as pipe:
-                pipe.write(message)
-        except BaseException:  # whatever happens, never return to the caller
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(writable)
-    done = False
-
-    def wait() -> dict[str, Any]:
-        nonlocal done
-        chunks: list[bytes] = []
-        with os.fdopen(readable, "rb", buffering=0) as pipe:
-            while True:
-                ready, _, _ = select.select([pipe], [], [], CHILD_PATIENCE)
-                if not ready:  # lost: stop it, compute here
-                    os.kill(pid, signal.SIGKILL)
-                    chunks = []
-                    break
-                chunk = pipe.read(1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        os.waitpid(pid, 0)
-        done = True
-        message = b"".join(chunks)
-        if not message:
-            return task()
-        ok, value = pickle.loads(message)
-        if ok:
-            return value  # type: ignore[no-any-return]
-        raise value
-
-    # Never waited for (the caller failed first): stop the child, close the pipe.
-    weakref.finalize(wait, lambda: None if done else _stop(pid, readable))
-    return wait
-
-
-def _stop(pid: int, readable: int) -> None:
-    with contextlib.suppress(OSError):  # gone already
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.waitpid(pid, 0)
-    with contextlib.suppress(OSError):
-        os.close(readable)
