@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from dmde.core.errors import SchemaError
+from dmde.core.files import sha256_file
 from dmde.data.datasets import arrow_schema, validate_file, write_batches
+from dmde.data.opening import (
+    FileTally,
+    _inspect,
+    _LineCount,
+    csv_batches,
+    data_lines,
+    read_ahead,
+)
 from dmde.data.reading import REJECT_COLUMNS, CheckedBatch, check_rows, read_batches
 
 COLUMNS = ["dossier_id", "age", "caf_code"]
@@ -359,3 +370,104 @@ def test_a_quote_that_runs_across_lines_refuses_the_file(
         p.rule == "unreadable" and f"line {line} opens a quoted value" in p.message
         for p in report.problems
     )
+
+
+# --------------------------------------------------------------------------------------------
+# One pass over a CSV file: its hash and lines counted as Arrow reads it
+def _lines_of_pieces(pieces: list[bytes]) -> int:
+    counter = _LineCount()
+    for piece in pieces:
+        counter.add(piece)
+    return counter.total
+
+
+@pytest.mark.parametrize(
+    ("pieces", "lines"),
+    [
+        ([b"a\r", b"\nb"], 2),  # a \r\n cut in two is one line end
+        ([b"a\r", b"\r\nb"], 3),
+        ([b"a\r", b"", b"\n"], 1),
+        ([b"a\n", b"\r"], 2),
+        ([b"", b"a"], 1),
+        ([b"\x00"], 1),
+        ([], 0),
+    ],
+    ids=["crlf-cut", "cr-then-crlf", "crlf-cut-by-nothing", "lf-then-cr", "no-end", "nul", "none"],
+)
+def test_lines_counted_in_pieces(pieces: list[bytes], lines: int) -> None:
+    assert _lines_of_pieces(pieces) == lines
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_lines_counted_in_pieces_are_the_lines_of_the_whole(seed: int) -> None:
+    """Whatever the cuts (a \\r\\n cut in two, a bare \\r at the end of a piece, no last line
+    end), the lines counted piece by piece are those of the whole bytes."""
+    rng = np.random.default_rng(seed)
+    data = bytes(rng.choice(list(b"ab\r\n,"), size=int(rng.integers(0, 80))))
+    cuts = np.sort(rng.integers(0, len(data) + 1, size=int(rng.integers(0, len(data) + 1))))
+    pieces = [data[lo:hi] for lo, hi in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+    whole = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    ended = not data or data[-1:] in (b"\r", b"\n")
+    assert _lines_of_pieces(pieces) == whole + (0 if ended else 1)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "bare-cr"])
+@pytest.mark.parametrize("last_end", [True, False], ids=["last-line-ended", "last-line-open"])
+def test_a_reading_hashes_the_file_and_counts_its_lines_in_its_one_pass(
+    tmp_path: Path, ending: str, last_end: bool
+) -> None:
+    rows = [f'{i},"{["01", "2A", "7,5"][i % 3]}",{20 + i % 50}' for i in range(1, 3000)]
+    text = ending.join(["dossier_id,caf_code,age", *rows]) + (ending if last_end else "")
+    path = tmp_path / "rows.csv"
+    path.write_bytes(text.encode())
+    header = _inspect(path)
+    for block_size in (1 << 12, 5_000, 1 << 20):  # blocks cut lines, and \r\n pairs, anywhere
+        tally = FileTally()
+        batches = csv_batches(
+            path, header, ["dossier_id", "age"], 500, block_size=block_size, tally=tally
+        )
+        assert sum(b.num_rows for b in batches) == len(rows)
+        assert tally.sha256 == sha256_file(path)
+        assert tally.lines == data_lines(path, header.body_start) == len(rows)
+    tally = FileTally()
+    assert sum(b.n_rows for b in read_batches(path, ["dossier_id", "age"], tally=tally)) == len(
+        rows
+    )
+    assert tally.sha256 == sha256_file(path)
+
+
+def test_a_file_read_again_as_bytes_is_hashed_by_the_reading_that_reaches_its_end(
+    tmp_path: Path,
+) -> None:
+    path = _with_line(_csv(tmp_path, _frame(50)), 30, "30,75,abc,extra")  # a broken row
+    tally = FileTally()
+    batches = list(read_batches(path, COLUMNS, on_problem="reject", tally=tally))
+    assert sum(b.n_rows for b in batches) == 50
+    assert tally.sha256 == sha256_file(path) and tally.lines == 50
+
+
+def test_read_ahead_gives_every_item_in_order_and_raises_in_place() -> None:
+    def items() -> Iterator[int]:
+        yield from range(5)
+        raise pa.ArrowInvalid("the sixth item")
+
+    seen: list[int] = []
+    with pytest.raises(pa.ArrowInvalid, match="the sixth item"):
+        for item in read_ahead(items()):
+            seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_read_ahead_stops_its_thread_when_the_caller_stops() -> None:
+    made: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(1000):
+            made.append(i)
+            yield i
+
+    ahead = read_ahead(items(), depth=2)
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()  # joins the thread
+    assert len(made) < 10
+    assert not any(t.name == "dmde-ahead" for t in threading.enumerate())
