@@ -305,3 +305,33 @@ def test_rejects_sql_names_each_refused_value() -> None:
         "1 digit: leading zeros lost? Read the file as text (pandas: pd.read_csv(path, dtype=str))"
     )
     assert lines["row"].is_monotonic_increasing
+
+
+def test_segments_that_order_their_features_differently_break_ties_each_their_way() -> None:
+    model = _fit(12, family=True)
+    assert isinstance(model, ScorecardFamily)
+    scorecard = model.models_["prefilled"]
+    order = list(range(len(scorecard.features_)))[::-1]
+    scorecard.features_ = tuple(scorecard.features_[j] for j in order)
+    scorecard.binning_.bins_ = [scorecard.binning_.bins_[j] for j in order]
+    scorecard.bin_points_ = tuple(scorecard.bin_points_[j] for j in order)
+    scorecard.reference_points_ = scorecard.reference_points_[order]
+    # Two flags with the same points and reference in both segments: ties everywhere.
+    for s in model.models_.values():
+        a, b = s.features_.index("guardianship"), s.features_.index("alimony_24m")
+        points = list(s.bin_points_)
+        points[a] = points[a].copy()
+        points[a][-2] = 50.0  # the flag set (its last value bin): the largest excess
+        points[b] = points[a].copy()
+        s.bin_points_ = tuple(points)
+        s.reference_points_[b] = s.reference_points_[a]
+    frame = _population(model, 12, 20_000)
+    frame.loc[:4_000, ["guardianship", "alimony_24m"]] = 1
+    sql = _run(scorecard_sql(model, table="households", reasons=4), frame)
+    both = {"guardianship", "alimony_24m"}
+    tied = sql[[f"reason_{r}_feature" for r in range(1, 5)]].isin(both).sum(axis=1) == 2
+    tied &= sql["reason_1_points"] == sql["reason_2_points"]
+    assert tied.sum() > 1_000  # the two tied flags are the first two reasons
+    first = sql.loc[tied].groupby("segment")["reason_1_feature"].agg(lambda v: set(v))
+    assert first.to_dict() == {"declarative": {"guardianship"}, "prefilled": {"alimony_24m"}}
+    _assert_same(sql, model, frame, 4)

@@ -275,7 +275,12 @@ def _scores(
 ) -> Iterator[pa.Table]:
     """The scores of the valid rows, in file order, as tables of :func:`scores_schema`."""
     query = scorecard_query(
-        model, table=INPUT_TABLE, reasons=reasons, valid_only=True, extra_columns=[_ROW]
+        model,
+        table=INPUT_TABLE,
+        reasons=reasons,
+        valid_only=True,
+        extra_columns=[_ROW],
+        points_columns=False,
     ).order_by(exp.column(_ROW, quoted=True), copy=False)
     schema = scores_schema(reasons)
     reader = con.sql(query.sql(dialect="duckdb")).to_arrow_reader(batch_size)

@@ -88,6 +88,9 @@ TableName = str | Sequence[str]
 #: The points of a feature are exact decimals of this precision (digits in all).
 POINTS_PRECISION = 18
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: Below every excess over a reference: what a feature that is picked, or that the row's segment
+#: does not read, counts for in the search of the largest excess.
+_NONE = exp.cast(exp.Literal.string("-1e308"), exp.DataType.Type.DOUBLE)
 _TEXT_TYPES = ("category", "string")
 
 
@@ -305,11 +308,13 @@ def scorecard_query(
     valid_only: bool = False,
     dialect: str = "duckdb",
     extra_columns: Sequence[str] = (),
+    points_columns: bool = True,
 ) -> exp.Select:
     """The scoring query as a sqlglot tree (see :func:`scorecard_sql`).
 
     ``extra_columns`` are carried from the table to the output as they are (the DuckDB engine
-    carries its row number); ``dialect`` is the one the table name is read in.
+    carries its row number); ``dialect`` is the one the table name is read in; without
+    ``points_columns`` the output has only the scores file's columns.
     """
     reasons = check_reasons(reasons)
     source = table_reference(table, dialect=dialect)
@@ -360,7 +365,7 @@ def scorecard_query(
         _col("dossier_id"),
         _col("caf_code"),
         _col("segment"),
-        *(_col(f"points_{f}") for f in features),
+        *(_col(f"points_{f}") for f in features if points_columns),
         _col("score"),
         _name(probability, "probability"),
     ]
@@ -380,7 +385,14 @@ def _with_reasons(
     reasons: int,
     k: int,
 ) -> exp.Select:
-    """Add the excess of each feature over its reference, its rank, and the reason columns."""
+    """Add the reason columns: ``k`` passes of "the largest excess left, ties to the first".
+
+    The excess of a feature is its points minus its reference (:data:`_NONE`, below every
+    excess, for a feature the row's segment does not read). Pass ``r`` takes the largest excess
+    among the features not yet picked (``GREATEST``) and picks the first feature, in the model's
+    order, that has it: the rule of :func:`~dmde.model.scored.top_reasons`. A pick is the
+    feature's position in ``features_`` (0 first); it is a reason if its excess is above 0.
+    """
 
     def reference(feature: str) -> exp.Expr:
         def value(scorecard: Scorecard) -> exp.Expr | None:
@@ -391,71 +403,104 @@ def _with_reasons(
 
         return _per_segment(model, value, on="segment")
 
-    excess = exp.select(
-        "*",
-        *(
-            _name(
-                exp.Sub(
-                    this=exp.cast(_col(f"points_{f}"), exp.DataType.Type.DOUBLE, copy=False),
-                    expression=reference(f),
+    def excess_of(f: str) -> exp.Expr:
+        over = exp.Sub(
+            this=exp.cast(_col(f"points_{f}"), exp.DataType.Type.DOUBLE, copy=False),
+            expression=reference(f),
+        )
+        return (
+            exp.func("COALESCE", over, _NONE.copy()) if isinstance(model, ScorecardFamily) else over
+        )
+
+    ctes: list[tuple[str, exp.Select]] = [
+        (
+            "excess",
+            exp.select(
+                "*", *(_name(excess_of(f), f"excess_{f}") for f in features), copy=False
+            ).from_("scored", copy=False),
+        )
+    ]
+    orders = _tie_orders(model, segments, features)
+    previous = "excess"
+    for r in range(1, k + 1):
+        picked: list[exp.Expr] = [_col(f"reason_{q}_pick") for q in range(1, r)]
+
+        def left(f: str, picked: list[exp.Expr] = picked) -> exp.Expr:
+            """The excess of ``f`` if not picked yet, else :data:`_NONE`."""
+            if not picked:
+                return _col(f"excess_{f}")
+            taken = exp.In(this=_integer(features.index(f)), expressions=[p.copy() for p in picked])
+            return exp.Case(
+                ifs=[exp.If(this=taken, true=_NONE.copy())], default=_col(f"excess_{f}")
+            )
+
+        best = exp.Greatest(this=left(features[0]), expressions=[left(f) for f in features[1:]])
+        ctes.append(
+            (
+                f"best_{r}",
+                exp.select("*", _name(best, f"reason_{r}_excess"), copy=False).from_(
+                    previous, copy=False
                 ),
-                f"excess_{f}",
             )
-            for f in features
-        ),
-        copy=False,
-    ).from_("scored", copy=False)
-    order = _tie_order(model, segments, features)
-    ranks = []
-    for j, f in enumerate(features):
-        ahead = []
-        for i, g in enumerate(features):
-            if i == j:
-                continue
-            above = exp.GT(this=_col(f"excess_{g}"), expression=_col(f"excess_{f}"))
-            tie = exp.EQ(this=_col(f"excess_{g}"), expression=_col(f"excess_{f}"))
-            first = exp.LT(this=order[i].copy(), expression=order[j].copy())
-            condition = exp.or_(above, exp.and_(tie, first, copy=False), copy=False)
-            ahead.append(
-                exp.Case().when(condition, _integer(1), copy=False).else_(_integer(0), copy=False)
+        )
+
+        def pick(order: list[str], r: int = r, left: Callable[[str], exp.Expr] = left) -> exp.Expr:
+            case = exp.Case()
+            for f in order:
+                hit = exp.EQ(this=left(f), expression=_col(f"reason_{r}_excess"))
+                case = case.when(hit, _integer(features.index(f)), copy=False)
+            return case
+
+        if len(orders) == 1:
+            chosen = pick(orders[0][1])
+        else:
+
+            def own_order(scorecard: Scorecard, pick: Callable[..., exp.Expr] = pick) -> exp.Expr:
+                return pick(list(scorecard.features_))
+
+            chosen = _per_segment(model, own_order, on="segment")
+        ctes.append(
+            (
+                f"pick_{r}",
+                exp.select("*", _name(chosen, f"reason_{r}_pick"), copy=False).from_(
+                    f"best_{r}", copy=False
+                ),
             )
-        rank = _sum([_integer(1), *ahead])
-        ranks.append(_name(rank, f"rank_{f}"))
-    ranked = exp.select("*", *ranks, copy=False).from_("excess", copy=False)
+        )
+        previous = f"pick_{r}"
     reason_columns: list[exp.Expr] = []
     for r in range(1, reasons + 1):
-        feature_case, label_case, points_case = exp.Case(), exp.Case(), exp.Case()
-        for f in features if r <= k else []:
-            chosen = exp.and_(
-                exp.EQ(this=_col(f"rank_{f}"), expression=_integer(r)),
-                exp.GT(this=_col(f"excess_{f}"), expression=_integer(0)),
-                copy=False,
+        if r > k:
+            feature: exp.Expr = exp.null()
+            label: exp.Expr = exp.null()
+            points: exp.Expr = exp.null()
+        else:
+            above = exp.GT(this=_col(f"reason_{r}_excess"), expression=_integer(0))
+            names = exp.Case(
+                this=_col(f"reason_{r}_pick"),
+                ifs=[exp.If(this=_integer(j), true=_text(f)) for j, f in enumerate(features)],
             )
-            feature_case = feature_case.when(chosen, _text(f), copy=False)
-            label_case = label_case.when(chosen.copy(), _text(CATALOG[f].label), copy=False)
-            points_case = points_case.when(
-                chosen.copy(), _round_half_even(_col(f"excess_{f}")), copy=False
+            labels = exp.Case(
+                this=_col(f"reason_{r}_pick"),
+                ifs=[
+                    exp.If(this=_integer(j), true=_text(CATALOG[f].label))
+                    for j, f in enumerate(features)
+                ],
+            )
+            feature = exp.Case(ifs=[exp.If(this=above, true=names)])
+            label = exp.Case(ifs=[exp.If(this=above.copy(), true=labels)])
+            points = exp.Case(
+                ifs=[exp.If(this=above.copy(), true=_round_half_even(_col(f"reason_{r}_excess")))]
             )
         reason_columns += [
-            _name(
-                exp.cast(_else_null(feature_case), exp.DataType.Type.TEXT, copy=False),
-                f"reason_{r}_feature",
-            ),
-            _name(
-                exp.cast(_else_null(label_case), exp.DataType.Type.TEXT, copy=False),
-                f"reason_{r}_label",
-            ),
-            _name(
-                exp.cast(_else_null(points_case), exp.DataType.Type.DOUBLE, copy=False),
-                f"reason_{r}_points",
-            ),
+            _name(exp.cast(feature, exp.DataType.Type.TEXT, copy=False), f"reason_{r}_feature"),
+            _name(exp.cast(label, exp.DataType.Type.TEXT, copy=False), f"reason_{r}_label"),
+            _name(exp.cast(points, exp.DataType.Type.DOUBLE, copy=False), f"reason_{r}_points"),
         ]
-    final = query.from_("ranked", copy=False).select(*reason_columns, copy=False)
-    return final.with_("excess", as_=excess, copy=False).with_("ranked", as_=ranked, copy=False)
-
-
-def _else_null(case: exp.Case) -> exp.Expr:
-    return case if case.args.get("ifs") else exp.null()
+    final = query.from_(previous, copy=False).select(*reason_columns, copy=False)
+    for name, cte in ctes:
+        final = final.with_(name, as_=cte, copy=False)
+    return final
 
 
 def _round_half_even(value: exp.Expr) -> exp.Expr:
@@ -477,26 +522,19 @@ def _round_half_even(value: exp.Expr) -> exp.Expr:
     return exp.Div(this=exp.paren(rounded), expression=exp.Literal.number("100.0"))
 
 
-def _tie_order(model: Model, segments: dict[str, Scorecard], features: list[str]) -> list[exp.Expr]:
-    """Each feature's place in the tie rule: its position in the row's segment's scorecard."""
-    positions = [
-        {f: s.features_.index(f) for f in features if f in s.features_} for s in segments.values()
-    ]
-    same = all(
-        [p[f] for f in features if f in p] == sorted(p[f] for f in features if f in p)
-        for p in positions
+def _tie_orders(
+    model: Model, segments: dict[str, Scorecard], features: list[str]
+) -> list[tuple[str, list[str]]]:
+    """The order in which ties are broken: the features of each segment's scorecard, in its
+    order; one entry (the family's order) when every segment agrees with it."""
+    rank = {f: j for j, f in enumerate(features)}
+    agree = all(
+        [rank[f] for f in s.features_] == sorted(rank[f] for f in s.features_)
+        for s in segments.values()
     )
-    if same:  # every segment lists its features in the family's order: a constant
-        return [_integer(j) for j in range(len(features))]
-
-    def place(feature: str) -> Callable[[Scorecard], exp.Expr | None]:
-        def value(scorecard: Scorecard) -> exp.Expr | None:
-            found = feature in scorecard.features_
-            return _integer(scorecard.features_.index(feature)) if found else None
-
-        return value
-
-    return [_per_segment(model, place(f), on="segment") for f in features]
+    if agree:
+        return [("all", features)]
+    return [(name, list(s.features_)) for name, s in segments.items()]
 
 
 def scorecard_sql(
