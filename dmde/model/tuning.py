@@ -120,7 +120,7 @@ _BINNING = ("min_bin_share", "max_prebins", "monotonic_trend")
 _TREND_ORDER = {"ascending": 0, "descending": 0, "auto": 1, "none": 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds a DataFrame: compared by identity
 class TuningResult:
     """What :func:`choose_parameters` chose, and the cross-validation table it chose from.
 
