@@ -6,11 +6,13 @@ test_audit_run.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -488,3 +490,28 @@ def test_a_tiny_population_says_why_it_has_no_income_chart(
     note = "No chart by income band" if lang == "en" else "Pas de graphique par tranche"
     assert note in markdown and "income-bands.svg" not in markdown
     assert all(p.exists() for p in written)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_figures_written_at_the_end_in_two_processes_are_the_same_bytes(
+    result: Any, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report draws its figures as it goes and writes their SVG at the end, half of them
+    in a child process: the same figures, in the same places, as writing each when drawn."""
+    import dmde.audit.report as report_module
+    from dmde.audit import report_text
+
+    deferred = build_report(result, lang=lang)  # type: ignore[arg-type]
+    monkeypatch.setattr(report_module, "_deferred_figures", _no_deferral)
+    monkeypatch.setattr(report_module, "_with_figures", lambda sections, _: tuple(sections))
+    each = build_report(result, lang=lang)  # type: ignore[arg-type]
+    assert len(deferred.figures()) >= report_text.FIGURES_IN_CHILD  # the child wrote some
+    assert [(f.id, f.svg) for f in deferred.figures()] == [(f.id, f.svg) for f in each.figures()]
+    from dmde.core.rendering import to_html, to_json
+
+    assert to_html(deferred) == to_html(each) and to_json(deferred) == to_json(each)
+
+
+@contextlib.contextmanager
+def _no_deferral() -> Iterator[list[Any]]:
+    yield []

@@ -41,7 +41,7 @@ from dmde.audit.report_sections import (
     _summary,
     _targeting_section,
 )
-from dmde.audit.report_text import GLOSSARY, _records
+from dmde.audit.report_text import GLOSSARY, _deferred_figures, _records, _with_figures
 from dmde.audit.result import AuditResult
 from dmde.audit.settings import AuditError, AuditParameterError
 from dmde.audit.words import (
@@ -83,30 +83,34 @@ def build_report(
     computed from the inputs are left out of the contents and named once in the limits.
     ``outcome`` names what a check finds (default: an overpayment).
     """
-    groups_intro, group_sections = _groups_section(result, lang)
-    candidates: list[Section | Unavailable] = [
-        _findings_section(result, lang, outcome),
-        _summary(result, lang),
-        _hit_rates_section(result, lang),
-        _selection_section(result, lang),
-        groups_intro,
-        *group_sections,
-        _intersections_section(result, lang),
-        _economic_section(result, lang),
-        _targeting_section(result, lang),
-        _calibration_section(result, lang),
-        _proxies_section(result, lang),
-        _profiles_section(result, lang),
-        _exclusion_section(result, lang),
-        _model_section(result, lang),
-        _data_section(result, lang),
-    ]
-    missing = [c for c in candidates if isinstance(c, Unavailable)]
-    sections = (
-        *(c for c in candidates if isinstance(c, Section)),
-        _method_section(result, missing, lang),
-        _glossary(lang),
-    )
+    with _deferred_figures() as figures:  # drawn now, written at the end (two processes)
+        groups_intro, group_sections = _groups_section(result, lang)
+        candidates: list[Section | Unavailable] = [
+            _findings_section(result, lang, outcome),
+            _summary(result, lang),
+            _hit_rates_section(result, lang),
+            _selection_section(result, lang),
+            groups_intro,
+            *group_sections,
+            _intersections_section(result, lang),
+            _economic_section(result, lang),
+            _targeting_section(result, lang),
+            _calibration_section(result, lang),
+            _proxies_section(result, lang),
+            _profiles_section(result, lang),
+            _exclusion_section(result, lang),
+            _model_section(result, lang),
+            _data_section(result, lang),
+        ]
+        missing = [c for c in candidates if isinstance(c, Unavailable)]
+        sections = _with_figures(
+            (
+                *(c for c in candidates if isinstance(c, Section)),
+                _method_section(result, missing, lang),
+                _glossary(lang),
+            ),
+            figures,
+        )
     n_findings = int(result.findings["finding"].nunique()) if len(result.findings) else 0
     number = functools.partial(format_value, fmt="int", lang=lang)
     meta = (

@@ -15,7 +15,14 @@ import pandas as pd
 
 from dmde.audit import plots
 from dmde.audit.findings import AMPLIFICATION, DECIDING, RISK, SELECTION
-from dmde.audit.report_text import MAX_FINDINGS, _capital, _json_number, _known, _singles
+from dmde.audit.report_text import (
+    MAX_FINDINGS,
+    _capital,
+    _json_number,
+    _known,
+    _singles,
+    _svg,
+)
 from dmde.audit.result import AuditResult
 from dmde.audit.words import (
     VERDICT_LABELS,
@@ -163,7 +170,7 @@ def _amplification_figure(rows: pd.DataFrame, lang: Lang) -> Figure | None:
     )
     w = words(lang)
     axes = plots.plot_amplification(table, words=plots.WORDS_FR if lang == "fr" else None)
-    return Figure("amplification", plots.to_svg(axes), w["figure_caption"], w["figure_alt"])
+    return Figure("amplification", _svg(axes), w["figure_caption"], w["figure_alt"])
 
 
 def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> Section:
