@@ -184,9 +184,10 @@ class TuningResult:
         return ScorecardFamily(scorecard=scorecard, segment_column=self.segment_column)
 
     def format(self) -> str:
-        """The chosen parameters and the best ten candidates, as text."""
+        """The chosen parameters, the best ten candidates and the chosen one, as text."""
         chosen = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
-        best = self.table.sort_values("auc_mean", ascending=False, kind="stable").head(10)
+        ranked = self.table.sort_values("auc_mean", ascending=False, kind="stable")
+        best = ranked[(np.arange(len(ranked)) < 10) | ranked["chosen"].to_numpy()]
         shown = best[[*GRID_PARAMETERS, "n_features", "auc_mean", "gain", "gain_se", "chosen"]]
         return (
             f"chosen ({self.rule}, {self.folds} folds, seed {self.seed}): {chosen}\n"
