@@ -48,3 +48,21 @@ def test_missing_values_are_a_group_not_dropped() -> None:
     rows = interaction_tests(groups, selected=selected, min_cell=1)
     assert set(rows["reference"]) == {EXPECTED}
     assert any(g.startswith("(missing) × ") for g in rows["group"])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_unit_weights_give_the_weighted_sums_exactly(seed: int) -> None:
+    """Without weights the sums are counted, not added: the same table to the last bit."""
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    groups = pd.DataFrame(
+        {
+            "a": rng.choice(["x", "y", "z"], n),
+            "b": rng.choice(["u", "v"], n, p=[0.9, 0.1]),
+            "c": pd.Categorical(rng.choice(["p", "q", "r", "s"], n), ["s", "r", "q", "p"]),
+        }
+    )
+    selected = rng.random(n) < 0.08
+    counted = interaction_tests(groups, selected=selected, min_cell=20)
+    added = interaction_tests(groups, selected=selected, weight=np.ones(n), min_cell=20)
+    pd.testing.assert_frame_equal(counted, added, check_exact=True)

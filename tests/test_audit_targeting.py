@@ -112,3 +112,66 @@ def test_misaligned_inputs() -> None:
         selection_vs_random(
             pd.DataFrame({"g": ["a", "b", "c"]}), selected=[True], controlled=[True, False, False]
         )
+
+
+def _shares_by_masks(
+    groups: pd.DataFrame,
+    selected: np.ndarray,
+    controlled: np.ndarray,
+    label: np.ndarray,
+    weight: np.ndarray,
+    min_cell: int,
+) -> list[float]:
+    """The shares and hit rates of selection_vs_random, from a mask over every row per group."""
+    from dmde.audit.targeting import _weighted_share
+
+    w_random = np.where(controlled, weight, 0.0)
+    out: list[float] = []
+    for attribute in groups.columns:
+        text = groups[attribute].astype(str).where(groups[attribute].notna()).to_numpy()
+        for level in sorted({t for t in text if isinstance(t, str)}):
+            member = text == level
+            for rows_in, w in ((controlled, w_random), (selected, selected.astype(float))):
+                inside = rows_in & member
+                if inside.sum() < min_cell:
+                    continue
+                out += _weighted_share(member[rows_in], w[rows_in])
+                known = inside & ~np.isnan(label)
+                if known.sum() >= min_cell:
+                    out += _weighted_share(label[known] == 1, w[known])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shares_from_each_methods_rows_are_those_of_every_row(seed: int) -> None:
+    """The shares are computed from the rows of each method only: the same numbers, to the
+    last bit, as from masks over every row."""
+    rng = np.random.default_rng(seed)
+    n = 30_000
+    groups = pd.DataFrame(
+        {"a": rng.choice(["x", "y", "z", None], n), "b": rng.choice(["u", "v"], n)}
+    )
+    selected, controlled = rng.random(n) < 0.05, rng.random(n) < 0.04
+    label = np.where(rng.random(n) < 0.3, np.nan, (rng.random(n) < 0.2).astype(float))
+    weight = rng.uniform(0.5, 3.0, n)
+    table = selection_vs_random(
+        groups,
+        selected=selected,
+        controlled=controlled,
+        label=label,
+        control_weight=weight,
+        min_cell=10,
+    )
+    columns = [
+        f"{m}_{k}" for m in ("random", "score") for k in ("share", "share_low", "share_high")
+    ]
+    hits = [f"{m}_{k}" for m in ("random", "score") for k in ("hit_rate", "hit_low", "hit_high")]
+    got = [
+        v
+        for _, row in table.iterrows()
+        for m in ("random", "score")
+        for v in [row[c] for c in columns + hits if c.startswith(m)]
+        if not np.isnan(v)
+    ]
+    expected = _shares_by_masks(groups, selected, controlled, label, weight, 10)
+    assert got == expected

@@ -78,7 +78,7 @@ def _pair(
     name_b: str,
     coded: Mapping[str, tuple[npt.NDArray[np.int64], tuple[str, ...]]],
     selected: npt.NDArray[np.bool_],
-    weight: FloatArray,
+    weights: tuple[FloatArray, FloatArray, FloatArray] | None,
     min_cell: int,
 ) -> pd.DataFrame:
     code_a, names_a = coded[name_a]
@@ -87,9 +87,15 @@ def _pair(
     cell = code_a * width + code_b
     size = len(names_a) * width
     count = np.bincount(cell, minlength=size)
-    total = np.asarray(np.bincount(cell, weights=weight, minlength=size), dtype=np.float64)
-    chosen = np.asarray(np.bincount(cell, weights=weight * selected, minlength=size), np.float64)
-    squares = np.asarray(np.bincount(cell, weights=weight * weight, minlength=size), np.float64)
+    if weights is None:  # unit weights: sums of ones are the counts, exactly (below 2**53)
+        total = count.astype(np.float64)
+        chosen = np.bincount(cell[selected], minlength=size).astype(np.float64)
+        squares = total
+    else:
+        weight, weight_selected, weight_squared = weights
+        total = np.asarray(np.bincount(cell, weights=weight, minlength=size), dtype=np.float64)
+        chosen = np.asarray(np.bincount(cell, weights=weight_selected, minlength=size), np.float64)
+        squares = np.asarray(np.bincount(cell, weights=weight_squared, minlength=size), np.float64)
     present = np.flatnonzero(count > 0)
     expected = np.full(size, np.nan)
     expected[present] = _main_effects(
@@ -169,10 +175,13 @@ def interaction_tests(
     True
     """
     chosen = np.asarray(selected, dtype=bool)
-    w = np.ones(len(chosen)) if weight is None else np.asarray(weight, dtype=np.float64)
+    weights = None
+    if weight is not None:  # each product once, not once per pair
+        w = np.asarray(weight, dtype=np.float64)
+        weights = (w, w * chosen, w * w)
     coded = {str(a): group_codes(groups[a]) for a in groups.columns}  # once per attribute
     frames = [
-        _pair(str(a), str(b), coded, chosen, w, min_cell)
+        _pair(str(a), str(b), coded, chosen, weights, min_cell)
         for a, b in combinations(groups.columns, 2)
     ]
     frames = [f for f in frames if len(f)]

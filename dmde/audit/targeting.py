@@ -298,13 +298,23 @@ def selection_vs_random(
     weight = np.ones(n) if control_weight is None else np.asarray(control_weight, dtype=float)
     weight = np.where(ctl, np.nan_to_num(weight, nan=0.0), 0.0)
     y = None if label is None else np.asarray(label, dtype=float)
+    # Each method's rows once (a few thousand of a million): a group's members among them, its
+    # weights and labels are then taken from these, the same values in the same order.
+    methods = [
+        (method, rows_in, w[rows_in], None if y is None else y[rows_in])
+        for method, rows_in, w in (("random", ctl, weight), ("score", sel, sel.astype(float)))
+    ]
     rows: list[dict[str, Any]] = []
     for attribute in groups.columns:
-        for level, member in _members(groups[attribute]):
+        column = groups[attribute]
+        codes, names = text_codes(column)
+        code = {name: k for k, name in enumerate(names)}
+        codes_in = [codes[rows_in] for _, rows_in, _, _ in methods]
+        for level in _levels(column, codes, names):
             row: dict[str, Any] = {"attribute": attribute, "group": level}
-            for method, rows_in, w in (("random", ctl, weight), ("score", sel, sel.astype(float))):
-                inside = rows_in & member
-                count = int(inside.sum())
+            for (method, _, w_in, y_in), method_codes in zip(methods, codes_in, strict=True):
+                member_in = method_codes == code[level]  # member[rows_in]
+                count = int(member_in.sum())
                 row[f"{method}_n"] = count
                 if count < min_cell:
                     row |= {
@@ -319,17 +329,17 @@ def selection_vs_random(
                         )
                     }
                     continue
-                share, low, high = _weighted_share(member[rows_in], w[rows_in])
+                share, low, high = _weighted_share(member_in, w_in)
                 row |= {
                     f"{method}_share": share,
                     f"{method}_share_low": low,
                     f"{method}_share_high": high,
                 }
                 hit = hit_low = hit_high = math.nan
-                if y is not None:
-                    known = inside & ~np.isnan(y)
+                if y_in is not None:
+                    known = member_in & ~np.isnan(y_in)
                     if known.sum() >= min_cell:
-                        hit, hit_low, hit_high = _weighted_share(y[known] == 1, w[known])
+                        hit, hit_low, hit_high = _weighted_share(y_in[known] == 1, w_in[known])
                 row |= {
                     f"{method}_hit_rate": hit,
                     f"{method}_hit_low": hit_low,
