@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast
@@ -50,6 +50,8 @@ _SAMPLE_BYTES = 1 << 20  # the start of a CSV file read to find the header and t
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _CHUNK = 1 << 24  # bytes read at a time to count lines
 _COUNT_STEP = 1 << 20  # bytes whose line ends are found at once
+_AHEAD = 4  # blocks Arrow may read beyond the batches taken from it
+_PATIENCE = 0.05  # seconds a read waits for a batch to be taken before it goes on
 _MIN_BLOCK, _MAX_BLOCK = 1 << 16, 4 << 20  # bytes of CSV text parsed at a time
 
 
@@ -309,7 +311,8 @@ def csv_batches(
             ),
         )
         # The handler counts the rows it is given as Arrow meets them: no reading ahead then.
-        batches = iter(reader) if on_bad_row is not None else read_ahead(reader)
+        taken = _taken(reader, source)
+        batches = taken if on_bad_row is not None else read_ahead(taken)
         for batch in batches:
             seen[0] += batch.num_rows
             if as_bytes:
@@ -327,6 +330,12 @@ def csv_batches(
         tally.sha256, tally.lines = source.hexdigest(), source.lines
     if not skip_blank_lines:
         _check_one_row_per_line(path, header, seen[0], source.lines)
+
+
+def _taken(reader: Iterable[pa.RecordBatch], source: _TallyingFile) -> Iterator[pa.RecordBatch]:
+    for batch in reader:
+        source.took()
+        yield batch
 
 
 class SpanningRows(pa.ArrowInvalid):
@@ -428,7 +437,12 @@ class FileTally:
 
 class _TallyingFile(io.RawIOBase):
     """A file read from its start, whose bytes are hashed (with ``digest``) and whose lines
-    from byte ``start`` on are counted as they are read: what Arrow reads from."""
+    from byte ``start`` on are counted as they are read: what Arrow reads from.
+
+    Arrow reads up to 32 blocks ahead of its parsing (8 MiB blocks: 300 MB held). The reads
+    are held back to ``_AHEAD`` blocks more than the batches taken (:meth:`took`); a read
+    that waits for long (a line longer than those blocks) goes on anyway.
+    """
 
     def __init__(self, path: Path, start: int, *, digest: bool) -> None:
         super().__init__()
@@ -436,11 +450,22 @@ class _TallyingFile(io.RawIOBase):
         self._hash = hashlib.sha256() if digest else None
         self._skip = start  # bytes of the header still to come (its line is not data)
         self._lines = _LineCount()
+        self._reads = self._taken = 0
+        self._turn = threading.Condition()
 
     def readable(self) -> bool:
         return True
 
+    def took(self) -> None:
+        """Say that the reading took one more batch from Arrow."""
+        with self._turn:
+            self._taken += 1
+            self._turn.notify_all()
+
     def read(self, size: int | None = -1) -> bytes:
+        with self._turn:
+            self._turn.wait_for(lambda: self._reads - self._taken < _AHEAD, timeout=_PATIENCE)
+            self._reads += 1
         chunk = self._file.read(size) if size is not None and size >= 0 else self._file.readall()
         if not chunk:
             return b""
