@@ -411,6 +411,7 @@ def score_file_duckdb(
         if threads is not None:
             config["threads"] = int(threads)
         con = duckdb.connect(config=config)
+        con.execute("SET enable_progress_bar = false").fetchall()  # an unattended job
         try:
             try:
                 n_rows = _load_input(con, source, order, header)
