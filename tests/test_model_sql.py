@@ -21,7 +21,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from dmde.core.errors import ParameterError
+from dmde.core.errors import ParameterError, SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.synthetic import synthesize
 from dmde.model.scorecard import Scorecard, ScorecardFamily
@@ -335,3 +335,10 @@ def test_segments_that_order_their_features_differently_break_ties_each_their_wa
     first = sql.loc[tied].groupby("segment")["reason_1_feature"].agg(lambda v: set(v))
     assert first.to_dict() == {"declarative": {"guardianship"}, "prefilled": {"alimony_24m"}}
     _assert_same(sql, model, frame, 4)
+
+
+def test_a_model_of_anonymous_columns_is_refused() -> None:
+    world = synthesize(3_000, seed=13, controls=0, with_truth=True)
+    model = Scorecard().fit(world[["n_children"]].to_numpy(), world["truth_target"])
+    with pytest.raises(SchemaError, match="only a model fitted on a DataFrame of catalog columns"):
+        scorecard_sql(model, table="t")

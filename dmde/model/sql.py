@@ -60,10 +60,11 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import sqlglot
+from sklearn.utils.validation import check_is_fitted
 from sqlglot import exp
 
 from dmde._version import __version__
-from dmde.core.errors import ParameterError
+from dmde.core.errors import ParameterError, SchemaError
 from dmde.data.catalog import CATALOG, Column
 from dmde.data.rules import _message, lost_zeros_hint
 from dmde.model.bins import FeatureBinning
@@ -208,12 +209,24 @@ def _and(conditions: Sequence[exp.Expr]) -> exp.Expr:
 # --------------------------------------------------------------------------------------------
 # What the query reads
 def _segments(model: Model) -> dict[str, Scorecard]:
-    return dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
+    """The scorecard of each segment (``"all"`` for a single scorecard), checked: fitted, on
+    catalog columns (a model fitted on a bare array reads anonymous columns, which no table
+    has)."""
+    check_is_fitted(model)
+    segments = dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
+    for scorecard in segments.values():
+        if not getattr(scorecard, "catalog_features_", False):
+            raise SchemaError(
+                "only a model fitted on a DataFrame of catalog columns can be written as SQL; "
+                "this one was fitted on an array of anonymous columns. Fit it on a DataFrame."
+            )
+    return segments
 
 
 def carried_columns(model: Model) -> tuple[str, ...]:
     """The columns the query reads, in catalog order: ``dossier_id``, ``caf_code``, the routing
     column of a family, and the features (as :func:`dmde.batch.scoring.needed_columns`)."""
+    _segments(model)
     wanted = {"dossier_id", "caf_code", *model.features_}
     if isinstance(model, ScorecardFamily):
         wanted.add(model.segment_column)
