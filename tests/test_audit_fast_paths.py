@@ -393,3 +393,24 @@ def test_disparity_rows_equal_the_rows_emptied_with_loc(seed: int) -> None:
         _disparity_frame(attribute, r, compared, columns, suppressed),
         _disparity_frame_with_loc(attribute, r, compared, columns, suppressed),
     )
+
+
+def test_rows_are_coded_once_for_arrays_equal_to_the_bit() -> None:
+    """Inside shared_rows, the same rows (equal copies) are coded once; a changed bit (0.0 and
+    -0.0 compare equal) or a changed row is coded again; outside, every call codes its rows."""
+    from dmde.audit.bootstrap import _rows_once, shared_rows
+
+    rng = np.random.default_rng(0)
+    n = 1_000
+    selected, score = rng.random(n) < 0.1, rng.normal(size=n)
+    score[3] = 0.0
+    probability = rng.random(n)
+    label = np.where(rng.random(n) < 0.5, np.nan, 1.0)
+    with shared_rows():
+        first = _rows_once(selected, score, probability, label, None)
+        assert _rows_once(selected.copy(), score.copy(), probability, label.copy(), None) is first
+        signed = score.copy()
+        signed[3] = -0.0
+        assert _rows_once(selected, signed, probability, label, None) is not first
+        assert _rows_once(selected, score, probability, label, np.ones(n)) is not first
+    assert _rows_once(selected, score, probability, label, None) is not first

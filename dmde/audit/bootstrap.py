@@ -11,6 +11,9 @@ table of the audit its order of groups.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -109,6 +112,52 @@ def _rows(
         ),
         auc_order=score_order[labelled],
     )
+
+
+#: The rows already coded while :func:`shared_rows` is open, with the arrays they came from.
+_MEMO: ContextVar[list[tuple[tuple[Any, ...], _Rows]] | None] = ContextVar(
+    "dmde_rows_memo", default=None
+)
+
+
+@contextmanager
+def shared_rows() -> Iterator[None]:
+    """Code the same rows once: inside, :func:`_rows_once` reuses what an earlier call made
+    from arrays equal to the bit (the audit's groups and its "all files" line share them)."""
+    token = _MEMO.set([])
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _same_bits(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    bits = np.ascontiguousarray(a).view(np.uint8), np.ascontiguousarray(b).view(np.uint8)
+    return bool(np.array_equal(*bits))
+
+
+def _rows_once(
+    selected: npt.NDArray[np.bool_],
+    score: FloatArray,
+    probability: FloatArray,
+    label: FloatArray | None,
+    weight: FloatArray | None,
+) -> _Rows:
+    """:func:`_rows`, or what it gave for the same arrays inside :func:`shared_rows`."""
+    memo = _MEMO.get()
+    key = (selected, score, probability, label, weight)
+    if memo is None:
+        return _rows(*key)
+    for known, rows in memo:
+        if all(_same_bits(a, b) for a, b in zip(known, key, strict=True)):
+            return rows
+    rows = _rows(*key)
+    memo.append((key, rows))
+    return rows
 
 
 def group_codes(column: pd.Series[Any]) -> tuple[IntArray, tuple[str, ...]]:

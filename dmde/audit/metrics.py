@@ -62,7 +62,7 @@ from dmde.audit.bootstrap import (
     _audit_attribute,
     _calibration,
     _deciles,
-    _rows,
+    _rows_once,
     group_codes,
 )
 from dmde.audit.group_inputs import _bad, _floats, _labels, _selected, _weights
@@ -311,7 +311,7 @@ def audit_groups_with(
     alpha, correction, intersections = settings.alpha, settings.correction, settings.intersections
     low, high = settings.band
 
-    rows = _rows(sel, scores, probabilities, labels, weights)
+    rows = _rows_once(sel, scores, probabilities, labels, weights)
     attributes = _attributes(groups, intersections)
     references = _references(settings.reference, attributes)
     metric_frames, disparity_frames, decile_frames, calibration_frames = [], [], [], []

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dmde.audit.bootstrap import shared_rows
 from dmde.audit.findings import amplification, findings
 from dmde.audit.flags import flag_sentences
 from dmde.audit.interactions import interaction_tests
@@ -248,11 +249,14 @@ def audit(
             references=settings.reference,
         )
     )
-    groups_audit = run(groups, settings)
-    # Every file as one group: the national figures each group is read against.
-    make: Any = pd.Categorical.from_codes
-    everyone = pd.DataFrame({"all": make(np.zeros(len(frame), np.int8), categories=[ALL_FILES])})
-    overall = run(everyone, replace(settings, reference=None, intersections=False)).metrics
+    with shared_rows():  # the groups and the "all files" line code the same rows once
+        groups_audit = run(groups, settings)
+        # Every file as one group: the national figures each group is read against.
+        make: Any = pd.Categorical.from_codes
+        everyone = pd.DataFrame(
+            {"all": make(np.zeros(len(frame), np.int8), categories=[ALL_FILES])}
+        )
+        overall = run(everyone, replace(settings, reference=None, intersections=False)).metrics
     if score_values is None:
         groups_audit = _without_score(groups_audit)
         overall = overall[~overall["metric"].isin(SCORE_METRICS)].reset_index(drop=True)
