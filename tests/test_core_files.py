@@ -88,3 +88,28 @@ def test_a_file_s_digest_is_what_was_written(tmp_path: Path) -> None:
     with FileSet() as files:
         files.write_text(tmp_path / "a.md", "# A\n")
         assert files.digest(tmp_path / "a.md") == (4, hashlib.sha256(b"# A\n").hexdigest())
+
+
+def test_a_digest_recorded_while_writing_is_not_computed_again(tmp_path: Path) -> None:
+    with FileSet() as files:
+        temporary = files.temporary(tmp_path / "a.csv")
+        temporary.write_bytes(b"x\n")
+        files.written(tmp_path / "a.csv", 2, "recorded")
+        assert files.digest(tmp_path / "a.csv") == (2, "recorded")
+        with pytest.raises(KeyError):
+            files.written(tmp_path / "b.csv", 2, "not in the set")
+
+
+@pytest.mark.parametrize("name", ["scores.csv", "scores.parquet"])
+def test_a_table_is_hashed_as_it_is_written(tmp_path: Path, name: str) -> None:
+    import pyarrow as pa
+
+    from dmde.data.writing import write_batches
+
+    table = pa.table({"dossier_id": pa.array(range(50_000), pa.int64())})
+    with FileSet() as files:
+        write_batches(tmp_path / name, [table, table], schema=table.schema, files=files)
+        written = files.temporary_of(tmp_path / name)
+        expected = (written.stat().st_size, hashlib.sha256(written.read_bytes()).hexdigest())
+        assert files._digests[tmp_path / name] == expected  # recorded, not read back
+        assert files.digest(tmp_path / name) == expected

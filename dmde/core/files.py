@@ -186,8 +186,16 @@ class FileSet:
         """The temporary written for ``target`` (KeyError if it is not in the set)."""
         return self._files[Path(target)]
 
+    def written(self, target: str | os.PathLike[str], size: int, sha256: str) -> None:
+        """Record the size and SHA-256 of what was written for ``target``, hashed as it was
+        written: :meth:`digest` then does not read the file again."""
+        path = Path(target)
+        self.temporary_of(path)  # KeyError if it is not in the set
+        self._digests[path] = (size, sha256)
+
     def digest(self, target: str | os.PathLike[str]) -> tuple[int, str]:
-        """Size in bytes and SHA-256 of what was written for ``target``, computed once."""
+        """Size in bytes and SHA-256 of what was written for ``target``, computed once (or
+        recorded by :meth:`written`)."""
         path = Path(target)
         if path not in self._digests:
             temporary = self.temporary_of(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 from collections.abc import Iterable, Sequence
@@ -108,17 +109,49 @@ def _write(
     temporary = files.temporary(target)
     tables = (_as_table(batch, schema, target) for batch in batches)
     try:
-        with temporary.open("xb") as sink:
+        with temporary.open("xb") as raw:
+            sink = _HashingSink(raw)
             n_rows = (
                 _write_csv(sink, tables, schema)
                 if kind == "csv"
                 else _write_parquet(sink, tables, schema)
             )
-            sink.flush()
-            os.fsync(sink.fileno())
+            raw.flush()
+            os.fsync(raw.fileno())
+        if temporary.stat().st_size == sink.size:  # every byte went through the hash
+            files.written(target, sink.size, sink.hexdigest())
     except OSError as exc:
         raise cannot_write(target, exc, error=SchemaError) from exc
     return n_rows
+
+
+class _HashingSink(io.RawIOBase):
+    """A file being written whose bytes are hashed on the way (SHA-256, for the manifest), so
+    that the written file is not read again to hash it."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self._raw = raw
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._hash.update(data)
+        self.size += memoryview(data).nbytes
+        written: int = self._raw.write(data)
+        return written
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 def _write_csv(sink: Any, tables: Iterable[pa.Table], schema: pa.Schema) -> int:
