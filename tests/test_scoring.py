@@ -465,3 +465,27 @@ def test_validate_and_score_agree_on_every_row_of_a_damaged_file(
         for row, _ in p.examples
     }
     assert reported <= rejected
+
+
+@pytest.mark.parametrize("reasons", [0, 3, 40])
+@pytest.mark.parametrize("out_name", ["scores.parquet", "scores.csv"])
+def test_the_lookup_tables_write_the_files_the_model_writes(
+    population: pd.DataFrame,
+    model_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reasons: int,
+    out_name: str,
+) -> None:
+    """Scores and rejects byte for byte as when the model scores every batch itself (bad rows,
+    a segment without a scorecard, more reasons than features)."""
+    edits = {cell: value for cell, value, _ in BAD_CELLS.values()}
+    source = _csv_with(population.head(4_000), tmp_path / "in.csv", edits)
+    written = {}
+    for way in ("tables", "model"):
+        if way == "model":
+            monkeypatch.setattr(scoring, "_lookup", lambda model: None)
+        out = tmp_path / way / out_name
+        result = score_file(model_path, source, out, reasons=reasons, batch_size=1_000)
+        written[way] = (out.read_bytes(), Path(result.rejects).read_bytes())
+    assert written["tables"] == written["model"]

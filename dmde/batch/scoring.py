@@ -170,6 +170,15 @@ def _score_table(
     return pa.Table.from_arrays(arrays, schema=scores_schema(reasons))
 
 
+def _lookup(model: Model) -> LookupScorer | None:
+    """The model's lookup tables, or None for a model they cannot be built from (the model
+    then scores, and says what is wrong with it)."""
+    try:
+        return LookupScorer(model)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
 def _scored(
     model: Model, table: pa.Table, reasons: int, scorer: LookupScorer | None
 ) -> ScoredColumns:
@@ -289,7 +298,7 @@ def _score_stream(
     progress: Progress | None,
     source: Path,
 ) -> Iterator[pa.Table]:
-    scorer = LookupScorer(model)
+    scorer = _lookup(model)
     for checked_part in checked:
         part = _without_model(checked_part, model)
         run.read += part.n_rows
@@ -457,7 +466,7 @@ def score_frame(model: Model, frame: pd.DataFrame, *, reasons: int = 3) -> pd.Da
         raise SchemaError(
             f"{checked.n_rejected} rows break the catalog; the first problems:\n{lines}"
         )
-    return _score_table(model, typed, reasons, LookupScorer(model)).to_pandas()
+    return _score_table(model, typed, reasons, _lookup(model)).to_pandas()
 
 
 def _typed(values: Any, name: str) -> Any:
