@@ -534,3 +534,23 @@ def test_unknown_attribute(data: dict[str, Any]) -> None:
 def test_score_and_group_lengths_must_match() -> None:
     with pytest.raises(DmdeError, match="score has 3 values but group has 2"):
         plot_score_distributions([1.0, 2.0, 3.0], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"font.size": 14.0}, {"font.family": "serif"}, {"axes.titlesize": "xx-large"}],
+    ids=["font-size", "font-family", "title-size"],
+)
+def test_text_sizes_kept_between_figures_follow_the_font_settings(
+    data: dict[str, Any], settings: dict[str, Any]
+) -> None:
+    """to_svg keeps each text's measured size from figure to figure: under other font
+    settings the texts are measured again, and the bytes are still savefig's."""
+    import matplotlib
+
+    def make() -> Axes:
+        return plot_group_metric(data["audit"].metrics, attribute="gender")
+
+    to_svg(make())  # sizes measured under the default settings
+    with matplotlib.rc_context(settings):
+        assert to_svg(make()) == _savefig_svg(make())

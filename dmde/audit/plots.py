@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -567,7 +568,10 @@ def to_svg(ax: Axes) -> str:
     import matplotlib
 
     figure: Any = ax.get_figure()
-    with matplotlib.rc_context({"svg.hashsalt": "dmde", "svg.fonttype": "path"}):
+    with (
+        matplotlib.rc_context({"svg.hashsalt": "dmde", "svg.fonttype": "path"}),
+        _measured_once(),
+    ):
         laid_out = figure.get_layout_engine() is not None
         text, passes = _save_svg(figure, lay_out_first=laid_out)
         if laid_out and passes != 2:
@@ -598,3 +602,46 @@ def _save_svg(figure: Any, *, lay_out_first: bool) -> tuple[str, int]:
     finally:
         del figure.draw
     return buffer.getvalue(), passes
+
+
+#: Text sizes measured by SVG renderers, by the font settings they were measured under.
+_SIZES: dict[tuple[Any, ...], dict[tuple[Any, ...], Any]] = {}
+
+
+@contextmanager
+def _measured_once() -> Iterator[None]:
+    """Each text measured once per font, size and dpi for every SVG renderer, not once per
+    renderer.
+
+    matplotlib keeps the size of each text for the renderer that measured it; writing one
+    figure takes three SVG renderers (two to lay it out, one to write it), and the audit's
+    figures share most of their words. An SVG renderer's measure is a function of the text,
+    the font properties and the font settings only (it lays the text out with the font at 72
+    dpi): the sizes kept here are those it would give again, so the SVG is the same.
+    """
+    import matplotlib
+    import matplotlib.text
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    mtext: Any = matplotlib.text  # the private cache every Text measures through
+    measure = mtext._get_text_metrics_with_cache
+    svg = RendererSVG.get_text_width_height_descent
+    params = matplotlib.rcParams
+    settings = tuple(
+        (k, str(params[k])) for k in sorted(params) if k.startswith(("font.", "mathtext.", "text."))
+    )
+    sizes = _SIZES.setdefault(settings, {})
+
+    def metrics(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi: float) -> Any:
+        if getattr(renderer.get_text_width_height_descent, "__func__", None) is not svg:
+            return measure(renderer, text, fontprop, ismath, dpi)
+        key = (text, fontprop.copy(), ismath, dpi)
+        if key not in sizes:
+            sizes[key] = measure(renderer, text, fontprop, ismath, dpi)
+        return sizes[key]
+
+    mtext._get_text_metrics_with_cache = metrics
+    try:
+        yield
+    finally:
+        mtext._get_text_metrics_with_cache = measure
