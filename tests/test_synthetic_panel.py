@@ -243,6 +243,9 @@ def test_a_planted_shift_starts_in_its_month_and_not_before(shift: str, seed: in
             group_b = b["nationality_group"] == "non_eu"
             group_m = m["nationality_group"] == "non_eu"
             assert employed_m[group_m].mean() < 0.75 * employed_b[group_b].mean(), month
+            self_b = b["activity_holder"] == "self_employed"
+            self_m = m["activity_holder"] == "self_employed"
+            assert self_m[group_m].mean() > self_b[group_b].mean() + 0.1, month
             others = abs(employed_m[~group_m].mean() - employed_b[~group_b].mean())
             assert others < 0.02, month
 

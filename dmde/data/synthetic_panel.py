@@ -36,9 +36,10 @@ Life events
     income and sets ``separation_12m``; alimony is declared in 40% of separations with
     children; a union (0.5% a month for a lone parent aged 20 to 59, 0.2% for a single
     holder without children) adds a partner with a drawn activity and income; the eldest
-    child aged 20 or more leaves home with probability 2.2% a month (the next child, one to four years younger, becomes the eldest); a child
-    turning 20 works with probability 0.55 (``children_activity = some_working``); a
-    disability begins for 0.025% of holders aged 18 to 69 a month.
+    child aged 20 or more leaves home with probability 2.2% a month (the next child, one to
+    four years younger, becomes the eldest); a child turning 20 works with probability 0.55
+    (``children_activity = some_working``); a disability begins for 0.025% of holders aged 18
+    to 69 a month.
 Work and income
     Holder and partner change activity each month: employed to unemployed 1.2%, to inactive
     0.3%; self-employed to unemployed 0.8%; unemployed to employed 3.5%, to self-employed
@@ -219,11 +220,13 @@ SHIFTS: Mapping[str, PanelShift] = {
         ),
         PanelShift(
             "group_drift",
-            "In the shift month, 40% of the employed or self-employed holders of non-EU "
-            "nationality lose their job (a sector shock), and from then on they find one at "
-            "half the usual rate: the group's activity, incomes and benefits move, the "
-            "population's only a little.",
-            ("activity_holder", "income_to_smic"),
+            "In the shift month, 40% of the employed holders of non-EU nationality become "
+            "self-employed (a move to platform work: delivery, ride-hailing), with the "
+            "incomes and income volatility of self-employment, and keep declaring their "
+            "incomes (the pre-filling does not reach them): the group's true risk and scores "
+            "rise, and its share among the highest scores; the population's features move "
+            "only a little.",
+            ("activity_holder", "income_volatility"),
             ("nationality_group", "non_eu"),
         ),
     )
@@ -390,7 +393,6 @@ def _households(
         "check_indu": np.zeros((n, _CHECKS_KEPT), np.float32),
         "check_rappel": np.zeros((n, _CHECKS_KEPT), np.float32),
         "fraud": np.zeros(n, bool),
-        "slow_jobs": np.zeros(n, bool),
     }
 
 
@@ -510,12 +512,11 @@ def _jobs(s: State, rng: np.random.Generator) -> None:
         act = s[key].astype(np.int64) - person  # partner codes are shifted by no_partner
         present = act >= 0
         u = rng.random(act.shape[0])
-        find = np.where(s["slow_jobs"] & (person == 0), 0.0175, 0.035)
         new = act.copy()
         rules: tuple[tuple[np.ndarray, list[tuple[Any, str]]], ...] = (
             (act == act_["employed"], [(0.012, "unemployed"), (0.003, "inactive")]),
             (act == act_["self_employed"], [(0.008, "unemployed")]),
-            (act == act_["unemployed"], [(find, "employed"), (0.005, "self_employed")]),
+            (act == act_["unemployed"], [(0.035, "employed"), (0.005, "self_employed")]),
             (act == act_["inactive"], [(0.006, "employed")]),
             ((act == act_["student"]) & (s["age"] >= 21), [(0.03, "employed")]),
         )
@@ -602,13 +603,12 @@ def _drift(s: State, rng: np.random.Generator) -> None:
 
 
 def _shock(s: State, rng: np.random.Generator) -> None:
-    """The group_drift shift: a job loss for 40% of the non-EU holders who work."""
+    """The group_drift shift: 40% of the employed non-EU holders become self-employed."""
     non_eu = s["nationality"] == _levels("nationality_group").index("non_eu")
-    working = _earning(s["holder"])
-    hit = np.flatnonzero(non_eu & working & (rng.random(non_eu.shape[0]) < 0.40))
-    s["holder"][hit] = _ACT["unemployed"]
+    employed = s["holder"] == _ACT["employed"]
+    hit = np.flatnonzero(non_eu & employed & (rng.random(non_eu.shape[0]) < 0.40))
+    s["holder"][hit] = _ACT["self_employed"]
     _new_income(s, rng, 0, hit)
-    s["slow_jobs"] = s["slow_jobs"] | non_eu
 
 
 def _behaviour_update(s: State, rng: np.random.Generator, b: dict[str, np.ndarray]) -> None:
