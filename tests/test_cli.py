@@ -147,6 +147,30 @@ def test_train_on_the_committed_sample(tmp_path: Path, capsys: pytest.CaptureFix
     assert load_model(out).segments_ == ("declarative", "prefilled")
 
 
+def test_train_tune_prints_the_table_and_fits_the_chosen_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    out = tmp_path / "model.json"
+    argv = ["train", "--data", str(sample), "--out", str(out), "--cv", "3", "--single"]
+    assert main([*argv, "--tune", "--tune-rule", "best", "--C", "0.5"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("chosen (best, 3 folds, seed 0): C=")
+    from dmde.model.model_file import load_model
+    from dmde.model.tuning import DEFAULT_GRID
+
+    chosen = float(printed.split("C=")[1].split(",")[0])
+    assert chosen in {*DEFAULT_GRID["C"], 0.5}  # the template is a candidate
+    assert chosen == load_model(out).C
+
+
+def test_train_tune_rule_needs_tune(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    out = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(out), "--tune-rule", "best"]) == 2
+    assert "add --tune" in capsys.readouterr().err and not out.exists()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

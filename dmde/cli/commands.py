@@ -125,6 +125,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if args.single
         else ScorecardFamily(scorecard=scorecard, segment_column=args.segment_column)
     )
+    if args.tune:
+        from dmde.model.tuning import choose_parameters
+
+        tuned = choose_parameters(
+            data,
+            scorecard=scorecard,
+            segment_column=None if args.single else args.segment_column,
+            folds=args.cv,
+            seed=args.seed,
+            rule=args.tune_rule,
+        )
+        print(tuned.format() + "\n")
+        model = tuned.estimator()
+    elif args.tune_rule != "guarded":
+        raise UsageError("--tune-rule chooses how --tune decides: add --tune, or drop --tune-rule.")
     model.fit(data.X, data.y, sample_weight=data.weight)
     report = training.evaluate(model, data, cv=args.cv, seed=args.seed)
     facts = training.training_facts(

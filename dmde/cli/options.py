@@ -281,6 +281,19 @@ def _add_train(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument("--pdo", type=float, default=20.0, help="points to double the odds")
     p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds")
     p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds")
+    p.add_argument(
+        "--tune",
+        action="store_true",
+        help="choose C, the binning and the features by cross-validation on the training rows "
+        "(the options above are the template) and print the table it chose from",
+    )
+    p.add_argument(
+        "--tune-rule",
+        default="guarded",
+        choices=("guarded", "best", "one_se"),
+        help="with --tune: keep the template unless a candidate is clearly better (guarded), "
+        "take the best mean AUC, or the simplest within one standard error",
+    )
 
 
 def _add_score(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
