@@ -212,10 +212,11 @@ SHIFTS: Mapping[str, PanelShift] = {
     for s in (
         PanelShift(
             "benefit_reform",
-            "From the shift month, the complément familial is paid from two children under "
-            "20 (not three), under the same income ceiling and take-up: the share of files "
-            "with mean_cf_12m above zero jumps in that month, and their 12-month means climb "
-            "over the next 12 months (mean_total_12m follows a little).",
+            "From the shift month, the complément familial is paid from the first child "
+            "under 20 (not the third), under the same income ceiling and take-up: the share "
+            "of files with mean_cf_12m above zero jumps from about 8% to 21% in that month, "
+            "and their 12-month means climb over the next 12 months (mean_total_12m follows "
+            "a little). The truth does not read it: a change of the population, not of risk.",
             ("mean_cf_12m", "mean_total_12m"),
         ),
         PanelShift(
@@ -857,7 +858,7 @@ def _panel(
         if planted is not None and planted.name == "group_drift" and t == shift_month:
             _shock(s, rng)
         reform = planted is not None and planted.name == "benefit_reform" and t >= shift_month
-        amounts, activity = _current(s, cf_children=2 if reform else 3)
+        amounts, activity = _current(s, cf_children=1 if reform else 3)
         if index > 0:
             slot = index % 12
             noise = 1.0 + s["vol"] * 0.5 * rng.standard_normal(s["vol"].shape)
