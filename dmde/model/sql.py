@@ -436,16 +436,22 @@ def _with_reasons(
     orders = _tie_orders(model, segments, features)
     previous = "excess"
     for r in range(1, k + 1):
-        picked: list[exp.Expr] = [_col(f"reason_{q}_pick") for q in range(1, r)]
-
-        def left(f: str, picked: list[exp.Expr] = picked) -> exp.Expr:
-            """The excess of ``f`` if not picked yet, else :data:`_NONE`."""
-            if not picked:
-                return _col(f"excess_{f}")
-            taken = exp.In(this=_integer(features.index(f)), expressions=[p.copy() for p in picked])
-            return exp.Case(
-                ifs=[exp.If(this=taken, true=_NONE.copy())], default=_col(f"excess_{f}")
+        if r > 1:  # what is left: the excess, but for the feature just picked
+            ctes.append(
+                (
+                    f"left_{r}",
+                    exp.select(
+                        "*",
+                        *(_name(_left_after(features, f, r), f"left_{r}_{f}") for f in features),
+                        copy=False,
+                    ).from_(previous, copy=False),
+                )
             )
+            previous = f"left_{r}"
+
+        def left(f: str, r: int = r) -> exp.Expr:
+            """The excess of ``f`` if not picked yet, else :data:`_NONE`."""
+            return _col(f"excess_{f}" if r == 1 else f"left_{r}_{f}")
 
         best = exp.Greatest(this=left(features[0]), expressions=[left(f) for f in features[1:]])
         ctes.append(
@@ -514,6 +520,13 @@ def _with_reasons(
     for name, cte in ctes:
         final = final.with_(name, as_=cte, copy=False)
     return final
+
+
+def _left_after(features: list[str], feature: str, r: int) -> exp.Expr:
+    """The excess of ``feature`` left for pass ``r``: :data:`_NONE` if pass ``r - 1`` picked it."""
+    before = _col(f"excess_{feature}" if r == 2 else f"left_{r - 1}_{feature}")
+    taken = exp.EQ(this=_col(f"reason_{r - 1}_pick"), expression=_integer(features.index(feature)))
+    return exp.Case(ifs=[exp.If(this=taken, true=_NONE.copy())], default=before)
 
 
 def _round_half_even(value: exp.Expr) -> exp.Expr:
