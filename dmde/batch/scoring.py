@@ -268,6 +268,8 @@ class _Run:
         if not self.ids:
             return
         ids = np.concatenate(self.ids)
+        if ids.size < 2 or bool(np.all(ids[1:] > ids[:-1])):  # in order: none repeated, no sort
+            return
         repeated = repeated_values(ids)
         if not repeated.size:
             return
