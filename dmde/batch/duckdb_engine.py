@@ -48,6 +48,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
@@ -406,7 +407,11 @@ def score_file_duckdb(
         )
         return DuckdbScoringResult(**vars(result), engine="python", fallback=why)
 
-    with tempfile.TemporaryDirectory(prefix="dmde-duckdb-") as spill:
+    with (
+        tempfile.TemporaryDirectory(prefix="dmde-duckdb-") as spill,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        hashing = pool.submit(sha256_file, source)  # while DuckDB reads
         config: dict[str, Any] = {"temp_directory": spill}
         if threads is not None:
             config["threads"] = int(threads)
@@ -420,7 +425,6 @@ def score_file_duckdb(
             with FileSet(error=SchemaError) as files:
                 rejected = _rejects(con, loaded, order)
                 n_rejected = len(pc.unique(rejected.column("row"))) if rejected.num_rows else 0
-                input_hash = sha256_file(source)
                 n_scored = write_batches(
                     out,
                     _scores(con, loaded, reasons, batch_size),
@@ -437,7 +441,7 @@ def score_file_duckdb(
                     {
                         "command": "score",
                         "engine": "duckdb",
-                        "input": {"path": str(source), "sha256": input_hash},
+                        "input": {"path": str(source), "sha256": hashing.result()},
                         "model": {"sha256": model_hash},
                         "columns_read": list(columns),
                         "outputs": {"scores": str(out), "rejects": str(rejects_out)},
