@@ -1,0 +1,752 @@
+"""Monitoring a scorecard month after month: stability, performance and fairness drift.
+
+:func:`monitor` compares each month of files scored in production with a **baseline** (the
+population the model was trained on) and says, in plain words, what moved:
+
+Stability
+    The population stability index (PSI) of the score, on bins fixed on the baseline (its
+    deciles), and the characteristic stability index (CSI) of every feature the model reads,
+    on the model's own bins (per segment for a family of scorecards):
+    ``PSI = sum over bins of (month share - baseline share) * ln(month share / baseline
+    share)`` (:func:`stability_index`). The usual reading (Siddiqi, *Credit Risk Scorecards*,
+    2006; optbinning's ``ScorecardMonitoring``): below :data:`PSI_MODERATE` (0.10) stable,
+    from 0.10 to :data:`PSI_MAJOR` (0.25) a moderate shift, from 0.25 a major shift.
+Beyond chance
+    A PSI computed on samples is never exactly 0. Under no change, ``PSI / (1/n + 1/m)``
+    follows approximately a chi-square distribution with ``bins - 1`` degrees of freedom
+    (Yurdakul, *Statistical properties of the population stability index*, 2018), ``n`` and
+    ``m`` the files of the baseline and of the month (:func:`chance_bound`). A feature or the
+    score is **flagged** in a month when its index reaches 0.10 *and* exceeds its chance bound
+    at the Bonferroni level ``alpha / (months x characteristics)``: the chance of one false
+    flag or more over the whole run, had nothing changed, is at most ``alpha`` (default 5%)
+    for the features, and again for the score. The months of a panel hold the same households
+    (they are not independent samples), which makes the bound conservative; at national size
+    the bound is tiny and the 0.10 threshold is what decides.
+Performance
+    From the month's random controls (``controlled = 1``, ``target``, weighted by
+    ``control_weight``): the weighted AUC of the score with its Hanley-McNeil 95% interval
+    (:func:`~dmde.core.stats.auc_interval`, Kish effective sizes), and the calibration in the
+    large: the observed rate of the target (Wilson 95% interval, Kish effective size) against
+    the mean predicted probability.
+Selection and fairness drift
+    The files selected each month (the ``budget`` highest scores, ties in the order of
+    :func:`~dmde.batch.ranking.rank_order`) and the score at the cut; the share of each group
+    of the audit's attributes (:func:`~dmde.audit.targeting.group_columns`) among them, with
+    its Wilson 95% interval. A group's share is compared with its share among the baseline's
+    selection (the same share of files) by a two-sided two-proportion z test (pooled); a group
+    is flagged when its p-value is below ``alpha / (months x groups tested)`` (Bonferroni): at
+    most ``alpha`` chance of any false flag over the run. A group is tested when both sides
+    expect at least 5 selected files in it and out of it.
+
+Each flag becomes one :class:`MonitoringFlag` with its sentence ("feature mean_cf_12m is
+unstable from 2026-06 ...").
+
+:func:`panel_month_frames` reads a panel folder (``snapshot_month=YYYY-MM/part-0.parquet``)
+month by month, only the columns the monitor needs, so that a month at a time is in memory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special
+
+from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
+from dmde.batch.ranking import rank_order
+from dmde.core.errors import DmdeError
+from dmde.core.stats import auc_interval, kish_size, normal_p, wilson
+from dmde.data.opening import file_columns
+from dmde.data.synthetic_panel import panel_files
+from dmde.data.validation import read_dataset
+from dmde.model.bins import FeatureBinning
+from dmde.model.scorecard import Scorecard, ScorecardFamily
+
+__all__ = [
+    "FAMILY_ALPHA",
+    "PSI_FLOOR",
+    "PSI_MAJOR",
+    "PSI_MODERATE",
+    "MonitoringFlag",
+    "MonitoringResult",
+    "chance_bound",
+    "monitor",
+    "monitored_columns",
+    "panel_month_frames",
+    "stability_index",
+    "stability_level",
+]
+
+Model: TypeAlias = Scorecard | ScorecardFamily
+FloatArray = npt.NDArray[np.float64]
+
+#: PSI (or CSI) from which a distribution has moved moderately (Siddiqi 2006).
+PSI_MODERATE = 0.10
+#: PSI (or CSI) from which a distribution has moved a lot (Siddiqi 2006).
+PSI_MAJOR = 0.25
+#: Smallest share a bin counts with in the index (an empty bin would make it infinite).
+PSI_FLOOR = 1e-4
+#: Default family-wise false-alarm rate of each kind of flag over a whole run.
+FAMILY_ALPHA = 0.05
+#: Expected selected files a group needs, in it and out of it, on both sides of a test.
+_MIN_EXPECTED = 5.0
+_LABEL_COLUMNS = ("dossier_id", "controlled", "target", "control_weight")
+
+
+# ---------------------------------------------------------------------------------------------
+# The formulas
+def stability_index(expected: npt.ArrayLike, actual: npt.ArrayLike) -> float:
+    """Population stability index of two distributions over the same bins.
+
+    ``sum((a - e) * ln(a / e))`` over the bins, the shares ``e`` (baseline) and ``a`` (month)
+    being first normalised to sum to 1 and floored at :data:`PSI_FLOOR` (an empty bin on one
+    side would make the index infinite).
+
+    Parameters
+    ----------
+    expected, actual : array-like of float
+        Counts or shares per bin (the same bins, the same order).
+
+    Examples
+    --------
+    >>> round(stability_index([0.5, 0.5], [0.6, 0.4]), 6)  # 0.1 ln 1.2 + 0.1 ln 1.25
+    0.040547
+    >>> stability_index([10, 30], [1, 3])
+    0.0
+    """
+    e = np.asarray(expected, dtype=np.float64)
+    a = np.asarray(actual, dtype=np.float64)
+    if e.shape != a.shape or e.ndim != 1 or e.sum() <= 0 or a.sum() <= 0:
+        raise DmdeError(
+            f"a stability index needs two non-empty distributions over the same bins; got "
+            f"shapes {e.shape} and {a.shape}."
+        )
+    e = np.maximum(e / e.sum(), PSI_FLOOR)
+    a = np.maximum(a / a.sum(), PSI_FLOOR)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def chance_bound(n_bins: int, n_expected: float, n_actual: float, alpha: float) -> float:
+    """The index that chance alone exceeds with probability ``alpha``, had nothing changed.
+
+    ``chi2_{1 - alpha}(n_bins - 1) * (1 / n_expected + 1 / n_actual)`` (Yurdakul 2018); 0 with
+    fewer than two bins.
+
+    Examples
+    --------
+    >>> round(chance_bound(10, 100_000, 100_000, 0.05), 6)  # chi2_0.95(9) = 16.919
+    0.000338
+    """
+    if n_bins < 2 or n_expected <= 0 or n_actual <= 0:
+        return 0.0 if n_bins < 2 else math.inf
+    quantile = float(special.chdtri(n_bins - 1, alpha))
+    return quantile * (1.0 / n_expected + 1.0 / n_actual)
+
+
+def stability_level(index: float) -> str:
+    """``"stable"``, ``"moderate"`` or ``"major"`` by the conventional thresholds.
+
+    Examples
+    --------
+    >>> [stability_level(x) for x in (0.05, 0.10, 0.3)]
+    ['stable', 'moderate', 'major']
+    """
+    if index >= PSI_MAJOR:
+        return "major"
+    return "moderate" if index >= PSI_MODERATE else "stable"
+
+
+# ---------------------------------------------------------------------------------------------
+# The result
+@dataclass(frozen=True)
+class MonitoringFlag:
+    """One verdict of the monitor.
+
+    Attributes
+    ----------
+    kind : {"feature", "score", "group"}
+        What moved.
+    subject : str
+        The feature, ``"score"``, or ``"attribute=group"``.
+    first_month : str
+        The first month flagged.
+    months : tuple of str
+        Every month flagged.
+    sentence : str
+        The flag in plain words, with the figures that justify it.
+    """
+
+    kind: str
+    subject: str
+    first_month: str
+    months: tuple[str, ...]
+    sentence: str
+
+
+@dataclass(frozen=True)
+class MonitoringResult:
+    """What :func:`monitor` found, as tables (one row per month and item) and flags.
+
+    Attributes
+    ----------
+    months : tuple of str
+        The months monitored, in the order given.
+    stability : DataFrame
+        month, segment (None for a single scorecard), feature, csi, chance_bound, level,
+        flagged.
+    score : DataFrame
+        month, files, mean_score, psi, chance_bound, level, flagged, selected, cut (the lowest
+        selected score), controls, auc, auc_low, auc_high, observed_rate, observed_low,
+        observed_high, predicted_rate.
+    composition : DataFrame
+        month, attribute, group, selected (files of the group among the selected), share,
+        share_low, share_high, baseline_share, difference, p_value, tested, flagged.
+    flags : tuple of MonitoringFlag
+        Features, then the score, then groups.
+    alpha : float
+        Family-wise false-alarm rate of each kind of flag.
+    baseline : dict
+        files, selected, and the score's bin edges.
+    """
+
+    months: tuple[str, ...]
+    stability: pd.DataFrame
+    score: pd.DataFrame
+    composition: pd.DataFrame
+    flags: tuple[MonitoringFlag, ...]
+    alpha: float
+    baseline: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[str]:
+        """The flags in plain words (empty when nothing moved beyond chance)."""
+        return [f.sentence for f in self.flags]
+
+
+# ---------------------------------------------------------------------------------------------
+# Per month
+@dataclass(frozen=True)
+class _Characteristic:
+    segment: str | None
+    binning: FeatureBinning
+
+
+def _characteristics(model: Model) -> list[_Characteristic]:
+    if isinstance(model, ScorecardFamily):
+        return [
+            _Characteristic(name, b)
+            for name, card in sorted(model.models_.items())
+            for b in card.binning_.bins_
+        ]
+    return [_Characteristic(None, b) for b in model.binning_.bins_]
+
+
+def monitored_columns(model: Model) -> list[str]:
+    """The columns :func:`monitor` reads from each month: the model's, the labels, the groups'."""
+    own = [model.segment_column] if isinstance(model, ScorecardFamily) else []
+    sources = list(dict.fromkeys(ATTRIBUTE_SOURCES.values()))
+    names = [*own, *model.features_, *_LABEL_COLUMNS, *sources]
+    return list(dict.fromkeys(names))
+
+
+@dataclass
+class _Month:
+    files: int
+    counts: list[FloatArray]  # per characteristic
+    segment_files: list[int]
+    mean_score: float
+    score_counts: FloatArray
+    selected: int
+    cut: float
+    group_counts: dict[str, FloatArray]  # attribute -> count per level among the selected
+    performance: dict[str, float]
+
+
+def _score(model: Model, frame: pd.DataFrame) -> tuple[FloatArray, FloatArray, Any]:
+    names = ([model.segment_column] if isinstance(model, ScorecardFamily) else []) + list(
+        model.features_
+    )
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise DmdeError(
+            f"the month has no column {', '.join(map(repr, missing))}, which the model reads: "
+            "give every month the model's columns."
+        )
+    scored = model.score_columns({c: frame[c] for c in names}, len(frame))
+    return scored.points, scored.probability, scored.segment
+
+
+def _selection_size(n: int, budget: int | None, share: float | None) -> int:
+    return min(n, budget) if budget is not None else math.floor((share or 0.0) * n)
+
+
+def _summarise(
+    model: Model,
+    frame: pd.DataFrame,
+    characteristics: Sequence[_Characteristic],
+    edges: FloatArray,
+    *,
+    budget: int | None,
+    share: float | None,
+    seed: int,
+) -> _Month:
+    n = len(frame)
+    if n == 0:
+        raise DmdeError("a month has no rows: give every month its files.")
+    points, probability, segment = _score(model, frame)
+    counts: list[FloatArray] = []
+    segment_files: list[int] = []
+    rows_of: dict[str | None, Any] = {}
+    for c in characteristics:
+        if c.segment not in rows_of:
+            rows_of[c.segment] = (
+                slice(None) if c.segment is None else np.flatnonzero(segment == c.segment)
+            )
+        rows = rows_of[c.segment]
+        values = frame[c.binning.name]
+        values = values if c.segment is None else values.iloc[rows]
+        bins = c.binning.assign(values)
+        counts.append(np.bincount(bins, minlength=c.binning.n_bins).astype(np.float64))
+        segment_files.append(len(bins))
+    score_bins = np.searchsorted(edges, points, side="right")
+    score_counts = np.bincount(score_bins, minlength=len(edges) + 1).astype(np.float64)
+    k = _selection_size(n, budget, share)
+    group_counts: dict[str, FloatArray] = {}
+    cut = math.nan
+    if k > 0:
+        if "dossier_id" in frame.columns:
+            order = rank_order(
+                pd.DataFrame({"dossier_id": frame["dossier_id"].to_numpy(), "score": points}),
+                seed=seed,
+            )
+            top = order[:k]
+        else:
+            top = np.argsort(-points, kind="stable")[:k]
+        cut = float(points[top].min())
+        sources = [c for c in dict.fromkeys(ATTRIBUTE_SOURCES.values()) if c in frame.columns]
+        if sources:
+            groups = group_columns(frame.iloc[top][sources])
+            for attribute in groups.columns:
+                codes = groups[attribute].cat.codes.to_numpy()
+                levels = len(groups[attribute].cat.categories)
+                group_counts[attribute] = np.bincount(codes[codes >= 0], minlength=levels).astype(
+                    np.float64
+                )
+    return _Month(
+        files=n,
+        counts=counts,
+        segment_files=segment_files,
+        mean_score=float(points.mean()),
+        score_counts=score_counts,
+        selected=k,
+        cut=cut,
+        group_counts=group_counts,
+        performance=_performance(frame, points, probability),
+    )
+
+
+def _performance(
+    frame: pd.DataFrame, points: FloatArray, probability: FloatArray
+) -> dict[str, float]:
+    """AUC and calibration in the large on the month's random controls (weighted)."""
+    out = dict.fromkeys(
+        (
+            "auc",
+            "auc_low",
+            "auc_high",
+            "observed_rate",
+            "observed_low",
+            "observed_high",
+            "predicted_rate",
+        ),
+        math.nan,
+    )
+    out["controls"] = 0
+    if "controlled" not in frame.columns or "target" not in frame.columns:
+        return out
+    controlled = frame["controlled"].to_numpy(dtype=np.float64, na_value=0.0) == 1
+    target = frame["target"].to_numpy(dtype=np.float64, na_value=np.nan)
+    rows = controlled & ~np.isnan(target)
+    out["controls"] = int(rows.sum())
+    if not rows.any():
+        return out
+    if "control_weight" in frame.columns:
+        w = frame["control_weight"].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
+        w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+    else:
+        w = np.ones(int(rows.sum()))
+    y, s, p = target[rows], points[rows], probability[rows]
+    total = float(w.sum())
+    if total <= 0:
+        return out
+    effective = float(kish_size(total, float((w * w).sum())))
+    observed = float((w * y).sum() / total)
+    low, high = wilson(observed * effective, effective)
+    out |= {
+        "observed_rate": observed,
+        "observed_low": low,
+        "observed_high": high,
+        "predicted_rate": float((w * p).sum() / total),
+    }
+    positive = y == 1
+    if positive.any() and (~positive).any():
+        from sklearn.metrics import roc_auc_score
+
+        auc = float(roc_auc_score(positive.astype(int), s, sample_weight=w))
+        n_pos = float(kish_size(w[positive].sum(), (w[positive] ** 2).sum()))
+        n_neg = float(kish_size(w[~positive].sum(), (w[~positive] ** 2).sum()))
+        auc_low, auc_high = auc_interval(auc, n_pos, n_neg)
+        out |= {"auc": auc, "auc_low": auc_low, "auc_high": auc_high}
+    return out
+
+
+def _score_edges(points: FloatArray, n_bins: int) -> FloatArray:
+    """Cut points of the baseline's score quantiles (fewer bins where scores tie)."""
+    inner = np.quantile(points, np.linspace(0, 1, n_bins + 1)[1:-1])
+    edges = np.unique(inner)
+    # a bin [edge_i, edge_{i+1}) must hold something: drop an edge equal to the lowest score
+    return np.asarray(edges[edges > points.min()], dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+def monitor(
+    model: Model,
+    baseline: pd.DataFrame,
+    months: Iterable[tuple[str, pd.DataFrame]],
+    *,
+    budget: int | None = None,
+    share: float | None = None,
+    alpha: float = FAMILY_ALPHA,
+    score_bins: int = 10,
+    seed: int = 0,
+) -> MonitoringResult:
+    """Watch a scorecard month after month against its baseline.
+
+    Parameters
+    ----------
+    model : Scorecard or ScorecardFamily
+        A fitted model (e.g. from :func:`~dmde.model.model_file.load_model`).
+    baseline : DataFrame
+        The population the model was trained on (every file, not only the controlled ones):
+        its score deciles fix the score's bins, its bin shares are the features' reference,
+        its selection (the same ``share``, or the same ``budget``) the groups' reference.
+    months : iterable of (str, DataFrame)
+        Each month's label and files, in time order; read one at a time (a generator such as
+        :func:`panel_month_frames` keeps one month in memory).
+    budget : int, optional
+        Files selected each month. Give ``budget`` or ``share``.
+    share : float, optional
+        Share of each month's files selected, in (0, 1).
+    alpha : float, default FAMILY_ALPHA (0.05)
+        Family-wise false-alarm rate of each kind of flag (features, score, groups) over the
+        whole run, Bonferroni-controlled (see the module's docstring).
+    score_bins : int, default 10
+        Quantile bins of the baseline's score for the PSI.
+    seed : int, default 0
+        Key of the tie order among equal scores at the cut (as ``dmde select``).
+
+    Returns
+    -------
+    MonitoringResult
+
+    Raises
+    ------
+    DmdeError
+        If a parameter is out of range, a month repeats or lacks the model's columns, or
+        there is no month.
+
+    Examples
+    --------
+    >>> from dmde.data.synthetic_panel import generate_panel
+    >>> import pyarrow as pa
+    >>> frames = {}
+    >>> for month, table in generate_panel(3_000, months=4, seed=1, start="2025-06"):
+    ...     frames.setdefault(month, []).append(table)
+    >>> frames = {m: pa.concat_tables(t).to_pandas() for m, t in frames.items()}
+    >>> base = frames.pop("2025-06")
+    >>> card = Scorecard(features=["n_children", "income_to_smic", "mean_rsa_12m"])
+    >>> trained = base[base["controlled"] == 1]
+    >>> card = card.fit(trained, trained["target"].astype(int))
+    >>> result = monitor(card, base, frames.items(), share=0.05)
+    >>> result.findings
+    []
+    >>> result.score["month"].tolist()
+    ['2025-07', '2025-08', '2025-09']
+    """
+    _check_options(budget, share, alpha, score_bins)
+    characteristics = _characteristics(model)
+    base_points = _score(model, baseline)[0]
+    edges = _score_edges(base_points, score_bins)
+    options: dict[str, Any] = {"budget": budget, "share": share, "seed": seed}
+    reference = _summarise(model, baseline, characteristics, edges, **options)
+    summaries: list[tuple[str, _Month]] = []
+    seen: set[str] = set()
+    for label, frame in months:
+        label = str(label)
+        if label in seen:
+            raise DmdeError(f"month {label!r} is given twice: give each month once.")
+        seen.add(label)
+        summary = _summarise(model, frame, characteristics, edges, **options)
+        summaries.append((label, summary))
+    if not summaries:
+        raise DmdeError("no month to monitor: give at least one (label, frame) pair.")
+    labels = tuple(label for label, _ in summaries)
+    stability = _stability(characteristics, reference, summaries, alpha)
+    score = _score_table(reference, summaries, alpha)
+    composition = _composition(reference, summaries, alpha)
+    flags = (
+        *_feature_flags(stability, labels),
+        *_score_flags(score),
+        *_group_flags(composition, labels),
+    )
+    return MonitoringResult(
+        months=labels,
+        stability=stability,
+        score=score,
+        composition=composition,
+        flags=tuple(flags),
+        alpha=alpha,
+        baseline={
+            "files": reference.files,
+            "selected": reference.selected,
+            "cut": reference.cut,
+            "score_edges": edges.tolist(),
+            "mean_score": float(base_points.mean()),
+        },
+    )
+
+
+def _check_options(budget: int | None, share: float | None, alpha: float, score_bins: int) -> None:
+    if (budget is None) == (share is None):
+        raise DmdeError(
+            "give the selection's size as budget (files a month) or share (of the files), "
+            f"one of them; got budget={budget!r}, share={share!r}."
+        )
+    if budget is not None and (
+        not isinstance(budget, int | np.integer) or isinstance(budget, bool) or budget < 1
+    ):
+        raise DmdeError(f"budget must be a whole number of files, 1 or more; got {budget!r}.")
+    if share is not None and not (isinstance(share, float | int) and 0 < share < 1):
+        raise DmdeError(f"share must be a number in (0, 1), such as 0.01; got {share!r}.")
+    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
+        raise DmdeError(f"alpha must be a false-alarm rate in (0, 1), such as 0.05; got {alpha!r}.")
+    if not isinstance(score_bins, int) or isinstance(score_bins, bool) or score_bins < 2:
+        raise DmdeError(f"score_bins must be a whole number, 2 or more; got {score_bins!r}.")
+
+
+def _stability(
+    characteristics: Sequence[_Characteristic],
+    reference: _Month,
+    summaries: Sequence[tuple[str, _Month]],
+    alpha: float,
+) -> pd.DataFrame:
+    level = alpha / (len(summaries) * max(1, len(characteristics)))
+    rows = []
+    for label, month in summaries:
+        for j, c in enumerate(characteristics):
+            base, now = reference.counts[j], month.counts[j]
+            if base.sum() <= 0 or now.sum() <= 0:
+                csi, bound = math.nan, math.nan
+            else:
+                csi = stability_index(base, now)
+                used = int(((base > 0) | (now > 0)).sum())
+                bound = chance_bound(used, base.sum(), now.sum(), level)
+            rows.append(
+                {
+                    "month": label,
+                    "segment": c.segment,
+                    "feature": c.binning.name,
+                    "csi": csi,
+                    "chance_bound": bound,
+                    "level": stability_level(csi) if math.isfinite(csi) else "not computed",
+                    "flagged": bool(csi >= PSI_MODERATE and csi > bound),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _score_table(
+    reference: _Month, summaries: Sequence[tuple[str, _Month]], alpha: float
+) -> pd.DataFrame:
+    level = alpha / len(summaries)
+    rows = []
+    for label, month in summaries:
+        psi = stability_index(reference.score_counts, month.score_counts)
+        used = int(((reference.score_counts > 0) | (month.score_counts > 0)).sum())
+        bound = chance_bound(used, reference.files, month.files, level)
+        rows.append(
+            {
+                "month": label,
+                "files": month.files,
+                "mean_score": month.mean_score,
+                "psi": psi,
+                "chance_bound": bound,
+                "level": stability_level(psi),
+                "flagged": bool(psi >= PSI_MODERATE and psi > bound),
+                "selected": month.selected,
+                "cut": month.cut,
+                **month.performance,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _composition(
+    reference: _Month, summaries: Sequence[tuple[str, _Month]], alpha: float
+) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for label, month in summaries:
+        for attribute, counts in month.group_counts.items():
+            base = reference.group_counts.get(attribute)
+            levels = [code for code, _, _ in GROUP_ATTRIBUTES[attribute].levels]
+            n1, n0 = float(counts.sum()), float(base.sum()) if base is not None else 0.0
+            for i, group in enumerate(levels):
+                x1 = float(counts[i])
+                x0 = float(base[i]) if base is not None and n0 > 0 else math.nan
+                p1 = x1 / n1 if n1 > 0 else math.nan
+                p0 = x0 / n0 if n0 > 0 else math.nan
+                low, high = wilson(x1, n1) if n1 > 0 else (math.nan, math.nan)
+                pooled = (x1 + x0) / (n1 + n0) if n0 > 0 else math.nan
+                expected = pooled * min(n1, n0) if n0 > 0 else 0.0
+                tested = bool(
+                    n0 > 0
+                    and expected >= _MIN_EXPECTED
+                    and (1 - pooled) * min(n1, n0) >= _MIN_EXPECTED
+                )
+                z = (
+                    (p1 - p0) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+                    if tested
+                    else math.nan
+                )
+                rows.append(
+                    {
+                        "month": label,
+                        "attribute": attribute,
+                        "group": group,
+                        "selected": int(x1),
+                        "share": p1,
+                        "share_low": low,
+                        "share_high": high,
+                        "baseline_share": p0,
+                        "difference": p1 - p0,
+                        "z": z,
+                        "tested": tested,
+                    }
+                )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "month",
+            "attribute",
+            "group",
+            "selected",
+            "share",
+            "share_low",
+            "share_high",
+            "baseline_share",
+            "difference",
+            "z",
+            "tested",
+        ],
+    )
+    frame["p_value"] = normal_p(frame["z"].to_numpy(dtype=np.float64))
+    m = int(frame["tested"].sum())
+    frame["flagged"] = frame["tested"] & (frame["p_value"] < alpha / max(m, 1))
+    return frame.drop(columns="z")
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags in words
+def _since(flagged: Sequence[str], labels: Sequence[str]) -> str:
+    first = flagged[0]
+    after = labels[labels.index(first) :]
+    if len(flagged) == len(after):
+        return f"from {first} (every month since, {len(flagged)} in all)"
+    return f"from {first} ({len(flagged)} of the {len(after)} months since)"
+
+
+def _feature_flags(stability: pd.DataFrame, labels: Sequence[str]) -> list[MonitoringFlag]:
+    flags = []
+    hit = stability[stability["flagged"]]
+    for feature in dict.fromkeys(hit["feature"]):
+        rows = hit[hit["feature"] == feature]
+        months = tuple(m for m in labels if m in set(rows["month"]))
+        worst = rows.iloc[int(np.argmax(rows["csi"].to_numpy()))]
+        where = "" if worst["segment"] is None else f" in segment {worst['segment']}"
+        sentence = (
+            f"Feature {feature} is unstable {_since(months, labels)}: its bin shares moved "
+            f"against the baseline up to a CSI of {worst['csi']:.3f}{where} in "
+            f"{worst['month']} ({worst['level']} shift; 0.10 moderate, 0.25 major)."
+        )
+        flags.append(MonitoringFlag("feature", str(feature), months[0], months, sentence))
+    return flags
+
+
+def _score_flags(score: pd.DataFrame) -> list[MonitoringFlag]:
+    hit = score[score["flagged"]]
+    if hit.empty:
+        return []
+    labels = score["month"].tolist()
+    months = tuple(hit["month"])
+    worst = hit.iloc[int(np.argmax(hit["psi"].to_numpy()))]
+    sentence = (
+        f"The score's distribution shifted {_since(months, labels)}: PSI up to "
+        f"{worst['psi']:.3f} in {worst['month']} ({worst['level']} shift) on the baseline's "
+        "score deciles."
+    )
+    return [MonitoringFlag("score", "score", months[0], months, sentence)]
+
+
+def _group_flags(composition: pd.DataFrame, labels: Sequence[str]) -> list[MonitoringFlag]:
+    flags = []
+    hit = composition[composition["flagged"]]
+    for (attribute, group), rows in hit.groupby(["attribute", "group"], sort=False):
+        months = tuple(m for m in labels if m in set(rows["month"]))
+        first = rows[rows["month"] == months[0]].iloc[0]
+        way = "rose" if first["difference"] > 0 else "fell"
+        name = GROUP_ATTRIBUTES[str(attribute)].level_label(str(group))
+        sentence = (
+            f"The share of {name} among the files selected {way} from "
+            f"{first['baseline_share']:.1%} in the baseline to {first['share']:.1%} "
+            f"(95% interval {first['share_low']:.1%} to {first['share_high']:.1%}) "
+            f"{_since(months, labels)}: beyond chance (p = {first['p_value']:.2g}, "
+            "Bonferroni over every month and group)."
+        )
+        flags.append(MonitoringFlag("group", f"{attribute}={group}", months[0], months, sentence))
+    return flags
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a panel
+def panel_month_frames(
+    path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The months of a panel folder, one ``(month, frame)`` at a time, in month order.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A folder of ``snapshot_month=YYYY-MM/part-0.parquet`` (or ``.csv``) files, as
+        ``dmde synth --months`` writes.
+    columns : sequence of str, optional
+        Columns to read (those the file has; e.g. :func:`monitored_columns`); None reads all.
+        Each file is validated against the catalog while it is read.
+
+    Raises
+    ------
+    DmdeError
+        If the folder holds no panel, or a month file fails validation.
+    """
+    for month, file in panel_files(path):
+        wanted = None
+        if columns is not None:
+            header = set(file_columns(file))
+            wanted = [c for c in columns if c in header]
+        yield month, read_dataset(file, columns=wanted)
