@@ -184,14 +184,15 @@ def test_the_truth_is_the_logit_of_the_month_s_own_columns(
         expected = 1 / (1 + np.exp(-logit))
         assert np.allclose(frame["truth_probability"], expected, atol=1e-6)
     # one latent draw per household: the outcome moves only with the probability, and rarely
-    frames = [f.set_index("dossier_id") for f in panel.values()]
-    for before, after in pairwise(frames):
+    frames = {m: f.set_index("dossier_id") for m, f in panel.items()}
+    for (_, before), (month, after) in pairwise(frames.items()):
         common = before.index.intersection(after.index)
         b, a = before.loc[common], after.loc[common]
         up = a["truth_probability"] - b["truth_probability"]
         assert (up[(b["truth_target"] == 0) & (a["truth_target"] == 1)] > 0).all()
         assert (up[(b["truth_target"] == 1) & (a["truth_target"] == 0)] < 0).all()
-        assert (a["truth_target"] != b["truth_target"]).mean() < 0.02
+        flips = (a["truth_target"] != b["truth_target"]).mean()
+        assert flips < (0.05 if month == "2025-03" else 0.02), month  # the reform's month
 
 
 def test_the_prefilling_reform_switches_files_in_march_2025(

@@ -28,18 +28,19 @@ Time
     ``months_on_file`` grows by 1; the holder's ``age`` by 1 in the holder's birthday month
     (drawn once); the eldest child ages, and ``child_over_19`` turns on the month the eldest
     child turns 20 (when family allowances stop counting the child); ``separation_12m`` and
-    ``alimony_24m`` turn off 12 and 24 months after the event.
+    ``alimony_24m`` turn off 12 and 24 months after the event; alimony is declared every
+    month while it is paid (the snapshot's alimony goes on; it starts in 40% of separations
+    with children and ends at 0.4% a month).
 Life events
     A birth (0.45% a month for a couple whose holder is under 45, 0.1% for a single holder
     under 45) adds a child (a single holder becomes a lone parent, a couple without children
     one with); a separation (0.3% a month for a couple) removes the partner and the partner's
-    income and sets ``separation_12m``; alimony is declared in 40% of separations with
-    children; a union (0.5% a month for a lone parent aged 20 to 59, 0.2% for a single
-    holder without children) adds a partner with a drawn activity and income; the eldest
-    child aged 20 or more leaves home with probability 2.2% a month (the next child, one to
-    four years younger, becomes the eldest); a child turning 20 works with probability 0.55
-    (``children_activity = some_working``); a disability begins for 0.025% of holders aged 18
-    to 69 a month.
+    income and sets ``separation_12m``; a union (0.5% a month for a lone parent aged 20 to
+    59, 0.2% for a single holder without children) adds a partner with a drawn activity and
+    income; the eldest child aged 20 or more leaves home with probability 2.2% a month (the
+    next child, one to four years younger, becomes the eldest); a child turning 20 works with
+    probability 0.55 (``children_activity = some_working``); a disability begins for 0.025%
+    of holders aged 18 to 69 a month.
 Work and income
     Holder and partner change activity each month: employed to unemployed 1.2%, to inactive
     0.3%; self-employed to unemployed 0.8%; unemployed to employed 3.5%, to self-employed
@@ -355,7 +356,7 @@ def _households(
             paid = np.where(ago < months_paid, core.amounts[name], 0.0)
             benefit_buf[:, k, -ago % 12] = _cents(paid)
     since_sep = np.where(r["separation"], rng_own.integers(0, 12, n), _NONE)
-    since_alim = np.where(r["alimony"], rng_own.integers(0, 24, n), _NONE)
+    since_alim = np.where(r["alimony"], 0, _NONE)  # alimony received or paid goes on
     return {
         "caf": p["caf"],
         "foreign": p["foreign"],
@@ -377,6 +378,7 @@ def _households(
         "guardianship": r["guardianship"],
         "since_sep": since_sep.astype(np.int64),
         "since_alim": since_alim.astype(np.int64),
+        "alimony_on": np.asarray(r["alimony"], dtype=bool).copy(),
         "density": addr["density"],
         "qpv": addr["qpv"],
         "place": addr["place"],
@@ -558,7 +560,9 @@ def _family(s: State, rng: np.random.Generator) -> None:
     s["partner"] = np.where(separate, 0, s["partner"]).astype(np.int8)
     s["inc"][1, separate] = 0.0
     s["since_sep"] = np.where(separate, 0, s["since_sep"])
-    s["since_alim"] = np.where(alimony, 0, s["since_alim"])
+    ends = s["alimony_on"] & (rng.random(n) < 0.004)
+    s["alimony_on"] = (s["alimony_on"] & ~ends) | alimony
+    s["since_alim"] = np.where(s["alimony_on"], 0, s["since_alim"])
 
     union_rate = np.where(hh == 1, 0.005, 0.002)
     union = (hh <= 1) & (age >= 20) & (age < 60) & ~separate & (rng.random(n) < union_rate)
