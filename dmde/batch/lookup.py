@@ -249,14 +249,18 @@ class LookupScorer:
         total = np.full(n, self._intercepts[0]) if segment is None else self._intercepts[segment]
         best = [np.full(n, self._none, dtype=self._rank_dtype) for _ in range(k)]
         spare = np.empty(n, dtype=self._rank_dtype)
+        offsets: dict[int, IntArray] = {}  # each row's segment * a table's width
         for i, feature in enumerate(self._features):
             codes, bins = self._codes(feature, table.column(feature.name))
             points, ranks = self._numeric_tables[i] if bins is None else self._tables(i, bins)
             if segment is not None and len(self._segments) > 1:
-                codes += segment * (points.size // len(self._segments))
-            total += points[codes]
+                width = points.size // len(self._segments)
+                if width not in offsets:
+                    offsets[width] = segment * width
+                codes += offsets[width]
+            total += np.take(points, codes)
             if k:
-                _keep_smallest(best, ranks[codes], spare, levels=min(k, i + 1))
+                _keep_smallest(best, np.take(ranks, codes), spare, levels=min(k, i + 1))
         points_out = np.empty(n, dtype=np.float64)
         probability = np.empty(n, dtype=np.float64)
         for s, part in enumerate(self._segments):
@@ -291,7 +295,9 @@ class LookupScorer:
                 counts += x >= edge  # searchsorted(edges, x, side="right"), in fewer passes
             missing = feature.edges.size + 1
             codes = counts.astype(np.intp)
-            codes[np.isnan(x)] = missing
+            missing_values = np.isnan(x)
+            if missing_values.any():
+                np.putmask(codes, missing_values, missing)
             return codes, None
         encoded = _dictionary_array(values)
         levels = encoded.dictionary.to_pylist()
