@@ -192,6 +192,34 @@ def test_train_refusals(
     assert not out.exists()
 
 
+def test_synth_months_writes_a_panel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "panel"
+    argv = ["synth", "--rows", "3000", "--months", "2", "--start", "2026-11", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert "wrote 2 months (2026-11 to 2026-12)" in capsys.readouterr().out
+    months = sorted(p.parent.name for p in out.glob("snapshot_month=*/part-0.parquet"))
+    assert months == ["snapshot_month=2026-11", "snapshot_month=2026-12"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--start", "2025-03"], "--start: only with --months N"),
+        (["--shift", "benefit_reform", "--format", "csv"], "--format, --shift: only with"),
+        (["--months", "2", "--start", "2025-3"], "--start must be a month written YYYY-MM"),
+    ],
+    ids=["start-alone", "shift-alone", "bad-month"],
+)
+def test_synth_panel_refusals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    out = tmp_path / "out.parquet"
+    assert main(["synth", "--rows", "500", *extra, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
 def test_score_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
     model = tmp_path / "model.json"

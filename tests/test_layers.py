@@ -109,7 +109,12 @@ def test_no_import_cycle_within_a_folder(folder: str) -> None:
 
 
 # The synthetic world: where households, their truth and the excluded columns are made.
-SYNTHETIC_WORLD = {"data.synthetic", "data.synthetic_households", "data.synthetic_truth"}
+SYNTHETIC_WORLD = {
+    "data.synthetic",
+    "data.synthetic_households",
+    "data.synthetic_truth",
+    "data.synthetic_panel",
+}
 
 
 @pytest.mark.parametrize("module", [m for m in MODULES if unit(m) in {"model", "batch"}])

@@ -73,6 +73,17 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from dmde.data import synthetic
 
+    if args.months is not None:
+        return _synth_panel(args)
+    panel_only = [
+        f"--{n.replace('_', '-')}" for n in _PANEL_OPTIONS if getattr(args, n) is not None
+    ]
+    if panel_only:
+        raise UsageError(
+            f"{', '.join(panel_only)}: only with --months N (a monthly panel); add --months, "
+            "or drop the option."
+        )
+
     # The default sample is the agency's 7,500 checks, or every row of a smaller file.
     controls = synthetic.default_controls(args.rows, args.controls)
     with _progress(args.rows, desc="synth", quiet=args.quiet) as progress:
@@ -88,6 +99,38 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     print(
         f"wrote {rows:,} households ({controls:,} in the random-control sample, "
         f"scenario {args.scenario}, seed {args.seed}) to {args.out}"
+    )
+    return EXIT_OK
+
+
+_PANEL_OPTIONS = ("start", "format", "shift", "shift_month")
+
+
+def _synth_panel(args: argparse.Namespace) -> int:
+    from dmde.data import synthetic_panel
+
+    controls = synthetic_panel.default_month_controls(args.rows, args.controls)
+    with _progress(args.rows * args.months, desc="synth", quiet=args.quiet) as progress:
+        rows = synthetic_panel.write_panel(
+            args.out,
+            args.rows,
+            months=args.months,
+            start=args.start or "2025-01",
+            seed=args.seed,
+            controls=controls,
+            scenario=args.scenario,
+            shift=args.shift,
+            shift_month=args.shift_month or 13,
+            with_truth=args.with_truth,
+            file_format=args.format or "parquet",
+            progress=progress,
+        )
+    months = list(rows)
+    shift = f", {args.shift} from month {args.shift_month or 13}" if args.shift else ""
+    print(
+        f"wrote {len(months)} months ({months[0]} to {months[-1]}) of "
+        f"{min(rows.values()):,} to {max(rows.values()):,} households ({controls:,} random "
+        f"controls a month, scenario {args.scenario}{shift}, seed {args.seed}) to {args.out}"
     )
     return EXIT_OK
 

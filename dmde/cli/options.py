@@ -195,7 +195,9 @@ def _add_synth(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument(
         "--controls", type=_positive_int, default=None, help="size of the random-control sample"
     )
-    p.default_words["controls"] = "7,500, or every row of a smaller file"
+    p.default_words["controls"] = (
+        "7,500, or every row of a smaller file; with --months, 625 a month"
+    )
     p.add_argument(
         "--scenario",
         choices=sorted(SCENARIOS),
@@ -208,8 +210,43 @@ def _add_synth(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
         help="also write truth_probability and truth_target for every row "
         "(simulation and evaluation only)",
     )
-    p.add_argument("--out", required=True, type=Path, help="output file, .csv or .parquet")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="output file, .csv or .parquet; with --months, a new or empty folder",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from dmde.data.synthetic_panel import SHIFTS
+
+    panel = p.add_argument_group(
+        "monthly panel",
+        "With --months, the same households month after month: one snapshot per month in "
+        "OUT/snapshot_month=YYYY-MM/part-0.parquet (or .csv), --controls random controls a "
+        "month.",
+    )
+    panel.add_argument(
+        "--months", type=_positive_int, default=None, help="write a panel of this many months"
+    )
+    panel.add_argument("--start", default=None, help="first month of the panel, YYYY-MM")
+    p.default_words["start"] = "2025-01"
+    panel.add_argument(
+        "--format", choices=("parquet", "csv"), default=None, help="format of the month files"
+    )
+    p.default_words["format"] = "parquet"
+    panel.add_argument(
+        "--shift",
+        choices=sorted(SHIFTS),
+        default=None,
+        help="a change planted from --shift-month, for monitoring to find",
+    )
+    panel.add_argument(
+        "--shift-month",
+        type=_positive_int,
+        default=None,
+        help="month of the planted shift, counted from 1 (the first month)",
+    )
+    p.default_words["shift_month"] = "13"
 
 
 def _add_validate(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
