@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -489,3 +490,28 @@ def test_the_lookup_tables_write_the_files_the_model_writes(
         result = score_file(model_path, source, out, reasons=reasons, batch_size=1_000)
         written[way] = (out.read_bytes(), Path(result.rejects).read_bytes())
     assert written["tables"] == written["model"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "damage"),
+    [("csv", "none"), ("csv", "broken-row"), ("csv", "crlf"), ("parquet", "none")],
+    ids=["csv", "csv-broken-row", "csv-crlf", "parquet"],
+)
+def test_the_manifest_hashes_the_input_and_the_outputs_it_vouches_for(
+    population: pd.DataFrame, model_path: Path, tmp_path: Path, kind: str, damage: str
+) -> None:
+    """The input's SHA-256 (computed as the reading reads it, for CSV) and the outputs' (as
+    they are written) are those of the files' bytes."""
+    source = _write(population.head(3_000), tmp_path / f"in.{kind}")
+    if damage == "broken-row":  # read again as bytes from that row on
+        lines = source.read_text().splitlines()
+        lines[1500] += ",extra"
+        source.write_text("\n".join(lines) + "\n")
+    elif damage == "crlf":
+        source.write_bytes(source.read_bytes().replace(b"\n", b"\r\n"))
+    result = score_file(model_path, source, tmp_path / "out" / "scores.parquet", batch_size=700)
+    manifest = json.loads(Path(result.manifest).read_text())
+    assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    for name, entry in manifest["files"].items():
+        written = (tmp_path / "out" / name).read_bytes()
+        assert entry == {"bytes": len(written), "sha256": hashlib.sha256(written).hexdigest()}
