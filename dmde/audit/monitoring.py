@@ -6,7 +6,10 @@ population the model was trained on) and says, in plain words, what moved:
 Stability
     The population stability index (PSI) of the score, on bins fixed on the baseline (its
     deciles), and the characteristic stability index (CSI) of every feature the model reads,
-    on the model's own bins (per segment for a family of scorecards):
+    on the model's own bins (per segment for a family of scorecards: what the score sees) and
+    on the baseline's deciles of its values (ties merged, so that a mass at zero is a bin;
+    levels for text: what the model's coarser bins may hide, such as a benefit newly paid in
+    small amounts below the model's first cut):
     ``PSI = sum over bins of (month share - baseline share) * ln(month share / baseline
     share)`` (:func:`stability_index`). The usual reading (Siddiqi, *Credit Risk Scorecards*,
     2006; optbinning's ``ScorecardMonitoring``): below :data:`PSI_MODERATE` (0.10) stable,
@@ -49,7 +52,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -65,7 +68,6 @@ from dmde.core.stats import auc_interval, kish_size, normal_p, wilson
 from dmde.data.opening import file_columns
 from dmde.data.synthetic_panel import panel_files
 from dmde.data.validation import read_dataset
-from dmde.model.bins import FeatureBinning
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = [
@@ -198,8 +200,8 @@ class MonitoringResult:
     months : tuple of str
         The months monitored, in the order given.
     stability : DataFrame
-        month, segment (None for a single scorecard), feature, csi, chance_bound, level,
-        flagged.
+        month, segment (None for a single scorecard, and for the deciles), feature, bins
+        (``"model bins"`` or ``"deciles"``), csi, chance_bound, level, flagged.
     score : DataFrame
         month, files, mean_score, psi, chance_bound, level, flagged, selected, cut (the lowest
         selected score), controls, auc, auc_low, auc_high, observed_rate, observed_low,
@@ -233,18 +235,55 @@ class MonitoringResult:
 # Per month
 @dataclass(frozen=True)
 class _Characteristic:
+    """A feature's bins the monitor counts: the model's (per segment) or the baseline's
+    deciles of the raw values (the whole population)."""
+
     segment: str | None
-    binning: FeatureBinning
+    feature: str
+    grid: str  # "model bins" or "deciles"
+    n_bins: int
+    assign: Callable[[Any], npt.NDArray[np.intp]]
 
 
-def _characteristics(model: Model) -> list[_Characteristic]:
-    if isinstance(model, ScorecardFamily):
-        return [
-            _Characteristic(name, b)
-            for name, card in sorted(model.models_.items())
-            for b in card.binning_.bins_
-        ]
-    return [_Characteristic(None, b) for b in model.binning_.bins_]
+def _characteristics(model: Model, baseline: pd.DataFrame) -> list[_Characteristic]:
+    cards = sorted(model.models_.items()) if isinstance(model, ScorecardFamily) else [(None, model)]
+    out = [
+        _Characteristic(name, b.name, "model bins", b.n_bins, b.assign)
+        for name, card in cards
+        for b in card.binning_.bins_
+    ]
+    out += [_value_grid(name, baseline[name]) for name in model.features_]
+    return out
+
+
+def _value_grid(name: str, column: pd.Series[Any]) -> _Characteristic:
+    """The baseline's deciles of a numeric feature (bins ``(q_i-1, q_i]``, ties merged, so
+    that a mass at a value is a bin of its own) or its levels, plus a missing bin."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(
+        column.dtype, pd.CategoricalDtype
+    ):
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        seen = x[~np.isnan(x)]
+        edges = np.unique(np.quantile(seen, np.linspace(0.1, 0.9, 9))) if seen.size else np.empty(0)
+
+        def numeric(values: Any) -> npt.NDArray[np.intp]:
+            v = np.asarray(values, dtype=np.float64)
+            bins = np.searchsorted(edges, v, side="left")
+            bins[np.isnan(v)] = len(edges) + 1
+            return bins.astype(np.intp, copy=False)
+
+        return _Characteristic(None, name, "deciles", len(edges) + 2, numeric)
+    levels = sorted({str(v) for v in column.dropna().unique()})
+    index = {level: i for i, level in enumerate(levels)}
+
+    def categorical(values: Any) -> npt.NDArray[np.intp]:
+        codes, uniques = pd.factorize(values)
+        lookup = np.asarray(
+            [index.get(str(u), len(levels)) for u in uniques] + [len(levels) + 1], dtype=np.intp
+        )
+        return np.asarray(lookup[codes], dtype=np.intp)
+
+    return _Characteristic(None, name, "deciles", len(levels) + 2, categorical)
 
 
 def monitored_columns(model: Model) -> list[str]:
@@ -278,8 +317,22 @@ def _score(model: Model, frame: pd.DataFrame) -> tuple[FloatArray, FloatArray, A
             f"the month has no column {', '.join(map(repr, missing))}, which the model reads: "
             "give every month the model's columns."
         )
-    scored = model.score_columns({c: frame[c] for c in names}, len(frame))
+    scored = model.score_columns(_columns(frame, names), len(frame))
     return scored.points, scored.probability, scored.segment
+
+
+def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, Any]:
+    """Each column once as numbers (float64, NaN for missing) or as a categorical."""
+    out: dict[str, Any] = {}
+    for name in names:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            out[name] = column.array
+        elif pd.api.types.is_numeric_dtype(column.dtype):
+            out[name] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            out[name] = pd.Categorical(column)
+    return out
 
 
 def _selection_size(n: int, budget: int | None, share: float | None) -> int:
@@ -300,6 +353,7 @@ def _summarise(
     if n == 0:
         raise DmdeError("a month has no rows: give every month its files.")
     points, probability, segment = _score(model, frame)
+    values_of = _columns(frame, dict.fromkeys(c.feature for c in characteristics))
     counts: list[FloatArray] = []
     segment_files: list[int] = []
     rows_of: dict[str | None, Any] = {}
@@ -309,10 +363,9 @@ def _summarise(
                 slice(None) if c.segment is None else np.flatnonzero(segment == c.segment)
             )
         rows = rows_of[c.segment]
-        values = frame[c.binning.name]
-        values = values if c.segment is None else values.iloc[rows]
-        bins = c.binning.assign(values)
-        counts.append(np.bincount(bins, minlength=c.binning.n_bins).astype(np.float64))
+        values = values_of[c.feature]
+        bins = c.assign(values if c.segment is None else values[rows])
+        counts.append(np.bincount(bins, minlength=c.n_bins).astype(np.float64))
         segment_files.append(len(bins))
     score_bins = np.searchsorted(edges, points, side="right")
     score_counts = np.bincount(score_bins, minlength=len(edges) + 1).astype(np.float64)
@@ -418,7 +471,7 @@ def _score_edges(points: FloatArray, n_bins: int) -> FloatArray:
 # The run
 def monitor(
     model: Model,
-    baseline: pd.DataFrame,
+    baseline: pd.DataFrame | Sequence[tuple[str, pd.DataFrame]],
     months: Iterable[tuple[str, pd.DataFrame]],
     *,
     budget: int | None = None,
@@ -433,10 +486,11 @@ def monitor(
     ----------
     model : Scorecard or ScorecardFamily
         A fitted model (e.g. from :func:`~dmde.model.model_file.load_model`).
-    baseline : DataFrame
-        The population the model was trained on (every file, not only the controlled ones):
-        its score deciles fix the score's bins, its bin shares are the features' reference,
-        its selection (the same ``share``, or the same ``budget``) the groups' reference.
+    baseline : DataFrame, or sequence of (str, DataFrame)
+        The population the model was trained on (every file, not only the controlled ones),
+        or the months it was trained on: their score deciles fix the score's bins, their
+        pooled bin shares are the features' reference, their pooled selections (each month's
+        ``share``, or ``budget``) the groups' reference.
     months : iterable of (str, DataFrame)
         Each month's label and files, in time order; read one at a time (a generator such as
         :func:`panel_month_frames` keeps one month in memory).
@@ -481,11 +535,16 @@ def monitor(
     ['2025-07', '2025-08', '2025-09']
     """
     _check_options(budget, share, alpha, score_bins)
-    characteristics = _characteristics(model)
-    base_points = _score(model, baseline)[0]
+    base_frames = _baseline_frames(baseline)
+    pooled = base_frames[0] if len(base_frames) == 1 else pd.concat(base_frames)
+    characteristics = _characteristics(model, pooled)
+    base_points = _score(model, pooled)[0]
     edges = _score_edges(base_points, score_bins)
+    del pooled
     options: dict[str, Any] = {"budget": budget, "share": share, "seed": seed}
-    reference = _summarise(model, baseline, characteristics, edges, **options)
+    reference = _pool(
+        [_summarise(model, f, characteristics, edges, **options) for f in base_frames]
+    )
     summaries: list[tuple[str, _Month]] = []
     seen: set[str] = set()
     for label, frame in months:
@@ -514,12 +573,44 @@ def monitor(
         flags=tuple(flags),
         alpha=alpha,
         baseline={
+            "months": len(base_frames),
             "files": reference.files,
             "selected": reference.selected,
-            "cut": reference.cut,
             "score_edges": edges.tolist(),
             "mean_score": float(base_points.mean()),
         },
+    )
+
+
+def _baseline_frames(baseline: Any) -> list[pd.DataFrame]:
+    if isinstance(baseline, pd.DataFrame):
+        return [baseline]
+    frames = [item[1] for item in baseline] if isinstance(baseline, Sequence) else []
+    if not frames or not all(isinstance(f, pd.DataFrame) for f in frames):
+        raise DmdeError(
+            "baseline must be a DataFrame or a sequence of (month, DataFrame) pairs; got "
+            f"{type(baseline).__name__}."
+        )
+    return frames
+
+
+def _pool(parts: Sequence[_Month]) -> _Month:
+    """The baseline months as one reference: counts added up."""
+    if len(parts) == 1:
+        return parts[0]
+    attributes = [a for a in parts[0].group_counts if all(a in p.group_counts for p in parts)]
+    return _Month(
+        files=sum(p.files for p in parts),
+        counts=[np.sum([p.counts[j] for p in parts], axis=0) for j in range(len(parts[0].counts))],
+        segment_files=[sum(v) for v in zip(*(p.segment_files for p in parts), strict=True)],
+        mean_score=float(
+            np.average([p.mean_score for p in parts], weights=[p.files for p in parts])
+        ),
+        score_counts=np.sum([p.score_counts for p in parts], axis=0),
+        selected=sum(p.selected for p in parts),
+        cut=math.nan,
+        group_counts={a: np.sum([p.group_counts[a] for p in parts], axis=0) for a in attributes},
+        performance={},
     )
 
 
@@ -562,7 +653,8 @@ def _stability(
                 {
                     "month": label,
                     "segment": c.segment,
-                    "feature": c.binning.name,
+                    "feature": c.feature,
+                    "bins": c.grid,
                     "csi": csi,
                     "chance_bound": bound,
                     "level": stability_level(csi) if math.isfinite(csi) else "not computed",
@@ -679,10 +771,15 @@ def _feature_flags(stability: pd.DataFrame, labels: Sequence[str]) -> list[Monit
         rows = hit[hit["feature"] == feature]
         months = tuple(m for m in labels if m in set(rows["month"]))
         worst = rows.iloc[int(np.argmax(rows["csi"].to_numpy()))]
-        where = "" if worst["segment"] is None else f" in segment {worst['segment']}"
+        where = (
+            "on the baseline's deciles of its values"
+            if worst["bins"] == "deciles"
+            else "on the model's bins"
+            + ("" if worst["segment"] is None else f" in segment {worst['segment']}")
+        )
         sentence = (
-            f"Feature {feature} is unstable {_since(months, labels)}: its bin shares moved "
-            f"against the baseline up to a CSI of {worst['csi']:.3f}{where} in "
+            f"Feature {feature} is unstable {_since(months, labels)}: its distribution moved "
+            f"against the baseline up to a CSI of {worst['csi']:.3f} {where} in "
             f"{worst['month']} ({worst['level']} shift; 0.10 moderate, 0.25 major)."
         )
         flags.append(MonitoringFlag("feature", str(feature), months[0], months, sentence))
