@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--start", default="2025-04", help="first month (after the March 2025 pre-filling)"
+    )
     parser.add_argument("--share", type=float, default=0.01, help="share selected each month")
     parser.add_argument("--panel", type=Path, default=None, help="an existing panel folder")
     parser.add_argument("--dir", type=Path, default=None, help="where to write (default: temp)")
@@ -55,7 +58,7 @@ def main() -> None:
         if panel is None:
             panel = Path(tmp) / "panel"
             start = time.perf_counter()
-            write_panel(panel, args.rows, months=args.months, seed=args.seed)
+            write_panel(panel, args.rows, months=args.months, start=args.start, seed=args.seed)
             print(
                 f"panel written: {args.months} months x {args.rows:,} households "
                 f"in {time.perf_counter() - start:.1f} s (not part of the measure)"
@@ -72,15 +75,16 @@ def main() -> None:
         files = len(baseline[0][1])
 
         wall, cpu = time.perf_counter(), _cpu()
-        result = monitor(
-            model, baseline, panel_month_frames(panel, columns=columns), share=args.share
-        )
+        months = panel_month_frames(panel, columns=columns, since=baseline[-1][0], after=True)
+        result = monitor(model, baseline, months, share=args.share)
         wall, cpu = time.perf_counter() - wall, _cpu() - cpu
         n = len(result.months)
         print(
             f"from files: {n} months x ~{files:,} files: {wall:.1f} s wall, {cpu:.1f} s CPU "
             f"({wall / n:.2f} s a month); {len(result.flags)} flags"
         )
+        for sentence in result.findings:
+            print("  -", sentence)
 
         month = baseline[-1][1]
 

@@ -823,7 +823,11 @@ def _group_flags(composition: pd.DataFrame, labels: Sequence[str]) -> list[Monit
 # ---------------------------------------------------------------------------------------------
 # Reading a panel
 def panel_month_frames(
-    path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    since: str | None = None,
+    after: bool = False,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """The months of a panel folder, one ``(month, frame)`` at a time, in month order.
 
@@ -835,6 +839,10 @@ def panel_month_frames(
     columns : sequence of str, optional
         Columns to read (those the file has; e.g. :func:`monitored_columns`); None reads all.
         Each file is validated against the catalog while it is read.
+    since : str, optional
+        A month ``YYYY-MM``: the months before it are not read.
+    after : bool, default False
+        With ``since``: start after that month (the baseline's last month, say).
 
     Raises
     ------
@@ -842,6 +850,8 @@ def panel_month_frames(
         If the folder holds no panel, or a month file fails validation.
     """
     for month, file in panel_files(path):
+        if since is not None and (month < since or (after and month == since)):
+            continue
         wanted = None
         if columns is not None:
             header = set(file_columns(file))
