@@ -192,6 +192,66 @@ def test_train_refusals(
     assert not out.exists()
 
 
+def test_score_engine_duckdb_writes_the_python_engine_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    outs = {}
+    for engine in ("python", "duckdb"):
+        outs[engine] = tmp_path / f"{engine}.csv"
+        argv = ["score", "--model", str(model), "--input", str(sample), "--quiet"]
+        assert main([*argv, "--out", str(outs[engine]), "--engine", engine]) == 0
+    assert outs["python"].read_bytes() == outs["duckdb"].read_bytes()
+    assert "read 10,000 rows: scored 10,000" in capsys.readouterr().out
+
+
+def test_sql_command_writes_the_query_and_the_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    query, refused = tmp_path / "score.sql", tmp_path / "rejects.sql"
+    argv = ["sql", "--model", str(model), "--table", "households", "--out", str(query)]
+    assert main([*argv, "--rejects", str(refused), "--reasons", "1"]) == 0
+    assert f"wrote {query} and {refused} (duckdb)" in capsys.readouterr().out
+    from dmde.model.model_file import load_model
+
+    text = query.read_text(encoding="utf-8")
+    digest = load_model(model).model_sha256_
+    assert text.startswith(f"-- dmde scorecard: model sha256 {digest}")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE households AS SELECT * FROM read_csv_auto('{sample}')")
+    assert len(con.execute(text).fetchall()) == 10_000
+    assert con.execute(refused.read_text(encoding="utf-8")).fetchall() == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "message", "code"),
+    [
+        (["--dialect", "klingon"], "--dialect must be a SQL dialect", 2),
+        (["--row-column", "row"], "--row-column numbers the rows of the rejects query", 2),
+    ],
+    ids=["dialect", "row-column-alone"],
+)
+def test_sql_refusals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str, code: int
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "score.sql"
+    argv = ["sql", "--model", str(model), "--table", "t", "--out", str(out), *extra]
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and not out.exists()
+
+
 def test_synth_months_writes_a_panel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "panel"
     argv = ["synth", "--rows", "3000", "--months", "2", "--start", "2026-11", "--quiet"]

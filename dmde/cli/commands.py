@@ -198,8 +198,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from dmde.batch import scoring
 
+    score = scoring.score_file
+    if args.engine == "duckdb":
+        from dmde.batch.duckdb_engine import score_file_duckdb as score
     with _rows_progress(desc="score", quiet=args.quiet) as progress:
-        result = scoring.score_file(
+        result = score(
             args.model,
             args.input,
             args.out,
@@ -213,6 +216,33 @@ def _cmd_score(args: argparse.Namespace) -> int:
         f"{result.rows_rejected:,} (see {result.rejects}) in {result.seconds:.1f} s\n"
         f"wrote {result.output} and {result.manifest}"
     )
+    if getattr(result, "fallback", None):
+        print(f"note: scored by the python engine: {result.fallback}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    from dmde.core.files import write_text
+    from dmde.model.model_file import load_model
+    from dmde.model.sql import rejects_sql, scorecard_sql
+
+    model = load_model(args.model, verify_key=args.verify_key)
+    if args.row_column is not None and args.rejects is None:
+        raise UsageError("--row-column numbers the rows of the rejects query: add --rejects.")
+    query = scorecard_sql(
+        model,
+        table=args.table,
+        dialect=args.dialect,
+        reasons=args.reasons,
+        valid_only=args.valid_only,
+    )
+    written = [write_text(args.out, query, what="SQL file")]
+    if args.rejects is not None:
+        refused = rejects_sql(
+            model, table=args.table, dialect=args.dialect, row_column=args.row_column
+        )
+        written.append(write_text(args.rejects, refused, what="SQL file"))
+    print(f"wrote {' and '.join(str(p) for p in written)} ({args.dialect})")
     return EXIT_OK
 
 
@@ -490,6 +520,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _cmd_validate,
     "train": _cmd_train,
     "score": _cmd_score,
+    "sql": _cmd_sql,
     "select": _cmd_select,
     "audit": _cmd_audit,
     "document": _cmd_document,

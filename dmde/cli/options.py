@@ -349,7 +349,48 @@ def _add_score(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument("--rejects", type=Path, help="rejects file")
     p.default_words["rejects"] = "<out>.rejects.csv"
     p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row")
+    p.add_argument(
+        "--engine",
+        choices=("python", "duckdb"),
+        default="python",
+        help="what computes the scores: dmde's own streaming scorer, or the model's SQL in "
+        "embedded DuckDB (the same files; a file DuckDB reads differently is scored by python)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_verify_key(p)
+
+
+def _add_sql(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
+    p = sub.add_parser(
+        "sql",
+        help="write the model as one SQL query (any dialect), to score where the data lives",
+        description="Write the published model as one readable SQL query over a table: one "
+        "column of points per feature, the score, the probability and the top reasons, the "
+        "model's SHA-256 in a leading comment. Built as a syntax tree with sqlglot: names are "
+        "quoted identifiers, values literals.",
+    )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
+    p.add_argument("--table", required=True, help="table to score, such as warehouse.households")
+    p.add_argument(
+        "--dialect",
+        default="duckdb",
+        help="SQL dialect of sqlglot: duckdb, postgres, spark, bigquery, tsql, snowflake, ...",
+    )
+    p.add_argument("--out", required=True, type=Path, help="SQL file to write")
+    p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row")
+    p.add_argument(
+        "--valid-only",
+        action="store_true",
+        help="score only the rows the catalog accepts (the others go to the rejects query)",
+    )
+    p.add_argument(
+        "--rejects", type=Path, help="also write the query listing the rows the catalog refuses"
+    )
+    p.add_argument(
+        "--row-column", help="with --rejects: the table's column numbering the rows, if any"
+    )
     _add_verify_key(p)
 
 
@@ -679,6 +720,7 @@ _ADDERS: dict[str, Callable[..., None]] = {
     "validate": _add_validate,
     "train": _add_train,
     "score": _add_score,
+    "sql": _add_sql,
     "select": _add_select,
     "audit": _add_audit,
     "document": _add_document,
