@@ -1,0 +1,131 @@
+"""Benchmark: the scoring engines side by side (issue 15), and whether they agree.
+
+For a synthetic population written as CSV and as Parquet (5 million rows by default), each
+engine of ``dmde score`` runs through the command line in a fresh process, reading the file and
+writing its scores (Parquet) and rejects, median of ``--repeats`` runs, with the peak resident
+memory; ``pyarrow.csv.read_csv`` of the same CSV is the parse limit. Then the scores files of the
+engines are compared: the same SHA-256 for CSV output, the same table for Parquet output (DuckDB
+writes its own row groups).
+
+Engines measured: ``python`` (dmde's streaming scorer) and ``duckdb`` (the model's SQL in
+embedded DuckDB). Spark and the select and audit engines are not built yet.
+
+    python benchmarks/bench_engines.py                 # 5M rows, ~10 minutes on 2 cores
+    python benchmarks/bench_engines.py --rows 200000 --repeats 1   # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import measure_cli, measure_code
+
+ENGINES = ("python", "duckdb")
+
+
+def median(step, repeats: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    runs = [step() for _ in range(repeats)]
+    return {
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_bytes": max(r["peak_bytes"] for r in runs),
+    }
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def same_table(a: Path, b: Path) -> bool:
+    """The same schema and values (dictionary columns compared by value: each engine builds
+    its own dictionaries)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+        if pa.types.is_dictionary(column.type):
+            return pa.chunked_array([c.dictionary_decode() for c in column.chunks])
+        return column
+
+    left, right = pq.read_table(a), pq.read_table(b)
+    return left.schema.equals(right.schema) and all(
+        decoded(left[n]).equals(decoded(right[n])) for n in left.column_names
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None, help="where the inputs go")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        d = Path(tmp)
+        survey, model = d / "survey.parquet", d / "model.json"
+        csv, parquet = d / "pop.csv", d / "pop.parquet"
+        measure_cli(["synth", "--rows", "100000", "--controls", "7500", "--out", str(survey)])
+        measure_cli(["train", "--data", str(survey), "--out", str(model)])
+        for path in (csv, parquet):
+            measure_cli(["synth", "--rows", str(args.rows), "--quiet", "--out", str(path)])
+        print(
+            f"{'step (fresh process, from files)':<44}{'seconds':>9}{'peak MB':>9}{'vs parse':>10}"
+        )
+        parse = median(
+            lambda: measure_code(f"import pyarrow.csv as c\nc.read_csv({str(csv)!r})"),
+            args.repeats,
+        )
+        print(
+            f"{f'pyarrow.csv.read_csv, {args.rows:,} rows':<44}{parse['seconds']:>9.2f}"
+            f"{parse['peak_bytes'] / 1e6:>9.0f}",
+            flush=True,
+        )
+        outputs: dict[tuple[str, str], dict[str, Path]] = {}
+        for kind, source in (("CSV", csv), ("Parquet", parquet)):
+            for suffix in (".csv", ".parquet"):
+                for engine in ENGINES:
+                    out = d / f"{engine}-{kind}{suffix}"
+                    argv = [
+                        "score",
+                        "--model",
+                        str(model),
+                        "--input",
+                        str(source),
+                        "--quiet",
+                        "--engine",
+                        engine,
+                        "--out",
+                        str(out),
+                    ]
+                    run = median(lambda argv=argv: measure_cli(argv), args.repeats)
+                    outputs.setdefault((kind, suffix), {})[engine] = out
+                    name = f"dmde score --engine {engine}, {kind} in, {suffix[1:]} out"
+                    print(
+                        f"{name:<44}{run['seconds']:>9.2f}{run['peak_bytes'] / 1e6:>9.0f}"
+                        f"{run['seconds'] / parse['seconds']:>9.2f}x",
+                        flush=True,
+                    )
+        print("\nagreement of the engines' scores files:")
+        for (kind, suffix), files in outputs.items():
+            first, *others = (files[e] for e in ENGINES)
+            for engine, other in zip(ENGINES[1:], others, strict=True):
+                if suffix == ".csv":
+                    same = sha256(first) == sha256(other)
+                    how = "same SHA-256"
+                else:
+                    same = same_table(first, other)
+                    how = "same table"
+                verdict = how if same else "DIFFER"
+                print(f"  {kind} in, {suffix[1:]} out: python vs {engine}: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
