@@ -316,3 +316,30 @@ def test_panel_month_frames_reads_month_by_month(tmp_path: object) -> None:
     assert result.months == ("2025-07", "2025-08")
     with pytest.raises(DmdeError, match="holds no panel"):
         next(panel_month_frames(Path(str(tmp_path)) / "nothing"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+def test_report_opens_with_the_findings(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from dmde.audit.monitoring_report import monitoring_document, write_monitoring_report
+
+    result = _run(10_000, 0, "benefit_reform", 0.05)
+    doc = monitoring_document(result)
+    assert [s.id for s in doc.sections] == [
+        "findings",
+        "method",
+        "score",
+        "stability",
+        "composition",
+    ]
+    first = doc.sections[0].blocks[0]
+    assert "mean_cf_12m" in first.text  # type: ignore[union-attr]
+    paths = write_monitoring_report(result, Path(str(tmp_path)) / "monitor.html")
+    assert sorted(p.suffix for p in paths) == [".html", ".json", ".md"]
+    again = write_monitoring_report(result, Path(str(tmp_path)) / "again.html")
+    for a, b in zip(sorted(paths), sorted(again), strict=True):
+        assert a.read_bytes() == b.read_bytes()  # deterministic
+    quiet = monitoring_document(_run(10_000, 0, None, 0.05))
+    assert "Nothing moved beyond chance" in quiet.sections[0].blocks[0].text  # type: ignore[union-attr]
