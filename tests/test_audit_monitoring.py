@@ -343,3 +343,36 @@ def test_report_opens_with_the_findings(tmp_path: object) -> None:
         assert a.read_bytes() == b.read_bytes()  # deterministic
     quiet = monitoring_document(_run(10_000, 0, None, 0.05))
     assert "Nothing moved beyond chance" in quiet.sections[0].blocks[0].text  # type: ignore[union-attr]
+
+
+def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from dmde.audit.monitoring_report import monitor_files
+    from dmde.model.model_file import save_model
+
+    root = Path(str(tmp_path))
+    write_panel(root / "train", 4_000, months=2, start="2025-06", seed=5, controls=500)
+    write_panel(root / "later", 4_000, months=4, start="2025-06", seed=5, controls=500)
+    frames = [f for _, f in panel_month_frames(root / "train")]
+    rows = pd.concat(frames)
+    rows = rows[rows["controlled"] == 1]
+    model = ScorecardFamily().fit(
+        rows, rows["target"].astype(int), sample_weight=rows["control_weight"]
+    )
+    save_model(model, root / "model.json")
+    result, written = monitor_files(
+        root / "model.json", root / "train", root / "later", root / "monitor.html", share=0.05
+    )
+    assert result.months == ("2025-08", "2025-09")  # after the baseline's last month
+    assert result.baseline["months"] == 2
+    assert sorted(p.name for p in written) == ["monitor.html", "monitor.json", "monitor.md"]
+    one_file = root / "train" / "snapshot_month=2025-06" / "part-0.parquet"
+    result, _ = monitor_files(
+        root / "model.json", one_file, root / "later", root / "m2.html", budget=100
+    )
+    assert len(result.months) == 4 and result.baseline["months"] == 1
+    with pytest.raises(DmdeError, match="holds no month after the baseline's last"):
+        monitor_files(
+            root / "model.json", root / "later", root / "train", root / "m3.html", share=0.1
+        )

@@ -16,8 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from dmde.audit.monitoring import PSI_MAJOR, PSI_MODERATE, MonitoringResult
+from dmde.audit.monitoring import (
+    FAMILY_ALPHA,
+    PSI_MAJOR,
+    PSI_MODERATE,
+    MonitoringResult,
+    monitor,
+    monitored_columns,
+    panel_month_frames,
+)
 from dmde.audit.targeting import GROUP_ATTRIBUTES
+from dmde.core.errors import DmdeError
 from dmde.core.rendering import (
     Column,
     Document,
@@ -28,8 +37,12 @@ from dmde.core.rendering import (
     Table,
     write_document,
 )
+from dmde.data.opening import file_columns
+from dmde.data.synthetic_panel import panel_files
+from dmde.data.validation import read_dataset
+from dmde.model.model_file import load_model
 
-__all__ = ["monitoring_document", "write_monitoring_report"]
+__all__ = ["monitor_files", "monitoring_document", "write_monitoring_report"]
 
 
 def _findings(result: MonitoringResult) -> Section:
@@ -190,3 +203,61 @@ def write_monitoring_report(
 ) -> list[Path]:
     """Write the report beside ``path`` in each format (same stem); return the paths written."""
     return write_document(monitoring_document(result), path, formats=formats)
+
+
+def monitor_files(
+    model: str | os.PathLike[str],
+    baseline: str | os.PathLike[str],
+    months: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    budget: int | None = None,
+    share: float | None = None,
+    alpha: float = FAMILY_ALPHA,
+    seed: int = 0,
+    verify_key: str | os.PathLike[str] | None = None,
+    formats: Iterable[str] = ("html", "md", "json"),
+) -> tuple[MonitoringResult, list[Path]]:
+    """Monitor a model file over a panel folder and write the report (``dmde monitor``).
+
+    Parameters
+    ----------
+    model : path
+        The model file (JSON), loaded with its checks (and its signature, with
+        ``verify_key``).
+    baseline : path
+        The population the model was trained on: one file (CSV or Parquet), or a panel folder
+        whose months are all the baseline.
+    months : path
+        A panel folder (``snapshot_month=YYYY-MM/part-0.parquet``), read a month at a time;
+        when ``baseline`` is a panel folder, only the months after its last are monitored.
+    out : path
+        The report (``.html``; ``.md`` and ``.json`` beside it).
+    budget, share, alpha, seed
+        See :func:`~dmde.audit.monitoring.monitor`.
+
+    Returns
+    -------
+    (MonitoringResult, list of Path)
+        The result and the files written.
+    """
+    fitted = load_model(model, verify_key=verify_key)
+    columns = monitored_columns(fitted)
+    base_path = Path(baseline)
+    if base_path.is_dir():
+        reference = list(panel_month_frames(base_path, columns=columns))
+        since: str | None = reference[-1][0]
+    else:
+        header = set(file_columns(base_path))
+        reference = [
+            ("baseline", read_dataset(base_path, columns=[c for c in columns if c in header]))
+        ]
+        since = None
+    if not any(since is None or month > since for month, _ in panel_files(months)):
+        raise DmdeError(
+            f"{os.fspath(months)!r} holds no month after the baseline's last ({since}): give "
+            "a panel of later months."
+        )
+    frames = panel_month_frames(months, columns=columns, since=since, after=True)
+    result = monitor(fitted, reference, frames, budget=budget, share=share, alpha=alpha, seed=seed)
+    return result, write_monitoring_report(result, out, formats=formats)
