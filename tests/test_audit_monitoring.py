@@ -329,6 +329,7 @@ def test_report_opens_with_the_findings(tmp_path: object) -> None:
     doc = monitoring_document(result)
     assert [s.id for s in doc.sections] == [
         "findings",
+        "over-time",
         "method",
         "score",
         "stability",
@@ -337,10 +338,14 @@ def test_report_opens_with_the_findings(tmp_path: object) -> None:
     first = doc.sections[0].blocks[0]
     assert "mean_cf_12m" in first.text  # type: ignore[union-attr]
     paths = write_monitoring_report(result, Path(str(tmp_path)) / "monitor.html")
-    assert sorted(p.suffix for p in paths) == [".html", ".json", ".md"]
+    assert sorted(p.suffix for p in paths) == [".html", ".json", ".md", ".svg", ".svg"]
+    assert "data:image/svg+xml" in (Path(str(tmp_path)) / "monitor.html").read_text(
+        encoding="utf-8"
+    )
     again = write_monitoring_report(result, Path(str(tmp_path)) / "again.html")
     for a, b in zip(sorted(paths), sorted(again), strict=True):
-        assert a.read_bytes() == b.read_bytes()  # deterministic
+        if a.suffix != ".md":  # the Markdown names its figures' folder after the file
+            assert a.read_bytes() == b.read_bytes()  # deterministic
     quiet = monitoring_document(_run(10_000, 0, None, 0.05))
     assert "Nothing moved beyond chance" in quiet.sections[0].blocks[0].text  # type: ignore[union-attr]
 
@@ -366,7 +371,11 @@ def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> 
     )
     assert result.months == ("2025-08", "2025-09")  # after the baseline's last month
     assert result.baseline["months"] == 2
-    assert sorted(p.name for p in written) == ["monitor.html", "monitor.json", "monitor.md"]
+    assert sorted(p.name for p in written if p.suffix != ".svg") == [
+        "monitor.html",
+        "monitor.json",
+        "monitor.md",
+    ]
     one_file = root / "train" / "snapshot_month=2025-06" / "part-0.parquet"
     result, _ = monitor_files(
         root / "model.json", one_file, root / "later", root / "m2.html", budget=100

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from dmde.audit.monitoring import (
@@ -25,12 +27,14 @@ from dmde.audit.monitoring import (
     monitored_columns,
     panel_month_frames,
 )
+from dmde.audit.plots import to_svg
 from dmde.audit.targeting import GROUP_ATTRIBUTES
 from dmde.core.errors import DmdeError
 from dmde.core.rendering import (
     Column,
     Document,
     Facts,
+    Figure,
     Items,
     Paragraph,
     Section,
@@ -42,7 +46,107 @@ from dmde.data.synthetic_panel import panel_files
 from dmde.data.validation import read_dataset
 from dmde.model.model_file import load_model
 
-__all__ = ["monitor_files", "monitoring_document", "write_monitoring_report"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "monitor_files",
+    "monitoring_document",
+    "plot_selection_shares",
+    "plot_stability",
+    "write_monitoring_report",
+]
+
+_SHOWN_FEATURES = 5  # the features drawn: those flagged, else the most moved
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure as MplFigure
+
+    return MplFigure(figsize=(7.0, 3.6), layout="constrained").subplots()
+
+
+def plot_stability(result: MonitoringResult, *, ax: Axes | None = None) -> Axes:
+    """The score's PSI and the largest CSI of the features flagged (else of the five that
+    moved most), month by month, with the 0.10 and 0.25 thresholds."""
+    ax = _axes(ax)
+    x = range(len(result.months))
+    ax.plot(x, result.score["psi"].to_numpy(), color="black", linewidth=2, label="score (PSI)")
+    worst = result.stability.groupby(["feature", "month"], sort=False)["csi"].max().unstack()
+    worst = worst[list(result.months)]
+    flagged = [f.subject for f in result.flags if f.kind == "feature"]
+    shown = flagged or list(worst.max(axis=1).sort_values(ascending=False, kind="stable").index)
+    for feature in shown[:_SHOWN_FEATURES]:
+        ax.plot(x, worst.loc[feature].to_numpy(), marker="o", markersize=3, label=str(feature))
+    for level, style in ((PSI_MODERATE, "--"), (PSI_MAJOR, ":")):
+        ax.axhline(level, color="grey", linestyle=style, linewidth=1)
+    ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
+    ax.set_ylabel("stability index")
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    return ax
+
+
+def plot_selection_shares(result: MonitoringResult, *, ax: Axes | None = None) -> Axes:
+    """Each flagged group's share among the files selected, month by month (Wilson 95%
+    intervals), against its baseline share (dashed); without a flag, the nationality groups."""
+    ax = _axes(ax)
+    comp = result.composition
+    subjects = [f.subject for f in result.flags if f.kind == "group"]
+    if not subjects:
+        subjects = [f"nationality_group={g}" for g in ("french", "eu", "non_eu")]
+    x = np.arange(len(result.months))
+    for subject in subjects:
+        attribute, group = subject.split("=", 1)
+        rows = comp[(comp["attribute"] == attribute) & (comp["group"] == group)]
+        if rows.empty:
+            continue
+        rows = rows.set_index("month").reindex(list(result.months))
+        share = rows["share"].to_numpy(dtype=float)
+        error = np.vstack(
+            [
+                share - rows["share_low"].to_numpy(dtype=float),
+                rows["share_high"].to_numpy(dtype=float) - share,
+            ]
+        )
+        label = GROUP_ATTRIBUTES[attribute].level_label(group)
+        line = ax.errorbar(
+            x, 100 * share, yerr=100 * error, marker="o", markersize=3, capsize=2, label=label
+        )
+        ax.axhline(
+            100 * float(rows["baseline_share"].iloc[0]),
+            color=line[0].get_color(),
+            linestyle="--",
+            linewidth=1,
+        )
+    ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
+    ax.set_ylabel("share among the selected (%)")
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    return ax
+
+
+def _figures(result: MonitoringResult) -> Section:
+    return Section(
+        "over-time",
+        "Over time",
+        (
+            Figure(
+                "stability",
+                to_svg(plot_stability(result)),
+                "The score's PSI and the features' largest CSI, month by month; dashed: 0.10 "
+                "(moderate shift), dotted: 0.25 (major shift).",
+                "Line chart of stability indices by month.",
+            ),
+            Figure(
+                "selection-shares",
+                to_svg(plot_selection_shares(result)),
+                "Share of groups among the files selected, month by month, with 95% intervals; "
+                "dashed: the group's share among the baseline's selections.",
+                "Line chart of group shares among the selected files by month.",
+            ),
+        ),
+    )
 
 
 def _findings(result: MonitoringResult) -> Section:
@@ -186,6 +290,7 @@ def monitoring_document(result: MonitoringResult, *, title: str = "Monitoring") 
         subtitle=f"{months[0]} to {months[-1]}" if len(months) > 1 else months[0],
         sections=(
             _findings(result),
+            _figures(result),
             _method(result),
             _score(result),
             _stability(result),
