@@ -122,7 +122,7 @@ def plot_selection_shares(result: MonitoringResult, *, ax: Axes | None = None) -
         )
     ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
     ax.set_ylabel("share among the selected (%)")
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.legend(fontsize=7, loc="best", frameon=False)
     return ax
 
 
