@@ -216,8 +216,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         f"{result.rows_rejected:,} (see {result.rejects}) in {result.seconds:.1f} s\n"
         f"wrote {result.output} and {result.manifest}"
     )
-    if getattr(result, "fallback", None):
-        print(f"note: scored by the python engine: {result.fallback}", file=sys.stderr)
+    fallback = getattr(result, "fallback", None)  # the DuckDB engine handed the file over
+    if fallback:
+        print(f"note: scored by the python engine: {fallback}", file=sys.stderr)
     return EXIT_OK
 
 
