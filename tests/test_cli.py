@@ -207,6 +207,23 @@ def test_score_engine_duckdb_writes_the_python_engine_files(
     assert "read 10,000 rows: scored 10,000" in capsys.readouterr().out
 
 
+def test_score_engine_duckdb_says_when_it_hands_a_file_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)[:101]
+    blank = tmp_path / "blank-line.csv"
+    blank.write_text("".join([*lines[:51], "\n", *lines[51:]]), encoding="utf-8")
+    capsys.readouterr()
+    argv = ["score", "--model", str(model), "--input", str(blank), "--quiet", "--engine"]
+    assert main([*argv, "duckdb", "--out", str(tmp_path / "s.csv")]) == 0
+    captured = capsys.readouterr()
+    assert "note: scored by the python engine" in captured.err
+    assert "scored 100, rejected 1" in captured.out
+
+
 def test_sql_command_writes_the_query_and_the_rejects(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
