@@ -8,7 +8,7 @@ feature, the proof that excluded columns do not move the scores, and archetype p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,24 +76,19 @@ BACKGROUND_ROWS = 200_000
 
 
 def start_model_parts(
-    model: Model,
-    frame: pd.DataFrame,
-    groups: pd.DataFrame,
-    *,
-    seed: int,
-    rows: int,
-    references: Mapping[str, str] | None = None,
+    model: Model, frame: pd.DataFrame, groups: pd.DataFrame, *, seed: int, rows: int
 ) -> Callable[[GroupAudit], dict[str, Any]]:
     """Start :func:`model_parts`; the function returned completes them with the group audit.
 
     The parts measured on the seeded sample of ``rows`` rows (proxies, feature association, the
-    exclusion proof: about 2 s at 20,000 rows) need nothing from the group audit, nor do the
-    score gaps when ``references`` names the reference group of every attribute (the group
-    audit then uses those). On a machine with two cores or more, from :data:`BACKGROUND_ROWS`
-    rows, they are computed in a forked child process while the caller runs the group audit,
+    exclusion proof: about 2 s at 20,000 rows) need nothing from the group audit. On a machine
+    with two cores or more, from :data:`BACKGROUND_ROWS` rows, they are computed in a forked
+    child process (:func:`dmde.audit.forked.in_child`) while the caller runs the group audit,
     and read back when it is done: the same computation on the same data, so the same numbers.
-    Elsewhere (one core, no ``fork``, a small table) they are computed when the function
-    returned is called, as before; so are the gaps against references the group audit chose.
+    The score gaps (every row) are computed by the caller, after the group audit, while the
+    child finishes: with them the child would take longer than the group audit. Elsewhere (one
+    core, no ``fork``, a small table) everything is computed when the function returned is
+    called, as before.
     """
     missing = [c for c in model.features_ if c not in frame.columns]
     if isinstance(model, ScorecardFamily) and model.segment_column not in frame.columns:
@@ -108,31 +103,24 @@ def start_model_parts(
     part = frame.iloc[take].reset_index(drop=True)
     part_groups = groups.iloc[take].reset_index(drop=True)
 
-    known = dict(references or {})
-    early = all(isinstance(known.get(str(a)), str) for a in groups.columns)
-
     def on_sample() -> dict[str, Any]:
-        measured = {
+        return {
             "proxies": proxy_strength(model, part, part_groups, seed=seed),
             "associations": feature_association(model, part, part_groups),
             "exclusion": exclusion_proof(model, part, seed=seed),
         }
-        if early:
-            measured["gaps"] = score_gaps(model, frame, groups, reference=known)
-        return measured
 
     sample = in_child(on_sample) if len(frame) >= BACKGROUND_ROWS else on_sample
 
     def finish(groups_audit: GroupAudit) -> dict[str, Any]:
-        gaps = None
-        if not early:
-            gaps = score_gaps(model, frame, groups, reference=groups_audit.method["reference"])
+        references = groups_audit.method["reference"]
+        gaps = score_gaps(model, frame, groups, reference=references)
         measured = sample()
         return {
             "model": model_identity(model),
             "proxies": measured["proxies"],
             "associations": measured["associations"],
-            "gaps": measured["gaps"] if early else gaps,
+            "gaps": gaps,
             "exclusion": measured["exclusion"],
             "profiles": score_profiles(model),
             "changes": profile_changes(model),

@@ -240,14 +240,7 @@ def audit(
     finish_parts = (
         None
         if model is None
-        else start_model_parts(
-            model,
-            frame,
-            groups,
-            seed=settings.seed,
-            rows=settings.proxy_rows,
-            references=settings.reference,
-        )
+        else start_model_parts(model, frame, groups, seed=settings.seed, rows=settings.proxy_rows)
     )
     with shared_rows():  # the groups and the "all files" line code the same rows once
         groups_audit = run(groups, settings)
