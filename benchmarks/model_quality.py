@@ -14,10 +14,11 @@ anything) against its true outcome ``truth_target``:
   one scorecard, with the defaults;
 - ``... tuned``: the same with the parameters :func:`dmde.model.tuning.choose_parameters`
   chooses from its default grid by 5-fold cross-validation on the checked files only;
-- ``slope``, ``... sh``: the cross-validated calibration slope of the model's own parameters
-  (out-of-fold log-odds against the target) and the AUC and calibration once the log-odds are
-  shrunk by it, each segment's offset refitted on the training rows
-  (:func:`dmde.model.tuning.shrinkage_offsets`).
+- ``slope``, ``... sh``: the cross-validated calibration slope of the chosen parameters
+  (out-of-fold log-odds against the target) and the AUC and calibration of the shrunk model,
+  ``TuningResult.estimator(shrink=True)`` (``Scorecard(shrinkage=min(1, slope))``: the
+  coefficients multiplied by it, each segment's intercept refitted on its training rows), as
+  ``dmde train --tune --shrink`` trains it.
 
 ``calib`` is the calibration by decile: the test population cut into ten equal groups by the
 model's score, the largest gap, in percentage points, between the mean predicted probability and
@@ -35,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -43,12 +43,7 @@ from dmde.data.synthetic import synthesize
 from dmde.data.synthetic_truth import SCENARIOS, truth_design
 from dmde.model.scorecard import Scorecard
 from dmde.model.training import TrainingData, training_data
-from dmde.model.tuning import (
-    DEFAULT_GRID,
-    GRID_PARAMETERS,
-    choose_parameters,
-    shrinkage_offsets,
-)
+from dmde.model.tuning import DEFAULT_GRID, GRID_PARAMETERS, choose_parameters
 
 SEGMENT = "income_reporting"
 
@@ -82,21 +77,12 @@ def _fit(data: TrainingData, segment: str | None, grid: Any) -> tuple[Any, Any, 
     return model, result, time.perf_counter() - start
 
 
-def _shrunk(model: Any, result: Any, data: TrainingData, test: pd.DataFrame) -> np.ndarray:
-    """The model's probabilities with its log-odds shrunk by the cross-validated calibration
-    slope, each segment's offset refitted on the training rows (``shrinkage_offsets``)."""
-    slope = result.calibration_slope
-    segment = None if result.segment_column is None else result.segment_column
-    seg_train = None if segment is None else data.X[segment].astype(str).to_numpy()
-    offsets = shrinkage_offsets(
-        model.decision_function(data.X), data.y, data.weight, slope=slope, segment=seg_train
-    )
-    eta = model.decision_function(test)
-    if segment is None:
-        return np.asarray(expit(slope * eta + offsets[""]))
-    seg_test = test[segment].astype(str).to_numpy()
-    shift = np.array([offsets[s] for s in seg_test])
-    return np.asarray(expit(slope * eta + shift))
+def _shrunk(result: Any, data: TrainingData, test: pd.DataFrame) -> np.ndarray:
+    """The probabilities of the shrunk model: ``result.estimator(shrink=True)`` (coefficients
+    times ``min(1, calibration slope)``, each segment's intercept refitted), fitted on the
+    checked files, scored through its points as ``dmde score`` does."""
+    model = result.estimator(shrink=True).fit(data.X, data.y, sample_weight=data.weight)
+    return np.asarray(model.predict_proba(test)[:, 1])
 
 
 def main() -> None:
@@ -132,7 +118,7 @@ def main() -> None:
         ):
             model, result, seconds = _fit(data, segment, grid)
             p = model.predict_proba(test)[:, 1]
-            p_shrunk = _shrunk(model, result, data, test)
+            p_shrunk = _shrunk(result, data, test)
             auc, calib = roc_auc_score(y_test, p), calibration_gap(p, p_truth)
             auc_sh, calib_sh = roc_auc_score(y_test, p_shrunk), calibration_gap(p_shrunk, p_truth)
             chosen = ", ".join(f"{k}={v}" for k, v in result.parameters.items())

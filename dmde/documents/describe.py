@@ -217,6 +217,7 @@ def describe_model(
                 sum_of_weights=segment.training.sum_of_weights,
                 n_features=len(segment.features),
                 intercept_points=segment.intercept_points,
+                shrinkage=segment.shrinkage,
             )
         )
         points += _points_rows(segment)

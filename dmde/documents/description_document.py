@@ -442,6 +442,14 @@ def limits(d: ModelDescription) -> tuple[str, ...]:
         "The standard errors treat the weights of evidence as fixed: they are somewhat too small.",
     ]
     for s in d.segments:
+        if s.shrinkage != 1.0:
+            items.append(
+                f"Segment {s.name}: the regression's log-odds were shrunk by the factor "
+                f"{s.shrinkage:.3g} and its intercept refitted (a correction of overconfidence "
+                "measured by cross-validation): the points are smaller than the regression's "
+                "and the predicted rates less spread out; the ranking of the files is the "
+                "regression's."
+            )
         if s.events < 100:
             items.append(
                 f"Segment {s.name} was trained on {s.events} files with the target: its points "

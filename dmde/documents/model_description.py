@@ -62,6 +62,7 @@ class SegmentSummary:
     sum_of_weights: float
     n_features: int
     intercept_points: float
+    shrinkage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -195,5 +196,13 @@ class ModelDescription:
         return sum(s.events for s in self.segments)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready content (the ``data`` of the JSON renderings)."""
-        return asdict(self)
+        """JSON-ready content (the ``data`` of the JSON renderings).
+
+        A segment's ``shrinkage`` is given only when it is not 1 (the content of the documents
+        of unshrunk models is that of the dmde that did not know it).
+        """
+        data = asdict(self)
+        for segment in data["segments"]:
+            if segment["shrinkage"] == 1.0:
+                del segment["shrinkage"]
+        return data

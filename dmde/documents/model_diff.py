@@ -128,7 +128,10 @@ def _settings(old: ModelFile, new: ModelFile) -> list[SettingChange]:
         for key in sorted(set(old_scaling) | set(new_scaling))
     ]
     for name in [s for s in old.segments if s in new.segments]:
-        before, after = old.segments[name].params, new.segments[name].params
+        before, after = dict(old.segments[name].params), dict(new.segments[name].params)
+        if "shrinkage" in before or "shrinkage" in after:  # not written when 1: none
+            before["shrinkage"] = old.segments[name].shrinkage
+            after["shrinkage"] = new.segments[name].shrinkage
         pairs += [
             (f"segment {name}: {key}", before.get(key), after.get(key))
             for key in sorted(set(before) | set(after))

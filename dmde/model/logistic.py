@@ -33,7 +33,7 @@ from dmde.core.stats import Z95
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.data.parameters import Range
 from dmde.model.binning import FeatureBinning, WoEBinning
-from dmde.model.newton import fit_logistic, group_rows, sandwich_std_errors
+from dmde.model.newton import fit_logistic, group_rows, refit_intercept, sandwich_std_errors
 from dmde.model.scaling import PointsScaling
 from dmde.model.scored import ScoredColumns, check_reasons, top_reasons
 
@@ -105,6 +105,18 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
     max_iter : int, default 1000
         Most Newton steps of the logistic regression (5 to 8 reach the optimum; fewer raise a
         ``ConvergenceWarning``).
+    shrinkage : float, default 1.0
+        Uniform shrinkage of the fitted log-odds, in (0, 1]. After the fit, the coefficients
+        are multiplied by ``shrinkage`` and the intercept is re-solved with them fixed (Newton's
+        method on the weighted score equation of the intercept over the grouped rows, so the
+        weighted mean predicted rate of the training rows stays their weighted base rate);
+        the coefficients' standard errors are multiplied by ``shrinkage`` (the intercept's is
+        that of the fit). Points and reference points follow from the shrunk coefficients.
+        The order of the files' log-odds does not change, only their spread: a factor below 1
+        corrects a model that is overconfident on rows it has not seen (van Houwelingen and
+        le Cessie, 1990). The cross-validated calibration slope is the usual choice
+        (:meth:`dmde.model.tuning.TuningResult.estimator` with ``shrink=True``). The default,
+        1, is the fit itself.
 
     Attributes
     ----------
@@ -118,11 +130,13 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         The fitted binning.
     coef_, intercept_ : ndarray
         The logistic regression on WoE values (as scikit-learn's ``LogisticRegression``, fitted
-        by Newton's method on the distinct rows: :mod:`dmde.model.newton`).
+        by Newton's method on the distinct rows: :mod:`dmde.model.newton`), after
+        ``shrinkage``.
     n_iter_ : ndarray of shape (1,)
         Newton steps taken.
     std_errors_ : ndarray
-        Robust (sandwich) standard errors of ``[intercept, *coef]``, with the sample weights.
+        Robust (sandwich) standard errors of ``[intercept, *coef]``, with the sample weights
+        (those of the coefficients times ``shrinkage``).
     intercept_points_ : float
         Points every file gets.
     bin_points_ : tuple of ndarray
@@ -168,6 +182,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         "C": [Range(Real, 0, None, closed="neither")],
         "scaling": [PointsScaling, None],
         "max_iter": [Range(Integral, 1, None, closed="left")],
+        "shrinkage": [Range(Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -182,6 +197,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         C: float = 1.0,
         scaling: PointsScaling | None = None,
         max_iter: int = 1000,
+        shrinkage: float = 1.0,
     ) -> None:
         self.features = features
         self.policy = policy
@@ -192,6 +208,7 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         self.C = C
         self.scaling = scaling
         self.max_iter = max_iter
+        self.shrinkage = shrinkage
 
     # ---------------------------------------------------------------------------- fitting
     def fit(self, X: Any, y: Any, sample_weight: npt.ArrayLike | None = None) -> Self:
@@ -237,10 +254,16 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
             indices, [np.asarray(b.woe, dtype=np.float64) for b in self.binning_.bins_], y01, weight
         )
         fit = fit_logistic(rows, C=self.C, max_iter=self.max_iter)
-        self.coef_ = fit.coef.reshape(1, -1)
-        self.intercept_ = np.array([fit.intercept])
+        coef, intercept = fit.coef, fit.intercept
+        std_errors = sandwich_std_errors(rows, intercept, coef, self.C)
+        if self.shrinkage != 1.0:
+            coef = coef * float(self.shrinkage)
+            intercept = refit_intercept(rows, coef, start=intercept)
+            std_errors = std_errors * np.r_[1.0, np.full(len(coef), float(self.shrinkage))]
+        self.coef_ = coef.reshape(1, -1)
+        self.intercept_ = np.array([intercept])
         self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
-        self.std_errors_ = sandwich_std_errors(rows, fit.intercept, fit.coef, self.C)
+        self.std_errors_ = std_errors
         del rows
         self._set_points(self.binning_.bins_, self.coef_[0], float(self.intercept_[0]))
         self.reference_points_ = np.array(

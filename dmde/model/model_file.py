@@ -161,7 +161,7 @@ def _scorecard_to_dict(model: Scorecard) -> dict[str, Any]:
     table = model.coefficient_table()
     return {
         "features": list(model.features_),
-        "params": {p: getattr(model, p) for p in _PARAMS},
+        "params": _params(model),
         "classes": [_plain(c) for c in model.classes_],
         "intercept": float(model.intercept_[0]),
         "intercept_points": float(model.intercept_points_),
@@ -192,6 +192,16 @@ def _scorecard_to_dict(model: Scorecard) -> dict[str, Any]:
         ],
         "training": model.training_.to_dict(),
     }
+
+
+def _params(model: Scorecard) -> dict[str, Any]:
+    """The scorecard's parameters; ``shrinkage`` only when it is not 1 (files of unshrunk
+    models are those of the dmde that did not know it)."""
+    params = {p: getattr(model, p) for p in _PARAMS}
+    shrinkage = getattr(model, "shrinkage", 1.0)
+    if shrinkage != 1.0:
+        params["shrinkage"] = float(shrinkage)
+    return params
 
 
 def _plain(value: Any) -> Any:
@@ -396,7 +406,10 @@ def _scorecard_from_dict(
 ) -> Scorecard:
     features = policy.check(data["features"])
     params = {p: data["params"][p] for p in _PARAMS}
-    model = Scorecard(features=list(features), policy=policy, scaling=scaling, **params)
+    shrinkage = data["params"].get("shrinkage", 1.0)  # absent: an unshrunk model
+    model = Scorecard(
+        features=list(features), policy=policy, scaling=scaling, shrinkage=shrinkage, **params
+    )
     variables = data["variables"]
     if [v["name"] for v in variables] != list(features):
         raise ModelFileError("the variables do not match the segment's features.")

@@ -11,7 +11,9 @@ finite numbers only, points within :data:`MAX_POINTS`, no field missing or unkno
 bin's weight of evidence from its weighted counts and events, each confidence interval from its
 coefficient and standard error, and every published point from the coefficients, the weights of
 evidence and the scaling, within the rounding the writer applies. An edited points list is
-refused as inconsistent even if its content hash was recomputed.
+refused as inconsistent even if its content hash was recomputed. A shrunk model
+(``params.shrinkage``, written only when it is below 1) holds its shrunk coefficients, those its
+points follow from: the same checks apply to it.
 
 Every refusal is a :class:`ModelFileError` naming the field (``segments.prefilled.variables.
 n_children.points[3]``) and what was expected; :func:`~dmde.model.model_file.read_model_file`
@@ -330,19 +332,25 @@ def _texts(value: Any, where: str, *, distinct: bool = False) -> list[str]:
 
 
 def _fields(
-    value: Any, where: str, keys: tuple[str, ...], *, extra: bool = False
+    value: Any,
+    where: str,
+    keys: tuple[str, ...],
+    *,
+    extra: bool = False,
+    optional: tuple[str, ...] = (),
 ) -> Mapping[str, Any]:
-    """An object with exactly ``keys`` (others allowed if ``extra``)."""
+    """An object with exactly ``keys``, and perhaps some of ``optional`` (others allowed if
+    ``extra``)."""
     if not isinstance(value, dict):
         raise _fail(where or "(the file)", "an object", value)
     for key in keys:
         if key not in value:
             raise ModelFileError(f"field {_join(where, key)} is missing.")
-    unknown = [k for k in value if k not in keys]
+    unknown = [k for k in value if k not in keys and k not in optional]
     if unknown and not extra:
         raise ModelFileError(
             f"field {_join(where, unknown[0])} is not a field of a dmde model file "
-            f"(expected {', '.join(keys)})."
+            f"(expected {', '.join((*keys, *optional))})."
         )
     return value
 
@@ -390,11 +398,15 @@ def check_document(document: Any) -> None:
 def _check_segment(value: Any, where: str) -> None:
     segment = _fields(value, where, _SEGMENT_KEYS)
     _texts(segment["features"], f"{where}.features", distinct=True)
-    params = _fields(segment["params"], f"{where}.params", _PARAMS)
+    params = _fields(segment["params"], f"{where}.params", _PARAMS, optional=("shrinkage",))
     for key in ("max_prebins", "max_iter"):
         _int(params[key], f"{where}.params.{key}", minimum=1)
     for key in ("min_bin_share", "rare_level_share", "C"):
         _number(params[key], f"{where}.params.{key}")
+    if "shrinkage" in params:
+        shrinkage = _number(params["shrinkage"], f"{where}.params.shrinkage")
+        if not 0.0 < shrinkage < 1.0:  # 1 is not written: an unshrunk model has no field
+            raise _fail(f"{where}.params.shrinkage", "a number above 0 and below 1", shrinkage)
     _text(params["monotonic_trend"], f"{where}.params.monotonic_trend")
     classes = segment["classes"]
     if not isinstance(classes, list) or len(classes) != 2:

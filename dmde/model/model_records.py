@@ -105,7 +105,8 @@ class SegmentRecord:
         The columns this segment's scorecard reads.
     params : mapping of str to object
         The scorecard's parameters as written (``max_prebins``, ``min_bin_share``,
-        ``monotonic_trend``, ``rare_level_share``, ``C``, ``max_iter``).
+        ``monotonic_trend``, ``rare_level_share``, ``C``, ``max_iter``, and ``shrinkage`` when
+        it is not 1).
     classes : tuple
         The target's two classes.
     intercept, intercept_points : float
@@ -125,6 +126,11 @@ class SegmentRecord:
     coefficients: tuple[Coefficient, ...]
     variables: tuple[VariableRecord, ...]
     training: TrainingSummary
+
+    @property
+    def shrinkage(self) -> float:
+        """The shrinkage of the log-odds (``params.shrinkage``; 1, none, when not written)."""
+        return float(self.params.get("shrinkage", 1.0))
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,14 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-__all__ = ["GroupedRows", "LogisticFit", "fit_logistic", "group_rows", "sandwich_std_errors"]
+__all__ = [
+    "GroupedRows",
+    "LogisticFit",
+    "fit_logistic",
+    "group_rows",
+    "refit_intercept",
+    "sandwich_std_errors",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.integer]
@@ -233,6 +240,66 @@ def _newton(rows: GroupedRows, *, C: float, max_iter: int) -> LogisticFit:
         stacklevel=4,
     )
     return LogisticFit(intercept=float(beta[0]), coef=beta[1:].copy(), n_iter=max_iter)
+
+
+def refit_intercept(rows: GroupedRows, coef: FloatArray, *, start: float = 0.0) -> float:
+    """The intercept that maximises the weighted likelihood with the coefficients fixed.
+
+    The root of the intercept's score equation ``sum over groups of (events + non_events) *
+    p - events = 0`` with ``p = expit(intercept + design @ coef)``: the weighted mean
+    predicted rate of the rows equals their weighted base rate. Found by Newton's method on
+    the (convex) negative log-likelihood in the intercept, the step halved until it
+    decreases, from ``start`` (the fitted intercept is a close start); it stops after a full
+    step below 1e-12 (relative), or after 100 steps.
+
+    Parameters
+    ----------
+    rows : GroupedRows
+    coef : float array of shape (n_features,)
+        The fixed coefficients (a scorecard's shrunk ones).
+    start : float, default 0.0
+
+    Raises
+    ------
+    ValueError
+        If one class has no weight: the intercept would go to infinity.
+
+    Examples
+    --------
+    >>> rows = group_rows([np.array([0, 0, 1, 1])], [np.array([-1.0, 1.0])],
+    ...                   np.array([0, 1, 1, 1]), np.ones(4))
+    >>> a = refit_intercept(rows, np.array([0.5]))
+    >>> p = expit(a + rows.design @ np.array([0.5]))
+    >>> round(float((rows.events + rows.non_events) @ p), 9)
+    3.0
+    """
+    events, total = rows.events, rows.events + rows.non_events
+    if not events.sum() > 0 or not rows.non_events.sum() > 0:
+        raise ValueError(
+            "every row of positive weight has the same target: the intercept needs weight on "
+            "both classes."
+        )
+    offset = rows.design @ np.asarray(coef, dtype=np.float64)
+
+    def objective(a: float) -> float:
+        eta = a + offset
+        return float(total @ np.logaddexp(0.0, eta) - events @ eta)
+
+    a, value = float(start), objective(float(start))
+    for _ in range(100):
+        p = expit(a + offset)
+        step = float(total @ p - events.sum()) / max(float(total @ (p * (1.0 - p))), 1e-300)
+        t = 1.0
+        while True:
+            candidate = a - t * step
+            new_value = objective(candidate)
+            if new_value <= value + 1e-13 * abs(value) or t < 1e-12:
+                break
+            t /= 2
+        a, value = candidate, new_value
+        if t == 1.0 and abs(step) <= 1e-12 * max(1.0, abs(a)):
+            break
+    return a
 
 
 def _solve(hessian: FloatArray, gradient: FloatArray) -> FloatArray:

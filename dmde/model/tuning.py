@@ -132,7 +132,7 @@ class TuningResult:
         The slope of the weighted logistic regression of the target on the chosen candidate's
         out-of-fold log-odds: below 1 when the model, refitted on part of the rows, ranks well
         but is overconfident on rows it has not seen (its predicted rates too spread out). See
-        :func:`shrink_log_odds`.
+        :meth:`estimator` (``shrink=True``) and :func:`shrinkage_offsets`.
     features : tuple of str
         The features the chosen ``min_iv`` keeps on all the training rows.
     table : DataFrame
@@ -162,8 +162,23 @@ class TuningResult:
     scorecard: Scorecard
     segment_column: str | None
 
-    def estimator(self) -> Scorecard | ScorecardFamily:
+    def estimator(self, *, shrink: bool = False) -> Scorecard | ScorecardFamily:
         """The unfitted model with the chosen parameters (a family if ``segment_column``).
+
+        Parameters
+        ----------
+        shrink : bool, default False
+            Also set the scorecard's ``shrinkage`` to ``min(1, calibration_slope)``: its
+            coefficients are multiplied by the cross-validated calibration slope and its
+            intercept refitted (each segment's own, for a family). A slope of 1 or more
+            leaves the model unshrunk. Without ``shrink``, the template's ``shrinkage``
+            is kept.
+
+        Raises
+        ------
+        DmdeError
+            With ``shrink``, a calibration slope of 0 or less (the model does not rank rows
+            it has not seen).
 
         Examples
         --------
@@ -174,10 +189,22 @@ class TuningResult:
         >>> model = result.estimator().fit(data.X, data.y, sample_weight=data.weight)
         >>> model.C == result.parameters["C"]
         True
+        >>> shrunk = result.estimator(shrink=True)
+        >>> shrunk.shrinkage == min(1.0, result.calibration_slope)
+        True
         """
-        params = {k: v for k, v in self.parameters.items() if k != "min_iv"}
+        check_parameters({"shrink": ["boolean"]}, {"shrink": shrink})
+        params: dict[str, Any] = {k: v for k, v in self.parameters.items() if k != "min_iv"}
         if self.parameters["min_iv"] > 0:
             params["features"] = list(self.features)
+        if shrink:
+            if not self.calibration_slope > 0:
+                raise DmdeError(
+                    f"the cross-validated calibration slope is {self.calibration_slope:.3g}: the "
+                    "model does not rank the rows it was not fitted on, and no shrinkage can "
+                    "correct that. Train without shrinking, or with more rows or other features."
+                )
+            params["shrinkage"] = min(1.0, float(self.calibration_slope))
         scorecard: Scorecard = clone(self.scorecard).set_params(**params)
         if self.segment_column is None:
             return scorecard
