@@ -12,7 +12,11 @@ code = sys.argv[1]
 t = time.perf_counter()
 exec(compile(code, "<bench>", "exec"), {"__name__": "__bench__"})
 elapsed = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# The largest process: dmde itself, or a child it forked (the audit draws figures in one).
+peak = max(
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+) * 1024
 print(json.dumps({"seconds": elapsed, "peak_bytes": peak}), file=sys.stderr)
 """
 
