@@ -9,7 +9,9 @@ this way: :mod:`dmde.model.scorecard`, where the public names live.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar, Self
@@ -52,6 +54,24 @@ REASON_COLUMNS = (
 )
 
 FloatArray = npt.NDArray[np.float64]
+
+#: False within :func:`_without_std_errors`.
+_STD_ERRORS: ContextVar[bool] = ContextVar("dmde_std_errors", default=True)
+
+
+@contextmanager
+def _without_std_errors() -> Iterator[None]:
+    """Within the block, scorecards are fitted without standard errors (``std_errors_`` NaN).
+
+    For the models of a cross-validation's folds (:func:`dmde.model.training.evaluate`), which
+    are only scored: the standard errors change no coefficient, point or score, and cost as much
+    as a Newton step.
+    """
+    token = _STD_ERRORS.set(False)
+    try:
+        yield
+    finally:
+        _STD_ERRORS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -255,7 +275,10 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         )
         fit = fit_logistic(rows, C=self.C, max_iter=self.max_iter)
         coef, intercept = fit.coef, fit.intercept
-        std_errors = sandwich_std_errors(rows, intercept, coef, self.C)
+        if _STD_ERRORS.get():
+            std_errors = sandwich_std_errors(rows, intercept, coef, self.C)
+        else:  # a model of a cross-validation fold: scored, never published
+            std_errors = np.full(len(coef) + 1, np.nan)
         if self.shrinkage != 1.0:
             coef = coef * float(self.shrinkage)
             intercept = refit_intercept(rows, coef, start=intercept)
