@@ -269,6 +269,39 @@ def test_sql_refusals(
     assert message in err and "Traceback" not in err and not out.exists()
 
 
+def test_monitor_finds_the_planted_reform(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    panel, model = tmp_path / "panel", tmp_path / "model.json"
+    argv = ["synth", "--rows", "20000", "--months", "14", "--start", "2025-04", "--quiet"]
+    assert (
+        main([*argv, "--controls", "1500", "--shift", "benefit_reform", "--out", str(panel)]) == 0
+    )
+    first = panel / "snapshot_month=2025-04" / "part-0.parquet"
+    assert main(["train", "--data", str(first), "--out", str(model), "--cv", "2"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "monitor" / "monitor.html"
+    argv = ["monitor", "--model", str(model), "--baseline", str(first), "--months", str(panel)]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    findings = [line for line in printed.splitlines() if line.startswith("- ")]
+    assert len(findings) == 1 and "mean_cf_12m is unstable from 2026-04" in findings[0]
+    assert out.exists() and out.with_suffix(".json").exists()
+
+
+def test_monitor_refuses_a_folder_without_months(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    model = tmp_path / "model.json"
+    assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
+    capsys.readouterr()
+    argv = ["monitor", "--model", str(model), "--baseline", str(sample), "--months"]
+    assert main([*argv, str(tmp_path), "--out", str(tmp_path / "m.html")]) == 1
+    err = capsys.readouterr().err
+    assert "holds no panel" in err and "Traceback" not in err
+
+
 def test_synth_months_writes_a_panel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "panel"
     argv = ["synth", "--rows", "3000", "--months", "2", "--start", "2026-11", "--quiet"]

@@ -515,6 +515,28 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from dmde.audit.monitoring_report import monitor_files
+
+    share = None if args.budget is not None else (args.share or 0.01)
+    result, written = monitor_files(
+        args.model,
+        args.baseline,
+        args.months,
+        args.out,
+        budget=args.budget,
+        share=share,
+        alpha=args.alpha,
+        seed=args.seed,
+        verify_key=args.verify_key,
+    )
+    print(f"{len(result.months)} months monitored ({result.months[0]} to {result.months[-1]})")
+    for sentence in result.findings or ["nothing moved beyond chance"]:
+        print("- " + sentence)
+    print("wrote " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _cmd_catalog,
     "synth": _cmd_synth,
@@ -524,6 +546,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sql": _cmd_sql,
     "select": _cmd_select,
     "audit": _cmd_audit,
+    "monitor": _cmd_monitor,
     "document": _cmd_document,
     "diff": _cmd_diff,
     "explain": _cmd_explain,

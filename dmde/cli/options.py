@@ -714,6 +714,46 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> Non
     _add_verify_key(p)
 
 
+def _add_monitor(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
+    p = sub.add_parser(
+        "monitor",
+        help="watch a model month after month: stability, performance, fairness drift",
+        description="Compare each month of a panel with the model's baseline: the stability "
+        "of the score and of every feature (PSI/CSI, 0.10 moderate, 0.25 major, flagged only "
+        "beyond chance), AUC and calibration on each month's random controls, and the share "
+        "of each group among the files selected (flagged when it moves beyond chance). "
+        "Writes HTML, Markdown and JSON.",
+    )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.audit.monitoring import FAMILY_ALPHA
+
+    p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
+    p.add_argument(
+        "--baseline",
+        required=True,
+        type=Path,
+        help="the population the model was trained on: a file, or a panel folder whose months "
+        "are the baseline (then only later months are monitored)",
+    )
+    p.add_argument(
+        "--months", required=True, type=Path, help="panel folder (snapshot_month=YYYY-MM/...)"
+    )
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--budget", type=_positive_int, help="files selected each month")
+    size.add_argument("--share", type=_share, help="share of each month's files selected")
+    p.default_words["share"] = "0.01 unless --budget"
+    p.add_argument(
+        "--alpha",
+        type=_share,
+        default=FAMILY_ALPHA,
+        help="false-alarm rate of each kind of flag over the whole run (Bonferroni)",
+    )
+    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the tie order")
+    p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
+    _add_verify_key(p)
+
+
 _ADDERS: dict[str, Callable[..., None]] = {
     "catalog": _add_catalog,
     "synth": _add_synth,
@@ -723,6 +763,7 @@ _ADDERS: dict[str, Callable[..., None]] = {
     "sql": _add_sql,
     "select": _add_select,
     "audit": _add_audit,
+    "monitor": _add_monitor,
     "document": _add_document,
     "diff": _add_diff,
     "explain": _add_explain,
