@@ -164,6 +164,25 @@ def test_train_tune_prints_the_table_and_fits_the_chosen_model(
     assert chosen == load_model(out).C
 
 
+def test_train_tune_shrink_records_the_slope(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
+    out = tmp_path / "model.json"
+    argv = ["train", "--data", str(sample), "--out", str(out), "--cv", "3", "--single"]
+    assert main([*argv, "--tune", "--shrink"]) == 0
+    printed = capsys.readouterr().out
+    shrinkage = float(printed.split("\nshrinkage ")[1].split(" ")[0])
+    from dmde.model.model_file import load_model
+
+    assert 0 < shrinkage <= 1
+    assert load_model(out).shrinkage == pytest.approx(shrinkage, abs=5e-5)
+    assert main([*argv, "--shrink"]) == 2
+    assert "--shrink shrinks by the calibration slope that --tune measures" in (
+        capsys.readouterr().err
+    )
+
+
 def test_train_tune_rule_needs_tune(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sample = Path(__file__).resolve().parents[1] / "data" / "synthetic" / "population-10k.csv"
     out = tmp_path / "model.json"

@@ -180,9 +180,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
             rule=args.tune_rule,
         )
         print(tuned.format() + "\n")
-        model = tuned.estimator()
+        if args.shrink:
+            print(
+                f"shrinkage {min(1.0, tuned.calibration_slope):.4f} (the cross-validated "
+                f"calibration slope, {tuned.calibration_slope:.4f}, at most 1)\n"
+            )
+        model = tuned.estimator(shrink=args.shrink)
     elif args.tune_rule != "guarded":
         raise UsageError("--tune-rule chooses how --tune decides: add --tune, or drop --tune-rule.")
+    elif args.shrink:
+        raise UsageError(
+            "--shrink shrinks by the calibration slope that --tune measures: add --tune, or "
+            "drop --shrink."
+        )
     model.fit(data.X, data.y, sample_weight=data.weight)
     report = training.evaluate(model, data, cv=args.cv, seed=args.seed)
     facts = training.training_facts(
