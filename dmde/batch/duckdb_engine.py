@@ -50,7 +50,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -61,24 +60,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from dmde.batch.scoring import (
-    ScoringResult,
-    needed_columns,
-    rejects_path_for,
-    score_file,
-    scores_schema,
-)
+from dmde.batch.scoring import ScoringResult, score_file, scores_schema, start_scoring
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import land_run, manifest_path, sha256_file
-from dmde.data.opening import data_lines, file_columns
-from dmde.data.parameters import Range, check_parameters
-from dmde.data.paths import check_data_file_name, check_distinct_paths
+from dmde.data.opening import data_lines
 from dmde.data.reading import REJECT_SCHEMA, read_batches
 from dmde.data.schema import BATCH_ROWS, EXTENSIONS
 from dmde.data.writing import write_batches
-from dmde.model.model_file import load_model
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 from dmde.model.sql import rejects_query, scorecard_query
 
@@ -372,26 +362,12 @@ def score_file_duckdb(
     -------
     DuckdbScoringResult
     """
-    started = time.perf_counter()
-    start_time = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    check_parameters(
-        {"reasons": [Range(Integral, 0, None, closed="left")]},
-        {"reasons": reasons},
-        fixes={"reasons": "Give the number of reason codes per row, e.g. 3."},
+    begun = start_scoring(
+        model, input_path, output, rejects=rejects, reasons=reasons, verify_key=verify_key
     )
-    source, out = Path(input_path), Path(output)
-    rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
-    _check_paths(model, source, out, rejects_out)
-    loaded, model_hash = _load(model, verify_key)
-    columns = needed_columns(loaded)
-    header = file_columns(source)
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise SchemaError(
-            f"{source}: missing column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}, which the model needs; nothing was written.",
-            path=str(source),
-        )
+    started, start_time, source, out = begun.started, begun.start_time, begun.source, begun.out
+    rejects_out, loaded, model_hash = begun.rejects, begun.model, begun.model_hash
+    columns, header = begun.columns, begun.header
     read_batches(source, columns, on_problem="reject")  # the header's problems, said as usual
     order = [name for name in header if name in columns]  # a row's reject lines: file order
 
@@ -464,29 +440,3 @@ def score_file_duckdb(
     return DuckdbScoringResult(
         str(out), str(rejects_out), str(manifest), n_rows, n_scored, n_rejected, seconds
     )
-
-
-def _load(
-    model: Model | str | os.PathLike[str], verify_key: str | os.PathLike[str] | None
-) -> tuple[Model, str]:
-    if isinstance(model, Scorecard | ScorecardFamily) and verify_key is None:
-        return model, str(getattr(model, "model_sha256_", "unsaved model"))
-    loaded = load_model(model, verify_key=verify_key)
-    return loaded, str(loaded.model_sha256_)
-
-
-def _check_paths(
-    model: Model | str | os.PathLike[str], source: Path, out: Path, rejects: Path
-) -> None:
-    """The Python engine's checks of the output paths (data file names, nothing overwritten)."""
-    for role, target in (("output", out), ("rejects", rejects)):
-        check_data_file_name(role, target)
-    inputs: dict[str, str | os.PathLike[str]] = {"the data file": source}
-    if not isinstance(model, Scorecard | ScorecardFamily):
-        inputs["the model file"] = model
-    outputs = [
-        ("output", "the scores", out),
-        ("rejects", "the rejects", rejects),
-        ("output", "the scores' manifest", manifest_path(out)),
-    ]
-    check_distinct_paths(outputs, inputs)

@@ -64,11 +64,13 @@ if TYPE_CHECKING:
 __all__ = [
     "REJECT_COLUMNS",
     "ScoringResult",
+    "ScoringStart",
     "needed_columns",
     "rejects_path_for",
     "score_file",
     "score_frame",
     "scores_schema",
+    "start_scoring",
 ]
 
 Model = Scorecard | ScorecardFamily
@@ -348,6 +350,58 @@ def _check_paths(
     check_distinct_paths(outputs, inputs)
 
 
+@dataclass(frozen=True)
+class ScoringStart:
+    """What every scoring engine starts from, checked: see :func:`start_scoring`."""
+
+    started: float
+    start_time: str
+    source: Path
+    out: Path
+    rejects: Path
+    model: Model
+    model_hash: str
+    columns: tuple[str, ...]
+    header: tuple[str, ...]
+
+
+def start_scoring(
+    model: Model | str | os.PathLike[str],
+    input_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    rejects: str | os.PathLike[str] | None,
+    reasons: int,
+    verify_key: str | os.PathLike[str] | None,
+) -> ScoringStart:
+    """The checks every engine makes before it reads a row, in one place: ``reasons``, the
+    output paths (data file names, no input or output overwritten), the model (and its
+    signature), and the input's header holding every column the model needs."""
+    started = time.perf_counter()
+    start_time = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    check_parameters(
+        {"reasons": [Range(Integral, 0, None, closed="left")]},
+        {"reasons": reasons},
+        fixes={"reasons": "Give the number of reason codes per row, e.g. 3."},
+    )
+    source, out = Path(input_path), Path(output)
+    rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
+    _check_paths(model, source, out, rejects_out)
+    loaded, model_hash = _load(model, verify_key)
+    columns = needed_columns(loaded)
+    header = tuple(file_columns(source))
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise SchemaError(
+            f"{source}: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}, which the model needs; nothing was written.",
+            path=str(source),
+        )
+    return ScoringStart(
+        started, start_time, source, out, rejects_out, loaded, model_hash, columns, header
+    )
+
+
 def score_file(
     model: Model | str | os.PathLike[str],
     input_path: str | os.PathLike[str],
@@ -380,27 +434,12 @@ def score_file(
         A public key file (``NAME.pub``): the model must be signed by it
         (:func:`dmde.model.model_file.load_model`).
     """
-    started = time.perf_counter()
-    start_time = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    check_parameters(
-        {"reasons": [Range(Integral, 0, None, closed="left")]},
-        {"reasons": reasons},
-        fixes={"reasons": "Give the number of reason codes per row, e.g. 3."},
+    begun = start_scoring(
+        model, input_path, output, rejects=rejects, reasons=reasons, verify_key=verify_key
     )
-    source, out = Path(input_path), Path(output)
-    rejects_out = Path(rejects) if rejects is not None else rejects_path_for(out)
-    _check_paths(model, source, out, rejects_out)
-    loaded, model_hash = _load(model, verify_key)
-    columns = needed_columns(loaded)
-    header = file_columns(source)
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise SchemaError(
-            f"{source}: missing column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}, which the model needs; nothing was written.",
-            path=str(source),
-        )
-
+    source, out, rejects_out = begun.source, begun.out, begun.rejects
+    loaded, model_hash, columns = begun.model, begun.model_hash, begun.columns
+    started, start_time = begun.started, begun.start_time
     with ThreadPoolExecutor(max_workers=1) as pool, FileSet(error=SchemaError) as files:
         # A CSV file is hashed as it is read (the tally); a Parquet file is read in pieces,
         # so it is hashed beside the reading.
