@@ -10,19 +10,23 @@ _CHILD = """
 import json, resource, sys, time
 code = sys.argv[1]
 t = time.perf_counter()
-exec(compile(code, "<bench>", "exec"), {"__name__": "__bench__"})
+scope = {"__name__": "__bench__"}
+exec(compile(code, "<bench>", "exec"), scope)
 elapsed = time.perf_counter() - t
 # The largest process: dmde itself, or a child it forked (the audit draws figures in one).
 peak = max(
     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
 ) * 1024
-print(json.dumps({"seconds": elapsed, "peak_bytes": peak}), file=sys.stderr)
+# A step may time a part of itself: its ``bench_figures`` dict joins the result.
+figures = {**scope.get("bench_figures", {}), "seconds": elapsed, "peak_bytes": peak}
+print(json.dumps(figures), file=sys.stderr)
 """
 
 
 def measure_code(code: str) -> dict[str, float]:
-    """Seconds and peak bytes of ``code`` run in a new interpreter (imports included)."""
+    """Seconds and peak bytes of ``code`` run in a new interpreter (imports included), with
+    the figures the code leaves in a ``bench_figures`` dict."""
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, code], capture_output=True, text=True, check=False
     )
