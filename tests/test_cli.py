@@ -271,8 +271,10 @@ def test_sql_command_writes_the_query_and_the_rejects(
     [
         (["--dialect", "klingon"], "--dialect must be a SQL dialect", 2),
         (["--row-column", "row"], "--row-column numbers the rows of the rejects query", 2),
+        (["--table", 'house"holds'], "--table must be a table name", 2),
+        (["--table", "h'x"], "--table must be a table name", 2),
     ],
-    ids=["dialect", "row-column-alone"],
+    ids=["dialect", "row-column-alone", "lone-double-quote", "lone-single-quote"],
 )
 def test_sql_refusals(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str, code: int

@@ -129,7 +129,7 @@ def table_reference(table: TableName, *, dialect: str = "duckdb") -> exp.Table:
     if isinstance(table, str):
         try:
             node = exp.to_table(table, dialect=dialect)
-        except sqlglot.errors.ParseError:
+        except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):  # e.g. a lone quote
             node = None
         parts = [] if node is None else [p for p in node.parts]
         if (
@@ -142,7 +142,8 @@ def table_reference(table: TableName, *, dialect: str = "duckdb") -> exp.Table:
                 "table",
                 "a table name (catalog.schema.table at most)",
                 table,
-                fix="Quote a name that holds special characters, or pass its parts as a list.",
+                fix="Write it as the warehouse's SQL would (schema.table), with a part that "
+                'holds special characters in double quotes, e.g. "my table".',
             )
         names = [str(p.name) for p in parts]
     else:
