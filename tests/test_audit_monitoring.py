@@ -228,8 +228,25 @@ def test_options_are_checked() -> None:
         monitor(model, panel[0][1], [panel[1], panel[1]], share=0.1)
     with pytest.raises(DmdeError, match="no month to monitor"):
         monitor(model, panel[0][1], [], share=0.1)
-    with pytest.raises(DmdeError, match="which the model reads"):
+    with pytest.raises(DmdeError, match="month x has no column 'n_children', which the model"):
         monitor(model, panel[0][1], [("x", panel[1][1].drop(columns="n_children"))], share=0.1)
+    with pytest.raises(DmdeError, match="the baseline has no column 'n_children'"):
+        monitor(model, panel[0][1].drop(columns="n_children"), panel[1:2], share=0.1)
+    with pytest.raises(DmdeError, match="selects every file of the baseline"):
+        monitor(model, panel[0][1], panel[1:2], budget=len(panel[0][1]))
+
+
+def test_the_detectable_move_is_the_bonferroni_z_times_the_standard_error() -> None:
+    from dmde.audit.monitoring_report import detection_limits
+    from dmde.core.stats import normal_quantile
+
+    result = _run(10_000, 0, None, 0.05)
+    tested = int(result.composition["tested"].sum())
+    n0 = result.baseline["selected"]
+    per = result.composition.groupby(["month", "attribute"])["selected"].sum()
+    n1 = per.groupby(level="month").max().median()
+    move = normal_quantile(result.alpha / tested) * np.sqrt(0.09 * (1 / n1 + 1 / n0))
+    assert f"about {100 * move:.1f} points or more" in detection_limits(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,7 +364,10 @@ def test_report_opens_with_the_findings(tmp_path: object) -> None:
         if a.suffix != ".md":  # the Markdown names its figures' folder after the file
             assert a.read_bytes() == b.read_bytes()  # deterministic
     quiet = monitoring_document(_run(10_000, 0, None, 0.05))
-    assert "Nothing moved beyond chance" in quiet.sections[0].blocks[0].text  # type: ignore[union-attr]
+    assert "Nothing was flagged" in quiet.sections[0].blocks[0].text  # type: ignore[union-attr]
+    # ... and never alone: what it could not see comes next, with the size of this run
+    limits = quiet.sections[0].blocks[1].text  # type: ignore[union-attr]
+    assert limits.startswith("Not flagged is not unchanged") and "never flagged" in limits
 
 
 def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> None:
@@ -380,7 +400,9 @@ def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> 
     result, _ = monitor_files(
         root / "model.json", one_file, root / "later", root / "m2.html", budget=100
     )
-    assert len(result.months) == 4 and result.baseline["months"] == 1
+    # a month of the panel as the baseline: only the months after it are monitored
+    assert result.months == ("2025-07", "2025-08", "2025-09")
+    assert result.baseline["months"] == 1
     with pytest.raises(DmdeError, match="holds no month after the baseline's last"):
         monitor_files(
             root / "model.json", root / "later", root / "train", root / "m3.html", share=0.1

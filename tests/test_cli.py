@@ -338,8 +338,11 @@ def test_synth_months_writes_a_panel(tmp_path: Path, capsys: pytest.CaptureFixtu
         (["--start", "2025-03"], "--start: only with --months N"),
         (["--shift", "benefit_reform", "--format", "csv"], "--format, --shift: only with"),
         (["--months", "2", "--start", "2025-3"], "--start must be a month written YYYY-MM"),
+        (["--months", "4", "--shift-month", "3"], "--shift-month says when --shift happens"),
+        (["--months", "6", "--shift", "benefit_reform"], "in month 13 by default, after the"),
+        (["--months", "6", "--shift", "benefit_reform", "--shift-month", "0"], "got 0"),
     ],
-    ids=["start-alone", "shift-alone", "bad-month"],
+    ids=["start-alone", "shift-alone", "bad-month", "shift-month-alone", "default-late", "zero"],
 )
 def test_synth_panel_refusals(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str

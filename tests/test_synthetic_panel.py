@@ -297,6 +297,23 @@ def test_panel_files_refuses_a_folder_without_months(tmp_path: Path) -> None:
         panel_files(tmp_path)
 
 
+def test_panel_files_refuses_a_month_folder_misnamed_or_missing(tmp_path: Path) -> None:
+    write_panel(tmp_path / "p", 300, months=4, start="2025-11", seed=1, controls=20)
+    folders = sorted((tmp_path / "p").iterdir())
+    assert [m for m, _ in panel_files(tmp_path / "p")] == [
+        "2025-11",
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]
+    folders[1].rename(tmp_path / "p" / "snapshot_month=2025-13")
+    with pytest.raises(DmdeError, match=r"snapshot_month=2025-13' is not a month of the panel"):
+        panel_files(tmp_path / "p")
+    (tmp_path / "p" / "snapshot_month=2025-13").rename(tmp_path / "elsewhere")
+    with pytest.raises(DmdeError, match=r"has no file for 2025-12 \(between 2025-11 and 2026-02\)"):
+        panel_files(tmp_path / "p")
+
+
 def test_write_panel_refuses_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(DmdeError, match="file_format must be 'parquet' or 'csv'; got 'json'"):
         write_panel(tmp_path, 100, file_format="json")

@@ -536,6 +536,8 @@ def monitor(
     """
     _check_options(budget, share, alpha, score_bins)
     base_frames = _baseline_frames(baseline)
+    for frame in base_frames:
+        _check_frame(model, frame, "the baseline", budget)
     pooled = base_frames[0] if len(base_frames) == 1 else pd.concat(base_frames)
     characteristics = _characteristics(model, pooled)
     base_points = _score(model, pooled)[0]
@@ -552,6 +554,7 @@ def monitor(
         if label in seen:
             raise DmdeError(f"month {label!r} is given twice: give each month once.")
         seen.add(label)
+        _check_frame(model, frame, f"month {label}", budget)
         summary = _summarise(model, frame, characteristics, edges, **options)
         summaries.append((label, summary))
     if not summaries:
@@ -580,6 +583,25 @@ def monitor(
             "mean_score": float(base_points.mean()),
         },
     )
+
+
+def _check_frame(model: Model, frame: pd.DataFrame, what: str, budget: int | None) -> None:
+    """A baseline or a month holds the model's columns, and more files than the budget (a
+    budget that selects every file leaves no selection to compare)."""
+    names = ([model.segment_column] if isinstance(model, ScorecardFamily) else []) + list(
+        model.features_
+    )
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise DmdeError(
+            f"{what} has no column {', '.join(map(repr, missing))}, which the model reads: "
+            "give the baseline and every month the model's columns."
+        )
+    if budget is not None and budget >= len(frame):
+        raise DmdeError(
+            f"budget {budget:,} selects every file of {what} ({len(frame):,} files), so there is "
+            "no selection to compare: give a smaller budget, or a share."
+        )
 
 
 def _baseline_frames(baseline: Any) -> list[pd.DataFrame]:

@@ -41,6 +41,7 @@ from dmde.core.rendering import (
     Table,
     write_document,
 )
+from dmde.core.stats import normal_quantile
 from dmde.data.opening import file_columns
 from dmde.data.synthetic_panel import panel_files
 from dmde.data.validation import read_dataset
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "detection_limits",
     "monitor_files",
     "monitoring_document",
     "plot_selection_shares",
@@ -153,14 +155,40 @@ def _findings(result: MonitoringResult) -> Section:
     if not result.flags:
         blocks: tuple[Paragraph, ...] = (
             Paragraph(
-                f"Nothing moved beyond chance over the {len(result.months)} months monitored: "
-                "no feature, no score shift, no group's share among the selected files.",
+                f"Nothing was flagged over the {len(result.months)} months monitored: no "
+                "feature, no score shift, no group's share among the selected files moved "
+                "beyond chance.",
                 "ok",
             ),
         )
     else:
         blocks = tuple(Paragraph(flag.sentence, "warning") for flag in result.flags)
-    return Section("findings", "Findings", blocks)
+    return Section("findings", "Findings", (*blocks, Paragraph(detection_limits(result))))
+
+
+def detection_limits(result: MonitoringResult) -> str:
+    """What the monitor could not see: the smallest move of a group's share it flags at the
+    sizes of this run, and the figures it shows without testing them."""
+    text = (
+        "AUC and calibration are shown month by month with their intervals but never flagged: "
+        "read them in the tables."
+    )
+    composition = result.composition
+    tested = int(composition["tested"].sum()) if len(composition) else 0
+    n0 = float(result.baseline.get("selected", 0))
+    if tested == 0 or n0 <= 0:
+        return "No group's share among the selected files could be tested. " + text
+    per_month = composition.groupby(["month", "attribute"], sort=False)["selected"].sum()
+    n1 = float(per_month.groupby(level="month", sort=False).max().median())
+    z = normal_quantile(result.alpha / tested)
+    move = z * np.sqrt(0.1 * 0.9 * (1 / n1 + 1 / n0))
+    return (
+        f"Not flagged is not unchanged: with about {n1:,.0f} files selected a month against "
+        f"{n0:,.0f} in the baseline, a group making up 10% of the selected files is flagged "
+        f"only when its share moves by about {100 * move:.1f} points or more (half the time "
+        f"at that size; the test is Bonferroni over {tested:,} month-group pairs). Smaller "
+        "moves pass unseen: see the figure and the table of shares. " + text
+    )
 
 
 def _method(result: MonitoringResult) -> Section:
@@ -354,10 +382,13 @@ def monitor_files(
         since: str | None = reference[-1][0]
     else:
         header = set(file_columns(base_path))
-        reference = [
-            ("baseline", read_dataset(base_path, columns=[c for c in columns if c in header]))
-        ]
-        since = None
+        wanted = [c for c in (*columns, "snapshot_month") if c in header]
+        frame = read_dataset(base_path, columns=list(dict.fromkeys(wanted)))
+        reference = [("baseline", frame)]
+        # A month of the panel taken as the baseline: the later months only are monitored
+        # (the baseline against itself, or earlier months, would read as drift).
+        stamped = frame["snapshot_month"].dropna() if "snapshot_month" in frame else ()
+        since = str(max(stamped)) if len(stamped) else None
     if not any(since is None or month > since for month, _ in panel_files(months)):
         raise DmdeError(
             f"{os.fspath(months)!r} holds no month after the baseline's last ({since}): give "

@@ -109,6 +109,14 @@ _PANEL_OPTIONS = ("start", "format", "shift", "shift_month")
 def _synth_panel(args: argparse.Namespace) -> int:
     from dmde.data import synthetic_panel
 
+    if args.shift_month is not None and args.shift is None:
+        raise UsageError("--shift-month says when --shift happens: add --shift, or drop it.")
+    if args.shift is not None and args.shift_month is None and args.months < 13:
+        raise UsageError(
+            f"--shift happens in month 13 by default, after the panel's {args.months} months: "
+            f"give --shift-month from 2 to {args.months}."
+        )
+
     controls = synthetic_panel.default_month_controls(args.rows, args.controls)
     with _progress(args.rows * args.months, desc="synth", quiet=args.quiet) as progress:
         rows = synthetic_panel.write_panel(
@@ -120,13 +128,14 @@ def _synth_panel(args: argparse.Namespace) -> int:
             controls=controls,
             scenario=args.scenario,
             shift=args.shift,
-            shift_month=args.shift_month or 13,
+            shift_month=13 if args.shift_month is None else args.shift_month,
             with_truth=args.with_truth,
             file_format=args.format or "parquet",
             progress=progress,
         )
     months = list(rows)
-    shift = f", {args.shift} from month {args.shift_month or 13}" if args.shift else ""
+    shift_month = 13 if args.shift_month is None else args.shift_month
+    shift = f", {args.shift} from month {shift_month}" if args.shift else ""
     print(
         f"wrote {len(months)} months ({months[0]} to {months[-1]}) of "
         f"{min(rows.values()):,} to {max(rows.values()):,} households ({controls:,} random "
@@ -526,7 +535,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
-    from dmde.audit.monitoring_report import monitor_files
+    from dmde.audit.monitoring_report import detection_limits, monitor_files
 
     share = None if args.budget is not None else (args.share or 0.01)
     result, written = monitor_files(
@@ -541,8 +550,9 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         verify_key=args.verify_key,
     )
     print(f"{len(result.months)} months monitored ({result.months[0]} to {result.months[-1]})")
-    for sentence in result.findings or ["nothing moved beyond chance"]:
+    for sentence in result.findings or ["nothing was flagged"]:
         print("- " + sentence)
+    print(detection_limits(result))
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
 

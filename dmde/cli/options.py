@@ -244,7 +244,7 @@ def _add_synth(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
         "--shift-month",
         type=_positive_int,
         default=None,
-        help="month of the planted shift, counted from 1 (the first month)",
+        help="month of the planted shift, counted from 1 (the first month), so 2 or later",
     )
     p.default_words["shift_month"] = "13"
 

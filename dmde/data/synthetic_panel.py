@@ -996,7 +996,29 @@ def panel_files(path: str | PathLike[str]) -> list[tuple[str, Path]]:
             f"{os.fspath(path)!r} holds no panel: expected folders snapshot_month=YYYY-MM "
             "with a part-0.parquet or part-0.csv file, as dmde synth --months writes."
         )
+    wrong = [f for month, f in found if not _MONTH.match(month)]
+    if wrong:
+        raise DmdeError(
+            f"{os.fspath(wrong[0].parent)!r} is not a month of the panel: its folder must be "
+            "named snapshot_month=YYYY-MM (such as snapshot_month=2025-01); rename or remove it."
+        )
+    expected = panel_months(found[0][0], _months_between(found[0][0], found[-1][0]) + 1)
+    missing = sorted(set(expected) - {month for month, _ in found})
+    if missing:
+        shown = ", ".join(missing[:6]) + (
+            f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        )
+        raise DmdeError(
+            f"the panel {os.fspath(path)!r} has no file for {shown} (between {found[0][0]} and "
+            f"{found[-1][0]}): a month file is missing; add it, or give the months on either "
+            "side of the gap as two panels."
+        )
     return found
+
+
+def _months_between(first: str, last: str) -> int:
+    """How many months from ``first`` to ``last`` (both ``YYYY-MM``)."""
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
 
 
 def write_panel(
