@@ -361,7 +361,8 @@ def _add_score(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
         choices=("python", "duckdb"),
         default="python",
         help="what computes the scores: dmde's own streaming scorer, or the model's SQL in "
-        "embedded DuckDB (the same files; a file DuckDB reads differently is scored by python)",
+        "embedded DuckDB (the same scores and rejects: CSV byte for byte, Parquet value for "
+        "value; a file DuckDB reads differently is scored by python, and stderr says so)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_verify_key(p)
