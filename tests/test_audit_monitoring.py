@@ -374,7 +374,7 @@ def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> 
     from pathlib import Path
 
     from dmde.audit.monitoring_report import monitor_files
-    from dmde.model.model_file import save_model
+    from dmde.model.model_file import load_model, save_model
 
     root = Path(str(tmp_path))
     write_panel(root / "train", 4_000, months=2, start="2025-06", seed=5, controls=500)
@@ -396,6 +396,12 @@ def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> 
         "monitor.json",
         "monitor.md",
     ]
+    import json
+
+    meta = json.loads((root / "monitor.json").read_text(encoding="utf-8"))["meta"]
+    digest = load_model(root / "model.json").model_sha256_
+    assert meta["model"].endswith(f"(sha256 {digest})") and meta["panel"] == str(root / "later")
+    assert meta["selection"] == "5.00% of each month, ties ordered by seed 0"
     one_file = root / "train" / "snapshot_month=2025-06" / "part-0.parquet"
     result, _ = monitor_files(
         root / "model.json", one_file, root / "later", root / "m2.html", budget=100

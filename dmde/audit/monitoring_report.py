@@ -11,7 +11,7 @@ selection by group.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -309,10 +309,17 @@ def _composition(result: MonitoringResult) -> Section:
     )
 
 
-def monitoring_document(result: MonitoringResult, *, title: str = "Monitoring") -> Document:
-    """The report of a monitoring run, as a document (findings first)."""
+def monitoring_document(
+    result: MonitoringResult,
+    *,
+    title: str = "Monitoring",
+    meta: Sequence[tuple[str, str]] = (),
+) -> Document:
+    """The report of a monitoring run, as a document (findings first); ``meta`` says what was
+    monitored (model file and SHA-256, baseline, panel, selection), shown under the title."""
     months = result.months
     return Document(
+        meta=tuple(meta),
         kind="monitoring",
         title=title,
         subtitle=f"{months[0]} to {months[-1]}" if len(months) > 1 else months[0],
@@ -333,9 +340,10 @@ def write_monitoring_report(
     path: str | os.PathLike[str],
     *,
     formats: Iterable[str] = ("html", "md", "json"),
+    meta: Sequence[tuple[str, str]] = (),
 ) -> list[Path]:
     """Write the report beside ``path`` in each format (same stem); return the paths written."""
-    return write_document(monitoring_document(result), path, formats=formats)
+    return write_document(monitoring_document(result, meta=meta), path, formats=formats)
 
 
 def monitor_files(
@@ -396,4 +404,12 @@ def monitor_files(
         )
     frames = panel_month_frames(months, columns=columns, since=since, after=True)
     result = monitor(fitted, reference, frames, budget=budget, share=share, alpha=alpha, seed=seed)
-    return result, write_monitoring_report(result, out, formats=formats)
+    selection = f"{budget:,} files a month" if budget is not None else f"{share:.2%} of each month"
+    meta = (
+        ("model", f"{os.fspath(model)} (sha256 {fitted.model_sha256_})"),
+        ("baseline", os.fspath(baseline)),
+        ("panel", os.fspath(months)),
+        ("selection", f"{selection}, ties ordered by seed {seed}"),
+        ("false alarms", f"at most {alpha:.0%} per kind of flag over the run"),
+    )
+    return result, write_monitoring_report(result, out, formats=formats, meta=meta)
