@@ -43,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime
 import os
 import tempfile
 import time
@@ -365,9 +364,8 @@ def score_file_duckdb(
     begun = start_scoring(
         model, input_path, output, rejects=rejects, reasons=reasons, verify_key=verify_key
     )
-    started, start_time, source, out = begun.started, begun.start_time, begun.source, begun.out
-    rejects_out, loaded, model_hash = begun.rejects, begun.model, begun.model_hash
-    columns, header = begun.columns, begun.header
+    source, out, rejects_out = begun.source, begun.out, begun.rejects
+    loaded, columns, header, started = begun.model, begun.columns, begun.header, begun.started
     read_batches(source, columns, on_problem="reject")  # the header's problems, said as usual
     order = [name for name in header if name in columns]  # a row's reject lines: file order
 
@@ -411,28 +409,15 @@ def score_file_duckdb(
                 if progress:
                     progress(n_rows)
                 seconds = time.perf_counter() - started
-                manifest = land_run(
-                    files,
-                    manifest_path(out),
-                    {
-                        "command": "score",
-                        "engine": "duckdb",
-                        "input": {"path": str(source), "sha256": hashing.result()},
-                        "model": {"sha256": model_hash},
-                        "columns_read": list(columns),
-                        "outputs": {"scores": str(out), "rejects": str(rejects_out)},
-                        "rows_read": n_rows,
-                        "rows_scored": n_scored,
-                        "rows_rejected": n_rejected,
-                        "reject_lines": rejected.num_rows,
-                        "reasons": reasons,
-                        "started": start_time,
-                        "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                        "seconds": round(seconds, 3),
-                        "rows_per_second": round(n_rows / seconds) if seconds > 0 else None,
-                    },
-                    error=SchemaError,
+                counts = (n_rows, n_scored, n_rejected, rejected.num_rows)
+                record = begun.record(
+                    input_sha256=hashing.result(),
+                    counts=counts,
+                    reasons=reasons,
+                    seconds=seconds,
+                    engine="duckdb",
                 )
+                manifest = land_run(files, manifest_path(out), record, error=SchemaError)
         finally:
             con.close()
     if n_scored + n_rejected != n_rows:  # pragma: no cover - the queries partition the rows

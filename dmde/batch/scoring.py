@@ -364,6 +364,36 @@ class ScoringStart:
     columns: tuple[str, ...]
     header: tuple[str, ...]
 
+    def record(
+        self,
+        *,
+        input_sha256: str,
+        counts: tuple[int, int, int, int],
+        reasons: int,
+        seconds: float,
+        engine: str | None = None,
+    ) -> dict[str, Any]:
+        """The run's manifest record (``counts``: rows read, scored, rejected, reject lines);
+        ``engine`` is named when it is not dmde's own."""
+        read, scored, rejected, lines = counts
+        return {
+            "command": "score",
+            **({"engine": engine} if engine is not None else {}),
+            "input": {"path": str(self.source), "sha256": input_sha256},
+            "model": {"sha256": self.model_hash},
+            "columns_read": list(self.columns),
+            "outputs": {"scores": str(self.out), "rejects": str(self.rejects)},
+            "rows_read": read,
+            "rows_scored": scored,
+            "rows_rejected": rejected,
+            "reject_lines": lines,
+            "reasons": reasons,
+            "started": self.start_time,
+            "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "seconds": round(seconds, 3),
+            "rows_per_second": round(read / seconds) if seconds > 0 else None,
+        }
+
 
 def start_scoring(
     model: Model | str | os.PathLike[str],
@@ -438,8 +468,7 @@ def score_file(
         model, input_path, output, rejects=rejects, reasons=reasons, verify_key=verify_key
     )
     source, out, rejects_out = begun.source, begun.out, begun.rejects
-    loaded, model_hash, columns = begun.model, begun.model_hash, begun.columns
-    started, start_time = begun.started, begun.start_time
+    loaded, columns, started = begun.model, begun.columns, begun.started
     with ThreadPoolExecutor(max_workers=1) as pool, FileSet(error=SchemaError) as files:
         # A CSV file is hashed as it is read (the tally); a Parquet file is read in pieces,
         # so it is hashed beside the reading.
@@ -461,27 +490,9 @@ def score_file(
         digest = parquet_hash.result() if parquet_hash else tally.sha256 or sha256_file(source)
         seconds = time.perf_counter() - started
         rejected_lines = sum(t.num_rows for t in run.rejects)
-        manifest = land_run(
-            files,
-            manifest_path(out),
-            {
-                "command": "score",
-                "input": {"path": str(source), "sha256": digest},
-                "model": {"sha256": model_hash},
-                "columns_read": list(columns),
-                "outputs": {"scores": str(out), "rejects": str(rejects_out)},
-                "rows_read": run.read,
-                "rows_scored": run.scored,
-                "rows_rejected": run.rejected,
-                "reject_lines": rejected_lines,
-                "reasons": reasons,
-                "started": start_time,
-                "ended": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                "seconds": round(seconds, 3),
-                "rows_per_second": round(run.read / seconds) if seconds > 0 else None,
-            },
-            error=SchemaError,
-        )
+        counts = (run.read, run.scored, run.rejected, rejected_lines)
+        record = begun.record(input_sha256=digest, counts=counts, reasons=reasons, seconds=seconds)
+        manifest = land_run(files, manifest_path(out), record, error=SchemaError)
     return ScoringResult(
         str(out), str(rejects_out), str(manifest), run.read, run.scored, run.rejected, seconds
     )
