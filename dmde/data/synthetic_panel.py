@@ -294,7 +294,7 @@ def panel_months(start: str, months: int) -> tuple[str, ...]:
     match = _MONTH.match(start) if isinstance(start, str) else None
     if match is None:
         raise DmdeError(f"start must be a month written YYYY-MM (such as 2025-01); got {start!r}.")
-    first = int(match[1]) * 12 + int(match[2]) - 1
+    first = _month_index(start)
     return tuple(f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(months))
 
 
@@ -1002,23 +1002,24 @@ def panel_files(path: str | PathLike[str]) -> list[tuple[str, Path]]:
             f"{os.fspath(wrong[0].parent)!r} is not a month of the panel: its folder must be "
             "named snapshot_month=YYYY-MM (such as snapshot_month=2025-01); rename or remove it."
         )
-    expected = panel_months(found[0][0], _months_between(found[0][0], found[-1][0]) + 1)
+    first, last = found[0][0], found[-1][0]
+    expected = panel_months(first, _month_index(last) - _month_index(first) + 1)
     missing = sorted(set(expected) - {month for month, _ in found})
     if missing:
         shown = ", ".join(missing[:6]) + (
             f" and {len(missing) - 6} more" if len(missing) > 6 else ""
         )
         raise DmdeError(
-            f"the panel {os.fspath(path)!r} has no file for {shown} (between {found[0][0]} and "
-            f"{found[-1][0]}): a month file is missing; add it, or give the months on either "
+            f"the panel {os.fspath(path)!r} has no file for {shown} (between {first} and "
+            f"{last}): a month file is missing; add it, or give the months on either "
             "side of the gap as two panels."
         )
     return found
 
 
-def _months_between(first: str, last: str) -> int:
-    """How many months from ``first`` to ``last`` (both ``YYYY-MM``)."""
-    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+def _month_index(month: str) -> int:
+    """Months since year 0 of a checked ``YYYY-MM``: consecutive months differ by 1."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
 
 
 def write_panel(
