@@ -288,10 +288,14 @@ def _value_grid(name: str, column: pd.Series[Any]) -> _Characteristic:
 
 def monitored_columns(model: Model) -> list[str]:
     """The columns :func:`monitor` reads from each month: the model's, the labels, the groups'."""
-    own = [model.segment_column] if isinstance(model, ScorecardFamily) else []
     sources = list(dict.fromkeys(ATTRIBUTE_SOURCES.values()))
-    names = [*own, *model.features_, *_LABEL_COLUMNS, *sources]
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys([*_model_columns(model), *_LABEL_COLUMNS, *sources]))
+
+
+def _model_columns(model: Model) -> list[str]:
+    """The columns the model scores from: its routing column (a family) and its features."""
+    own = [model.segment_column] if isinstance(model, ScorecardFamily) else []
+    return [*own, *model.features_]
 
 
 @dataclass
@@ -308,15 +312,8 @@ class _Month:
 
 
 def _score(model: Model, frame: pd.DataFrame) -> tuple[FloatArray, FloatArray, Any]:
-    names = ([model.segment_column] if isinstance(model, ScorecardFamily) else []) + list(
-        model.features_
-    )
-    missing = [c for c in names if c not in frame.columns]
-    if missing:
-        raise DmdeError(
-            f"the month has no column {', '.join(map(repr, missing))}, which the model reads: "
-            "give every month the model's columns."
-        )
+    # The columns are there: _check_frame has seen every frame scored here.
+    names = _model_columns(model)
     scored = model.score_columns(_columns(frame, names), len(frame))
     return scored.points, scored.probability, scored.segment
 
@@ -588,10 +585,7 @@ def monitor(
 def _check_frame(model: Model, frame: pd.DataFrame, what: str, budget: int | None) -> None:
     """A baseline or a month holds the model's columns, and more files than the budget (a
     budget that selects every file leaves no selection to compare)."""
-    names = ([model.segment_column] if isinstance(model, ScorecardFamily) else []) + list(
-        model.features_
-    )
-    missing = [c for c in names if c not in frame.columns]
+    missing = [c for c in _model_columns(model) if c not in frame.columns]
     if missing:
         raise DmdeError(
             f"{what} has no column {', '.join(map(repr, missing))}, which the model reads: "
