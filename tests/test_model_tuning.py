@@ -16,14 +16,13 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from dmde.core.errors import DmdeError, ParameterError, SchemaError
 from dmde.model.scorecard import Scorecard, ScorecardFamily
-from dmde.model.training import TrainingData
+from dmde.model.training import TrainingData, _weighted_auc
 from dmde.model.tuning import (
     DEFAULT_GRID,
     GRID_PARAMETERS,
     TuningResult,
     _choose,
     _logistic,
-    _weighted_auc,
     choose_parameters,
     shrinkage_offsets,
 )

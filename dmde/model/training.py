@@ -311,7 +311,9 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
 
 
 def _weighted_auc(
-    y: npt.NDArray[np.integer], score: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]
+    y: npt.NDArray[np.integer] | npt.NDArray[np.float64],
+    score: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.float64],
 ) -> float:
     """``roc_auc_score(y, score, sample_weight=weight)`` for a 0/1 ``y``: the same float.
 

@@ -80,7 +80,7 @@ from dmde.data.parameters import Range, StrOptions, bad_parameter, check_paramet
 from dmde.model.binning import WoEBinning
 from dmde.model.newton import GroupedRows, _newton
 from dmde.model.scorecard import Scorecard, ScorecardFamily
-from dmde.model.training import TrainingData
+from dmde.model.training import TrainingData, _weighted_auc
 
 __all__ = [
     "DEFAULT_GRID",
@@ -592,17 +592,6 @@ def _logistic(z: FloatArray, y: FloatArray, weight: FloatArray, C: float) -> Flo
     # (entering threadpool_limits costs ~13 ms, more than a fit on 7,500 rows).
     fit = _newton(rows, C=C, max_iter=100)
     return np.asarray(np.r_[fit.intercept, fit.coef], dtype=np.float64)
-
-
-def _weighted_auc(y: FloatArray, score: FloatArray, weight: FloatArray) -> float:
-    """The weighted AUC, ties counted half (scikit-learn's ``roc_auc_score`` with weights)."""
-    order = np.argsort(score, kind="stable")
-    s, positive, w = score[order], y[order] == 1, weight[order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    events = np.add.reduceat(np.where(positive, w, 0.0), starts)
-    non_events = np.add.reduceat(np.where(positive, 0.0, w), starts)
-    below = np.cumsum(non_events) - non_events  # non-event weight strictly below each tie group
-    return float(events @ (below + non_events / 2) / (events.sum() * non_events.sum()))
 
 
 # --------------------------------------------------------------------------------------------
