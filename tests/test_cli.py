@@ -273,8 +273,17 @@ def test_sql_command_writes_the_query_and_the_rejects(
         (["--row-column", "row"], "--row-column numbers the rows of the rejects query", 2),
         (["--table", 'house"holds'], "--table must be a table name", 2),
         (["--table", "h'x"], "--table must be a table name", 2),
+        (["--rejects", "SAME"], "--rejects must be another file than the SQL query", 2),
+        (["--out", "MODEL"], "--out must be another file than the model file", 2),
     ],
-    ids=["dialect", "row-column-alone", "lone-double-quote", "lone-single-quote"],
+    ids=[
+        "dialect",
+        "row-column-alone",
+        "lone-double-quote",
+        "lone-single-quote",
+        "rejects-is-out",
+        "out-is-model",
+    ],
 )
 def test_sql_refusals(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str, code: int
@@ -284,10 +293,13 @@ def test_sql_refusals(
     assert main(["train", "--data", str(sample), "--out", str(model), "--cv", "2"]) == 0
     capsys.readouterr()
     out = tmp_path / "score.sql"
+    extra = [{"SAME": str(out), "MODEL": str(model)}.get(word, word) for word in extra]
     argv = ["sql", "--model", str(model), "--table", "t", "--out", str(out), *extra]
+    before = model.read_bytes()
     assert main(argv) == code
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not out.exists()
+    assert model.read_bytes() == before  # the model file untouched
 
 
 def test_monitor_finds_the_planted_reform(
@@ -321,6 +333,12 @@ def test_monitor_refuses_a_folder_without_months(
     assert main([*argv, str(tmp_path), "--out", str(tmp_path / "m.html")]) == 1
     err = capsys.readouterr().err
     assert "holds no panel" in err and "Traceback" not in err
+    before = model.read_bytes()
+    argv = ["monitor", "--model", str(model), "--baseline", str(sample), "--months"]
+    assert main([*argv, str(tmp_path), "--out", str(tmp_path / "model.html")]) == 2
+    err = capsys.readouterr().err
+    assert "--out must be another file than the model file" in err
+    assert model.read_bytes() == before
 
 
 def test_synth_months_writes_a_panel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,6 +28,7 @@ from dmde.audit.monitoring import (
     panel_month_frames,
 )
 from dmde.audit.plots import to_svg
+from dmde.audit.report import check_report_paths
 from dmde.audit.targeting import GROUP_ATTRIBUTES
 from dmde.core.errors import DmdeError
 from dmde.core.rendering import (
@@ -382,6 +383,9 @@ def monitor_files(
     (MonitoringResult, list of Path)
         The result and the files written.
     """
+    check_report_paths(
+        out, {"the model file": model, "the baseline": baseline}, formats=tuple(formats)
+    )
     fitted = load_model(model, verify_key=verify_key)
     columns = monitored_columns(fitted)
     base_path = Path(baseline)

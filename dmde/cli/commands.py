@@ -243,12 +243,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_sql(args: argparse.Namespace) -> int:
     from dmde.core.files import write_text
+    from dmde.data.paths import check_distinct_paths
     from dmde.model.model_file import load_model
     from dmde.model.sql import rejects_sql, scorecard_sql
 
-    model = load_model(args.model, verify_key=args.verify_key)
     if args.row_column is not None and args.rejects is None:
         raise UsageError("--row-column numbers the rows of the rejects query: add --rejects.")
+    outputs = [("out", "the SQL query", args.out)]
+    if args.rejects is not None:
+        outputs.append(("rejects", "the rejects query", args.rejects))
+    check_distinct_paths(outputs, {"the model file": args.model})
+    model = load_model(args.model, verify_key=args.verify_key)
     query = scorecard_sql(
         model,
         table=args.table,
