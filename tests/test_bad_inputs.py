@@ -844,6 +844,7 @@ CASES: list[Case] = [
     # -- paths ----------------------------------------------------------------------------
     refused("missing-file", lambda p: p, "no such file", name="absent.csv"),
     refused("directory", lambda p: _folder(p), "directory", name="folder.csv"),
+    refused("directory-no-extension", lambda p: _folder(p), "name one of its files", name="data"),
 ]
 
 

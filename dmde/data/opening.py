@@ -106,6 +106,12 @@ class _Header:
 
 
 def _inspect(path: Path) -> _Header:
+    if path.is_dir():
+        raise _FileError(
+            "unreadable",
+            f"expected a file, found a directory: name one of its files "
+            f"(ending in {', '.join(EXTENSIONS)})",
+        )
     kind = EXTENSIONS.get(path.suffix.lower())
     if kind is None:
         raise _FileError(
@@ -113,8 +119,6 @@ def _inspect(path: Path) -> _Header:
             f"expected a file ending in {', '.join(EXTENSIONS)}; "
             f"got {path.suffix or 'no extension'!r}",
         )
-    if path.is_dir():
-        raise _FileError("unreadable", "expected a file, found a directory")
     if path.stat().st_size == 0:
         raise _FileError("empty_file", "the file is empty (0 bytes); expected a header line")
     return _inspect_csv(path) if kind == "csv" else _inspect_parquet(path)
