@@ -220,6 +220,7 @@ def test_the_table_has_one_row_per_candidate_in_grid_order() -> None:
     assert list(result.table["C"].iloc[:2]) == [0.1, 0.1]
     assert result.table["template"].sum() == 1  # the defaults are in the default grid
     assert "chosen (guarded, 3 folds, seed 0)" in result.format()
+    assert "auc_se" in result.format().splitlines()[1].split()
 
 
 def test_a_grid_value_not_named_keeps_the_template() -> None:

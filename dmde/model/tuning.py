@@ -215,7 +215,9 @@ class TuningResult:
         chosen = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
         ranked = self.table.sort_values("auc_mean", ascending=False, kind="stable")
         best = ranked[(np.arange(len(ranked)) < 10) | ranked["chosen"].to_numpy()]
-        shown = best[[*GRID_PARAMETERS, "n_features", "auc_mean", "gain", "gain_se", "chosen"]]
+        shown = best[
+            [*GRID_PARAMETERS, "n_features", "auc_mean", "auc_se", "gain", "gain_se", "chosen"]
+        ]
         return (
             f"chosen ({self.rule}, {self.folds} folds, seed {self.seed}): {chosen}\n"
             f"{shown.to_string(index=False, float_format=lambda v: f'{v:.4f}')}"
