@@ -80,13 +80,15 @@ if TYPE_CHECKING:  # the names, for type checkers and readers
         read_selection,
         write_notices,
     )
+    from dmde.documents.readers import AuditReport, ScoresFile, read_audit, read_scores
     from dmde.model.binning import FeatureBinning, WoEBinning
+    from dmde.model.evaluation import Evaluation, evaluate
     from dmde.model.model_file import ModelFileError, load_model, save_model
     from dmde.model.scaling import PointsScaling
     from dmde.model.scorecard import Scorecard, ScorecardFamily
     from dmde.model.signature_file import SignatureError
     from dmde.model.signing import generate_key_pair, sign_model, verify_model
-    from dmde.model.training import evaluate, training_data
+    from dmde.model.training import training_data
 
 # Where each public name lives: imported on first use (PEP 562).
 _PUBLIC = {
@@ -141,6 +143,10 @@ _PUBLIC = {
     "notice": "dmde.documents.explain",
     "read_selection": "dmde.documents.explain",
     "write_notices": "dmde.documents.explain",
+    "AuditReport": "dmde.documents.readers",
+    "ScoresFile": "dmde.documents.readers",
+    "read_audit": "dmde.documents.readers",
+    "read_scores": "dmde.documents.readers",
     "FeatureBinning": "dmde.model.binning",
     "WoEBinning": "dmde.model.binning",
     "ModelFileError": "dmde.model.model_file",
@@ -153,7 +159,8 @@ _PUBLIC = {
     "generate_key_pair": "dmde.model.signing",
     "sign_model": "dmde.model.signing",
     "verify_model": "dmde.model.signing",
-    "evaluate": "dmde.model.training",
+    "Evaluation": "dmde.model.evaluation",
+    "evaluate": "dmde.model.evaluation",
     "training_data": "dmde.model.training",
 }
 
@@ -175,12 +182,14 @@ __all__ = [
     "DEFAULT_POLICY",
     "SCENARIOS",
     "AuditError",
+    "AuditReport",
     "AuditResult",
     "Column",
     "CompareError",
     "Comparison",
     "DescribeError",
     "DmdeError",
+    "Evaluation",
     "ExplainError",
     "Explanation",
     "Family",
@@ -196,6 +205,7 @@ __all__ = [
     "SchemaError",
     "Scorecard",
     "ScorecardFamily",
+    "ScoresFile",
     "ScoringResult",
     "Selection",
     "SelectionError",
@@ -219,8 +229,10 @@ __all__ = [
     "iter_batches",
     "load_model",
     "notice",
+    "read_audit",
     "read_dataset",
     "read_quotas",
+    "read_scores",
     "read_selection",
     "run_demo",
     "save_model",

@@ -77,6 +77,28 @@ class SelectionTable:
     _cuts: dict[str, float] = field(init=False, repr=False, compare=False)
     _source: SelectionSource | None = field(init=False, repr=False, compare=False)
 
+    @classmethod
+    def from_selection(
+        cls, path: str | os.PathLike[str], *, trust_selection: bool = False
+    ) -> SelectionTable:
+        """The selection of a file written by ``dmde select``, checked against its manifest.
+
+        The same as :func:`read_selection` (see it for the checks and ``trust_selection``).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp, "selection.csv")
+        ...     _ = path.write_text(
+        ...         "dossier_id,caf_code,score,probability,rank_national,rank_in_group,"
+        ...         "selection_reason\\n7,01,612.5,0.08,1,1,score\\n")
+        ...     table = SelectionTable.from_selection(path, trust_selection=True)
+        >>> table.ids, table.per, table.score_of(7)
+        ([7], None, 612.5)
+        """
+        return read_selection(path, trust_selection=trust_selection)
+
     def __post_init__(self) -> None:
         needed = ["dossier_id", "rank_national", "rank_in_group", "score", "selection_reason"]
         if self.per is not None:
