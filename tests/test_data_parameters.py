@@ -76,3 +76,86 @@ def test_select_declares_its_parameters() -> None:
         "random_share",
         "seed",
     ]
+
+
+_RULES: list[Any] = [
+    Range(Integral, 0, None, closed="left"),
+    Range(Integral, 2, 10, closed="both"),
+    Range(Real, 0, 1, closed="right"),
+    Range(Real, 0, None, closed="neither"),
+    Range(Real, -1.5, 0.5, closed="left"),
+    StrOptions({"raise", "reject"}),
+    str,
+    Mapping,
+    None,
+    "boolean",
+]
+_VALUES: list[Any] = [
+    -1,
+    0,
+    1,
+    2,
+    10,
+    11,
+    0.0,
+    0.5,
+    1.0,
+    -1.5,
+    np.int64(3),
+    np.float32(0.25),
+    float("nan"),
+    float("inf"),
+    "raise",
+    "skip",
+    None,
+    {},
+    np.bool_(True),
+]
+
+
+@pytest.mark.parametrize("rule", _RULES, ids=[str(r) for r in _RULES])
+def test_rules_decide_and_read_as_scikit_learns(rule: Any) -> None:
+    """dmde's own constraints (scikit-learn is not imported to check a parameter) accept the
+    values scikit-learn's accept, booleans apart, and are worded the same."""
+    from sklearn.utils import _param_validation as sk
+
+    from dmde.data.parameters import _constraint
+
+    ours = _constraint(rule)
+    if isinstance(rule, Range):
+        theirs: Any = sk.Interval(rule.type, rule.left, rule.right, closed=rule.closed)
+    elif isinstance(rule, StrOptions):
+        theirs = sk.StrOptions(rule.options)
+    else:
+        theirs = sk.make_constraint(rule)
+    for value in _VALUES:
+        assert ours.is_satisfied_by(value) == theirs.is_satisfied_by(value), value
+    if isinstance(rule, StrOptions):  # scikit-learn lists a set in its own order; we sort
+        assert sorted(str(ours)) == sorted(str(theirs))
+    else:
+        assert str(ours) == str(theirs)
+    assert not (isinstance(rule, Range) and ours.is_satisfied_by(True))
+
+
+def test_checking_a_parameter_does_not_import_scikit_learn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom numbers import Real\n"
+        "from dmde.data.parameters import Range, check_parameters\n"
+        "check_parameters({'x': [Range(Real, 0, 1, closed='both'), 'boolean', None]}, {'x': 1})\n"
+        "print(any(m == 'sklearn' or m.startswith('sklearn.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_range_in_an_estimators_constraints_is_a_scikit_learn_interval() -> None:
+    from sklearn.utils._param_validation import Interval, InvalidParameterError
+
+    from dmde.model.scorecard import Scorecard
+
+    assert isinstance(Range(Integral, 1, None, closed="left"), Interval | Range)
+    with pytest.raises(InvalidParameterError, match=r"'max_prebins' .* \[2, inf\)\. Got True"):
+        Scorecard(max_prebins=True)._validate_params()
