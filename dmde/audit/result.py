@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,19 @@ from dmde.audit.metrics import GroupAudit
 from dmde.audit.settings import AuditError
 
 __all__ = ["AuditResult"]
+
+#: The columns of the findings a notebook shows (the report has them all).
+_SHOWN_FINDINGS = (
+    "finding",
+    "verdict",
+    "attribute",
+    "group",
+    "reference",
+    "metric",
+    "value",
+    "reference_value",
+    "p_adjusted",
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +118,38 @@ class AuditResult:
                 "this result holds no rows to build a MetricFrame from: make it with audit()."
             )
         return metric_frame(self.metric_inputs, attributes)
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the findings first, then the flags in words, then the sizes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> empty = AuditResult(None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+        ...     pd.DataFrame(), None, None, None, None, None, None, None, None,
+        ...     {"rows": 10, "selected_by_score": 2}, {})
+        >>> print(empty._repr_html_())  # doctest: +NORMALIZE_WHITESPACE
+        <div class="dmde-audit"><p><b>Audit</b>: 10 files, 2 selected by the score.</p>
+        <h4>Findings</h4><p>No finding.</p><h4>Flags</h4><p>No disparity flagged.</p></div>
+        """
+        rows, selected = self.data.get("rows"), self.data.get("selected_by_score")
+        head = "<p><b>Audit</b>"
+        if isinstance(rows, int):
+            head += f": {rows:,} files"
+            head += f", {selected:,} selected by the score" if isinstance(selected, int) else ""
+        head += ".</p>"
+        shown = [c for c in _SHOWN_FINDINGS if c in self.findings.columns]
+        findings = (
+            self.findings[shown].to_html(index=False, float_format=lambda v: f"{v:.3g}")
+            if len(self.findings)
+            else "<p>No finding.</p>"
+        )
+        if len(self.flags) and "sentence" in self.flags.columns:
+            items = "".join(f"<li>{escape(str(s))}</li>" for s in self.flags["sentence"])
+            flags = f"<ol>{items}</ol>"
+        else:
+            flags = "<p>No disparity flagged.</p>"
+        return (
+            f'<div class="dmde-audit">{head}\n<h4>Findings</h4>{findings}<h4>Flags</h4>{flags}'
+            "</div>"
+        )

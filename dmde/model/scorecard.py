@@ -24,11 +24,22 @@ published table *is* the model, and scoring never goes through anything else.
 :class:`ScorecardFamily` holds one scorecard per segment of an operational routing column
 (``income_reporting`` by default: the 2026 model has one regression for declarative income
 reporting and one for pre-filled reporting) and routes each row to its segment's scorecard.
+
+In a notebook, a fitted model shows its points table, its policy and its training summary
+(:mod:`dmde.model.display`).
 """
 
+from dmde.model import display
 from dmde.model.family import ScorecardFamily, family_summary
 from dmde.model.logistic import REASON_COLUMNS, Scorecard, TrainingSummary, bin_labels
 from dmde.model.scored import ScoredColumns
+
+# What a notebook shows for a model (dmde.model.display): its points, policy and training, in
+# place of scikit-learn's diagram. Attached here, where the public names live, so that the
+# classes' modules hold the model and this one what it looks like.
+Scorecard._repr_html_ = display.scorecard_html
+ScorecardFamily._repr_html_ = display.family_html
+Scorecard._repr_mimebundle_ = ScorecardFamily._repr_mimebundle_ = display.mimebundle
 
 __all__ = [
     "REASON_COLUMNS",
