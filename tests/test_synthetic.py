@@ -55,6 +55,18 @@ def test_chunks_are_bounded_and_columns_in_catalog_order() -> None:
     assert list(cols) == [c for c in CATALOG if c in cols]
     assert "truth_probability" not in cols
     assert population_columns(with_truth=True)[-2:] == ("truth_probability", "truth_target")
+    full = population_columns(with_truth=True, underpayments=True)
+    assert full[-4:] == (
+        "truth_probability",
+        "truth_target",
+        "truth_rappel_probability",
+        "truth_rappel_target",
+    )
+    assert [c for c in full if c in ("rappel_amount", "rappel_months", "rappel_target")] == [
+        "rappel_amount",
+        "rappel_months",
+        "rappel_target",
+    ]
 
 
 def test_generated_values_respect_the_catalog(population: pd.DataFrame) -> None:

@@ -38,9 +38,11 @@ __all__ = [
     "CATALOG",
     "DEFAULT_POLICY",
     "LOCATING_COLUMNS",
+    "TARGET_ACTIONS",
     "Column",
     "Family",
     "FeaturePolicy",
+    "action_of_target",
     "check_routing_column",
     "column",
     "columns_of",
@@ -319,6 +321,14 @@ _COLUMNS: tuple[Column, ...] = (
            "Underpayment found by the check; missing when not controlled.",
            "montant du rappel", _CHECK, "underpayment found", unit="EUR", minimum=0,
            maximum=200_000, nullable=True, required=False),
+    _count("rappel_months", _F.LABEL, "months of underpayment", "durée du rappel (mois)",
+           "Number of months the underpayment lasted; missing when not controlled.", _CHECK,
+           maximum=24, unit="months", nullable=True, required=False),
+    _flag("rappel_target", _F.LABEL, "underpayment of 300 EUR over 3 months or more",
+          "rappel d'au moins 300 euros sur au moins 3 mois",
+          "The check found an underpayment of at least 300 EUR lasting at least 3 months (the "
+          "rights model's target: a file to contact, not to check); missing when not "
+          "controlled.", _CHECK, nullable=True, required=False),
     Column("truth_probability", "float", _F.LABEL,
            "Synthetic only: the true probability of the target, from the structural model.",
            "probabilité vraie (synthétique)", "synthetic generator", "true probability",
@@ -326,6 +336,15 @@ _COLUMNS: tuple[Column, ...] = (
     _flag("truth_target", _F.LABEL, "true target (synthetic)", "cible vraie (synthétique)",
           "Synthetic only: whether the household truly has the target overpayment, checked "
           "or not.", "synthetic generator", required=False),
+    Column("truth_rappel_probability", "float", _F.LABEL,
+           "Synthetic only: the true probability of the underpayment target (rappel_target), "
+           "from the structural model.", "probabilité vraie de rappel (synthétique)",
+           "synthetic generator", "true probability of underpayment", minimum=0, maximum=1,
+           required=False),
+    _flag("truth_rappel_target", _F.LABEL, "true underpayment target (synthetic)",
+          "cible vraie de rappel (synthétique)",
+          "Synthetic only: whether the household is truly underpaid by the target amount, "
+          "checked or not.", "synthetic generator", required=False),
 )
 # fmt: on
 
@@ -333,6 +352,29 @@ _COLUMNS: tuple[Column, ...] = (
 CATALOG: Mapping[str, Column] = {c.name: c for c in _COLUMNS}
 if len(CATALOG) != len(_COLUMNS):  # pragma: no cover - guards the declaration above
     raise RuntimeError("duplicate column name in the catalog")
+
+
+#: What an agent does with a file that a model trained on each target ranks high: a check for
+#: an overpayment target, a contact ("outreach": does the household receive all its rights?)
+#: for an underpayment target.
+TARGET_ACTIONS: Mapping[str, str] = {
+    "target": "check",
+    "truth_target": "check",
+    "rappel_target": "outreach",
+    "truth_rappel_target": "outreach",
+}
+
+
+def action_of_target(target: str) -> str:
+    """The action a model of ``target`` selects files for: ``"outreach"`` for an underpayment
+    target, else ``"check"``.
+
+    Examples
+    --------
+    >>> action_of_target("rappel_target"), action_of_target("target")
+    ('outreach', 'check')
+    """
+    return TARGET_ACTIONS.get(target, "check")
 
 
 def column(name: str) -> Column:

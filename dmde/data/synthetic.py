@@ -13,6 +13,14 @@ nationality relates to activity, family size and place, age to children's ages a
 so the allowed features are proxies of them. Every assumption, with its source or "assumed", is
 written in ``data/synthetic/README.md``.
 
+The truth of **underpayments** (rappels: the household is paid too little) is a second
+logistic function, of the terms of :func:`rappel_design` (a benefit that looks due but is not
+claimed, a drop in income or a family change not yet declared) with the coefficients of
+:data:`RAPPEL_TRUTH`; it is drawn from a stream of its own, so that the other columns are the
+same as without it, and ``rappel_target`` (an underpayment of at least
+:data:`RAPPEL_MIN_AMOUNT` EUR lasting at least :data:`RAPPEL_MIN_MONTHS` months) is observed,
+like ``target``, on the random-control sample only.
+
 A stratified random-control survey (``controls`` files, oversampling RSA and prime d'activité
 files) carries the observed labels; other rows have them missing.
 
@@ -50,10 +58,23 @@ from dmde.data.synthetic_households import (
     _history,
     _labels,
     _levels,
+    _rappel_labels,
+    _rappel_stream,
     _sigmoid,
     _streams,
 )
-from dmde.data.synthetic_truth import SCENARIOS, TRUTH_TERMS, Scenario, _truth_logit, truth_design
+from dmde.data.synthetic_truth import (
+    RAPPEL_MIN_AMOUNT,
+    RAPPEL_MIN_MONTHS,
+    RAPPEL_TERMS,
+    RAPPEL_TRUTH,
+    SCENARIOS,
+    TRUTH_TERMS,
+    Scenario,
+    _truth_logit,
+    rappel_design,
+    truth_design,
+)
 
 if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
@@ -64,6 +85,10 @@ Progress: TypeAlias = Callable[[str, int], None]
 __all__ = [
     "CHUNK_ROWS",
     "CONTROLS",
+    "RAPPEL_MIN_AMOUNT",
+    "RAPPEL_MIN_MONTHS",
+    "RAPPEL_TERMS",
+    "RAPPEL_TRUTH",
     "SCENARIOS",
     "SMIC_NET_MONTHLY",
     "TRUTH_TERMS",
@@ -72,6 +97,7 @@ __all__ = [
     "default_controls",
     "generate_population",
     "population_columns",
+    "rappel_design",
     "synthesize",
     "truth_design",
     "write_population",
@@ -165,6 +191,7 @@ def _chunk_table(
     weights: np.ndarray,
     scenario: Scenario,
     with_truth: bool,
+    rng_rappel: np.random.Generator,
 ) -> pa.Table:
     n = c.stratum.shape[0]
     p, r, b = c.people, c.resources, c.benefits
@@ -189,7 +216,11 @@ def _chunk_table(
     probability = _sigmoid(logit)
     truth_target = rng_truth.random(n) < probability
     h = _history(rng_hist, logit, r["months_on_file"], n)
-    lab = _labels(rng_lab, truth_target, n)
+    lab = _labels(rng_lab, truth_target, n)  # its rappel draws, the last, are unused
+    # underpayments: their own stream, so every column above is the same with or without them
+    rappel_probability = _sigmoid(_truth_logit(rappel_design(view), RAPPEL_TRUTH))
+    truth_rappel = rng_rappel.random(n) < rappel_probability
+    found = _rappel_labels(rng_rappel, truth_rappel, n)
     cols |= {
         "n_controls_24m": h["n_controls"],
         "months_since_last_control": _masked(h["since"], h["since"] >= 0, pa.int64()),
@@ -201,10 +232,17 @@ def _chunk_table(
         "indu_amount": _masked(lab["indu_amount"], controlled, pa.float64()),
         "indu_months": _masked(lab["indu_months"], controlled, pa.int64()),
         "target": _masked(truth_target, controlled, pa.int8()),
-        "rappel_amount": _masked(lab["rappel"], controlled, pa.float64()),
+        "rappel_amount": _masked(found["rappel_amount"], controlled, pa.float64()),
+        "rappel_months": _masked(found["rappel_months"], controlled, pa.int64()),
+        "rappel_target": _masked(truth_rappel, controlled, pa.int8()),
     }
     if with_truth:
-        cols |= {"truth_probability": np.round(probability, 6), "truth_target": truth_target}
+        cols |= {
+            "truth_probability": np.round(probability, 6),
+            "truth_target": truth_target,
+            "truth_rappel_probability": np.round(rappel_probability, 6),
+            "truth_rappel_target": truth_rappel,
+        }
     return _table(cols)
 
 
@@ -262,15 +300,24 @@ def _draw_survey(
     return controlled, weight
 
 
-def population_columns(*, with_truth: bool = False) -> tuple[str, ...]:
-    """The columns of a generated population, in file order."""
-    names = [c for c in CATALOG if CATALOG[c].family.value != "label" or c in _LABELS]
+def population_columns(*, with_truth: bool = False, underpayments: bool = False) -> tuple[str, ...]:
+    """The columns of a generated population, in file order.
+
+    ``underpayments`` adds the labels of underpayments (``rappel_months``, ``rappel_target``
+    and, with the truth, ``truth_rappel_probability`` and ``truth_rappel_target``), which
+    :func:`generate_population` writes and the monthly panel does not yet.
+    """
+    labels = _LABELS + (_RAPPEL_LABELS if underpayments else ())
+    names = [c for c in CATALOG if CATALOG[c].family.value != "label" or c in labels]
     if with_truth:
         names += ["truth_probability", "truth_target"]
+        if underpayments:
+            names += ["truth_rappel_probability", "truth_rappel_target"]
     return tuple(names)
 
 
 _LABELS = ("controlled", "control_weight", "indu_amount", "indu_months", "target", "rappel_amount")
+_RAPPEL_LABELS = ("rappel_months", "rappel_target")
 
 
 CONTROLS = 7_500  # the agency's yearly random checks: the default survey, capped at the rows
@@ -329,7 +376,8 @@ def generate_population(
     scenario : str
         Name of a :data:`SCENARIOS` entry.
     with_truth : bool
-        Also write ``truth_probability`` and ``truth_target`` for every row.
+        Also write ``truth_probability`` and ``truth_target`` for every row, and the truth of
+        underpayments (``truth_rappel_probability``, ``truth_rappel_target``).
     progress : callable, optional
         Called as ``progress(stage, rows)`` after each chunk of each pass: the stage is
         ``"survey draw"`` (first pass) then ``"rows"`` (second pass).
@@ -337,7 +385,8 @@ def generate_population(
     Yields
     ------
     pyarrow.Table
-        Up to :data:`CHUNK_ROWS` rows with the columns of :func:`population_columns`.
+        Up to :data:`CHUNK_ROWS` rows with the columns of :func:`population_columns`
+        (``underpayments=True``).
     """
     controls = default_controls(n_rows, controls)
     spec = _check_args(n_rows, seed, controls, scenario)
@@ -355,6 +404,7 @@ def generate_population(
             weights=weight[rows],
             scenario=spec,
             with_truth=with_truth,
+            rng_rappel=_rappel_stream(seed, i),
         )
         start += size
         if progress:
@@ -410,9 +460,11 @@ def write_population(
         progress=progress,
     )
     return write_batches(
-        path, batches, schema=arrow_schema(population_columns(with_truth=with_truth))
+        path,
+        batches,
+        schema=arrow_schema(population_columns(with_truth=with_truth, underpayments=True)),
     )
 
 
 # the label families the generator writes, checked once against the catalog
-assert set(_LABELS) <= set(columns_of("label"))
+assert set(_LABELS + _RAPPEL_LABELS) <= set(columns_of("label"))

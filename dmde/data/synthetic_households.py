@@ -441,6 +441,29 @@ def _labels(rng: np.random.Generator, target: np.ndarray, n: int) -> dict[str, n
     return {"indu_amount": indu_amount, "indu_months": indu_months, "rappel": rappel}
 
 
+def _rappel_labels(rng: np.random.Generator, target: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """What a check would find underpaid on each row (kept only for controlled rows): a target
+    underpayment of 300 EUR plus lognormal(log 650, 0.8) over 3 to 24 months; 15% of the others
+    a small or short one that misses the target (assumed)."""
+    amount = np.round(300.0 + np.exp(np.log(650.0) + 0.8 * rng.standard_normal(n)), 2)
+    months = rng.integers(3, 25, n)
+    small = rng.random(n) < 0.15
+    short = rng.random(n) < 0.5
+    small_amount = np.round(np.where(short, rng.uniform(20, 3000, n), rng.uniform(20, 299, n)), 2)
+    small_months = np.where(short, rng.integers(1, 3, n), rng.integers(1, 25, n))
+    return {
+        "rappel_amount": np.where(target, amount, np.where(small, small_amount, 0.0)),
+        "rappel_months": np.where(target, months, np.where(small, small_months, 0)),
+    }
+
+
+def _rappel_stream(seed: int, chunk: int) -> np.random.Generator:
+    """The random stream of the underpayment truth and labels of one chunk: a seventh child of
+    the chunk's seed sequence, so the six streams of :func:`_streams` (and every other column)
+    are the same with or without it."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk, 6)))
+
+
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class _Chunk:

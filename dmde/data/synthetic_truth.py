@@ -1,5 +1,6 @@
 """The truth of the synthetic world: the design terms of the true risk and the scenarios that
-set their coefficients (neutral, or with a planted effect of an excluded column).
+set their coefficients (neutral, or with a planted effect of an excluded column), and the truth of
+underpayments (:data:`RAPPEL_TRUTH` over :func:`rappel_design`), the same under every scenario.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ import pyarrow as pa
 if TYPE_CHECKING:
     Arr: TypeAlias = pa.Array[Any]
 
-__all__ = ["SCENARIOS", "TRUTH_TERMS", "Scenario", "truth_design"]
+__all__ = [
+    "RAPPEL_COEFFICIENTS",
+    "RAPPEL_MIN_AMOUNT",
+    "RAPPEL_MIN_MONTHS",
+    "RAPPEL_TERMS",
+    "RAPPEL_TRUTH",
+    "SCENARIOS",
+    "TRUTH_TERMS",
+    "Scenario",
+    "rappel_design",
+    "truth_design",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,3 +174,100 @@ def truth_design(frame: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
 def _truth_logit(design: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     beta = np.array([scenario.coefficient(t) for t in design.columns])
     return np.asarray(scenario.coefficient("intercept") + design.to_numpy() @ beta)
+
+
+# ---------------------------------------------------------------------------------------------
+# The truth of underpayments (rappels): the household is paid too little.
+
+#: An underpayment counts for ``rappel_target`` from this amount (EUR) ...
+RAPPEL_MIN_AMOUNT = 300.0
+#: ... lasting at least this many months (both assumed: an outreach contact is cheap, so a
+#: smaller gap than the overpayment target's 600 EUR over 6 months is worth it).
+RAPPEL_MIN_MONTHS = 3
+
+#: The design terms of the underpayment truth, in order, with what each one means. A benefit
+#: not claimed is written additively, as the DREES measures it: a low income raises the chance
+#: that a benefit is due and not claimed, receiving a benefit lowers it.
+RAPPEL_TERMS: Mapping[str, str] = {
+    "income_below_half_smic": "household income below 0.5 Smic (RSA may be due)",
+    "income_half_to_1_2_smic": (
+        "household income from 0.5 to 1.2 Smic (prime d'activité may be due)"
+    ),
+    "rsa": "receives RSA",
+    "prime_activite": "receives prime d'activité",
+    "housing_aid": "receives housing aid",
+    "family_benefits": "receives family allowances or the complément familial",
+    "couple_no_children": "a couple without children",
+    "income_volatility": "coefficient of variation of quarterly income (a drop not yet declared)",
+    "holder_unemployed": "holder unemployed (a job lost, income not yet updated)",
+    "partner_job_loss": "partner unemployed (a partner's job lost)",
+    "new_file": "a file opened less than 3 years ago (a birth, a new dependant, a move)",
+    "n_children": "number of children",
+    "separation_12m": "separation in the last 12 months",
+}
+
+#: The coefficients of the underpayment truth (documented in ``data/synthetic/README.md``).
+RAPPEL_COEFFICIENTS: Mapping[str, float] = {
+    "intercept": -3.35,
+    "income_below_half_smic": 1.9,
+    "income_half_to_1_2_smic": 1.1,
+    "rsa": -0.6,
+    "prime_activite": -0.4,
+    "housing_aid": -0.3,
+    "family_benefits": -0.2,
+    "couple_no_children": 0.4,
+    "income_volatility": 0.6,
+    "holder_unemployed": 0.6,
+    "partner_job_loss": 0.6,
+    "new_file": 0.4,
+    "n_children": 0.12,
+    "separation_12m": 0.8,
+}
+
+#: The underpayment truth as a scenario (one for every overpayment scenario: it plants nothing).
+RAPPEL_TRUTH = Scenario(
+    "rappel",
+    "The situations that lead to being paid too little: a benefit not claimed, a drop in "
+    "income or a change in the family not yet declared.",
+    RAPPEL_COEFFICIENTS,
+)
+
+
+def rappel_design(frame: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
+    """The design terms of the underpayment truth, one column per entry of
+    :data:`RAPPEL_TERMS`; the true logit is ``intercept + design @ coefficients`` of
+    :data:`RAPPEL_TRUTH`.
+
+    Reads only household, resources and benefits columns: the allowed features.
+
+    Examples
+    --------
+    >>> from dmde.data.synthetic import synthesize
+    >>> df = synthesize(1_000, seed=1, controls=100)
+    >>> list(rappel_design(df).columns)[:3]
+    ['income_below_half_smic', 'income_half_to_1_2_smic', 'rsa']
+    """
+    f = frame
+    income = np.asarray(f["income_to_smic"], dtype=float)
+    rsa = np.asarray(f["mean_rsa_12m"], dtype=float) > 0
+    prime = np.asarray(f["mean_prime_activite_12m"], dtype=float) > 0
+    family = (
+        np.asarray(f["mean_af_12m"], dtype=float) + np.asarray(f["mean_cf_12m"], dtype=float)
+    ) > 0
+    volatility = pd.to_numeric(pd.Series(np.asarray(f["income_volatility"])), errors="raise")
+    terms: dict[str, Any] = {
+        "income_below_half_smic": income < 0.5,
+        "income_half_to_1_2_smic": (income >= 0.5) & (income < 1.2),
+        "rsa": rsa,
+        "prime_activite": prime,
+        "housing_aid": np.asarray(f["mean_housing_aid_12m"], dtype=float) > 0,
+        "family_benefits": family,
+        "couple_no_children": np.asarray(f["household_type"], dtype=object) == "couple_no_children",
+        "income_volatility": volatility.fillna(0.0).to_numpy(dtype=float),
+        "holder_unemployed": np.asarray(f["activity_holder"], dtype=object) == "unemployed",
+        "partner_job_loss": np.asarray(f["activity_partner"], dtype=object) == "unemployed",
+        "new_file": np.asarray(f["months_on_file"], dtype=float) < 36,
+        "n_children": np.asarray(f["n_children"], dtype=float),
+        "separation_12m": np.asarray(f["separation_12m"]) == 1,
+    }
+    return pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in terms.items()})
