@@ -514,6 +514,25 @@ def _plan(
     seed: int,
 ) -> _Plan:
     files = dict(zip(names, _counts(codes, len(names)).tolist(), strict=True))
+    return _plan_from_counts(
+        n_files, files, budget, share, quotas, per, min_probability, random_share, seed
+    )
+
+
+def _plan_from_counts(
+    n_files: int,
+    files: dict[str, int],
+    budget: int | None,
+    share: float | None,
+    quotas: Mapping[str, int] | None,
+    per: str | None,
+    min_probability: float | None,
+    random_share: float,
+    seed: int,
+) -> _Plan:
+    """:func:`_plan` from the number of files of each group (sorted names), as an engine that
+    counts the groups where the scores live gives them."""
+    names = tuple(files)
     if quotas is not None:
         given = _checked_quotas(quotas, files, per or "caf_code")
         total, rule = sum(given.values()), "the sum of the quotas"

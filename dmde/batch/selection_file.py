@@ -148,9 +148,29 @@ def select_file(
         )
         del scores
         input_sha256 = digest.result()
+    return _finish(source, target, chosen, rows, table, wanted, input_sha256, started, start_time)
+
+
+def _finish(
+    source: Path,
+    target: Path,
+    chosen: Selection,
+    rows: Positions,
+    table: pa.Table | None,
+    wanted: list[str],
+    input_sha256: str,
+    started: float,
+    start_time: str,
+) -> Selection:
+    """Check the scores file's manifest, add the carried columns of the selected ``rows``
+    (from ``table``, or else from the file), write the selection and its manifest.
+
+    Every engine ends here (:mod:`~dmde.batch.duckdb_selection` too), so their files and
+    manifests are written by the same lines.
+    """
     check_vouched(source, what="scores file", sha256=input_sha256, error=SelectionError)
     summary = chosen.summary
-    carried = _carried(wanted, per)
+    carried = _carried(wanted, summary["per"])
     output = _with_extras(chosen.frame, carried, table, source, rows, summary["n_files"])
     del table
     written = _arrow_table(output)

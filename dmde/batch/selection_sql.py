@@ -1,0 +1,276 @@
+"""The selection as SQL: the national order, each group's score quota and the random share
+with window functions, so that the files are chosen where the scores live.
+
+The queries are :mod:`sqlglot` syntax trees written in DuckDB's dialect (the tie key needs
+unsigned 128-bit integers, which DuckDB has). They read a table of the scores with fixed column
+names (:data:`ROW`, ``dossier_id``, ``score``, ``probability`` and :data:`GROUP`, the group's
+name as text), a table of each group's score quota and a table of the random draws; every name
+is a quoted identifier and every value a literal.
+
+How the query reproduces :func:`~dmde.batch.selection.select` exactly:
+
+- the national order is ``ROW_NUMBER() OVER (ORDER BY score DESC, tie_key ASC)``, the tie key
+  being :func:`~dmde.batch.ranking.tie_keys`'s splitmix64 of the ``dossier_id`` and the seed,
+  computed in exact unsigned arithmetic modulo 2**64 (:func:`tie_key_query`); keys are
+  distinct, so the order is total and does not depend on the order of the rows;
+- ``rank_in_group`` is the position of a file in its group, in national order;
+- a file is selected by score when it is eligible (probability at or above the floor, if any)
+  and fewer than its group's score quota of eligible files come before it: a running count of
+  eligible files over the group in national order;
+- the random share: the files of a group not selected by score, listed in national order, are
+  numbered from 0 (``nth``); the draw itself, ``numpy.random.default_rng(seed).choice(
+  n_candidates, size, replace=False)`` group by group in sorted group order, needs only each
+  group's number of candidates, which the engine counts: it is made in Python on those numbers
+  and given to the query as a table of ``(group, nth)``, joined to the candidates. No row of
+  the scores is read into Python to draw.
+
+Examples
+--------
+>>> import duckdb
+>>> con = duckdb.connect()
+>>> query = tie_key_query("ids", seed=0)
+>>> _ = con.execute('CREATE TABLE ids AS SELECT * FROM (VALUES (1), (2), (3)) t("dossier_id")')
+>>> [hex(k) for (k,) in con.execute(query + ' ORDER BY "dossier_id"').fetchall()]
+['0x8b4fda8c892b50e', '0xd7cc9674ff5ffa39', '0xc810565020d09481']
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from dmde.batch.ranking import _GOLDEN, _MIX_1, _MIX_2, _splitmix64, checked_seed
+
+__all__ = ["GROUP", "ROW", "selection_query", "tie_key_query"]
+
+#: The row's position in the scores file (from 0), and the group's name (text).
+ROW = "row"
+GROUP = "group"
+_KEY = "tie_key"
+_Z = "z"
+_TWO_64 = 1 << 64
+_WIDE = exp.DataType.build("UHUGEINT", dialect="duckdb")  # unsigned 128-bit
+_UNSIGNED = exp.DataType.build("UBIGINT", dialect="duckdb")
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def _as(expression: exp.Expr, name: str) -> exp.Expr:
+    return exp.alias_(expression, name, quoted=True, copy=False)
+
+
+def _wide(value: int) -> exp.Expr:
+    return exp.cast(exp.Literal.number(value), _WIDE)
+
+
+def _mod64(value: exp.Expr) -> exp.Expr:
+    return exp.Mod(this=exp.paren(value, copy=False), expression=_wide(_TWO_64))
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _step(source: exp.Expr, keep: list[str], value: exp.Expr) -> exp.Subquery:
+    """``(SELECT keep..., value AS z FROM source)``: one step of the mixing function."""
+    select = exp.select(*(_col(c) for c in keep), _as(value, _Z)).from_(source, copy=False)
+    return select.subquery(copy=False)
+
+
+def _xor_shift(shift: int) -> exp.Expr:
+    z = _col(_Z)
+    shifted = exp.BitwiseRightShift(this=z.copy(), expression=exp.Literal.number(shift))
+    return exp.BitwiseXor(this=z, expression=exp.paren(shifted, copy=False))
+
+
+def _keyed(source: exp.Expr, keep: list[str], seed: int) -> exp.Subquery:
+    """``source`` with a column ``z`` holding the tie key of each ``dossier_id`` (UBIGINT)."""
+    ident = _col("dossier_id")
+    bits = exp.If(  # the two's-complement bit pattern of the int64 id, as an unsigned number
+        this=exp.LT(this=ident, expression=exp.Literal.number(0)),
+        true=exp.Add(
+            this=exp.cast(ident.copy(), exp.DataType.Type.INT128),
+            expression=exp.cast(exp.Literal.number(_TWO_64), exp.DataType.Type.INT128),
+        ),
+        false=ident.copy(),
+    )
+    start = exp.BitwiseXor(this=exp.cast(bits, _WIDE), expression=_wide(_splitmix64(seed)))
+    step = _step(source, keep, _mod64(exp.Add(this=start, expression=_wide(_GOLDEN))))
+    for shift, multiplier in ((30, _MIX_1), (27, _MIX_2)):
+        mixed = exp.Mul(this=exp.paren(_xor_shift(shift), copy=False), expression=_wide(multiplier))
+        step = _step(step, keep, _mod64(mixed))
+    return _step(step, keep, exp.cast(_xor_shift(31), _UNSIGNED))
+
+
+def tie_key_query(table: str, *, seed: int) -> str:
+    """The DuckDB query giving the tie key (UBIGINT) of each ``dossier_id`` of ``table``.
+
+    The same numbers as :func:`~dmde.batch.ranking.tie_keys`: splitmix64 in exact unsigned
+    arithmetic (128-bit products reduced modulo 2**64), see the module's example.
+
+    Parameters
+    ----------
+    table : str
+        A table with a ``dossier_id`` column (BIGINT).
+    seed : int
+        In [0, 2**64).
+
+    Returns
+    -------
+    str
+        ``SELECT "z" FROM (...)``, one row per row of ``table``.
+    """
+    seed = checked_seed(seed)
+    keyed = _keyed(_table(table), ["dossier_id"], seed)
+    return exp.select(_col(_Z)).from_(keyed, copy=False).sql(dialect="duckdb")
+
+
+def _window(
+    function: exp.Expr,
+    order: list[exp.Ordered],
+    *,
+    partition: bool = False,
+    running: bool = False,
+    table: str | None = None,
+) -> exp.Window:
+    spec = None
+    if running:
+        spec = exp.WindowSpec(
+            kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
+        )
+    return exp.Window(
+        this=function,
+        partition_by=[_col(GROUP, table)] if partition else None,
+        order=exp.Order(expressions=order),
+        spec=spec,
+        over="OVER",
+    )
+
+
+def _by(name: str, *, desc: bool = False, table: str | None = None) -> exp.Ordered:
+    return exp.Ordered(this=_col(name, table), desc=desc, nulls_first=False)
+
+
+def selection_query(
+    scores: str,
+    quotas: str,
+    draws: str | None,
+    *,
+    seed: int,
+    floor: float | None,
+) -> str:
+    """The DuckDB query giving the selected files, in national order.
+
+    Parameters
+    ----------
+    scores : str
+        The scores' table: :data:`ROW`, ``dossier_id`` (BIGINT, unique), ``score`` (DOUBLE,
+        finite), ``probability`` (DOUBLE) and :data:`GROUP` (VARCHAR).
+    quotas : str
+        A table of :data:`GROUP` and ``score_quota`` (BIGINT), one row per group.
+    draws : str or None
+        A table of :data:`GROUP` and ``nth`` (BIGINT): the candidates drawn, numbered from 0 in
+        national order among the group's files not selected by score; None without a random
+        share.
+    seed : int
+        Key of the tie order, in [0, 2**64).
+    floor : float or None
+        ``min_probability``: only files at or above it are selected by score.
+
+    Returns
+    -------
+    str
+        ``SELECT row, dossier_id, rank_national, rank_in_group, random`` (BOOLEAN) ordered by
+        ``rank_national``.
+    """
+    seed = checked_seed(seed)
+    eligible: exp.Expr = exp.true()
+    if floor is not None:
+        eligible = exp.GTE(
+            this=_col("probability"),
+            expression=exp.cast(exp.Literal.string(repr(float(floor))), exp.DataType.Type.DOUBLE),
+        )
+    base = exp.select(
+        _col(ROW), _col("dossier_id"), _col("score"), _col(GROUP), _as(eligible, "eligible")
+    ).from_(_table(scores))
+    keyed = _keyed(base.subquery(copy=False), [ROW, "dossier_id", "score", GROUP, "eligible"], seed)
+    ranked = exp.select(
+        _col(ROW),
+        _col("dossier_id"),
+        _col(GROUP),
+        _col("eligible"),
+        _as(
+            _window(exp.RowNumber(), [_by("score", desc=True), _by(_Z)]),
+            "rank_national",
+        ),
+    ).from_(keyed, copy=False)
+    in_group = [_by("rank_national", table="r")]
+    eligible_count = exp.Sum(this=exp.cast(_col("eligible", "r"), exp.DataType.Type.BIGINT))
+    grouped = exp.select(
+        *(_col(c, "r") for c in (ROW, "dossier_id", GROUP, "rank_national")),
+        _as(_window(exp.RowNumber(), in_group, partition=True, table="r"), "rank_in_group"),
+        _as(
+            exp.and_(
+                _col("eligible", "r"),
+                exp.LTE(
+                    this=_window(eligible_count, in_group, partition=True, running=True, table="r"),
+                    expression=_col("score_quota", "q"),
+                ),
+            ),
+            "by_score",
+        ),
+    ).from_(ranked.subquery("r", copy=False), copy=False)
+    grouped = grouped.join(
+        _table(quotas).as_("q"),
+        on=exp.EQ(this=_col(GROUP, "r"), expression=_col(GROUP, "q")),
+        copy=False,
+    )
+    grouped = exp.select(exp.Star()).from_(grouped.subquery(copy=False), copy=False)
+    shown = [_col(ROW), _col("dossier_id"), _col("rank_national"), _col("rank_in_group")]
+    flagged = exp.CTE(
+        this=grouped, alias=exp.TableAlias(this=exp.to_identifier("flagged", quoted=True)),
+        materialized=True if draws is not None else None,
+    )  # fmt: skip
+    by_score = (
+        exp.select(*shown, _as(exp.false(), "random"))
+        .from_(_table("flagged"))
+        .where(_col("by_score"))
+    )
+    union: exp.Query = by_score
+    if draws is not None:
+        candidates = (
+            exp.select(
+                *(c.copy() for c in shown),
+                _col(GROUP),
+                _as(
+                    exp.Sub(
+                        this=_window(exp.RowNumber(), [_by("rank_national")], partition=True),
+                        expression=exp.Literal.number(1),
+                    ),
+                    "nth",
+                ),
+            )
+            .from_(_table("flagged"))
+            .where(exp.Not(this=_col("by_score")))
+        )
+        drawn = (
+            exp.select(*(_col(c.name, "c") for c in shown), _as(exp.true(), "random"))
+            .from_(candidates.subquery("c", copy=False), copy=False)
+            .join(
+                _table(draws).as_("d"),
+                on=exp.and_(
+                    exp.EQ(this=_col(GROUP, "c"), expression=_col(GROUP, "d")),
+                    exp.EQ(this=_col("nth", "c"), expression=_col("nth", "d")),
+                ),
+                copy=False,
+            )
+        )
+        union = exp.union(by_score, drawn, distinct=False)
+    query = (
+        exp.select(exp.Star())
+        .from_(union.subquery(copy=False), copy=False)
+        .order_by(_by("rank_national"), copy=False)
+    )
+    query.set("with_", exp.With(expressions=[flagged]))
+    return query.sql(dialect="duckdb")
