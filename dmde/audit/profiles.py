@@ -6,6 +6,10 @@ scored with the model under audit, then one item of its situation is changed at 
 others kept, and the change in score is reported. Only one column changes per line, literally
 (changing the income does not change ``zero_income``): this shows the model's arithmetic, not a
 realistic change of situation.
+
+Any fitted scikit-learn classifier with ``predict_proba`` can be profiled too, given its
+``features`` (by default its ``feature_names_in_``, which must be columns of the profiles): it
+has no points, so its profiles give its probability, and the changes move its probability.
 """
 
 from __future__ import annotations
@@ -15,13 +19,12 @@ from typing import Any
 
 import pandas as pd
 
+from dmde.audit.classifiers import classifier_features, is_dmde_model, probabilities
+from dmde.audit.settings import AuditError
 from dmde.core.errors import DmdeError
 from dmde.data.catalog import CATALOG
-from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["ARCHETYPES", "CHANGES", "profile_changes", "score_profiles"]
-
-Model = Scorecard | ScorecardFamily
 
 _BASE: dict[str, Any] = {
     "dossier_id": 1,
@@ -146,26 +149,56 @@ def _frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def _classifier_columns(model: Any, features: Sequence[str] | None) -> tuple[str, ...] | None:
+    """None for a dmde model; a classifier's features, each a column of the profiles."""
+    if is_dmde_model(model):
+        if features is not None:
+            raise AuditError(
+                "features is for other classifiers: a dmde model reads its own features_; "
+                "leave features out."
+            )
+        return None
+    try:
+        return classifier_features(model, _frame([_BASE]), features)
+    except AuditError as exc:
+        if "the data have no column" not in str(exc):
+            raise
+        raise AuditError(
+            f"{exc} The profiles hold {', '.join(_BASE)}: profile a model of these columns."
+        ) from None
+
+
 def score_profiles(
-    model: Model, archetypes: Mapping[str, tuple[str, Mapping[str, Any]]] = ARCHETYPES
+    model: Any,
+    archetypes: Mapping[str, tuple[str, Mapping[str, Any]]] = ARCHETYPES,
+    *,
+    features: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Score each archetype household: archetype, description, score, probability."""
+    """Score each archetype household: archetype, description, score, probability.
+
+    For a classifier other than dmde's (``features``: its columns, by default its
+    ``feature_names_in_``): archetype, description, probability (it has no score in points).
+    """
+    chosen = _classifier_columns(model, features)
     rows = [{**_BASE, **values} for _, values in archetypes.values()]
     frame = _frame(rows)
-    return pd.DataFrame(
-        {
-            "archetype": list(archetypes),
-            "description": [d for d, _ in archetypes.values()],
-            "score": model.points(frame),
-            "probability": model.predict_proba(frame)[:, 1],
-        }
+    out = pd.DataFrame(
+        {"archetype": list(archetypes), "description": [d for d, _ in archetypes.values()]}
     )
+    if chosen is None:
+        out["score"] = model.points(frame)
+        out["probability"] = model.predict_proba(frame)[:, 1]
+    else:
+        out["probability"] = probabilities(model, frame, chosen)
+    return out
 
 
 def profile_changes(
-    model: Model,
+    model: Any,
     archetypes: Mapping[str, tuple[str, Mapping[str, Any]]] = ARCHETYPES,
     changes: Mapping[str, Sequence[Any]] = CHANGES,
+    *,
+    features: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The score of each archetype when one column takes another value, the rest kept.
 
@@ -173,7 +206,11 @@ def profile_changes(
     -------
     DataFrame
         archetype, column, label, value_before, value_after, score_before, score_after, delta.
+        For a classifier other than dmde's (``features``: its columns, by default its
+        ``feature_names_in_``): probability_before, probability_after and delta (in
+        probability) instead of the scores.
     """
+    chosen = _classifier_columns(model, features)
     for name in changes:
         if name not in _BASE:
             raise DmdeError(f"cannot change {name!r}: the profiles hold {', '.join(_BASE)}.")
@@ -195,10 +232,16 @@ def profile_changes(
                     }
                 )
                 rows.append({**base, name: option})
-    before = score_profiles(model, archetypes).set_index("archetype")["score"]
-    after: Any = model.points(_frame(rows)) if rows else []
+    measure = "score" if chosen is None else "probability"
+    before = score_profiles(model, archetypes, features=None if chosen is None else list(chosen))
+    after: Any = []
+    if rows:
+        changed = _frame(rows)
+        after = model.points(changed) if chosen is None else probabilities(model, changed, chosen)
     out = pd.DataFrame(lines)
-    out["score_before"] = out["archetype"].map(before).to_numpy()
-    out["score_after"] = after
-    out["delta"] = out["score_after"] - out["score_before"]
+    out[f"{measure}_before"] = (
+        out["archetype"].map(before.set_index("archetype")[measure]).to_numpy()
+    )
+    out[f"{measure}_after"] = after
+    out["delta"] = out[f"{measure}_after"] - out[f"{measure}_before"]
     return out

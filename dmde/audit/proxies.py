@@ -14,6 +14,12 @@ the features (its bins):
   each feature (exact because the score is a sum of points);
 - :func:`exclusion_proof`: scores recomputed after permuting every excluded column are
   identical to the original ones.
+
+Each accepts, besides dmde's models, any fitted scikit-learn classifier with ``predict_proba``
+and its ``features`` (by default its ``feature_names_in_``), so that two models can be compared
+on the same audit: the proxy strength and the associations then use the features cut at their
+deciles or levels (:mod:`dmde.audit.classifiers`), the exclusion proof its probabilities. The
+score-gap decomposition needs points: it is for dmde's models only.
 """
 
 from __future__ import annotations
@@ -27,6 +33,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from dmde.audit.bootstrap import text_codes
+from dmde.audit.classifiers import (
+    classifier_features,
+    feature_bins,
+    is_dmde_model,
+    one_hot,
+    probabilities,
+)
+from dmde.audit.settings import AuditError
 from dmde.core.errors import DmdeError
 from dmde.core.stats import auc_interval
 from dmde.data.catalog import CATALOG, FEATURE_FAMILIES
@@ -82,11 +96,30 @@ def _bins(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
     return out
 
 
+def _features_of(
+    model: Any, frame: pd.DataFrame, features: Sequence[str] | None
+) -> tuple[str, ...] | None:
+    """None for a dmde model (read by its own bins); a classifier's checked feature columns."""
+    if is_dmde_model(model):
+        if features is not None:
+            raise AuditError(
+                "features is for other classifiers: a dmde model reads its own features_; "
+                "leave features out."
+            )
+        return None
+    return classifier_features(model, frame, features)
+
+
+def _label(feature: str) -> str:
+    return CATALOG[feature].label if feature in CATALOG else feature
+
+
 def proxy_strength(
-    model: Model,
+    model: Any,
     frame: pd.DataFrame,
     groups: pd.DataFrame,
     *,
+    features: Sequence[str] | None = None,
     cv: int = 5,
     seed: int = 0,
     min_cell: int = 30,
@@ -96,6 +129,8 @@ def proxy_strength(
     For each attribute and level (one against the rest), a logistic regression on the model's
     WoE values is cross-validated (stratified ``cv`` folds, shuffled with ``seed``); the
     out-of-fold AUC says how much of the attribute the features carry (0.5: nothing, 1: all).
+    For another classifier (``features``: its columns, by default its ``feature_names_in_``)
+    the regression is on its features cut at their deciles or levels, one-hot.
 
     Returns
     -------
@@ -106,7 +141,8 @@ def proxy_strength(
     from threadpoolctl import threadpool_limits
 
     _aligned(frame, groups)
-    woe = _woe(model, frame)
+    names = _features_of(model, frame, features)
+    woe = _woe(model, frame) if names is None else one_hot(feature_bins(frame, names))
     rows: list[dict[str, Any]] = []
     # Many small fits: threaded BLAS only adds contention (10x slower on a busy machine).
     with threadpool_limits(limits=1):
@@ -163,8 +199,17 @@ def _cramers_v_coded(
     return math.sqrt(chi2 / (table.sum() * (min(table.shape) - 1)))
 
 
-def feature_association(model: Model, frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+def feature_association(
+    model: Any,
+    frame: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    features: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Cramér's V between each feature's bins (as the model sees it) and each attribute.
+
+    For another classifier (``features``: its columns, by default its ``feature_names_in_``),
+    each feature is cut at its deciles or levels (:func:`dmde.audit.classifiers.feature_bins`).
 
     Returns
     -------
@@ -173,19 +218,23 @@ def feature_association(model: Model, frame: pd.DataFrame, groups: pd.DataFrame)
         first.
     """
     _aligned(frame, groups)
-    bins = _bins(model, frame)
+    chosen = _features_of(model, frame, features)
+    if chosen is None:
+        names, bins = tuple(model.features_), _bins(model, frame)
+    else:
+        names, bins = chosen, feature_bins(frame, chosen)
     # Each variable coded once (np.unique sorts a million strings in seconds), not per pair.
-    features = [_sorted_codes(bins[:, j]) for j in range(len(model.features_))]
+    coded = [_sorted_codes(bins[:, j]) for j in range(len(names))]
     codes = {a: _sorted_codes(groups[a].astype(str).to_numpy()) for a in groups.columns}
     rows = [
         {
             "attribute": attribute,
             "feature": feature,
-            "label": CATALOG[feature].label,
-            "cramers_v": _cramers_v_coded(features[j], codes[attribute]),
+            "label": _label(feature),
+            "cramers_v": _cramers_v_coded(coded[j], codes[attribute]),
         }
         for attribute in groups.columns
-        for j, feature in enumerate(model.features_)
+        for j, feature in enumerate(names)
     ]
     out = pd.DataFrame(rows)
     return out.sort_values(
@@ -209,6 +258,7 @@ def score_gap(
         term (``intercept`` then each feature), label, mean_points_a, mean_points_b, gap; the
         gaps add up to ``mean score of a - mean score of b``.
     """
+    _require_points(model)
     values = pd.Series(np.asarray(group, dtype=object)).astype(str).to_numpy()
     if len(values) != len(frame):
         raise DmdeError(f"group has {len(values)} values for {len(frame)} rows.")
@@ -233,11 +283,15 @@ def score_gap(
     )
 
 
-def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict[str, Any]:
+def exclusion_proof(
+    model: Any, frame: pd.DataFrame, *, features: Sequence[str] | None = None, seed: int = 0
+) -> dict[str, Any]:
     """Rescore after permuting every column the model may not read; report whether identical.
 
     Every column of ``frame`` outside the feature families, except the routing column of a
-    model family, is shuffled (rows permuted independently per column) and the file rescored.
+    model family, is shuffled (rows permuted independently per column) and the file rescored:
+    its points, or for another classifier (``features``: its columns, by default its
+    ``feature_names_in_``) its probabilities. A classifier that reads an excluded column fails.
 
     Returns
     -------
@@ -245,6 +299,7 @@ def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict
         identical (bool), rows, columns_permuted, model_sha256 (when the model came from a
         file), seed.
     """
+    chosen = _features_of(model, frame, features)
     rng = np.random.default_rng(seed)
     routing = model.segment_column if isinstance(model, ScorecardFamily) else None
     permuted = frame.copy()
@@ -255,7 +310,11 @@ def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict
     ]
     for name in columns:
         permuted[name] = frame[name].to_numpy()[rng.permutation(len(frame))]
-    identical = bool(np.array_equal(model.points(frame), model.points(permuted)))
+    if chosen is None:
+        identical = bool(np.array_equal(model.points(frame), model.points(permuted)))
+    else:
+        before = probabilities(model, frame, chosen)
+        identical = bool(np.array_equal(before, probabilities(model, permuted, chosen)))
     return {
         "identical": identical,
         "rows": len(frame),
@@ -265,8 +324,17 @@ def exclusion_proof(model: Model, frame: pd.DataFrame, *, seed: int = 0) -> dict
     }
 
 
+def _require_points(model: Any) -> None:
+    if not is_dmde_model(model):
+        raise AuditError(
+            f"a {type(model).__name__} has no points to split a score gap into: the "
+            "decomposition is for dmde's models. Compare the groups' mean probabilities instead."
+        )
+
+
 def _term_columns(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
     """:func:`points_by_term`'s array in column-major order (one term after the other)."""
+    _require_points(model)
     names = list(model.features_)
     points = np.zeros((len(frame), len(names) + 1), order="F")
     for segment, rows in _segments(model, frame).items():
@@ -315,6 +383,7 @@ def score_gaps(
         mean_points_reference, gap; per (attribute, group) the gaps add up to the gap in mean
         score. The reference group itself and empty groups are left out.
     """
+    _require_points(model)
     _aligned(frame, groups)
     names = list(model.features_)
     points = _term_columns(model, frame)
