@@ -489,6 +489,21 @@ def test_set_output_pandas() -> None:
     assert isinstance(out, pd.DataFrame) and out.columns.tolist() == ["x", "level"]
 
 
+def test_set_output_in_a_pipeline_keeps_the_index_and_names() -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    data, y = _mixed_frame(200, SEED)
+    data.index = data.index + 1_000
+    pipeline = make_pipeline(WoEBinning(), LogisticRegression()).set_output(transform="pandas")
+    pipeline.fit(data, y)
+    out = pipeline[:-1].transform(data)
+    assert out.index.equals(data.index) and out.columns.tolist() == ["x", "level"]
+    np.testing.assert_array_equal(out.to_numpy(), WoEBinning().fit(data, y).transform(data))
+    assert pipeline[:-1].get_feature_names_out().tolist() == ["x", "level"]
+    assert WoEBinning().set_output(transform="pandas").fit_transform(data, y).equals(out)
+
+
 def test_binning_table_by_name_and_position() -> None:
     data, y = _mixed_frame(500, SEED)
     estimator = WoEBinning().fit(data, y)

@@ -136,6 +136,14 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
     >>> binning.transform(X.head(2)).round(3)
     array([[-3.228, -0.569],
            [-3.228,  0.498]])
+
+    As any scikit-learn transformer, it gives DataFrames on request (``set_output``), with the
+    input's index and :meth:`get_feature_names_out` as columns:
+
+    >>> binning.set_output(transform="pandas").transform(X.tail(2)).round(3)
+        n_children  housing
+    78       1.522   -0.569
+    79       1.522    0.498
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -305,7 +313,9 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
         Returns
         -------
         ndarray of float64, shape (n_samples, n_features_in_)
-            WoE values, one column per fitted feature (column-major order).
+            WoE values, one column per fitted feature (column-major order); a DataFrame
+            (columns :meth:`get_feature_names_out`, the input's index) after
+            ``set_output(transform="pandas")``.
         """
         check_is_fitted(self, "bins_")
         columns = self._columns(X)
