@@ -71,3 +71,22 @@ def test_the_letter_names_the_benefits_not_received(files: dict[str, Path], tmp_
     text = write_outreach_notice(e, tmp_path / "l.md", lang="en", format="md").read_text()
     assert ("RSA (revenu" in text) == ("mean_rsa_12m" in missing)
     assert ("the prime d'activité (in-work" in text) == ("mean_prime_activite_12m" in missing)
+
+
+def test_dmde_explain_writes_the_letter_for_a_rights_model(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from dmde.cli import main
+    from dmde.documents.outreach_notice import model_action
+
+    assert model_action(files["model"]) == "outreach"
+    assert model_action(tmp_path / "missing.json") == "check"
+    dossier = str(pd.read_csv(files["selection"])["dossier_id"][0])
+    common = ["explain", "--model", str(files["model"]), "--input", str(files["data"])]
+    out = tmp_path / "letter.txt"
+    args = [*common, "--selection", str(files["selection"]), "--dossier", dossier]
+    assert main([*args, "--out", str(out), "--lang", "en"]) == 0
+    assert out.read_text().startswith("You may be entitled to more")
+    assert main([*common, "--selection", str(files["selection"]), "--out-dir", str(tmp_path)]) == 2

@@ -14,6 +14,7 @@ nothing away. French (the letter sent) or English (a faithful translation, the s
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,7 @@ from dmde.documents.explanation import ExplainError, Explanation
 from dmde.documents.notice import notice, render_notice
 from dmde.documents.notice_words import phrase
 
-__all__ = ["OUTREACH_STRINGS", "outreach_notice", "write_outreach_notice"]
+__all__ = ["OUTREACH_STRINGS", "model_action", "outreach_notice", "write_outreach_notice"]
 
 #: The benefits a letter may name, with the column saying whether the household receives it.
 _BENEFITS = (
@@ -261,3 +262,16 @@ def write_outreach_notice(
     target = Path(path)
     write_text(target, render_notice(outreach_notice(explanation, lang=lang), format=format))
     return target
+
+
+def model_action(path: str | os.PathLike[str]) -> str:
+    """The action a model file's training facts record: ``"outreach"`` for a rights model
+    (``dmde train --target rappel_target``), ``"check"`` when none is recorded (every model of
+    an overpayment target, and every file written before outreach existed)."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        training = document.get("training", {}) if isinstance(document, dict) else {}
+        action = training.get("action") if isinstance(training, dict) else None
+    except (OSError, ValueError):
+        return "check"  # the model's own loading says what is wrong with the file
+    return "outreach" if action == "outreach" else "check"
