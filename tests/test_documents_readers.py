@@ -85,3 +85,16 @@ def test_a_scores_file_of_another_command_is_refused(demo: Any, tmp_path: Path) 
     (tmp_path / "scores.csv.manifest.json").write_text('{"command": "select"}')
     with pytest.raises(ReadError, match=r"its manifest is of 'select', not of 'dmde score'"):
         read_scores(path)
+
+
+def test_a_selection_made_in_python_gives_the_table_its_file_gives(demo: Any) -> None:
+    scores = read_scores(demo.outputs["scores"]).frame
+    scores["caf_code"] = scores["caf_code"].astype(str)
+    manifest = json.loads(Path(f"{demo.outputs['selection']}.manifest.json").read_text())
+    chosen = dmde.select(scores, **manifest["summary"]["parameters"])
+    in_python = SelectionTable.from_selection(chosen)
+    from_file = SelectionTable.from_selection(demo.outputs["selection"])
+    assert in_python.ids == from_file.ids
+    assert (in_python.per, in_python.n_files) == (from_file.per, from_file.n_files)
+    assert in_python.group_files == from_file.group_files
+    assert in_python.source is None  # nothing vouches for a selection in memory

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmde.batch.selection import OUTPUT_COLUMNS
+from dmde.batch.selection import OUTPUT_COLUMNS, Selection
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.datasets import EXTENSIONS
 from dmde.data.manifest import check_vouched, manifest_path, read_manifest, sha256_file
@@ -79,14 +79,32 @@ class SelectionTable:
 
     @classmethod
     def from_selection(
-        cls, path: str | os.PathLike[str], *, trust_selection: bool = False
+        cls, selection: Selection | str | os.PathLike[str], *, trust_selection: bool = False
     ) -> SelectionTable:
-        """The selection of a file written by ``dmde select``, checked against its manifest.
+        """The selection table of a :class:`~dmde.batch.selection.Selection` or of its file.
 
-        The same as :func:`read_selection` (see it for the checks and ``trust_selection``).
+        Parameters
+        ----------
+        selection : Selection or path
+            A selection made in Python (:func:`dmde.batch.selection.select`): its frame, quota
+            column and files ranked per group are taken as they are. Or a file written by
+            ``dmde select`` (CSV or Parquet), read and checked against its manifest as
+            :func:`read_selection` does.
+        trust_selection : bool, default False
+            For a file: use it without its manifest (see :func:`read_selection`).
 
         Examples
         --------
+        >>> import pandas as pd
+        >>> from dmde.batch.selection import select
+        >>> scores = pd.DataFrame({"dossier_id": [1, 2, 3, 4], "caf_code": ["75", "75", "13", "13"],
+        ...     "score": [510.0, 530.0, 520.0, 490.0], "probability": 0.05})
+        >>> table = SelectionTable.from_selection(select(scores, budget=2, per="caf_code"))
+        >>> table.ids, table.per, table.group_files
+        ([2, 3], 'caf_code', {'13': 2, '75': 2})
+
+        A file of ``dmde select`` (here without its manifest, so trusted as it is):
+
         >>> import pathlib, tempfile
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     path = pathlib.Path(tmp, "selection.csv")
@@ -97,7 +115,16 @@ class SelectionTable:
         >>> table.ids, table.per, table.score_of(7)
         ([7], None, 612.5)
         """
-        return read_selection(path, trust_selection=trust_selection)
+        if isinstance(selection, Selection):
+            summary = selection.summary
+            groups = summary.get("groups") or {}
+            return cls(
+                selection.frame,
+                per=summary.get("per"),
+                n_files=summary.get("n_files"),
+                group_files={str(k): int(v["files"]) for k, v in groups.items()},
+            )
+        return read_selection(selection, trust_selection=trust_selection)
 
     def __post_init__(self) -> None:
         needed = ["dossier_id", "rank_national", "rank_in_group", "score", "selection_reason"]
