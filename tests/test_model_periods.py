@@ -207,25 +207,49 @@ def test_window_fully_after_uses_only_the_after_model(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize("month", ["2025-04", "2025-06", "2026-03", "2027-02"])
-def test_straddling_window_is_the_month_weighted_sum_of_published_points(month: str) -> None:
+def test_straddling_window_is_a_sum_of_month_weighted_published_points(month: str) -> None:
     model, test = _fitted()
     rows = test.head(500)
     weights = window_weights(month).weights
-    expected = np.round(
-        weights["before"] * _own_points(model, "before", rows)
-        + weights["after"] * _own_points(model, "after", rows),
+    before, after = model.models_["before"], model.models_["after"]
+    assert before.features_ == after.features_ == model.features_
+    # each item: the weights' average of the two published points, rounded; the score: the sum
+    items = np.round(
+        weights["before"] * before.contributions(rows)
+        + weights["after"] * after.contributions(rows),
+        2,
+    )
+    start = round(
+        weights["before"] * before.intercept_points_ + weights["after"] * after.intercept_points_,
         2,
     )
     scored = model.set_params(month=month).score_columns(
         {c: rows[c] for c in model.features_}, len(rows), reasons=3
     )
-    np.testing.assert_allclose(scored.points, expected, atol=1e-9)
+    np.testing.assert_allclose(scored.points, np.round(start + items.sum(axis=1), 2), atol=1e-9)
+    starting, weighted = model.weighted_points({c: rows[c] for c in model.features_}, len(rows))
+    np.testing.assert_allclose(weighted, items, atol=1e-12)
+    assert np.all(starting == start)
+    # ... the month-weighted average of the two scores up to the rounding of each item
+    average = weights["before"] * before.points(rows) + weights["after"] * after.points(rows)
+    assert np.abs(scored.points - average).max() <= 0.005 * (len(model.features_) + 2)
     assert set(scored.segment) == {window_weights(month).label}
     # the probability is that of the combined points, i.e. of the month-weighted log-odds
-    scaling = model.models_["after"].scaling_
+    scaling = after.scaling_
     np.testing.assert_allclose(scored.probability, scaling.probability(scored.points))
     assert scored.k == 3 and (scored.reason_features[:, 0] >= 0).any()
     model.set_params(month=None)
+
+
+def test_as_of_is_a_copy_scoring_one_month() -> None:
+    model, test = _fitted()
+    rows = test.head(50).drop(columns="snapshot_month")
+    dated = model.as_of("2026-03")
+    assert model.month is None and dated.month == "2026-03"
+    assert dated.models_ is model.models_
+    assert dated.points(rows).shape == (50,)
+    with pytest.raises(ParameterError, match=r"month must be a month written YYYY-MM"):
+        model.as_of("2026")
 
 
 def test_each_row_scored_as_of_its_own_month() -> None:

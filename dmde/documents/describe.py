@@ -73,6 +73,7 @@ from dmde.documents.model_description import (
 from dmde.documents.value_words import bin_text
 from dmde.model.model_file import read_model_file
 from dmde.model.model_records import ModelFile, PolicyRecord, SegmentRecord
+from dmde.model.periods import PeriodScorecards, month_number, month_text, window_weights
 
 __all__ = [
     "BUDGET_SHARE",
@@ -226,6 +227,9 @@ def describe_model(
     rows = sum(s.rows for s in summaries)
     aucs = []
     training = model_file.training
+    periods = period_facts(model_file.model)
+    if periods is not None:
+        aucs = _period_aucs(training.facts, summaries)
     for value, label in (
         (training.auc_train, "training rows"),
         (training.auc_cv, "cross-validated"),
@@ -263,7 +267,63 @@ def describe_model(
         budget_share=check_share(budget_share),
         lift=lift,
         audit=audit,
+        periods=periods,
     )
+
+
+def period_facts(model: object) -> dict[str, Any] | None:
+    """What the description says of a model by period (None for another model): the reform
+    month, the window, the rule, the months each period was trained on, and for the reform
+    month, every 6 months after it and the retirement month, which model scores which months
+    of the window and with what weight.
+    """
+    if not isinstance(model, PeriodScorecards):
+        return None
+    reform, window = month_number(model.reform_month), int(model.window_months)
+    months = sorted({reform, *range(reform + 6, reform + window, 6), reform + window})
+    examples = []
+    for m in months:
+        weights = window_weights(
+            month_text(m), reform_month=model.reform_month, window_months=window
+        )
+        examples.append(
+            {
+                "month": weights.month,
+                "window": f"{weights.first} to {weights.last}",
+                "months": dict(weights.months),
+                "label": weights.label,
+                "text": weights.describe(),
+            }
+        )
+    record = model.periods_record()
+    return {
+        "month_column": record["month_column"],
+        "reform_month": record["reform_month"],
+        "window_months": record["window_months"],
+        "combination": record["combination"],
+        "retired": record["retired"]["before"],
+        "trained_months": record["trained_months"],
+        "examples": examples,
+    }
+
+
+def _period_aucs(facts: Any, summaries: Sequence[SegmentSummary]) -> list[AucEstimate]:
+    """Each period's AUCs (``auc_train_before``... in the training facts), with its rows."""
+    out = []
+    for s in summaries:
+        for key, label in (("auc_train", "training rows"), ("auc_cv", "cross-validated")):
+            value = facts.get(f"{key}_{s.name}")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out.append(
+                    AucEstimate(
+                        f"{label}, {s.name} model on its period's files",
+                        float(value),
+                        *auc_interval(float(value), s.events, s.rows - s.events),
+                        n_pos=s.events,
+                        n_neg=s.rows - s.events,
+                    )
+                )
+    return out
 
 
 def write_description(

@@ -91,6 +91,48 @@ def routing_words(column: str, values: tuple[str, ...] = ()) -> str:
     return f"the {known.label} ({inside})" if known is not None else f"{column!r} ({inside})"
 
 
+def period_paragraphs(d: ModelDescription) -> tuple[Any, ...]:
+    """What a model by period says of its two scorecards and how a month combines them."""
+    p = d.periods
+    if p is None:
+        return ()
+    before, after = p["trained_months"]["before"], p["trained_months"]["after"]
+    rule = Paragraph(
+        f'The model is made of 2 scorecards by period: the "before" scorecard, for the '
+        f"months before income pre-filling ({p['reform_month']}), trained on the checked files "
+        f'of {before[0]} to {before[1]}; the "after" scorecard, for the months from '
+        f"{p['reform_month']}, trained on those of {after[0]} to {after[1]}. A check in a "
+        f"month looks back over the {p['window_months']} months before it. Each item's points, "
+        "and the starting points, are the average of its points in the two scorecards, each "
+        "weighted by the number of months of that window in its period, rounded to the "
+        "scaling's decimals; the score is their sum, so it is still a sum of points a notice "
+        "can show, and it is the month-weighted average of the two scorecards' scores (and "
+        "log-odds) up to that rounding. This combination is an assumption of dmde: the "
+        "agency's exact rule is not public. From "
+        f'{p["retired"]} the window lies entirely after pre-filling and only the "after" '
+        "scorecard scores."
+    )
+    table = Table(
+        (
+            Column("month", "Month of the check"),
+            Column("window", "Months looked back"),
+            Column("before", 'Months before (weight of the "before" scorecard)'),
+            Column("after", 'Months after (weight of the "after" scorecard)'),
+        ),
+        tuple(
+            (
+                e["month"],
+                e["window"],
+                f"{e['months']['before']}/{p['window_months']}",
+                f"{e['months']['after']}/{p['window_months']}",
+            )
+            for e in p["examples"]
+        ),
+        caption="Which scorecard scores which months, and with what weight",
+    )
+    return (rule, table)
+
+
 def _purpose_section(d: ModelDescription) -> Section:
     routing = (
         f"The model is made of {len(d.segments)} scorecards, one for each value of "
@@ -99,6 +141,7 @@ def _purpose_section(d: ModelDescription) -> Section:
         if d.routing_column
         else "The model is one scorecard, applied to every file."
     )
+    routed = period_paragraphs(d) or (Paragraph(routing),)
     return Section(
         "purpose",
         "Purpose and use",
@@ -117,7 +160,7 @@ def _purpose_section(d: ModelDescription) -> Section:
                 "counted (articles L311-3-1 and R311-3-1-2 of the Code des relations entre le "
                 "public et l'administration)."
             ),
-            Paragraph(routing),
+            *routed,
             Paragraph(
                 "dmde runs on synthetic data: this model was trained on synthetic files and its "
                 "figures are not those of any agency.",
@@ -273,7 +316,10 @@ def _variables_sections(d: ModelDescription) -> list[Section]:
             collapsed=True,
         )
         title = f"Segment {s.name}" if d.routing_column else "Scorecard"
-        if d.routing_column:
+        if d.periods is not None:
+            side = "before" if s.name == "before" else "from"
+            title = f"Period {s.name} (months {side} {d.periods['reform_month']})"
+        elif d.routing_column:
             title += f" ({d.routing_column} = {s.name})"
         out.append(Section(f"scorecard-{_slug(s.name)}", title, (table, coefficients), level=3))
     return out

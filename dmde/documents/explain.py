@@ -77,6 +77,7 @@ from dmde.documents.row_lookup import FoundRow, FoundRows, find_rows
 from dmde.documents.selection_table import SelectionTable, read_selection
 from dmde.documents.value_words import bin_text, value_text
 from dmde.model.model_file import load_model
+from dmde.model.periods import PERIODS, PeriodScorecards
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 NOTICES_MANIFEST = "notices.manifest.json"  # beside the notices of write_notices
@@ -164,7 +165,10 @@ def explain(
     >>> round(e.intercept_points + e.items_points, 2) == e.score
     True
     """
-    values = _row_values(row, model, _extra_columns(selection))
+    extra = _extra_columns(selection)
+    if isinstance(model, PeriodScorecards) and model.month is None:
+        extra = (*extra, model.month_column)  # scored as of the row's month
+    values = _row_values(row, model, extra)
     if selection is not None:
         selection.check_source(model_sha256=getattr(model, "model_sha256_", None), data_path=None)
     problems = _row_problems(values)
@@ -184,19 +188,31 @@ def _explain(
     row_number: int | None,
 ) -> Explanation:
     dossier_id = int(values["dossier_id"])  # type: ignore[arg-type]
+    periods: dict[str, Any] | None = None
+    if isinstance(model, PeriodScorecards):
+        model = _as_of_row(model, values, dossier_id)
     frame = _frame(values, needed_columns(model))
-    scorecard, segment_column, segment = _scorecard_of(model, frame, dossier_id)
-    contributions = scorecard.contributions(frame)[0]
     scored = model.score_columns({c: frame[c] for c in frame.columns}, 1, reasons=MAX_REASONS)
     score, probability = float(scored.points[0]), float(scored.probability[0])
-    decimals = scorecard.scaling_.decimals
-    lines = _feature_lines(scorecard, frame, contributions, decimals)
-    total = round(scorecard.intercept_points_ + math.fsum(f.points for f in lines), decimals)
-    if total != score:  # pragma: no cover - the model's points are these sums
+    if isinstance(model, PeriodScorecards):
+        scorecard, lines, intercept, periods = _period_lines(model, frame)
+        segment_column, segment = None, None
+        decimals = scorecard.scaling_.decimals
+        slack = 10.0**-decimals  # weighted points: one unit of the last decimal
+    else:
+        scorecard, segment_column, segment = _scorecard_of(model, frame, dossier_id)
+        contributions = scorecard.contributions(frame)[0]
+        decimals = scorecard.scaling_.decimals
+        lines = _feature_lines(scorecard, frame, contributions, decimals)
+        intercept, slack = float(scorecard.intercept_points_), 0.0
+    total = round(intercept + math.fsum(f.points for f in lines), decimals)
+    if abs(total - score) > slack:  # pragma: no cover - the model's points are these sums
         raise ExplainError(f"dossier_id {dossier_id}: the points add up to {total}, not {score}.")
     placement = None
     if selection is not None:
         routed = {} if segment is None else {"segment": segment}  # a single scorecard: "all"
+        if periods is not None:
+            routed = {"segment": periods["label"]}
         selection.check_row(dossier_id, {**values, **routed})
         group = None if selection.per is None else _text(values.get(selection.per))
         placement = selection.placement(dossier_id, group)
@@ -226,7 +242,7 @@ def _explain(
         segment=segment,
         values=dict(values),
         features=lines,
-        intercept_points=float(scorecard.intercept_points_),
+        intercept_points=intercept,
         score=score,
         probability=probability,
         scaling=scorecard.scaling_,
@@ -237,7 +253,88 @@ def _explain(
         unused_features=tuple(c for c in policy.features if c not in model.features_),
         row=row_number,
         excluded={f.value: columns_of(f) for f in EXCLUDED_FAMILIES},
+        periods=periods,
     )
+
+
+def _as_of_row(
+    model: PeriodScorecards, values: Mapping[str, Value], dossier_id: int
+) -> PeriodScorecards:
+    """A model by period as of its month, or of the row's ``snapshot_month``."""
+    if model.month is not None:
+        return model
+    month = values.get(model.month_column)
+    if not isinstance(month, str):
+        raise ExplainError(
+            f"dossier_id {dossier_id}: a model by period scores as of a month, and the row has "
+            f"no {model.month_column}: give it, or explain with model.as_of('YYYY-MM')."
+        )
+    return model.as_of(month)
+
+
+def _period_lines(
+    model: PeriodScorecards, frame: pd.DataFrame
+) -> tuple[Scorecard, tuple[FeatureLine, ...], float, dict[str, Any]]:
+    """The notice's lines of a model by period as of its month: each item's points are those
+    the score adds up (:meth:`~dmde.model.periods.PeriodScorecards.weighted_points`: each
+    period's published points times its share of the window's months, rounded), and so are
+    the average file's; the bin is that of the scorecard with the larger weight (the "after"
+    one on a tie), which the counterfactual changes also follow."""
+    assert model.month is not None  # set by _as_of_row
+    weights = model.weights(model.month)
+    used = [p for p in PERIODS if weights.months[p]]
+    main = max(used, key=lambda p: (weights.months[p], p == "after"))
+    scorecards = {p: model.models_[p] for p in used}
+    decimals = scorecards[main].scaling_.decimals
+    per = {
+        p: _feature_lines(s, frame, s.contributions(frame)[0], decimals)
+        for p, s in scorecards.items()
+    }
+    starting, items = model.weighted_points({c: frame[c] for c in model.features_}, 1)
+    lines = []
+    for j, name in enumerate(model.features_):
+        parts = {p: next((f for f in per[p] if f.column == name), None) for p in used}
+        own = {p: f for p, f in parts.items() if f is not None}
+        w = {p: weights.weights[p] for p in own}
+        points = float(items[0, j])
+        average = round(math.fsum(w[p] * f.average_points for p, f in own.items()), decimals)
+        shown = own.get(main) or next(iter(own.values()))
+        labels = {(f.bin_label_fr, f.bin_label_en) for f in own.values()}
+        if len(labels) == 1:
+            fr, en = shown.bin_label_fr, shown.bin_label_en
+        else:
+            fr = " ; ".join(f"{_PERIOD_WORDS['fr'][p]} : {f.bin_label_fr}" for p, f in own.items())
+            en = "; ".join(f"{p}: {f.bin_label_en}" for p, f in own.items())
+        lines.append(
+            FeatureLine(
+                column=name,
+                value=shown.value,
+                bin=shown.bin,
+                bin_label_fr=fr,
+                bin_label_en=en,
+                points=points,
+                average_points=average + 0.0,
+                difference=round(points - average, decimals) + 0.0,
+            )
+        )
+    scores = {p: float(s.points(frame)[0]) for p, s in scorecards.items()}
+    intercept = float(starting[0])
+    periods = {
+        "month": weights.month,
+        "first": weights.first,
+        "last": weights.last,
+        "window": weights.window,
+        "months": dict(weights.months),
+        "label": weights.label,
+        "reform_month": model.reform_month,
+        "combination": "month-weighted log-odds",
+        "scores": scores,
+        "text": weights.describe(),
+    }
+    return scorecards[main], tuple(lines), intercept, periods
+
+
+_PERIOD_WORDS = {"fr": {"before": "avant", "after": "après"}}
 
 
 def _row_values(
@@ -340,7 +437,7 @@ def _feature_lines(
 
 
 def _load(model: Model | str | os.PathLike[str]) -> Model:
-    if isinstance(model, Scorecard | ScorecardFamily):
+    if isinstance(model, Scorecard | ScorecardFamily | PeriodScorecards):
         return model
     return load_model(model)
 

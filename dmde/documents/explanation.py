@@ -17,6 +17,7 @@ import pandas as pd
 from dmde.core.errors import DmdeError
 from dmde.core.rendering import Lang
 from dmde.data.catalog import Column
+from dmde.model.periods import PeriodScorecards
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
@@ -30,7 +31,7 @@ __all__ = [
     "Reason",
 ]
 
-Model = Scorecard | ScorecardFamily
+Model = Scorecard | ScorecardFamily | PeriodScorecards
 Value = str | int | float | None
 
 
@@ -164,6 +165,9 @@ class Explanation:
     unused_features: tuple[str, ...]
     row: int | None = None
     excluded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: For a model by period (:mod:`dmde.model.periods`): the month scored, the window, the
+    #: months and weight of each period's scorecard and its own score; None otherwise.
+    periods: Mapping[str, Any] | None = None
 
     @property
     def decimals(self) -> int:
@@ -176,7 +180,14 @@ class Explanation:
         return round(math.fsum(f.points for f in self.features), self.decimals) + 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready raw values (the ``data`` of the notice's JSON)."""
+        """JSON-ready raw values (the ``data`` of the notice's JSON); ``periods`` only for a
+        model by period."""
+        out = self._to_dict()
+        if self.periods is not None:
+            out["periods"] = dict(self.periods)
+        return out
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "dossier_id": self.dossier_id,
             "row": self.row,

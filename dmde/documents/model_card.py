@@ -40,6 +40,14 @@ def model_card_document(description: ModelDescription) -> Document:
         if d.routing_column
         else "logistic scorecard on weight-of-evidence bins"
     )
+    if d.periods is not None:
+        kind = (
+            "two logistic scorecards on weight-of-evidence bins, before and after income "
+            f"pre-filling ({d.periods['reform_month']}), averaged over a check's "
+            f"{d.periods['window_months']}-month look-back with weights by months (an "
+            f'assumption: the agency\'s rule is not public); the "after" one alone from '
+            f"{d.periods['retired']}"
+        )
     details = Section(
         "details",
         "Model details",

@@ -182,6 +182,10 @@ class ModelDescription:
     budget_share: float
     lift: LiftEstimate | None
     audit: AuditSummary | None
+    #: Two models by period (:mod:`dmde.model.periods`): the reform month, the window, the
+    #: rule and, for a few months, which model scores which period with what weight (see
+    #: ``dmde.documents.describe.period_facts``); None for a model routed per file.
+    periods: Mapping[str, Any] | None = None
 
     @property
     def target(self) -> str:
@@ -202,6 +206,8 @@ class ModelDescription:
         of unshrunk models is that of the dmde that did not know it).
         """
         data = asdict(self)
+        if data["periods"] is None:  # the documents of other models, as before
+            del data["periods"]
         for segment in data["segments"]:
             if segment["shrinkage"] == 1.0:
                 del segment["shrinkage"]

@@ -16,6 +16,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dmde._version import __version__
 from dmde.core.rendering import (
@@ -70,7 +71,9 @@ def notice(explanation: Explanation, *, lang: Lang = "fr") -> Document:
     meta = [(phrase(lang, "meta_dossier"), str(e.dossier_id))]
     if e.values.get("caf_code") is not None:
         meta.append((phrase(lang, "meta_caf"), str(e.values["caf_code"])))
-    if e.segment is not None:
+    if e.periods is not None:
+        meta.append((phrase(lang, "meta_period"), _period_line(e.periods, lang)))
+    elif e.segment is not None:
         meta.append((phrase(lang, "meta_segment"), LEVELS[lang].get(e.segment, e.segment)))
     meta.append((phrase(lang, "meta_model"), e.model_sha256 or phrase(lang, "meta_unsaved")))
     meta.append((phrase(lang, "meta_version"), f"dmde {__version__}"))
@@ -360,9 +363,37 @@ def _section_never(e: Explanation, lang: Lang) -> Section:
     )
 
 
+def _period_line(periods: Mapping[str, Any], lang: Lang) -> str:
+    """ "2024-01 to 2025-12 (24 months): the "before" table for 14 months, ..." """
+    months, window = periods["months"], periods["window"]
+    span = {"first": periods["first"], "last": periods["last"], "window": window}
+    used = [p for p in ("before", "after") if months[p]]
+    if len(used) == 1:
+        return phrase(lang, "period_one", table=phrase(lang, f"table_{used[0]}"), **span)
+    return phrase(lang, "period_two", before=months["before"], after=months["after"], **span)
+
+
+def _period_step(e: Explanation, periods: Mapping[str, Any], lang: Lang) -> str:
+    """How the two tables made the score: the month-weighted average, with its numbers."""
+    months, window, scores = periods["months"], periods["window"], periods["scores"]
+    common = {"window": window, "month": periods["month"], "reform": periods["reform_month"]}
+    used = [p for p in ("before", "after") if months[p]]
+    if len(used) == 1:
+        table = phrase(lang, f"table_{used[0]}")
+        return phrase(lang, "op_period_one", table=table, score=_points(e.score, e, lang), **common)
+    weights = ", ".join(f"{phrase(lang, f'table_{p}')} {months[p]}/{window}" for p in used)
+    alone = "; ".join(
+        phrase(lang, "period_score", table=phrase(lang, f"table_{p}"), score=_points(s, e, lang))
+        for p, s in scores.items()
+    )
+    return phrase(lang, "op_period_two", weights=weights, scores=alone, **common)
+
+
 def _section_operations(e: Explanation, lang: Lang) -> Section:
     steps = [phrase(lang, "op_read")]
-    if e.segment is not None:
+    if e.periods is not None:
+        steps.append(_period_step(e, e.periods, lang))
+    elif e.segment is not None:
         steps.append(phrase(lang, "op_route", segment=LEVELS[lang].get(e.segment, e.segment)))
     steps += [phrase(lang, "op_bins"), phrase(lang, "op_sum")]
     if e.placement is not None:

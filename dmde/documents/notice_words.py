@@ -102,6 +102,24 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "meta_dossier": "Numéro de dossier",
         "meta_caf": "Caf",
         "meta_segment": "Grille de points appliquée",
+        "meta_period": "Période examinée",
+        "period_one": "{first} à {last} ({window} mois) : grille « {table} » seule",
+        "period_two": "{first} à {last} ({window} mois) : grille « avant » pour {before} mois, "
+                      "grille « après » pour {after} mois",
+        "table_before": "avant",
+        "table_after": "après",
+        "op_period_one": "Le contrôle examine les {window} mois précédant {month}, tous {table} "
+                         "le pré-remplissage des ressources ({reform}) : votre score est celui "
+                         "de la grille « {table} » ({score} points).",
+        "op_period_two": "Le contrôle examine les {window} mois précédant {month}. Deux grilles "
+                         "de points existent, l'une pour les mois avant le pré-remplissage des "
+                         "ressources ({reform}), l'autre pour les mois suivants. Les points de "
+                         "chaque information (et les points de départ) sont la moyenne de ses "
+                         "points dans les deux grilles, pondérée par le nombre de mois examinés "
+                         "dans chaque période ({weights}), arrondie au centième ; leur somme "
+                         "donne le score. À titre de comparaison : {scores}. Cette règle de "
+                         "combinaison est une hypothèse : celle de la Caf n'est pas publiée.",
+        "period_score": "grille « {table} » seule : {score} points",
         "meta_model": "Référence du modèle (empreinte SHA-256)",
         "meta_unsaved": "modèle non enregistré",
         "meta_version": "Produit par",
@@ -268,6 +286,24 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "meta_dossier": "File number",
         "meta_caf": "Caf",
         "meta_segment": "Points table applied",
+        "meta_period": "Period examined",
+        "period_one": "{first} to {last} ({window} months): the “{table}” table alone",
+        "period_two": "{first} to {last} ({window} months): the “before” table for {before} "
+                      "months, the “after” table for {after} months",
+        "table_before": "before",
+        "table_after": "after",
+        "op_period_one": "The check examines the {window} months before {month}, all {table} "
+                         "income pre-filling ({reform}): your score is that of the “{table}” "
+                         "table ({score} points).",
+        "op_period_two": "The check examines the {window} months before {month}. There are two "
+                         "points tables, one for the months before income pre-filling "
+                         "({reform}), one for the months after. The points of each item (and "
+                         "the starting points) are the average of its points in the two "
+                         "tables, weighted by the number of months examined in each period "
+                         "({weights}), rounded to the hundredth; they add up to the score. For "
+                         "comparison: {scores}. This combination rule is an assumption: the "
+                         "Caf's is not published.",
+        "period_score": "the “{table}” table alone: {score} points",
         "meta_model": "Model reference (SHA-256 fingerprint)",
         "meta_unsaved": "unsaved model",
         "meta_version": "Produced by",

@@ -18,13 +18,14 @@ check in June 2025 looks at 21 months before pre-filling and 3 after (weights 21
 From March 2027 the window lies entirely after: the "before" model has weight 0 and is not
 evaluated, which is the published retirement date.
 
-**The combination rule** (an assumption: the agency's exact combination is not public): the
-file's score over the window is the month-weighted average of the two models' scores,
-``w_before * score_before + w_after * score_after``, rounded to the scaling's decimals. Both
-models share one points scaling (``points = offset + factor * log-odds``) and the weights add up
-to 1, so this is exactly the month-weighted average of the two log-odds, and the probability is
-read from the combined points as for any scorecard. It keeps the score a sum of published
-points (each model's points times its weight), so a notice can still show exact points. The
+**The combination rule** (an assumption: the agency's exact combination is not public): each
+item's points, and the starting points, are the month-weighted average of the two models'
+published points, ``w_before * points_before + w_after * points_after``, rounded to the
+scaling's decimals; the score is their sum. It is the month-weighted average of the two
+models' scores up to that rounding, and since both models share one points scaling
+(``points = offset + factor * log-odds``) and the weights add up to 1, the month-weighted
+average of their log-odds; the probability is read from the score as for any scorecard. The
+score stays a sum of points a notice can show exactly. The
 alternative ``1 - prod(1 - p_period)`` would treat the periods as independent chances of an
 overpayment, while the target is one overpayment of the whole window, and is not a sum of
 points.
@@ -35,6 +36,8 @@ stays what a single snapshot uses.
 
 from __future__ import annotations
 
+import copy
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +57,7 @@ from dmde.model.family import _columns_read
 from dmde.model.logistic import Scorecard, _BinaryWithMissing
 from dmde.model.model_file_checks import ModelFileError
 from dmde.model.scored import ScoredColumns, check_reasons, subset, top_reasons
+from dmde.model.training import TrainingData, TrainingReport, evaluate
 
 __all__ = [
     "COMBINATION",
@@ -62,7 +66,9 @@ __all__ = [
     "PREFILLING_MONTH",
     "WINDOW_MONTHS",
     "PeriodScorecards",
+    "PeriodTraining",
     "PeriodWeights",
+    "evaluate_periods",
     "periods_from_record",
     "retirement_month",
     "row_periods",
@@ -348,6 +354,16 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
         return self
 
     # ------------------------------------------------------------------------------ scoring
+    def as_of(self, month: str) -> PeriodScorecards:
+        """This fitted model, scoring every row as of ``month`` (``YYYY-MM``): a copy sharing
+        the fitted scorecards (what ``dmde score --month`` scores with)."""
+        check_is_fitted(self)
+        if not _is_month(month):
+            raise ParameterError("month", "a month written YYYY-MM (e.g. 2026-01)", month)
+        out = copy.copy(self)
+        out.month = month
+        return out
+
     def weights(self, month: str) -> PeriodWeights:
         """How a check in ``month`` splits its window between the two models."""
         return window_weights(
@@ -357,14 +373,44 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
     def score_columns(
         self, columns: Mapping[str, Any], n_rows: int, *, reasons: int = 0
     ) -> ScoredColumns:
-        """Score rows given as columns: each period's points weighted by its share of the
-        row's window (the one scoring path of a model by period).
+        """Score rows given as columns: the sum of the month-weighted points (the one scoring
+        path of a model by period; see :meth:`weighted_points`).
 
         ``columns`` holds the features and, unless ``month`` is set, ``month_column``. The
         returned ``segment`` is each row's :attr:`PeriodWeights.label`; the reasons are the
         features whose weighted points are the most above their weighted references.
         """
         reasons = check_reasons(reasons)
+        intercept, items, excess, labels = self._weighted(columns, n_rows)
+        decimals = self.models_["after"].scaling_.decimals
+        score = np.round(intercept + items.sum(axis=1), decimals) + 0.0  # no negative zeros
+        probability = self.models_["after"].scaling_.probability(score)
+        index, value = top_reasons(excess, min(reasons, len(self.features_)))
+        return ScoredColumns(score, probability, labels, index, value)
+
+    def weighted_points(
+        self, columns: Mapping[str, Any], n_rows: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """The points a row's score adds up: starting points and each feature's points.
+
+        Each is the weights' average of the two scorecards' points (the period's share of the
+        row's window times the scorecard's published points), rounded to the scaling's
+        decimals; a feature a scorecard does not read has 0 points in it. The score is
+        ``round(starting + items.sum(axis=1))``: a sum of published points, equal to the
+        month-weighted average of the two scorecards' scores (and so of their log-odds) up to
+        that rounding. With one period's weight 1, these are that scorecard's own points.
+
+        Returns
+        -------
+        starting : ndarray of shape (n_rows,)
+        items : ndarray of shape (n_rows, len(features_))
+        """
+        intercept, items, _, _ = self._weighted(columns, n_rows)
+        return intercept, items
+
+    def _weighted(
+        self, columns: Mapping[str, Any], n_rows: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.object_]]:
         check_is_fitted(self)
         if self.month is not None:
             months = np.full(n_rows, self.month, dtype=object)
@@ -377,29 +423,28 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
             )
         uniques, codes = np.unique(months, return_inverse=True)
         found = [self.weights(str(u)) for u in uniques]
-        total = np.zeros(n_rows, dtype=np.float64)
-        excess = np.zeros((n_rows, len(self.features_)), dtype=np.float64)
+        shape = (n_rows, len(self.features_))
+        intercept = np.zeros(n_rows, dtype=np.float64)
+        items, excess = np.zeros(shape, dtype=np.float64), np.zeros(shape, dtype=np.float64)
         position = {f: j for j, f in enumerate(self.features_)}
         decimals = self.models_["after"].scaling_.decimals
         for name in PERIODS:
             weight = np.asarray([w.weights[name] for w in found], dtype=np.float64)[codes]
             rows = np.flatnonzero(weight > 0)
             if rows.size == 0:
-                continue  # e.g. after March 2027: the "before" model is not evaluated
+                continue  # e.g. from March 2027: the "before" model is not evaluated
             model = self.models_[name]
             whole = rows.size == n_rows
             part = {f: columns[f] if whole else subset(columns[f], rows) for f in model.features_}
             points = model.contributions_of(part, rows.size)
-            own = np.round(model.intercept_points_ + points.sum(axis=1), decimals)
-            total[rows] += weight[rows] * own
-            local = np.asarray([position[f] for f in model.features_], dtype=np.intp)
-            excess[np.ix_(rows, local)] += weight[rows, None] * (points - model.reference_points_)
-        score = np.round(total, decimals) + 0.0  # + 0.0: no negative zeros
-        probability = self.models_["after"].scaling_.probability(score)
-        k = min(reasons, len(self.features_))
-        index, value = top_reasons(excess, k)
+            local = np.ix_(rows, np.asarray([position[f] for f in model.features_], np.intp))
+            intercept[rows] += weight[rows] * model.intercept_points_
+            items[local] += weight[rows, None] * points
+            excess[local] += weight[rows, None] * (points - model.reference_points_)
+        intercept = np.round(intercept, decimals) + 0.0
+        items = np.round(items, decimals) + 0.0
         labels = np.asarray([w.label for w in found], dtype=object)[codes]
-        return ScoredColumns(score, probability, labels, index, value)
+        return intercept, items, excess, labels
 
     def _score(self, X: pd.DataFrame, *, reasons: int = 0) -> ScoredColumns:
         check_is_fitted(self)
@@ -569,3 +614,93 @@ def _require_frame(X: Any, column: str | None) -> pd.DataFrame:
             "add it, or score as of one month (month='YYYY-MM', dmde score --month)."
         )
     return X
+
+
+# ---------------------------------------------------------------------------------- training
+@dataclass(frozen=True)
+class PeriodTraining:
+    """How each period's scorecard fits its own labelled rows (what ``dmde train --by-period``
+    prints and the model file records).
+
+    Attributes
+    ----------
+    reports : mapping of str to TrainingReport
+        Per period: rows, events, weighted base rate, AUC on the training rows and
+        cross-validated (:func:`dmde.model.training.evaluate` on that period's rows).
+    months : mapping of str to (str, str)
+        The first and last snapshot month of each period's rows.
+    reform_month : str
+    window_months : int
+    """
+
+    reports: Mapping[str, TrainingReport]
+    months: Mapping[str, tuple[str, str]]
+    reform_month: str
+    window_months: int
+
+    def facts(
+        self, *, target: str, data_file: str, data_sha256: str, date: str | None = None
+    ) -> dict[str, Any]:
+        """The model file's training facts: each period's AUCs (``auc_cv_before``...); no
+        pooled AUC, since no single model scores the training rows."""
+        out: dict[str, Any] = {
+            "target": target,
+            "date": date or datetime.date.today().isoformat(),
+            "data_file": data_file,
+            "data_sha256": data_sha256,
+        }
+        for p in PERIODS:
+            out[f"auc_train_{p}"] = self.reports[p].auc_train
+            out[f"auc_cv_{p}"] = self.reports[p].auc_cv
+        return out
+
+    def format(self) -> str:
+        """The table of the two periods and what the window rule does with them."""
+        lines = [
+            "two models by period (income pre-filling from "
+            f"{self.reform_month}); each trained on the random controls of its months:",
+            f"{'period':<7} {'months':<19} {'rows':>7} {'events':>7} {'base rate':>10} "
+            f"{'AUC train':>9} {'AUC cv':>13}",
+        ]
+        for p in PERIODS:
+            r, (first, last) = self.reports[p], self.months[p]
+            lines.append(
+                f"{p:<7} {first + ' to ' + last:<19} {r.rows:>7,} {r.events:>7,} "
+                f"{r.weighted_base_rate:>10.1%} {r.auc_train:>9.3f} "
+                f"{r.auc_cv:>6.3f} ± {r.auc_cv_error:.3f}"
+            )
+        retired = retirement_month(self.reform_month, self.window_months)
+        first_mixed = month_text(month_number(self.reform_month) + 1)
+        lines.append(
+            f"scoring a month: the {self.window_months} months before it, each item's points "
+            f"the average of the two periods' points weighted by their shares of those months "
+            f"(rule {COMBINATION!r}, an assumption: the agency's "
+            f'combination is not public); the "after" model enters in {first_mixed}, and from '
+            f"{retired} it scores alone."
+        )
+        return "\n".join(lines)
+
+
+def evaluate_periods(
+    model: PeriodScorecards, data: TrainingData, *, cv: int = 5, seed: int = 0
+) -> PeriodTraining:
+    """Evaluate each period's scorecard on that period's training rows (see
+    :func:`dmde.model.training.evaluate`)."""
+    check_is_fitted(model)
+    period = row_periods(data.X[model.month_column], reform_month=model.reform_month)
+    reports = {}
+    for p in PERIODS:
+        rows = period == p
+        part = TrainingData(
+            X=data.X.loc[rows].reset_index(drop=True),
+            y=data.y[rows],
+            weight=data.weight[rows],
+            target=data.target,
+        )
+        reports[p] = evaluate(model.models_[p], part, cv=cv, seed=seed)
+    return PeriodTraining(
+        reports=reports,
+        months=dict(model.trained_months_),
+        reform_month=model.reform_month,
+        window_months=int(model.window_months),
+    )
