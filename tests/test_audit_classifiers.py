@@ -94,6 +94,10 @@ def test_the_exclusion_proof_holds_for_a_classifier_of_allowed_columns(
 ) -> None:
     proof = exclusion_proof(hgb, frame, seed=3)
     assert proof["identical"] and "gender" in proof["columns_permuted"]
+    routed = _hgb(frame[["income_reporting", *FEATURES]], frame["truth_target"])
+    proof = exclusion_proof(routed, frame, seed=3)
+    assert proof["identical"] and "income_reporting" not in proof["columns_permuted"]
+    assert "caf_code" in proof["columns_permuted"]
     leaky = _hgb(frame[[*FEATURES, "age"]], frame["truth_target"])
     assert not exclusion_proof(leaky, frame, seed=3)["identical"]
 

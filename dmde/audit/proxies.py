@@ -41,9 +41,9 @@ from dmde.audit.classifiers import (
     probabilities,
 )
 from dmde.audit.settings import AuditError
-from dmde.core.errors import DmdeError
+from dmde.core.errors import DmdeError, PolicyError
 from dmde.core.stats import auc_interval
-from dmde.data.catalog import CATALOG, FEATURE_FAMILIES
+from dmde.data.catalog import CATALOG, FEATURE_FAMILIES, check_routing_column
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = [
@@ -291,7 +291,9 @@ def exclusion_proof(
     Every column of ``frame`` outside the feature families, except the routing column of a
     model family, is shuffled (rows permuted independently per column) and the file rescored:
     its points, or for another classifier (``features``: its columns, by default its
-    ``feature_names_in_``) its probabilities. A classifier that reads an excluded column fails.
+    ``feature_names_in_``) its probabilities; the column a family may be routed by
+    (``income_reporting``) is left as it is for a classifier that reads it, as for a family.
+    A classifier that reads an excluded column fails.
 
     Returns
     -------
@@ -301,12 +303,15 @@ def exclusion_proof(
     """
     chosen = _features_of(model, frame, features)
     rng = np.random.default_rng(seed)
-    routing = model.segment_column if isinstance(model, ScorecardFamily) else None
+    if isinstance(model, ScorecardFamily):
+        routing = {model.segment_column}
+    else:  # a classifier may read the column a family may route by, as a family does
+        routing = {f for f in chosen or () if _may_route(f)}
     permuted = frame.copy()
     columns = [
         c
         for c in frame.columns
-        if c != routing and (c not in CATALOG or CATALOG[c].family not in FEATURE_FAMILIES)
+        if c not in routing and (c not in CATALOG or CATALOG[c].family not in FEATURE_FAMILIES)
     ]
     for name in columns:
         permuted[name] = frame[name].to_numpy()[rng.permutation(len(frame))]
@@ -330,6 +335,15 @@ def _require_points(model: Any) -> None:
             f"a {type(model).__name__} has no points to split a score gap into: the "
             "decomposition is for dmde's models. Compare the groups' mean probabilities instead."
         )
+
+
+def _may_route(name: str) -> bool:
+    """Whether a model family may be routed by column ``name`` (such as income_reporting)."""
+    try:
+        check_routing_column(name)
+    except PolicyError:
+        return False
+    return True
 
 
 def _term_columns(model: Model, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
