@@ -133,3 +133,27 @@ def test_an_empty_batch_gives_empty_scores() -> None:
     names = [*model.features_, model.segment_column]
     scored = LookupScorer(model).score(_table(frame, names, dictionary=True), reasons=3)
     assert scored.points.shape == (0,) and scored.reason_features.shape == (0, 3)
+
+
+@pytest.mark.parametrize("family", [False, True], ids=["single", "family"])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_model_files_tables_score_as_the_model(
+    seed: int, family: bool, tmp_path: Any
+) -> None:
+    """``dmde score`` builds the tables from the checked model file, not from a scorecard:
+    the same scores, bit for bit, as the model the file builds."""
+    from dmde.model.model_file import load_model, save_model
+    from dmde.model.published_model import read_published_model
+
+    save_model(_model(seed, family, decimals=(2, 0, 4)[seed % 3]), tmp_path / "m.json")
+    published = read_published_model(tmp_path / "m.json")
+    model = load_model(tmp_path / "m.json")
+    scorer = LookupScorer(published)
+    assert scorer.supported and scorer.features == tuple(model.features_)
+    frame = _rows(model, seed)
+    names = [*model.features_] + (
+        [model.segment_column] if isinstance(model, ScorecardFamily) else []
+    )
+    for reasons in (0, 2, len(model.features_)):
+        expected = _expected(model, frame, reasons)
+        _same(scorer.score(_table(frame, names, dictionary=True), reasons=reasons), expected)

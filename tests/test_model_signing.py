@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from dmde.batch.scoring import score_file
 from dmde.cli import main
 from dmde.core.errors import ParameterError
-from dmde.model import model_file as model_file_module
+from dmde.model import published_model as model_file_module  # reads and checks the bytes
 from dmde.model.model_file import (
     ModelFileError,
     content_hash,

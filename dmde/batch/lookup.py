@@ -1,7 +1,9 @@
 """Scoring Arrow batches with lookup tables: the model's points and reasons, a few numpy passes.
 
-A fitted scorecard is a table of points per bin. :class:`LookupScorer` turns a model (one
-:class:`~dmde.model.scorecard.Scorecard` or a :class:`~dmde.model.scorecard.ScorecardFamily`)
+A fitted scorecard is a table of points per bin. :class:`LookupScorer` turns a model (the
+checked tables of a model file, :class:`~dmde.model.published_model.PublishedModel`, which is
+how ``dmde score`` reads it without building estimators; or a fitted
+:class:`~dmde.model.scorecard.Scorecard` or :class:`~dmde.model.scorecard.ScorecardFamily`)
 into, for each feature, one table of points and one table of *reason ranks* indexed by
 ``segment x bin``, and scores a batch of rows with a few whole-column passes per feature:
 
@@ -38,15 +40,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dmde.data.catalog import CATALOG
-from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.published_model import PublishedModel, PublishedScorecard
+from dmde.model.scaling import PointsScaling
 from dmde.model.scored import ScoredColumns, check_reasons
 
 if TYPE_CHECKING:
     from dmde.model.bins import FeatureBinning
+    from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = ["LookupScorer"]
 
-Model: TypeAlias = Scorecard | ScorecardFamily
+Model: TypeAlias = "PublishedModel | Scorecard | ScorecardFamily"
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
@@ -55,10 +59,30 @@ _TEXT_TYPES = ("category", "string")
 
 @dataclass(frozen=True, eq=False)
 class _Segment:
-    """One segment's scorecard, as the tables need it."""
+    """One segment's scorecard, as the tables need it (the published points, as written in the
+    model file or as a fitted scorecard holds them)."""
 
-    model: Scorecard
-    position: dict[str, int]  # feature name -> index in the scorecard's features_
+    features: tuple[str, ...]
+    binnings: Sequence[FeatureBinning]
+    points: Sequence[Any]  # per feature, the points of each bin
+    reference_points: Any
+    intercept_points: float
+    scaling: PointsScaling
+    position: dict[str, int]  # feature name -> index in the scorecard's features
+
+    @classmethod
+    def of(cls, scorecard: Any) -> _Segment:
+        """A published scorecard's tables, or a fitted scorecard's."""
+        if isinstance(scorecard, PublishedScorecard):
+            features, binnings = scorecard.features, scorecard.binnings
+            points, reference = scorecard.points, scorecard.reference_points
+            intercept, scaling = scorecard.intercept_points, scorecard.scaling
+        else:
+            features, binnings = tuple(scorecard.features_), scorecard.binning_.bins_
+            points, reference = scorecard.bin_points_, scorecard.reference_points_
+            intercept, scaling = scorecard.intercept_points_, scorecard.scaling_
+        position = {name: j for j, name in enumerate(features)}
+        return cls(features, binnings, points, reference, intercept, scaling, position)
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,9 +103,9 @@ class LookupScorer:
 
     Parameters
     ----------
-    model : Scorecard or ScorecardFamily
-        A fitted model whose features are catalog columns (:attr:`supported` says whether
-        its scorecards are ones the tables can reproduce).
+    model : PublishedModel, Scorecard or ScorecardFamily
+        A checked model file's tables, or a fitted model whose features are catalog columns
+        (:attr:`supported` says whether its scorecards are ones the tables can reproduce).
 
     Examples
     --------
@@ -100,22 +124,37 @@ class LookupScorer:
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        if isinstance(model, ScorecardFamily):
-            self.segment_column: str | None = model.segment_column
-            self.segment_names: tuple[str, ...] = tuple(model.segments_)
-            scorecards = [model.models_[name] for name in self.segment_names]
+        self.segment_column: str | None
+        self.segment_names: tuple[str, ...]
+        scorecards: list[Any]
+        if isinstance(model, PublishedModel):
+            tables: PublishedModel = model
+            self.segment_column = tables.routing_column
+            scorecards = list(tables.segments.values())
+            self.segment_names = tuple(tables.segments) if self.segment_column else ("",)
+            self.features: tuple[str, ...] = tables.features
         else:
-            self.segment_column = None
-            self.segment_names = ("",)
-            scorecards = [model]
-        self.features: tuple[str, ...] = tuple(model.features_)
-        self._segments = tuple(
-            _Segment(m, {name: j for j, name in enumerate(m.features_)}) for m in scorecards
-        )
-        self.supported = all(name in CATALOG for name in self.features) and all(
-            _bin_kind(self._binning(s, name)) in (None, _expected_kind(name))
-            for s in self._segments
-            for name in self.features
+            from dmde.model.family import ScorecardFamily  # a fitted model: already imported
+
+            if isinstance(model, ScorecardFamily):
+                self.segment_column = model.segment_column
+                self.segment_names = tuple(model.segments_)
+                scorecards = [model.models_[name] for name in self.segment_names]
+            else:
+                self.segment_column = None
+                self.segment_names = ("",)
+                scorecards = [model]
+            self.features = tuple(model.features_)
+        self._segments = tuple(_Segment.of(m) for m in scorecards)
+        by_period = isinstance(model, PublishedModel) and model.by_period
+        self.supported = (
+            not by_period
+            and all(name in CATALOG for name in self.features)
+            and all(
+                _bin_kind(self._binning(s, name)) in (None, _expected_kind(name))
+                for s in self._segments
+                for name in self.features
+            )
         )
         if not self.supported:
             return
@@ -129,7 +168,7 @@ class LookupScorer:
     @staticmethod
     def _binning(segment: _Segment, name: str) -> FeatureBinning | None:
         j = segment.position.get(name)
-        return None if j is None else segment.model.binning_.bins_[j]
+        return None if j is None else segment.binnings[j]
 
     def _feature(self, name: str) -> _Feature:
         binnings = tuple(self._binning(s, name) for s in self._segments)
@@ -159,9 +198,8 @@ class LookupScorer:
         excess_of: list[float] = []
         family_index = {name: i for i, name in enumerate(self.features)}
         for segment in self._segments:
-            model = segment.model
-            points = [np.asarray(p, dtype=np.float64) for p in model.bin_points_]
-            reference = np.asarray(model.reference_points_, dtype=np.float64)
+            points = [np.asarray(p, dtype=np.float64) for p in segment.points]
+            reference = np.asarray(segment.reference_points, dtype=np.float64)
             excess = [p - reference[j] for j, p in enumerate(points)]
             above = [
                 (-float(e[b]), j, b)
@@ -173,7 +211,7 @@ class LookupScorer:
             ranks = [np.full(e.size, -1, dtype=np.int64) for e in excess]
             for _, j, b in above:
                 ranks[j][b] = len(feature_of)
-                feature_of.append(family_index[model.features_[j]])
+                feature_of.append(family_index[segment.features[j]])
                 excess_of.append(float(excess[j][b]))
             self._points.append(
                 [
@@ -192,7 +230,7 @@ class LookupScorer:
         self._rank_dtype: type[np.unsignedinteger[Any]] = dtype
         self._reason_feature = np.array([*feature_of, -1], dtype=np.int32)
         self._reason_excess = np.array([*excess_of, np.nan], dtype=np.float64)
-        self._intercepts = np.array([s.model.intercept_points_ for s in self._segments])
+        self._intercepts = np.array([s.intercept_points for s in self._segments])
 
     def _tables(
         self, i: int, bins_per_segment: Sequence[IntArray | None]
@@ -264,7 +302,7 @@ class LookupScorer:
         points_out = np.empty(n, dtype=np.float64)
         probability = np.empty(n, dtype=np.float64)
         for s, part in enumerate(self._segments):
-            scaling = part.model.scaling_
+            scaling = part.scaling
             if segment is None:
                 points_out = np.round(total, scaling.decimals) + 0.0
                 probability = scaling.probability(points_out)

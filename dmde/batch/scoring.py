@@ -18,6 +18,9 @@ so an output without its manifest is not a finished run. A missing column or a m
 does not load stops the run before anything is written. The same input and model give
 byte-identical scores and rejects files.
 
+A model file is read as its checked tables (:mod:`dmde.model.published_model`), which the lookup
+tables score: scoring a file never builds the estimators, nor imports scikit-learn.
+
 The scores file has one row per scored household: ``dossier_id``, ``caf_code``, ``segment``,
 ``score`` (points), ``probability``, and for i = 1..k the reason codes ``reason_i_feature``,
 ``reason_i_label`` and ``reason_i_points`` (points above the feature's reference, the average
@@ -27,6 +30,7 @@ file), empty where fewer than k features are above their reference.
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -54,12 +58,16 @@ from dmde.data.reading import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check
 from dmde.data.rules import repeated_values
 from dmde.data.schema import BATCH_ROWS, EXTENSIONS
 from dmde.data.writing import write_batches
-from dmde.model.model_file import load_model
-from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.published_model import PublishedModel, read_published_model
 from dmde.model.scored import ScoredColumns
 
 if TYPE_CHECKING:
+    from dmde.model.scorecard import Scorecard, ScorecardFamily
+
     Arr: TypeAlias = pa.Array[Any]
+    Estimator: TypeAlias = Scorecard | ScorecardFamily
+    #: What scores: a model file's checked tables, or a fitted model.
+    Model: TypeAlias = PublishedModel | Estimator
 
 __all__ = [
     "REJECT_COLUMNS",
@@ -73,7 +81,6 @@ __all__ = [
     "start_scoring",
 ]
 
-Model = Scorecard | ScorecardFamily
 Progress = Callable[[int], None]
 
 # Repeated text (Caf codes, segments, reason labels) is dictionary-encoded: written as text in
@@ -83,10 +90,44 @@ _TEXT = pa.dictionary(pa.int32(), pa.string())
 
 def needed_columns(model: Model) -> tuple[str, ...]:
     """The columns a model's scoring reads: identifier, Caf, routing column and features."""
-    wanted = {"dossier_id", "caf_code", *model.features_}
-    if isinstance(model, ScorecardFamily):
-        wanted.add(model.segment_column)
+    wanted = {"dossier_id", "caf_code", *_features(model)}
+    routing = _routing(model)
+    if routing is not None:
+        wanted.add(routing)
     return tuple(c for c in CATALOG if c in wanted)
+
+
+def _features(model: Model) -> tuple[str, ...]:
+    """The columns the model's scorecards read, over all segments."""
+    if isinstance(model, PublishedModel):
+        tables: PublishedModel = model
+        return tables.features
+    return tuple(model.features_)
+
+
+def _family(model: Model) -> ScorecardFamily | None:
+    """A fitted family of scorecards, else None (scikit-learn is loaded if it is one)."""
+    if isinstance(model, PublishedModel):
+        return None
+    from dmde.model.family import ScorecardFamily
+
+    return model if isinstance(model, ScorecardFamily) else None
+
+
+def _routing(model: Model) -> str | None:
+    """The column that routes rows to their segment's scorecard, None for one scorecard."""
+    if isinstance(model, PublishedModel):
+        return model.routing_column
+    family = _family(model)
+    return None if family is None else family.segment_column
+
+
+def _segments(model: Model) -> tuple[str, ...]:
+    """The segments that have a scorecard (with a routing column)."""
+    if isinstance(model, PublishedModel):
+        return tuple(model.segments)
+    family = _family(model)
+    return () if family is None else tuple(family.segments_)
 
 
 def scores_schema(reasons: int) -> pa.Schema:
@@ -139,9 +180,10 @@ def _score_table(
     the result out as the scores file's columns.
     """
     n = table.num_rows
-    names = list(model.features_)
-    if isinstance(model, ScorecardFamily):
-        segment_array: Any = _dictionary(table.column(model.segment_column))
+    names = list(_features(model))
+    routing = _routing(model)
+    if routing is not None:
+        segment_array: Any = _dictionary(table.column(routing))
     else:
         segment_array = pa.DictionaryArray.from_arrays(
             pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
@@ -184,19 +226,22 @@ def _lookup(model: Model) -> LookupScorer | None:
 def _scored(
     model: Model, table: pa.Table, reasons: int, scorer: LookupScorer | None
 ) -> ScoredColumns:
-    """The scores of ``table``'s rows: by the lookup tables if they can, else by the model."""
+    """The scores of ``table``'s rows: by the lookup tables if they can, else by the model
+    (built from the model file's tables if need be)."""
     if scorer is not None and scorer.supported:
         try:
             return scorer.score(table, reasons=reasons)
         except ValueError:
             pass  # a segment with no scorecard: the model's own error says which
-    columns = _columns_of(table, list(model.features_))
-    if isinstance(model, ScorecardFamily):
-        segment_values = table.column(model.segment_column)
-        columns[model.segment_column] = segment_values.cast(pa.string()).to_numpy(
+    estimator = _estimator(model)
+    columns = _columns_of(table, list(estimator.features_))
+    family = _family(estimator)
+    if family is not None:
+        segment_values = table.column(family.segment_column)
+        columns[family.segment_column] = segment_values.cast(pa.string()).to_numpy(
             zero_copy_only=False
         )
-    return model.score_columns(columns, table.num_rows, reasons=reasons)  # refuses a segment
+    return estimator.score_columns(columns, table.num_rows, reasons=reasons)  # refuses a segment
 
 
 def _dictionary(values: Any) -> Any:
@@ -212,13 +257,15 @@ def _dictionary(values: Any) -> Any:
 # Rows whose segment has no scorecard
 def _without_model(part: CheckedBatch, model: Model) -> CheckedBatch:
     """Move the valid rows whose segment has no scorecard to the rejects (rule no_model)."""
-    if not isinstance(model, ScorecardFamily) or part.valid.num_rows == 0:
+    routing = _routing(model)
+    if routing is None or part.valid.num_rows == 0:
         return part
-    segment = part.valid.column(model.segment_column).cast(pa.string())
-    known = pc.is_in(segment, value_set=pa.array(model.segments_, pa.string()))
+    segments = _segments(model)
+    segment = part.valid.column(routing).cast(pa.string())
+    known = pc.is_in(segment, value_set=pa.array(segments, pa.string()))
     lost = np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool))
-    reason = f"expected a segment with a scorecard: {', '.join(model.segments_)}"
-    return part.reject(lost, model.segment_column, "no_model", reason)
+    reason = f"expected a segment with a scorecard: {', '.join(segments)}"
+    return part.reject(lost, routing, "no_model", reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,13 +370,40 @@ def _is_parquet(path: Path) -> bool:
     return EXTENSIONS.get(path.suffix.lower()) == "parquet"
 
 
+def _estimator(model: Model) -> Estimator:
+    """A fitted model: the one given, or the one a model file's tables build (once)."""
+    return _built(model) if isinstance(model, PublishedModel) else model
+
+
+@functools.lru_cache(maxsize=2)
+def _built(tables: PublishedModel) -> Estimator:
+    from dmde.model.model_file import build_model  # imports scikit-learn: only when needed
+
+    return build_model(tables)
+
+
+def _is_estimator(model: object) -> bool:
+    """Whether ``model`` is a fitted-model object (scikit-learn is loaded if it may be one)."""
+    if isinstance(model, str | os.PathLike | PublishedModel):
+        return False
+    from dmde.model.scorecard import Scorecard, ScorecardFamily
+
+    return isinstance(model, Scorecard | ScorecardFamily)
+
+
 def _load(
     model: Model | str | os.PathLike[str], verify_key: str | os.PathLike[str] | None = None
 ) -> tuple[Model, str]:
-    if isinstance(model, Scorecard | ScorecardFamily) and verify_key is None:
-        return model, str(getattr(model, "model_sha256_", "unsaved model"))
-    loaded = load_model(model, verify_key=verify_key)
-    return loaded, str(loaded.model_sha256_)
+    """The model that scores and its hash: a model file is read as its checked tables (a
+    model by period, which they do not score, as its estimator)."""
+    given: Any = model
+    if _is_estimator(given) and verify_key is None:
+        return given, str(getattr(given, "model_sha256_", "unsaved model"))
+    if isinstance(given, PublishedModel) and verify_key is None:
+        tables: PublishedModel = given
+    else:  # a path (anything else: read_published_model says what it expected)
+        tables = read_published_model(given, verify_key=verify_key)
+    return (_estimator(tables) if tables.by_period else tables), tables.sha256
 
 
 def _check_paths(
@@ -340,7 +414,7 @@ def _check_paths(
     for role, target in (("output", out), ("rejects", rejects)):
         check_data_file_name(role, target)
     inputs: dict[str, str | os.PathLike[str]] = {"the data file": source}
-    if not isinstance(model, Scorecard | ScorecardFamily):
+    if not _is_estimator(model) and not isinstance(model, PublishedModel):
         inputs["the model file"] = model
     outputs = [
         ("output", "the scores", out),
@@ -359,10 +433,19 @@ class ScoringStart:
     source: Path
     out: Path
     rejects: Path
-    model: Model
+    scoring: Model  # what scores: the model file's tables (or the model given)
     model_hash: str
     columns: tuple[str, ...]
     header: tuple[str, ...]
+
+    @property
+    def model(self) -> Estimator:
+        """The model as a fitted estimator, for engines that need one (built from the model
+        file's tables the first time: this imports scikit-learn)."""
+        if isinstance(self.scoring, PublishedModel):
+            tables: PublishedModel = self.scoring
+            return _estimator(tables)
+        return self.scoring
 
     def record(
         self,
@@ -396,7 +479,7 @@ class ScoringStart:
 
 
 def start_scoring(
-    model: Model | str | os.PathLike[str],
+    model: Estimator | str | os.PathLike[str],
     input_path: str | os.PathLike[str],
     output: str | os.PathLike[str],
     *,
@@ -433,7 +516,7 @@ def start_scoring(
 
 
 def score_file(
-    model: Model | str | os.PathLike[str],
+    model: Estimator | str | os.PathLike[str],
     input_path: str | os.PathLike[str],
     output: str | os.PathLike[str],
     *,
@@ -468,7 +551,7 @@ def score_file(
         model, input_path, output, rejects=rejects, reasons=reasons, verify_key=verify_key
     )
     source, out, rejects_out = begun.source, begun.out, begun.rejects
-    loaded, columns, started = begun.model, begun.columns, begun.started
+    loaded, columns, started = begun.scoring, begun.columns, begun.started
     with ThreadPoolExecutor(max_workers=1) as pool, FileSet(error=SchemaError) as files:
         # A CSV file is hashed as it is read (the tally); a Parquet file is read in pieces,
         # so it is hashed beside the reading.

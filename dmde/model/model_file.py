@@ -16,6 +16,10 @@ allowed to route; any malformed structure; and points that do not follow from th
 the weights of evidence and the scaling
 (:func:`~dmde.model.model_file_checks.check_points`).
 
+Reading and checking are :mod:`dmde.model.published_model`'s (numpy only: ``dmde score`` reads
+a model file there, as tables, without building estimators); this module builds the scorecards
+from the same checked content, and writes model files.
+
 The hash proves integrity, not origin: whoever edits the file can recompute it. With
 ``verify_key`` (a public key file), :func:`load_model` and :func:`read_model_file` also require
 the model's signature by that key (:mod:`dmde.model.signing` signs;
@@ -37,30 +41,33 @@ from dmde._version import __version__
 from dmde.core.errors import PolicyError
 from dmde.core.files import write_text
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
-from dmde.model.binning import FeatureBinning, WoEBinning
-from dmde.model.family import _check_routing
-from dmde.model.model_file_checks import (
-    ModelFileError,
-    check_document,
-    check_points,
-    parse_model_json,
-    read_model_bytes,
-)
+from dmde.model.binning import WoEBinning
+from dmde.model.model_file_checks import ModelFileError
 from dmde.model.model_records import ModelFile, model_file_records
-from dmde.model.scaling import PointsScaling
+from dmde.model.published_model import (
+    FORMAT,
+    FORMAT_VERSION,
+    PARAMS,
+    PublishedModel,
+    PublishedScorecard,
+    check_model,
+    content_hash,
+    published_model_from_bytes,
+    read_published_model,
+)
 from dmde.model.scorecard import (
     Scorecard,
     ScorecardFamily,
     TrainingSummary,
     bin_labels,
 )
-from dmde.model.signature_file import check_content_hash, check_signature
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "ModelFile",
     "ModelFileError",
+    "build_model",
     "content_hash",
     "frame_sha256",
     "load_model",
@@ -71,25 +78,12 @@ __all__ = [
     "save_model",
 ]
 
-#: The ``format`` field of a model file.
-FORMAT = "dmde.model"
-#: The model file format this version writes and reads; other versions are refused.
-FORMAT_VERSION = 1
-_PARAMS = ("max_prebins", "min_bin_share", "monotonic_trend", "rare_level_share", "C", "max_iter")
+_PARAMS = PARAMS
 
 Model = Scorecard | ScorecardFamily
 
 
 # --------------------------------------------------------------------------------------------
-def content_hash(document: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of ``document`` without its ``sha256`` field."""
-    body = {k: v for k, v in document.items() if k != "sha256"}
-    text = json.dumps(
-        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def frame_sha256(frame: pd.DataFrame) -> str:
     """A SHA-256 of the values of a DataFrame (column names and order included)."""
     digest = hashlib.sha256()
@@ -266,20 +260,7 @@ def read_model_file(
     >>> model_file.scaling.pdo, model_file.segments["prefilled"].variables[0].name
     (20.0, 'household_type')
     """
-    given: object = path  # a fitted model passed by mistake: said, not a TypeError
-    if not isinstance(given, str | os.PathLike):
-        checked = " (a signature is checked on the file's bytes)" if verify_key else ""
-        raise ModelFileError(
-            f"expected the path of a model file{checked}; got {type(given).__name__}."
-        )
-    raw = read_model_bytes(path)
-    signature = None
-    if verify_key is not None:
-        signature = check_signature(raw, model_path=path, key_path=verify_key)
-    model_file = model_file_from_bytes(raw, path=path)
-    if signature is not None:
-        check_content_hash(signature, model_file.sha256, model_path=model_file.path)
-    return model_file
+    return _model_file(read_published_model(path, verify_key=verify_key))
 
 
 def model_file_from_bytes(raw: bytes, *, path: str | os.PathLike[str]) -> ModelFile:
@@ -288,13 +269,15 @@ def model_file_from_bytes(raw: bytes, *, path: str | os.PathLike[str]) -> ModelF
     ``path`` names the file in messages and in the records. All checks of :func:`load_model`
     but the file's own (regular file, size), which the reader of ``raw`` applied.
     """
-    shown = os.fspath(path)
-    document = parse_model_json(raw, shown)
+    return _model_file(published_model_from_bytes(raw, path=path))
+
+
+def _model_file(published: PublishedModel) -> ModelFile:
+    """The records and the model of a checked model file (errors name the file)."""
     try:
-        model = model_from_dict(document)
-        return _records(shown, document, model)
+        return _records(published.path, published.document, build_model(published))
     except (ModelFileError, PolicyError) as exc:
-        raise type(exc)(f"{shown}: {exc}") from None
+        raise type(exc)(f"{published.path}: {exc}") from None
 
 
 def load_model(
@@ -331,101 +314,62 @@ def _records(path: str, document: Mapping[str, Any], model: Model) -> ModelFile:
 
 def model_from_dict(document: Any) -> Model:
     """Rebuild a model from a model file's content (all checks of :func:`load_model`)."""
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ModelFileError(f'not a dmde model file (expected "format": "{FORMAT}").')
-    version = document.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ModelFileError(
-            f"field format_version: expected an integer (this dmde reads {FORMAT_VERSION}); got "
-            f"{version!r}."
-        )
-    if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"unknown format version {version!r}: this dmde ({__version__}) reads version "
-            f"{FORMAT_VERSION}. Use the dmde version that wrote the file "
-            f"({document.get('dmde_version', 'unknown')}) or retrain."
-        )
-    check_document(document)
-    expected = document.get("sha256")
+    return build_model(check_model(document))
+
+
+def build_model(published: PublishedModel) -> Model:
+    """The model a checked model file builds (the checks are
+    :func:`~dmde.model.published_model.check_model`'s).
+
+    The model records the file's hash as ``model_sha256_``: which file scored, recorded in
+    every run manifest.
+    """
     try:
-        actual = content_hash(document)
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"malformed model file: {exc}.") from None
-    if expected != actual:
-        raise ModelFileError(
-            "the content hash does not match: the file was changed after it was saved "
-            f"(recorded {str(expected)[:12]}..., computed {actual[:12]}...). Use the file as "
-            "saved by 'dmde train', or retrain."
-        )
-    try:
-        model = _build(document)
+        model = _build(published)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         if isinstance(exc, PolicyError | ModelFileError):
             raise
         raise ModelFileError(f"malformed model file: {type(exc).__name__}: {exc}.") from None
-    check_points(document)
-    model.model_sha256_ = actual  # which file scored: recorded in every run manifest
+    model.model_sha256_ = published.sha256
     return model
 
 
-def _build(document: Mapping[str, Any]) -> Model:
-    policy = FeaturePolicy.from_dict(document["policy"])
-    features = policy.check(document["features"])
-    scaling = PointsScaling.from_dict(document["scaling"])
-    routing = document["routing"]
-    segments = document["segments"]
-    if list(segments) != list(routing["segments"]):
-        raise ModelFileError("the segments do not match the routing's list of segments.")
+def _build(published: PublishedModel) -> Model:
+    policy = published.policy
     models = {
-        name: _scorecard_from_dict(seg, policy=policy, scaling=scaling)
-        for name, seg in segments.items()
+        name: _scorecard_from_tables(seg, policy=policy) for name, seg in published.segments.items()
     }
-    for name, model in models.items():
-        extra = set(model.features_) - set(features)
-        if extra:
-            raise ModelFileError(
-                f"segment {name!r} reads {', '.join(sorted(extra))}, not in the file's features."
-            )
-    if routing["column"] is None:
-        if list(models) != ["all"]:
-            raise ModelFileError("a model without routing must have one segment, 'all'.")
+    scaling = next(iter(published.segments.values())).scaling
+    if published.routing_column is None:
         return models["all"]
-    _check_routing(routing["column"])
     family = ScorecardFamily(
-        scorecard=Scorecard(policy=policy, scaling=scaling), segment_column=routing["column"]
+        scorecard=Scorecard(policy=policy, scaling=scaling),
+        segment_column=published.routing_column,
     )
     family.segments_ = tuple(models)
     family.models_ = models
-    family.features_ = tuple(features)
+    family.features_ = tuple(published.features)
     family.classes_ = next(iter(models.values())).classes_
     return family
 
 
-def _scorecard_from_dict(
-    data: Mapping[str, Any], *, policy: FeaturePolicy, scaling: PointsScaling
-) -> Scorecard:
-    features = policy.check(data["features"])
-    params = {p: data["params"][p] for p in _PARAMS}
-    shrinkage = data["params"].get("shrinkage", 1.0)  # absent: an unshrunk model
+def _scorecard_from_tables(data: PublishedScorecard, *, policy: FeaturePolicy) -> Scorecard:
+    features = list(data.features)
+    params = {p: data.params[p] for p in _PARAMS}
     model = Scorecard(
-        features=list(features), policy=policy, scaling=scaling, shrinkage=shrinkage, **params
+        features=list(features),
+        policy=policy,
+        scaling=data.scaling,
+        shrinkage=data.params["shrinkage"],
+        **params,
     )
-    variables = data["variables"]
-    if [v["name"] for v in variables] != list(features):
-        raise ModelFileError("the variables do not match the segment's features.")
-    bins = [FeatureBinning.from_dict(v["binning"]) for v in variables]
-    for v, b in zip(variables, bins, strict=True):
-        if len(v["points"]) != b.n_bins:
-            raise ModelFileError(
-                f"variable {v['name']!r} has {len(v['points'])} points for {b.n_bins} bins."
-            )
     binning = WoEBinning(
         max_prebins=params["max_prebins"],
         min_bin_share=params["min_bin_share"],
         monotonic_trend=params["monotonic_trend"],
         rare_level_share=params["rare_level_share"],
     )
-    binning.bins_ = bins
+    binning.bins_ = list(data.binnings)
     binning.n_features_in_ = len(features)
     binning.feature_names_in_ = np.asarray(features, dtype=object)
     model.binning_ = binning
@@ -433,16 +377,13 @@ def _scorecard_from_dict(
     model.catalog_features_ = True
     model.n_features_in_ = len(features)
     model.feature_names_in_ = np.asarray(features, dtype=object)
-    model.classes_ = np.asarray(data["classes"])
-    terms = [c["term"] for c in data["coefficients"]]
-    if terms != ["intercept", *features]:
-        raise ModelFileError("the coefficients do not match the segment's features.")
-    model.intercept_ = np.array([float(data["intercept"])])
-    model.coef_ = np.array([[float(c["coefficient"]) for c in data["coefficients"][1:]]])
-    model.std_errors_ = np.array([float(c["std_error"]) for c in data["coefficients"]])
-    model.scaling_ = scaling
-    model.intercept_points_ = float(data["intercept_points"])
-    model.bin_points_ = tuple(np.asarray(v["points"], dtype=np.float64) for v in variables)
-    model.reference_points_ = np.array([float(v["reference_points"]) for v in variables])
-    model.training_ = TrainingSummary(**data["training"])
+    model.classes_ = np.asarray(data.classes)
+    model.intercept_ = np.array([data.intercept])
+    model.coef_ = np.array([data.coefficients])
+    model.std_errors_ = data.std_errors.copy()
+    model.scaling_ = data.scaling
+    model.intercept_points_ = data.intercept_points
+    model.bin_points_ = tuple(p.copy() for p in data.points)
+    model.reference_points_ = data.reference_points.copy()
+    model.training_ = TrainingSummary(**data.training)
     return model

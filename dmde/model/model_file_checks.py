@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from dmde.core.errors import DmdeError
-from dmde.core.stats import Z95
 from dmde.model.bins import woe_values
 
 __all__ = [
@@ -71,6 +70,9 @@ _TRAINING = ("rows", "sum_of_weights", "weighted_base_rate")
 _TRAINING_TEXT = ("target", "date", "data_file", "data_sha256")
 _TRAINING_NUMBERS = ("auc_train", "auc_cv")
 _CHUNK = 1 << 20
+#: :data:`dmde.core.stats.Z95` (``scipy.special.ndtri(0.975)``), written out so that checking a
+#: model file, as ``dmde score`` does, does not import scipy (a test checks they are equal).
+_Z95 = 1.959963984540054
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -514,7 +516,7 @@ def check_points(document: Mapping[str, Any]) -> None:
         for i, row in enumerate(coefficients):
             here = f"{where}.coefficients{_name_of(row, 'term', i)}"
             for key, sign in (("ci_low", -1.0), ("ci_high", 1.0)):
-                expected = row["coefficient"] + sign * Z95 * row["std_error"]
+                expected = row["coefficient"] + sign * _Z95 * row["std_error"]
                 _same(row[key], expected, f"{here}.{key}", 1e-9, "coefficient ± 1.96 std_error")
         if coefficients and coefficients[0]["term"] == "intercept":
             _same(
