@@ -187,7 +187,19 @@ def verdict(result: SimulationResult) -> list[str]:
     n_seeds = len(result.seeds)
     points: list[str] = []
     ref = names.index(_REFERENCE) if _REFERENCE in names else None
-    for i, name in enumerate(names):
+    # the policies that learn from what they chose first, the baseline last
+    first = ("with-history", "retrain-on-selected")
+    order = sorted(
+        range(len(names)),
+        key=lambda i: (
+            first.index(names[i])
+            if names[i] in first
+            else len(first) + (names[i] == "random-only"),
+            i,
+        ),
+    )
+    for i in order:
+        name = names[i]
         if ref is None or i == ref:
             continue
         d = _difference(result, "repeat_share", i, ref)
