@@ -183,3 +183,24 @@ def test_gains_shares_are_checked(data: Any) -> None:
     for bad in ([], [0.0], [1.5], ["a"], "0.1"):
         with pytest.raises(ParameterError, match=r"^shares must be a list of numbers in \(0, 1\]"):
             gains_table(p, y, np.ones(10), bad)
+
+
+def test_a_pipeline_gets_the_weights_at_its_last_step(data: Any) -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X = data.X[["n_children", "income_to_smic", "zero_income"]]
+    piped = evaluate(make_pipeline(LogisticRegression()), X, data.y, cv=3, weights=data.weight)
+    bare = evaluate(LogisticRegression(), X, data.y, cv=3, weights=data.weight)
+    unweighted = evaluate(LogisticRegression(), X, data.y, cv=3)
+    assert piped.auc.value == bare.auc.value != unweighted.auc.value
+
+
+def test_a_model_without_sample_weight_is_named() -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    frame = pd.DataFrame({"x": np.arange(20.0)})
+    with pytest.raises(
+        EvaluationError, match=r"^a KNeighborsClassifier does not take sample_weight"
+    ):
+        evaluate(KNeighborsClassifier(3), frame, [0, 1] * 10, cv=2, weights=np.arange(1.0, 21.0))

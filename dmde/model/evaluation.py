@@ -251,8 +251,9 @@ def evaluate(
     ----------
     model : Scorecard, ScorecardFamily or classifier
         dmde's models, or any scikit-learn classifier with ``predict_proba`` (and, with
-        ``weights``, a ``fit`` that accepts ``sample_weight``). It is given the columns of
-        ``frame``: pass only its feature columns to a classifier that reads them all.
+        ``weights``, a ``fit`` that accepts ``sample_weight``; a ``Pipeline`` gives them to
+        its last step). It is given the columns of ``frame``: pass only its feature columns
+        to a classifier that reads them all.
     frame : DataFrame
         The rows, e.g. ``training_data(...).X``.
     y : array-like of shape (n_rows,)
@@ -380,11 +381,17 @@ def _fitted(model: Any) -> bool:
 
 
 def _fit(model: Any, X: pd.DataFrame, y: npt.NDArray[np.int64], weight: FloatArray) -> Any:
+    """Fit ``model`` with the weights: a pipeline gives them to its last step."""
     if np.all(weight == 1.0):
         return model.fit(X, y)
+    from sklearn.pipeline import Pipeline
+
+    name = (
+        f"{model.steps[-1][0]}__sample_weight" if isinstance(model, Pipeline) else "sample_weight"
+    )
     try:
-        return model.fit(X, y, sample_weight=weight)
-    except TypeError as exc:
+        return model.fit(X, y, **{name: weight})
+    except (TypeError, ValueError) as exc:
         if "sample_weight" not in str(exc):
             raise
         raise EvaluationError(
