@@ -12,8 +12,13 @@ months 4 to 14). The sweeps over 10 seeds are marked slow. Measured when written
 - stable panel (10,000 households, 5% selected): no flag at all in 10 of 10 seeds (the stated
   family-wise false-alarm rate is 5% for each kind of flag: features, score, groups);
 - ``group_drift`` (30,000 households, 2% selected): non-EU nationals flagged as rising from
-  2026-06 in 10 of 10 seeds (and French nationals as falling, the other side of the same
-  change, in 9 of 10); no feature flag.
+  2026-06 in 10 of 10 seeds (French nationals falling is the other side of the same move: one
+  flag for the attribute, the French in its ``also``); no feature flag.
+
+Since the AUC and calibration flags (2026-11-29, seeds 0-9): the benefit reform found alone
+in 9 of 10 seeds (seed 8 also flags calibration in 2026-06 by chance, as its stable panel
+does: the same labels); the stable panel quiet in 9 of 10. The AUC and calibration verdicts
+and the materiality floor are tested in ``test_monitoring_verdicts.py``.
 """
 
 from __future__ import annotations
@@ -261,10 +266,13 @@ def _quiet(result: MonitoringResult) -> bool:
 
 def _group_found(result: MonitoringResult) -> bool:
     column, level = SHIFTS["group_drift"].group  # type: ignore[misc]
-    hits = {(f.subject, f.first_month) for f in result.flags if f.kind == "group"}
+    groups = [f for f in result.flags if f.kind == "group"]
+    hits = {(s, f.first_month) for f in groups for s in (f.subject, *f.also)}
     before = [f for f in result.flags if f.first_month < SHIFTED]
     rising = [
-        f for f in result.flags if f.subject == f"{column}={level}" and " rose from " in f.sentence
+        f
+        for f in groups
+        if f"{column}={level}" in (f.subject, *f.also) and " rose from " in f.sentence
     ]
     return (f"{column}={level}", SHIFTED) in hits and not before and bool(rising)
 
@@ -323,7 +331,7 @@ def test_panel_month_frames_reads_month_by_month(tmp_path: object) -> None:
     frames = panel_month_frames(folder, columns=columns)
     first = next(frames)
     assert first[0] == START
-    assert set(first[1].columns) <= set(columns)
+    assert set(first[1].columns) <= {*columns, "snapshot_month"}
     assert {"dossier_id", "income_reporting", "mean_cf_12m", "nationality_group"} <= set(
         first[1].columns
     )
@@ -355,7 +363,7 @@ def test_report_opens_with_the_findings(tmp_path: object) -> None:
     first = doc.sections[0].blocks[0]
     assert "mean_cf_12m" in first.text  # type: ignore[union-attr]
     paths = write_monitoring_report(result, Path(str(tmp_path)) / "monitor.html")
-    assert sorted(p.suffix for p in paths) == [".html", ".json", ".md", ".svg", ".svg"]
+    assert sorted(p.suffix for p in paths) == [".html", ".json", ".md", ".svg", ".svg", ".svg"]
     assert "data:image/svg+xml" in (Path(str(tmp_path)) / "monitor.html").read_text(
         encoding="utf-8"
     )
@@ -364,10 +372,12 @@ def test_report_opens_with_the_findings(tmp_path: object) -> None:
         if a.suffix != ".md":  # the Markdown names its figures' folder after the file
             assert a.read_bytes() == b.read_bytes()  # deterministic
     quiet = monitoring_document(_run(10_000, 0, None, 0.05))
-    assert "Nothing was flagged" in quiet.sections[0].blocks[0].text  # type: ignore[union-attr]
-    # ... and never alone: what it could not see comes next, with the size of this run
-    limits = quiet.sections[0].blocks[1].text  # type: ignore[union-attr]
-    assert limits.startswith("Not flagged is not unchanged") and "never flagged" in limits
+    blocks = quiet.sections[0].blocks
+    assert blocks[0].text.startswith("Verdict: nothing moved")  # type: ignore[union-attr]
+    assert "Nothing was flagged" in blocks[1].text  # type: ignore[union-attr]
+    # ... and never alone: what it could not see comes last, with the size of this run
+    limits = blocks[-1].text  # type: ignore[union-attr]
+    assert limits.startswith("Not flagged is not unchanged") and "AUC is flagged when" in limits
 
 
 def test_monitor_files_from_a_model_file_and_panel_folders(tmp_path: object) -> None:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -59,19 +60,25 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import special
 
+from dmde.audit.monitoring_words import flag_sentence
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
 from dmde.batch.ranking import rank_order
 from dmde.core.errors import DmdeError
-from dmde.core.stats import auc_interval, kish_size, normal_p, wilson
+from dmde.core.rendering import Lang
+from dmde.core.stats import auc_interval, hanley_mcneil_se, kish_size, normal_p, wilson
 from dmde.data.opening import file_columns
+from dmde.data.reading import read_batches
 from dmde.data.synthetic_panel import panel_files
-from dmde.data.validation import read_dataset
 from dmde.model.scorecard import Scorecard, ScorecardFamily
+from dmde.model.training import evaluate, training_data
 
 __all__ = [
     "FAMILY_ALPHA",
+    "MIN_SHARE_MOVE",
     "PSI_FLOOR",
     "PSI_MAJOR",
     "PSI_MODERATE",
@@ -81,6 +88,7 @@ __all__ = [
     "monitor",
     "monitored_columns",
     "panel_month_frames",
+    "read_month",
     "stability_index",
     "stability_level",
 ]
@@ -96,8 +104,14 @@ PSI_MAJOR = 0.25
 PSI_FLOOR = 1e-4
 #: Default family-wise false-alarm rate of each kind of flag over a whole run.
 FAMILY_ALPHA = 0.05
+#: Default materiality floor of a group's move among the selected: 2 share points. A move
+#: beyond chance but smaller is reported as such, not flagged (at a million files a month, a
+#: move of a few tenths of a point is beyond chance and of no consequence).
+MIN_SHARE_MOVE = 0.02
 #: Expected selected files a group needs, in it and out of it, on both sides of a test.
 _MIN_EXPECTED = 5.0
+#: Folds of the cross-validation that gives the baseline's AUC out of fold.
+_CV_FOLDS = 5
 _LABEL_COLUMNS = ("dossier_id", "controlled", "target", "control_weight")
 
 
@@ -168,20 +182,27 @@ def stability_level(index: float) -> str:
 # The result
 @dataclass(frozen=True)
 class MonitoringFlag:
-    """One verdict of the monitor.
+    """One verdict of the monitor: one cause, named once.
 
     Attributes
     ----------
-    kind : {"feature", "score", "group"}
+    kind : {"feature", "score", "group", "auc", "calibration"}
         What moved.
     subject : str
-        The feature, ``"score"``, or ``"attribute=group"``.
+        The feature, ``"score"``, ``"auc"``, ``"calibration"``, or ``"attribute=group"`` (for
+        a group, the one whose move is surest; the other groups of the same attribute that
+        moved with it are in ``also``: one move of shares that sum to 1, one finding).
     first_month : str
         The first month flagged.
     months : tuple of str
         Every month flagged.
     sentence : str
-        The flag in plain words, with the figures that justify it.
+        The flag in plain words (English), with the figures that justify it.
+    also : tuple of str
+        Other subjects of the same finding (a group's other side of the same move).
+    facts : dict
+        The figures of the sentence, to write it in another language
+        (:func:`~dmde.audit.monitoring_words.flag_sentence`).
     """
 
     kind: str
@@ -189,6 +210,12 @@ class MonitoringFlag:
     first_month: str
     months: tuple[str, ...]
     sentence: str
+    also: tuple[str, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_words(self, lang: Lang = "en") -> str:
+        """The sentence in ``lang`` ("en" or "fr")."""
+        return flag_sentence(self.kind, self.facts, lang) if self.facts else self.sentence
 
 
 @dataclass(frozen=True)
@@ -210,11 +237,15 @@ class MonitoringResult:
         month, attribute, group, selected (files of the group among the selected), share,
         share_low, share_high, baseline_share, difference, p_value, tested, flagged.
     flags : tuple of MonitoringFlag
-        Features, then the score, then groups.
+        Features, then the score, the AUC, the calibration, then groups (one per attribute).
     alpha : float
         Family-wise false-alarm rate of each kind of flag.
     baseline : dict
-        files, selected, and the score's bin edges.
+        files, selected, the score's bin edges, and the reference performance: ``auc`` (out
+        of fold), ``auc_low``, ``auc_high``, ``auc_se``, ``auc_note`` (why it is missing),
+        ``observed_rate``, ``predicted_rate``, ``observed_se`` on its random controls.
+    min_move : float
+        Materiality floor of a group's move (share of the selected, 0.02 is 2 points).
     """
 
     months: tuple[str, ...]
@@ -224,6 +255,7 @@ class MonitoringResult:
     flags: tuple[MonitoringFlag, ...]
     alpha: float
     baseline: dict[str, Any] = field(default_factory=dict)
+    min_move: float = MIN_SHARE_MOVE
 
     @property
     def findings(self) -> list[str]:
@@ -309,6 +341,8 @@ class _Month:
     cut: float
     group_counts: dict[str, FloatArray]  # attribute -> count per level among the selected
     performance: dict[str, float]
+    rejected: int = 0  # rows of the month's file left out by the reader (see read_month)
+    rejected_first: str = ""  # the first of them, and why
 
 
 def _score(model: Model, frame: pd.DataFrame) -> tuple[FloatArray, FloatArray, Any]:
@@ -417,7 +451,7 @@ def _performance(
         ),
         math.nan,
     )
-    out["controls"] = 0
+    out |= {"controls": 0, "controls_effective": math.nan, "auc_se": math.nan}
     if "controlled" not in frame.columns or "target" not in frame.columns:
         return out
     controlled = frame["controlled"].to_numpy(dtype=np.float64, na_value=0.0) == 1
@@ -439,6 +473,7 @@ def _performance(
     observed = float((w * y).sum() / total)
     low, high = wilson(observed * effective, effective)
     out |= {
+        "controls_effective": effective,
         "observed_rate": observed,
         "observed_low": low,
         "observed_high": high,
@@ -452,8 +487,64 @@ def _performance(
         n_pos = float(kish_size(w[positive].sum(), (w[positive] ** 2).sum()))
         n_neg = float(kish_size(w[~positive].sum(), (w[~positive] ** 2).sum()))
         auc_low, auc_high = auc_interval(auc, n_pos, n_neg)
-        out |= {"auc": auc, "auc_low": auc_low, "auc_high": auc_high}
+        se = float(hanley_mcneil_se(auc, n_pos, n_neg))
+        out |= {"auc": auc, "auc_low": auc_low, "auc_high": auc_high, "auc_se": se}
     return out
+
+
+def _reference(
+    model: Model, frame: pd.DataFrame, points: FloatArray, probability: FloatArray, seed: int
+) -> dict[str, Any]:
+    """The baseline's performance on its random controls: calibration as scored, and the AUC
+    out of fold (a clone of the model refitted on :data:`_CV_FOLDS` folds of the controls, as
+    ``dmde train`` reports it). The baseline is the population the model learnt from: its AUC
+    as scored would be optimistic (by 0.05 to 0.2 on a survey of a few thousand files), and
+    every later month would seem to fall below it."""
+    perf = _performance(frame, points, probability)
+    effective = perf["controls_effective"]
+    observed = perf["observed_rate"]
+    out: dict[str, Any] = {
+        "controls": perf["controls"],
+        "observed_rate": observed,
+        "predicted_rate": perf["predicted_rate"],
+        "observed_se": math.sqrt(observed * (1 - observed) / effective)
+        if effective > 0 and math.isfinite(observed)
+        else math.nan,
+        "auc": math.nan,
+        "auc_low": math.nan,
+        "auc_high": math.nan,
+        "auc_se": math.nan,
+        "auc_note": "",
+    }
+    if "target" not in frame.columns or "controlled" not in frame.columns:
+        out["auc_note"] = "no random controls with a known target"
+        return out
+    try:
+        data = training_data(frame)
+    except DmdeError:
+        out["auc_note"] = "no random controls with a known target"
+        return out
+    events = int(data.y.sum())
+    if min(events, len(data.y) - events) < 2 * _CV_FOLDS:
+        out["auc_note"] = (
+            f"{events:,} controls with an overpayment and {len(data.y) - events:,} without; "
+            f"{2 * _CV_FOLDS} of each are needed"
+        )
+        return out
+    try:
+        with warnings.catch_warnings():
+            # a fold's fit may warn (a level unseen in a fold); the reference is still its AUC
+            warnings.simplefilter("ignore")
+            auc = evaluate(model, data, cv=_CV_FOLDS, seed=seed).auc_cv
+    except (DmdeError, ValueError) as exc:
+        out["auc_note"] = f"the refit on the folds failed: {exc}"
+        return out
+    w, y = data.weight, data.y == 1
+    n_pos = float(kish_size(w[y].sum(), (w[y] ** 2).sum()))
+    n_neg = float(kish_size(w[~y].sum(), (w[~y] ** 2).sum()))
+    low, high = auc_interval(auc, n_pos, n_neg)
+    se = float(hanley_mcneil_se(auc, n_pos, n_neg))
+    return out | {"auc": auc, "auc_low": low, "auc_high": high, "auc_se": se}
 
 
 def _score_edges(points: FloatArray, n_bins: int) -> FloatArray:
@@ -476,6 +567,7 @@ def monitor(
     alpha: float = FAMILY_ALPHA,
     score_bins: int = 10,
     seed: int = 0,
+    min_move: float = MIN_SHARE_MOVE,
 ) -> MonitoringResult:
     """Watch a scorecard month after month against its baseline.
 
@@ -501,7 +593,11 @@ def monitor(
     score_bins : int, default 10
         Quantile bins of the baseline's score for the PSI.
     seed : int, default 0
-        Key of the tie order among equal scores at the cut (as ``dmde select``).
+        Key of the tie order among equal scores at the cut (as ``dmde select``), and of the
+        folds of the baseline's AUC out of fold.
+    min_move : float, default MIN_SHARE_MOVE (0.02)
+        Materiality floor of a group's move among the selected, in share (0.02: 2 points): a
+        move beyond chance but smaller is listed as such, not flagged.
 
     Returns
     -------
@@ -532,13 +628,18 @@ def monitor(
     ['2025-07', '2025-08', '2025-09']
     """
     _check_options(budget, share, alpha, score_bins)
+    if not (isinstance(min_move, float | int) and 0 <= min_move < 1):
+        raise DmdeError(
+            f"min_move must be a share in [0, 1), such as 0.02 for 2 points; got {min_move!r}."
+        )
     base_frames = _baseline_frames(baseline)
     for frame in base_frames:
         _check_frame(model, frame, "the baseline", budget)
     pooled = base_frames[0] if len(base_frames) == 1 else pd.concat(base_frames)
     characteristics = _characteristics(model, pooled)
-    base_points = _score(model, pooled)[0]
+    base_points, base_probability, _ = _score(model, pooled)
     edges = _score_edges(base_points, score_bins)
+    reference_performance = _reference(model, pooled, base_points, base_probability, seed)
     del pooled
     options: dict[str, Any] = {"budget": budget, "share": share, "seed": seed}
     reference = _pool(
@@ -553,17 +654,21 @@ def monitor(
         seen.add(label)
         _check_frame(model, frame, f"month {label}", budget)
         summary = _summarise(model, frame, characteristics, edges, **options)
+        summary.rejected = int(frame.attrs.get("rejected", 0))
+        summary.rejected_first = str(frame.attrs.get("rejected_first", ""))
         summaries.append((label, summary))
     if not summaries:
         raise DmdeError("no month to monitor: give at least one (label, frame) pair.")
     labels = tuple(label for label, _ in summaries)
     stability = _stability(characteristics, reference, summaries, alpha)
-    score = _score_table(reference, summaries, alpha)
-    composition = _composition(reference, summaries, alpha)
+    score = _score_table(reference, reference_performance, summaries, alpha)
+    composition = _composition(reference, summaries, alpha, min_move)
     flags = (
         *_feature_flags(stability, labels),
         *_score_flags(score),
-        *_group_flags(composition, labels),
+        *_auc_flags(score, reference_performance),
+        *_calibration_flags(score, reference_performance),
+        *_group_flags(composition, labels, min_move),
     )
     return MonitoringResult(
         months=labels,
@@ -578,7 +683,9 @@ def monitor(
             "selected": reference.selected,
             "score_edges": edges.tolist(),
             "mean_score": float(base_points.mean()),
+            **reference_performance,
         },
+        min_move=float(min_move),
     )
 
 
@@ -681,7 +788,10 @@ def _stability(
 
 
 def _score_table(
-    reference: _Month, summaries: Sequence[tuple[str, _Month]], alpha: float
+    reference: _Month,
+    performance: dict[str, Any],
+    summaries: Sequence[tuple[str, _Month]],
+    alpha: float,
 ) -> pd.DataFrame:
     level = alpha / len(summaries)
     rows = []
@@ -693,6 +803,8 @@ def _score_table(
             {
                 "month": label,
                 "files": month.files,
+                "rejected": month.rejected,
+                "rejected_first": month.rejected_first,
                 "mean_score": month.mean_score,
                 "psi": psi,
                 "chance_bound": bound,
@@ -703,11 +815,44 @@ def _score_table(
                 **month.performance,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # The AUC: below the baseline's out-of-fold AUC beyond chance (one-sided z).
+    z_auc = (performance["auc"] - frame["auc"]) / np.sqrt(
+        performance["auc_se"] ** 2 + frame["auc_se"] ** 2
+    )
+    p_auc = normal_p(z_auc.to_numpy(dtype=np.float64)) / 2
+    frame["auc_p"] = np.where(z_auc > 0, p_auc, 1 - p_auc)
+    frame["auc_p"] = frame["auc_p"].where(np.isfinite(z_auc), np.nan)
+    frame["auc_flagged"] = (frame["auc_p"] < level).to_numpy(dtype=bool)
+    # Calibration: the month's gap (observed - predicted) against the baseline's (two-sided).
+    observed = frame["observed_rate"]
+    gap = observed - frame["predicted_rate"]
+    base_gap = performance["observed_rate"] - performance["predicted_rate"]
+    variance = observed * (1 - observed) / frame["controls_effective"]
+    z_cal = (gap - base_gap) / np.sqrt(variance + performance["observed_se"] ** 2)
+    frame["calibration_gap"] = gap
+    frame["calibration_p"] = normal_p(z_cal.to_numpy(dtype=np.float64))
+    frame["calibration_flagged"] = (frame["calibration_p"] < level).to_numpy(dtype=bool)
+    return frame
+
+
+_COMPOSITION_COLUMNS = (
+    "month",
+    "attribute",
+    "group",
+    "selected",
+    "share",
+    "share_low",
+    "share_high",
+    "baseline_share",
+    "difference",
+    "z",
+    "tested",
+)
 
 
 def _composition(
-    reference: _Month, summaries: Sequence[tuple[str, _Month]], alpha: float
+    reference: _Month, summaries: Sequence[tuple[str, _Month]], alpha: float, min_move: float
 ) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for label, month in summaries:
@@ -748,36 +893,30 @@ def _composition(
                         "tested": tested,
                     }
                 )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "month",
-            "attribute",
-            "group",
-            "selected",
-            "share",
-            "share_low",
-            "share_high",
-            "baseline_share",
-            "difference",
-            "z",
-            "tested",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=list(_COMPOSITION_COLUMNS))
     frame["p_value"] = normal_p(frame["z"].to_numpy(dtype=np.float64))
     m = int(frame["tested"].sum())
-    frame["flagged"] = frame["tested"] & (frame["p_value"] < alpha / max(m, 1))
+    frame["significant"] = frame["tested"] & (frame["p_value"] < alpha / max(m, 1))
+    # a hair's breadth of rounding must not put a move of exactly the floor below it
+    frame["material"] = frame["difference"].abs().round(12) >= min_move
+    frame["flagged"] = frame["significant"] & frame["material"]
     return frame.drop(columns="z")
 
 
 # ---------------------------------------------------------------------------------------------
-# Flags in words
-def _since(flagged: Sequence[str], labels: Sequence[str]) -> str:
-    first = flagged[0]
-    after = labels[labels.index(first) :]
-    if len(flagged) == len(after):
-        return f"from {first} (every month since, {len(flagged)} in all)"
-    return f"from {first} ({len(flagged)} of the {len(after)} months since)"
+# Flags in words: one per cause
+def _flag(
+    kind: str, subject: str, months: tuple[str, ...], facts: dict[str, Any]
+) -> MonitoringFlag:
+    facts = {"months": months, **facts}
+    also = tuple(o["subject"] for o in facts.get("others", ()))
+    sentence = flag_sentence(kind, facts, "en")
+    return MonitoringFlag(kind, subject, months[0], months, sentence, also, facts)
+
+
+def _ordered(months: Iterable[str], labels: Sequence[str]) -> tuple[str, ...]:
+    hit = set(months)
+    return tuple(m for m in labels if m in hit)
 
 
 def _feature_flags(stability: pd.DataFrame, labels: Sequence[str]) -> list[MonitoringFlag]:
@@ -785,20 +924,18 @@ def _feature_flags(stability: pd.DataFrame, labels: Sequence[str]) -> list[Monit
     hit = stability[stability["flagged"]]
     for feature in dict.fromkeys(hit["feature"]):
         rows = hit[hit["feature"] == feature]
-        months = tuple(m for m in labels if m in set(rows["month"]))
+        months = _ordered(rows["month"], labels)
         worst = rows.iloc[int(np.argmax(rows["csi"].to_numpy()))]
-        where = (
-            "on the baseline's deciles of its values"
-            if worst["bins"] == "deciles"
-            else "on the model's bins"
-            + ("" if worst["segment"] is None else f" in segment {worst['segment']}")
-        )
-        sentence = (
-            f"Feature {feature} is unstable {_since(months, labels)}: its distribution moved "
-            f"against the baseline up to a CSI of {worst['csi']:.3f} {where} in "
-            f"{worst['month']} ({worst['level']} shift; 0.10 moderate, 0.25 major)."
-        )
-        flags.append(MonitoringFlag("feature", str(feature), months[0], months, sentence))
+        facts = {
+            "labels": tuple(labels),
+            "feature": str(feature),
+            "csi": float(worst["csi"]),
+            "grid": str(worst["bins"]),
+            "segment": None if worst["segment"] is None else str(worst["segment"]),
+            "month": str(worst["month"]),
+            "level": str(worst["level"]),
+        }
+        flags.append(_flag("feature", str(feature), months, facts))
     return flags
 
 
@@ -806,33 +943,89 @@ def _score_flags(score: pd.DataFrame) -> list[MonitoringFlag]:
     hit = score[score["flagged"]]
     if hit.empty:
         return []
-    labels = score["month"].tolist()
-    months = tuple(hit["month"])
+    labels = tuple(score["month"])
     worst = hit.iloc[int(np.argmax(hit["psi"].to_numpy()))]
-    sentence = (
-        f"The score's distribution shifted {_since(months, labels)}: PSI up to "
-        f"{worst['psi']:.3f} in {worst['month']} ({worst['level']} shift) on the baseline's "
-        "score deciles."
-    )
-    return [MonitoringFlag("score", "score", months[0], months, sentence)]
+    facts = {
+        "labels": labels,
+        "psi": float(worst["psi"]),
+        "month": str(worst["month"]),
+        "level": str(worst["level"]),
+    }
+    return [_flag("score", "score", tuple(hit["month"]), facts)]
 
 
-def _group_flags(composition: pd.DataFrame, labels: Sequence[str]) -> list[MonitoringFlag]:
+def _auc_flags(score: pd.DataFrame, performance: dict[str, Any]) -> list[MonitoringFlag]:
+    hit = score[score["auc_flagged"]]
+    if hit.empty:
+        return []
+    first = hit.iloc[0]
+    facts = {
+        "labels": tuple(score["month"]),
+        "month": str(first["month"]),
+        "auc": float(first["auc"]),
+        "auc_low": float(first["auc_low"]),
+        "auc_high": float(first["auc_high"]),
+        "reference": float(performance["auc"]),
+        "reference_low": float(performance["auc_low"]),
+        "reference_high": float(performance["auc_high"]),
+        "p_value": float(first["auc_p"]),
+    }
+    return [_flag("auc", "auc", tuple(hit["month"]), facts)]
+
+
+def _calibration_flags(score: pd.DataFrame, performance: dict[str, Any]) -> list[MonitoringFlag]:
+    hit = score[score["calibration_flagged"]]
+    if hit.empty:
+        return []
+    first = hit.iloc[0]
+    facts = {
+        "labels": tuple(score["month"]),
+        "month": str(first["month"]),
+        "observed_rate": float(first["observed_rate"]),
+        "observed_low": float(first["observed_low"]),
+        "observed_high": float(first["observed_high"]),
+        "predicted_rate": float(first["predicted_rate"]),
+        "gap": float(first["calibration_gap"]),
+        "baseline_gap": float(performance["observed_rate"] - performance["predicted_rate"]),
+        "p_value": float(first["calibration_p"]),
+    }
+    return [_flag("calibration", "calibration", tuple(hit["month"]), facts)]
+
+
+def _group_facts(row: pd.Series[Any]) -> dict[str, Any]:
+    return {
+        "subject": f"{row['attribute']}={row['group']}",
+        "way": "rose" if row["difference"] > 0 else "fell",
+        "baseline_share": float(row["baseline_share"]),
+        "share": float(row["share"]),
+        "share_low": float(row["share_low"]),
+        "share_high": float(row["share_high"]),
+        "p_value": float(row["p_value"]),
+    }
+
+
+def _group_flags(
+    composition: pd.DataFrame, labels: Sequence[str], min_move: float
+) -> list[MonitoringFlag]:
+    """One flag per attribute: its groups' shares sum to 1, so a group that rises makes
+    another fall; the group whose move is surest (smallest p in the first month flagged)
+    names the flag, the others that moved beyond chance that month are its other side."""
     flags = []
     hit = composition[composition["flagged"]]
-    for (attribute, group), rows in hit.groupby(["attribute", "group"], sort=False):
-        months = tuple(m for m in labels if m in set(rows["month"]))
-        first = rows[rows["month"] == months[0]].iloc[0]
-        way = "rose" if first["difference"] > 0 else "fell"
-        name = GROUP_ATTRIBUTES[str(attribute)].level_label(str(group))
-        sentence = (
-            f"The share of {name} among the files selected {way} from "
-            f"{first['baseline_share']:.1%} in the baseline to {first['share']:.1%} "
-            f"(95% interval {first['share_low']:.1%} to {first['share_high']:.1%}) "
-            f"{_since(months, labels)}: beyond chance (p = {first['p_value']:.2g}, "
-            "Bonferroni over every month and group)."
-        )
-        flags.append(MonitoringFlag("group", f"{attribute}={group}", months[0], months, sentence))
+    for attribute, rows in hit.groupby("attribute", sort=False):
+        months = _ordered(rows["month"], labels)
+        first = rows[rows["month"] == months[0]]
+        first = first.iloc[np.lexsort((-first["difference"].abs(), first["p_value"]))]
+        lead = _group_facts(first.iloc[0])
+        others = [_group_facts(r) for _, r in first.iloc[1:].iterrows()]
+        facts = {
+            "labels": tuple(labels),
+            "attribute": str(attribute),
+            **lead,
+            "others": others,
+            "floor": float(min_move),
+        }
+        flags.append(_flag("group", lead["subject"], months, facts))
     return flags
 
 
@@ -847,6 +1040,10 @@ def panel_month_frames(
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """The months of a panel folder, one ``(month, frame)`` at a time, in month order.
 
+    Each file is read by :func:`read_month`: rows that break the catalog are left out and
+    counted (as ``dmde score`` rejects them), and a ``snapshot_month`` that is not the month
+    of the file's folder is refused.
+
     Parameters
     ----------
     path : str or path-like
@@ -854,7 +1051,6 @@ def panel_month_frames(
         ``dmde synth --months`` writes.
     columns : sequence of str, optional
         Columns to read (those the file has; e.g. :func:`monitored_columns`); None reads all.
-        Each file is validated against the catalog while it is read.
     since : str, optional
         A month ``YYYY-MM``: the months before it are not read.
     after : bool, default False
@@ -863,13 +1059,82 @@ def panel_month_frames(
     Raises
     ------
     DmdeError
-        If the folder holds no panel, or a month file fails validation.
+        If the folder holds no panel, a file cannot be read, or a row's month is not its
+        folder's.
     """
     for month, file in panel_files(path):
         if since is not None and (month < since or (after and month == since)):
             continue
-        wanted = None
-        if columns is not None:
-            header = set(file_columns(file))
-            wanted = [c for c in columns if c in header]
-        yield month, read_dataset(file, columns=wanted)
+        yield month, read_month(file, columns=columns, month=month)
+
+
+def read_month(
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    month: str | None = None,
+) -> pd.DataFrame:
+    """One month's file as a frame, read as ``dmde score`` reads it.
+
+    dmde's one batch reader (:func:`~dmde.data.reading.read_batches`) under its ``"reject"``
+    policy: a row that breaks the catalog (a blank CSV line is a row of missing values) is
+    left out, not scored, and counted; the frame's ``attrs`` say how many (``"rejected"``)
+    and the first (``"rejected_first"``), which the monitor reports month by month. A
+    problem of the file itself (missing, unreadable, a column absent) is refused.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv`` or ``.parquet`` file.
+    columns : sequence of str, optional
+        Columns to read (those the file has); None reads every catalog column it has.
+        ``snapshot_month`` is read too when the file has it.
+    month : str, optional
+        The month the file stands for (its folder's ``YYYY-MM``): every row's
+        ``snapshot_month`` must be it.
+
+    Raises
+    ------
+    DmdeError
+        If the file cannot be read, or a row's ``snapshot_month`` is not ``month`` (naming the
+        file, the row and both values).
+    """
+    header = file_columns(path)
+    wanted = [c for c in (columns if columns is not None else header) if c in header]
+    extra = ["dossier_id", "snapshot_month"]
+    wanted = list(dict.fromkeys([*wanted, *(c for c in extra if c in header)]))
+    tables: list[pa.Table] = []
+    rejected = 0
+    first = ""
+    for checked in read_batches(path, wanted, on_problem="reject"):
+        if checked.n_rejected and not first:
+            line = checked.rejects.slice(0, 1).to_pylist()[0]
+            column = line["column"] or "the row"
+            first = f"row {line['row']}: {column} ({line['rule']})"
+        rejected += checked.n_rejected
+        if month is not None and "snapshot_month" in checked.valid.column_names:
+            _check_month(path, checked, month)
+        tables.append(checked.valid)
+    table = pa.concat_tables(tables) if tables else pa.table({})
+    frame = table.to_pandas(strings_to_categorical=True)
+    frame.attrs["rejected"] = rejected
+    frame.attrs["rejected_first"] = first
+    return frame
+
+
+def _check_month(path: str | os.PathLike[str], checked: Any, month: str) -> None:
+    """Every row of a month's file carries that month (its folder's name)."""
+    values = checked.valid.column("snapshot_month")
+    text = values.cast(pa.string())
+    wrong = pc.not_equal(text, pa.scalar(month, pa.string())).fill_null(False)
+    positions = np.flatnonzero(np.asarray(wrong.to_numpy(zero_copy_only=False), dtype=bool))
+    if positions.size == 0:
+        return
+    i = int(positions[0])
+    valid_rows = checked.valid_rows
+    row = checked.first_row + (i if valid_rows is None else int(valid_rows[i]))
+    raise DmdeError(
+        f"{os.fspath(path)!r} row {row:,}: snapshot_month is {text[i].as_py()!r} but the "
+        f"file is the folder snapshot_month={month} ({positions.size:,} rows of this batch "
+        "differ): put each month's rows in its own folder, or rename the folder."
+    )

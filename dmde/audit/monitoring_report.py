@@ -20,47 +20,55 @@ import pandas as pd
 
 from dmde.audit.monitoring import (
     FAMILY_ALPHA,
+    MIN_SHARE_MOVE,
     PSI_MAJOR,
     PSI_MODERATE,
     MonitoringResult,
     monitor,
     monitored_columns,
     panel_month_frames,
+    read_month,
 )
+from dmde.audit.monitoring_words import mtr, p_text, subject_words
 from dmde.audit.plots import to_svg
 from dmde.audit.report import check_report_paths
-from dmde.audit.targeting import GROUP_ATTRIBUTES
-from dmde.core.errors import DmdeError
+from dmde.audit.words import attribute_label, group_label, tr
+from dmde.core.errors import DmdeError, UsageError
 from dmde.core.rendering import (
     Column,
     Document,
     Facts,
     Figure,
     Items,
+    Lang,
     Paragraph,
     Section,
     Table,
+    format_value,
     write_document,
 )
 from dmde.core.stats import normal_quantile
-from dmde.data.opening import file_columns
 from dmde.data.synthetic_panel import panel_files
-from dmde.data.validation import read_dataset
 from dmde.model.model_file import load_model
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "REPORT_EXTENSIONS",
     "detection_limits",
     "monitor_files",
     "monitoring_document",
+    "monitoring_verdict",
+    "plot_performance",
     "plot_selection_shares",
     "plot_stability",
     "write_monitoring_report",
 ]
 
 _SHOWN_FEATURES = 5  # the features drawn: those flagged, else the most moved
+#: What ``--out`` may end with: the report is written in all three formats, with its stem.
+REPORT_EXTENSIONS = (".html", ".md", ".json")
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -71,12 +79,18 @@ def _axes(ax: Axes | None) -> Axes:
     return MplFigure(figsize=(7.0, 3.6), layout="constrained").subplots()
 
 
-def plot_stability(result: MonitoringResult, *, ax: Axes | None = None) -> Axes:
+def plot_stability(result: MonitoringResult, *, ax: Axes | None = None, lang: Lang = "en") -> Axes:
     """The score's PSI and the largest CSI of the features flagged (else of the five that
     moved most), month by month, with the 0.10 and 0.25 thresholds."""
     ax = _axes(ax)
     x = range(len(result.months))
-    ax.plot(x, result.score["psi"].to_numpy(), color="black", linewidth=2, label="score (PSI)")
+    ax.plot(
+        x,
+        result.score["psi"].to_numpy(),
+        color="black",
+        linewidth=2,
+        label=mtr("score_psi", lang),
+    )
     worst = result.stability.groupby(["feature", "month"], sort=False)["csi"].max().unstack()
     worst = worst[list(result.months)]
     flagged = [f.subject for f in result.flags if f.kind == "feature"]
@@ -86,17 +100,19 @@ def plot_stability(result: MonitoringResult, *, ax: Axes | None = None) -> Axes:
     for level, style in ((PSI_MODERATE, "--"), (PSI_MAJOR, ":")):
         ax.axhline(level, color="grey", linestyle=style, linewidth=1)
     ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
-    ax.set_ylabel("stability index")
+    ax.set_ylabel(mtr("axis_stability", lang))
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     return ax
 
 
-def plot_selection_shares(result: MonitoringResult, *, ax: Axes | None = None) -> Axes:
+def plot_selection_shares(
+    result: MonitoringResult, *, ax: Axes | None = None, lang: Lang = "en"
+) -> Axes:
     """Each flagged group's share among the files selected, month by month (Wilson 95%
     intervals), against its baseline share (dashed); without a flag, the nationality groups."""
     ax = _axes(ax)
     comp = result.composition
-    subjects = [f.subject for f in result.flags if f.kind == "group"]
+    subjects = [s for f in result.flags if f.kind == "group" for s in (f.subject, *f.also)]
     if not subjects:
         subjects = [f"nationality_group={g}" for g in ("french", "eu", "non_eu")]
     x = np.arange(len(result.months))
@@ -113,7 +129,7 @@ def plot_selection_shares(result: MonitoringResult, *, ax: Axes | None = None) -
                 rows["share_high"].to_numpy(dtype=float) - share,
             ]
         )
-        label = GROUP_ATTRIBUTES[attribute].level_label(group)
+        label = group_label(attribute, group, lang)
         line = ax.errorbar(
             x, 100 * share, yerr=100 * error, marker="o", markersize=3, capsize=2, label=label
         )
@@ -124,214 +140,435 @@ def plot_selection_shares(result: MonitoringResult, *, ax: Axes | None = None) -
             linewidth=1,
         )
     ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
-    ax.set_ylabel("share among the selected (%)")
+    ax.set_ylabel(mtr("axis_share", lang))
     ax.legend(fontsize=7, loc="best", frameon=False)
     return ax
 
 
-def _figures(result: MonitoringResult) -> Section:
+def plot_performance(
+    result: MonitoringResult, *, ax: Axes | None = None, lang: Lang = "en"
+) -> Axes:
+    """The AUC on each month's random controls (Hanley-McNeil 95% intervals) against the
+    baseline's AUC out of fold (dashed)."""
+    ax = _axes(ax)
+    score = result.score
+    x = np.arange(len(result.months))
+    auc = score["auc"].to_numpy(dtype=float)
+    error = np.vstack(
+        [
+            auc - score["auc_low"].to_numpy(dtype=float),
+            score["auc_high"].to_numpy(dtype=float) - auc,
+        ]
+    )
+    ax.errorbar(x, auc, yerr=error, marker="o", markersize=3, capsize=2, color="black")
+    reference = float(result.baseline.get("auc", np.nan))
+    if np.isfinite(reference):
+        ax.axhline(reference, color="grey", linestyle="--", linewidth=1)
+    ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+    ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
+    ax.set_ylabel(mtr("axis_auc", lang))
+    return ax
+
+
+def _figures(result: MonitoringResult, lang: Lang) -> Section:
     return Section(
         "over-time",
-        "Over time",
+        mtr("over_time", lang),
         (
             Figure(
                 "stability",
-                to_svg(plot_stability(result)),
-                "The score's PSI and the features' largest CSI, month by month; dashed: 0.10 "
-                "(moderate shift), dotted: 0.25 (major shift).",
-                "Line chart of stability indices by month.",
+                to_svg(plot_stability(result, lang=lang)),
+                mtr("fig_stability", lang),
+                mtr("fig_stability_alt", lang),
             ),
             Figure(
                 "selection-shares",
-                to_svg(plot_selection_shares(result)),
-                "Share of groups among the files selected, month by month, with 95% intervals; "
-                "dashed: the group's share among the baseline's selections.",
-                "Line chart of group shares among the selected files by month.",
+                to_svg(plot_selection_shares(result, lang=lang)),
+                mtr("fig_shares", lang),
+                mtr("fig_shares_alt", lang),
+            ),
+            Figure(
+                "performance",
+                to_svg(plot_performance(result, lang=lang)),
+                mtr("fig_performance", lang),
+                mtr("fig_performance_alt", lang),
             ),
         ),
     )
 
 
-def _findings(result: MonitoringResult) -> Section:
+def monitoring_verdict(result: MonitoringResult, lang: Lang = "en") -> str:
+    """The run in one sentence: what changed and from when, or that nothing did.
+
+    For example "Verdict: one change over the 13 months monitored: feature mean_cf_12m
+    from 2026-06."
+    """
+    months = result.months
     if not result.flags:
-        blocks: tuple[Paragraph, ...] = (
-            Paragraph(
-                f"Nothing was flagged over the {len(result.months)} months monitored: no "
-                "feature, no score shift, no group's share among the selected files moved "
-                "beyond chance.",
-                "ok",
-            ),
+        return mtr("verdict_none", lang, n=len(months), first=months[0], last=months[-1])
+    subjects = "; ".join(
+        mtr(
+            "subject_from",
+            lang,
+            subject=subject_words(f.kind, f.subject, lang),
+            month=f.first_month,
         )
-    else:
-        blocks = tuple(Paragraph(flag.sentence, "warning") for flag in result.flags)
-    return Section("findings", "Findings", (*blocks, Paragraph(detection_limits(result))))
-
-
-def detection_limits(result: MonitoringResult) -> str:
-    """What the monitor could not see: the smallest move of a group's share it flags at the
-    sizes of this run, and the figures it shows without testing them."""
-    text = (
-        "AUC and calibration are shown month by month with their intervals but never flagged: "
-        "read them in the tables."
+        for f in result.flags
     )
+    key = "verdict_one" if len(result.flags) == 1 else "verdict_some"
+    return mtr(key, lang, k=len(result.flags), n=len(months), subjects=subjects)
+
+
+def _floor_points(result: MonitoringResult, lang: Lang) -> str:
+    return format_value(100 * result.min_move, "num1", lang=lang)
+
+
+def _findings(result: MonitoringResult, lang: Lang) -> Section:
+    blocks: list[Paragraph] = [
+        Paragraph(monitoring_verdict(result, lang), "warning" if result.flags else "ok")
+    ]
+    if not result.flags:
+        blocks.append(
+            Paragraph(mtr("nothing", lang, n=len(result.months), floor=_floor_points(result, lang)))
+        )
+    blocks += [Paragraph(flag.in_words(lang), "warning") for flag in result.flags]
+    blocks += [Paragraph(text) for text in _notes(result, lang)]
+    blocks.append(Paragraph(detection_limits(result, lang)))
+    title = tr("Findings", lang)
+    return Section("findings", title, tuple(blocks))
+
+
+def _notes(result: MonitoringResult, lang: Lang) -> list[str]:
+    """What is said but not flagged: moves below the floor, groups not tested, rows left out."""
+    notes: list[str] = []
+    comp = result.composition
+    if len(comp):
+        below = comp[comp["significant"] & ~comp["material"]]
+        items = [
+            mtr(
+                "below_floor_item",
+                lang,
+                group=group_label(str(r["attribute"]), str(r["group"]), lang),
+                month=r["month"],
+                base=format_value(float(r["baseline_share"]), "pct1", lang=lang),
+                share=format_value(float(r["share"]), "pct1", lang=lang),
+            )
+            for _, r in below.iterrows()
+        ]
+        if items:
+            notes.append(
+                mtr("below_floor", lang, floor=_floor_points(result, lang), items="; ".join(items))
+            )
+        untested = comp[~comp["tested"]]
+        counts = untested.groupby(["attribute", "group"], sort=False).size().reset_index()
+        items = [
+            mtr(
+                "untested_item",
+                lang,
+                group=group_label(str(a), str(g), lang),
+                n=int(n),
+                m=len(result.months),
+            )
+            for a, g, n in counts.itertuples(index=False)
+        ]
+        if items:
+            notes.append(mtr("untested", lang, items="; ".join(items)))
+    score = result.score
+    if "rejected" in score and int(score["rejected"].sum()) > 0:
+        rows = score[score["rejected"] > 0]
+        items = [
+            f"{r['month']}: {format_value(int(r['rejected']), 'int', lang=lang)} "
+            f"({r['rejected_first']})"
+            for _, r in rows.iterrows()
+        ]
+        notes.append(mtr("rejected", lang, items="; ".join(items)))
+    return notes
+
+
+def detection_limits(result: MonitoringResult, lang: Lang = "en") -> str:
+    """What the monitor could not see: the smallest move of a group's share, fall of the AUC
+    and gap of calibration it flags at the sizes of this run (half the time)."""
+    parts = [_group_limits(result, lang), _performance_limits(result, lang)]
+    return " ".join(p for p in parts if p)
+
+
+def _group_limits(result: MonitoringResult, lang: Lang) -> str:
     composition = result.composition
     tested = int(composition["tested"].sum()) if len(composition) else 0
     n0 = float(result.baseline.get("selected", 0))
     if tested == 0 or n0 <= 0:
-        return "No group's share among the selected files could be tested. " + text
+        return mtr("limits_no_groups", lang)
     per_month = composition.groupby(["month", "attribute"], sort=False)["selected"].sum()
     n1 = float(per_month.groupby(level="month", sort=False).max().median())
     z = normal_quantile(result.alpha / tested)
-    move = z * np.sqrt(0.1 * 0.9 * (1 / n1 + 1 / n0))
-    return (
-        f"Not flagged is not unchanged: with about {n1:,.0f} files selected a month against "
-        f"{n0:,.0f} in the baseline, a group making up 10% of the selected files is flagged "
-        f"only when its share moves by about {100 * move:.1f} points or more (half the time "
-        f"at that size; the test is Bonferroni over {tested:,} month-group pairs). Smaller "
-        "moves pass unseen: see the figure and the table of shares. " + text
+    move = max(z * np.sqrt(0.1 * 0.9 * (1 / n1 + 1 / n0)), result.min_move)
+    return mtr(
+        "limits_groups",
+        lang,
+        n1=format_value(n1, "int", lang=lang),
+        n0=format_value(n0, "int", lang=lang),
+        move=format_value(100 * move, "num1", lang=lang),
+        tested=format_value(tested, "int", lang=lang),
+        floor=_floor_points(result, lang),
     )
 
 
-def _method(result: MonitoringResult) -> Section:
-    alpha = f"{result.alpha:.0%}"
+def _performance_limits(result: MonitoringResult, lang: Lang) -> str:
+    base = result.baseline
+    score = result.score
+    months = max(len(result.months), 1)
+    texts = []
+    if not np.isfinite(float(base.get("auc", np.nan))):
+        texts.append(mtr("limits_no_auc", lang, why=base.get("auc_note", "")))
+    se_cal = float(base.get("observed_se", np.nan))
+    if not np.isfinite(se_cal) or not np.isfinite(score["observed_rate"]).any():
+        texts.append(mtr("limits_no_calibration", lang))
+    if texts:
+        return " ".join(texts)
+    z2 = normal_quantile(result.alpha / months)  # two-sided: calibration
+    z1 = normal_quantile(2 * result.alpha / months)  # one-sided: the AUC
+    drop = z1 * float(np.sqrt(base["auc_se"] ** 2 + np.nanmedian(score["auc_se"]) ** 2))
+    observed = score["observed_rate"]
+    month_se = np.sqrt(observed * (1 - observed) / score["controls_effective"])
+    gap = z2 * float(np.sqrt(se_cal**2 + np.nanmedian(month_se) ** 2))
+    return mtr(
+        "limits_auc",
+        lang,
+        reference=format_value(float(base["auc"]), "num3", lang=lang),
+        drop=format_value(drop, "num3", lang=lang),
+        gap=format_value(100 * gap, "num1", lang=lang),
+        controls=format_value(float(np.median(score["controls"])), "int", lang=lang),
+    )
+
+
+def _method(result: MonitoringResult, lang: Lang) -> Section:
+    alpha = format_value(result.alpha, "pct0", lang=lang)
+    floor = _floor_points(result, lang)
+    base = result.baseline
     return Section(
         "method",
-        "Method",
+        mtr("method", lang),
         (
             Items(
                 (
-                    "Stability index: sum over bins of (month share - baseline share) x "
-                    "ln(month share / baseline share). The score on the baseline's deciles; each "
-                    "feature on the model's bins (per segment) and on the baseline's deciles of "
-                    f"its values. Below {PSI_MODERATE:.2f} stable, from {PSI_MODERATE:.2f} a "
-                    f"moderate shift, from {PSI_MAJOR:.2f} a major shift (Siddiqi 2006).",
-                    "An index is flagged when it reaches 0.10 and exceeds what chance gives "
-                    "with no change (chi-square bound, Yurdakul 2018), at a Bonferroni level: "
-                    f"at most {alpha} chance of any false flag over the run, for the features "
-                    "and again for the score.",
-                    "Performance on each month's random controls, weighted by their survey "
-                    "weights: AUC with its Hanley-McNeil 95% interval; observed rate (Wilson "
-                    "95% interval) against the mean predicted probability.",
-                    "A group's share among the selected files is compared with its share among "
-                    "the baseline's selections (two-proportion z test), Bonferroni over every "
-                    f"month and group tested: at most {alpha} chance of any false flag.",
+                    mtr("method_psi", lang),
+                    mtr("method_flag", lang, alpha=alpha),
+                    mtr("method_performance", lang, alpha=alpha),
+                    mtr("method_groups", lang, alpha=alpha, floor=floor),
                 )
             ),
             Facts(
                 (
-                    ("months monitored", f"{len(result.months)}"),
-                    ("baseline months", f"{result.baseline.get('months', 1)}"),
-                    ("baseline files", f"{result.baseline.get('files', 0):,}"),
-                    ("baseline files selected", f"{result.baseline.get('selected', 0):,}"),
+                    (mtr("fact_months", lang), format_value(len(result.months), "int", lang=lang)),
+                    (
+                        mtr("fact_baseline_months", lang),
+                        format_value(base.get("months", 1), "int", lang=lang),
+                    ),
+                    (
+                        mtr("fact_baseline_files", lang),
+                        format_value(base.get("files", 0), "int", lang=lang),
+                    ),
+                    (
+                        mtr("fact_baseline_selected", lang),
+                        format_value(base.get("selected", 0), "int", lang=lang),
+                    ),
+                    (
+                        mtr("fact_baseline_auc", lang),
+                        format_value(_finite(base.get("auc")), "num3", lang=lang),
+                    ),
+                    (mtr("fact_floor", lang), floor),
                 )
             ),
         ),
     )
 
 
+def _finite(value: object) -> float | None:
+    x = float(value) if isinstance(value, int | float) else np.nan
+    return x if np.isfinite(x) else None
+
+
 _SCORE_COLUMNS = (
-    Column("month", "month"),
-    Column("files", "files", "int"),
-    Column("mean_score", "mean score", "num1"),
-    Column("psi", "PSI", "num3"),
-    Column("level", "level"),
-    Column("selected", "selected", "int"),
-    Column("cut", "cut", "num2"),
-    Column("controls", "random controls", "int"),
-    Column("auc", "AUC", "num3"),
-    Column("auc_low", "AUC low", "num3"),
-    Column("auc_high", "AUC high", "num3"),
-    Column("observed_rate", "observed rate", "pct1"),
-    Column("observed_low", "observed low", "pct1"),
-    Column("observed_high", "observed high", "pct1"),
-    Column("predicted_rate", "predicted rate", "pct1"),
+    ("month", "col_month", "text"),
+    ("files", "col_files", "int"),
+    ("rejected", "col_rejected", "int"),
+    ("mean_score", "col_mean_score", "num1"),
+    ("psi", "col_psi", "num3"),
+    ("level", "col_level", "text"),
+    ("selected", "col_selected", "int"),
+    ("cut", "col_cut", "num2"),
+    ("controls", "col_controls", "int"),
+    ("auc", "col_auc", "num3"),
+    ("auc_low", "col_auc_low", "num3"),
+    ("auc_high", "col_auc_high", "num3"),
+    ("observed_rate", "col_observed", "pct1"),
+    ("observed_low", "col_observed_low", "pct1"),
+    ("observed_high", "col_observed_high", "pct1"),
+    ("predicted_rate", "col_predicted", "pct1"),
+    ("flags", "col_flags", "text"),
 )
 
 
-def _score(result: MonitoringResult) -> Section:
+def _columns(spec: Sequence[tuple[str, str, str]], lang: Lang) -> tuple[Column, ...]:
+    return tuple(Column(key, mtr(label, lang), fmt) for key, label, fmt in spec)
+
+
+def _score(result: MonitoringResult, lang: Lang) -> Section:
+    frame = result.score.copy()
+    frame["level"] = [
+        mtr(str(level), lang) if level in ("stable", "moderate", "major") else level
+        for level in frame["level"]
+    ]
+    marks = []
+    for _, row in frame.iterrows():
+        hit = [
+            mtr(key, lang)
+            for key, column in (
+                ("flag_score", "flagged"),
+                ("flag_auc", "auc_flagged"),
+                ("flag_calibration", "calibration_flagged"),
+            )
+            if bool(row[column])
+        ]
+        marks.append(", ".join(hit))
+    frame["flags"] = marks
     return Section(
         "score",
-        "The score month by month",
-        (Table.from_frame(result.score, _SCORE_COLUMNS, caption="Score, selection, performance"),),
-    )
-
-
-def _stability(result: MonitoringResult) -> Section:
-    worst = result.stability.groupby(["feature", "month"], sort=False)["csi"].max().unstack()
-    order = list(dict.fromkeys(result.stability["feature"]))
-    worst = worst.loc[order, list(result.months)].reset_index()
-    columns = (Column("feature", "feature"), *(Column(m, m, "num3") for m in result.months))
-    return Section(
-        "stability",
-        "Features: the largest stability index each month",
+        mtr("score_section", lang),
         (
             Table.from_frame(
-                worst,
-                columns,
-                caption="Largest CSI of each feature (model's bins of each segment, deciles)",
+                frame, _columns(_SCORE_COLUMNS, lang), caption=mtr("score_caption", lang)
             ),
         ),
     )
 
 
+def _stability(result: MonitoringResult, lang: Lang) -> Section:
+    worst = result.stability.groupby(["feature", "month"], sort=False)["csi"].max().unstack()
+    order = list(dict.fromkeys(result.stability["feature"]))
+    worst = worst.loc[order, list(result.months)].reset_index()
+    columns = (
+        Column("feature", mtr("col_feature", lang)),
+        *(Column(m, m, "num3") for m in result.months),
+    )
+    return Section(
+        "stability",
+        mtr("stability_section", lang),
+        (Table.from_frame(worst, columns, caption=mtr("stability_caption", lang)),),
+    )
+
+
 _COMPOSITION_COLUMNS = (
-    Column("month", "month"),
-    Column("attribute", "attribute"),
-    Column("group", "group"),
-    Column("selected", "selected", "int"),
-    Column("share", "share", "pct1"),
-    Column("share_low", "low", "pct1"),
-    Column("share_high", "high", "pct1"),
-    Column("baseline_share", "baseline", "pct1"),
-    Column("p_value", "p", "p"),
-    Column("flagged", "flagged"),
+    ("month", "col_month", "text"),
+    ("attribute", "col_attribute", "text"),
+    ("group", "col_group", "text"),
+    ("selected", "col_selected", "int"),
+    ("share", "col_share", "pct1"),
+    ("share_low", "col_low", "pct1"),
+    ("share_high", "col_high", "pct1"),
+    ("baseline_share", "col_baseline", "pct1"),
+    ("p_text", "col_p", "text"),
+    ("flagged", "col_flags", "text"),
 )
 
 
-def _composition(result: MonitoringResult) -> Section:
-    frame = result.composition.copy()
-    frame["attribute"] = [GROUP_ATTRIBUTES[a].label[0] for a in frame["attribute"]]
+def _composition(result: MonitoringResult, lang: Lang) -> Section:
+    comp = result.composition
+    frame = comp.copy()
+    frame["attribute"] = [attribute_label(a, lang) for a in comp["attribute"]]
     frame["group"] = [
-        GROUP_ATTRIBUTES[a].level_label(g)
-        for a, g in zip(result.composition["attribute"], result.composition["group"], strict=True)
+        group_label(a, g, lang) for a, g in zip(comp["attribute"], comp["group"], strict=True)
     ]
-    frame["flagged"] = frame["flagged"].map({True: "yes", False: ""})
+    # two significant digits: "< 0.001" would hide whether p passes its Bonferroni level
+    frame["p_text"] = [p_text(float(p), lang) for p in comp["p_value"]]
+    frame["flagged"] = [
+        mtr("yes", lang) if f else mtr("below floor", lang) if s else ""
+        for f, s in zip(comp["flagged"], comp["significant"], strict=True)
+    ]
     return Section(
         "composition",
-        "Who is selected, month by month",
+        mtr("composition_section", lang),
         (
             Table.from_frame(
                 pd.DataFrame(frame),
-                _COMPOSITION_COLUMNS,
-                caption="Share of each group among the files selected (Wilson 95% interval)",
+                _columns(_COMPOSITION_COLUMNS, lang),
+                caption=mtr("composition_caption", lang),
                 collapsed=True,
             ),
         ),
     )
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A table as JSON records: plain numbers, None for missing."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({str(k): _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _data(result: MonitoringResult) -> dict[str, object]:
+    """The figures behind the report, month by month, for machines (the JSON's ``data``)."""
+    return {
+        "months": list(result.months),
+        "alpha": result.alpha,
+        "min_move": result.min_move,
+        "baseline": {
+            str(k): _plain(v) if not isinstance(v, list) else v for k, v in result.baseline.items()
+        },
+        "flags": [
+            {
+                "kind": f.kind,
+                "subject": f.subject,
+                "also": list(f.also),
+                "first_month": f.first_month,
+                "months": list(f.months),
+                "sentence": f.sentence,
+            }
+            for f in result.flags
+        ],
+        "score": _records(result.score),
+        "features": _records(result.stability),
+        "composition": _records(result.composition),
+    }
+
+
 def monitoring_document(
     result: MonitoringResult,
     *,
-    title: str = "Monitoring",
+    title: str | None = None,
     meta: Sequence[tuple[str, str]] = (),
+    lang: Lang = "en",
 ) -> Document:
-    """The report of a monitoring run, as a document (findings first); ``meta`` says what was
+    """The report of a monitoring run, as a document: the verdict in one sentence first, then
+    each finding, what was not flagged and why, and the limits; ``meta`` says what was
     monitored (model file and SHA-256, baseline, panel, selection), shown under the title."""
     months = result.months
     return Document(
         meta=tuple(meta),
         kind="monitoring",
-        title=title,
-        subtitle=f"{months[0]} to {months[-1]}" if len(months) > 1 else months[0],
+        title=title or mtr("title", lang),
+        lang=lang,
+        subtitle=f"{months[0]} – {months[-1]}" if len(months) > 1 else months[0],
         sections=(
-            _findings(result),
-            _figures(result),
-            _method(result),
-            _score(result),
-            _stability(result),
-            _composition(result),
+            _findings(result, lang),
+            _figures(result, lang),
+            _method(result, lang),
+            _score(result, lang),
+            _stability(result, lang),
+            _composition(result, lang),
         ),
+        data=_data(result),
         toc_after=1,
     )
 
@@ -342,9 +579,21 @@ def write_monitoring_report(
     *,
     formats: Iterable[str] = ("html", "md", "json"),
     meta: Sequence[tuple[str, str]] = (),
+    lang: Lang = "en",
 ) -> list[Path]:
     """Write the report beside ``path`` in each format (same stem); return the paths written."""
-    return write_document(monitoring_document(result, meta=meta), path, formats=formats)
+    document = monitoring_document(result, meta=meta, lang=lang)
+    return write_document(document, path, formats=formats)
+
+
+def _check_out(out: str | os.PathLike[str]) -> None:
+    suffix = Path(out).suffix.lower()
+    if suffix not in REPORT_EXTENSIONS:
+        raise UsageError(
+            f"--out {os.fspath(out)!r}: the monitoring report is written as "
+            f"{', '.join(REPORT_EXTENSIONS)} (all three, with its stem); got "
+            f"{suffix or 'no extension'!r}: give a name ending in .html, such as monitor.html."
+        )
 
 
 def monitor_files(
@@ -357,8 +606,10 @@ def monitor_files(
     share: float | None = None,
     alpha: float = FAMILY_ALPHA,
     seed: int = 0,
+    min_move: float = MIN_SHARE_MOVE,
     verify_key: str | os.PathLike[str] | None = None,
     formats: Iterable[str] = ("html", "md", "json"),
+    lang: Lang = "en",
 ) -> tuple[MonitoringResult, list[Path]]:
     """Monitor a model file over a panel folder and write the report (``dmde monitor``).
 
@@ -373,16 +624,29 @@ def monitor_files(
     months : path
         A panel folder (``snapshot_month=YYYY-MM/part-0.parquet``), read a month at a time;
         when ``baseline`` is a panel folder, only the months after its last are monitored.
+        Rows that break the catalog are left out and counted, as ``dmde score`` rejects them;
+        a row whose ``snapshot_month`` is not its folder's is refused.
     out : path
-        The report (``.html``; ``.md`` and ``.json`` beside it).
-    budget, share, alpha, seed
+        The report, ending in ``.html``, ``.md`` or ``.json`` (the three are written, with the
+        same stem).
+    budget, share, alpha, seed, min_move
         See :func:`~dmde.audit.monitoring.monitor`.
+    lang : {"en", "fr"}, default "en"
+        Language of the report (``dmde monitor`` writes French unless told, as ``dmde audit``).
 
     Returns
     -------
     (MonitoringResult, list of Path)
         The result and the files written.
+
+    Raises
+    ------
+    UsageError
+        If ``out`` has another extension, or would overwrite an input.
+    DmdeError
+        If a file cannot be read, or the panel holds no month after the baseline.
     """
+    _check_out(out)
     check_report_paths(
         out, {"the model file": model, "the baseline": baseline}, formats=tuple(formats)
     )
@@ -393,13 +657,11 @@ def monitor_files(
         reference = list(panel_month_frames(base_path, columns=columns))
         since: str | None = reference[-1][0]
     else:
-        header = set(file_columns(base_path))
-        wanted = [c for c in (*columns, "snapshot_month") if c in header]
-        frame = read_dataset(base_path, columns=list(dict.fromkeys(wanted)))
+        frame = read_month(base_path, columns=columns)
         reference = [("baseline", frame)]
         # A month of the panel taken as the baseline: the later months only are monitored
         # (the baseline against itself, or earlier months, would read as drift).
-        stamped = frame["snapshot_month"].dropna() if "snapshot_month" in frame else ()
+        stamped = frame["snapshot_month"].dropna().astype(str) if "snapshot_month" in frame else ()
         since = str(max(stamped)) if len(stamped) else None
     if not any(since is None or month > since for month, _ in panel_files(months)):
         raise DmdeError(
@@ -407,13 +669,30 @@ def monitor_files(
             "a panel of later months."
         )
     frames = panel_month_frames(months, columns=columns, since=since, after=True)
-    result = monitor(fitted, reference, frames, budget=budget, share=share, alpha=alpha, seed=seed)
-    selection = f"{budget:,} files a month" if budget is not None else f"{share:.2%} of each month"
-    meta = (
-        ("model", f"{os.fspath(model)} (sha256 {fitted.model_sha256_})"),
-        ("baseline", os.fspath(baseline)),
-        ("panel", os.fspath(months)),
-        ("selection", f"{selection}, ties ordered by seed {seed}"),
-        ("false alarms", f"at most {alpha:.0%} per kind of flag over the run"),
+    result = monitor(
+        fitted,
+        reference,
+        frames,
+        budget=budget,
+        share=share,
+        alpha=alpha,
+        seed=seed,
+        min_move=min_move,
     )
-    return result, write_monitoring_report(result, out, formats=formats, meta=meta)
+    selection = (
+        mtr("selection_budget", lang, budget=format_value(budget, "int", lang=lang), seed=seed)
+        if budget is not None
+        else mtr("selection_share", lang, share=format_value(share, "pct2", lang=lang), seed=seed)
+    )
+    meta = (
+        (mtr("meta_model", lang), f"{os.fspath(model)} (sha256 {fitted.model_sha256_})"),
+        (mtr("meta_baseline", lang), os.fspath(baseline)),
+        (mtr("meta_panel", lang), os.fspath(months)),
+        (mtr("meta_selection", lang), selection),
+        (
+            mtr("meta_false_alarms", lang),
+            mtr("false_alarms", lang, alpha=format_value(alpha, "pct0", lang=lang)),
+        ),
+    )
+    written = write_monitoring_report(result, out, formats=formats, meta=meta, lang=lang)
+    return result, written
