@@ -49,9 +49,9 @@ __all__ = [
 #: The panels of the figure over time: (metric, title, in percent).
 _PANELS = (
     ("hit_rate", "Checks finding an overpayment", True),
-    ("repeat_share", "Checks on files checked in the last 24 months", True),
+    ("repeat_share", "Checks on files checked\nin the last 24 months", True),
     ("auc_truth", "Ranking against the truth (AUC)", False),
-    ("checked_2plus", "Files checked 2+ times by the score (cumulative)", False),
+    ("checked_2plus", "Files checked twice or more\nby the score (cumulative)", False),
 )
 _REFERENCE = "dmde"
 
@@ -70,8 +70,10 @@ def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = No
     if axes is None:
         from matplotlib.figure import Figure as MplFigure
 
-        figure = MplFigure(figsize=(13.0, 3.6), layout="constrained")
+        figure = MplFigure(figsize=(13.0, 3.8), layout="constrained")
         axes = list(figure.subplots(1, len(_PANELS)))
+    from matplotlib.ticker import MaxNLocator
+
     x = np.arange(1, len(result.months) + 1)
     for ax, (metric, title, percent) in zip(axes, _PANELS, strict=True):
         values = _series(result, metric)
@@ -80,10 +82,12 @@ def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = No
             if np.isnan(per_seed).all():
                 continue
             mean, low, high = _band(per_seed)
+            low, high = np.maximum(low, 0.0), np.minimum(high, 1.0) if percent else high
             (line,) = ax.plot(x, mean, linewidth=1.6, label=policy)
             ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         ax.set_title(title, fontsize="small")
         ax.set_xlabel("month of the simulation")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if percent:
             _percent(ax.yaxis, WORDS)
     _legend(axes[0], where="below")
@@ -118,6 +122,7 @@ def plot_composition(
     x = np.arange(len(rows))
     for j, (name, share) in enumerate(series):
         mean, low, high = _band(share)
+        low, high = np.maximum(low, 0.0), np.minimum(high, 1.0)
         ax.bar(
             x + (j - (len(series) - 1) / 2) * width,
             mean,
@@ -127,7 +132,7 @@ def plot_composition(
             label=name,
             color="0.35" if name == "true overpayments" else None,
         )
-    ax.set_xticks(x, labels, fontsize="small")
+    ax.set_xticks(x, [label.replace(" ", "\n", 1) for label in labels], fontsize="small")
     _percent(ax.yaxis, WORDS)
     ax.set_ylabel("share (%)")
     _legend(ax, where="right")
@@ -446,7 +451,9 @@ def _assumptions(result: SimulationResult) -> Section:
                     f"Budget: {s['budget_share']} of the files a year checked on the score, "
                     "spread evenly over the months (floor(share x files open / 12) a month); "
                     f"a file checked (on the score or at random) in the last {s['cooldown']} "
-                    "months is not selected again, under every policy.",
+                    "months is not selected again, under every policy (so over "
+                    f"{len(result.months)} months a file is checked on the score at most "
+                    f"{-(-len(result.months) // (s['cooldown'] + 1))} times).",
                     f"Survey: the panel's random controls ({s['controls']:,} a month, "
                     "stratified, weighted) are checked under every policy and enter its "
                     "control history; the first model of every model policy is trained on a "
