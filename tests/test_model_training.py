@@ -21,6 +21,7 @@ from dmde.data.synthetic import synthesize
 from dmde.model.scaling import PointsScaling
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 from dmde.model.training import (
+    NOT_CROSS_VALIDATED,
     TrainingData,
     TrainingReport,
     evaluate,
@@ -316,14 +317,27 @@ def test_the_points_of_a_single_scorecard_have_no_segment(data: TrainingData) ->
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"cv": 1}, r"^cv must be an int in the range \[2, inf\); got 1\.$"),
+        (
+            {"cv": 1},
+            r"^cv must be 0 \(no cross-validation\) or an int in the range \[2, inf\); got 1\. "
+            r"Give 0 to skip",
+        ),
+        ({"cv": -1}, r"^cv must be an int in the range \[0, inf\); got -1\.$"),
         ({"cv": True}, r"^cv must be .*; got True\.$"),
         ({"cv": 2.5}, r"^cv must be .*; got 2\.5\.$"),
         ({"seed": -1}, r"^seed must be an int in the range \[0, 4294967295\]; got -1\.$"),
         ({"model": "model.json"}, r"^model must be an instance of .*; got 'model\.json'\.$"),
         ({"data": (1, 2)}, r"^data must be an instance of .*TrainingData"),
     ],
-    ids=["one-fold", "bool-folds", "float-folds", "negative-seed", "not-a-model", "not-data"],
+    ids=[
+        "one-fold",
+        "negative-folds",
+        "bool-folds",
+        "float-folds",
+        "negative-seed",
+        "not-a-model",
+        "not-data",
+    ],
 )
 def test_bad_evaluation(
     family: ScorecardFamily, data: TrainingData, kwargs: dict[str, Any], message: str
@@ -331,6 +345,56 @@ def test_bad_evaluation(
     arguments: dict[str, Any] = {"model": family, "data": data, **kwargs}
     with pytest.raises(ParameterError, match=message):
         evaluate(**arguments)
+
+
+def test_without_cross_validation_the_report_says_so(
+    family: ScorecardFamily, data: TrainingData, report: TrainingReport
+) -> None:
+    plain = evaluate(family, data, cv=0)
+    assert not plain.cross_validated and report.cross_validated
+    assert plain.auc_train == report.auc_train and plain.auc_cv_folds == ()
+    assert math.isnan(plain.auc_cv) and plain.auc_cv_error == 0.0
+    assert not plain.overfitting and plain.warnings() == []
+    lines = plain.format().splitlines()
+    assert lines[2] == report.format().splitlines()[2]
+    assert lines[3].startswith("AUC cross-validated: not measured (no cross-validation, cv 0)")
+    assert "on the rows the model was fitted on" in lines[3] and "nan" not in plain.format()
+    facts = training_facts(plain, data, data_file="pop.csv", data_sha256="ab" * 32, date="2026")
+    assert "auc_cv" not in facts and facts["auc_train"] == report.auc_train
+    assert facts["validation"] == NOT_CROSS_VALIDATED
+    assert facts["validation"].startswith("none: auc_train is measured on the rows")
+
+
+def test_dmde_train_cv_0_fits_the_same_model_and_records_no_cross_validation(
+    population: pd.DataFrame, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from dmde.cli import main
+    from dmde.model.model_file import read_model_file
+
+    sample = tmp_path / "sample.parquet"
+    population.to_parquet(sample)
+    files = {}
+    for cv in ("0", "3"):
+        out = tmp_path / f"model-{cv}.json"
+        assert main(["train", "--data", str(sample), "--out", str(out), "--cv", cv]) == 0
+        files[cv] = json.loads(out.read_text(encoding="utf-8"))
+    printed = capsys.readouterr().out
+    assert printed.count("AUC cross-validated: not measured (no cross-validation, cv 0)") == 1
+    plain, crossed = files["0"], files["3"]
+    for key in ("policy", "features", "scaling", "routing", "segments"):
+        assert plain[key] == crossed[key], key  # the same fitted model
+    assert plain["training"]["validation"] == NOT_CROSS_VALIDATED
+    assert "auc_cv" not in plain["training"] and "validation" not in crossed["training"]
+    assert plain["training"]["auc_train"] == crossed["training"]["auc_train"]
+    read = read_model_file(tmp_path / "model-0.json")
+    assert read.training.auc_cv is None and read.training.facts["validation"]
+    argv = ["train", "--data", str(sample), "--out", str(tmp_path / "t.json"), "--cv", "0"]
+    assert main([*argv, "--tune"]) == 2
+    assert "--tune chooses by cross-validation" in capsys.readouterr().err
+    assert main([*argv[:-1], "1"]) == 2
+    assert "--cv must be 0 (no cross-validation) or an int" in capsys.readouterr().err
 
 
 def test_an_unfitted_model_cannot_be_evaluated(data: TrainingData) -> None:
@@ -397,7 +461,12 @@ TRAIN_OPTIONS: list[tuple[str, Callable[[TrainingData], object], type[Exception]
         r"^base_points must be a float in the range \(-inf, inf\); got nan\.",
     ),
     ("--target age", lambda d: training_data(d.X, target="age"), DmdeError, r"^target 'age'"),
-    ("--cv 1", lambda d: evaluate(Scorecard(), d, cv=1), ParameterError, r"^cv must be an int"),
+    (
+        "--cv 1",
+        lambda d: evaluate(Scorecard(), d, cv=1),
+        ParameterError,
+        r"^cv must be 0 \(no cross-validation\) or an int",
+    ),
     ("--seed -1", lambda d: evaluate(Scorecard(), d, seed=-1), ParameterError, r"^seed must be"),
 ]
 

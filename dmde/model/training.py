@@ -3,12 +3,15 @@
 The labelled rows are the files checked in the random-control survey (``controlled = 1``), weighted
 by their survey weight (``control_weight``) because the survey is stratified. The summary reports
 the fit on the training rows and, more honestly, out of fold (stratified k-fold cross-validation of
-the whole procedure: binning, regression and points are refitted in each fold).
+the whole procedure: binning, regression and points are refitted in each fold). With ``cv=0``
+(``dmde train --cv 0``) there is no cross-validation: the summary and the model file's training
+facts say that the only AUC is the one on the training rows, which flatters the model.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -16,19 +19,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from dmde.core.errors import DmdeError
 from dmde.data.catalog import CATALOG
-from dmde.data.parameters import Range, check_parameters
+from dmde.data.parameters import Range, bad_parameter, check_parameters
 from dmde.model.bin_fitting import _stable_order
 from dmde.model.logistic import _without_std_errors
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = [
+    "NOT_CROSS_VALIDATED",
     "OVERFIT_GAP",
     "TrainingData",
     "TrainingReport",
@@ -110,6 +111,12 @@ def training_data(
     return TrainingData(X=X, y=y, weight=weight, target=target)
 
 
+#: The training fact ``validation`` of a model trained without cross-validation (``cv=0``).
+NOT_CROSS_VALIDATED = (
+    "none: auc_train is measured on the rows the model was fitted on, not cross-validated "
+    "(trained with cv 0); it overstates how well the model ranks files it has not seen"
+)
+
 #: The smallest gap between the AUC on the training rows and the cross-validated AUC that
 #: :attr:`TrainingReport.overfitting` calls overfitting, whatever the folds' spread. The default
 #: scorecard family trained on a survey of 5,000 to 7,500 checked files (350 to 600 with the
@@ -122,7 +129,11 @@ OVERFIT_GAP = 0.10
 @dataclass(frozen=True)
 class TrainingReport:
     """What `dmde train` prints: sizes, rates, discrimination in and out of fold, and whether
-    the model fits its training rows much better than rows it has not seen."""
+    the model fits its training rows much better than rows it has not seen.
+
+    Without cross-validation (``cv=0``) ``auc_cv`` is NaN and ``auc_cv_folds`` empty
+    (:attr:`cross_validated` is False): no overfitting verdict can be given.
+    """
 
     rows: int
     events: int
@@ -131,6 +142,11 @@ class TrainingReport:
     auc_cv: float
     auc_cv_folds: tuple[float, ...]
     information_values: dict[str, float]
+
+    @property
+    def cross_validated(self) -> bool:
+        """Whether the AUC was also measured out of fold (False with ``cv=0``)."""
+        return bool(self.auc_cv_folds)
 
     @property
     def gini_train(self) -> float:
@@ -166,6 +182,8 @@ class TrainingReport:
         >>> report.overfitting, round(report.overfit_margin, 3)
         (True, 0.1)
         """
+        if not self.cross_validated:
+            return False  # nothing to compare with
         return round(self.auc_train - self.auc_cv, 9) > self.overfit_margin  # 0.8 - 0.7: 0.1
 
     def warnings(self) -> list[str]:
@@ -183,12 +201,19 @@ class TrainingReport:
 
     def format(self) -> str:
         folds = ", ".join(f"{a:.3f}" for a in self.auc_cv_folds)
+        out_of_fold = (
+            f"AUC cross-validated: {self.auc_cv:.3f} ± {self.auc_cv_error:.3f} "
+            f"(Gini {self.gini_cv:.3f}; folds {folds})"
+            if self.cross_validated
+            else "AUC cross-validated: not measured (no cross-validation, cv 0): the AUC above "
+            "is on the rows the model was fitted on, and overstates how well it ranks files it "
+            "has not seen."
+        )
         lines = [
             f"rows: {self.rows:,} ({self.events:,} with the target)",
             f"weighted base rate: {self.weighted_base_rate:.2%}",
             f"AUC on the training rows: {self.auc_train:.3f} (Gini {self.gini_train:.3f})",
-            f"AUC cross-validated: {self.auc_cv:.3f} ± {self.auc_cv_error:.3f} "
-            f"(Gini {self.gini_cv:.3f}; folds {folds})",
+            out_of_fold,
             *self.warnings(),
             "information value by feature:",
         ]
@@ -263,12 +288,13 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
     """Weighted AUC of a fitted ``model`` on its training rows, and out of fold.
 
     The cross-validation refits a clone of ``model`` on each training fold (stratified by the
-    target, shuffled with ``seed``) and scores the held-out fold.
+    target, shuffled with ``seed``) and scores the held-out fold. ``cv=0``: no cross-validation
+    (the report's ``auc_cv`` is NaN, :attr:`TrainingReport.cross_validated` False).
 
     Raises
     ------
     ParameterError
-        ``cv`` below 2, ``seed`` outside [0, 2**32 - 1], or arguments of the wrong type.
+        ``cv`` 1 or negative, ``seed`` outside [0, 2**32 - 1], or arguments of the wrong type.
     NotFittedError
         If ``model`` is not fitted.
     """
@@ -276,29 +302,38 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         {
             "model": [Scorecard, ScorecardFamily],
             "data": [TrainingData],
-            "cv": [Range(Integral, 2, None, closed="left")],
+            "cv": [Range(Integral, 0, None, closed="left")],
             "seed": [Range(Integral, 0, 2**32 - 1, closed="both")],
         },
         {"model": model, "data": data, "cv": cv, "seed": seed},
     )
+    if cv == 1:
+        raise bad_parameter(
+            "cv", "0 (no cross-validation) or an int in the range [2, inf)", cv, _CV_FIX
+        )
     check_is_fitted(model)
     X = _columns_read(model, data.X)  # each fold copies these columns only
     p_train = model.predict_proba(X)[:, 1]
     auc_train = _weighted_auc(data.y, p_train, data.weight)
-    out_of_fold = np.empty(len(data.y))
     folds: list[float] = []
-    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
-    # The folds' models are only scored: no standard errors (the same scores, faster).
-    with _without_std_errors():
-        for fit_rows, test_rows in splitter.split(X, data.y):
-            fold = clone(model).fit(
-                X.iloc[fit_rows], data.y[fit_rows], sample_weight=data.weight[fit_rows]
-            )
-            out_of_fold[test_rows] = fold.predict_proba(X.iloc[test_rows])[:, 1]
-            folds.append(
-                _weighted_auc(data.y[test_rows], out_of_fold[test_rows], data.weight[test_rows])
-            )
-    auc_cv = _weighted_auc(data.y, out_of_fold, data.weight)
+    auc_cv = math.nan
+    if cv:
+        from sklearn.base import clone  # the folds' imports: not needed without them
+        from sklearn.model_selection import StratifiedKFold
+
+        out_of_fold = np.empty(len(data.y))
+        splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+        # The folds' models are only scored: no standard errors (the same scores, faster).
+        with _without_std_errors():
+            for fit_rows, test_rows in splitter.split(X, data.y):
+                fold = clone(model).fit(
+                    X.iloc[fit_rows], data.y[fit_rows], sample_weight=data.weight[fit_rows]
+                )
+                out_of_fold[test_rows] = fold.predict_proba(X.iloc[test_rows])[:, 1]
+                folds.append(
+                    _weighted_auc(data.y[test_rows], out_of_fold[test_rows], data.weight[test_rows])
+                )
+        auc_cv = _weighted_auc(data.y, out_of_fold, data.weight)
     return TrainingReport(
         rows=len(data.y),
         events=int(data.y.sum()),
@@ -308,6 +343,9 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         auc_cv_folds=tuple(folds),
         information_values=_information_values(model),
     )
+
+
+_CV_FIX = "Give 0 to skip the cross-validation, or 2 folds or more (5 is usual)."
 
 
 def _weighted_auc(
@@ -336,6 +374,8 @@ def _weighted_auc(
     tps = np.cumsum(event * w, dtype=np.float64)[ends]
     fps = np.cumsum((1 - event) * w, dtype=np.float64)[ends]
     if tps.size == 0 or not tps[-1] > 0 or not fps[-1] > 0:
+        from sklearn.metrics import roc_auc_score  # NaN and its warning: imported only then
+
         return float(roc_auc_score(y, score, sample_weight=weight))
     if fps.shape[0] > 2:
         corners = np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True]
@@ -376,13 +416,19 @@ def training_facts(
 
     ``data_sha256`` is the hash of the training rows as read
     (:func:`dmde.model.model_file.frame_sha256` of ``data.X``), so a reviewer holding the data can
-    check it is the data the model was trained on. ``date`` defaults to today.
+    check it is the data the model was trained on. ``date`` defaults to today. A model trained
+    without cross-validation has no ``auc_cv`` but a ``validation`` fact that says so
+    (:data:`NOT_CROSS_VALIDATED`).
     """
-    return {
+    facts: dict[str, Any] = {
         "target": data.target,
         "date": date or datetime.date.today().isoformat(),
         "data_file": data_file,
         "data_sha256": data_sha256,
         "auc_train": report.auc_train,
-        "auc_cv": report.auc_cv,
     }
+    if report.cross_validated:
+        facts["auc_cv"] = report.auc_cv
+    else:
+        facts["validation"] = NOT_CROSS_VALIDATED
+    return facts
