@@ -36,6 +36,60 @@ FRENCH_SECTIONS: dict[str, str] = {
     "Data": "Données",
     "Method and limits": "Méthode et limites",
     "Glossary": "Glossaire",
+    # Both actions side by side (checks and outreach), and the outreach audit
+    "Checks and outreach, side by side": "Contrôles et accès aux droits, côte à côte",
+    "The agency has two actions after the ranking: a check (the overpayment model's "
+    "selection) or a contact to verify that the household receives all its rights "
+    "(outreach, the rights model's selection). For each group, the share of the "
+    "checks and of the contacts it receives, against its share of the households "
+    "overpaid (overpayment of 600 EUR over 6 months or more) and underpaid "
+    "(underpayment of 300 EUR over 3 months or more), both estimated from the "
+    "random-control sample weighted by the survey. A group whose share of checks "
+    "exceeds its share of overpayments is checked more than its overpayments "
+    "warrant; a group whose share of contacts falls short of its share of "
+    "underpayments is helped less than its underpayments call for.": (
+        "Après le classement, l'organisme a deux actions : un contrôle (la sélection du modèle "
+        "des indus) ou un contact pour vérifier que le foyer perçoit tous ses droits (accès aux "
+        "droits, la sélection du modèle des rappels). Pour chaque groupe, sa part des contrôles "
+        "et des contacts, face à sa part des foyers ayant un indu (au moins 600 euros sur au "
+        "moins 6 mois) et un rappel (au moins 300 euros sur au moins 3 mois), toutes deux "
+        "estimées sur l'échantillon des contrôles aléatoires pondéré par le sondage. Un groupe "
+        "dont la part des contrôles dépasse sa part des indus est plus contrôlé que ses indus "
+        "ne le justifient ; un groupe dont la part des contacts reste sous sa part des rappels "
+        "est moins aidé que ses rappels ne l'appellent."
+    ),
+    "Share of files": "Part des dossiers",
+    "Share of checks": "Part des contrôles",
+    "Share of overpayments": "Part des indus",
+    "Share of outreach contacts": "Part des contacts (accès aux droits)",
+    "Share of underpayments": "Part des rappels",
+    "Who is checked, who is helped, by {attribute}": (
+        "Qui est contrôlé, qui est aidé, par {attribute}"
+    ),
+    "Audit of the outreach selection": "Audit de la sélection pour l'accès aux droits",
+    "How to read this audit of outreach": "Comment lire cet audit de l'accès aux droits",
+    "This is the audit of a check selection, read the other way: the files "
+    "'selected' are the households contacted to verify that they receive all "
+    "their rights, and the outcome is an underpayment (300 EUR over 3 months or "
+    "more). Where the tables and the glossary say check, overpayment or "
+    "overpayment rate, read contact, underpayment and underpayment rate; a "
+    "'false positive' is a contact that finds nothing due, a 'false negative' "
+    "an underpaid household left without a contact. Being selected here is "
+    "help offered, not a suspicion: a group selected below its risk is a group "
+    "the outreach misses.": (
+        "C'est l'audit d'une sélection pour contrôle, lu dans l'autre sens : les dossiers "
+        "« sélectionnés » sont les foyers contactés pour vérifier qu'ils perçoivent tous leurs "
+        "droits, et le résultat est un rappel (au moins 300 euros sur au moins 3 mois). Là où "
+        "les tableaux et le glossaire disent contrôle, indu ou taux d'indu, lire contact, rappel "
+        "et taux de rappel ; un « faux positif » est un contact qui ne trouve rien de dû, un "
+        "« faux négatif » un foyer privé d'une somme due et resté sans contact. Être "
+        "sélectionné ici, c'est une aide proposée, pas un soupçon : un groupe sélectionné "
+        "en dessous de son risque est un groupe que l'accès aux droits manque."
+    ),
+    "Who is contacted to verify their rights, how fairly, and with what certainty.": (
+        "Pour le comité d'éthique : qui est contacté pour vérifier ses droits, avec quelle "
+        "équité, avec quelle certitude."
+    ),
     "suppressed": "masqué",
     "suppressed (n={n})": "masqué (n={n})",
     "reference": "référence",

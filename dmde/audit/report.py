@@ -33,6 +33,7 @@ from dmde.audit.report_model import (
 )
 from dmde.audit.report_sections import (
     Unavailable,
+    _actions_section,
     _calibration_section,
     _data_section,
     _glossary,
@@ -52,6 +53,7 @@ from dmde.core.rendering import (
     SUFFIXES,
     Document,
     Lang,
+    Paragraph,
     Section,
     format_value,
     write_document,
@@ -61,9 +63,14 @@ from dmde.data.paths import check_distinct_paths
 
 __all__ = ["GLOSSARY", "build_report", "check_report_paths", "write_report"]
 
+#: What an outreach audit's outcome is called, by language.
+_UNDERPAYMENT = {"en": "underpayment", "fr": "rappel"}
+
 
 def default_title(result: AuditResult, lang: Lang = "en") -> str:
     """The report's title: the agency's framing only for dmde's own inputs."""
+    if result.data.get("action") == "outreach":
+        return tr("Audit of the outreach selection", lang)
     if result.data.get("dmde_inputs"):
         return tr("Audit of the control-targeting score", lang)
     return tr("Audit of a selection", lang)
@@ -81,8 +88,14 @@ def build_report(
     It opens with the findings (:mod:`dmde.audit.report_findings`), in ``lang``; tables, figures,
     methods and every tested difference follow as the appendix. Sections that cannot be
     computed from the inputs are left out of the contents and named once in the limits.
-    ``outcome`` names what a check finds (default: an overpayment).
+    ``outcome`` names what a check finds (default: an overpayment; an underpayment for an
+    outreach audit, :func:`dmde.audit.outreach_audit.audit_outreach_files`). An audit carrying
+    both actions (``data["actions"]``) has a section showing them side by side.
     """
+    outreach = result.data.get("action") == "outreach"
+    if outreach and outcome is None:
+        outcome = _UNDERPAYMENT[lang]
+    actions = _actions_section(result, lang)
     with _deferred_figures() as figures:  # drawn now, written at the end (two processes)
         groups_intro, group_sections = _groups_section(result, lang)
         candidates: list[Section | Unavailable] = [
@@ -90,6 +103,7 @@ def build_report(
             _summary(result, lang),
             _hit_rates_section(result, lang),
             _selection_section(result, lang),
+            *([] if actions is None else [actions]),
             groups_intro,
             *group_sections,
             _intersections_section(result, lang),
@@ -105,6 +119,7 @@ def build_report(
         missing = [c for c in candidates if isinstance(c, Unavailable)]
         sections = _with_figures(
             (
+                *([_outreach_reading(lang)] if outreach else []),
                 *(c for c in candidates if isinstance(c, Section)),
                 _method_section(result, missing, lang),
                 _glossary(lang),
@@ -134,6 +149,8 @@ def build_report(
         "changes": _records(result.changes),
         "points": _records(model.get("points")),
     }
+    if result.data.get("actions"):
+        tables["actions"] = list(result.data["actions"])
     if result.extra_metrics is not None:  # fairlearn-style metrics asked for: beside the tables
         tables["extra_metrics"] = _records(result.extra_metrics)
     flag_keys = ("attribute", "group", "reference", "metric", "ratio", "p_adjusted", "sentence")
@@ -157,7 +174,12 @@ def build_report(
         "exclusion": result.exclusion,
         "tables": tables,
     }
-    subtitle = tr("Who is selected for a check, how fairly, and with what certainty.", lang)
+    subtitle = tr(
+        "Who is contacted to verify their rights, how fairly, and with what certainty."
+        if outreach
+        else "Who is selected for a check, how fairly, and with what certainty.",
+        lang,
+    )
     return Document(
         kind="dmde-audit-report",
         title=title or default_title(result, lang),
@@ -166,7 +188,32 @@ def build_report(
         sections=sections,
         data=data,
         lang=lang,
-        toc_after=1,
+        toc_after=2 if outreach else 1,
+    )
+
+
+def _outreach_reading(lang: Lang) -> Section:
+    """How to read the audit of outreach: the check audit's words, read the other way."""
+    return Section(
+        "reading",
+        tr("How to read this audit of outreach", lang),
+        (
+            Paragraph(
+                tr(
+                    "This is the audit of a check selection, read the other way: the files "
+                    "'selected' are the households contacted to verify that they receive all "
+                    "their rights, and the outcome is an underpayment (300 EUR over 3 months or "
+                    "more). Where the tables and the glossary say check, overpayment or "
+                    "overpayment rate, read contact, underpayment and underpayment rate; a "
+                    "'false positive' is a contact that finds nothing due, a 'false negative' "
+                    "an underpaid household left without a contact. Being selected here is "
+                    "help offered, not a suspicion: a group selected below its risk is a group "
+                    "the outreach misses.",
+                    lang,
+                ),
+                kind="note",
+            ),
+        ),
     )
 
 

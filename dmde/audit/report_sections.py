@@ -525,3 +525,63 @@ def _hit_rates_section(result: AuditResult, lang: Lang) -> Section | Unavailable
             ),
         ),
     )
+
+
+def _actions_section(result: AuditResult, lang: Lang) -> Section | None:
+    """Both actions side by side (checks and outreach contacts, against overpayments and
+    underpayments), when the audit carries them (``data["actions"]``, from
+    :func:`dmde.audit.outreach_audit.actions_side_by_side`); None otherwise (no section, and
+    nothing said in the limits: most audits have one action)."""
+    records = result.data.get("actions")
+    if not records:
+        return None
+    pct = "pct1"
+    blocks: list[Block] = [
+        Paragraph(
+            tr(
+                "The agency has two actions after the ranking: a check (the overpayment model's "
+                "selection) or a contact to verify that the household receives all its rights "
+                "(outreach, the rights model's selection). For each group, the share of the "
+                "checks and of the contacts it receives, against its share of the households "
+                "overpaid (overpayment of 600 EUR over 6 months or more) and underpaid "
+                "(underpayment of 300 EUR over 3 months or more), both estimated from the "
+                "random-control sample weighted by the survey. A group whose share of checks "
+                "exceeds its share of overpayments is checked more than its overpayments "
+                "warrant; a group whose share of contacts falls short of its share of "
+                "underpayments is helped less than its underpayments call for.",
+                lang,
+            )
+        )
+    ]
+    frame = pd.DataFrame(records)
+    for attribute, part in frame.groupby("attribute", sort=False):
+        rows = tuple(
+            (
+                _group_name(str(attribute), str(r["group"]), lang),
+                format_value(float(r["share_files"]), pct, lang=lang),
+                format_value(float(r["share_checks"]), pct, lang=lang),
+                format_value(float(r["share_overpaid"]), pct, lang=lang),
+                format_value(float(r["share_contacts"]), pct, lang=lang),
+                format_value(float(r["share_underpaid"]), pct, lang=lang),
+            )
+            for r in part.to_dict("records")
+        )
+        blocks.append(
+            Table(
+                (
+                    Column("group", tr("Group", lang)),
+                    Column("files", tr("Share of files", lang)),
+                    Column("checks", tr("Share of checks", lang)),
+                    Column("overpaid", tr("Share of overpayments", lang)),
+                    Column("contacts", tr("Share of outreach contacts", lang)),
+                    Column("underpaid", tr("Share of underpayments", lang)),
+                ),
+                rows,
+                caption=tr(
+                    "Who is checked, who is helped, by {attribute}",
+                    lang,
+                    attribute=_attribute_name(str(attribute), lang),
+                ),
+            )
+        )
+    return Section("actions", tr("Checks and outreach, side by side", lang), tuple(blocks))
