@@ -7,9 +7,18 @@ every output in one folder with an ``index.html`` linking them:
 2. the two-model family trained on the random controls (``model.json``);
 3. every file scored (``scores.parquet``, its rejects and manifest);
 4. the budget selected with per-Caf quotas and a share drawn at random (``selection.csv``);
-5. the ethics committee's audit report (``reports/audit.html``, ``.md``, ``.json``);
+5. the ethics committee's audit report (``reports/audit.html``, ``.md``, ``.json``), with both
+   actions side by side by income band (checks and outreach contacts against overpayments and
+   underpayments);
 6. the model's public description and model card (``model/``);
 7. notices for three selected files (``notices/``).
+
+And the other action after the ranking, outreach (contact the household to verify that it
+receives all its rights): a rights model trained on the same random controls for underpayments
+(``rights-model.json``, ``rappel_target``), every file scored by it (``rights-scores.parquet``),
+the files to contact within their own budget, files selected for a check left to the check
+(``outreach.csv``), the audit of outreach (``reports/outreach-audit.html``) and the letter for
+the first file contacted, in French and English (``letters/``).
 
 Each step is the library call the matching command makes; nothing here is demo-only logic.
 The same arguments give the same files.
@@ -20,24 +29,44 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
+from dmde.audit.outreach_audit import actions_side_by_side, audit_outreach_files
 from dmde.audit.settings import AuditSettings
 from dmde.batch import scoring, selection
+from dmde.batch.outreach import select_outreach_file
 from dmde.core.errors import ParameterError
 from dmde.core.rendering import Document, Links, Paragraph, Section, write_document
 from dmde.data import synthetic
+from dmde.data.catalog import action_of_target
 from dmde.data.datasets import read_dataset
 from dmde.documents import describe, explain
+from dmde.documents.outreach_notice import write_outreach_notice
 from dmde.model import model_file as persistence
 from dmde.model import training
 from dmde.model.scorecard import ScorecardFamily
 
 __all__ = ["DEFAULT_ROWS", "DemoResult", "run_demo"]
+
+#: The population columns of the side-by-side table (groups and the random controls' labels).
+_SIDE_BY_SIDE_COLUMNS = [
+    "dossier_id",
+    "gender",
+    "nationality_group",
+    "age",
+    "household_type",
+    "mean_aah_12m",
+    "urban_rural",
+    "income_to_smic",
+    "controlled",
+    "control_weight",
+    "target",
+    "rappel_target",
+]
 
 #: About one million households: the demo ends in well under 3 minutes on 2 cores.
 DEFAULT_ROWS = 1_000_000
@@ -48,6 +77,9 @@ BUDGET_SHARE = describe.BUDGET_SHARE
 RANDOM_SHARE = 0.05
 #: Notices written for the highest-ranked selected files.
 NOTICES = 3
+#: Share of the files contacted by outreach: three times the checks (assumed: a contact costs
+#: far less than a check, about a third).
+OUTREACH_SHARE = 3 * BUDGET_SHARE
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,11 @@ def run_demo(
         "audit": folder / "reports" / "audit.html",
         "description": folder / "model",
         "notices": folder / "notices",
+        "rights_model": folder / "rights-model.json",
+        "rights_scores": folder / "rights-scores.parquet",
+        "outreach": folder / "outreach.csv",
+        "outreach_audit": folder / "reports" / "outreach-audit.html",
+        "letters": folder / "letters",
         "index": folder / "index.html",
     }
     seconds: dict[str, float] = {}
@@ -124,8 +161,8 @@ def run_demo(
         lambda: synthetic.write_population(paths["population"], rows, seed=seed, controls=controls)
     )
 
-    def train() -> None:
-        data = training.training_data(read_dataset(paths["population"]))
+    def train(target: str, path: Path) -> None:
+        data = training.training_data(read_dataset(paths["population"]), target=target)
         model = ScorecardFamily().fit(data.X, data.y, sample_weight=data.weight)
         report = training.evaluate(model, data, seed=seed)
         facts = training.training_facts(
@@ -134,11 +171,23 @@ def run_demo(
             data_file=paths["population"].name,
             data_sha256=persistence.frame_sha256(data.X),
         )
-        persistence.save_model(model, paths["model"], training=facts)
+        if action_of_target(target) == "outreach":  # as dmde train records it
+            facts["action"] = "outreach"
+        persistence.save_model(model, path, training=facts)
 
-    step("train", f"two-model family trained on the {controls:,} random controls")(train)
+    step("train", f"two-model family trained on the {controls:,} random controls")(
+        lambda: train("target", paths["model"])
+    )
+    step("train_rights", "the rights model (underpayments) trained on the same controls")(
+        lambda: train("rappel_target", paths["rights_model"])
+    )
     scored = step("score", "every file scored")(
         lambda: scoring.score_file(paths["model"], paths["population"], paths["scores"])
+    )
+    step("score_rights", "every file scored by the rights model")(
+        lambda: scoring.score_file(
+            paths["rights_model"], paths["population"], paths["rights_scores"]
+        )
     )
     budget = max(1, round(rows * budget_share))
     chosen = step("select", f"{budget:,} files selected with per-Caf quotas")(
@@ -146,6 +195,22 @@ def run_demo(
             paths["scores"],
             paths["selection"],
             budget=budget,
+            per="caf_code",
+            random_share=RANDOM_SHARE,
+            seed=seed,
+        )
+    )
+
+    outreach_budget = max(1, round(rows * OUTREACH_SHARE))
+    contacted = step(
+        "select_outreach",
+        f"{outreach_budget:,} files to contact (outreach), files checked left to the check",
+    )(
+        lambda: select_outreach_file(
+            paths["rights_scores"],
+            paths["outreach"],
+            checks=paths["selection"],
+            budget=outreach_budget,
             per="caf_code",
             random_share=RANDOM_SHARE,
             seed=seed,
@@ -160,10 +225,32 @@ def run_demo(
             selection=paths["selection"],
             settings=AuditSettings(n_boot=n_boot, seed=seed),
         )
+        people = read_dataset(paths["population"], columns=_SIDE_BY_SIDE_COLUMNS)
+        table = actions_side_by_side(
+            people,
+            checks=chosen.frame["dossier_id"].to_numpy(),
+            contacts=contacted.frame["dossier_id"].to_numpy(),
+        )
+        result = replace(result, data={**result.data, "actions": table.to_dict("records")})
         audit_report.write_report(result, paths["audit"])
         return result
 
     result = step("audit", "fairness audit and the ethics committee's report")(audit)
+
+    def audit_outreach() -> Any:
+        outreach_result = audit_outreach_files(
+            scores=paths["rights_scores"],
+            population=paths["population"],
+            model=paths["rights_model"],
+            selection=paths["outreach"],
+            settings=AuditSettings(n_boot=n_boot, seed=seed),
+        )
+        audit_report.write_report(outreach_result, paths["outreach_audit"])
+        return outreach_result
+
+    step("audit_outreach", "the audit of outreach: who is contacted, who is underpaid")(
+        audit_outreach
+    )
     step("describe", "the model's public description and model card")(
         lambda: describe.document_model(
             paths["model"],
@@ -183,10 +270,27 @@ def run_demo(
             limit=NOTICES,
         )
     )
+    first = int(contacted.frame["dossier_id"].iloc[0])
+
+    def letters() -> list[Path]:
+        explained = explain.explain_file(
+            paths["rights_model"], paths["population"], first, selection=paths["outreach"]
+        )
+        return [
+            write_outreach_notice(
+                explained, paths["letters"] / f"outreach-{first}.{lang}.html", lang=lang
+            )
+            for lang in ("fr", "en")
+        ]
+
+    step("letters", "the outreach letter for the first file contacted, in French and English")(
+        letters
+    )
     summary = {
         "rows": rows,
         "scored": scored.rows_scored,
         "selected": chosen.summary["selected"],
+        "contacted": contacted.summary["selected"],
         "flags": len(result.flags),
         "notices": [Path(p).name for p in notices],
     }
@@ -202,6 +306,7 @@ def _index(
 
     notices = sorted((paths["notices"]).glob("*.html"))
     description = sorted(paths["description"].glob("*.html"))
+    letters = sorted(paths["letters"].glob("*.html"), key=lambda p: p.name.endswith(".en.html"))
     sections = (
         Section(
             "outputs",
@@ -219,6 +324,38 @@ def _index(
                         ("The ethics committee's audit report", rel(paths["audit"])),
                         *((f"Model description: {p.stem}", rel(p)) for p in description),
                         *((f"Notice for file {p.stem}", rel(p)) for p in notices),
+                    )
+                ),
+            ),
+        ),
+        Section(
+            "outreach",
+            "The other action: outreach",
+            (
+                Paragraph(
+                    f"A rights model, trained on the same random controls for underpayments "
+                    f"(300 EUR over 3 months or more), ranked every file; "
+                    f"{summary['contacted']:,} files were selected for a contact to verify that "
+                    "the household receives all its rights (its own budget; a file selected for "
+                    "a check is left to the check, which reviews the whole file). The audit of "
+                    "outreach reads the same audit the other way: who is contacted against who "
+                    "is underpaid; the ethics committee's report above shows both actions side "
+                    "by side by income band."
+                ),
+                Links(
+                    (
+                        ("The audit of outreach", rel(paths["outreach_audit"])),
+                        *(
+                            (
+                                f"Outreach letter for file {p.name.split('.')[0].split('-')[1]} "
+                                f"({'French' if p.name.endswith('.fr.html') else 'English'})",
+                                rel(p),
+                            )
+                            for p in letters
+                        ),
+                        ("Outreach selection (CSV)", rel(paths["outreach"])),
+                        ("Rights model file (JSON)", rel(paths["rights_model"])),
+                        ("Rights scores (Parquet)", rel(paths["rights_scores"])),
                     )
                 ),
             ),
