@@ -266,7 +266,13 @@ def _aggregate(codes: IntArray, n_groups: int, rows: _Rows) -> _Cells:
     for (i, j), product in rows.products.items():
         unit = rows.values[i] is None
         second[:, i, j] = second[:, j, i] = first[j] if unit else total(product)
-    sums = np.stack(first, axis=1)
+    return _cells(count, np.stack(first, axis=1), second)
+
+
+def _cells(count: FloatArray, sums: FloatArray, second: FloatArray) -> _Cells:
+    """The cells from their row counts (K,), sums (K, 3) of ``(w, w·score, w·probability)``
+    and sums of their products (K, 3, 3): what any engine that sums rows by cell gives
+    (:mod:`dmde.audit.aggregates`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(count[:, None] > 0, sums / count[:, None], 0.0)
         moment = np.where(count[:, None, None] > 0, second / count[:, None, None], 0.0)
@@ -410,8 +416,31 @@ def _audit_attribute(
     alpha: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     labelled = rows.label is not None
-    n_groups = len(attribute.groups)
-    cells = _aggregate(attribute.codes, n_groups, rows)
+    cells = _aggregate(attribute.codes, len(attribute.groups), rows)
+    auc = _auc(attribute, rows) if labelled else None
+    return _audit_cells(
+        attribute.name, attribute.groups, cells, auc, reference,
+        n_boot=n_boot, rng=rng, min_cell=min_cell, alpha=alpha,
+    )  # fmt: skip
+
+
+def _audit_cells(
+    name: str,
+    groups: tuple[str, ...],
+    cells: _Cells,
+    auc_and_se: tuple[FloatArray, FloatArray] | None,
+    reference: str | None,
+    *,
+    n_boot: int,
+    rng: np.random.Generator,
+    min_cell: int,
+    alpha: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """One attribute's metrics and disparities from its cells (and, with labels, each group's
+    AUC and its standard error): the bootstrap and the tables, without the rows."""
+    labelled = auc_and_se is not None
+    attribute = _Attribute(name, np.empty(0, dtype=np.int64), groups)
+    n_groups = len(groups)
     shape = (n_groups, 2, 3)
     point = _cell_metrics(cells.sums.reshape(*shape, 3), labelled)
     draws = _cell_metrics(_resample(cells, n_boot, rng).reshape(n_boot, *shape, 3), labelled)
@@ -420,8 +449,8 @@ def _audit_attribute(
     values = np.stack([point[m] for m in names])  # (M, G)
     boot = np.stack([draws[m] for m in names], axis=1)  # (B, M, G)
     low, high = _quantiles(boot, alpha)
-    if labelled:
-        auc, auc_se = _auc(attribute, rows)
+    if auc_and_se is not None:
+        auc, auc_se = auc_and_se
         z = normal_quantile(alpha)
         names.append("auc")
         values = np.vstack([values, auc])
@@ -449,7 +478,7 @@ def _audit_attribute(
     compared = [m for m in DISPARITY_METRICS if m in order and m != "auc"]
     rows_index = [order[m] for m in compared]
     columns = _bootstrap_disparities(values[rows_index], boot[:, rows_index, :], r, alpha)
-    if labelled:
+    if auc_and_se is not None:
         compared.append("auc")
         rows_index.append(order["auc"])
         auc_columns = _normal_disparities(auc, auc_se, r, alpha)
