@@ -87,6 +87,15 @@ def test_the_same_seed_gives_the_same_figures_and_another_seed_others() -> None:
     assert not np.array_equal(a.metrics["hits"], c.metrics["hits"])
 
 
+def test_seeds_run_beside_each_other_give_the_figures_of_each_seed_alone() -> None:
+    args = {"policies": ["random-only", "dmde"], **SMALL, "months": 3}
+    together = simulate(seeds=[4, 5, 6], **args)  # one seed in a forked child
+    for k, seed in enumerate((4, 5, 6)):
+        alone = simulate(seeds=[seed], **args)
+        for key in alone.metrics:
+            np.testing.assert_array_equal(together.metrics[key][:, k], alone.metrics[key][:, 0])
+
+
 def test_the_policies_share_the_world_of_a_seed() -> None:
     result = simulate(["random-only", "dmde"], seeds=[0], **{**SMALL, "months": 3})
     np.testing.assert_array_equal(result.metrics["files"][0], result.metrics["files"][1])

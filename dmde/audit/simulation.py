@@ -61,7 +61,8 @@ A policy of your own
     optionally ``scores`` (for the AUC on the truth).
 
 Everything runs on arrays in memory: each seed's panel is generated once, month by month, and
-the policies advance in step with it.
+the policies advance in step with it. With built-in policies, half of the seeds run in a forked
+child process beside the others (:func:`~dmde.audit.forked.in_child`), with the same figures.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dmde.audit.forked import in_child
 from dmde.audit.simulation_policies import (
     BUILTIN_POLICIES,
     Checks,
@@ -559,23 +561,36 @@ def simulate(
         for attribute in ATTRIBUTES
         for code, _, _ in GROUP_ATTRIBUTES[attribute].levels
     )
-    runs = [
-        _run_seed(
-            policies,
-            seed,
-            n_rows,
-            months,
-            budget_share,
-            retrain_every,
-            cooldown,
-            recovery,
-            controls,
-            history_effect,
-            start,
-            len(levels),
-        )
-        for seed in seeds
-    ]
+
+    def run(part: Sequence[int]) -> list[_SeedRun]:
+        return [
+            _run_seed(
+                policies,
+                seed,
+                n_rows,
+                months,
+                budget_share,
+                retrain_every,
+                cooldown,
+                recovery,
+                controls,
+                history_effect,
+                start,
+                len(levels),
+            )
+            for seed in part
+        ]
+
+    seeds = list(seeds)
+    if len(seeds) > 1 and all(isinstance(p, str) for p in policies):
+        # Built-in policies are made afresh for each seed: half of the seeds run in a forked
+        # child beside the others (the same figures, in about half the time on two cores).
+        half = len(seeds) // 2
+        first = in_child(lambda: run(seeds[:half]))
+        later = run(seeds[half:])
+        runs = first() + later
+    else:
+        runs = run(seeds)
     month_names = runs[0][0]
     metrics = {
         k: np.stack([np.stack([r[1][i][k] for r in runs]) for i in range(len(names))])
@@ -624,6 +639,9 @@ def _make_policy(policy: Any, seed: int, retrain_every: int) -> SimulationPolicy
     )
 
 
+_SeedRun = tuple[list[str], list[dict[str, FloatArray]], list[FloatArray]]
+
+
 def _run_seed(
     specs: Sequence[Any],
     seed: int,
@@ -637,7 +655,7 @@ def _run_seed(
     effect: float,
     start: str,
     n_levels: int,
-) -> tuple[list[str], list[dict[str, FloatArray]], list[FloatArray]]:
+) -> _SeedRun:
     policies = [_make_policy(p, seed, retrain_every) for p in specs]
     k = len(policies)
     metrics = [{m: np.full(months, np.nan) for m in METRICS} for _ in range(k)]
