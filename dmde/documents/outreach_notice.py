@@ -29,7 +29,7 @@ __all__ = ["OUTREACH_STRINGS", "model_action", "outreach_notice", "write_outreac
 
 #: The benefits a letter may name, with the column saying whether the household receives it.
 _BENEFITS = (
-    ("mean_rsa_12m", "RSA (revenu de solidarité active)", "RSA (revenu de solidarité active)"),
+    ("mean_rsa_12m", "le RSA (revenu de solidarité active)", "RSA (revenu de solidarité active)"),
     ("mean_prime_activite_12m", "la prime d'activité", "the prime d'activité (in-work benefit)"),
     ("mean_housing_aid_12m", "une aide au logement", "housing aid"),
 )
