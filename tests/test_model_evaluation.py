@@ -132,6 +132,10 @@ def test_plots_return_their_axes_with_percentages(data: Any) -> None:
         assert isinstance(ax.yaxis.get_major_formatter(), PercentFormatter)
         assert "<table" in table._repr_html_()
     assert "Out-of-fold evaluation" in result._repr_html_()
+    ax = result.gains([0.1]).plot(label="one")
+    result.gains([0.1]).plot(ax=ax, label="two")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels.count("random selection") == 1 and {"one", "two"} <= set(labels)
     assert result.summary()["metric"].tolist() == ["AUC", "Gini", "KS"]
 
 

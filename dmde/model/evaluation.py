@@ -86,7 +86,13 @@ class Estimate:
 def _percent_axis(axis: Any) -> None:
     from matplotlib.ticker import PercentFormatter
 
-    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axis.set_major_formatter(PercentFormatter(1.0))
+
+
+def _reference_line(ax: Axes, top: float, label: str) -> None:
+    """The diagonal, drawn once on ``ax`` however many tables are plotted on it."""
+    if label not in [line.get_label() for line in ax.get_lines()]:
+        ax.plot([0, top], [0, top], color="0.6", linewidth=1, label=label)
 
 
 def _new_axes(ax: Axes | None) -> Axes:
@@ -108,14 +114,17 @@ class CalibrationTable:
 
     table: pd.DataFrame
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Observed rate (with its interval) against mean predicted rate, and the diagonal."""
+    def plot(self, ax: Axes | None = None, *, label: str = "decile") -> Axes:
+        """Observed rate (with its interval) against mean predicted rate, and the diagonal.
+
+        Several tables can be drawn on one ``ax`` (one ``label`` each).
+        """
         ax = _new_axes(ax)
         t = self.table
         errors = np.vstack([t["observed"] - t["observed_low"], t["observed_high"] - t["observed"]])
         top = float(max(t["predicted"].max(), t["observed_high"].max()))
-        ax.plot([0, top], [0, top], color="0.6", linewidth=1, label="perfect calibration")
-        ax.errorbar(t["predicted"], t["observed"], yerr=errors, fmt="o", capsize=3, label="decile")
+        _reference_line(ax, top, "perfect calibration")
+        ax.errorbar(t["predicted"], t["observed"], yerr=errors, fmt="o", capsize=3, label=label)
         ax.set_xlabel("mean predicted rate")
         ax.set_ylabel("observed rate (95% interval)")
         _percent_axis(ax.xaxis)
@@ -142,12 +151,15 @@ class GainsTable:
     base_rate: float
     curve: pd.DataFrame = field(repr=False)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """The gains curve (captured events by share selected), the table's shares marked."""
+    def plot(self, ax: Axes | None = None, *, label: str = "by the model") -> Axes:
+        """The gains curve (captured events by share selected), the table's shares marked.
+
+        Several tables can be drawn on one ``ax`` (one ``label`` each).
+        """
         ax = _new_axes(ax)
-        ax.plot([0, 1], [0, 1], color="0.6", linewidth=1, label="random selection")
-        ax.plot(self.curve["share"], self.curve["captured"], label="by the model")
-        ax.plot(self.table["share"], self.table["captured"], "o", label="budget shares")
+        _reference_line(ax, 1.0, "random selection")
+        (line,) = ax.plot(self.curve["share"], self.curve["captured"], label=label)
+        ax.plot(self.table["share"], self.table["captured"], "o", color=line.get_color())
         ax.set_xlabel("share of the files selected")
         ax.set_ylabel("share of the events captured")
         _percent_axis(ax.xaxis)
