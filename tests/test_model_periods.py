@@ -61,6 +61,16 @@ def test_window_weights(month: str, before: int, after: int, label: str) -> None
     assert month_number(weights.month) - month_number(weights.last) == 1
 
 
+def test_window_weights_over_seven_years() -> None:
+    # every month from 2023 to 2029: "before" months fall by one a month from 2025-04 to 2027-03
+    months = [f"{y}-{m:02d}" for y in range(2023, 2030) for m in range(1, 13)]
+    before = [window_weights(m).months["before"] for m in months]
+    assert all(window_weights(m).window == 24 for m in months)
+    assert before[: months.index("2025-03") + 1] == [24] * (months.index("2025-03") + 1)
+    assert before[months.index("2025-03") : months.index("2027-03") + 1] == list(range(24, -1, -1))
+    assert set(before[months.index("2027-03") :]) == {0}
+
+
 def test_retirement_is_the_first_month_fully_after() -> None:
     assert retirement_month() == "2027-03"
     assert window_weights(retirement_month()).months["before"] == 0

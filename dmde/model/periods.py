@@ -205,8 +205,7 @@ def row_periods(
     ['before', 'after', 'after']
     """
     reform = month_number(reform_month, what="reform_month")
-    values = _as_texts(months)
-    uniques, codes = np.unique(values, return_inverse=True)
+    codes, uniques = _month_codes(months)
     periods = np.asarray(
         ["before" if month_number(u, what="snapshot_month") < reform else "after" for u in uniques],
         dtype=object,
@@ -214,17 +213,21 @@ def row_periods(
     return np.asarray(periods[codes], dtype=object)
 
 
-def _as_texts(values: Any) -> npt.NDArray[np.object_]:
-    if isinstance(values, pd.Series):
-        values = values.astype(object).to_numpy()
-    out = np.asarray(values, dtype=object)
-    missing = pd.isna(out)
+def _month_codes(values: Any) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """Each row's month as a code into the distinct months (text); an error if one is missing.
+
+    Hashing, not sorting: a national file's months are read in one pass.
+    """
+    if not isinstance(values, pd.Series):
+        values = np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = codes < 0
     if missing.any():
         raise SchemaError(
             f"snapshot_month is missing on {int(missing.sum())} rows; a model by period needs "
             "each row's month (YYYY-MM)."
         )
-    return np.asarray([str(v) for v in out], dtype=object)
+    return np.asarray(codes, dtype=np.intp), [str(u) for u in uniques]
 
 
 class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -326,7 +329,7 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
         template._validate_params()
         frame = _require_frame(X, self.month_column)
         period = row_periods(frame[self.month_column], reform_month=self.reform_month)
-        months = _as_texts(frame[self.month_column])
+        codes, uniques = _month_codes(frame[self.month_column])
         y_arr = np.asarray(y)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         read = _columns_read(frame, template)
@@ -347,7 +350,8 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
             self.models_[name] = model.fit(
                 frame.loc[rows, read], y_arr[rows], None if weight is None else weight[rows]
             )
-            self.trained_months_[name] = (str(months[rows].min()), str(months[rows].max()))
+            seen = sorted(uniques[c] for c in np.unique(codes[rows]))  # YYYY-MM sorts in time
+            self.trained_months_[name] = (seen[0], seen[-1])
         used = {f for m in self.models_.values() for f in m.features_}
         self.features_ = tuple(c for c in CATALOG if c in used)
         self.classes_ = self.models_["after"].classes_
@@ -413,16 +417,15 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
     ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.object_]]:
         check_is_fitted(self)
         if self.month is not None:
-            months = np.full(n_rows, self.month, dtype=object)
+            codes, uniques = np.zeros(n_rows, dtype=np.intp), [self.month]
         elif self.month_column in columns:
-            months = _as_texts(columns[self.month_column])
+            codes, uniques = _month_codes(columns[self.month_column])
         else:
             raise SchemaError(
                 f"no column {self.month_column!r} to tell the month each row is scored as of; "
                 "a model by period needs it (or give the month: dmde score --month YYYY-MM)."
             )
-        uniques, codes = np.unique(months, return_inverse=True)
-        found = [self.weights(str(u)) for u in uniques]
+        found = [self.weights(u) for u in uniques]
         shape = (n_rows, len(self.features_))
         intercept = np.zeros(n_rows, dtype=np.float64)
         items, excess = np.zeros(shape, dtype=np.float64), np.zeros(shape, dtype=np.float64)
