@@ -240,3 +240,16 @@ def test_cli_score_month_needs_a_model_by_period(
     assert main([*argv, "--month", "2026-01"]) == 2
     assert "--month scores a model by period" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_cli_train_by_period_without_cross_validation(
+    panel: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _ = panel
+    out = tmp_path / "model.json"
+    argv = ["train", "--by-period", "--cv", "0", "--data", str(folder), "--out", str(out)]
+    assert main(argv) == 0
+    assert "not measured" in capsys.readouterr().out
+    training = json.loads(out.read_text(encoding="utf-8"))["training"]
+    assert "auc_cv_before" not in training and "auc_train_before" in training
+    assert training["validation"].startswith("none: auc_train is measured on the rows")

@@ -57,7 +57,7 @@ from dmde.model.family import _columns_read
 from dmde.model.logistic import Scorecard, _BinaryWithMissing
 from dmde.model.model_file_checks import ModelFileError
 from dmde.model.scored import ScoredColumns, check_reasons, subset, top_reasons
-from dmde.model.training import TrainingData, TrainingReport, evaluate
+from dmde.model.training import NOT_CROSS_VALIDATED, TrainingData, TrainingReport, evaluate
 
 __all__ = [
     "COMBINATION",
@@ -654,7 +654,10 @@ class PeriodTraining:
         }
         for p in PERIODS:
             out[f"auc_train_{p}"] = self.reports[p].auc_train
-            out[f"auc_cv_{p}"] = self.reports[p].auc_cv
+            if _cross_validated(self.reports[p]):
+                out[f"auc_cv_{p}"] = self.reports[p].auc_cv
+            else:
+                out["validation"] = NOT_CROSS_VALIDATED
         return out
 
     def format(self) -> str:
@@ -670,7 +673,11 @@ class PeriodTraining:
             lines.append(
                 f"{p:<7} {first + ' to ' + last:<19} {r.rows:>7,} {r.events:>7,} "
                 f"{r.weighted_base_rate:>10.1%} {r.auc_train:>9.3f} "
-                f"{r.auc_cv:>6.3f} ± {r.auc_cv_error:.3f}"
+                + (
+                    f"{r.auc_cv:>6.3f} ± {r.auc_cv_error:.3f}"
+                    if _cross_validated(r)
+                    else f"{'not measured':>13}"
+                )
             )
         retired = retirement_month(self.reform_month, self.window_months)
         first_mixed = month_text(month_number(self.reform_month) + 1)
@@ -682,6 +689,11 @@ class PeriodTraining:
             f"{retired} it scores alone."
         )
         return "\n".join(lines)
+
+
+def _cross_validated(report: TrainingReport) -> bool:
+    """Whether the report has a cross-validated AUC (``cv=0`` measures none)."""
+    return bool(getattr(report, "cross_validated", True))
 
 
 def evaluate_periods(
