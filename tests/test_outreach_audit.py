@@ -108,3 +108,16 @@ def test_the_report_shows_both_actions_only_when_given(outreach_files: dict[str,
     text = to_markdown(build_report(both))
     assert "| Group | Share of files | Share of checks | Share of overpayments |" in text
     assert build_report(both).data["tables"]["actions"][0]["group"] == "zero"
+
+
+def test_dmde_audit_audits_a_rights_model_as_outreach(
+    outreach_files: dict[str, Path], tmp_path: Path
+) -> None:
+    from dmde.cli import main
+
+    f = outreach_files
+    args = ["audit", "--scores", str(f["scores"]), "--population", str(f["population"])]
+    args += ["--model", str(f["model"]), "--n-boot", "20", "--out", str(tmp_path / "o.html")]
+    assert main([*args, "--selection", str(f["selection"])]) == 0
+    assert (tmp_path / "o.md").read_text().startswith("# Audit de la sélection pour l")
+    assert main([*args, "--budget", "100"]) == 2  # an outreach audit needs its selection

@@ -54,6 +54,7 @@ def audit_outreach_files(
     labels: str = "controls",
     attributes: Sequence[str] | None = None,
     settings: AuditSettings | None = None,
+    verify_key: str | os.PathLike[str] | None = None,
 ) -> AuditResult:
     """Audit an outreach selection: the rights model's scores, the population, the contacts.
 
@@ -65,13 +66,13 @@ def audit_outreach_files(
         The outreach selection (``dmde select --action outreach``).
     labels : {"controls", "truth"}
         See :data:`OUTREACH_LABEL_SOURCES`.
-    attributes, settings
+    attributes, settings, verify_key
         As for :func:`dmde.audit.inputs.audit_files`.
     """
     if labels not in _LABEL_COLUMN:
         raise AuditError(f"labels must be 'controls' or 'truth'; got {labels!r}.")
     scores_path, population_path = Path(scores), Path(population)
-    loaded = load_model(model)
+    loaded = load_model(model, verify_key=verify_key)
     made_by = _model_hash_of_scores(scores_path)
     if made_by is not None and made_by != loaded.model_sha256_:
         raise AuditError(
