@@ -11,9 +11,11 @@ size. The inputs are made first (synthetic population, model, scores), outside t
 Rows printed (target in the last columns):
 
 - ``dmde --help`` start-up (a whole ``python -m dmde --help`` process);
-- ``dmde score`` of a 2M-row CSV against ``pyarrow.csv.read_csv`` of the same file;
+- ``dmde score`` of a 2M-row CSV against ``pyarrow.csv.read_csv`` of the same file, and the
+  scoring path's imports alone (a process that imports ``dmde.batch.scoring``: no scikit-learn);
 - ``dmde train`` on 1M labelled rows (the family; the fit, the 5-fold CV it runs, reading and
-  imports) and on a 7,500-row survey; the family's fit alone on the 1M rows, in memory;
+  imports), the same with ``--cv 0`` (no cross-validation), and on a 7,500-row survey; the
+  family's fit alone on the 1M rows, in memory;
 - ``dmde audit`` of 1M rows, 7 attributes, ``--budget 12000``, report included;
 - ``dmde select`` of 13.8M scores (a 1M-row ``dmde score`` output repeated with distinct ids).
 """
@@ -122,6 +124,11 @@ def main() -> None:
         help_run = median(lambda: process_seconds([sys.executable, "-m", "dmde", "--help"]), 5)
         row("dmde --help (whole process)", help_run, "<= 0.3 s", help_run["seconds"] <= 0.3)
 
+        imports = median(
+            lambda: process_seconds([sys.executable, "-c", "import dmde.batch.scoring"]), 5
+        )
+        row("dmde score's imports (whole process)", imports, "", None, "no scikit-learn")
+
         read = f"import pyarrow.csv as c\nc.read_csv({str(pop_csv)!r})"
         parse = median(lambda: measure_code(read), repeats)
         row(f"pyarrow.csv.read_csv, {score_rows:,} rows", parse, "the parse limit", None)
@@ -140,12 +147,16 @@ def main() -> None:
             f"{ratio:.2f}x parse",
         )
 
-        for name, data, target, limit in (
-            (f"dmde train, {train_rows:,} labelled rows", labelled, "<= 2 s", 2.0),
-            ("dmde train, 7,500-row survey", survey, "keep ~0.3 s", None),
+        for name, data, target, limit, options in (
+            (f"dmde train, {train_rows:,} labelled rows", labelled, "<= 2 s", 2.0, ()),
+            (f"dmde train --cv 0, {train_rows:,} rows", labelled, "<= 2 s", 2.0, ("--cv", 0)),
+            ("dmde train, 7,500-row survey", survey, "keep ~0.3 s", None, ()),
         ):
             trained = median(
-                lambda data=data: cli("train", "--data", data, "--out", d / "m2.json"), repeats
+                lambda data=data, options=options: cli(
+                    "train", "--data", data, "--out", d / "m2.json", *options
+                ),
+                repeats,
             )
             row(name, trained, target, None if limit is None else trained["seconds"] <= limit)
 
