@@ -57,6 +57,16 @@ def classifier_features(
     ------
     AuditError
         If ``model`` has no ``predict_proba``, its columns are unknown, or ``frame`` lacks one.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "z": [1.0, 0.0, 1.0, 0.0]})
+    >>> model = LogisticRegression().fit(frame[["x"]], [0, 0, 1, 1])
+    >>> classifier_features(model, frame, None)
+    ('x',)
+    >>> probabilities(model, frame, ["x"]).round(2).tolist()
+    [0.19, 0.38, 0.62, 0.81]
     """
     name = type(model).__name__
     if not callable(getattr(model, "predict_proba", None)):
@@ -134,7 +144,13 @@ def feature_bins(
 
 
 def one_hot(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    """The bins of :func:`feature_bins` as 0/1 columns (a feature's first bin left out)."""
+    """The bins of :func:`feature_bins` as 0/1 columns (a feature's first bin left out).
+
+    Examples
+    --------
+    >>> one_hot(np.array([[0, 1], [1, 0], [2, 1]])).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]
+    """
     blocks = []
     for j in range(codes.shape[1]):
         levels = np.unique(codes[:, j])[1:]

@@ -147,7 +147,18 @@ def scorecard_html(model: Any) -> str:
 
 
 def family_html(model: Any) -> str:
-    """The HTML a notebook shows for a :class:`~dmde.model.scorecard.ScorecardFamily`."""
+    """The HTML a notebook shows for a :class:`~dmde.model.scorecard.ScorecardFamily`.
+
+    Examples
+    --------
+    >>> from dmde.data.synthetic import synthesize
+    >>> from dmde.model.scorecard import Scorecard, ScorecardFamily
+    >>> rows = synthesize(3_000, seed=3, controls=1_500).query("controlled == 1")
+    >>> family = ScorecardFamily(scorecard=Scorecard(features=["n_children"]))
+    >>> html = family.fit(rows, rows["target"])._repr_html_()
+    >>> "Segment income_reporting = declarative" in html
+    True
+    """
     if not _fitted(model):
         return _unfitted(model)
     column = escape(model.segment_column)

@@ -495,7 +495,18 @@ def calibration_table(
     probability: FloatArray, y: npt.NDArray[np.int64], weight: FloatArray, *, bins: int = 10
 ) -> CalibrationTable:
     """Rows cut into ``bins`` groups of equal weight by increasing probability (equal
-    probabilities kept together), each group's mean prediction beside its observed rate."""
+    probabilities kept together), each group's mean prediction beside its observed rate.
+
+    Examples
+    --------
+    >>> p = np.repeat([0.1, 0.3], 50)
+    >>> y = np.r_[np.zeros(45), np.ones(5), np.zeros(35), np.ones(15)].astype(np.int64)
+    >>> table = calibration_table(p, y, np.ones(100), bins=2).table
+    >>> table[["decile", "rows", "predicted", "observed", "observed_low"]].round(3)
+       decile  rows  predicted  observed  observed_low
+    0       1    50        0.1       0.1         0.043
+    1       2    50        0.3       0.3         0.191
+    """
     order = np.argsort(probability, kind="stable")
     p, w = probability[order], weight[order]
     middle = (np.cumsum(w) - w / 2) / w.sum()  # each row's weighted position in (0, 1)
@@ -545,7 +556,18 @@ def gains_table(
     weight: FloatArray,
     shares: Sequence[float] = DEFAULT_SHARES,
 ) -> GainsTable:
-    """:meth:`Evaluation.gains` from the predictions, target and weights."""
+    """:meth:`Evaluation.gains` from the predictions (any score that ranks), target and weights.
+
+    Examples
+    --------
+    >>> p = np.linspace(1, 0, 10)
+    >>> y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    >>> table = gains_table(p, y, np.ones(10), [0.2, 0.5]).table
+    >>> table[["share", "rows", "hit_rate", "lift", "captured"]].round(2)
+       share  rows  hit_rate  lift  captured
+    0    0.2     2       1.0  3.33      0.67
+    1    0.5     5       0.6  2.00      1.00
+    """
     chosen = _check_shares(shares)
     order = np.argsort(-probability, kind="stable")  # decreasing, ties in row order
     w, event = weight[order], (y[order] == 1).astype(np.float64)
