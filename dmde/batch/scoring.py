@@ -62,10 +62,11 @@ from dmde.model.published_model import PublishedModel, read_published_model
 from dmde.model.scored import ScoredColumns
 
 if TYPE_CHECKING:
+    from dmde.model.periods import PeriodScorecards
     from dmde.model.scorecard import Scorecard, ScorecardFamily
 
     Arr: TypeAlias = pa.Array[Any]
-    Estimator: TypeAlias = Scorecard | ScorecardFamily
+    Estimator: TypeAlias = Scorecard | ScorecardFamily | PeriodScorecards
     #: What scores: a model file's checked tables, or a fitted model.
     Model: TypeAlias = PublishedModel | Estimator
 
@@ -94,6 +95,9 @@ def needed_columns(model: Model) -> tuple[str, ...]:
     routing = _routing(model)
     if routing is not None:
         wanted.add(routing)
+    periods = _by_period(model)
+    if periods is not None and periods.month is None:
+        wanted.add(periods.month_column)  # each row scored as of its own month
     return tuple(c for c in CATALOG if c in wanted)
 
 
@@ -112,6 +116,15 @@ def _family(model: Model) -> ScorecardFamily | None:
     from dmde.model.family import ScorecardFamily
 
     return model if isinstance(model, ScorecardFamily) else None
+
+
+def _by_period(model: Model) -> PeriodScorecards | None:
+    """A fitted model by period (:mod:`dmde.model.periods`), else None."""
+    if isinstance(model, PublishedModel):
+        return None
+    from dmde.model.periods import PeriodScorecards
+
+    return model if isinstance(model, PeriodScorecards) else None
 
 
 def _routing(model: Model) -> str | None:
@@ -189,6 +202,8 @@ def _score_table(
             pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
         )
     scored = _scored(model, table, reasons, scorer)
+    if _by_period(model) is not None and scored.segment is not None:
+        segment_array = _dictionary(pa.array(scored.segment, pa.string()))  # "before 14/24 + ..."
     arrays: list[Any] = [
         table.column("dossier_id").cast(pa.int64()),
         _dictionary(table.column("caf_code")),
@@ -217,6 +232,8 @@ def _score_table(
 def _lookup(model: Model) -> LookupScorer | None:
     """The model's lookup tables, or None for a model they cannot be built from (the model
     then scores, and says what is wrong with it)."""
+    if _by_period(model) is not None:
+        return None  # two scorecards weighted by month: the model scores
     try:
         return LookupScorer(model)
     except (AttributeError, KeyError, TypeError, ValueError):
@@ -235,6 +252,10 @@ def _scored(
             pass  # a segment with no scorecard: the model's own error says which
     estimator = _estimator(model)
     columns = _columns_of(table, list(estimator.features_))
+    periods = _by_period(estimator)
+    if periods is not None and periods.month is None:
+        months = table.column(periods.month_column).cast(pa.string())
+        columns[periods.month_column] = months.to_numpy(zero_copy_only=False)
     family = _family(estimator)
     if family is not None:
         segment_values = table.column(family.segment_column)
@@ -386,9 +407,10 @@ def _is_estimator(model: object) -> bool:
     """Whether ``model`` is a fitted-model object (scikit-learn is loaded if it may be one)."""
     if isinstance(model, str | os.PathLike | PublishedModel):
         return False
+    from dmde.model.periods import PeriodScorecards
     from dmde.model.scorecard import Scorecard, ScorecardFamily
 
-    return isinstance(model, Scorecard | ScorecardFamily)
+    return isinstance(model, Scorecard | ScorecardFamily | PeriodScorecards)
 
 
 def _load(

@@ -44,6 +44,7 @@ from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.model.binning import WoEBinning
 from dmde.model.model_file_checks import ModelFileError
 from dmde.model.model_records import ModelFile, model_file_records
+from dmde.model.periods import PeriodScorecards, periods_from_record
 from dmde.model.published_model import (
     FORMAT,
     FORMAT_VERSION,
@@ -80,7 +81,7 @@ __all__ = [
 
 _PARAMS = PARAMS
 
-Model = Scorecard | ScorecardFamily
+Model = Scorecard | ScorecardFamily | PeriodScorecards
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,6 +110,10 @@ def model_to_dict(model: Model, *, training: Mapping[str, Any] | None = None) ->
         models = model.models_
         routing = {"column": model.segment_column, "segments": list(model.segments_)}
         features = list(model.features_)
+    elif isinstance(model, PeriodScorecards):  # two models by period: a ``periods`` block
+        models = model.models_
+        routing = {"column": model.month_column, "segments": list(model.periods_)}
+        features = list(model.features_)
     else:
         models = {"all": model}
         routing = {"column": None, "segments": ["all"]}
@@ -132,6 +137,8 @@ def model_to_dict(model: Model, *, training: Mapping[str, Any] | None = None) ->
         "segments": {name: _scorecard_to_dict(m) for name, m in models.items()},
         "training": _training(models, training),
     }
+    if isinstance(model, PeriodScorecards):
+        document["periods"] = model.periods_record()
     document["sha256"] = content_hash(document)
     return document
 
@@ -340,6 +347,13 @@ def _build(published: PublishedModel) -> Model:
         name: _scorecard_from_tables(seg, policy=policy) for name, seg in published.segments.items()
     }
     scaling = next(iter(published.segments.values())).scaling
+    if "periods" in published.document:  # two models by period (dmde.model.periods)
+        return periods_from_record(
+            published.document["periods"],
+            models,
+            routing_column=published.routing_column,
+            template=Scorecard(policy=policy, scaling=scaling),
+        )
     if published.routing_column is None:
         return models["all"]
     family = ScorecardFamily(

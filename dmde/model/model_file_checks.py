@@ -368,7 +368,7 @@ def check_document(document: Any) -> None:
     ModelFileError
         Naming the first field that is missing, unknown, of the wrong type or out of range.
     """
-    doc = _fields(document, "", _TOP)
+    doc = _fields(document, "", _TOP, optional=("periods",))  # checked by dmde.model.periods
     for key in ("format", "dmde_version", "sha256"):
         _text(doc[key], key)
     _int(doc["format_version"], "format_version", minimum=1)

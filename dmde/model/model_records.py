@@ -213,7 +213,7 @@ def model_file_records(path: str, document: Mapping[str, Any], model: Model) -> 
 
     The bins are the model's own :class:`FeatureBinning` objects (built from the same JSON).
     """
-    scorecards = model.models_ if isinstance(model, ScorecardFamily) else {"all": model}
+    scorecards = getattr(model, "models_", None) or {"all": model}  # a family, or by period
     policy = document["policy"]
     return ModelFile(
         path=path,
