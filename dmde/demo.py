@@ -35,7 +35,7 @@ from typing import Any
 
 from dmde.audit import inputs as audit_inputs
 from dmde.audit import report as audit_report
-from dmde.audit.outreach_audit import actions_side_by_side, audit_outreach_files
+from dmde.audit.outreach_audit import actions_from_files, audit_outreach_files
 from dmde.audit.settings import AuditSettings
 from dmde.batch import scoring, selection
 from dmde.batch.outreach import select_outreach_file
@@ -52,21 +52,6 @@ from dmde.model.scorecard import ScorecardFamily
 
 __all__ = ["DEFAULT_ROWS", "DemoResult", "run_demo"]
 
-#: The population columns of the side-by-side table (groups and the random controls' labels).
-_SIDE_BY_SIDE_COLUMNS = [
-    "dossier_id",
-    "gender",
-    "nationality_group",
-    "age",
-    "household_type",
-    "mean_aah_12m",
-    "urban_rural",
-    "income_to_smic",
-    "controlled",
-    "control_weight",
-    "target",
-    "rappel_target",
-]
 
 #: About one million households: the demo ends in well under 3 minutes on 2 cores.
 DEFAULT_ROWS = 1_000_000
@@ -225,11 +210,8 @@ def run_demo(
             selection=paths["selection"],
             settings=AuditSettings(n_boot=n_boot, seed=seed),
         )
-        people = read_dataset(paths["population"], columns=_SIDE_BY_SIDE_COLUMNS)
-        table = actions_side_by_side(
-            people,
-            checks=chosen.frame["dossier_id"].to_numpy(),
-            contacts=contacted.frame["dossier_id"].to_numpy(),
+        table = actions_from_files(
+            paths["population"], checks=paths["selection"], contacts=paths["outreach"]
         )
         result = replace(result, data={**result.data, "actions": table.to_dict("records")})
         audit_report.write_report(result, paths["audit"])

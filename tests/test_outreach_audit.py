@@ -121,3 +121,20 @@ def test_dmde_audit_audits_a_rights_model_as_outreach(
     assert main([*args, "--selection", str(f["selection"])]) == 0
     assert (tmp_path / "o.md").read_text().startswith("# Audit de la sélection pour l")
     assert main([*args, "--budget", "100"]) == 2  # an outreach audit needs its selection
+
+
+def test_actions_from_files_is_the_table_of_the_frames(
+    outreach_files: dict[str, Path], tmp_path: Path
+) -> None:
+    from dmde.audit.outreach_audit import actions_from_files
+
+    people = pd.read_parquet(outreach_files["population"])
+    pd.DataFrame({"dossier_id": [5, 6, 7]}).to_csv(tmp_path / "checks.csv", index=False)
+    contacts = pd.read_csv(outreach_files["selection"])["dossier_id"].to_numpy()
+    expected = actions_side_by_side(people, checks=[5, 6, 7], contacts=contacts)
+    got = actions_from_files(
+        outreach_files["population"],
+        checks=tmp_path / "checks.csv",
+        contacts=outreach_files["selection"],
+    )
+    pd.testing.assert_frame_equal(got, expected)

@@ -35,7 +35,12 @@ from dmde.data.outputs import output_columns
 from dmde.model.model_file import load_model
 from dmde.model.scorecard import ScorecardFamily
 
-__all__ = ["OUTREACH_LABEL_SOURCES", "actions_side_by_side", "audit_outreach_files"]
+__all__ = [
+    "OUTREACH_LABEL_SOURCES",
+    "actions_from_files",
+    "actions_side_by_side",
+    "audit_outreach_files",
+]
 
 #: Where the labels of an outreach audit come from (``labels=``).
 OUTREACH_LABEL_SOURCES = {
@@ -198,6 +203,31 @@ def actions_side_by_side(
             denominator = float(part[name].sum())
             table.loc[part.index, total] = part[name] / denominator if denominator else np.nan
     return table.drop(columns=["overpaid", "underpaid"])
+
+
+def actions_from_files(
+    population: str | os.PathLike[str],
+    *,
+    checks: str | os.PathLike[str],
+    contacts: str | os.PathLike[str],
+    attributes: Sequence[str] = ("income_band",),
+) -> pd.DataFrame:
+    """:func:`actions_side_by_side` from files: the population file, the check selection
+    (``dmde select``) and the outreach selection (``dmde select --action outreach``). Only the
+    columns needed are read."""
+    wanted = {"dossier_id", "controlled", "control_weight", "target", "rappel_target"}
+    wanted |= {ATTRIBUTE_SOURCES[a] for a in attributes}
+    people = read_dataset(Path(population), columns=[c for c in CATALOG if c in wanted])
+    chosen = {
+        name: read_table(Path(path), columns=["dossier_id"], what=f"{name} selection")
+        for name, path in (("check", checks), ("outreach", contacts))
+    }
+    return actions_side_by_side(
+        people,
+        checks=chosen["check"]["dossier_id"].to_numpy(),
+        contacts=chosen["outreach"]["dossier_id"].to_numpy(),
+        attributes=attributes,
+    )
 
 
 def _row(
