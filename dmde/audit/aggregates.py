@@ -18,9 +18,12 @@ What is computed from aggregates, and equals the Python engine's on the same row
   score, label) in the engine, the same arithmetic here on those blocks.
 
 The counts are exact. Sums of floating-point numbers depend on the order they are added in:
-the Python engine adds in row order, an engine in its own; so score and probability means, and
-everything drawn from them, agree to about 1e-12 relative, not always to the last bit (the
-tests compare to 1e-9; counts, shares and rates with unit weights are bit for bit).
+the Python engine adds in row order. DuckDB on one thread (``threads=1``) adds each cell's rows
+in the table's order too, and the figures are then the Python engine's bit for bit with unit
+weights (the tests check it); with survey weights, or with several threads (partial sums
+combined), score and probability sums, and what is drawn from them, agree to about 1e-12
+relative, not to the last bit (the tests compare to 1e-9). Counts, shares and rates with unit
+weights are exact in every case.
 
 What needs rows and is not computed here (stated, not silently left out): the decile tables
 (``deciles``, ``calibration``: national quantile edges of the score and probability), which

@@ -316,7 +316,8 @@ def _load(
     query = exp.select(*columns).from_(reader)
     table = exp.to_identifier(_SCORES, quoted=True).sql(dialect="duckdb")
     try:
-        con.execute(f"CREATE TEMP TABLE {table} AS {query.sql(dialect='duckdb')}")
+        kind = "TABLE" if _is_csv(source) else "VIEW"  # Parquet: read again, not held
+        con.execute(f"CREATE TEMP {kind} {table} AS {query.sql(dialect='duckdb')}")
     except duckdb.Error as exc:
         raise _FallbackError(
             f"DuckDB cannot read the scores as typed: {_first_line(exc)}"

@@ -9,21 +9,26 @@ is a quoted identifier and every value a literal.
 
 How the query reproduces :func:`~dmde.batch.selection.select` exactly:
 
-- the national order is ``ROW_NUMBER() OVER (ORDER BY score DESC, tie_key ASC)``, the tie key
-  being :func:`~dmde.batch.ranking.tie_keys`'s splitmix64 of the ``dossier_id`` and the seed,
+- the national order is score descending, then tie key ascending, the tie key being
+  :func:`~dmde.batch.ranking.tie_keys`'s splitmix64 of the ``dossier_id`` and the seed,
   computed in exact unsigned arithmetic modulo 2**64 (128-bit products masked to their low 64
-  bits, :func:`tie_key_query`); keys are
-  distinct, so the order is total and does not depend on the order of the rows;
-- ``rank_in_group`` is the position of a file in its group, in national order;
+  bits, :func:`tie_key_query`); keys are distinct, so the order is total and does not depend
+  on the order of the rows. No window spans the whole table (DuckDB sorts such a window on one
+  thread): ``rank_national`` is the number of files with a higher score (a ``GROUP BY`` of the
+  scores and a running sum over the distinct scores) plus the file's place among the files of
+  its score (``ROW_NUMBER() OVER (PARTITION BY score ORDER BY tie_key)``);
+- ``rank_in_group`` is ``ROW_NUMBER() OVER (PARTITION BY group ORDER BY score DESC, tie_key)``;
 - a file is selected by score when it is eligible (probability at or above the floor, if any)
-  and fewer than its group's score quota of eligible files come before it: a running count of
-  eligible files over the group in national order;
+  and at most its group's score quota of eligible files come up to it in that order (its place
+  among the group's eligible files, from a second ``ROW_NUMBER()`` partitioned by group and
+  eligibility);
 - the random share: the files of a group not selected by score, listed in national order, are
   numbered from 0 (``nth``); the draw itself, ``numpy.random.default_rng(seed).choice(
   n_candidates, size, replace=False)`` group by group in sorted group order, needs only each
   group's number of candidates, which the engine counts: it is made in Python on those numbers
-  and given to the query as a table of ``(group, nth)``, joined to the candidates. No row of
-  the scores is read into Python to draw.
+  and given to the query as a table of ``(group, nth)``, joined to the candidates (a file not
+  taken by score is candidate number ``rank_in_group - 1 - min(eligible files up to it, score
+  quota)``). No row of the scores is read into Python to draw.
 
 Examples
 --------
@@ -133,19 +138,12 @@ def _window(
     order: list[exp.Ordered],
     *,
     partition: bool = False,
-    running: bool = False,
     table: str | None = None,
 ) -> exp.Window:
-    spec = None
-    if running:
-        spec = exp.WindowSpec(
-            kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
-        )
     return exp.Window(
         this=function,
         partition_by=[_col(GROUP, table)] if partition else None,
         order=exp.Order(expressions=order),
-        spec=spec,
         over="OVER",
     )
 
@@ -193,35 +191,54 @@ def selection_query(
             this=_col("probability"),
             expression=exp.cast(exp.Literal.string(repr(float(floor))), exp.DataType.Type.DOUBLE),
         )
+    score = exp.If(  # -0.0 is 0.0: one score, one partition
+        this=exp.EQ(this=_col("score"), expression=exp.Literal.number(0)),
+        true=exp.cast(exp.Literal.number(0), exp.DataType.Type.DOUBLE),
+        false=_col("score"),
+    )
     base = exp.select(
-        _col(ROW), _col("dossier_id"), _col("score"), _col(GROUP), _as(eligible, "eligible")
+        _col(ROW), _col("dossier_id"), _as(score, "score"), _col(GROUP), _as(eligible, "eligible")
     ).from_(_table(scores))
     keyed = _keyed(base.subquery(copy=False), [ROW, "dossier_id", "score", GROUP, "eligible"], seed)
-    ranked = exp.select(
-        _col(ROW),
-        _col("dossier_id"),
-        _col(GROUP),
-        _col("eligible"),
-        _as(
-            _window(exp.RowNumber(), [_by("score", desc=True), _by(_Z)]),
-            "rank_national",
-        ),
-    ).from_(keyed, copy=False)
-    in_group = [_by("rank_national", table="r")]
-    eligible_count = exp.Sum(this=exp.cast(_col("eligible", "r"), exp.DataType.Type.BIGINT))
-    quota = _col("score_quota", "q")
+    # No window over the whole table (DuckDB sorts it on one thread): the order within each
+    # group, and within each score; a file's national rank is the files of higher scores plus
+    # its place among its score's files.
+    national = [_by("score", desc=True, table="k"), _by(_Z, table="k")]
+    rank_in_group = _window(exp.RowNumber(), national, partition=True, table="k")
+    # The eligible files up to a file in its group, without a running sum (slow in DuckDB):
+    # its place among the group's files of its own eligibility, or the files before it less
+    # those of the other kind.
+    among_same = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[_col(GROUP, "k"), _col("eligible", "k")],
+        order=exp.Order(expressions=[n.copy() for n in national]),
+        over="OVER",
+    )
+    eligible_rank: exp.Expr = rank_in_group.copy()
+    if floor is not None:
+        eligible_rank = exp.If(
+            this=_col("eligible", "k"),
+            true=among_same,
+            false=exp.Sub(this=rank_in_group.copy(), expression=among_same.copy()),
+        )
     grouped = exp.select(
-        *(_col(c, "r") for c in (ROW, "dossier_id", GROUP, "eligible", "rank_national")),
-        quota,
-        _as(_window(exp.RowNumber(), in_group, partition=True, table="r"), "rank_in_group"),
+        *(_col(c, "k") for c in (ROW, "dossier_id", GROUP, "eligible", "score")),
+        _col("score_quota", "q"),
+        _as(rank_in_group, "rank_in_group"),
+        _as(eligible_rank, "eligible_rank"),
         _as(
-            _window(eligible_count, in_group, partition=True, running=True, table="r"),
-            "eligible_rank",
+            exp.Window(
+                this=exp.RowNumber(),
+                partition_by=[_col("score", "k")],
+                order=exp.Order(expressions=[_by(_Z, table="k")]),
+                over="OVER",
+            ),
+            "within_score",
         ),
-    ).from_(ranked.subquery("r", copy=False), copy=False)
+    ).from_(exp.alias_(keyed, "k", table=True), copy=False)
     grouped = grouped.join(
         _table(quotas).as_("q"),
-        on=exp.EQ(this=_col(GROUP, "r"), expression=_col(GROUP, "q")),
+        on=exp.EQ(this=_col(GROUP, "k"), expression=_col(GROUP, "q")),
         copy=False,
     )
     by_score = exp.and_(
@@ -237,17 +254,20 @@ def selection_query(
         _col(ROW),
         _col("dossier_id"),
         _col(GROUP),
-        _col("rank_national"),
+        _col("score"),
+        _col("within_score"),
         _col("rank_in_group"),
         _as(by_score, "by_score"),
         _as(nth, "nth"),
     ).from_(grouped.subquery(copy=False), copy=False)
-    shown = [_col(c, "f") for c in (ROW, "dossier_id", "rank_national", "rank_in_group")]
     random = exp.Not(this=_col("by_score", "f"))
-    query = exp.select(*shown, _as(random, "random")).from_(flagged.subquery("f", copy=False))
+    picked = exp.select(
+        *(_col(c, "f") for c in (ROW, "dossier_id", "score", "within_score", "rank_in_group")),
+        _as(random, "random"),
+    ).from_(flagged.subquery("f", copy=False))
     taken: exp.Expr = _col("by_score", "f")
     if draws is not None:
-        query = query.join(
+        picked = picked.join(
             _table(draws).as_("d"),
             on=exp.and_(
                 random.copy(),
@@ -259,5 +279,39 @@ def selection_query(
         )
         drawn = exp.Not(this=exp.Is(this=_col("nth", "d"), expression=exp.null()))
         taken = exp.or_(taken, drawn)
-    query = query.where(taken, copy=False).order_by(_by("rank_national"), copy=False)
+    picked = picked.where(taken, copy=False)
+    # Files of higher scores, per distinct score.
+    counts = (
+        exp.select(_as(score.copy(), "score"), _as(exp.Count(this=exp.Star()), "n"))
+        .from_(_table(scores))
+        .group_by(exp.Literal.number(1))
+    )
+    before = exp.Window(
+        this=exp.Sum(this=_col("n")),
+        order=exp.Order(expressions=[_by("score", desc=True)]),
+        spec=exp.WindowSpec(
+            kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="1", end_side="PRECEDING"
+        ),
+        over="OVER",
+    )
+    higher = exp.select(
+        _col("score"), _as(exp.func("coalesce", before, exp.Literal.number(0)), "higher")
+    ).from_(counts.subquery(copy=False), copy=False)
+    rank_national = exp.Add(this=_col("higher", "h"), expression=_col("within_score", "p"))
+    query = (
+        exp.select(
+            _col(ROW, "p"),
+            _col("dossier_id", "p"),
+            _as(exp.cast(rank_national, exp.DataType.Type.BIGINT), "rank_national"),
+            _col("rank_in_group", "p"),
+            _col("random", "p"),
+        )
+        .from_(picked.subquery("p", copy=False), copy=False)
+        .join(
+            higher.subquery("h", copy=False),
+            on=exp.EQ(this=_col("score", "p"), expression=_col("score", "h")),
+            copy=False,
+        )
+        .order_by(_by("rank_national"), copy=False)
+    )
     return query.sql(dialect="duckdb")
