@@ -10,9 +10,9 @@ the generator writes (``with_truth``):
 - ``calibration``: the odds of an overpayment double for every file (the same ranking, a
   higher rate).
 
-The floor: from month 13, 1.8% of the French nationals are recorded as non-EU nationals (the
+The floor: from month 13, 1.5% of the French nationals are recorded as non-EU nationals (the
 audit's attribute only; scores unchanged), which moves the non-EU share among the selected by
-about 1.5 points: beyond chance with 25,000 files selected a month, and below the floor of 2.
+about 1.3 points: beyond chance with 25,000 files selected a month, and below the floor of 2.
 
 Measured when written (2026-11-29, seeds 0-9; the sweeps are marked slow):
 
@@ -61,7 +61,7 @@ def _planted(panel: Panel, kind: str, seed: int) -> Panel:
             frame = frame.copy()
             if kind == "floor":
                 french = np.flatnonzero((frame["nationality_group"] == "french").to_numpy())
-                moved = rng.choice(french, size=int(0.018 * french.size), replace=False)
+                moved = rng.choice(french, size=int(0.015 * french.size), replace=False)
                 groups = frame["nationality_group"].astype(object).to_numpy(copy=True)
                 groups[moved] = "non_eu"
                 frame["nationality_group"] = groups
