@@ -3,8 +3,9 @@
 The group audit (:func:`dmde.audit.metrics.audit_groups`) resamples *cells* (group × selected ×
 label state), never rows: each cell needs only its number of rows, the sums of ``w``, ``w·score``
 and ``w·probability`` and the sums of their pairwise products. Any SQL engine computes those with
-one ``GROUP BY``. :func:`cell_sums_duckdb` does it in DuckDB over a table of any size (a query
-per attribute and per pair of attributes, built as :mod:`sqlglot` trees, names quoted), and
+one ``GROUP BY``. :func:`cell_sums_duckdb` does it in DuckDB over a table of any size (one scan
+with a grouping set per attribute and per pair of attributes, built as :mod:`sqlglot` trees,
+names quoted), and
 :func:`audit_groups_on_cells` runs the very bootstrap and tables of the Python engine on those
 sums (:func:`dmde.audit.bootstrap._audit_cells`): the rows never come into Python.
 
@@ -17,13 +18,14 @@ What is computed from aggregates, and equals the Python engine's on the same row
 - with labels, the AUC per group and its Hanley-McNeil interval: the rows summed by (group,
   score, label) in the engine, the same arithmetic here on those blocks.
 
-The counts are exact. Sums of floating-point numbers depend on the order they are added in:
-the Python engine adds in row order. DuckDB on one thread (``threads=1``) adds each cell's rows
-in the table's order too, and the figures are then the Python engine's bit for bit with unit
-weights (the tests check it); with survey weights, or with several threads (partial sums
-combined), score and probability sums, and what is drawn from them, agree to about 1e-12
-relative, not to the last bit (the tests compare to 1e-9). Counts, shares and rates with unit
-weights are exact in every case.
+The counts are exact, and so are the figures made of counts only with unit weights
+(population share, share among the selected, selection rate, and their intervals). Sums of
+floating-point numbers depend on the order they are added in: the Python engine adds in row
+order, DuckDB in its own (one scan for every attribute and pair, ``GROUPING SETS``); so the
+means of score and probability, and what is drawn from them, agree to about 1e-12 relative
+(the tests ask 1e-9), and with survey weights, where the square root of a cell's nearly
+singular covariance carries those last bits further, to about 1e-8 (the tests ask 1e-7). The
+flags are the same.
 
 What needs rows and is not computed here (stated, not silently left out): the decile tables
 (``deciles``, ``calibration``: national quantile edges of the score and probability), which
@@ -88,8 +90,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: What the aggregate audit leaves out, in the method's words.
 NOT_FROM_AGGREGATES = (
-    "computed from cell sums made by the engine (GROUP BY); the decile and calibration "
-    "tables need the rows' national quantiles and are not computed"
+    "computed from cell sums made by the engine (GROUP BY GROUPING SETS); the decile and "
+    "calibration tables need the rows' national quantiles and are not computed"
 )
 
 
@@ -171,6 +173,7 @@ def _sum(value: exp.Expr | None) -> exp.Expr:
 def _cell_query(
     table: str,
     keys: Sequence[str],
+    sets: Sequence[tuple[int, ...]],
     *,
     selected: str,
     label: str | None,
@@ -178,6 +181,8 @@ def _cell_query(
     probability: str | None,
     weight: str | None,
 ) -> str:
+    """One scan of ``table`` summing the cells of every set of ``keys`` (``GROUPING SETS``);
+    the column ``set`` tells which (``GROUPING()`` of the keys: a bit per key left out)."""
     values = _values(score, probability, weight)
     cell = exp.Add(
         this=exp.Mul(
@@ -193,13 +198,26 @@ def _cell_query(
             a, b = values[i], values[j]
             product = b if a is None else (a if b is None else _times(a, b))
             sums.append(_as(_sum(product), f"p{i}{j}"))
-    group_by = [_as(_group_text(k), f"k{n}") for n, k in enumerate(keys)]
-    query = (
-        exp.select(*group_by, _as(cell, "cell"), *sums)
-        .from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
-        .group_by(*(exp.Literal.number(i + 1) for i in range(len(keys) + 1)))
+    texts = [_group_text(k) for k in keys]
+    grouping = exp.GroupingSets(
+        expressions=[
+            exp.Tuple(expressions=[*(texts[i].copy() for i in chosen), cell.copy()])
+            for chosen in sets
+        ]
     )
+    query = exp.select(
+        *(_as(t.copy(), f"k{n}") for n, t in enumerate(texts)),
+        _as(cell, "cell"),
+        _as(exp.Grouping(expressions=[t.copy() for t in texts]), "set"),
+        *sums,
+    ).from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
+    query.set("group", exp.Group(expressions=[grouping]))
     return query.sql(dialect="duckdb")
+
+
+def _set_id(chosen: tuple[int, ...], n_keys: int) -> int:
+    """``GROUPING()`` of the keys for a grouping set: bit ``n_keys - 1 - i`` if key i is out."""
+    return sum(1 << (n_keys - 1 - i) for i in range(n_keys) if i not in chosen)
 
 
 def _auc_query(table: str, key: str, *, label: str, score: str, weight: str | None) -> str:
@@ -331,50 +349,54 @@ def cell_sums_duckdb(
         "probability": probability,
         "weight": weight,
     }
+    m = len(attributes)
+    pairs = list(combinations(range(m), 2)) if intersections else []
+    sets = [(i,) for i in range(m)] + pairs
+    every = con.sql(_cell_query(table, attributes, sets, **options)).df()
+    parts = {chosen: every[every["set"] == _set_id(chosen, m)] for chosen in sets}
     singles: list[tuple[str, tuple[str, ...], pd.DataFrame]] = []
-    for name in attributes:
-        frame = con.sql(_cell_query(table, [name], **options)).df()
-        groups = _natural([None if pd.isna(k) else str(k) for k in frame["k0"]], levels.get(name))
+    for i, name in enumerate(attributes):
+        frame = parts[(i,)]
+        keys = frame[f"k{i}"]
+        groups = _natural([None if pd.isna(k) else str(k) for k in keys], levels.get(name))
         singles.append((name, groups, frame))
     out = []
-    for name, groups, frame in singles:
-        codes = _codes(frame["k0"], groups)
+    for i, (name, groups, frame) in enumerate(singles):
+        codes = _codes(frame[f"k{i}"], groups)
         cells = _cells_of(
             frame, codes * _STATES + frame["cell"].to_numpy(dtype=np.int64), len(groups)
         )
         out.append(AttributeCells(name, groups, cells, _auc(con, table, name, groups, options)))
-    if intersections:
-        for (a, ga, _), (b, gb, _) in combinations(singles, 2):
-            frame = con.sql(_cell_query(table, [a, b], **options)).df()
-            width = len(gb)
-            combined = _codes(frame["k0"], ga) * width + _codes(frame["k1"], gb)
-            present = np.zeros(len(ga) * width, dtype=bool)
-            present[combined] = True
-            remap = np.cumsum(present) - 1
-            names = tuple(
-                f"{ga[i // width]}{SEPARATOR}{gb[i % width]}" for i in np.flatnonzero(present)
+    for i, j in pairs:
+        (a, ga, _), (b, gb, _) = singles[i], singles[j]
+        frame = parts[(i, j)]
+        width = len(gb)
+        combined = _codes(frame[f"k{i}"], ga) * width + _codes(frame[f"k{j}"], gb)
+        present = np.zeros(len(ga) * width, dtype=bool)
+        present[combined] = True
+        remap = np.cumsum(present) - 1
+        names = tuple(
+            f"{ga[c // width]}{SEPARATOR}{gb[c % width]}" for c in np.flatnonzero(present)
+        )
+        index = remap[combined] * _STATES + frame["cell"].to_numpy(dtype=np.int64)
+        cells = _cells_of(frame, index, len(names))
+        auc = None
+        if label is not None:
+            pair = f"{a}{SEPARATOR}{b}"
+            view = f"dmde_pair_{len(out)}"
+            text = exp.Concat(
+                expressions=[
+                    exp.func("coalesce", _group_text(a), exp.Literal.string(MISSING)),
+                    exp.Literal.string(SEPARATOR),
+                    exp.func("coalesce", _group_text(b), exp.Literal.string(MISSING)),
+                ]
             )
-            index = remap[combined] * _STATES + frame["cell"].to_numpy(dtype=np.int64)
-            cells = _cells_of(frame, index, len(names))
-            auc = None
-            if label is not None:
-                pair = f"{a}{SEPARATOR}{b}"
-                view = f"dmde_pair_{len(out)}"
-                text = exp.Concat(
-                    expressions=[
-                        exp.func("coalesce", _group_text(a), exp.Literal.string(MISSING)),
-                        exp.Literal.string(SEPARATOR),
-                        exp.func("coalesce", _group_text(b), exp.Literal.string(MISSING)),
-                    ]
-                )
-                source = exp.select(exp.Star(), _as(text, pair)).from_(
-                    exp.Table(this=exp.to_identifier(table, quoted=True))
-                )
-                con.execute(
-                    f'CREATE OR REPLACE TEMP VIEW "{view}" AS {source.sql(dialect="duckdb")}'
-                )
-                auc = _auc(con, view, pair, names, options)
-            out.append(AttributeCells(f"{a}{SEPARATOR}{b}", names, cells, auc))
+            source = exp.select(exp.Star(), _as(text, pair)).from_(
+                exp.Table(this=exp.to_identifier(table, quoted=True))
+            )
+            con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {source.sql(dialect="duckdb")}')
+            auc = _auc(con, view, pair, names, options)
+        out.append(AttributeCells(f"{a}{SEPARATOR}{b}", names, cells, auc))
     return out
 
 
