@@ -5,10 +5,13 @@ engine of ``dmde score`` runs through the command line in a fresh process, readi
 writing its scores (Parquet) and rejects, median of ``--repeats`` runs, with the peak resident
 memory; ``pyarrow.csv.read_csv`` of the same CSV is the parse limit. Then the scores files of the
 engines are compared: the same SHA-256 for CSV output, the same table for Parquet output (DuckDB
-writes its own row groups).
+and Spark write their own row groups).
 
-Engines measured: ``python`` (dmde's streaming scorer) and ``duckdb`` (the model's SQL in
-embedded DuckDB). Spark and the select and audit engines are not built yet.
+Engines measured: ``python`` (dmde's streaming scorer), ``duckdb`` (the model's SQL in embedded
+DuckDB) and ``spark`` (the model's SQL in pyspark, ``local[2]``; its Java process started by the
+command, whose peak resident memory is added to the command's: both run at once). The spark
+column needs pyspark and Java; ``--engines python,duckdb`` leaves it out. The select and audit
+engines are not measured here yet.
 
     python benchmarks/bench_engines.py                 # 5M rows, ~10 minutes on 2 cores
     python benchmarks/bench_engines.py --rows 200000 --repeats 1   # a quick check
@@ -26,7 +29,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import measure_cli, measure_code
 
-ENGINES = ("python", "duckdb")
+ENGINES = ("python", "duckdb", "spark")
+# After the command, the Java process Spark started is still alive (pyspark ends it at exit):
+# its peak resident memory is read from /proc and added to the command's.
+_JVM_PEAK = """
+from pyspark import SparkContext
+with open(f"/proc/{SparkContext._gateway.proc.pid}/status") as status:
+    high = [line for line in status if line.startswith("VmHWM")]
+bench_figures = {"jvm_peak_bytes": int(high[0].split()[1]) * 1024}
+"""
+
+
+def measure_score(argv: list[str], engine: str) -> dict[str, float]:
+    """Seconds and peak bytes of ``dmde score`` (for spark: the command's and Java's)."""
+    if engine != "spark":
+        return measure_cli(argv)
+    code = f"from dmde.cli import main\nassert main({argv!r}) == 0, 'command failed'\n"
+    figures = measure_code(code + _JVM_PEAK)
+    return {**figures, "peak_bytes": figures["peak_bytes"] + figures["jvm_peak_bytes"]}
 
 
 def median(step, repeats: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -67,7 +87,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="where the inputs go")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="comma-separated, python first (the reference)"
+    )
+    parser.add_argument(
+        "--outputs", default="csv,parquet", help="scores file formats, comma-separated"
+    )
     args = parser.parse_args()
+    engines = tuple(args.engines.split(","))
+    suffixes = tuple(f".{s}" for s in args.outputs.split(","))
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         d = Path(tmp)
         survey, model = d / "survey.parquet", d / "model.json"
@@ -90,8 +118,8 @@ def main() -> None:
         )
         outputs: dict[tuple[str, str], dict[str, Path]] = {}
         for kind, source in (("CSV", csv), ("Parquet", parquet)):
-            for suffix in (".csv", ".parquet"):
-                for engine in ENGINES:
+            for suffix in suffixes:
+                for engine in engines:
                     out = d / f"{engine}-{kind}{suffix}"
                     argv = [
                         "score",
@@ -105,7 +133,9 @@ def main() -> None:
                         "--out",
                         str(out),
                     ]
-                    run = median(lambda argv=argv: measure_cli(argv), args.repeats)
+                    run = median(
+                        lambda argv=argv, engine=engine: measure_score(argv, engine), args.repeats
+                    )
                     outputs.setdefault((kind, suffix), {})[engine] = out
                     name = f"dmde score --engine {engine}, {kind} in, {suffix[1:]} out"
                     print(
@@ -115,8 +145,8 @@ def main() -> None:
                     )
         print("\nagreement of the engines' scores files:")
         for (kind, suffix), files in outputs.items():
-            first, *others = (files[e] for e in ENGINES)
-            for engine, other in zip(ENGINES[1:], others, strict=True):
+            first, *others = (files[e] for e in engines)
+            for engine, other in zip(engines[1:], others, strict=True):
                 if suffix == ".csv":
                     same = sha256(first) == sha256(other)
                     how = "same SHA-256"
