@@ -127,6 +127,7 @@ def select_file_duckdb(
     random_share: float = 0.0,
     seed: int = 0,
     threads: int | None = None,
+    memory_limit: str = "1GB",
 ) -> DuckdbSelection:
     """Select from a scores file with DuckDB; write the selection and its manifest.
 
@@ -140,6 +141,9 @@ def select_file_duckdb(
         As for :func:`~dmde.batch.selection.select_file`.
     threads : int, optional
         DuckDB's threads (default: DuckDB's, one per core).
+    memory_limit : str, default "1GB"
+        DuckDB's ``memory_limit``: beyond it, DuckDB spills its sorts to disk (slower, but the
+        memory of a batch job stays predictable; 13.8 million scores fit in it from Parquet).
 
     Returns
     -------
@@ -180,7 +184,7 @@ def select_file_duckdb(
     wanted = _wanted(header, per)
     parameters = _parameters(budget, share, per, quotas, min_probability, random_share, seed)
     check_parameters(PARAMETER_CONSTRAINTS, options, fixes=_FIXES, error=SelectionParameterError)
-    config: dict[str, Any] = {"preserve_insertion_order": True}
+    config: dict[str, Any] = {"preserve_insertion_order": True, "memory_limit": memory_limit}
     if threads is not None:
         config["threads"] = int(threads)
     with ThreadPoolExecutor(max_workers=1) as pool, duckdb.connect(config=config) as con:
