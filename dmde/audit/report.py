@@ -174,11 +174,10 @@ def build_report(
         "exclusion": result.exclusion,
         "tables": tables,
     }
-    subtitle = tr(
-        "Who is contacted to verify their rights, how fairly, and with what certainty."
+    subtitle = (
+        tr("Who is contacted to verify their rights, how fairly, and with what certainty.", lang)
         if outreach
-        else "Who is selected for a check, how fairly, and with what certainty.",
-        lang,
+        else tr("Who is selected for a check, how fairly, and with what certainty.", lang)
     )
     return Document(
         kind="dmde-audit-report",
