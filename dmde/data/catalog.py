@@ -79,8 +79,8 @@ NON_FEATURE_FAMILIES: Mapping[Family, str] = {
     Family.IDENTIFIER: "identifiers name a file; they carry no information about its situation",
     Family.OPERATIONAL: (
         "operational columns (local office, month, reporting mode, survey stratum) say how a file "
-        "is handled and selected (only the reporting mode routes a model); they are not part of "
-        "the household's situation"
+        "is handled and selected (the reporting mode routes a family of scorecards, the month "
+        "weighs a model by period); they are not part of the household's situation"
     ),
     Family.LABEL: (
         "label columns are outcomes of checks (or the synthetic truth); they can be a target, "
