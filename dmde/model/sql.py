@@ -213,6 +213,12 @@ def _segments(model: Model) -> dict[str, Scorecard]:
     """The scorecard of each segment (``"all"`` for a single scorecard), checked: fitted, on
     catalog columns (a model fitted on a bare array reads anonymous columns, which no table
     has)."""
+    if not isinstance(model, Scorecard | ScorecardFamily):  # e.g. a model by period
+        raise SchemaError(
+            f"a {type(model).__name__} has no SQL query (a model by period's points change "
+            "with each file's month): dmde sql and dmde score --engine duckdb or spark take a "
+            "scorecard or a family; score it with --engine python (each row's month, or --month)."
+        )
     check_is_fitted(model)
     segments = dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
     for scorecard in segments.values():
