@@ -412,10 +412,27 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
         intercept, items, _, _ = self._weighted(columns, n_rows)
         return intercept, items
 
-    def _weighted(
+    def row_weights(self, columns: Mapping[str, Any], n_rows: int) -> dict[str, FloatArray]:
+        """Each period's weight in each row's score: its share of the row's window (the
+        month of ``month``, or else of the row's ``month_column``); a period weighs 0 in the
+        rows its scorecard does not score. The months alone decide: no fit is needed.
+
+        Examples
+        --------
+        >>> w = PeriodScorecards().row_weights({"snapshot_month": ["2025-06", "2027-03"]}, 2)
+        >>> (w["before"] * 24).tolist(), (w["after"] * 24).tolist()
+        ([21.0, 0.0], [3.0, 24.0])
+        """
+        codes, found = self._months_of(columns, n_rows)
+        return {
+            name: np.asarray([w.weights[name] for w in found], dtype=np.float64)[codes]
+            for name in PERIODS
+        }
+
+    def _months_of(
         self, columns: Mapping[str, Any], n_rows: int
-    ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.object_]]:
-        check_is_fitted(self)
+    ) -> tuple[npt.NDArray[np.intp], list[PeriodWeights]]:
+        """Each row's code among the months scored, and each month's weights."""
         if self.month is not None:
             codes, uniques = np.zeros(n_rows, dtype=np.intp), [self.month]
         elif self.month_column in columns:
@@ -425,7 +442,13 @@ class PeriodScorecards(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # t
                 f"no column {self.month_column!r} to tell the month each row is scored as of; "
                 "a model by period needs it (or give the month: dmde score --month YYYY-MM)."
             )
-        found = [self.weights(u) for u in uniques]
+        return codes, [self.weights(u) for u in uniques]
+
+    def _weighted(
+        self, columns: Mapping[str, Any], n_rows: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.object_]]:
+        check_is_fitted(self)
+        codes, found = self._months_of(columns, n_rows)
         shape = (n_rows, len(self.features_))
         intercept = np.zeros(n_rows, dtype=np.float64)
         items, excess = np.zeros(shape, dtype=np.float64), np.zeros(shape, dtype=np.float64)
