@@ -550,6 +550,7 @@ FRENCH_SECTIONS: dict[str, str] = {
         "lignes (des secondes plutôt que des heures sur un million de dossiers)"
     ),
     "Score deciles": "Déciles de score",
+    "Engine": "Moteur de calcul",
     (
         "The data are synthetic: the report shows what the method finds on a simulated world, "
         "not facts about real households."

@@ -191,6 +191,25 @@ FRENCH_TERMS: dict[str, str] = {
     # dmde.audit.report.KNOWN_TEMPLATES: the method, the selection rule, the label source
     "bootstrap percentile, {level}": "bootstrap par percentiles, {level}",
     (
+        "DuckDB: the files joined and the groups made in the engine; every group metric, "
+        "interval, test and flag from cell sums (GROUP BY GROUPING SETS), the deciles from "
+        "counts by national decile; the random-control sample and the files chosen for a "
+        "check fetched exactly (error metrics, calibration, targeting, hit rates); proxies, "
+        "feature association and the exclusion proof on the Python engine's seeded sample of "
+        "{rows} rows; the score-gap decomposition (every row's points) not computed; the "
+        "population's values not checked against the catalog"
+    ): (
+        "DuckDB : fichiers joints et groupes formés dans le moteur ; chaque métrique de "
+        "groupe, intervalle, test et signalement calculé sur des sommes par case (GROUP BY "
+        "GROUPING SETS), les déciles sur des effectifs par décile national ; l'échantillon de "
+        "contrôles aléatoires et les dossiers choisis pour un contrôle lus exactement "
+        "(métriques d'erreur, calibration, ciblage, taux de découverte) ; proxys, association "
+        "des variables et preuve d'exclusion sur l'échantillon tiré par le moteur Python "
+        "({rows} lignes, même graine) ; décomposition des écarts de score (points de chaque "
+        "ligne) non calculée ; valeurs de la population non vérifiées par rapport au "
+        "catalogue"
+    ),
+    (
         "{n_boot} Poisson bootstrap resamples of cells (group × selected × label state): each "
         "cell's number of draws is Poisson(its rows), exact for count metrics with unit "
         "weights; the cell's sums of weight, weight·score and weight·probability given the "

@@ -414,6 +414,9 @@ def _method_section(result: AuditResult, missing: list[Unavailable], lang: Lang)
         ),
         (tr("Score deciles", lang), _known(str(m["deciles"]), lang)),
     ]
+    engine = result.data.get("engine")
+    if engine:  # dmde audit --engine duckdb: what was computed from aggregates, sampled, left out
+        facts.append((tr("Engine", lang), _known(str(engine["computed"]), lang)))
     synthetic = (
         (
             tr(

@@ -185,6 +185,14 @@ KNOWN_TEMPLATES: tuple[str, ...] = (
     "the {budget} highest scores (ties as dmde select breaks them, seed 0)",
     "the {budget} highest scores (ties at the cut by a keyed hash of each row)",
     "the {budget} highest scores (ties at the cut by a keyed hash of {column})",
+    # dmde.audit.engine_inputs.ENGINE_NOTE: what dmde audit --engine duckdb computed how
+    "DuckDB: the files joined and the groups made in the engine; every group metric, "
+    "interval, test and flag from cell sums (GROUP BY GROUPING SETS), the deciles from "
+    "counts by national decile; the random-control sample and the files chosen for a "
+    "check fetched exactly (error metrics, calibration, targeting, hit rates); proxies, "
+    "feature association and the exclusion proof on the Python engine's seeded sample of "
+    "{rows} rows; the score-gap decomposition (every row's points) not computed; the "
+    "population's values not checked against the catalog",
 )
 
 

@@ -448,6 +448,15 @@ def _two_stage(
         label=labels[rows],
         weight=None if weights is None else weights[rows],
     )
+    return _combine_stages(whole, checked, len(rows), weighted=weights is not None)
+
+
+def _combine_stages(
+    whole: GroupAudit, checked: GroupAudit, n_sample: int, *, weighted: bool
+) -> GroupAudit:
+    """Selection and score metrics of ``whole`` (every file), the others of ``checked`` (the
+    random sample of ``n_sample`` files): the group audit of :func:`_two_stage`, whichever
+    engine made the two parts."""
     from_whole = [*_SELECTION_METRICS, *_SCORE_METRICS]
     metrics = pd.concat(
         [
@@ -487,7 +496,7 @@ def _two_stage(
     method["labels"] = (
         "error metrics (base rate, precision, TPR, FPR, FNR, false-positive burden, "
         "calibration, AUC) are estimated on the random-control sample "
-        f"({len(rows):,} files{', survey-weighted' if weights is not None else ''}); "
+        f"({n_sample:,} files{', survey-weighted' if weighted else ''}); "
         "selection metrics on every file"
     )
     return GroupAudit(
