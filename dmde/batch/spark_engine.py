@@ -189,6 +189,10 @@ def spark_session(master: str = DEFAULT_MASTER, *, app_name: str = "dmde") -> Sp
         # more than it saves (measured: 100k rows scored 2.5x faster without).
         .config("spark.sql.codegen.wholeStage", "false")
     )
+    if not os.environ.get("SPARK_CONF_DIR"):  # Spark's own logging, unless configured: errors
+        builder = builder.config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_quiet_logging()}"
+        )
     if master.startswith("local"):  # a few tasks per core, not Spark's 200, on one machine
         builder = builder.config("spark.sql.shuffle.partitions", "8")
     try:
@@ -201,6 +205,29 @@ def spark_session(master: str = DEFAULT_MASTER, *, app_name: str = "dmde") -> Sp
     session.sparkContext.setLogLevel("ERROR")
     started: SparkSession = session
     return started
+
+
+_LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+def _quiet_logging() -> str:
+    """A log4j2 configuration file for the Java process: errors only, on stderr (Spark's
+    default prints its warnings about the host name and native libraries to every run)."""
+    path = Path(tempfile.gettempdir()) / "dmde-spark-log4j2.properties"
+    if not path.is_file() or path.read_text() != _LOG4J2:
+        handle, written = tempfile.mkstemp(dir=path.parent, prefix=".dmde-log4j2-")
+        with os.fdopen(handle, "w") as stream:
+            stream.write(_LOG4J2)
+        os.replace(written, path)  # whole, for a Java process starting now in another run
+    return path.as_uri()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -512,6 +539,8 @@ def _rejects(spark: SparkSession, model: Model, order: Sequence[str]) -> pa.Tabl
     bad = exp.select("*").from_(table_reference(INPUT_TABLE)).where(exp.not_(fine))
     rows = spark.sql(_spark_sql(bad)).persist()
     try:
+        if rows.count() == 0:  # nothing refused: no query of the lines to plan
+            return REJECT_SCHEMA.empty_table()
         rows.createOrReplaceTempView(BAD_TABLE)
         query = rejects_query(
             model, table=BAD_TABLE, dialect="spark", columns=order, row_column=_ROW
@@ -520,8 +549,6 @@ def _rejects(spark: SparkSession, model: Model, order: Sequence[str]) -> pa.Tabl
     finally:
         spark.catalog.dropTempView(BAD_TABLE)
         rows.unpersist()
-    if table.num_rows == 0:
-        return REJECT_SCHEMA.empty_table()
     return _arrow_values(table.select(REJECT_SCHEMA.names).cast(REJECT_SCHEMA))
 
 
@@ -713,7 +740,8 @@ def score_file_spark(
                         )
                     numbered = ordered.persist()
                     numbered.createOrReplaceTempView(INPUT_TABLE)
-                    repeated, shown = _repeated(spark)
+                    repeated, shown = _repeated(spark)  # the first pass over the numbered rows
+                    read.unpersist()  # they are cached now (and read again if Spark drops them)
                     if repeated and not source.folder:  # the Python engine's words for it
                         raise _FallbackError(f"{repeated:,} dossier_id values are on several rows")
                     if repeated:
