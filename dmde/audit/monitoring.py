@@ -6,7 +6,8 @@ population the model was trained on) and says, in plain words, what moved:
 Stability
     The population stability index (PSI) of the score, on bins fixed on the baseline (its
     deciles), and the characteristic stability index (CSI) of every feature the model reads,
-    on the model's own bins (per segment for a family of scorecards: what the score sees) and
+    on the model's own bins (per segment for a family of scorecards: what the score sees; each
+    period's scorecard's for a model by period) and
     on the baseline's deciles of its values (ties merged, so that a mass at zero is a bin;
     levels for text: what the model's coarser bins may hide, such as a benefit newly paid in
     small amounts below the model's first cut):
@@ -52,6 +53,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +75,7 @@ from dmde.core.stats import auc_interval, hanley_mcneil_se, kish_size, normal_p,
 from dmde.data.opening import file_columns
 from dmde.data.reading import read_batches
 from dmde.data.synthetic_panel import panel_files
+from dmde.model.periods import PeriodScorecards
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 from dmde.model.training import evaluate, training_data
 
@@ -93,7 +96,7 @@ __all__ = [
     "stability_level",
 ]
 
-Model: TypeAlias = Scorecard | ScorecardFamily
+Model: TypeAlias = Scorecard | ScorecardFamily | PeriodScorecards
 FloatArray = npt.NDArray[np.float64]
 
 #: PSI (or CSI) from which a distribution has moved moderately (Siddiqi 2006).
@@ -112,6 +115,7 @@ MIN_SHARE_MOVE = 0.02
 _MIN_EXPECTED = 5.0
 #: Folds of the cross-validation that gives the baseline's AUC out of fold.
 _CV_FOLDS = 5
+_MONTH_LABEL = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _LABEL_COLUMNS = ("dossier_id", "controlled", "target", "control_weight")
 
 
@@ -278,7 +282,16 @@ class _Characteristic:
 
 
 def _characteristics(model: Model, baseline: pd.DataFrame) -> list[_Characteristic]:
-    cards = sorted(model.models_.items()) if isinstance(model, ScorecardFamily) else [(None, model)]
+    """Each feature on the model's bins, then on the baseline's deciles. A family: each
+    segment's bins, over the files of the segment. A model by period: each period's bins,
+    over every file (see :func:`_period_rows`)."""
+    cards: list[tuple[str | None, Scorecard]]
+    if isinstance(model, PeriodScorecards):
+        cards = [(p, model.models_[p]) for p in model.periods_]
+    elif isinstance(model, ScorecardFamily):
+        cards = sorted(model.models_.items())
+    else:
+        cards = [(None, model)]
     out = [
         _Characteristic(name, b.name, "model bins", b.n_bins, b.assign)
         for name, card in cards
@@ -325,9 +338,24 @@ def monitored_columns(model: Model) -> list[str]:
 
 
 def _model_columns(model: Model) -> list[str]:
-    """The columns the model scores from: its routing column (a family) and its features."""
-    own = [model.segment_column] if isinstance(model, ScorecardFamily) else []
+    """The columns the model scores from: its routing column (a family), or its month column
+    (a model by period not fixed to one month), and its features."""
+    if isinstance(model, ScorecardFamily):
+        own = [model.segment_column]
+    elif isinstance(model, PeriodScorecards) and model.month is None:
+        own = [model.month_column]
+    else:
+        own = []
     return [*own, *model.features_]
+
+
+def _period_rows(model: Model) -> dict[str | None, Any]:
+    """A model by period: each period's bins count every file (both scorecards see every
+    file of a window that spans the reform; a period's bins also show, before it scores or
+    after it retires, how the files moved on the cuts it makes)."""
+    if not isinstance(model, PeriodScorecards):
+        return {}
+    return dict.fromkeys(model.periods_, slice(None))
 
 
 @dataclass
@@ -387,7 +415,7 @@ def _summarise(
     values_of = _columns(frame, dict.fromkeys(c.feature for c in characteristics))
     counts: list[FloatArray] = []
     segment_files: list[int] = []
-    rows_of: dict[str | None, Any] = {}
+    rows_of: dict[str | None, Any] = _period_rows(model)
     for c in characteristics:
         if c.segment not in rows_of:
             rows_of[c.segment] = (
@@ -535,7 +563,11 @@ def _reference(
         with warnings.catch_warnings():
             # a fold's fit may warn (a level unseen in a fold); the reference is still its AUC
             warnings.simplefilter("ignore")
-            auc = evaluate(model, data, cv=_CV_FOLDS, seed=seed).auc_cv
+            auc = (
+                _periods_auc_cv(model, data.X, data.y, data.weight, seed)
+                if isinstance(model, PeriodScorecards)
+                else evaluate(model, data, cv=_CV_FOLDS, seed=seed).auc_cv
+            )
     except (DmdeError, ValueError) as exc:
         out["auc_note"] = f"the refit on the folds failed: {exc}"
         return out
@@ -545,6 +577,25 @@ def _reference(
     low, high = auc_interval(auc, n_pos, n_neg)
     se = float(hanley_mcneil_se(auc, n_pos, n_neg))
     return out | {"auc": auc, "auc_low": low, "auc_high": high, "auc_se": se}
+
+
+def _periods_auc_cv(
+    model: PeriodScorecards, X: pd.DataFrame, y: Any, weight: Any, seed: int
+) -> float:
+    """The out-of-fold AUC of a model by period, as :func:`~dmde.model.training.evaluate`
+    measures a scorecard's: both period scorecards refitted on each fold (stratified by the
+    target, shuffled with ``seed``), the held-out rows scored as of their months."""
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    y, weight = np.asarray(y), np.asarray(weight, dtype=np.float64)
+    out_of_fold = np.empty(len(y))
+    splitter = StratifiedKFold(n_splits=_CV_FOLDS, shuffle=True, random_state=seed)
+    for fit_rows, test_rows in splitter.split(X, y):
+        fold = clone(model).fit(X.iloc[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
+        out_of_fold[test_rows] = fold.points(X.iloc[test_rows])
+    return float(roc_auc_score(y, out_of_fold, sample_weight=weight))
 
 
 def _score_edges(points: FloatArray, n_bins: int) -> FloatArray:
@@ -573,8 +624,11 @@ def monitor(
 
     Parameters
     ----------
-    model : Scorecard or ScorecardFamily
-        A fitted model (e.g. from :func:`~dmde.model.model_file.load_model`).
+    model : Scorecard, ScorecardFamily or PeriodScorecards
+        A fitted model (e.g. from :func:`~dmde.model.model_file.load_model`). A model by
+        period scores each file as of its month (or of its ``month``); each feature is
+        counted on the bins of both period scorecards, over every file, and the result's
+        ``baseline`` says so (``model``, ``model_windows``: each month's weights).
     baseline : DataFrame, or sequence of (str, DataFrame)
         The population the model was trained on (every file, not only the controlled ones),
         or the months it was trained on: their score deciles fix the score's bins, their
@@ -684,9 +738,34 @@ def monitor(
             "score_edges": edges.tolist(),
             "mean_score": float(base_points.mean()),
             **reference_performance,
+            **_model_facts(model, labels),
         },
         min_move=float(min_move),
     )
+
+
+def _model_facts(model: Model, months: Sequence[str]) -> dict[str, str]:
+    """What a model by period scored and on which bins (nothing for the other models)."""
+    if not isinstance(model, PeriodScorecards):
+        return {}
+    as_of = (
+        f"every file as of {model.month}"
+        if model.month is not None
+        else f"each file as of its {model.month_column}"
+    )
+    windows = [
+        f"{m}: {model.weights(model.month or m).label}"
+        for m in months
+        if model.month is not None or _MONTH_LABEL.match(m)
+    ]
+    return {
+        "model": (
+            f"two scorecards by period ({' and '.join(model.periods_)} income pre-filling "
+            f"from {model.reform_month}), {as_of}; each feature's stability on the bins of "
+            "both (segments before and after), each counted over every file"
+        ),
+        "model_windows": "; ".join(windows),
+    }
 
 
 def _check_frame(model: Model, frame: pd.DataFrame, what: str, budget: int | None) -> None:
