@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dmde.audit.simulation import expected_auc, gini, monthly_budget, simulate
+from dmde.audit.simulation import expected_auc, gini, monthly_budget, seed_interval, simulate
 from dmde.audit.simulation_policies import (
     BUILTIN_POLICIES,
     Checks,
     MonthView,
+    RandomPolicy,
     SimulationPolicy,
     top,
 )
-from dmde.audit.simulation_report import simulation_document, verdict
+from dmde.audit.simulation_report import compare, limits, simulation_document, verdict
 from dmde.cli import main
 from dmde.core.errors import DmdeError
 
@@ -228,3 +229,115 @@ def test_cli_simulate_refuses_an_unknown_policy(capsys: pytest.CaptureFixture[st
         main(["simulate", "--policy", "nope", "--out", "x.html"])
     assert exc.value.code == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# What the report may say: intervals, comparisons, void settings
+def test_share_intervals_stay_within_0_and_1_with_two_seeds() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = rng.integers(5, 400, size=(3, 2))
+        k = rng.binomial(n, rng.uniform(0.0, 1.0, size=(3, 2)))
+        out = seed_interval(k / n, bounded=True, counts=(k.sum(axis=1), n.sum(axis=1)))
+        assert ((out >= 0) & (out <= 1)).all(), out
+        assert ((out[:, 1] <= out[:, 0]) & (out[:, 0] <= out[:, 2])).all(), out
+
+
+def test_a_simulation_never_reports_a_share_outside_0_and_1(neutral) -> None:
+    for metric in ("hit_rate", "repeat_share", "auc_truth"):
+        out = neutral.summary(metric)
+        assert ((out >= 0) & (out <= 1)).all(), (metric, out)
+
+
+def test_one_seed_gives_no_zero_width_interval() -> None:
+    result = simulate(["random-only", "dmde"], seeds=[0], **{**SMALL, "months": 3})
+    hit = result.summary("hit_rate")
+    assert (hit[:, 1] < hit[:, 2]).all()  # the binomial interval of the seed's checks
+    assert np.isnan(result.summary("auc_truth")[:, 1:]).all()  # none across panels
+    assert np.isnan(result.difference("hit_rate", 1, 0)[1:]).all()
+    points = verdict(result)
+    assert points[0].startswith("One seed: no interval across panels")
+    assert "[no interval]" in " ".join(points)
+    assert not any(f"[{v}, {v}]" in p for p in points for v in ("0.0%", "100.0%"))
+
+
+def _draws(effect: float, sd: float, seeds: int, rng: np.random.Generator) -> np.ndarray:
+    return seed_interval(rng.normal(effect, sd, size=(1, seeds)), within=(-1.0, 1.0))[0]
+
+
+@pytest.mark.parametrize(
+    ("effect", "sd", "seeds", "expected"),
+    [
+        (0.05, 0.01, 5, "higher"),
+        (-0.05, 0.01, 5, "lower"),
+        (0.0, 0.003, 5, "no difference"),
+        (0.0, 0.05, 2, "cannot tell with 2 seeds"),
+        (0.05, 0.05, 2, "cannot tell with 2 seeds"),
+    ],
+    ids=["planted-up", "planted-down", "none", "none-wide", "planted-wide"],
+)
+def test_compare_finds_a_planted_difference_and_is_quiet_where_there_is_none(
+    effect: float, sd: float, seeds: int, expected: str
+) -> None:
+    rng = np.random.default_rng(11)
+    said = [compare(_draws(effect, sd, seeds, rng), margin=0.02, n_seeds=seeds) for _ in range(200)]
+    assert said.count(expected) >= 180, {w: said.count(w) for w in set(said)}
+    if effect == 0.0:  # a difference where there is none: at most the test's 5%
+        assert sum(w in ("higher", "lower") for w in said) <= 15
+
+
+class _Random2(RandomPolicy):
+    name = "random-again"
+
+
+def test_the_verdict_names_dmdes_gain_over_random_and_no_difference_between_two_draws() -> None:
+    result = simulate(
+        ["random-only", "dmde", lambda seed: _Random2()],
+        seeds=range(4),
+        **{**SMALL, "budget_share": 0.6, "months": 6},
+    )
+    points = verdict(result)
+    today = next(p for p in points if p.startswith("Today's design"))
+    assert today.endswith("clearly higher."), today
+    again = next(p for p in points if p.startswith("random-again against dmde"))
+    assert "clearly lower" in again  # its hit rate, against dmde's
+    d = result.difference("hit_rate", 2, 0)
+    assert compare(d, margin=0.02, n_seeds=4) in ("no difference", "cannot tell with 4 seeds")
+
+
+def test_the_first_screen_reads_today_against_the_baseline_then_the_alternatives() -> None:
+    result = simulate(list(BUILTIN_POLICIES), seeds=range(2), retrain_every=2, **SMALL)
+    points = verdict(result)
+    assert points[0].startswith("Only 2 seeds")
+    first = [p.split(":")[0].split(" against")[0] for p in points]
+    today = first.index("Today's design")
+    who = first.index("Who bears dmde's checks")
+    alternatives = [first.index(a) for a in ("retrain-on-selected", "with-history")]
+    assert today < who < min(alternatives), first
+    assert "pp [" in points[today] and "%]" not in points[today].split("difference")[1]
+    assert "by design" in points[who] and "of the true overpayments" in points[who]
+
+
+def test_settings_where_policies_cannot_differ_are_said_void() -> None:
+    result = simulate(
+        ["dmde", "retrain-on-selected"], seeds=range(2), retrain_every=12, **SMALL
+    )  # 8 months: no retraining, and the 12-month cooldown allows one check on the score
+    for key in result.metrics:  # retrain-on-selected is dmde by construction
+        np.testing.assert_array_equal(result.metrics[key][0], result.metrics[key][1])
+    said = limits(result)
+    assert any("no retraining happened within the 8 months" in p for p in said)
+    assert any("forbids a second check on the score" in p for p in said)
+    assert "no comparison" in " ".join(verdict(result))
+    later = simulate(
+        ["dmde", "retrain-on-selected"], seeds=range(5), retrain_every=2, cooldown=2, **SMALL
+    )
+    assert limits(later) == []
+
+
+def test_the_gini_of_checks_is_zero_when_each_is_checked_once_and_grows_with_repeats() -> None:
+    assert gini(np.array([1, 1, 1])) == 0.0
+    assert gini(np.array([1, 1, 4])) > 0.2
+    # without a cooldown dmde's score comes back to the same files month after month
+    result = simulate(["random-only", "dmde"], seeds=[0], cooldown=0, **SMALL)
+    last = result.metrics["gini"][:, 0, -1]
+    assert last[1] > last[0] + 0.05, last

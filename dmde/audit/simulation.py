@@ -60,6 +60,15 @@ A policy of your own
     Any object with ``name``, ``select`` and ``learn`` (:class:`SimulationPolicy`), and
     optionally ``scores`` (for the AUC on the truth).
 
+Figures and intervals
+---------------------
+Shares (hit rate, checks on already-checked households) are pooled over the months and the
+seeds; their 95% interval is taken across the seeds on the logit (Student's t), so that it
+stays within 0 and 1 and carries the variability between panels; with one seed no such interval
+exists and a share gets the binomial (Wilson) interval of its checks instead
+(:func:`seed_interval`). The Gini of checks is taken over the households checked at least once
+(score and survey checks since month 1): 0 when each was checked once.
+
 Everything runs on arrays in memory: each seed's panel is generated once, month by month, and
 the policies advance in step with it. With built-in policies, half of the seeds run in a forked
 child process beside the others (:func:`~dmde.audit.forked.in_child`), with the same figures.
@@ -89,15 +98,18 @@ from dmde.audit.simulation_policies import (
 from dmde.audit.targeting import GROUP_ATTRIBUTES, group_columns
 from dmde.batch.ranking import tie_keys
 from dmde.core.errors import DmdeError
+from dmde.core.stats import wilson
 from dmde.data.catalog import FeaturePolicy, column
 from dmde.data.synthetic_panel import default_month_controls, generate_panel
 
 __all__ = [
     "METRICS",
+    "SHARES",
     "SimulationResult",
     "expected_auc",
     "gini",
     "monthly_budget",
+    "seed_interval",
     "simulate",
 ]
 
@@ -258,6 +270,7 @@ class _History:
         self.month = np.full((capacity, _KEPT), _NO_CHECK, dtype=np.int32)
         self.found = np.zeros((capacity, _KEPT), dtype=bool)
         self.score_checks = np.zeros(capacity, dtype=np.int32)
+        self.checks = np.zeros(capacity, dtype=np.int32)  # score and survey, since month 1
 
     def grow(self, capacity: int) -> None:
         old = self.month.shape[0]
@@ -267,6 +280,7 @@ class _History:
         self.month = np.concatenate([self.month, np.full((extra, _KEPT), _NO_CHECK, np.int32)])
         self.found = np.concatenate([self.found, np.zeros((extra, _KEPT), bool)])
         self.score_checks = np.concatenate([self.score_checks, np.zeros(extra, np.int32)])
+        self.checks = np.concatenate([self.checks, np.zeros(extra, np.int32)])
 
     def record(self, ids: IntArray, number: int, found: BoolArray) -> None:
         self.month[ids, :-1] = self.month[ids, 1:]
@@ -391,12 +405,22 @@ METRICS: Mapping[str, str] = {
     "amount": "overpayment found (EUR)",
     "base_rate": "share of open files with a true overpayment",
     "auc_truth": "AUC of the scores against the true probabilities (all open files)",
+    "repeats": "checks on files already checked (score or survey) in the last 24 months",
     "repeat_share": "share of checks on files already checked in the last 24 months",
-    "checked_2": "files checked twice by the policy since month 1",
-    "checked_3": "files checked three times",
-    "checked_4plus": "files checked four times or more",
-    "gini": "Gini of the policy's checks among the files it checked at least once",
+    "checked_2": "files checked twice by the policy's score since month 1",
+    "checked_3": "files checked three times by the score",
+    "checked_4plus": "files checked four times or more by the score",
+    "gini": "Gini of all checks (score and survey) since month 1 among the households checked "
+    "at least once (0: each checked once)",
 }
+
+#: The share metrics and their counts (successes, trials): their intervals come from counts.
+SHARES: Mapping[str, tuple[str, str]] = {
+    "hit_rate": ("hits", "checks"),
+    "repeat_share": ("repeats", "checks"),
+}
+#: Metrics bounded by 0 and 1 without counts: their intervals are taken on the logit.
+_BOUNDED = frozenset({"auc_truth", "base_rate", "gini"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -428,30 +452,125 @@ class SimulationResult:
     levels: tuple[tuple[str, str], ...]
     settings: dict[str, Any]
 
-    def summary(self, metric: str, *, months: slice = slice(None)) -> FloatArray:
-        """Per policy: the mean over ``months`` of ``metric`` in each seed, then the mean over
-        seeds and its 95% interval (Student's t over the seeds): shape (n_policies, 3)."""
+    def per_seed(self, metric: str, *, months: slice = slice(None)) -> FloatArray:
+        """Per policy and seed, ``metric`` over ``months``: a share from its counts summed over
+        the months (:data:`SHARES`), any other metric the mean of the months that have a
+        value; shape (n_policies, n_seeds)."""
+        if metric in SHARES:
+            k, n = (self.metrics[c][:, :, months].sum(axis=2) for c in SHARES[metric])
+            return np.asarray(np.where(n > 0, k / np.maximum(n, 1), np.nan))
         values = self.metrics[metric][:, :, months]
         present = ~np.isnan(values)
         count = present.sum(axis=2)
         total = np.where(present, values, 0.0).sum(axis=2)
-        per_seed = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        return _mean_interval(per_seed)
+        return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+
+    def summary(self, metric: str, *, months: slice = slice(None)) -> FloatArray:
+        """Per policy: ``metric`` over ``months`` (:meth:`per_seed`), then its estimate and 95%
+        interval over the seeds, shape (n_policies, 3): see :func:`seed_interval` (a share is
+        pooled over the seeds and its interval stays within 0 and 1; with one seed a share gets
+        the binomial interval of its checks, any other metric no interval)."""
+        per_seed = self.per_seed(metric, months=months)
+        if metric in SHARES:
+            k, n = (self.metrics[c][:, :, months].sum(axis=(1, 2)) for c in SHARES[metric])
+            return seed_interval(per_seed, bounded=True, counts=(k, n))
+        return seed_interval(per_seed, bounded=metric in _BOUNDED)
 
     def last(self, metric: str) -> FloatArray:
-        """Per policy: the last month's value, mean and 95% interval over seeds."""
-        return _mean_interval(self.metrics[metric][:, :, -1])
+        """Per policy: the last month's value, mean and 95% interval over seeds (no interval
+        with one seed)."""
+        return seed_interval(self.metrics[metric][:, :, -1], bounded=metric in _BOUNDED)
+
+    def difference(self, metric: str, a: int, b: int) -> FloatArray:
+        """Policy ``a`` minus policy ``b`` on ``metric`` over the run (:meth:`per_seed`), paired
+        by seed (the two meet the same panel): mean and 95% interval over the seeds (Student's
+        t; no interval with one seed), shape (3,)."""
+        per_seed = self.per_seed(metric)
+        bounds = (-1.0, 1.0) if metric in SHARES or metric in _BOUNDED else None
+        return np.asarray(seed_interval((per_seed[a] - per_seed[b])[None, :], within=bounds)[0])
+
+    @property
+    def interval_words(self) -> str:
+        """How the intervals were taken, in words (for reports)."""
+        n = len(self.seeds)
+        if n < 2:
+            return (
+                "one seed: no interval across panels exists; shares carry the binomial (Wilson) "
+                "95% interval of the one panel's checks, other figures and differences none"
+            )
+        return (
+            f"95% across the {n} seeds (Student's t with {n - 1} degree"
+            f"{'s' if n > 2 else ''} of freedom; shares and AUCs on the logit, so that they stay "
+            "within 0 and 1, around the share pooled over the seeds; differences paired by seed)"
+        )
 
 
-def _mean_interval(per_seed: FloatArray) -> FloatArray:
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
+
+
+def _expit(x: FloatArray) -> FloatArray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def seed_interval(
+    per_seed: FloatArray,
+    *,
+    bounded: bool = False,
+    counts: tuple[FloatArray, FloatArray] | None = None,
+    within: tuple[float, float] | None = None,
+) -> FloatArray:
+    """Estimate and 95% interval over the seeds, per row of ``per_seed`` (policies x seeds):
+    shape (n_rows, 3).
+
+    - Two seeds or more: Student's t over the seeds. ``bounded`` values (shares, AUCs) are
+      taken on the logit and transformed back, so that the interval stays within 0 and 1; with
+      ``counts`` (successes, trials summed over the seeds) the estimate is the pooled share and
+      the interval is centred on its logit. The interval carries the variability between
+      panels; with few seeds it is wide (one degree of freedom with two seeds: t = 12.7).
+      ``within`` (low, high) bounds an unbounded interval where the values cannot go (a
+      difference of shares lies within -1 and 1).
+    - One seed: no interval exists across panels. With ``counts``, the binomial (Wilson)
+      interval of the seed's checks (:func:`~dmde.core.stats.wilson`), which knows nothing of
+      the variability between panels; otherwise NaN bounds, never a zero-width interval.
+
+    Examples
+    --------
+    >>> seed_interval(np.array([[0.1, 0.3]]), bounded=True).round(3).tolist()
+    [[0.179, 0.0, 0.999]]
+    >>> seed_interval(np.array([[0.5]])).tolist()
+    [[0.5, nan, nan]]
+    """
     from scipy.stats import t as student
 
-    n = per_seed.shape[1]
-    mean = per_seed.mean(axis=1)
+    values = np.asarray(per_seed, dtype=np.float64)
+    n = values.shape[1]
+    if counts is not None:
+        k, trials = (np.asarray(c, dtype=np.float64) for c in counts)
+        centre = np.where(trials > 0, k / np.maximum(trials, 1), np.nan)
+    elif bounded:
+        centre = _expit(_logit(values).mean(axis=1)) if n else np.full(len(values), np.nan)
+    else:
+        centre = values.mean(axis=1)
     if n < 2:
-        return np.stack([mean, mean, mean], axis=1)
-    half = student.ppf(0.975, n - 1) * per_seed.std(axis=1, ddof=1) / math.sqrt(n)
-    return np.stack([mean, mean - half, mean + half], axis=1)
+        low = np.full(centre.shape, np.nan)
+        high = np.full(centre.shape, np.nan)
+        if counts is not None:
+            for i in range(centre.shape[0]):
+                low[i], high[i] = wilson(float(k[i]), float(trials[i]))
+        return np.stack([centre, low, high], axis=1)
+    quantile = float(student.ppf(0.975, n - 1))
+    if bounded:
+        spread = quantile * _logit(values).std(axis=1, ddof=1) / math.sqrt(n)
+        middle = _logit(centre)
+        low, high = _expit(middle - spread), _expit(middle + spread)
+    else:
+        half = quantile * values.std(axis=1, ddof=1) / math.sqrt(n)
+        low, high = centre - half, centre + half
+        if within is not None:
+            low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
+    return np.stack([centre, low, high], axis=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -716,14 +835,15 @@ def _run_seed(
             m["hit_rate"][t - 1] = found.mean() if chosen.shape[0] else np.nan
             m["amount"][t - 1] = float((draws.amount[chosen] * found).sum())
             m["base_rate"][t - 1] = target.mean()
+            m["repeats"][t - 1] = recent[chosen].sum()
             m["repeat_share"][t - 1] = recent[chosen].mean() if chosen.shape[0] else np.nan
             history.record(chosen_ids, t, found)
             history.score_checks[chosen_ids] += 1
+            history.checks[chosen_ids] += 1
             counts = history.score_checks[history.score_checks > 0]
             m["checked_2"][t - 1] = int((counts == 2).sum())
             m["checked_3"][t - 1] = int((counts == 3).sum())
             m["checked_4plus"][t - 1] = int((counts >= 4).sum())
-            m["gini"][t - 1] = gini(counts)
             comp = composition[i][t - 1]
             size = comp.shape[0]
             for a in range(group_rows_.shape[0]):
@@ -739,6 +859,8 @@ def _run_seed(
             surveyed = month.controlled
             survey_found = _found(month, draws, history, surveyed, target, t, recovery)
             history.record(month.ids[surveyed], t, survey_found)
+            history.checks[month.ids[surveyed]] += 1
+            m["gini"][t - 1] = gini(history.checks[history.checks > 0])
             policy.learn(
                 view,
                 Checks(

@@ -1,10 +1,13 @@
 """The simulation report: a :class:`~dmde.audit.simulation.SimulationResult` as a document.
 
 Built as data first (:class:`~dmde.core.rendering.Document`), rendered second by
-:mod:`dmde.core.rendering` (HTML, Markdown, JSON). The verdict opens the page (how much each
-policy concentrates checks on already-checked households, what it gains or loses in hit rate and
-ranking, who bears its checks), with intervals over the seeds; the figures over time follow,
-then the tables, the world's assumptions and the month-by-month figures.
+:mod:`dmde.core.rendering` (HTML, Markdown, JSON). The verdict opens the page: first what
+the settings make void or uncertain (too few seeds; comparisons that cannot differ by
+construction), then today's design (``dmde``) against the survey-only baseline
+(``random-only``) and who bears dmde's checks against where the true overpayments are, then what
+each alternative would change against dmde, each comparison saying "clearly higher/lower",
+"no difference" or "cannot tell with N seeds" from its interval over the seeds; the figures over
+time follow, then the tables, the world's assumptions and the month-by-month figures.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 from dmde.audit.plot_style import WORDS, _legend, _percent
 from dmde.audit.plots import to_svg
 from dmde.audit.report import check_report_paths
-from dmde.audit.simulation import METRICS, SimulationResult, _mean_interval, simulate
+from dmde.audit.simulation import METRICS, SimulationResult, seed_interval, simulate
 from dmde.audit.simulation_policies import BUILTIN_POLICIES, HISTORY_FEATURES, SimulationPolicy
 from dmde.audit.targeting import GROUP_ATTRIBUTES
 from dmde.core.rendering import (
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "compare",
+    "limits",
     "plot_composition",
     "plot_over_time",
     "simulate_to_files",
@@ -66,7 +71,8 @@ def _series(result: SimulationResult, metric: str) -> np.ndarray:
 def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
     """The policies side by side over the months: hit rate, share of checks on already-checked
     files, AUC on the truth and files checked twice or more; lines: mean over seeds, bands: 95%
-    interval over seeds (Student's t). Returns the axes."""
+    interval over the seeds (:func:`~dmde.audit.simulation.seed_interval`; none with one seed).
+    Returns the axes."""
     if axes is None:
         from matplotlib.figure import Figure as MplFigure
 
@@ -81,8 +87,7 @@ def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = No
             per_seed = values[i]
             if np.isnan(per_seed).all():
                 continue
-            mean, low, high = _band(per_seed)
-            low, high = np.maximum(low, 0.0), np.minimum(high, 1.0) if percent else high
+            mean, low, high = _band(per_seed, percent)
             (line,) = ax.plot(x, mean, linewidth=1.6, label=policy)
             ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         ax.set_title(title, fontsize="small")
@@ -94,22 +99,20 @@ def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = No
     return list(axes)
 
 
-def _band(per_seed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from scipy.stats import t as student
-
-    n = per_seed.shape[0]
-    mean = per_seed.mean(axis=0)
-    if n < 2:
-        return mean, mean, mean
-    half = student.ppf(0.975, n - 1) * per_seed.std(axis=0, ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
+def _band(per_seed: np.ndarray, bounded: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column (month, group) of ``per_seed`` (seeds x columns): mean and 95% interval over
+    the seeds (:func:`~dmde.audit.simulation.seed_interval`; on the logit when ``bounded``;
+    NaN bounds with one seed: no band)."""
+    out = seed_interval(np.asarray(per_seed, dtype=np.float64).T, bounded=bounded)
+    return out[:, 0], out[:, 1], out[:, 2]
 
 
 def plot_composition(
     result: SimulationResult, attribute: str = "household_type", *, ax: Axes | None = None
 ) -> Axes:
     """Each policy's share of checks by group of ``attribute`` over the run, beside the group's
-    share of the true overpayments (mean over seeds, 95% interval)."""
+    share of the true overpayments (mean over seeds, 95% interval over the seeds; none with
+    one seed)."""
     if ax is None:
         from matplotlib.figure import Figure as MplFigure
 
@@ -121,13 +124,12 @@ def plot_composition(
     width = 0.8 / len(series)
     x = np.arange(len(rows))
     for j, (name, share) in enumerate(series):
-        mean, low, high = _band(share)
-        low, high = np.maximum(low, 0.0), np.minimum(high, 1.0)
+        mean, low, high = _band(share, True)
         ax.bar(
             x + (j - (len(series) - 1) / 2) * width,
             mean,
             width,
-            yerr=np.vstack([mean - low, high - mean]),
+            yerr=None if np.isnan(low).all() else np.vstack([mean - low, high - mean]),
             capsize=2,
             label=name,
             color="0.35" if name == "true overpayments" else None,
@@ -157,93 +159,177 @@ def _fruitless(result: SimulationResult, policy: int, rows: list[int]) -> np.nda
 
 # ---------------------------------------------------------------------------------------------
 # The verdict
+#: Differences smaller than these are "no difference" when the whole interval lies within them:
+#: 2 percentage points for shares, 0.01 for an AUC.
+MARGINS = {"share": 0.02, "auc": 0.01}
+#: Below this many seeds the report warns that the intervals across seeds are wide.
+FEW_SEEDS = 5
+_SHARE_MARGIN = f"±{100 * MARGINS['share']:g} pp"
+_ALTERNATIVES = ("retrain-on-selected", "with-history")
+
+
 def _ci(values: np.ndarray, fmt: str = "pct") -> str:
+    """An estimate and its interval ("[no interval]" when there is none)."""
     mean, low, high = (float(v) for v in values)
+    point = f"{mean:.1%}" if fmt == "pct" else f"{mean:.3f}"
+    if np.isnan(low):
+        return f"{point} [no interval]"
     if fmt == "pct":
-        return f"{mean:.1%} [{low:.1%}, {high:.1%}]"
-    if fmt == "int":
-        return f"{mean:,.0f} [{low:,.0f}, {high:,.0f}]"
-    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+        return f"{point} [{low:.1%}, {high:.1%}]"
+    return f"{point} [{low:.3f}, {high:.3f}]"
 
 
-def _difference(result: SimulationResult, metric: str, a: int, b: int) -> np.ndarray:
-    """Mean over months of policy a minus policy b, per seed (paired: same panel), then the
-    mean and 95% interval over seeds."""
-    values = _series(result, metric)
-    diff = _month_mean(values[a]) - _month_mean(values[b])
-    return np.asarray(_mean_interval(diff[None, :])[0])
+def _diff_text(d: np.ndarray, fmt: str = "pp") -> str:
+    """A difference with its interval: percentage points for shares, plain for AUCs."""
+    scale, unit, digits = (100.0, " pp", 1) if fmt == "pp" else (1.0, "", 3)
+    mean, low, high = (float(v) * scale for v in d)
+    if np.isnan(low):
+        return f"{mean:+.{digits}f}{unit} [no interval]"
+    return f"{mean:+.{digits}f}{unit} [{low:+.{digits}f}, {high:+.{digits}f}]"
 
 
-def _month_mean(per_seed: np.ndarray) -> np.ndarray:
-    """Per seed, the mean over the months that have a value (NaN when none has)."""
-    present = ~np.isnan(per_seed)
-    total = np.where(present, per_seed, 0.0).sum(axis=1)
-    count = present.sum(axis=1)
-    return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+def compare(d: np.ndarray, *, margin: float, n_seeds: int) -> str:
+    """What a difference and its interval allow one to say.
+
+    ``"higher"`` or ``"lower"`` when the interval excludes 0; ``"no difference"`` when the
+    whole interval lies within ``± margin``; otherwise ``"cannot tell with N seeds"`` (the
+    interval is too wide to tell a difference from none; with one seed there is none).
+
+    Examples
+    --------
+    >>> compare(np.array([0.05, 0.02, 0.08]), margin=0.02, n_seeds=5)
+    'higher'
+    >>> compare(np.array([0.001, -0.005, 0.007]), margin=0.02, n_seeds=5)
+    'no difference'
+    >>> compare(np.array([0.04, -0.1, 0.18]), margin=0.02, n_seeds=2)
+    'cannot tell with 2 seeds'
+    """
+    _, low, high = (float(v) for v in d)
+    seeds = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}"
+    if np.isnan(low):
+        return f"cannot tell with {seeds} (no interval across panels)"
+    if low > 0:
+        return "higher"
+    if high < 0:
+        return "lower"
+    if -margin <= low and high <= margin:
+        return "no difference"
+    return f"cannot tell with {seeds}"
+
+
+def _said(word: str, margin: str) -> str:
+    if word == "no difference":
+        return f"no difference beyond {margin}"
+    if word in ("higher", "lower"):
+        return f"clearly {word}"
+    return word
+
+
+def limits(result: SimulationResult) -> list[str]:
+    """What the settings make void or uncertain, before any figure: too few seeds for the
+    intervals, comparisons that cannot differ by construction (no retraining within the
+    horizon; no second check on the score allowed by the cooldown)."""
+    s = result.settings
+    names = list(result.policies)
+    n = len(result.seeds)
+    months = len(result.months)
+    out: list[str] = []
+    if n < 2:
+        out.append(
+            "One seed: no interval across panels exists. Shares carry the binomial interval of "
+            "the one panel's checks (it ignores how much another panel would differ), other "
+            f"figures and all differences none, and every comparison reads 'cannot tell': run "
+            f"{FEW_SEEDS} seeds or more (--seeds)."
+        )
+    elif n < FEW_SEEDS:
+        from scipy.stats import t as student
+
+        out.append(
+            f"Only {n} seeds: the intervals across seeds rest on {n - 1} degree"
+            f"{'s' if n > 2 else ''} of freedom (t = {student.ppf(0.975, n - 1):.1f}), so they "
+            "are wide and many comparisons cannot be told apart: run "
+            f"{FEW_SEEDS} seeds or more (--seeds) before reading a difference, or its absence."
+        )
+    learners = [a for a in _ALTERNATIVES if a in names]
+    retrain = int(s["retrain_every"])
+    if learners and months <= retrain:
+        out.append(
+            f"Void by construction: no retraining happened within the {months} months "
+            f"(every {retrain} months, the first in month {retrain + 1}), so the models never "
+            "learnt from their own selections: retrain-on-selected is dmde exactly, and "
+            "with-history differs from dmde only by the control history of the first survey. "
+            "Their comparisons with dmde below say nothing of the feedback loop: simulate more "
+            f"than {retrain} months (--months) or retrain more often (--retrain-every)."
+        )
+    if _max_score_checks(result) < 2:
+        out.append(
+            f"Void by construction: the {s['cooldown']}-month cooldown forbids a second check "
+            f"on the score within {months} months, so 'files checked twice or more' is 0 under "
+            "every policy, not a finding (checks on households checked in the last 24 months "
+            "still count the survey's and the panel's earlier checks)."
+        )
+    return out
+
+
+def _times(n: int) -> str:
+    return f"{n} time{'s' if n != 1 else ''}"
+
+
+def _max_score_checks(result: SimulationResult) -> int:
+    """The most checks on the score a file can get within the run under the cooldown."""
+    months = len(result.months)
+    return (months - 1) // (int(result.settings["cooldown"]) + 1) + 1
+
+
+def _no_retraining(result: SimulationResult) -> bool:
+    return len(result.months) <= int(result.settings["retrain_every"])
 
 
 def verdict(result: SimulationResult) -> list[str]:
-    """The main points, one sentence each with its figure and interval over the seeds."""
+    """The main points, one sentence each with its figure and interval over the seeds.
+
+    First what the settings make void or uncertain (:func:`limits`); then today's design
+    (``dmde``) against the survey-only baseline (``random-only``), and who bears dmde's checks
+    against where the true overpayments are; then what each alternative would change against
+    dmde; then the caveats.
+    """
     names = list(result.policies)
-    repeat = result.summary("repeat_share")
-    hit = result.summary("hit_rate")
-    auc = result.summary("auc_truth")
-    twice = result.last("checked_2") + result.last("checked_3") + result.last("checked_4plus")
     n_seeds = len(result.seeds)
-    points: list[str] = []
+    points = limits(result)
     ref = names.index(_REFERENCE) if _REFERENCE in names else None
-    # the policies that learn from what they chose first, the baseline last
-    first = ("with-history", "retrain-on-selected")
-    order = sorted(
-        range(len(names)),
-        key=lambda i: (
-            first.index(names[i])
-            if names[i] in first
-            else len(first) + (names[i] == "random-only"),
-            i,
-        ),
-    )
-    for i in order:
-        name = names[i]
-        if ref is None or i == ref:
-            continue
-        d = _difference(result, "repeat_share", i, ref)
-        verb = (
-            "concentrates checks more than"
-            if d[1] > 0
-            else (
-                "concentrates checks less than"
-                if d[2] < 0
-                else "concentrates checks no differently (within the intervals) than"
-            )
-        )
+    base = names.index("random-only") if "random-only" in names else None
+    hit = result.summary("hit_rate")
+    repeat = result.summary("repeat_share")
+    auc = result.summary("auc_truth")
+    share_margin = _SHARE_MARGIN
+    if ref is not None and base is not None:
+        rate = result.summary("base_rate")
+        dh = result.difference("hit_rate", ref, base)
         points.append(
-            f"{name} {verb} dmde: {repeat[i][0]:.1%} of its checks fall on households already "
-            f"checked in the last 24 months vs {repeat[ref][0]:.1%} under dmde (difference "
-            f"{d[0]:+.1%} [{d[1]:+.1%}, {d[2]:+.1%}], {n_seeds} seeds); files checked twice or "
-            f"more by the score by the last month: {twice[i][0]:,.0f} vs {twice[ref][0]:,.0f}."
+            f"Today's design against the survey-only baseline: dmde finds an overpayment in "
+            f"{_ci(hit[ref])} of its checks, random-only (no score) in {_ci(hit[base])}, for "
+            f"a true rate of {rate[base][0]:.1%} among the open files: difference "
+            f"{_diff_text(dh)}, "
+            + _said(compare(dh, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
+            + "."
         )
-        dh = _difference(result, "hit_rate", i, ref)
+        dr = result.difference("repeat_share", ref, base)
         points.append(
-            f"{name} finds an overpayment in {_ci(hit[i])} of its checks vs {_ci(hit[ref])} "
-            f"under dmde (difference {dh[0]:+.1%} [{dh[1]:+.1%}, {dh[2]:+.1%}])"
-            + (
-                f"; its ranking against the truth: AUC {_ci(auc[i], 'num')} vs "
-                f"{_ci(auc[ref], 'num')}."
-                if not np.isnan(auc[i][0])
-                else "."
-            )
+            f"Checks on households already checked in the last 24 months: {_ci(repeat[ref])} "
+            f"under dmde vs {_ci(repeat[base])} under random-only, difference {_diff_text(dr)}, "
+            + _said(compare(dr, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
+            + "."
         )
-    if "random-only" in names:
-        r = names.index("random-only")
-        base = result.summary("base_rate")
+    elif base is not None:
+        rate = result.summary("base_rate")
         points.append(
-            f"random-only (no score) finds an overpayment in {_ci(hit[r])} of its checks, for "
-            f"a true rate of {base[r][0]:.1%} among the open files."
+            f"random-only (no score) finds an overpayment in {_ci(hit[base])} of its checks, "
+            f"for a true rate of {rate[base][0]:.1%} among the open files."
         )
-    drift = _largest_drift(result, ref)
-    if drift:
-        points.append(drift)
+    if ref is not None:
+        points.append(_who_bears(result, ref, base))
+        for i in _alternatives(names):
+            points.extend(_against_dmde(result, i, ref, hit, repeat, auc))
     points.append(
         "This is a simulation on synthetic households whose truth is known, not a measurement "
         "of the agency's system; its assumptions (what a check finds, households that do not "
@@ -258,30 +344,124 @@ def verdict(result: SimulationResult) -> list[str]:
     return points
 
 
-def _largest_drift(result: SimulationResult, ref: int | None) -> str:
-    """The group whose share of checks moves most from dmde's under another policy."""
-    if ref is None:
-        return ""
+def _alternatives(names: list[str]) -> list[int]:
+    """The policies compared with dmde, the built-in alternatives first."""
+    order = [names.index(a) for a in _ALTERNATIVES if a in names]
+    others = [
+        i for i, n in enumerate(names) if n not in (_REFERENCE, "random-only", *_ALTERNATIVES)
+    ]
+    return order + others
+
+
+def _against_dmde(
+    result: SimulationResult,
+    i: int,
+    ref: int,
+    hit: np.ndarray,
+    repeat: np.ndarray,
+    auc: np.ndarray,
+) -> list[str]:
+    name = result.policies[i]
+    n_seeds = len(result.seeds)
+    share_margin = _SHARE_MARGIN
+    if name == "retrain-on-selected" and _no_retraining(result):
+        return [
+            "retrain-on-selected against dmde: the same policy within this horizon (it never "
+            "retrained, see above): no comparison."
+        ]
+    dr = result.difference("repeat_share", i, ref)
+    dh = result.difference("hit_rate", i, ref)
+    text = (
+        f"{name} against dmde: checks on households already checked in the last 24 months "
+        f"{_ci(repeat[i])} vs {_ci(repeat[ref])}, difference {_diff_text(dr)}, "
+        + _said(compare(dr, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
+        + f"; checks finding an overpayment {_ci(hit[i])} vs {_ci(hit[ref])}, difference "
+        f"{_diff_text(dh)}, "
+        + _said(compare(dh, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
+    )
+    if not np.isnan(auc[i][0]) and not np.isnan(auc[ref][0]):
+        da = result.difference("auc_truth", i, ref)
+        text += (
+            f"; AUC on the truth {_ci(auc[i], 'num')} vs {_ci(auc[ref], 'num')}, difference "
+            f"{_diff_text(da, 'num')}, "
+            + _said(compare(da, margin=MARGINS["auc"], n_seeds=n_seeds), f"±{MARGINS['auc']}")
+        )
+    if _max_score_checks(result) >= 2:
+        twice = result.last("checked_2") + result.last("checked_3") + result.last("checked_4plus")
+        text += (
+            f"; files checked twice or more on the score by the last month: "
+            f"{twice[i][0]:,.0f} vs {twice[ref][0]:,.0f} (means over the seeds)"
+        )
+    out = [text + "."]
+    drift = _largest_drift(result, i, ref)
+    if drift:
+        out.append(drift)
+    return out
+
+
+def _level_rows(result: SimulationResult, attribute: str) -> list[int]:
+    return [k for k, (a, _) in enumerate(result.levels) if a == attribute]
+
+
+def _who_bears(result: SimulationResult, ref: int, base: int | None) -> str:
+    """The group whose share of dmde's checks departs most from its share of the true
+    overpayments, with the interval of the gap (paired by seed)."""
+    n_seeds = len(result.seeds)
+    best: tuple[float, str, int, list[int], int] | None = None
+    for attribute in GROUP_ATTRIBUTES:
+        rows = _level_rows(result, attribute)
+        gap = _shares(result, ref, rows, 0) - _shares(result, ref, rows, 2)  # seeds x levels
+        mean = gap.mean(axis=0)
+        j = int(np.argmax(np.abs(mean)))
+        if best is None or abs(mean[j]) > best[0]:
+            best = (abs(float(mean[j])), attribute, j, rows, rows[j])
+    assert best is not None
+    _, attribute, j, rows, k = best
+    spec = GROUP_ATTRIBUTES[attribute]
+    label = spec.level_label(result.levels[k][1])
+    checks = _shares(result, ref, rows, 0)[:, j]
+    truth = _shares(result, ref, rows, 2)[:, j]
+    d = seed_interval((checks - truth)[None, :], within=(-1.0, 1.0))[0]
+    counts = result.composition[ref][:, :, rows, 0].sum(axis=1)  # seeds x levels
+    pooled = (np.array([counts[:, j].sum()]), np.array([counts.sum()]))
+    share = seed_interval(checks[None, :], bounded=True, counts=pooled)[0]
+    word = compare(d, margin=MARGINS["share"], n_seeds=n_seeds)
+    baseline = ""
+    if base is not None:
+        baseline = f"; random-only's checks: {_shares(result, base, rows, 0)[:, j].mean():.1%}"
+    return (
+        f"Who bears dmde's checks: {label} ({spec.label[0]}) make {_ci(share)} of dmde's checks "
+        f"and {truth.mean():.1%} of the true overpayments among the open files, a gap of "
+        f"{_diff_text(d)} ({_said(word, _SHARE_MARGIN)}{baseline}). A score that targets risk "
+        "concentrates checks on the groups it rates at higher risk, by design: the gap measures "
+        "how far the checks depart from where the overpayments are, not whether that is right "
+        "(every group in 'Who bears the checks')."
+    )
+
+
+def _largest_drift(result: SimulationResult, i: int, ref: int) -> str:
+    """The group whose share of checks moves most between policy ``i`` and dmde."""
+    n_seeds = len(result.seeds)
     best: tuple[float, str] | None = None
     for attribute in GROUP_ATTRIBUTES:
-        rows = [k for k, (a, _) in enumerate(result.levels) if a == attribute]
-        base = _band(_shares(result, ref, rows, 0))[0]
-        truth = _band(_shares(result, ref, rows, 2))[0]
-        for i, name in enumerate(result.policies):
-            if i == ref or name == "random-only":
-                continue
-            share = _band(_shares(result, i, rows, 0))[0]
-            for j, k in enumerate(rows):
-                gap = abs(share[j] - base[j])
-                if best is None or gap > best[0]:
-                    label = GROUP_ATTRIBUTES[attribute].level_label(result.levels[k][1])
-                    text = (
-                        f"The largest drift in who bears the checks: {label} "
-                        f"({GROUP_ATTRIBUTES[attribute].label[0]}) make {share[j]:.1%} of "
-                        f"{name}'s checks vs {base[j]:.1%} of dmde's, for {truth[j]:.1%} of "
-                        "the true overpayments."
-                    )
-                    best = (gap, text)
+        rows = _level_rows(result, attribute)
+        diff = _shares(result, i, rows, 0) - _shares(result, ref, rows, 0)
+        truth = _shares(result, ref, rows, 2).mean(axis=0)
+        for j, k in enumerate(rows):
+            gap = abs(float(diff[:, j].mean()))
+            if best is None or gap > best[0]:
+                d = seed_interval(diff[None, :, j], within=(-1.0, 1.0))[0]
+                word = compare(d, margin=MARGINS["share"], n_seeds=n_seeds)
+                label = GROUP_ATTRIBUTES[attribute].level_label(result.levels[k][1])
+                text = (
+                    f"{result.policies[i]}'s largest move in who bears the checks: {label} "
+                    f"({GROUP_ATTRIBUTES[attribute].label[0]}) make "
+                    f"{_shares(result, i, rows, 0)[:, j].mean():.1%} of its checks vs "
+                    f"{_shares(result, ref, rows, 0)[:, j].mean():.1%} of dmde's (difference "
+                    f"{_diff_text(d)}, {_said(word, _SHARE_MARGIN)}), for {truth[j]:.1%} of the "
+                    "true overpayments."
+                )
+                best = (gap, text)
     return best[1] if best else ""
 
 
@@ -299,13 +479,15 @@ _SUMMARY_COLUMNS = (
     Column("checked_2", "Files checked 2 times", "num0"),
     Column("checked_3", "3 times", "num0"),
     Column("checked_4plus", "4+ times", "num0"),
-    Column("gini", "Gini of checks (last month)", "num3"),
+    Column("gini", "Gini of checks among the checked (last month)", "num3"),
 )
 
 
 def _interval(values: np.ndarray, pct: bool) -> str:
     if np.isnan(values[0]):
         return "–"
+    if np.isnan(values[1]):
+        return "no interval (one seed)"
     if pct:
         return f"[{values[1]:.1%}, {values[2]:.1%}]"
     return f"[{values[1]:.3f}, {values[2]:.3f}]"
@@ -316,6 +498,7 @@ def _summary_table(result: SimulationResult) -> Table:
     auc = result.summary("auc_truth")
     repeat = result.summary("repeat_share")
     amount = result.summary("amount")
+    repeats = _max_score_checks(result) >= 2  # else 0 by construction: shown as void
     rows = []
     for i, name in enumerate(result.policies):
         rows.append(
@@ -328,18 +511,22 @@ def _summary_table(result: SimulationResult) -> Table:
                 _interval(auc[i], False),
                 float(repeat[i][0]),
                 _interval(repeat[i], True),
-                float(result.last("checked_2")[i][0]),
-                float(result.last("checked_3")[i][0]),
-                float(result.last("checked_4plus")[i][0]),
+                *(
+                    float(result.last(k)[i][0]) if repeats else None
+                    for k in ("checked_2", "checked_3", "checked_4plus")
+                ),
                 None if np.isnan(result.last("gini")[i][0]) else float(result.last("gini")[i][0]),
             )
         )
     return Table(
         _SUMMARY_COLUMNS,
         tuple(rows),
-        caption="Each policy over the run: means over the months, then over the seeds (95% "
-        "interval over the seeds, Student's t); counts of files checked several times and the "
-        "Gini at the last month",
+        caption="Each policy over the run: shares of its checks pooled over the months and "
+        "the seeds, the AUC and the amount means over the months then the seeds; intervals: "
+        f"{result.interval_words}. Files checked several times on the score (means over the "
+        "seeds; '–' when the cooldown forbids it within the run) and the Gini of all checks, "
+        "score and survey, among the households checked at least once (0: each checked once), "
+        "at the last month",
     )
 
 
@@ -466,8 +653,19 @@ def _assumptions(result: SimulationResult) -> Section:
                     "AUC on the truth: the AUC the scores would have against outcomes drawn "
                     "from the true probabilities, over all open files (each file a case with "
                     "weight p, a non-case with weight 1 - p).",
-                    "Intervals: 95%, Student's t over the seeds (one panel per seed; the "
-                    "policies of a seed share its panel, survey and draws).",
+                    f"Intervals: {result.interval_words}. One panel per seed; the policies "
+                    "of a seed share its panel, survey and draws. A comparison names a "
+                    "difference when its interval excludes 0, says 'no difference' when the "
+                    f"whole interval lies within {_SHARE_MARGIN} (0.01 for an AUC), and "
+                    "'cannot tell' otherwise. Differences of shares are in percentage points "
+                    "(pp).",
+                    "Concentration: the share of checks on households checked (on the score "
+                    "or at random) in the last 24 months; files checked 2, 3, 4+ times on the "
+                    "score since month 1 (under the cooldown at most "
+                    f"{_times(_max_score_checks(result))} in {len(result.months)} months); the "
+                    "Gini of all checks (score and survey) among the households checked at "
+                    "least once since month 1: 0 when each was checked once, higher when checks "
+                    "pile up on some.",
                 )
             ),
         ),
