@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,14 +40,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dmde.audit.aggregates import AttributeCells, audit_groups_on_cells, cell_sums_duckdb
+from dmde.audit.aggregates import (
+    AttributeCells,
+    _set_id,
+    audit_groups_on_cells,
+    cell_sums_duckdb,
+)
 from dmde.audit.findings import amplification, findings
 from dmde.audit.flags import flag_sentences
+from dmde.audit.forked import in_child
 from dmde.audit.inputs import LABEL_SOURCES, _model_hash_of_scores
 from dmde.audit.interactions import EXPECTED, _main_effects
 from dmde.audit.metric_definitions import _STATES, DISPARITY_COLUMNS, MISSING, SEPARATOR
 from dmde.audit.metrics import GroupAudit, audit_groups_with, disparity_frame, flag_disparities
-from dmde.audit.model_parts import model_identity
+from dmde.audit.model_parts import BACKGROUND_ROWS, model_identity
 from dmde.audit.profiles import profile_changes, score_profiles
 from dmde.audit.proxies import exclusion_proof, feature_association, proxy_strength
 from dmde.audit.result import AuditResult
@@ -394,6 +400,9 @@ def _audit(
     if labels == "controls" and not facts["sample"]:
         raise AuditError("the random sample is empty: no row has the sample flag set.")
 
+    finish_parts = _model_parts(
+        con, loaded, population_path, [*needed, *features], wanted, settings, facts["rows"]
+    )
     levels = {a: [c for c, _, _ in GROUP_ATTRIBUTES[a].levels] for a in wanted}
     # The declared reference of each attribute (the largest group when it is absent here).
     whole_cells = cell_sums_duckdb(
@@ -520,9 +529,7 @@ def _audit(
         label=label_values,
         weight=weights,
     )
-    parts = _model_parts(
-        con, loaded, population_path, [*needed, *features], wanted, settings, facts["rows"]
-    )
+    parts = finish_parts()
     data = {
         "rows": int(facts["rows"]),
         "selection_rule": "column 'selected'",
@@ -704,29 +711,49 @@ def _group_text(name: str) -> str:
 
 def _by_decile(
     con: duckdb.DuckDBPyConnection,
-    cells: AttributeCells,
+    cells: Sequence[AttributeCells],
     decile: str,
     sums: Sequence[str] = (),
     where: str = "true",
-) -> tuple[Any, ...]:
-    """Counts (and sums) per (group, decile) of one attribute: arrays of ``len(groups) * 10``."""
-    extra = "".join(f", sum({s}) AS s{i}" for i, s in enumerate(sums))
+) -> list[tuple[Any, ...]]:
+    """Counts (and sums) per (group, decile) of every attribute and pair, in one scan
+    (``GROUPING SETS``): for each, arrays of ``len(groups) * 10``."""
+    singles = list(dict.fromkeys(k for c in cells for k in c.name.split(SEPARATOR)))
+    sets = [tuple(singles.index(k) for k in c.name.split(SEPARATOR)) for c in cells]
+    keys = [f"k{i}" for i in range(len(singles))]
+    inner = ", ".join(
+        [f"CAST({_quote(a)} AS VARCHAR) AS k{i}" for i, a in enumerate(singles)]
+        + [f"{decile} AS d"]
+        + [f"{e} AS v{i}" for i, e in enumerate(sums)]
+    )
+    grouping = ", ".join(
+        "(" + ", ".join([*(keys[i] for i in chosen), "d"]) + ")" for chosen in sets
+    )
+    extra = "".join(f", sum(v{i}) AS s{i}" for i in range(len(sums)))
     table = con.sql(
-        f"SELECT {_group_text(cells.name)} AS g, {decile} AS d, count(*) AS n{extra} "
-        f"FROM {_VIEW} WHERE {where} GROUP BY 1, 2"
+        f"SELECT {', '.join(keys)}, d, GROUPING({', '.join(keys)}) AS set, count(*) AS n{extra} "
+        f"FROM (SELECT {inner} FROM {_VIEW} WHERE {where}) GROUP BY GROUPING SETS ({grouping})"
     ).df()
-    position = {g: i for i, g in enumerate(cells.groups)}
-    index = np.asarray([position[g] for g in table["g"]], dtype=np.int64) * 10 + table[
-        "d"
-    ].to_numpy(dtype=np.int64)
-    size = len(cells.groups) * 10
-    out: list[Any] = [np.zeros(size, dtype=np.int64)]
-    out[0][index] = table["n"].to_numpy(dtype=np.int64)
-    for i in range(len(sums)):
-        values = np.zeros(size)
-        values[index] = table[f"s{i}"].to_numpy(dtype=float)
-        out.append(values)
-    return tuple(out)
+    out = []
+    for c, chosen in zip(cells, sets, strict=True):
+        part = table[table["set"] == _set_id(chosen, len(singles))]
+        names = [
+            SEPARATOR.join(MISSING if pd.isna(v) else str(v) for v in row)
+            for row in zip(*(part[keys[i]] for i in chosen), strict=True)
+        ]
+        position = {g: i for i, g in enumerate(c.groups)}
+        index = np.asarray([position[g] for g in names], dtype=np.int64) * 10 + part["d"].to_numpy(
+            dtype=np.int64
+        )
+        size = len(c.groups) * 10
+        arrays: list[Any] = [np.zeros(size, dtype=np.int64)]
+        arrays[0][index] = part["n"].to_numpy(dtype=np.int64)
+        for i in range(len(sums)):
+            values = np.zeros(size)
+            values[index] = part[f"s{i}"].to_numpy(dtype=float)
+            arrays.append(values)
+        out.append(tuple(arrays))
+    return out
 
 
 def _deciles(
@@ -735,8 +762,7 @@ def _deciles(
     """The deciles table (:func:`dmde.audit.bootstrap._deciles`, unit weights) from counts."""
     decile = _decile_sql("score", _edges(con, "score"))
     frames = []
-    for c in cells:
-        (flat,) = _by_decile(con, c, decile)
+    for c, (flat,) in zip(cells, _by_decile(con, cells, decile), strict=True):
         count = flat.reshape(len(c.groups), 10)
         weight = count.astype(np.float64)
         suppressed = np.repeat(count.sum(axis=1) < min_cell, 10)
@@ -765,10 +791,8 @@ def _calibration(
     decile = _decile_sql("probability", _edges(con, "probability"))
     known = "label IS NOT NULL AND NOT isnan(label)"
     frames = []
-    for c in cells:
-        count, predicted_sum, observed_sum = _by_decile(
-            con, c, decile, ("probability", "label"), known
-        )
+    sums = _by_decile(con, cells, decile, ("probability", "label"), known)
+    for c, (count, predicted_sum, observed_sum) in zip(cells, sums, strict=True):
         total = count.astype(np.float64)
         suppressed = count < min_cell
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -803,33 +827,43 @@ def _model_parts(
     wanted: Sequence[str],
     settings: AuditSettings,
     n_rows: int,
-) -> dict[str, Any]:
-    """The model's parts on the Python engine's seeded sample of rows (the very same rows)."""
+) -> Callable[[], dict[str, Any]]:
+    """The model's parts on the Python engine's seeded sample of rows (the very same rows):
+    the rows fetched now, the parts computed when the function returned is called (or in a
+    child process meanwhile)."""
     rng = np.random.default_rng([settings.seed, 7])
     take = np.sort(rng.choice(n_rows, size=min(settings.proxy_rows, n_rows), replace=False))
     # The columns of the Python engine's frame: the population's it reads, then the joined ones.
     columns = [c for c in CATALOG if c in set(needed)]
     positions = pa.table({"position": pa.array(take, type=pa.int64())})
     con.register("dmde_positions", positions)
+    # The ids at those places in id order (a window over the id column alone), then their rows.
     table = con.sql(
+        "WITH picked AS (SELECT dossier_id, dmde_position FROM (SELECT CAST(dossier_id AS "
+        "BIGINT) AS dossier_id, row_number() OVER (ORDER BY CAST(dossier_id AS BIGINT)) - 1 "
+        f"AS dmde_position FROM {_reader(population)}) WHERE dmde_position IN (SELECT position "
+        "FROM dmde_positions)) "
         f"SELECT {', '.join('p.' + _quote(c) for c in columns)}, v.score, v.probability, "
         "v.chosen AS selected, CASE WHEN v.by_score THEN 'score' WHEN v.by_random THEN "
-        "'random' ELSE 'none' END AS method FROM (SELECT *, row_number() OVER "
-        "(ORDER BY CAST(dossier_id AS BIGINT)) - 1 AS dmde_position "
-        f"FROM {_reader(population)}) p JOIN {_VIEW} v "
-        "ON CAST(p.dossier_id AS BIGINT) = v.dossier_id "
-        "WHERE dmde_position IN (SELECT position FROM dmde_positions) ORDER BY dmde_position"
+        "'random' ELSE 'none' END AS method FROM picked k "
+        f"JOIN {_reader(population)} p ON CAST(p.dossier_id AS BIGINT) = k.dossier_id "
+        f"JOIN {_VIEW} v ON v.dossier_id = k.dossier_id ORDER BY k.dmde_position"
     ).to_arrow_table()
     con.unregister("dmde_positions")
     part = pd.DataFrame({c: _to_pandas(CATALOG[c], table.column(c)) for c in columns}, copy=False)
     for c in ("score", "probability", "selected", "method"):
         part[c] = table.column(c).to_numpy()
     part_groups = group_columns(part)[list(wanted)]
-    return {
-        "model": model_identity(model),
-        "proxies": proxy_strength(model, part, part_groups, seed=settings.seed),
-        "associations": feature_association(model, part, part_groups),
-        "exclusion": exclusion_proof(model, part, seed=settings.seed),
-        "profiles": score_profiles(model),
-        "changes": profile_changes(model),
-    }
+
+    def on_sample() -> dict[str, Any]:
+        return {
+            "model": model_identity(model),
+            "proxies": proxy_strength(model, part, part_groups, seed=settings.seed),
+            "associations": feature_association(model, part, part_groups),
+            "exclusion": exclusion_proof(model, part, seed=settings.seed),
+            "profiles": score_profiles(model),
+            "changes": profile_changes(model),
+        }
+
+    # Beside the group audit, in a child process, as the Python engine does for large tables.
+    return in_child(on_sample) if n_rows >= BACKGROUND_ROWS else on_sample
