@@ -10,8 +10,9 @@ and Spark write their own row groups).
 Engines measured: ``python`` (dmde's streaming scorer), ``duckdb`` (the model's SQL in embedded
 DuckDB) and ``spark`` (the model's SQL in pyspark, ``local[2]``; its Java process started by the
 command, whose peak resident memory is added to the command's: both run at once). The spark
-column needs pyspark and Java; ``--engines python,duckdb`` leaves it out. The select and audit
-engines are not measured here yet.
+column needs pyspark and Java; ``--engines python,duckdb`` leaves it out. Then ``dmde select``
+with the python and duckdb engines on the Parquet scores (the same selection file expected). The
+audit on aggregates is not measured here yet.
 
     python benchmarks/bench_engines.py                 # 5M rows, ~10 minutes on 2 cores
     python benchmarks/bench_engines.py --rows 200000 --repeats 1   # a quick check
@@ -155,6 +156,25 @@ def main() -> None:
                     how = "same table"
                 verdict = how if same else "DIFFER"
                 print(f"  {kind} in, {suffix[1:]} out: python vs {engine}: {verdict}")
+        if ("Parquet", ".parquet") in outputs:
+            select_engines(d, outputs[("Parquet", ".parquet")]["python"], args.repeats)
+
+
+def select_engines(d: Path, scores: Path, repeats: int) -> None:
+    """dmde select with each engine on the same scores (per Caf, a random share), and whether
+    their selection files are the same bytes."""
+    print()
+    chosen: dict[str, Path] = {}
+    for engine in ("python", "duckdb"):
+        out = d / f"select-{engine}.csv"
+        argv = ["select", "--scores", str(scores), "--out", str(out), "--share", "0.012"]
+        argv += ["--per", "caf_code", "--random-share", "0.1", "--engine", engine]
+        run = median(lambda argv=argv: measure_cli(argv), repeats)
+        chosen[engine] = out
+        name = f"dmde select --engine {engine}, Parquet in"
+        print(f"{name:<44}{run['seconds']:>9.2f}{run['peak_bytes'] / 1e6:>9.0f}", flush=True)
+    same = sha256(chosen["python"]) == sha256(chosen["duckdb"])
+    print(f"  selection files, python vs duckdb: {'same SHA-256' if same else 'DIFFER'}")
 
 
 if __name__ == "__main__":
