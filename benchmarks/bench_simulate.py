@@ -4,7 +4,10 @@ households x 5 seeds in under 5 minutes on 2 cores).
 One run of :func:`dmde.audit.simulation.simulate` in a fresh Python process (imports included):
 wall time, CPU time (user + system, the forked child that runs half of the seeds included) and
 peak resident memory (of the larger process), then the run's main figures per
-policy (mean over the 24 months of the mean over seeds, with the 95% interval over the seeds).
+policy as the report gives them (``SimulationResult.summary``: shares pooled over the months and
+seeds, with their 95% interval across the seeds on the logit; the Gini of all checks among the
+households checked at least once and the files checked twice, at the last month; "nan" bounds
+with one seed, where no interval across panels exists).
 
     python benchmarks/bench_simulate.py                            # the target
     python benchmarks/bench_simulate.py --rows 20000 --seeds 2     # a quick look

@@ -341,3 +341,23 @@ def test_the_gini_of_checks_is_zero_when_each_is_checked_once_and_grows_with_rep
     result = simulate(["random-only", "dmde"], seeds=[0], cooldown=0, **SMALL)
     last = result.metrics["gini"][:, 0, -1]
     assert last[1] > last[0] + 0.05, last
+
+
+def test_who_bears_dmdes_checks_names_the_largest_gap_with_its_interval() -> None:
+    result = simulate(["random-only", "dmde"], seeds=range(4), **SMALL)
+    point = next(p for p in verdict(result) if p.startswith("Who bears dmde's checks"))
+    # the group named is the one whose share of dmde's checks departs most from its share of
+    # the true overpayments (composition summed over the months, mean over the seeds)
+    comp = result.composition[1].sum(axis=1)  # seeds x levels x (checks, fruitless, truth)
+    gaps = []
+    for attribute in {a for a, _ in result.levels}:
+        rows = [k for k, (a, _) in enumerate(result.levels) if a == attribute]
+        c = comp[:, rows, 0] / comp[:, rows, 0].sum(axis=1, keepdims=True)
+        t = comp[:, rows, 2] / comp[:, rows, 2].sum(axis=1, keepdims=True)
+        gaps += [(abs((c - t)[:, j].mean()), rows[j]) for j in range(len(rows))]
+    size, k = max(gaps)
+    attribute, level = result.levels[k]
+    from dmde.audit.targeting import GROUP_ATTRIBUTES
+
+    assert GROUP_ATTRIBUTES[attribute].level_label(level) in point
+    assert f"{100 * size:.1f} pp" in point and "clearly" in point, point
