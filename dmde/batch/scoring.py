@@ -33,7 +33,7 @@ import datetime
 import functools
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
@@ -72,9 +72,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REJECT_COLUMNS",
+    "RejectReason",
     "ScoringResult",
     "ScoringStart",
+    "months_after",
     "needed_columns",
+    "reject_reasons",
     "rejects_path_for",
     "score_file",
     "score_frame",
@@ -481,11 +484,14 @@ class ScoringStart:
         """The run's manifest record (``counts``: rows read, scored, rejected, reject lines);
         ``engine`` is named when it is not dmde's own."""
         read, scored, rejected, lines = counts
+        periods = _by_period(self.scoring)
+        as_of = periods.month if periods is not None else None
         return {
             "command": "score",
             **({"engine": engine} if engine is not None else {}),
             "input": {"path": str(self.source), "sha256": input_sha256},
-            "model": {"sha256": self.model_hash},
+            "model": {"sha256": self.model_hash, **self._action()},
+            **({"month": as_of} if as_of is not None else {}),
             "columns_read": list(self.columns),
             "outputs": {"scores": str(self.out), "rejects": str(self.rejects)},
             "rows_read": read,
@@ -498,6 +504,14 @@ class ScoringStart:
             "seconds": round(seconds, 3),
             "rows_per_second": round(read / seconds) if seconds > 0 else None,
         }
+
+    def _action(self) -> dict[str, str]:
+        """The model's action when it is not a check (``dmde select`` refuses a rights model's
+        scores for checks, and a check model's for outreach): as the model file records it."""
+        document = getattr(self.scoring, "document", None)
+        training = document.get("training") if isinstance(document, Mapping) else None
+        action = training.get("action") if isinstance(training, Mapping) else None
+        return {"action": "outreach"} if action == "outreach" else {}
 
 
 def start_scoring(
@@ -632,3 +646,85 @@ def _typed(values: Any, name: str) -> Any:
     if kind in ("category", "string"):
         return values.cast(pa.string())
     return values.cast(pa.float64() if kind == "float" else pa.int64())
+
+
+# --------------------------------------------------------------------------------------------
+# What the command says after a run: the top reject reasons, the rows dated after --month
+@dataclass(frozen=True)
+class RejectReason:
+    """A reason rows were rejected: its rule, its column and how many rows it rejected."""
+
+    rule: str
+    column: str
+    rows: int
+
+    def __str__(self) -> str:
+        rows = f"{self.rows:,} row{'s' if self.rows != 1 else ''}"
+        return f"{self.rule} on {self.column or 'the row'}: {rows}"
+
+
+def reject_reasons(rejects: str | os.PathLike[str]) -> list[RejectReason]:
+    r"""The reasons of a rejects file (CSV or Parquet), most rows first (then by rule, column).
+
+    A row counts once per (rule, column) however many lines it has there; a row rejected for
+    two reasons counts under each.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "r.csv")
+    ...     _ = path.write_text("row,dossier_id,column,value,rule,reason\n"
+    ...         "1,7,income_reporting,prefilled,no_model,x\n2,8,age,-1,range,y\n"
+    ...         "3,9,income_reporting,prefilled,no_model,x\n")
+    ...     [str(r) for r in reject_reasons(path)]
+    ['no_model on income_reporting: 2 rows', 'range on age: 1 row']
+    """
+    source = Path(rejects)
+    names = ["row", "column", "rule"]
+    if _is_parquet(source):
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(source, columns=names)
+    else:
+        from pyarrow import csv
+
+        types = {"row": pa.int64(), "column": pa.string(), "rule": pa.string()}
+        table = csv.read_csv(
+            source,
+            convert_options=csv.ConvertOptions(
+                include_columns=names, column_types=types, strings_can_be_null=False
+            ),
+        )
+    if table.num_rows == 0:
+        return []
+    rows = table.group_by(["rule", "column", "row"]).aggregate([])
+    counts = rows.group_by(["rule", "column"]).aggregate([("row", "count")]).to_pylist()
+    found = [
+        RejectReason(str(c["rule"] or ""), str(c["column"] or ""), int(c["row_count"]))
+        for c in counts
+    ]
+    return sorted(found, key=lambda r: (-r.rows, r.rule, r.column))
+
+
+def months_after(
+    input_path: str | os.PathLike[str], month: str, *, column: str = "snapshot_month"
+) -> tuple[int, str | None]:
+    """How many rows of a file are dated after ``month`` in ``column`` (``YYYY-MM``), and the
+    latest such month (None when none is): the rows ``dmde score --month`` scores as of a month
+    before their own. A file without the column has none; values that are not ``YYYY-MM`` are
+    not counted (scoring checks them)."""
+    source = Path(input_path)
+    if column not in file_columns(source):
+        return 0, None
+    later, latest = 0, None
+    for part in read_batches(source, ("dossier_id", column), on_problem="reject"):
+        if not part.valid.num_rows:
+            continue
+        counts: Any = pc.value_counts(part.valid.column(column).cast(pa.string()))
+        values, numbers = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
+        for value, n in zip(values, numbers, strict=True):  # by distinct month: a few a file
+            if value is not None and value > month:
+                later += int(n)
+                latest = value if latest is None else max(latest, value)
+    return later, latest

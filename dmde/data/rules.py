@@ -370,6 +370,15 @@ def lost_zeros_hint(col: Column, value: str) -> str:
     return f"{digits}: leading zeros lost? {_AS_TEXT}"
 
 
+#: The catalog's text patterns in words, as a reject's reason says what was expected (a pattern
+#: not listed here is shown as it is).
+_PATTERN_FORMS = {
+    r"^[0-9]{4}-(0[1-9]|1[0-2])$": "a month written YYYY-MM (e.g. 2025-03)",
+    r"^[0-9]{5}$": "5 digits (e.g. 75011)",
+    r"^([0-9]{5}|2[AB][0-9]{3})$": "5 digits, or 2A or 2B and 3 digits in Corsica (e.g. 2A004)",
+}
+
+
 def _expected(col: Column) -> str:
     if col.dtype == "flag":
         return "0 or 1"
@@ -379,7 +388,9 @@ def _expected(col: Column) -> str:
             return "one of: " + ", ".join(levels)
         return f"one of: {', '.join(levels[:3])}, ... ({len(levels)} levels)"
     if col.dtype == "string":
-        return f"text matching {col.pattern}" if col.pattern else "text"
+        if not col.pattern:
+            return "text"
+        return _PATTERN_FORMS.get(col.pattern, f"text matching {col.pattern}")
     low = "" if col.minimum is None else _number(col.minimum)
     high = "" if col.maximum is None else _number(col.maximum)
     span = f" from {low} to {high}" if low and high else (f" of at least {low}" if low else "")

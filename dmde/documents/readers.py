@@ -26,7 +26,9 @@ import pandas as pd
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.manifest import read_manifest
 from dmde.data.outputs import read_output
-from dmde.documents.selection_table import read_selection
+from dmde.documents.explanation import ExplainError
+from dmde.documents.selection_table import SelectionTable
+from dmde.documents.selection_table import read_selection as _read_selection
 
 __all__ = ["AuditReport", "ReadError", "ScoresFile", "read_audit", "read_scores", "read_selection"]
 
@@ -98,7 +100,43 @@ def read_scores(path: str | os.PathLike[str]) -> ScoresFile:
             f"scores file {str(source)!r}: its manifest is of {manifest.get('command')!r}, not of "
             f"'dmde score'. {fix}"
         )
+    missing = [c for c in _SCORES_COLUMNS if c not in frame.columns]
+    if missing:
+        manifest_said = "" if manifest is not None else " and no manifest beside it"
+        raise ReadError(
+            f"scores file {str(source)!r} has no column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)}"
+            f"{manifest_said}: it is not a scores file (a file of households to score?). "
+            f"{fix[:-1]} (its --out)."
+        )
     return ScoresFile(source, frame, manifest)
+
+
+#: The columns every scores file of ``dmde score`` has (whatever its reason codes).
+_SCORES_COLUMNS = ("dossier_id", "score", "probability")
+
+
+class _SelectionReadError(ReadError, ExplainError):
+    """A selection file that cannot be read back: a :class:`ReadError` (and, as
+    :func:`dmde.documents.selection_table.read_selection` says it, an ``ExplainError``)."""
+
+
+def read_selection(
+    path: str | os.PathLike[str], *, trust_selection: bool = False
+) -> SelectionTable:
+    """Read a selection file written by ``dmde select`` and its manifest, as
+    :func:`dmde.documents.selection_table.read_selection` does.
+
+    Raises
+    ------
+    ReadError
+        If the file is missing, unreadable, not a selection, or its manifest does not vouch
+        for it (see :func:`dmde.documents.selection_table.read_selection`).
+    """
+    try:
+        return _read_selection(path, trust_selection=trust_selection)
+    except ExplainError as exc:
+        raise _SelectionReadError(str(exc)) from None
 
 
 @dataclass(frozen=True)

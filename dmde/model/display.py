@@ -3,7 +3,9 @@
 A :class:`~dmde.model.scorecard.Scorecard` shows its points table feature by feature (each bin's
 label, points, share of the training weight and event rate), the policy it was fitted under with
 the excluded families and why, and its training summary with the coefficients; a
-:class:`~dmde.model.scorecard.ScorecardFamily` shows the same for each segment. An unfitted
+:class:`~dmde.model.scorecard.ScorecardFamily` shows the same for each segment; a
+:class:`~dmde.model.periods.PeriodScorecards` shows its window rule, each period's weight by month
+scored, and the same for each period (:mod:`dmde.model.periods` attaches it). An unfitted
 model shows scikit-learn's own diagram. Jupyter asks for ``_repr_mimebundle_`` first, so both it
 and ``_repr_html_`` are given (:mod:`dmde.model.scorecard` attaches them to the classes).
 
@@ -23,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from dmde.data.catalog import DEFAULT_POLICY, EXCLUDED_FAMILIES, NON_FEATURE_FAMILIES, Family
 
-__all__ = ["family_html", "mimebundle", "scorecard_html"]
+__all__ = ["family_html", "mimebundle", "periods_html", "scorecard_html"]
 
 
 def _fitted(model: Any) -> bool:
@@ -173,6 +175,79 @@ def family_html(model: Any) -> str:
     first = next(iter(model.models_.values()))
     policy = _details("<b>Policy and excluded families</b>", _policy(first))
     return f'<div class="dmde-model">{head}{segments}{policy}</div>'
+
+
+def _month_number(text: str) -> int:
+    year, month = text.split("-")
+    return 12 * int(year) + int(month) - 1
+
+
+def _month_text(number: int) -> str:
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def periods_html(model: Any) -> str:
+    """The HTML a notebook shows for a :class:`~dmde.model.periods.PeriodScorecards`: the
+    window rule, a table of each period's weight by month, and each period's scorecard.
+
+    Examples
+    --------
+    >>> from dmde.model.periods import PeriodScorecards
+    >>> from dmde.model.scorecard import Scorecard
+    >>> from dmde.data.synthetic import synthesize
+    >>> rows = synthesize(4_000, seed=3, controls=2_000).query("controlled == 1").copy()
+    >>> rows["snapshot_month"] = ["2024-06", "2025-09"] * (len(rows) // 2) + ["2025-09"] * (
+    ...     len(rows) % 2)
+    >>> model = PeriodScorecards(scorecard=Scorecard(features=["n_children"]))
+    >>> html = model.fit(rows, rows["target"])._repr_html_()
+    >>> "Period before" in html and "Period after" in html and "2027-03" in html
+    True
+    """
+    if not _fitted(model):
+        return _unfitted(model)
+    reform, window = model.reform_month, int(model.window_months)
+    retired = str(model.periods_record()["retired"]["before"])
+    as_of = (
+        f"Every row is scored as of {escape(model.month)}."
+        if model.month is not None
+        else f"Each row is scored as of its <code>{escape(model.month_column)}</code>."
+    )
+    head = (
+        f"<p><b>PeriodScorecards</b> (dmde): two scorecards, <i>before</i> and <i>after</i> "
+        f"income pre-filling ({escape(reform)}). A check in month M looks back over the "
+        f"{window} months M&minus;{window} to M&minus;1; each item's points are the two "
+        "scorecards' points weighted by the share of those months in each period "
+        f"(month-weighted log-odds), so the <i>before</i> scorecard weighs nothing from "
+        f"{escape(retired)}. {as_of}</p>"
+    )
+    start = _month_number(reform)
+    months = sorted({start, start + window // 4, start + window // 2, start + 3 * window // 4})
+    shown = [_month_text(m) for m in months] + [retired]
+    if model.month is not None and model.month not in shown:
+        shown = sorted([*shown, model.month])
+    rows = []
+    for month in shown:
+        weights = model.weights(month)
+        rows.append(
+            [month, f"{weights.first} to {weights.last}"]
+            + [f"{weights.months[p]}/{weights.window}" for p in model.periods_]
+        )
+    table = _table(["month scored", "window", *model.periods_], rows)
+    weights_block = _details("<b>Weights by month scored</b>", table, open_=True)
+    trained = getattr(model, "trained_months_", {})
+    periods = "".join(
+        _details(
+            f"<b>Period {escape(name)}</b> (trained on {escape(' to '.join(trained[name]))})"
+            if name in trained
+            else f"<b>Period {escape(name)}</b>",
+            _one(card),
+            open_=i == 0,
+        )
+        for i, (name, card) in enumerate(model.models_.items())
+    )
+    first = next(iter(model.models_.values()))
+    policy = _details("<b>Policy and excluded families</b>", _policy(first))
+    return f'<div class="dmde-model">{head}{weights_block}{periods}{policy}</div>'
 
 
 def mimebundle(model: Any, **kwargs: Any) -> dict[str, str]:

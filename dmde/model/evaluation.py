@@ -412,7 +412,17 @@ def _fit(model: Any, X: pd.DataFrame, y: npt.NDArray[np.int64], weight: FloatArr
         ) from exc
 
 
+def _not_a_name(name: str, value: object, what: str) -> None:
+    """Refuse a column name where the values are expected (as scikit-learn takes arrays)."""
+    if isinstance(value, str):
+        raise EvaluationError(
+            f"{name} must be {what}, one per row of frame, not a column name; got {value!r}. "
+            f"Pass the column itself: {name}=frame[{value!r}]."
+        )
+
+
 def _target(y: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.int64]:
+    _not_a_name("y", y, "the target's values (0 or 1)")
     values = np.asarray(y)
     if values.ndim != 1 or len(values) != n_rows:
         raise EvaluationError(
@@ -436,7 +446,15 @@ def _target(y: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.int64]:
 def _weights(weights: npt.ArrayLike | None, n_rows: int) -> FloatArray:
     if weights is None:
         return np.ones(n_rows)
-    values = np.asarray(weights, dtype=np.float64)
+    _not_a_name("weights", weights, "the survey weights")
+    try:
+        values = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        shown = np.asarray(weights, dtype=object).ravel()[:3].tolist()
+        raise EvaluationError(
+            f"weights must be numbers, one per row of frame; got values such as {shown}. Pass "
+            "the weight column, e.g. weights=frame['control_weight']."
+        ) from None
     if values.ndim != 1 or len(values) != n_rows:
         raise EvaluationError(
             f"weights must have one value per row of frame ({n_rows}); got shape {values.shape}."

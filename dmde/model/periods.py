@@ -53,6 +53,7 @@ from sklearn.utils.validation import check_is_fitted
 from dmde.core.errors import DmdeError, ParameterError, SchemaError
 from dmde.data.catalog import CATALOG, check_routing_column
 from dmde.data.parameters import Range
+from dmde.model import display
 from dmde.model.family import _columns_read
 from dmde.model.logistic import Scorecard, _BinaryWithMissing
 from dmde.model.model_file_checks import ModelFileError
@@ -742,3 +743,9 @@ def evaluate_periods(
         reform_month=model.reform_month,
         window_months=int(model.window_months),
     )
+
+
+# What a notebook shows (dmde.model.display): the window rule, the weights by month and both
+# periods' points, in place of scikit-learn's diagram (as for Scorecard and ScorecardFamily).
+PeriodScorecards._repr_html_ = display.periods_html
+PeriodScorecards._repr_mimebundle_ = display.mimebundle

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from dmde.core.errors import DmdeError
-from dmde.data.catalog import CATALOG
+from dmde.data.catalog import CATALOG, action_of_target
 from dmde.data.parameters import Range, bad_parameter, check_parameters
 from dmde.model.bin_fitting import _stable_order
 from dmde.model.logistic import _without_std_errors
@@ -87,7 +87,14 @@ def training_data(
     if target not in CATALOG or CATALOG[target].family.value != "label":
         raise DmdeError(f"target {target!r} must be a label column such as 'target'.")
     if target not in frame.columns:
-        raise DmdeError(f"the data have no column {target!r} (the target).")
+        said = f"the data have no column {target!r} (the target)"
+        if action_of_target(target) == "outreach":
+            raise DmdeError(
+                f"{said}. A monthly panel (dmde synth --months) carries the overpayment labels "
+                f"only, not the underpayment ones such as {target!r}: train the rights model on "
+                "a snapshot written by dmde synth without --months, which has them."
+            )
+        raise DmdeError(f"{said}.")
     rows = frame[target].notna().to_numpy()
     if not all_rows:
         if "controlled" not in frame.columns:
@@ -142,6 +149,10 @@ class TrainingReport:
     auc_cv: float
     auc_cv_folds: tuple[float, ...]
     information_values: dict[str, float]
+    #: The family's routing column and the levels the catalog declares for it that have no
+    #: scorecard (no training row had them): scoring rejects those rows (rule ``no_model``).
+    segment_column: str = ""
+    missing_segments: tuple[str, ...] = ()
 
     @property
     def cross_validated(self) -> bool:
@@ -188,15 +199,30 @@ class TrainingReport:
 
     def warnings(self) -> list[str]:
         """The report's warnings, one line each (empty when there is nothing to warn of)."""
+        said = self._missing_segment_warnings()
         if not self.overfitting:
-            return []
+            return said
         gap, margin = self.auc_train - self.auc_cv, self.overfit_margin
         return [
+            *said,
             f"WARNING: overfitting: AUC {self.auc_train:.3f} on the training rows but "
             f"{self.auc_cv:.3f} cross-validated (gap {gap:.3f}, more than the {margin:.3f} "
             f"allowed by the folds' spread); the points follow noise of these {self.rows:,} rows "
             f"({self.events:,} with the target). Use fewer bins (--max-prebins), a larger "
             "--min-bin-share, or more labelled rows."
+        ]
+
+    def _missing_segment_warnings(self) -> list[str]:
+        if not self.missing_segments:
+            return []
+        missing = ", ".join(repr(s) for s in self.missing_segments)
+        plural = "s" if len(self.missing_segments) > 1 else ""
+        return [
+            f"WARNING: no scorecard for {self.segment_column} {missing}: the catalog declares "
+            f"the value{plural} but no training row has {'them' if plural else 'it'}, so "
+            f"'dmde score' will reject every row with {'them' if plural else 'it'} (rule "
+            "no_model). Train on rows of every mode (for 'prefilled', snapshot months from "
+            "2025-03 on), or train one scorecard for all rows with --single."
         ]
 
     def format(self) -> str:
@@ -342,7 +368,19 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         auc_cv=auc_cv,
         auc_cv_folds=tuple(folds),
         information_values=_information_values(model),
+        **_missing_segments(model),
     )
+
+
+def _missing_segments(model: Model) -> dict[str, Any]:
+    """A family's routing column and the levels the catalog declares that it has no scorecard
+    for (empty for a single scorecard, or a column without declared levels)."""
+    if not isinstance(model, ScorecardFamily):
+        return {}
+    column = model.segment_column
+    declared = CATALOG[column].levels if column in CATALOG else ()
+    missing = tuple(str(v) for v in declared or () if str(v) not in model.segments_)
+    return {"segment_column": column, "missing_segments": missing}
 
 
 _CV_FIX = "Give 0 to skip the cross-validation, or 2 folds or more (5 is usual)."
