@@ -484,6 +484,7 @@ def explain_file(
     """
     loaded = _load(model)
     chosen = _selection(selection, loaded, input_path, trust_selection)
+    loaded = _as_scored(loaded, chosen, trust_selection)
     found = find_rows(
         loaded, input_path, [dossier_id], extra=_extra_columns(chosen), batch_size=batch_size
     )
@@ -523,6 +524,33 @@ def _selection(
         model_hash = getattr(model, "model_sha256_", None)
         selection.check_source(model_sha256=model_hash, data_path=input_path)
     return selection
+
+
+def _as_scored(model: Model, selection: SelectionTable | None, trust: bool) -> Model:
+    """A model by period as of the month its selection's scores were scored as of.
+
+    ``dmde score --month M`` records ``month`` in the scores' manifest: the notices then
+    explain the score as of ``M`` (the model is taken as of it, unless it already is); a
+    model as of another month, or as of a month when the scores read each row's own, is
+    refused. Nothing changes for other models, without a selection, or with a trusted one.
+    """
+    source = getattr(selection, "_source", None)
+    if not isinstance(model, PeriodScorecards) or source is None or trust:
+        return model
+    recorded = source.scores_run.get("month")
+    where = f"selection file {str(source.path)!r}"
+    if recorded is None and model.month is not None:
+        raise ExplainError(
+            f"{where}: its scores were scored as of each row's {model.month_column}, not as of "
+            f"{model.month}: drop --month (explain with the model, not model.as_of) to explain "
+            "them as they were scored."
+        )
+    if recorded is not None and model.month not in (None, recorded):
+        raise ExplainError(
+            f"{where}: its scores were scored as of {recorded} (dmde score --month "
+            f"{recorded}), not {model.month}: give --month {recorded}, or drop it."
+        )
+    return model.as_of(str(recorded)) if recorded is not None else model
 
 
 def _explain_found(
@@ -587,6 +615,7 @@ def write_notices(
     loaded = _load(model)
     selection = _selection(selection_path, loaded, input_path, trust_selection)
     assert selection is not None
+    loaded = _as_scored(loaded, selection, trust_selection)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ExplainError(f"limit must be a whole number of at least 0; got {limit!r}.")
     ids = selection.ids if limit is None else selection.ids[:limit]
