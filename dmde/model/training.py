@@ -209,7 +209,7 @@ class TrainingReport:
             f"{self.auc_cv:.3f} cross-validated (gap {gap:.3f}, more than the {margin:.3f} "
             f"allowed by the folds' spread); the points follow noise of these {self.rows:,} rows "
             f"({self.events:,} with the target). Use fewer bins (--max-prebins), a larger "
-            "--min-bin-share, or more labelled rows."
+            "--min-bin-share, or more labelled rows.",
         ]
 
     def _missing_segment_warnings(self) -> list[str]:
