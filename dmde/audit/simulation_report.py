@@ -257,7 +257,8 @@ def limits(result: SimulationResult) -> list[str]:
             f"Void by construction: no retraining happened within the {months} months "
             f"(every {retrain} months, the first in month {retrain + 1}), so the models never "
             "learnt from their own selections: retrain-on-selected is dmde exactly, and "
-            "with-history differs from dmde only by the control history of the first survey. "
+            "with-history differs from dmde only by reading control history, with a model "
+            "fitted once on the first survey. "
             "Their comparisons with dmde below say nothing of the feedback loop: simulate more "
             f"than {retrain} months (--months) or retrain more often (--retrain-every)."
         )
