@@ -14,8 +14,16 @@ Rule for a file high on both scores
     check selection itself is never changed by outreach, so adding outreach changes no check.
     The summary counts the files left to the check (``checked_first``).
 
+Without ``checks``
+    The selection is still made (outreach may run where no check campaign does), but nothing
+    is removed: the manifest's summary says so (``checks: null`` and ``overlap``,
+    :data:`NO_CHECKS`), ``dmde select`` prints it on stderr, and the letters do not say that a
+    file chosen for a check is not contacted.
+
 The selection file has the columns of a check selection; its manifest's summary says
-``action: "outreach"`` (and, with ``checks``, the check selection's path and SHA-256).
+``action: "outreach"`` and ``checks`` (the check selection's path and SHA-256, or null). The
+scores must be a rights model's: scores whose manifest records a check model are refused, as
+``dmde select`` for checks refuses a rights model's.
 """
 
 from __future__ import annotations
@@ -34,13 +42,20 @@ from dmde.core.errors import SchemaError
 from dmde.data.manifest import sha256_file
 from dmde.data.outputs import output_columns, read_output
 
-__all__ = ["ACTIONS", "select_outreach_file"]
+__all__ = ["ACTIONS", "NO_CHECKS", "select_outreach_file"]
 
 #: The actions a selection serves, with what an agent does with a selected file.
 ACTIONS: Mapping[str, str] = {
     "check": "a check of the file (overpayments)",
     "outreach": "a contact to verify that the household receives all its rights (underpayments)",
 }
+
+
+#: What an outreach selection made without the check selection says of the files on both lists.
+NO_CHECKS = (
+    "no check selection given (--checks): files also chosen for a check were not removed, so "
+    "some households may be both checked and contacted"
+)
 
 
 def select_outreach_file(
@@ -118,8 +133,11 @@ def select_outreach_file(
     )
     chosen.summary["action"] = "outreach"
     chosen.summary["checked_first"] = int((~keep).sum())
-    if checks is not None:
-        chosen.summary["checks"] = {"path": os.fspath(checks), "sha256": sha256_file(checks)}
+    chosen.summary["checks"] = (
+        None if checks is None else {"path": os.fspath(checks), "sha256": sha256_file(checks)}
+    )
+    if checks is None:  # said in the manifest; dmde select says it on stderr too
+        chosen.summary["overlap"] = NO_CHECKS
     return _finish(
         source, target, chosen, rows, table, wanted, sha256_file(source), started, start_time
     )

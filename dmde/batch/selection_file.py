@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,15 @@ from dmde.batch.scores_table import (
     _needed,
     _require_columns,
 )
-from dmde.core.errors import SchemaError
+from dmde.core.errors import DmdeError, SchemaError
 from dmde.core.files import FileSet
-from dmde.data.manifest import check_vouched, land_run, manifest_path, sha256_file
+from dmde.data.manifest import (
+    check_vouched,
+    land_run,
+    manifest_path,
+    read_manifest,
+    sha256_file,
+)
 from dmde.data.outputs import output_columns, output_row_groups, read_output
 from dmde.data.paths import check_data_file_name, check_distinct_paths
 from dmde.data.schema import EXTENSIONS
@@ -168,8 +175,9 @@ def _finish(
     Every engine ends here (:mod:`~dmde.batch.duckdb_selection` too), so their files and
     manifests are written by the same lines.
     """
-    check_vouched(source, what="scores file", sha256=input_sha256, error=SelectionError)
+    scored = check_vouched(source, what="scores file", sha256=input_sha256, error=SelectionError)
     summary = chosen.summary
+    _check_scores_action(scored, summary.get("action", "check"), source)
     carried = _carried(wanted, summary["per"])
     output = _with_extras(chosen.frame, carried, table, source, rows, summary["n_files"])
     del table
@@ -202,6 +210,87 @@ def _finish(
         }
         land_run(files, manifest_path(target), record, error=SelectionError)
     return Selection(output, summary)
+
+
+def _check_scores_action(
+    scored: Mapping[str, Any] | None, action: str, source: str | os.PathLike[str]
+) -> None:
+    """Refuse the scores of a model made for another action than the selection's.
+
+    The scores' manifest (``dmde score``) records ``model.action: "outreach"`` for a rights
+    model (``dmde train --target rappel_target``) and no action for a check model. A check
+    selection made from a rights model's scores would send to a check the households most
+    likely paid too little; an outreach selection made from a check model's scores would write
+    "you may be entitled to more" to those most likely overpaid. Scores without a manifest
+    (made elsewhere) say nothing of their model and are taken as they are.
+
+    Raises
+    ------
+    SelectionError
+        Naming the scores file, the model's action, the selection's, and the fix.
+    """
+    if scored is None:
+        return
+    model = scored.get("model")
+    made_for = (
+        "outreach" if isinstance(model, Mapping) and model.get("action") == "outreach" else "check"
+    )
+    if made_for == action:
+        return
+    if made_for == "outreach":
+        raise SelectionError(
+            f"scores file {os.fspath(source)!r} was scored by a rights model (its manifest "
+            "records action 'outreach': households likely paid too little), not by a check "
+            "model: add --action outreach, or select for checks from a check model's scores."
+        )
+    raise SelectionError(
+        f"scores file {os.fspath(source)!r} was scored by a check model (overpayments; its "
+        "manifest records no outreach action), not by a rights model: score with the model of "
+        "'dmde train --target rappel_target' for --action outreach, or drop --action outreach."
+    )
+
+
+def _check_selection_source(
+    selection: str | os.PathLike[str],
+    scores: str | os.PathLike[str],
+    *,
+    error: type[DmdeError] = SelectionError,
+) -> dict[str, Any] | None:
+    """Refuse a selection whose manifest says it was made from other scores than ``scores``.
+
+    ``dmde select`` records in the selection's manifest the SHA-256 of the scores it read; an
+    audit given ``--scores`` and ``--selection`` must be given those very scores, or it would
+    judge a selection against scores it was not made from (every rank, cut and group share
+    would describe another run). A selection without a manifest (made elsewhere) is not
+    checked: None is returned.
+
+    Returns
+    -------
+    dict or None
+        The selection's manifest (its ``summary`` says the action), or None without one.
+
+    Raises
+    ------
+    DmdeError (``error``)
+        Naming both files, the scores the manifest records, and the fix.
+    """
+    where = f"selection file {os.fspath(selection)!r}"
+    try:
+        manifest = read_manifest(selection)
+    except DmdeError as exc:
+        raise error(f"{where}: {exc}") from None
+    if manifest is None:
+        return None
+    recorded = manifest.get("input")
+    recorded = recorded if isinstance(recorded, Mapping) else {}
+    if recorded.get("sha256") != sha256_file(scores):
+        raise error(
+            f"{where} was made from the scores file {str(recorded.get('path'))!r} (SHA-256 "
+            f"{str(recorded.get('sha256'))[:12]}… in its manifest), not from "
+            f"{os.fspath(scores)!r}: the files differ. Give the scores the selection was made "
+            "from, or select again from these scores."
+        )
+    return dict(manifest)
 
 
 def _check_paths(source: Path, target: Path) -> None:

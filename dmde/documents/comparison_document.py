@@ -77,6 +77,8 @@ def _summary_items(c: Comparison) -> tuple[str, ...]:
             f"points of {count['changed']} bins changed, {count['added']} bins added, "
             f"{count['removed']} removed."
         )
+    if m.purpose_change is not None:
+        items.insert(0, m.purpose_change)
     if m.old_sha256 == m.new_sha256:
         items.append("The two files have the same content hash: they are the same model file.")
     s = c.selection

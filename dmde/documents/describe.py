@@ -426,7 +426,17 @@ def document_model(
                 "needs a population with its random-control sample (controlled, target, "
                 "control_weight)."
             )
-        scores = score_population(data, {"": model_file.model}, keep=LABEL_COLUMNS)
+        # the label of the model's own target: a rights model's lift is measured on
+        # underpayments (rappel_target), read as the lift's "target"
+        label = str(model_file.training.facts.get("target") or "target")
+        if label != "target" and label not in header:
+            raise DescribeError(
+                f"{os.fspath(data)}: no column {label}: the model predicts it, so its lift at "
+                "the budget is measured on it. Give a population with that label."
+            )
+        kept = tuple(label if c == "target" else c for c in LABEL_COLUMNS)
+        scores = score_population(data, {"": model_file.model}, keep=kept)
+        scores = scores.rename(columns={label: "target"})
         lift = lift_at_share(
             scores,
             share=budget_share,

@@ -61,6 +61,93 @@ def target_label(target: str) -> str:
     return column.label if column is not None else repr(target)
 
 
+#: The sentences of the description and the model card that depend on the model's action:
+#: a check model ranks files by overpayment (indu) for a check, a rights model by underpayment
+#: (rappel) for a contact (``dmde train --target rappel_target``).
+ACTION_WORDS: dict[str, dict[str, str]] = {
+    "check": {
+        "purpose": "The model gives each household's benefit file a risk score: how likely a "
+        "check is to find an overpayment (indu) as defined below. The files are ranked by "
+        "score and the highest scores are proposed for a check by an agent, within the "
+        "number of checks the agency can make.",
+        "decides": "The score decides nothing about a person's rights: the check does, and its "
+        "outcome can be contested. The score is not an estimate of fraud: most "
+        "overpayments come from errors or late declarations. A person whose file was "
+        "selected can ask which data were used and how each item of their situation "
+        "counted (articles L311-3-1 and R311-3-1-2 of the Code des relations entre le "
+        "public et l'administration).",
+        "budget": "about 166,000 score-driven checks a year among 13.8 million files",
+        "hit": "a check chosen by the score finds an overpayment than a check chosen at random",
+        "captured": "Share of the overpayments in the selection",
+        "limit_target": "The target is an overpayment found by a check, not fraud, and not an "
+        "underpayment (rappel): a file the score ranks low can still hold an error against "
+        "the household.",
+        "limit_income": "Files with more benefits have more occasions of error: the score can "
+        "concentrate checks on low-income households. The audit's income bands show whether "
+        "it does.",
+        "limit_loop": "Checks chosen by the score find overpayments more often, which can look "
+        "like a confirmation of the score: only the random-control survey measures the model "
+        "without that bias, and it must keep being drawn at random.",
+        "use": "to propose the highest for a check by an agent within the agency's budget.",
+        "out_of_scope": "Out of scope: deciding a person's rights or a sanction; qualifying "
+        "fraud; checks without an agent's review; files of another period, population or "
+        "reporting mode than the segments trained on.",
+        "metrics": "AUC (ranking quality over all files) and lift at the budget (how much more "
+        "often a check chosen by the score finds an overpayment than one chosen at random): "
+        "the agency checks only the top of the ranking, so the lift is the figure that "
+        "matters for the people checked. Both come with 95% intervals.",
+        "burden": "The people concerned are households receiving benefits, often with low "
+        "incomes: a check is a burden even when it finds nothing, so who gets checked is "
+        "audited group by group.",
+        "title": "Model card: benefit-file risk score",
+        "description_title": "Public description of the risk-scoring model",
+    },
+    "outreach": {
+        "purpose": "The model gives each household's benefit file a score: how likely a review "
+        "of the file is to find an underpayment (rappel: money due and not paid) as defined "
+        "below. The files are ranked by score and the highest scores are proposed for a "
+        "contact, to verify that the household receives all its rights, within the number of "
+        "contacts the agency can make. A contact is not a check.",
+        "decides": "The score decides nothing about a person's rights: a contact can neither "
+        "reduce nor suspend a benefit, and the household need not answer. A person whose file "
+        "was selected can ask which data were used and how each item of their situation "
+        "counted (articles L311-3-1 and R311-3-1-2 of the Code des relations entre le public "
+        "et l'administration).",
+        "budget": "contacts are cheaper than checks; the agency's own share gives its own figures",
+        "hit": "a contact chosen by the score reaches a household paid too little than a "
+        "contact chosen at random",
+        "captured": "Share of the underpayments in the selection",
+        "limit_target": "The target is an underpayment (rappel) found by a review of the file, "
+        "not an overpayment: the score says nothing of errors against the agency, and a file "
+        "it ranks low can still be paid too little.",
+        "limit_income": "Households that claim less have fewer traces in their file: the score "
+        "can miss those most in need of a contact (non-take-up). The audit's income bands "
+        "show who is reached against who is truly underpaid.",
+        "limit_loop": "Contacts chosen by the score find underpayments more often, which can "
+        "look like a confirmation of the score: only the random-control survey measures the "
+        "model without that bias, and it must keep being drawn at random.",
+        "use": "to propose the highest for a contact (to verify that the household receives "
+        "all its rights) within the agency's budget of contacts.",
+        "out_of_scope": "Out of scope: deciding a person's rights; selecting files for a check; "
+        "files of another period, population or reporting mode than the segments trained on.",
+        "metrics": "AUC (ranking quality over all files) and lift at the budget (how much more "
+        "often a contact chosen by the score reaches a household paid too little than one "
+        "chosen at random): the agency contacts only the top of the ranking, so the lift is "
+        "the figure that matters for the people missed. Both come with 95% intervals.",
+        "burden": "The people concerned are households receiving benefits, often with low "
+        "incomes: a household the score ranks low is not contacted and may stay paid too "
+        "little, so who is reached is audited group by group against who is underpaid.",
+        "title": "Model card: benefit-file rights score",
+        "description_title": "Public description of the rights-scoring model (outreach)",
+    },
+}
+
+
+def action_words(d: ModelDescription, key: str) -> str:
+    """The sentence ``key`` of :data:`ACTION_WORDS` for the model's action."""
+    return ACTION_WORDS[d.action][key]
+
+
 def _target_facts(target: str) -> tuple[tuple[str, str], ...]:
     """What the target is (the catalog's definition) and which column holds it."""
     column = CATALOG.get(target)
@@ -146,20 +233,8 @@ def _purpose_section(d: ModelDescription) -> Section:
         "purpose",
         "Purpose and use",
         (
-            Paragraph(
-                "The model gives each household's benefit file a risk score: how likely a check "
-                "is to find an overpayment (indu) as defined below. The files are ranked by "
-                "score and the highest scores are proposed for a check by an agent, within the "
-                "number of checks the agency can make."
-            ),
-            Paragraph(
-                "The score decides nothing about a person's rights: the check does, and its "
-                "outcome can be contested. The score is not an estimate of fraud: most "
-                "overpayments come from errors or late declarations. A person whose file was "
-                "selected can ask which data were used and how each item of their situation "
-                "counted (articles L311-3-1 and R311-3-1-2 of the Code des relations entre le "
-                "public et l'administration)."
-            ),
+            Paragraph(action_words(d, "purpose")),
+            Paragraph(action_words(d, "decides")),
             *routed,
             Paragraph(
                 "dmde runs on synthetic data: this model was trained on synthetic files and its "
@@ -386,8 +461,10 @@ def lift_blocks(d: ModelDescription) -> list[Any]:
     share = _fmt(d.budget_share, "pct1")
     assumption = Paragraph(
         f"Budget: the top {share} of the files are selected. This share is an assumption "
-        f"(about 166,000 score-driven checks a year among 13.8 million files); the agency's "
-        "own share gives its own figures.",
+        f"({action_words(d, 'budget')}); the agency's own share gives its own figures."
+        if d.action == "check"
+        else f"Budget: the top {share} of the files are selected. This share is an assumption "
+        f"({action_words(d, 'budget')}).",
         "note",
     )
     lift = d.lift
@@ -422,7 +499,7 @@ def lift_blocks(d: ModelDescription) -> list[Any]:
             ),
             ("Lift at the budget", _interval(lift.lift, lift.lift_low, lift.lift_high, "num2")),
             (
-                "Share of the overpayments in the selection",
+                action_words(d, "captured"),
                 _interval(lift.captured, lift.captured_low, lift.captured_high, "pct1"),
             ),
         )
@@ -433,8 +510,8 @@ def lift_blocks(d: ModelDescription) -> list[Any]:
             f"The top {share} of the files of {lift.data} are selected as 'dmde select' does. "
             "Among the files of its random-control sample (survey-weighted), the rate of the "
             "target among those selected, divided by the rate among all, is the lift: how many "
-            "times more often a check chosen by the score finds an overpayment than a check "
-            f"chosen at random. Intervals: {lift.n_boot} bootstrap resamples of the checked "
+            f"times more often {action_words(d, 'hit')}. Intervals: {lift.n_boot} bootstrap "
+            "resamples of the checked "
             f"files (seed {lift.seed}), 95% percentile."
         ),
         facts,
@@ -470,18 +547,14 @@ def _performance_section(d: ModelDescription) -> Section:
 
 def limits(d: ModelDescription) -> tuple[str, ...]:
     items = [
-        "The target is an overpayment found by a check, not fraud, and not an underpayment "
-        "(rappel): a file the score ranks low can still hold an error against the household.",
+        action_words(d, "limit_target"),
         f"Labels exist only for the {_fmt(d.rows, 'int')} randomly checked files "
         f"({_fmt(d.events, 'int')} with the target): the points of rare situations rest on few "
         "files.",
         "The columns the model reads can carry part of what the excluded columns say "
         "(proxies): the exclusion removes the columns, not every association with them.",
-        "Files with more benefits have more occasions of error: the score can concentrate "
-        "checks on low-income households. The audit's income bands show whether it does.",
-        "Checks chosen by the score find overpayments more often, which can look like a "
-        "confirmation of the score: only the random-control survey measures the model without "
-        "that bias, and it must keep being drawn at random.",
+        action_words(d, "limit_income"),
+        action_words(d, "limit_loop"),
         "The model describes the period it was trained on; households' situations and the "
         "rules change (pre-filled income reporting since March 2025). It must be re-evaluated "
         "on each year's random-control survey and its changes reviewed ('dmde diff').",
@@ -568,7 +641,7 @@ def description_document(description: ModelDescription) -> Document:
     ]
     return Document(
         kind="model-description",
-        title="Public description of the risk-scoring model",
+        title=action_words(d, "description_title"),
         subtitle="The rules of the algorithm and its main characteristics (article L312-1-3 "
         "of the Code des relations entre le public et l'administration).",
         sections=tuple(sections),

@@ -70,6 +70,7 @@ from dmde.documents.notice import (
     format_for,
     notice,
     render_notice,
+    require_action,
     write_notice,
 )
 from dmde.documents.notice_words import LEVELS, SOURCES, STRINGS, UNITS
@@ -254,6 +255,8 @@ def _explain(
         row=row_number,
         excluded={f.value: columns_of(f) for f in EXCLUDED_FAMILIES},
         periods=periods,
+        action=None if selection is None else selection.action,
+        overlap_removed=None if selection is None else selection.overlap_removed,
     )
 
 
@@ -615,6 +618,12 @@ def write_notices(
     loaded = _load(model)
     selection = _selection(selection_path, loaded, input_path, trust_selection)
     assert selection is not None
+    where = (
+        f"selection file {os.fspath(selection_path)!r}"
+        if isinstance(selection_path, str | os.PathLike)
+        else "the selection"
+    )
+    require_action(selection.action, "check", where=where)
     loaded = _as_scored(loaded, selection, trust_selection)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ExplainError(f"limit must be a whole number of at least 0; got {limit!r}.")

@@ -168,6 +168,11 @@ class Explanation:
     #: For a model by period (:mod:`dmde.model.periods`): the month scored, the window, the
     #: months and weight of each period's scorecard and its own score; None otherwise.
     periods: Mapping[str, Any] | None = None
+    #: What the selection was made for (the selection manifest's action): "check" or "outreach";
+    #: None without a selection, or for one trusted without its manifest.
+    action: str | None = None
+    #: For an outreach selection: whether files chosen for a check were left out of it.
+    overlap_removed: bool | None = None
 
     @property
     def decimals(self) -> int:

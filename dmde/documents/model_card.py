@@ -11,6 +11,7 @@ from dmde.core.rendering import Document, Facts, Items, Links, Paragraph, Sectio
 from dmde.documents.audit_summary import fairness_blocks
 from dmde.documents.description_document import (
     DESCRIPTION_STEM,
+    action_words,
     auc_table,
     document_meta,
     lift_blocks,
@@ -70,13 +71,10 @@ def model_card_document(description: ModelDescription) -> Document:
             Items(
                 (
                     "Primary use: rank benefit files by their risk of the target "
-                    f"({target_label(d.target)}), to propose the highest for a check by an "
-                    "agent within the agency's budget.",
+                    f"({target_label(d.target)}), {action_words(d, 'use')}",
                     "Primary users: the agency's control-planning staff; the ethics committee "
                     "and the public read this card and the description.",
-                    "Out of scope: deciding a person's rights or a sanction; qualifying fraud; "
-                    "checks without an agent's review; files of another period, population or "
-                    "reporting mode than the segments trained on.",
+                    action_words(d, "out_of_scope"),
                 )
             ),
         ),
@@ -103,12 +101,7 @@ def model_card_document(description: ModelDescription) -> Document:
         "metrics",
         "Metrics",
         (
-            Paragraph(
-                "AUC (ranking quality over all files) and lift at the budget (how much more "
-                "often a check chosen by the score finds an overpayment than one chosen at "
-                "random): the agency checks only the top of the ranking, so the lift is the "
-                "figure that matters for the people checked. Both come with 95% intervals."
-            ),
+            Paragraph(action_words(d, "metrics")),
             auc_table(d) if d.aucs or d.lift is not None else Paragraph("No AUC recorded."),
             *lift_blocks(d),
         ),
@@ -135,9 +128,8 @@ def model_card_document(description: ModelDescription) -> Document:
         (
             Paragraph(
                 "The model reads no sensitive, address, behaviour or control-history data "
-                "(enforced; see the description's table of excluded data). The people concerned "
-                "are households receiving benefits, often with low incomes: a check is a burden "
-                "even when it finds nothing, so who gets checked is audited group by group."
+                "(enforced; see the description's table of excluded data). "
+                + action_words(d, "burden")
             ),
             Items(tuple(_exclusion_text(e) for e in d.exclusions)),
         ),
@@ -145,7 +137,7 @@ def model_card_document(description: ModelDescription) -> Document:
     caveats = Section("caveats", "Caveats and recommendations", (Items(limits(d)),))
     return Document(
         kind="model-card",
-        title="Model card: benefit-file risk score",
+        title=action_words(d, "title"),
         subtitle="Model details, intended use, factors, metrics, data, ethical considerations "
         "and caveats, from the model file.",
         sections=(details, use, factors, metrics, training, evaluation, ethics, caveats),

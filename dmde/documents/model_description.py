@@ -192,6 +192,12 @@ class ModelDescription:
         return str(self.training.get("target", "target"))
 
     @property
+    def action(self) -> str:
+        """What the files the model ranks highest are selected for: "outreach" for a rights
+        model (its training facts record it), else "check"."""
+        return "outreach" if self.training.get("action") == "outreach" else "check"
+
+    @property
     def rows(self) -> int:
         return sum(s.rows for s in self.segments)
 

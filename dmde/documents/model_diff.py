@@ -84,6 +84,29 @@ class ModelDiff:
         return tuple(p for p in self.points if p.status != "unchanged")
 
     @property
+    def purpose_change(self) -> str | None:
+        """A sentence naming the change of target or action, when there is one (None else):
+        two such models rank files for different purposes, their points are not versions of
+        one another."""
+        changed = {c.setting: c for c in self.settings if c.setting in ("target", "action")}
+        if not changed:
+            return None
+        target = changed.get("target")
+        action = changed.get("action")
+        parts = []
+        if target is not None:
+            parts.append(f"the target changes from {target.old} to {target.new}")
+        if action is not None:
+            parts.append(
+                f"the action from {action.old} ({_PURPOSES.get(action.old, '?')}) to "
+                f"{action.new} ({_PURPOSES.get(action.new, '?')})"
+            )
+        return (
+            " and ".join(parts).capitalize() + ": the two models rank files for different "
+            "purposes, so their points are not two versions of one model."
+        )
+
+    @property
     def n_changes(self) -> int:
         """Every change that can move a score (training facts aside)."""
         return (
@@ -106,6 +129,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _action(model: ModelFile) -> str:
+    """What the model selects files for, as its training facts record it (none: a check)."""
+    return "outreach" if model.training.facts.get("action") == "outreach" else "check"
+
+
+#: The target and action in words, for the sentence that says a diff compares two purposes.
+_PURPOSES = {
+    "check": "overpayments, indu",
+    "outreach": "underpayments, rappels",
+}
+
+
 def _settings(old: ModelFile, new: ModelFile) -> list[SettingChange]:
     pairs: list[tuple[str, Any, Any]] = [
         ("policy name", old.policy.name, new.policy.name),
@@ -121,6 +156,7 @@ def _settings(old: ModelFile, new: ModelFile) -> list[SettingChange]:
         ),
         ("routing column", old.routing_column, new.routing_column),
         ("target", old.training.target, new.training.target),
+        ("action", _action(old), _action(new)),
     ]
     old_scaling, new_scaling = old.scaling.to_dict(), new.scaling.to_dict()
     pairs += [

@@ -155,7 +155,8 @@ def _section_selection(e: Explanation, lang: Lang) -> Section:
                 Paragraph(
                     phrase(
                         lang,
-                        "sel_score",
+                        # one national group: its rank said once, not twice
+                        "sel_score" if p.group_column is not None else "sel_score_national",
                         rank_group=format_value(p.rank_in_group, "int", lang=lang),
                         where=where,
                         of_group=count(p.group_files),
@@ -448,7 +449,39 @@ def write_notice(
     lang: Lang = "fr",
     format: str = "html",
 ) -> Path:
-    """Write one notice to ``path`` (atomically) and return the path."""
+    """Write one notice to ``path`` (atomically) and return the path.
+
+    Raises
+    ------
+    ExplainError
+        If the file was explained with an outreach selection: its letter is
+        :func:`~dmde.documents.outreach_notice.write_outreach_notice`'s.
+    """
+    require_action(explanation.action, "check")
     target = Path(path)
     write_text(target, render_notice(notice(explanation, lang=lang), format=format))
     return target
+
+
+def require_action(selected_for: str | None, letter: str, *, where: str = "the selection") -> None:
+    """Refuse to write a letter for another action than the one the selection was made for.
+
+    ``selected_for`` is the selection manifest's action (None: no selection, or one trusted
+    without its manifest, which say nothing); ``letter`` the letter about to be written: a
+    check notice ("check") tells a household its file goes to a check, an outreach letter
+    ("outreach") that it may be entitled to more and that the contact is not a check.
+    """
+    if selected_for is None or selected_for == letter:
+        return
+    if selected_for == "outreach":
+        raise ExplainError(
+            f"{where} was made for outreach (dmde select --action outreach): its files are "
+            "contacted, not checked, so a check notice would say the opposite. Give the "
+            "rights model that scored it (dmde train --target rappel_target)."
+        )
+    raise ExplainError(
+        f"{where} was made for checks (its manifest records no outreach action): its files go "
+        "to a check, so an outreach letter ('this contact is not a check') would say the "
+        "opposite. Give the check model that scored it, or select for outreach (dmde select "
+        "--action outreach) from the rights model's scores."
+    )

@@ -156,6 +156,9 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "sel_score": "Votre dossier a été retenu pour une vérification parce que son score le "
                      "plaçait parmi les premiers : il est classé au rang {rank_group} {where}"
                      "{of_group}. Au niveau national, il est au rang {rank}{of_all}.",
+        "sel_score_national": "Votre dossier a été retenu pour une vérification parce que son "
+                              "score le plaçait parmi les premiers : au niveau national, il est "
+                              "au rang {rank}{of_all}.",
         "sel_random": "Votre dossier a été tiré au sort pour une vérification, parmi les "
                       "dossiers qui n'étaient pas retenus au titre du score. Ce tirage ne dépend "
                       "pas du score : une part des vérifications est faite sur des dossiers pris "
@@ -338,6 +341,8 @@ STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "sel_score": "Your file was selected for a check because its score placed it among the "
                      "first: it ranks {rank_group} {where}{of_group}. Nationally, it ranks "
                      "{rank}{of_all}.",
+        "sel_score_national": "Your file was selected for a check because its score placed it "
+                              "among the first: nationally, it ranks {rank}{of_all}.",
         "sel_random": "Your file was drawn at random for a check, among the files not selected "
                       "for their score. This draw does not depend on the score: a share of the "
                       "checks is made on files taken at random, to check that the model stays "

@@ -9,7 +9,9 @@ what to do), then gives, unchanged, the sections of the check's notice
 item, what weighed most, what the model never uses, and the operations performed (the last one
 saying that the files were selected for a contact). The check's sections on the selection, on what
 would have changed the outcome and on contesting are left out: a contact decides nothing and takes
-nothing away. French (the letter sent) or English (a faithful translation, the same numbers).
+nothing away; its paragraphs on asking for the rules, having an item corrected and referring a
+refusal to the CADA are kept, word for word (:data:`ASK_KEYS`). French (the letter sent) or
+English (a faithful translation, the same numbers).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from dmde.core.rendering import Document, Items, Lang, Paragraph, Section, format_value, write_text
 from dmde.data.catalog import CATALOG
 from dmde.documents.explanation import ExplainError, Explanation
-from dmde.documents.notice import notice, render_notice
+from dmde.documents.notice import notice, render_notice, require_action
 from dmde.documents.notice_words import phrase
 
 __all__ = ["OUTREACH_STRINGS", "model_action", "outreach_notice", "write_outreach_notice"]
@@ -71,7 +73,10 @@ OUTREACH_STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "op_contact": "Dans la limite du nombre de contacts prévu, les dossiers aux scores les "
         "plus élevés ont été retenus pour un contact ; un dossier déjà retenu pour un contrôle "
         "n'est pas contacté (le contrôle examine tout le dossier et verse ce qui manque).",
+        "op_contact_alone": "Dans la limite du nombre de contacts prévu, les dossiers aux "
+        "scores les plus élevés ont été retenus pour un contact.",
         "of_count": " sur {n}",
+        "s_ask": "Poser une question ou faire corriger votre dossier",
         "probability": "Ce score correspond à une probabilité estimée de {probability} qu'un "
         "examen de votre situation trouve une somme due et non versée ({target}). C'est une "
         "estimation statistique sur des dossiers comparables, pas un constat sur le vôtre.",
@@ -111,7 +116,10 @@ OUTREACH_STRINGS: Mapping[Lang, Mapping[str, str]] = {
         "op_contact": "Within the number of contacts planned, the files with the highest "
         "scores were chosen for a contact; a file already chosen for a check is not contacted "
         "(the check reviews the whole file and pays what is missing).",
+        "op_contact_alone": "Within the number of contacts planned, the files with the "
+        "highest scores were chosen for a contact.",
         "of_count": " of {n}",
+        "s_ask": "Asking a question or having your file corrected",
         "probability": "This score corresponds to an estimated probability of {probability} "
         "that a review of your situation would find money due and not paid ({target}). It is a "
         "statistical estimate over comparable files, not a finding about yours.",
@@ -143,6 +151,7 @@ def outreach_notice(explanation: Explanation, *, lang: Lang = "fr") -> Document:
     """
     if lang not in OUTREACH_STRINGS:
         raise ExplainError(f"lang must be 'fr' or 'en'; got {lang!r}.")
+    require_action(explanation.action, "outreach")
     base = notice(explanation, lang=lang)
     kept = {s.id: s for s in base.sections if s.id in KEPT_SECTIONS}
     sections = [
@@ -150,6 +159,7 @@ def outreach_notice(explanation: Explanation, *, lang: Lang = "fr") -> Document:
         _section_why(explanation, lang),
         _section_todo(lang),
         *(_outreach_words(kept[k], explanation, lang) for k in KEPT_SECTIONS),
+        _section_ask(base, lang),
     ]
     return Document(
         kind="outreach_notice",
@@ -160,6 +170,20 @@ def outreach_notice(explanation: Explanation, *, lang: Lang = "fr") -> Document:
         meta=base.meta,
         data={**base.data, "action": "outreach"},
     )
+
+
+#: The paragraphs of the check notice's last section that a contact's letter keeps: how to
+#: ask for the rules (L311-3-1), have an item corrected, and refer a refusal to the CADA. Its
+#: paragraphs on contesting a decision after a check are left out: a contact decides nothing.
+ASK_KEYS = ("contest_ask", "contest_correct", "contest_cada")
+
+
+def _section_ask(base: Document, lang: Lang) -> Section:
+    """The check notice's ask / correct / CADA paragraphs, word for word, under their title."""
+    contest = next(s for s in base.sections if s.id == "contest")
+    kept = {phrase(lang, k) for k in ASK_KEYS}
+    blocks = tuple(b for b in contest.blocks if isinstance(b, Paragraph) and b.text in kept)
+    return Section("ask", _w(lang, "s_ask"), blocks)
 
 
 def _section_entitled(e: Explanation, lang: Lang) -> Section:
@@ -246,7 +270,9 @@ def _outreach_words(section: Section, e: Explanation, lang: Lang) -> Section:
             and block.items
             and block.items[-1] == phrase(lang, "op_select")
         ):
-            block = Items((*block.items[:-1], _w(lang, "op_contact")), ordered=block.ordered)
+            # "a file chosen for a check is not contacted" only when the selection says so
+            contact = "op_contact" if e.overlap_removed else "op_contact_alone"
+            block = Items((*block.items[:-1], _w(lang, contact)), ordered=block.ordered)
         blocks.append(block)
     return Section(section.id, section.title, tuple(blocks))
 

@@ -66,12 +66,21 @@ class SelectionTable:
         Files ranked (from the selection's manifest), shown in the notice when known.
     group_files : mapping, optional
         Files ranked in each group (from the manifest).
+    action : {"check", "outreach"} or None, optional
+        What the files were selected for, as the selection's manifest records it (``dmde select
+        --action``; a manifest without an action is a check selection). None: not known (a
+        file trusted without its manifest).
+    overlap_removed : bool or None, optional
+        For an outreach selection: whether a check selection was given (``--checks``), so that
+        no file chosen for a check is contacted. None for a check selection or when not known.
     """
 
     frame: pd.DataFrame
     per: str | None = None
     n_files: int | None = None
     group_files: Mapping[str, int] = field(default_factory=dict)
+    action: str | None = None
+    overlap_removed: bool | None = None
     _position: dict[int, int] = field(init=False, repr=False, compare=False)
     _groups: Any = field(init=False, repr=False, compare=False)
     _cuts: dict[str, float] = field(init=False, repr=False, compare=False)
@@ -123,6 +132,7 @@ class SelectionTable:
                 per=summary.get("per"),
                 n_files=summary.get("n_files"),
                 group_files={str(k): int(v["files"]) for k, v in groups.items()},
+                **_action_of(summary),
             )
         return read_selection(selection, trust_selection=trust_selection)
 
@@ -385,6 +395,7 @@ def read_selection(
             per=per,
             n_files=summary.get("n_files"),
             group_files={str(k): int(v["files"]) for k, v in groups.items()},
+            **(_action_of(summary) if manifest else {}),
         )
     except ExplainError as exc:
         raise ExplainError(f"selection file {str(source)!r}: {exc}") from None
@@ -393,6 +404,13 @@ def read_selection(
         origin = SelectionSource(source, manifest_path(source), scores["path"], scores["sha256"])
         object.__setattr__(selection, "_source", origin)
     return selection
+
+
+def _action_of(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The action and overlap rule a selection's summary records (no action: a check)."""
+    if summary.get("action") != "outreach":
+        return {"action": "check"}
+    return {"action": "outreach", "overlap_removed": bool(summary.get("checks"))}
 
 
 def _manifest(source: Path, trust: bool) -> dict[str, Any]:
