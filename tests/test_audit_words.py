@@ -15,6 +15,7 @@ import pytest
 from dmde.audit import audit, build_report
 from dmde.audit.inputs import LABEL_SOURCES
 from dmde.audit.metric_definitions import METRIC_DEFINITIONS
+from dmde.audit.outreach_audit import OUTREACH_LABEL_SOURCES
 from dmde.audit.profiles import ARCHETYPES
 from dmde.audit.report_text import GLOSSARY, KNOWN_TEMPLATES, METRIC_NAMES, _known
 from dmde.audit.settings import CORRECTIONS, AuditSettings
@@ -53,6 +54,7 @@ def _translated_data() -> list[str]:
         *METRIC_DEFINITIONS.values(),
         *CORRECTIONS.values(),
         *LABEL_SOURCES.values(),
+        *OUTREACH_LABEL_SOURCES.values(),
         *EXCLUDED_FAMILIES.values(),
         *(description for description, _ in ARCHETYPES.values()),
     ]

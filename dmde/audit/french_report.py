@@ -63,6 +63,27 @@ FRENCH_SECTIONS: dict[str, str] = {
     "Share of overpayments": "Part des indus",
     "Share of outreach contacts": "Part des contacts (accès aux droits)",
     "Share of underpayments": "Part des rappels",
+    "Underpayment rate": "Taux de rappel",
+    "Ratio of underpayment rates (need)": "Rapport des taux de rappel (besoin)",
+    (
+        "their selection per unit of risk has no interval: too few of their files are selected "
+        "or have a known outcome to set the gap against their risk"
+    ): (
+        "leur sélection par unité de risque n'a pas d'intervalle : trop peu de leurs dossiers "
+        "sont sélectionnés ou ont un résultat connu pour rapporter l'écart à leur risque"
+    ),
+    (
+        "A flag is a difference large enough to matter and unlikely to be chance. It is not by "
+        "itself proof of unfair treatment: read it beside the groups' underpayment rates and "
+        "the share of their contacts that find money due, and the proxies section, which says "
+        "which of the model's features produce the difference."
+    ): (
+        "Une alerte est une différence assez grande pour compter et peu probable par hasard. "
+        "Elle n'est pas à elle seule la preuve d'un traitement injuste : elle se lit à côté des "
+        "taux de rappel des groupes et de la part de leurs contacts qui trouvent une somme due, "
+        "et de la section des proxies, qui dit quelles variables du modèle produisent la "
+        "différence."
+    ),
     "Who is checked, who is helped, by {attribute}": (
         "Qui est contrôlé, qui est aidé, par {attribute}"
     ),

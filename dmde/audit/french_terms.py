@@ -334,4 +334,11 @@ FRENCH_TERMS: dict[str, str] = {
         "la vérité synthétique (truth_target, chaque dossier : simulation seulement)"
     ),
     "no labels": "aucun résultat de contrôle",
+    # dmde.audit.outreach_audit.OUTREACH_LABEL_SOURCES
+    "the random-control sample (rappel_target, weighted by control_weight)": (
+        "l'échantillon de contrôles aléatoires (rappel_target, pondéré par control_weight)"
+    ),
+    "the synthetic truth (truth_rappel_target, every file: simulation only)": (
+        "la vérité synthétique (truth_rappel_target, chaque dossier : simulation seulement)"
+    ),
 }

@@ -28,6 +28,7 @@ from dmde.audit.result import AuditResult
 from dmde.audit.run import audit
 from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
+from dmde.batch.selection_file import _check_selection_source
 from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
@@ -117,6 +118,14 @@ def audit_outreach_files(
     frame = people
     frame["score"] = score_frame["score"].to_numpy(dtype=float)[position]
     frame["probability"] = score_frame["probability"].to_numpy(dtype=float)[position]
+    made = _check_selection_source(selection, scores_path, error=AuditError)
+    summary = made.get("summary") if made is not None else None
+    if isinstance(summary, dict) and summary.get("action") != "outreach":
+        raise AuditError(
+            f"selection file {os.fspath(selection)!r} was made for checks (its manifest records "
+            "no outreach action): the outreach audit reads a selection of dmde select --action "
+            "outreach."
+        )
     frame["selected"], frame["method"] = _selection(Path(selection), ids)
     groups = group_columns(frame)[wanted]
     declared = {a: GROUP_ATTRIBUTES[a].reference for a in wanted}

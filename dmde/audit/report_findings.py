@@ -88,6 +88,15 @@ def _sentence_of(row: Any, lang: Lang, outcome: str) -> str:
             )
             plain = ratio_words(float(row["amplification"]), lang, more="×{r}", less="÷{r}")
             parts.append(w[key].format(ratio=amp if key == "beyond" else plain, ci=amp_ci))
+        elif verdict == "selection_gap" and pd.notna(row.get("risk_ratio")):
+            # the risk ratio was just given: what is missing is the ratio per unit of risk
+            parts.append(
+                tr(
+                    "their selection per unit of risk has no interval: too few of their files "
+                    "are selected or have a known outcome to set the gap against their risk",
+                    lang,
+                )
+            )
         elif verdict == "selection_gap":
             parts.append(w["no_risk"])
         text = "; ".join(parts) if lang == "en" else " ; ".join(parts)
@@ -153,7 +162,9 @@ def _error_words(row: Any, group: str, reference: str, lang: Lang, outcome: str)
     )
 
 
-def _amplification_figure(rows: pd.DataFrame, lang: Lang) -> Figure | None:
+def _amplification_figure(
+    rows: pd.DataFrame, lang: Lang, *, outreach: bool = False
+) -> Figure | None:
     chosen = rows[rows["selection_ratio"].notna()]
     if chosen.empty:
         return None
@@ -169,8 +180,24 @@ def _amplification_figure(rows: pd.DataFrame, lang: Lang) -> Figure | None:
         }
     )
     w = words(lang)
-    axes = plots.plot_amplification(table, words=plots.WORDS_FR if lang == "fr" else None)
+    labels = dict(plots.WORDS_FR) if lang == "fr" else {}
+    ax = None
+    if outreach:  # the risk of an outreach audit is an underpayment
+        labels["risk_ratio"] = tr("Ratio of underpayment rates (need)", lang)
+        ax = _wide_axes(table["label"], len(table))
+    axes = plots.plot_amplification(table, ax=ax, words=labels or None)
     return Figure("amplification", _svg(axes), w["figure_caption"], w["figure_alt"])
+
+
+def _wide_axes(labels: pd.Series[Any], rows: int) -> Any:
+    """Axes for the outreach audit's figure: room for the plot beside long group labels (about
+    4.5 inches, so that ratio ticks such as "×0,03125" do not overlap) and for its legend on
+    one line (its labels are longer than the check's)."""
+    from matplotlib.figure import Figure as MplFigure
+
+    longest = max((len(str(label)) for label in labels), default=0)
+    width = max(10.0, 3.8 + 0.075 * longest + 4.5)
+    return MplFigure(figsize=(width, 1.8 + 0.5 * rows), layout="constrained").subplots()
 
 
 def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> Section:
@@ -255,7 +282,9 @@ def _findings_section(result: AuditResult, lang: Lang, outcome: str | None) -> S
         )
     )
     figure = _amplification_figure(
-        found[found["verdict"].isin(["beyond_risk", "in_proportion", "selection_gap"])], lang
+        found[found["verdict"].isin(["beyond_risk", "in_proportion", "selection_gap"])],
+        lang,
+        outreach=d.get("action") == "outreach",
     )
     if figure is not None:
         blocks.append(figure)

@@ -58,6 +58,7 @@ def _summary(result: AuditResult, lang: Lang) -> Section:
     g = result.groups
     tested = int(g.disparities["tested"].sum())
     flags = result.flags
+    outreach = result.data.get("action") == "outreach"
     singles = set(_singles(result))
     blocks: list[Block] = []
     method = g.method
@@ -87,8 +88,14 @@ def _summary(result: AuditResult, lang: Lang) -> Section:
     # on a subset of metrics) would contradict them. The full list is the JSON's data.flags.
     counts = flags.groupby("metric", sort=False).size()
     if len(counts):
+
+        def named(metric: str) -> str:  # an outreach audit's outcome is an underpayment
+            if outreach and metric == "base_rate":
+                return tr("Underpayment rate", lang)
+            return _metric_name(metric, lang)
+
         listed = ", ".join(
-            tr("{metric}: {count}", lang, metric=_metric_name(str(m), lang).lower(), count=int(n))
+            tr("{metric}: {count}", lang, metric=named(str(m)).lower(), count=int(n))
             for m, n in counts.items()
         )
         blocks.append(
@@ -144,6 +151,15 @@ def _summary(result: AuditResult, lang: Lang) -> Section:
     blocks.append(
         Paragraph(
             tr(
+                "A flag is a difference large enough to matter and unlikely to be chance. It is "
+                "not by itself proof of unfair treatment: read it beside the groups' "
+                "underpayment rates and the share of their contacts that find money due, and "
+                "the proxies section, which says which of the model's features produce the "
+                "difference.",
+                lang,
+            )
+            if outreach
+            else tr(
                 "A flag is a difference large enough to matter and unlikely to be chance. It is "
                 "not by itself proof of unfair treatment: read it beside the groups' overpayment "
                 "rates and the precision of their checks, and the proxies section, which says "
