@@ -214,3 +214,159 @@ def test_cli_writes_french_unless_told(
     assert main([*argv, "--out", str(tmp_path / "r.pdf")]) == 2
     err = capsys.readouterr().err
     assert "--out" in err and ".html, .md, .json" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# The reader's words: features by their catalog labels, segments by their names
+@functools.lru_cache(maxsize=1)
+def _reform(seed: int) -> MonitoringResult:
+    months: dict[str, list[pa.Table]] = {}
+    for month, table in generate_panel(
+        10_000, months=14, start=START, seed=seed, shift="benefit_reform", shift_month=13,
+        controls=1_000,
+    ):  # fmt: skip
+        months.setdefault(month, []).append(table)
+    panel = [(m, pa.concat_tables(t).to_pandas()) for m, t in months.items()]
+    rows = pd.concat([f for _, f in panel[:3]])
+    rows = rows[rows["controlled"] == 1]
+    model = ScorecardFamily().fit(
+        rows, rows["target"].astype(int), sample_weight=rows["control_weight"]
+    )
+    return monitor(model, panel[:3], panel[3:], share=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_french_verdict_names_features_and_segments_in_french(seed: int) -> None:
+    result = _reform(seed)
+    assert [(f.kind, f.subject, f.first_month) for f in result.flags] == [
+        ("feature", "mean_cf_12m", "2026-06")
+    ], result.findings
+    assert monitoring_verdict(result, "fr") == (
+        "Verdict : un changement sur les 11 mois surveillés : la variable "
+        "«\u00a0complément familial\u00a0» à partir de 2026-06."
+    )
+    assert monitoring_verdict(result, "en") == (
+        "Verdict: one change over the 11 months monitored: feature mean_cf_12m (family "
+        "supplement) from 2026-06."
+    )
+    french = result.flags[0].in_words("fr")
+    assert french.startswith("La variable «\u00a0complément familial\u00a0» (mean_cf_12m) est")
+    for code in ("declarative", "prefilled"):
+        assert f"segment {code}" not in french
+    document = monitoring_document(result, lang="fr")
+    table = next(s for s in document.sections if s.id == "stability").blocks[0]
+    assert "«\u00a0complément familial\u00a0» (mean_cf_12m)" in [r[0] for r in table.rows]  # type: ignore[union-attr]
+
+
+def test_a_flag_that_held_in_some_months_says_in_how_many() -> None:
+    from dataclasses import replace
+
+    result = _reform(0)
+    (flag,) = result.flags
+    once = replace(result, flags=(replace(flag, months=("2026-06",)),))
+    assert monitoring_verdict(once, "fr").endswith(
+        "la variable «\u00a0complément familial\u00a0» à partir de 2026-06 (1 des 2 mois depuis)."
+    )
+    first = replace(flag, first_month=result.months[0], months=(result.months[0],))
+    gap = replace(result, flags=(first,))
+    assert monitoring_verdict(gap, "fr") == (
+        "Verdict : aucun changement pendant les 11 mois surveillés, mais un écart avec la "
+        "référence dès le premier mois (2025-09), que cette surveillance ne peut pas dater "
+        "(avant 2025-09, ou la référence elle-même) : la variable «\u00a0complément "
+        "familial\u00a0» (1 des 11 mois)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The baseline against the model's training data (the hash the model file records)
+@functools.lru_cache(maxsize=2)
+def _trained(root: str, seed: int) -> tuple[Path, Path]:
+    """A panel of 4 months from 2025-06 and a model trained by dmde train on its first."""
+    folder = Path(root)
+    write_panel(folder / "panel", 3_000, months=4, start=START, seed=seed, controls=400)
+    first = folder / "panel" / f"snapshot_month={START}" / "part-0.parquet"
+    model = folder / "model.json"
+    argv = ["train", "--data", str(first), "--out", str(model), "--cv", "0"]
+    assert main([*argv, "--segment-column", "income_reporting"]) == 0
+    return model, folder / "panel"
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_baseline_other_than_the_training_data_is_said_first(
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    seed: int,
+) -> None:
+    model, panel = _trained(str(tmp_path_factory.getbasetemp() / f"trained{seed}"), seed)
+    capsys.readouterr()
+    first = panel / f"snapshot_month={START}" / "part-0.parquet"
+    second = panel / "snapshot_month=2025-07" / "part-0.parquet"
+    # the training month as the baseline: checked, nothing said
+    result, _ = monitor_files(model, first, panel, tmp_path / "same.html", share=0.05)
+    assert result.baseline["training_data"] == "same"
+    assert monitoring_verdict(result).startswith("Verdict: ")
+    blocks = [b.text for b in monitoring_document(result).sections[0].blocks]  # type: ignore[union-attr]
+    assert not [t for t in blocks if "not the data the model was trained on" in t]
+    # the next month, or a folder of months, as the baseline: said in the verdict and after it
+    for baseline, name in ((second, "month"), (panel, "folder")):
+        months = panel if name == "month" else tmp_path / "later"
+        if name == "folder":
+            import shutil
+
+            months.mkdir(exist_ok=True)
+            later = months / "snapshot_month=2025-10"
+            shutil.copytree(panel / "snapshot_month=2025-09", later, dirs_exist_ok=True)
+            frame = pd.read_parquet(later / "part-0.parquet")
+            frame["snapshot_month"] = "2025-10"
+            frame.to_parquet(later / "part-0.parquet")
+        result, _ = monitor_files(model, baseline, months, tmp_path / f"{name}.html", share=0.05)
+        assert result.baseline["training_data"] == "other", name
+        document = monitoring_document(result, lang="fr")
+        verdict, warning = (b.text for b in document.sections[0].blocks[:2])  # type: ignore[union-attr]
+        assert verdict.startswith(
+            "Verdict, contre une référence qui n'est pas les données d'apprentissage du modèle"
+        )
+        assert warning.startswith("La référence n'est pas les données d'apprentissage du modèle")
+        assert "part-0.parquet (400 contrôles aléatoires" in warning
+    argv = ["monitor", "--model", str(model), "--baseline", str(second), "--months", str(panel)]
+    assert main([*argv, "--out", str(tmp_path / "cli.html"), "--share", "0.05"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].startswith("WARNING: The baseline is not the data the model was trained on")
+    assert printed[2].startswith("Verdict, against a baseline that is not the model's training")
+
+
+def test_a_model_file_without_its_training_hash_is_said_not_checked(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    model, first, csv = files  # saved by save_model without training facts
+    result, _ = monitor_files(model, first, csv, tmp_path / "m.html", share=0.05)
+    assert result.baseline["training_data"] == "not recorded"
+    texts = [b.text for b in monitoring_document(result).sections[0].blocks]  # type: ignore[union-attr]
+    assert texts[1] == (
+        "The model file records no SHA-256 of its training data: whether the baseline is that "
+        "data was not checked."
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("snapshot_month=2025-07/m.html", r"inside the month folder snapshot_month=2025-07 of"),
+        ("snapshot_month=2025-07/sub/m.html", r"inside the month folder snapshot_month=2025-07"),
+        ("m.html", r"inside the panel .* given as --months"),
+    ],
+    ids=["month", "below-a-month", "panel"],
+)
+def test_out_inside_the_panel_is_refused(
+    files: tuple[Path, Path, Path], tmp_path: Path, where: str, message: str
+) -> None:
+    import shutil
+
+    model, first, csv = files
+    panel = tmp_path / "panel"
+    shutil.copytree(csv, panel)
+    before = sorted(p.relative_to(panel) for p in panel.rglob("*"))
+    with pytest.raises(UsageError, match=r"--out '.*m\.html' is " + message):
+        monitor_files(model, first, panel, panel / where, share=0.05)
+    assert sorted(p.relative_to(panel) for p in panel.rglob("*")) == before

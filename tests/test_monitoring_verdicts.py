@@ -35,6 +35,7 @@ import pytest
 from scipy.special import expit, logit
 
 from dmde.audit.monitoring import MonitoringResult, monitor
+from dmde.audit.monitoring_report import monitoring_document, monitoring_verdict
 from dmde.data.synthetic_panel import generate_panel
 from dmde.model.scorecard import ScorecardFamily
 
@@ -145,9 +146,80 @@ def test_doubled_odds_are_a_calibration_flag_in_its_month() -> None:
     assert row["observed_rate"] > row["predicted_rate"]
 
 
-def test_a_move_below_the_floor_is_said_not_flagged() -> None:
-    from dmde.audit.monitoring_report import monitoring_document
+def test_a_change_in_its_month_is_counted_as_a_change_not_a_gap() -> None:
+    result = _run(_planted(_panel(10_000, 0, 1_500), "calibration", 0), 0.05)
+    fr = monitoring_verdict(result, "fr")
+    assert "la calibration à partir de 2026-06" in fr, fr
+    assert "écart" not in fr and "premier mois" not in fr, fr
 
+
+# ---------------------------------------------------------------------------------------------
+# A gap from the first month: the model learnt a training month whose controls had a high rate
+FIRST = "2025-07"  # the first month after the training month 2025-06
+
+
+def _high_training_month(seed: int, *, planted: bool) -> MonitoringResult:
+    """A model trained on one month (1,500 controls) and monitored over the 6 next; planted:
+    the training month's overpayments drawn at doubled odds (a sample with a high rate), the
+    months as they are."""
+    panel = _panel(10_000, seed, 1_500)
+    month, frame = panel[0]
+    if planted:
+        rng = np.random.default_rng(20_000 + seed)
+        frame = frame.copy()
+        rows = (frame["controlled"] == 1).to_numpy()
+        p = expit(logit(frame["truth_probability"].to_numpy(dtype=float)[rows]) + np.log(2.0))
+        target = frame["target"].to_numpy(dtype=float, copy=True)
+        target[rows] = rng.random(p.size) < p
+        frame["target"] = target
+    rows = frame[frame["controlled"] == 1]
+    model = ScorecardFamily().fit(
+        rows, rows["target"].astype(int), sample_weight=rows["control_weight"]
+    )
+    return monitor(model, [(month, frame)], panel[1:7], share=0.05)
+
+
+def _gap_found(seed: int) -> bool:
+    result = _high_training_month(seed, planted=True)
+    gaps = [(f.kind, f.first_month) for f in result.flags]
+    verdict = monitoring_verdict(result, "fr")
+    return ("calibration", FIRST) in gaps and verdict.startswith(
+        "Verdict : aucun changement pendant les 6 mois surveillés, mais un écart avec la "
+        f"référence dès le premier mois ({FIRST})"
+    )
+
+
+def _gap_quiet(seed: int) -> bool:
+    result = _high_training_month(seed, planted=False)
+    return not [f for f in result.flags if f.kind == "calibration"]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_gap_from_the_first_month_is_not_counted_as_a_change(seed: int) -> None:
+    result = _high_training_month(seed, planted=True)
+    assert _gap_found(seed), (monitoring_verdict(result, "fr"), result.findings)
+    flag = next(f for f in result.flags if f.kind == "calibration")
+    assert f"from the first month monitored, {FIRST}" in flag.sentence
+    assert f"dès le premier mois surveillé, {FIRST}" in flag.in_words("fr")
+    texts = [b.text for b in monitoring_document(result, lang="fr").sections[0].blocks]  # type: ignore[union-attr]
+    note = next(t for t in texts if t.startswith("L'écart de calibration est là dès le premier"))
+    assert "les 1\u202f500 contrôles aléatoires de la référence (1 mois)" in note, note
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_training_month_as_the_months_gives_no_calibration_gap(seed: int) -> None:
+    assert _gap_quiet(seed), _high_training_month(seed, planted=False).findings
+
+
+@pytest.mark.slow
+def test_first_month_gap_over_seeds() -> None:
+    found = [_gap_found(seed) for seed in range(10)]
+    quiet = [_gap_quiet(seed) for seed in range(10)]
+    assert sum(found) >= 9, found
+    assert sum(quiet) >= 9, quiet
+
+
+def test_a_move_below_the_floor_is_said_not_flagged() -> None:
     below, flagged_lower = _below_floor(0)
     assert below and flagged_lower
     result = _run(_planted(_panel(50_000, 0, 1_000), "floor", 0), 0.5)

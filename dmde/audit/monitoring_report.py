@@ -11,9 +11,10 @@ selection by group.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,13 +24,14 @@ from dmde.audit.monitoring import (
     MIN_SHARE_MOVE,
     PSI_MAJOR,
     PSI_MODERATE,
+    MonitoringFlag,
     MonitoringResult,
     monitor,
     monitored_columns,
     panel_month_frames,
     read_month,
 )
-from dmde.audit.monitoring_words import mtr, p_text, subject_words
+from dmde.audit.monitoring_words import feature_words, mtr, p_text, subject_words
 from dmde.audit.plots import to_svg
 from dmde.audit.report import check_report_paths
 from dmde.audit.words import attribute_label, group_label, tr
@@ -48,14 +50,20 @@ from dmde.core.rendering import (
     write_document,
 )
 from dmde.core.stats import normal_quantile
+from dmde.data.datasets import read_dataset
+from dmde.data.panel_controls import read_panel_controls
 from dmde.data.synthetic_panel import panel_files
-from dmde.model.model_file import load_model
+from dmde.model.model_file import frame_sha256, read_model_file
+from dmde.model.model_records import ModelFile
+from dmde.model.periods import PeriodScorecards
+from dmde.model.training import training_data
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
     "REPORT_EXTENSIONS",
+    "baseline_warning",
     "detection_limits",
     "monitor_files",
     "monitoring_document",
@@ -63,6 +71,7 @@ __all__ = [
     "plot_performance",
     "plot_selection_shares",
     "plot_stability",
+    "training_check",
     "write_monitoring_report",
 ]
 
@@ -96,7 +105,8 @@ def plot_stability(result: MonitoringResult, *, ax: Axes | None = None, lang: La
     flagged = [f.subject for f in result.flags if f.kind == "feature"]
     shown = flagged or list(worst.max(axis=1).sort_values(ascending=False, kind="stable").index)
     for feature in shown[:_SHOWN_FEATURES]:
-        ax.plot(x, worst.loc[feature].to_numpy(), marker="o", markersize=3, label=str(feature))
+        label = feature_words(str(feature), lang)
+        ax.plot(x, worst.loc[feature].to_numpy(), marker="o", markersize=3, label=label)
     for level, style in ((PSI_MODERATE, "--"), (PSI_MAJOR, ":")):
         ax.axhline(level, color="grey", linestyle=style, linewidth=1)
     ax.set_xticks(list(x), list(result.months), rotation=90, fontsize=7)
@@ -200,23 +210,73 @@ def _figures(result: MonitoringResult, lang: Lang) -> Section:
 def monitoring_verdict(result: MonitoringResult, lang: Lang = "en") -> str:
     """The run in one sentence: what changed and from when, or that nothing did.
 
+    Flags are counted as what they are: a change from a month after the first (the run saw
+    it happen), or a gap with the baseline from the first month monitored (the run cannot
+    date it: it came before that month, or from the baseline itself). A flag that held in
+    some months only says in how many. A baseline that is not the model's training data
+    (``result.baseline["training_data"] == "other"``, set by :func:`monitor_files`) is said
+    at the start.
+
     For example "Verdict: one change over the 13 months monitored: feature mean_cf_12m
-    from 2026-06."
+    (family supplement) from 2026-06."
     """
     months = result.months
+    changes = [f for f in result.flags if f.first_month != months[0]]
+    gaps = [f for f in result.flags if f.first_month == months[0]]
     if not result.flags:
-        return mtr("verdict_none", lang, n=len(months), first=months[0], last=months[-1])
-    subjects = "; ".join(
-        mtr(
-            "subject_from",
+        text = mtr("verdict_none", lang, n=len(months), first=months[0], last=months[-1])
+    elif not gaps:
+        text = mtr(
+            "verdict_changes",
             lang,
-            subject=subject_words(f.kind, f.subject, lang),
-            month=f.first_month,
+            changes=_count("change", len(changes), lang),
+            n=len(months),
+            subjects=_subjects(changes, result, lang),
         )
-        for f in result.flags
-    )
-    key = "verdict_one" if len(result.flags) == 1 else "verdict_some"
-    return mtr(key, lang, k=len(result.flags), n=len(months), subjects=subjects)
+    else:
+        fields = {
+            "gaps": _count("gap", len(gaps), lang),
+            "n": len(months),
+            "first": months[0],
+        }
+        if not changes:
+            text = mtr("verdict_gaps", lang, subjects=_subjects(gaps, result, lang), **fields)
+        else:
+            text = mtr(
+                "verdict_both",
+                lang,
+                changes=_count("change", len(changes), lang),
+                subjects=_subjects(changes, result, lang),
+                gap_subjects=_subjects(gaps, result, lang),
+                **fields,
+            )
+    other = result.baseline.get("training_data") == "other"
+    return mtr("verdict_other_baseline" if other else "verdict", lang, text=text)
+
+
+def _join(items: Sequence[str], lang: Lang) -> str:
+    """Items of a list in running text: " ; " in French, "; " in English."""
+    return (" ; " if lang == "fr" else "; ").join(items)
+
+
+def _count(what: str, k: int, lang: Lang) -> str:
+    return mtr(f"one_{what}", lang) if k == 1 else mtr(f"some_{what}s", lang, k=k)
+
+
+def _subjects(flags: Sequence[MonitoringFlag], result: MonitoringResult, lang: Lang) -> str:
+    """Each flag's subject, from when (a change), and in how many months when not every."""
+    months = list(result.months)
+    items = []
+    for f in flags:
+        subject = subject_words(f.kind, f.subject, lang)
+        since = len(months) - months.index(f.first_month)
+        if f.first_month != months[0]:
+            subject = mtr("subject_from", lang, subject=subject, month=f.first_month)
+        if len(f.months) < since:
+            key = "held_of" if f.first_month == months[0] else "held_since"
+            subject = mtr(key, lang, subject=subject, n=len(f.months), m=since)
+        items.append(subject)
+    return _join(items, lang)
 
 
 def _floor_points(result: MonitoringResult, lang: Lang) -> str:
@@ -224,9 +284,14 @@ def _floor_points(result: MonitoringResult, lang: Lang) -> str:
 
 
 def _findings(result: MonitoringResult, lang: Lang) -> Section:
+    other = result.baseline.get("training_data") == "other"
     blocks: list[Paragraph] = [
-        Paragraph(monitoring_verdict(result, lang), "warning" if result.flags else "ok")
+        Paragraph(monitoring_verdict(result, lang), "warning" if result.flags or other else "ok")
     ]
+    training = baseline_warning(result, lang)
+    if training:
+        blocks.append(Paragraph(training, "warning" if other else "text"))
+    blocks += [Paragraph(text) for text in _gap_notes(result, lang)]
     if not result.flags:
         blocks.append(
             Paragraph(mtr("nothing", lang, n=len(result.months), floor=_floor_points(result, lang)))
@@ -236,6 +301,58 @@ def _findings(result: MonitoringResult, lang: Lang) -> Section:
     blocks.append(Paragraph(detection_limits(result, lang)))
     title = tr("Findings", lang)
     return Section("findings", title, tuple(blocks))
+
+
+def baseline_warning(result: MonitoringResult, lang: Lang = "en") -> str:
+    """What :func:`monitor_files` found of the baseline against the model's training data:
+    a warning when it is not that data (every flag is then a move from another reference),
+    a note when it could not be checked, nothing when it is (or was not asked)."""
+    base = result.baseline
+    status = base.get("training_data")
+    if status == "other":
+        return mtr(
+            "training_other",
+            lang,
+            file=base.get("training_file") or "?",
+            rows=format_value(base.get("training_rows"), "int", lang=lang),
+            model_sha=str(base.get("training_sha256", ""))[:12],
+            base_rows=format_value(base.get("baseline_training_rows"), "int", lang=lang),
+            base_sha=mtr("with_sha", lang, sha=str(base["baseline_sha256"])[:12])
+            if base.get("baseline_sha256")
+            else "",
+        )
+    if status == "not recorded":
+        return mtr("training_unknown", lang)
+    if status == "not readable":
+        return mtr("training_unread", lang, target=base.get("training_target") or "target")
+    return ""
+
+
+def _gap_notes(result: MonitoringResult, lang: Lang) -> list[str]:
+    """What a flag from the first month means (once), and why a calibration gap from the
+    first month points at the baseline's sample of controls."""
+    first = result.months[0]
+    gaps = [f for f in result.flags if f.first_month == first]
+    if not gaps or len(result.months) == 1:
+        return []
+    notes = [mtr("gap_note", lang, first=first)]
+    calibration = next((f for f in gaps if f.kind == "calibration"), None)
+    base = result.baseline
+    if calibration is not None and np.isfinite(float(base.get("observed_rate", np.nan))):
+        facts = calibration.facts
+        notes.append(
+            mtr(
+                "calibration_first",
+                lang,
+                predicted=format_value(float(facts["predicted_rate"]), "pct1", lang=lang),
+                observed=format_value(float(facts["observed_rate"]), "pct1", lang=lang),
+                month=first,
+                controls=format_value(base.get("controls"), "int", lang=lang),
+                months=format_value(base.get("months", 1), "int", lang=lang),
+                rate=format_value(float(base["observed_rate"]), "pct1", lang=lang),
+            )
+        )
+    return notes
 
 
 def _notes(result: MonitoringResult, lang: Lang) -> list[str]:
@@ -257,7 +374,9 @@ def _notes(result: MonitoringResult, lang: Lang) -> list[str]:
         ]
         if items:
             notes.append(
-                mtr("below_floor", lang, floor=_floor_points(result, lang), items="; ".join(items))
+                mtr(
+                    "below_floor", lang, floor=_floor_points(result, lang), items=_join(items, lang)
+                )
             )
         untested = comp[~comp["tested"]]
         counts = untested.groupby(["attribute", "group"], sort=False).size().reset_index()
@@ -272,7 +391,7 @@ def _notes(result: MonitoringResult, lang: Lang) -> list[str]:
             for a, g, n in counts.itertuples(index=False)
         ]
         if items:
-            notes.append(mtr("untested", lang, items="; ".join(items)))
+            notes.append(mtr("untested", lang, items=_join(items, lang)))
     score = result.score
     if "rejected" in score and int(score["rejected"].sum()) > 0:
         rows = score[score["rejected"] > 0]
@@ -281,7 +400,7 @@ def _notes(result: MonitoringResult, lang: Lang) -> list[str]:
             f"({r['rejected_first']})"
             for _, r in rows.iterrows()
         ]
-        notes.append(mtr("rejected", lang, items="; ".join(items)))
+        notes.append(mtr("rejected", lang, items=_join(items, lang)))
     return notes
 
 
@@ -447,6 +566,7 @@ def _stability(result: MonitoringResult, lang: Lang) -> Section:
     worst = result.stability.groupby(["feature", "month"], sort=False)["csi"].max().unstack()
     order = list(dict.fromkeys(result.stability["feature"]))
     worst = worst.loc[order, list(result.months)].reset_index()
+    worst["feature"] = [feature_words(str(f), lang, code=True) for f in worst["feature"]]
     columns = (
         Column("feature", mtr("col_feature", lang)),
         *(Column(m, m, "num3") for m in result.months),
@@ -586,6 +706,20 @@ def write_monitoring_report(
     return write_document(document, path, formats=formats)
 
 
+def _training_meta(checked: Mapping[str, Any], lang: Lang) -> str:
+    status = checked["training_data"]
+    if status == "same":
+        return mtr("training_same", lang)
+    if status == "other":
+        return mtr(
+            "training_not_same",
+            lang,
+            file=checked.get("training_file") or "?",
+            rows=format_value(checked.get("training_rows"), "int", lang=lang),
+        )
+    return mtr("training_not_checked", lang)
+
+
 def _check_out(out: str | os.PathLike[str]) -> None:
     suffix = Path(out).suffix.lower()
     if suffix not in REPORT_EXTENSIONS:
@@ -594,6 +728,94 @@ def _check_out(out: str | os.PathLike[str]) -> None:
             f"{', '.join(REPORT_EXTENSIONS)} (all three, with its stem); got "
             f"{suffix or 'no extension'!r}: give a name ending in .html, such as monitor.html."
         )
+
+
+def _check_out_outside_panels(
+    out: str | os.PathLike[str], folders: Mapping[str, str | os.PathLike[str]]
+) -> None:
+    """The report is not written inside a panel: in a month folder it would be read with the
+    month (a hive-partitioned reader takes every file of the folder), and in the panel's
+    folder beside its months."""
+    where = Path(out).resolve().parent
+    given = Path(out).parents  # named as typed where the path says it, else resolved
+    for parent in (*given, where, *where.parents):
+        if parent.name.startswith("snapshot_month="):
+            raise UsageError(
+                f"--out {os.fspath(out)!r} is inside the month folder {parent.name} of the panel "
+                f"{os.fspath(parent.parent)!r}: the report's files would be read with that "
+                "month; write the report outside the panel, such as monitor/monitor.html."
+            )
+    for flag, folder in folders.items():
+        root = Path(folder).resolve()
+        if _holds_months(root) and (where == root or root in where.parents):
+            raise UsageError(
+                f"--out {os.fspath(out)!r} is inside the panel {os.fspath(folder)!r} given as "
+                f"{flag}: the report's files would sit among its months; write the report "
+                "outside the panel, such as monitor/monitor.html."
+            )
+
+
+def _holds_months(folder: Path) -> bool:
+    """A panel folder: a folder with a ``snapshot_month=...`` folder in it (a folder without
+    one is refused as no panel when read, saying so)."""
+    return folder.is_dir() and any(
+        d.is_dir() and d.name.startswith("snapshot_month=") for d in folder.iterdir()
+    )
+
+
+def training_check(model: ModelFile, baseline: str | os.PathLike[str]) -> dict[str, Any]:
+    """Whether ``baseline`` is the data the model was trained on: its random controls, read as
+    ``dmde train`` reads them (a file, or a panel folder's controls of every month), hashed
+    as the model file's training fact ``data_sha256`` was.
+
+    Returns
+    -------
+    dict
+        ``training_data``: "same", "other", "not recorded" (the model file has no hash) or
+        "not readable" (the baseline has no random controls with the model's target); the
+        model file's ``training_file``, ``training_rows``, ``training_sha256``,
+        ``training_target``; for "same" and "other", the baseline's ``baseline_sha256`` and
+        ``baseline_training_rows``.
+    """
+    record = model.training
+    facts: dict[str, Any] = {
+        "training_file": record.data_file,
+        "training_rows": record.rows,
+        "training_sha256": record.data_sha256,
+        "training_target": record.target,
+    }
+    if not record.data_sha256:
+        return {"training_data": "not recorded", **facts}
+    path = Path(baseline)
+    target = record.target or "target"
+    files = [f for _, f in panel_files(path)] if path.is_dir() else [path]
+    if not isinstance(model.model, PeriodScorecards):  # its rows are the fitted rows
+        # counted on two columns first: another number of controls is another baseline,
+        # without reading (and typing) every column of it
+        try:
+            rows = sum(_training_rows(f, target) for f in files)
+        except DmdeError:
+            return {"training_data": "not readable", **facts}
+        if rows != record.rows:
+            return {"training_data": "other", **facts, "baseline_training_rows": rows}
+    try:
+        frame = read_panel_controls(path) if path.is_dir() else read_dataset(path)
+        data = training_data(frame, target=target)
+    except DmdeError:
+        return {"training_data": "not readable", **facts}
+    digest = frame_sha256(data.X)
+    return {
+        "training_data": "same" if digest == record.data_sha256 else "other",
+        **facts,
+        "baseline_sha256": digest,
+        "baseline_training_rows": len(data.X),
+    }
+
+
+def _training_rows(path: Path, target: str) -> int:
+    """The rows ``dmde train`` trains on in a file: random controls with a known target."""
+    frame = read_dataset(path, columns=["controlled", target])
+    return int(((frame["controlled"] == 1) & frame[target].notna()).sum())
 
 
 def monitor_files(
@@ -628,7 +850,7 @@ def monitor_files(
         a row whose ``snapshot_month`` is not its folder's is refused.
     out : path
         The report, ending in ``.html``, ``.md`` or ``.json`` (the three are written, with the
-        same stem).
+        same stem), outside the panel folders.
     budget, share, alpha, seed, min_move
         See :func:`~dmde.audit.monitoring.monitor`.
     lang : {"en", "fr"}, default "en"
@@ -637,12 +859,15 @@ def monitor_files(
     Returns
     -------
     (MonitoringResult, list of Path)
-        The result and the files written.
+        The result and the files written. Its ``baseline`` says whether ``baseline`` is the
+        model's training data (:func:`training_check`); when it is not, the verdict and the
+        first screen say so.
 
     Raises
     ------
     UsageError
-        If ``out`` has another extension, or would overwrite an input.
+        If ``out`` has another extension, would overwrite an input, or lies inside a panel
+        (a month folder, or the ``months`` or ``baseline`` folder).
     DmdeError
         If a file cannot be read, or the panel holds no month after the baseline.
     """
@@ -650,7 +875,9 @@ def monitor_files(
     check_report_paths(
         out, {"the model file": model, "the baseline": baseline}, formats=tuple(formats)
     )
-    fitted = load_model(model, verify_key=verify_key)
+    _check_out_outside_panels(out, {"--months": months, "--baseline": baseline})
+    model_file = read_model_file(model, verify_key=verify_key)
+    fitted = model_file.model
     columns = monitored_columns(fitted)
     base_path = Path(baseline)
     if base_path.is_dir():
@@ -679,6 +906,9 @@ def monitor_files(
         seed=seed,
         min_move=min_move,
     )
+    del reference
+    checked = training_check(model_file, baseline)
+    result = replace(result, baseline={**result.baseline, **checked})
     selection = (
         mtr("selection_budget", lang, budget=format_value(budget, "int", lang=lang), seed=seed)
         if budget is not None
@@ -687,6 +917,7 @@ def monitor_files(
     meta = (
         (mtr("meta_model", lang), f"{os.fspath(model)} (sha256 {fitted.model_sha256_})"),
         (mtr("meta_baseline", lang), os.fspath(baseline)),
+        (mtr("meta_training", lang), _training_meta(checked, lang)),
         (mtr("meta_panel", lang), os.fspath(months)),
         (mtr("meta_selection", lang), selection),
         (

@@ -21,13 +21,17 @@ from typing import Any
 
 from dmde.audit.words import attribute_label, group_label
 from dmde.core.rendering import Lang, format_value
+from dmde.data.catalog import CATALOG
 
 __all__ = [
     "MONITORING_STRINGS",
+    "SEGMENT_WORDS",
     "attribute_words",
+    "feature_words",
     "flag_sentence",
     "mtr",
     "p_text",
+    "segment_words",
     "since_text",
     "subject_words",
 ]
@@ -38,6 +42,8 @@ MONITORING_STRINGS: dict[str, dict[str, str]] = {
         "title": "Monitoring",
         "since_all": "from {first} (every month since, {n} in all)",
         "since_some": "from {first} ({n} of the {m} months since)",
+        "since_first_all": "from the first month monitored, {first} (every month, {n} in all)",
+        "since_first_some": "from the first month monitored, {first} ({n} of the {m} months)",
         "stable": "stable",
         "moderate": "moderate",
         "major": "major",
@@ -73,13 +79,69 @@ MONITORING_STRINGS: dict[str, dict[str, str]] = {
             "{gap} points where the baseline's was {base_gap}: beyond chance (p = {p}, "
             "Bonferroni over the months)."
         ),
-        "verdict_none": (
-            "Verdict: nothing moved beyond chance over the {n} months monitored ({first} to "
-            "{last}); what this run could not see is said below."
+        "verdict": "Verdict: {text}",
+        "verdict_other_baseline": (
+            "Verdict, against a baseline that is not the model's training data: {text}"
         ),
-        "verdict_one": "Verdict: one change over the {n} months monitored: {subjects}.",
-        "verdict_some": "Verdict: {k} changes over the {n} months monitored: {subjects}.",
+        "verdict_none": (
+            "nothing moved beyond chance over the {n} months monitored ({first} to {last}); "
+            "what this run could not see is said below."
+        ),
+        "verdict_changes": "{changes} over the {n} months monitored: {subjects}.",
+        "verdict_gaps": (
+            "no change during the {n} months monitored, but {gaps} with the baseline from the "
+            "first month ({first}), which this run cannot date (before {first}, or the baseline "
+            "itself): {subjects}."
+        ),
+        "verdict_both": (
+            "{changes} over the {n} months monitored: {subjects}; and {gaps} with the baseline "
+            "from the first month ({first}), which this run cannot date: {gap_subjects}."
+        ),
+        "one_change": "one change",
+        "some_changes": "{k} changes",
+        "one_gap": "one gap",
+        "some_gaps": "{k} gaps",
         "subject_from": "{subject} from {month}",
+        "held_since": "{subject} ({n} of the {m} months since)",
+        "held_of": "{subject} ({n} of the {m} months)",
+        "gap_note": (
+            "A flag from the first month monitored ({first}) is a gap between the baseline and "
+            "the months, not a change this run saw happen: it came between the baseline and "
+            "{first}, or the baseline itself differs from the months (another period, a sample "
+            "too small, not the data the model was trained on)."
+        ),
+        "calibration_first": (
+            "The calibration gap is there from the first month monitored: the model predicts "
+            "{predicted} where {observed} of the random controls had an overpayment in "
+            "{month}. A model learns the rate of the controls it was trained on; the "
+            "baseline's {controls} random controls ({months} months) had {rate} with an "
+            "overpayment. A gap present from the first month more likely comes from that "
+            "sample, or from a change before {month}, than from a drift seen during the run."
+        ),
+        "training_other": (
+            "The baseline is not the data the model was trained on: the model file records "
+            "training on {file} ({rows} random controls, SHA-256 {model_sha}), and the "
+            "baseline's random controls, read as dmde train reads them, are {base_rows} rows"
+            "{base_sha}. Every flag compares the months with this baseline, not "
+            "with what the model learnt: what already differs between the training data and "
+            "the baseline reads as a gap from the first month, and the baseline's AUC and "
+            "calibration are not those of the training. If this baseline was chosen on "
+            "purpose, read the flags as moves from it; otherwise give the training data as "
+            "--baseline."
+        ),
+        "training_unknown": (
+            "The model file records no SHA-256 of its training data: whether the baseline is "
+            "that data was not checked."
+        ),
+        "training_unread": (
+            "Whether the baseline is the model's training data was not checked: it has no "
+            "random controls with a known {target}, as dmde train reads them."
+        ),
+        "meta_training": "training data",
+        "with_sha": " with SHA-256 {sha}",
+        "training_same": "the baseline (its random controls hash to the model file's SHA-256)",
+        "training_not_same": "not the baseline (model trained on {file}, {rows} controls)",
+        "training_not_checked": "not checked",
         "subject_feature": "feature {feature}",
         "subject_score": "the score's distribution",
         "subject_group": "the share of {group} among the files selected",
@@ -232,6 +294,8 @@ MONITORING_STRINGS: dict[str, dict[str, str]] = {
         "title": "Surveillance",
         "since_all": "à partir de {first} (chaque mois depuis, {n} au total)",
         "since_some": "à partir de {first} ({n} des {m} mois depuis)",
+        "since_first_all": "dès le premier mois surveillé, {first} (chaque mois, {n} au total)",
+        "since_first_some": "dès le premier mois surveillé, {first} ({n} des {m} mois)",
         "stable": "stable",
         "moderate": "modéré",
         "major": "majeur",
@@ -269,13 +333,78 @@ MONITORING_STRINGS: dict[str, dict[str, str]] = {
             "{predicted} prédits, un écart de {gap} points quand celui de la référence était "
             "de {base_gap} : au-delà du hasard (p = {p}, Bonferroni sur les mois)."
         ),
-        "verdict_none": (
-            "Verdict : rien n'a bougé au-delà du hasard sur les {n} mois surveillés (de {first} "
-            "à {last}) ; ce que cette surveillance ne pouvait pas voir est dit plus bas."
+        "verdict": "Verdict : {text}",
+        "verdict_other_baseline": (
+            "Verdict, contre une référence qui n'est pas les données d'apprentissage du "
+            "modèle : {text}"
         ),
-        "verdict_one": "Verdict : un changement sur les {n} mois surveillés : {subjects}.",
-        "verdict_some": "Verdict : {k} changements sur les {n} mois surveillés : {subjects}.",
+        "verdict_none": (
+            "rien n'a bougé au-delà du hasard sur les {n} mois surveillés (de {first} à "
+            "{last}) ; ce que cette surveillance ne pouvait pas voir est dit plus bas."
+        ),
+        "verdict_changes": "{changes} sur les {n} mois surveillés : {subjects}.",
+        "verdict_gaps": (
+            "aucun changement pendant les {n} mois surveillés, mais {gaps} avec la référence "
+            "dès le premier mois ({first}), que cette surveillance ne peut pas dater (avant "
+            "{first}, ou la référence elle-même) : {subjects}."
+        ),
+        "verdict_both": (
+            "{changes} sur les {n} mois surveillés : {subjects} ; et {gaps} avec la référence "
+            "dès le premier mois ({first}), que cette surveillance ne peut pas dater : "
+            "{gap_subjects}."
+        ),
+        "one_change": "un changement",
+        "some_changes": "{k} changements",
+        "one_gap": "un écart",
+        "some_gaps": "{k} écarts",
         "subject_from": "{subject} à partir de {month}",
+        "held_since": "{subject} ({n} des {m} mois depuis)",
+        "held_of": "{subject} ({n} des {m} mois)",
+        "gap_note": (
+            "Une alerte dès le premier mois surveillé ({first}) est un écart entre la référence "
+            "et les mois, pas un changement que cette surveillance a vu se produire : il est "
+            "survenu entre la référence et {first}, ou la référence elle-même diffère des mois "
+            "(une autre période, un échantillon trop petit, d'autres données que celles de "
+            "l'apprentissage du modèle)."
+        ),
+        "calibration_first": (
+            "L'écart de calibration est là dès le premier mois surveillé : le modèle prédit "
+            "{predicted} quand {observed} des contrôles aléatoires ont trouvé un indu en "
+            "{month}. Un modèle apprend le taux des contrôles sur lesquels il est entraîné ; "
+            "les {controls} contrôles aléatoires de la référence ({months} mois) avaient "
+            "trouvé un indu dans {rate} des cas. Un écart présent dès le premier mois vient "
+            "plus probablement de cet échantillon, ou d'un changement avant {month}, que d'une "
+            "dérive vue pendant la surveillance."
+        ),
+        "training_other": (
+            "La référence n'est pas les données d'apprentissage du modèle : le fichier du "
+            "modèle enregistre un apprentissage sur {file} ({rows} contrôles aléatoires, "
+            "SHA-256 {model_sha}), et les contrôles aléatoires de la référence, lus comme dmde "
+            "train les lit, font {base_rows} lignes{base_sha}. Chaque "
+            "alerte compare les mois à cette référence, pas à ce que le modèle a appris : ce "
+            "qui diffère déjà entre les données d'apprentissage et la référence se lit comme un "
+            "écart dès le premier mois, et l'AUC et la calibration de la référence ne sont pas "
+            "celles de l'apprentissage. Si cette référence a été choisie à dessein, lire les "
+            "alertes comme des écarts à elle ; sinon, donner les données d'apprentissage en "
+            "--baseline."
+        ),
+        "training_unknown": (
+            "Le fichier du modèle n'enregistre pas l'empreinte SHA-256 de ses données "
+            "d'apprentissage : que la référence soit ces données n'a pas été vérifié."
+        ),
+        "training_unread": (
+            "Que la référence soit les données d'apprentissage du modèle n'a pas été vérifié : "
+            "elle n'a pas de contrôle aléatoire au résultat connu ({target}), comme dmde train "
+            "les lit."
+        ),
+        "meta_training": "données d'apprentissage",
+        "with_sha": " d'empreinte SHA-256 {sha}",
+        "training_same": (
+            "la référence (ses contrôles aléatoires ont l'empreinte SHA-256 enregistrée dans "
+            "le fichier du modèle)"
+        ),
+        "training_not_same": "pas la référence (modèle appris sur {file}, {rows} contrôles)",
+        "training_not_checked": "non vérifié",
         "subject_feature": "la variable {feature}",
         "subject_score": "la distribution du score",
         "subject_group": "la part des {group} parmi les dossiers sélectionnés",
@@ -460,12 +589,71 @@ def p_text(p: float, lang: Lang = "en") -> str:
 
 
 def since_text(months: Sequence[str], labels: Sequence[str], lang: Lang = "en") -> str:
-    """ "from 2026-06 (every month since, 2 in all)": when a flag started and how it held."""
+    """ "from 2026-06 (every month since, 2 in all)": when a flag started and how it held.
+
+    A flag from the first month monitored says so ("from the first month monitored, 2025-05
+    (1 of the 3 months)"): it is a gap with the baseline, not a change seen during the run.
+
+    >>> since_text(["2025-05"], ["2025-05", "2025-06", "2025-07"], "fr")
+    'dès le premier mois surveillé, 2025-05 (1 des 3 mois)'
+    """
     first = months[0]
     after = list(labels)[list(labels).index(first) :]
-    if len(months) == len(after):
-        return mtr("since_all", lang, first=first, n=len(months))
-    return mtr("since_some", lang, first=first, n=len(months), m=len(after))
+    every = len(months) == len(after)
+    if first == labels[0]:
+        key = "since_first_all" if every else "since_first_some"
+    else:
+        key = "since_all" if every else "since_some"
+    return mtr(key, lang, first=first, n=len(months), m=len(after))
+
+
+#: The levels that name a scorecard of a model (a family's segments, a model's periods).
+SEGMENT_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "declarative": "incomes declared by the household",
+        "prefilled": "pre-filled incomes",
+        "before": "before income pre-filling",
+        "after": "after income pre-filling",
+    },
+    "fr": {
+        "declarative": "ressources déclarées par le foyer",
+        "prefilled": "ressources préremplies",
+        "before": "avant le préremplissage des ressources",
+        "after": "après le préremplissage des ressources",
+    },
+}
+
+
+def segment_words(segment: str, lang: Lang = "en") -> str:
+    """A segment (a family's reporting mode, a model's period) as the reader names it: its
+    French words in quotes in French, its code and its words in English.
+
+    >>> segment_words("declarative", "fr"), segment_words("prefilled")
+    ('«\xa0ressources déclarées par le foyer\xa0»', 'prefilled (pre-filled incomes)')
+    """
+    words = SEGMENT_WORDS["fr" if lang == "fr" else "en"].get(segment)
+    if words is None:
+        return segment
+    return f"«\u00a0{words}\u00a0»" if lang == "fr" else f"{segment} ({words})"
+
+
+def feature_words(feature: str, lang: Lang = "en", *, code: bool = False) -> str:
+    """A feature as the reader names it: the catalog's label (:mod:`dmde.data.catalog`, as
+    the audit report and the notices name it), in quotes in French; the column's name in
+    English, with its label. ``code`` adds the column's name to the French (to find it in the
+    tables).
+
+    >>> feature_words("mean_cf_12m", "fr"), feature_words("mean_cf_12m", "fr", code=True)
+    ('«\xa0complément familial\xa0»', '«\xa0complément familial\xa0» (mean_cf_12m)')
+    >>> feature_words("mean_cf_12m")
+    'mean_cf_12m (family supplement)'
+    """
+    column = CATALOG.get(feature)
+    if column is None:
+        return feature
+    if lang == "fr":
+        return f"«\u00a0{column.label_fr}\u00a0»" + (f" ({feature})" if code else "")
+    return f"{feature} ({column.label})"
 
 
 def _pct(x: float, lang: Lang) -> str:
@@ -497,12 +685,14 @@ def flag_sentence(kind: str, facts: Mapping[str, Any], lang: Lang = "en") -> str
             if facts["grid"] == "deciles"
             else mtr("where_bins", lang)
             if segment is None
-            else mtr("where_segment", lang, segment=segment)
+            else mtr("where_segment", lang, segment=segment_words(segment, lang))
         )
+        feature = facts["feature"]
         return mtr(
             "feature",
             lang,
-            feature=facts["feature"],
+            # the column's name in English, as the tables and the terminal show it
+            feature=feature_words(feature, lang, code=True) if lang == "fr" else feature,
             since=since,
             csi=_num(facts["csi"], "num3", lang),
             where=where,
@@ -544,7 +734,8 @@ def flag_sentence(kind: str, facts: Mapping[str, Any], lang: Lang = "en") -> str
             for o in facts.get("others", ())
         ]
         if others:
-            text += mtr("group_others", lang, month=facts["months"][0], others="; ".join(others))
+            others_text = (" ; " if lang == "fr" else "; ").join(others)
+            text += mtr("group_others", lang, month=facts["months"][0], others=others_text)
         return text
     if kind == "auc":
         return mtr(
@@ -580,7 +771,7 @@ def flag_sentence(kind: str, facts: Mapping[str, Any], lang: Lang = "en") -> str
 def subject_words(kind: str, subject: str, lang: Lang = "en") -> str:
     """What a flag is about, in a few words (the verdict's list)."""
     if kind == "feature":
-        return mtr("subject_feature", lang, feature=subject)
+        return mtr("subject_feature", lang, feature=feature_words(subject, lang))
     if kind == "group":
         return mtr("subject_group", lang, group=_group(subject, lang))
     return mtr(f"subject_{kind}", lang)
