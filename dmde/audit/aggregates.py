@@ -215,6 +215,31 @@ def _cell_query(
     return query.sql(dialect="duckdb")
 
 
+#: The sums of a cell, as :func:`_cell_query` names them.
+SUM_COLUMNS = ("n", "s0", "s1", "s2", "p00", "p01", "p02", "p11", "p12", "p22")
+
+
+def _presummed_query(table: str, keys: Sequence[str], sets: Sequence[tuple[int, ...]]) -> str:
+    """:func:`_cell_query` over a table already summed at a finer grain (its rows hold the
+    :data:`SUM_COLUMNS` of the cells of every key and ``cell``): the sums are added up."""
+    texts = [_group_text(k) for k in keys]
+    cell = _col("cell")
+    grouping = exp.GroupingSets(
+        expressions=[
+            exp.Tuple(expressions=[*(texts[i].copy() for i in chosen), cell.copy()])
+            for chosen in sets
+        ]
+    )
+    query = exp.select(
+        *(_as(t.copy(), f"k{n}") for n, t in enumerate(texts)),
+        _as(cell.copy(), "cell"),
+        _as(exp.Grouping(expressions=[t.copy() for t in texts]), "set"),
+        *(_as(exp.Sum(this=_col(c)), c) for c in SUM_COLUMNS),
+    ).from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
+    query.set("group", exp.Group(expressions=[grouping]))
+    return query.sql(dialect="duckdb")
+
+
 def _set_id(chosen: tuple[int, ...], n_keys: int) -> int:
     """``GROUPING()`` of the keys for a grouping set: bit ``n_keys - 1 - i`` if key i is out."""
     return sum(1 << (n_keys - 1 - i) for i in range(n_keys) if i not in chosen)
@@ -317,6 +342,7 @@ def cell_sums_duckdb(
     weight: str | None = None,
     levels: Mapping[str, Sequence[str]] | None = None,
     intersections: bool = True,
+    presummed: str | None = None,
 ) -> list[AttributeCells]:
     """The cells of each attribute (and pair of attributes) of ``table``, summed in DuckDB.
 
@@ -335,6 +361,11 @@ def cell_sums_duckdb(
         Each attribute's declared order of groups (as a categorical's categories).
     intersections : bool, default True
         Also every pair of attributes, ``"a × b"``, as :func:`~dmde.audit.metrics.audit_groups`.
+    presummed : str, optional
+        A table of ``con`` holding the cells already summed at a finer grain (one row per
+        combination of the attributes and ``cell`` = selected × 3 + label state, with the
+        :data:`SUM_COLUMNS`): the cells are added up from it, a small table, instead of
+        scanning ``table`` once more (``table`` still gives the AUC's blocks).
 
     Returns
     -------
@@ -352,7 +383,11 @@ def cell_sums_duckdb(
     m = len(attributes)
     pairs = list(combinations(range(m), 2)) if intersections else []
     sets = [(i,) for i in range(m)] + pairs
-    every = con.sql(_cell_query(table, attributes, sets, **options)).df()
+    every = con.sql(
+        _cell_query(table, attributes, sets, **options)
+        if presummed is None
+        else _presummed_query(presummed, attributes, sets)
+    ).df()
     parts = {chosen: every[every["set"] == _set_id(chosen, m)] for chosen in sets}
     singles: list[tuple[str, tuple[str, ...], pd.DataFrame]] = []
     for i, name in enumerate(attributes):

@@ -79,6 +79,8 @@ __all__ = ["ENGINES", "audit_files_duckdb", "group_sql"]
 ENGINES = ("python", "duckdb")
 
 _VIEW = "dmde_audit_files"
+#: The view's rows summed by groups, selection, label state and score decile (a small table).
+_CELLS = "dmde_audit_cells"
 _AGE_EDGES = (25, 35, 50, 65)
 _INCOME_EDGES = (1e-12, 0.5, 1.0, 1.5)
 
@@ -127,10 +129,22 @@ def group_sql(attribute: str) -> str:
     return f"CASE WHEN {text} IN ({', '.join(map(_text, levels))}) THEN {text} END"
 
 
-def _reader(path: Path) -> str:
+def _reader(path: Path, text: Sequence[str] = ()) -> str:
+    """DuckDB's reader of a file; in a CSV, the columns ``text`` read as text (a catalog code
+    such as ``caf_code`` "01" keeps its leading zero)."""
     if path.suffix.lower() == ".csv":
-        return f"read_csv({_text(str(path))}, header = true)"
+        types = ", ".join(f"{_text(c)}: 'VARCHAR'" for c in text)
+        return f"read_csv({_text(str(path))}, header = true, types = {{{types}}})"
     return f"read_parquet({_text(str(path))})"
+
+
+def _population_reader(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The population's reader: its catalog text and category columns as text in a CSV."""
+    if path.suffix.lower() != ".csv":
+        return _reader(path)
+    header = set(_columns(con, _reader(path)))
+    text = [n for n, c in CATALOG.items() if c.dtype in ("category", "string") and n in header]
+    return _reader(path, text)
 
 
 def _existing(path: str | os.PathLike[str], what: str) -> Path:
@@ -268,7 +282,7 @@ def _audit(
     settings: AuditSettings,
 ) -> AuditResult:
     people, scored, chosen = (
-        _reader(population_path),
+        _population_reader(con, population_path),
         _reader(scores_path),
         _reader(selection_path),
     )
@@ -405,6 +419,20 @@ def _audit(
     )
     levels = {a: [c for c, _, _ in GROUP_ATTRIBUTES[a].levels] for a in wanted}
     # The declared reference of each attribute (the largest group when it is absent here).
+    # One scan of the files: the cells by every group, selection, label state and score
+    # decile; the attributes, pairs and deciles are then added up from this small table.
+    state = "2"
+    if labels == "truth":
+        state = "CASE WHEN label IS NULL OR isnan(label) THEN 2 ELSE CAST(label AS BIGINT) END"
+    decile = _decile_sql("score", _edges(con, "score", scored))
+    con.execute(
+        f"CREATE TEMP TABLE {_CELLS} AS SELECT {', '.join(_quote(a) for a in wanted)}, "
+        f'"all", CAST(by_score AS BIGINT) * 3 + {state} AS cell, {decile} AS d, '
+        "count(*) AS n, CAST(count(*) AS DOUBLE) AS s0, sum(score) AS s1, "
+        "sum(probability) AS s2, CAST(count(*) AS DOUBLE) AS p00, sum(score) AS p01, "
+        "sum(probability) AS p02, sum(score * score) AS p11, sum(score * probability) AS p12, "
+        f"sum(probability * probability) AS p22 FROM {_VIEW} GROUP BY ALL"
+    )
     whole_cells = cell_sums_duckdb(
         con,
         _VIEW,
@@ -413,6 +441,7 @@ def _audit(
         label="label" if labels == "truth" else None,
         levels=levels,
         intersections=settings.intersections,
+        presummed=_CELLS,
     )
     present = {c.name: set(c.groups) for c in whole_cells}
     declared = {a: GROUP_ATTRIBUTES[a].reference for a in wanted}
@@ -425,6 +454,7 @@ def _audit(
         selected="by_score",
         label="label" if labels == "truth" else None,
         intersections=False,
+        presummed=_CELLS,
     )
     overall_settings = replace(settings, reference=None, intersections=False)
     whole = audit_groups_on_cells(whole_cells, settings=settings)
@@ -685,9 +715,11 @@ def _pair_rows(
     return disparity_frame(rows)
 
 
-def _edges(con: duckdb.DuckDBPyConnection, column: str) -> list[float]:
+def _edges(con: duckdb.DuckDBPyConnection, column: str, source: str = _VIEW) -> list[float]:
     """The Python engine's national decile edges (unit weights) from counts per value."""
-    counts = con.sql(f"SELECT {column} AS x, count(*) AS n FROM {_VIEW} GROUP BY 1 ORDER BY 1").df()
+    counts = con.sql(
+        f"SELECT CAST({column} AS DOUBLE) AS x, count(*) AS n FROM {source} GROUP BY 1 ORDER BY 1"
+    ).df()
     values = counts["x"].to_numpy(dtype=float)
     cumulative = np.cumsum(counts["n"].to_numpy(dtype=np.int64))
     n = float(cumulative[-1])
@@ -715,6 +747,8 @@ def _by_decile(
     decile: str,
     sums: Sequence[str] = (),
     where: str = "true",
+    source: str = _VIEW,
+    count: str = "1",
 ) -> list[tuple[Any, ...]]:
     """Counts (and sums) per (group, decile) of every attribute and pair, in one scan
     (``GROUPING SETS``): for each, arrays of ``len(groups) * 10``."""
@@ -723,7 +757,7 @@ def _by_decile(
     keys = [f"k{i}" for i in range(len(singles))]
     inner = ", ".join(
         [f"CAST({_quote(a)} AS VARCHAR) AS k{i}" for i, a in enumerate(singles)]
-        + [f"{decile} AS d"]
+        + [f"{decile} AS d", f"{count} AS w"]
         + [f"{e} AS v{i}" for i, e in enumerate(sums)]
     )
     grouping = ", ".join(
@@ -731,8 +765,8 @@ def _by_decile(
     )
     extra = "".join(f", sum(v{i}) AS s{i}" for i in range(len(sums)))
     table = con.sql(
-        f"SELECT {', '.join(keys)}, d, GROUPING({', '.join(keys)}) AS set, count(*) AS n{extra} "
-        f"FROM (SELECT {inner} FROM {_VIEW} WHERE {where}) GROUP BY GROUPING SETS ({grouping})"
+        f"SELECT {', '.join(keys)}, d, GROUPING({', '.join(keys)}) AS set, sum(w) AS n{extra} "
+        f"FROM (SELECT {inner} FROM {source} WHERE {where}) GROUP BY GROUPING SETS ({grouping})"
     ).df()
     out = []
     for c, chosen in zip(cells, sets, strict=True):
@@ -759,10 +793,11 @@ def _by_decile(
 def _deciles(
     con: duckdb.DuckDBPyConnection, cells: Sequence[AttributeCells], min_cell: int
 ) -> pd.DataFrame:
-    """The deciles table (:func:`dmde.audit.bootstrap._deciles`, unit weights) from counts."""
-    decile = _decile_sql("score", _edges(con, "score"))
+    """The deciles table (:func:`dmde.audit.bootstrap._deciles`, unit weights) from the counts
+    by national score decile ``d`` of the summed cells (:data:`_CELLS`)."""
     frames = []
-    for c, (flat,) in zip(cells, _by_decile(con, cells, decile), strict=True):
+    counts = _by_decile(con, cells, "d", source=_CELLS, count="n")
+    for c, (flat,) in zip(cells, counts, strict=True):
         count = flat.reshape(len(c.groups), 10)
         weight = count.astype(np.float64)
         suppressed = np.repeat(count.sum(axis=1) < min_cell, 10)
@@ -846,7 +881,8 @@ def _model_parts(
         f"SELECT {', '.join('p.' + _quote(c) for c in columns)}, v.score, v.probability, "
         "v.chosen AS selected, CASE WHEN v.by_score THEN 'score' WHEN v.by_random THEN "
         "'random' ELSE 'none' END AS method FROM picked k "
-        f"JOIN {_reader(population)} p ON CAST(p.dossier_id AS BIGINT) = k.dossier_id "
+        f"JOIN {_population_reader(con, population)} p "
+        "ON CAST(p.dossier_id AS BIGINT) = k.dossier_id "
         f"JOIN {_VIEW} v ON v.dossier_id = k.dossier_id ORDER BY k.dmde_position"
     ).to_arrow_table()
     con.unregister("dmde_positions")
