@@ -321,8 +321,8 @@ def test_the_french_outreach_audit_speaks_french_of_underpayments(
         text
     )
     assert "taux de rappel des groupes" in text and "taux d'indu des groupes" not in text
-    flags = next(line for line in text.split("Alertes par indicateur")[1:2])
-    assert "taux d'indu" not in flags.split(".")[0]
+    flags = next(line for line in text.split("Alertes par indicateur")[1:2]).split(".")[0]
+    assert "taux d'indu" not in flags and "contrôles sans résultat" not in flags
 
 
 _NAN = float("nan")

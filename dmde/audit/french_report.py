@@ -64,6 +64,8 @@ FRENCH_SECTIONS: dict[str, str] = {
     "Share of outreach contacts": "Part des contacts (accès aux droits)",
     "Share of underpayments": "Part des rappels",
     "Underpayment rate": "Taux de rappel",
+    "Precision (contacts with an underpayment)": "Précision (contacts avec un rappel)",
+    "Contacts finding nothing per 1,000 files": "Contacts sans rappel pour 1 000 dossiers",
     "Ratio of underpayment rates (need)": "Rapport des taux de rappel (besoin)",
     (
         "their selection per unit of risk has no interval: too few of their files are selected "

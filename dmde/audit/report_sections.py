@@ -92,6 +92,10 @@ def _summary(result: AuditResult, lang: Lang) -> Section:
         def named(metric: str) -> str:  # an outreach audit's outcome is an underpayment
             if outreach and metric == "base_rate":
                 return tr("Underpayment rate", lang)
+            if outreach and metric == "precision":
+                return tr("Precision (contacts with an underpayment)", lang)
+            if outreach and metric == "false_positive_burden":
+                return tr("Contacts finding nothing per 1,000 files", lang)
             return _metric_name(metric, lang)
 
         listed = ", ".join(
