@@ -48,7 +48,14 @@ from dmde.documents.value_words import (
     value_text,
 )
 
-__all__ = ["NOTICE_FORMATS", "format_for", "notice", "render_notice", "write_notice"]
+__all__ = [
+    "NOTICE_FORMATS",
+    "format_for",
+    "notice",
+    "render_notice",
+    "require_action",
+    "write_notice",
+]
 
 #: Formats a notice can be written in, and their file extensions.
 NOTICE_FORMATS: Mapping[str, str] = {"html": ".html", "md": ".md", "txt": ".txt", "json": ".json"}
