@@ -275,6 +275,16 @@ def test_a_flag_that_held_in_some_months_says_in_how_many() -> None:
         "(avant 2025-09, ou la référence elle-même) : la variable «\u00a0complément "
         "familial\u00a0» (1 des 11 mois)."
     )
+    # the note on what a gap means names the training data when the baseline was checked as it
+    for status, start in (
+        ("same", "A flag from the first month monitored (2025-09) is a gap between the baseline "
+         "(the model's training data) and the months"),
+        ("not recorded", "A flag from the first month monitored (2025-09) is a gap between the "
+         "baseline and the months"),
+    ):  # fmt: skip
+        checked = replace(gap, baseline={**gap.baseline, "training_data": status})
+        texts = [b.text for b in monitoring_document(checked).sections[0].blocks]  # type: ignore[union-attr]
+        assert any(t.startswith(start) for t in texts), texts
 
 
 # ---------------------------------------------------------------------------------------------

@@ -335,7 +335,8 @@ def _gap_notes(result: MonitoringResult, lang: Lang) -> list[str]:
     gaps = [f for f in result.flags if f.first_month == first]
     if not gaps or len(result.months) == 1:
         return []
-    notes = [mtr("gap_note", lang, first=first)]
+    trained = result.baseline.get("training_data") == "same"
+    notes = [mtr("gap_note_trained" if trained else "gap_note", lang, first=first)]
     calibration = next((f for f in gaps if f.kind == "calibration"), None)
     base = result.baseline
     if calibration is not None and np.isfinite(float(base.get("observed_rate", np.nan))):

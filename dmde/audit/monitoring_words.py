@@ -110,6 +110,12 @@ MONITORING_STRINGS: dict[str, dict[str, str]] = {
             "{first}, or the baseline itself differs from the months (another period, a sample "
             "too small, not the data the model was trained on)."
         ),
+        "gap_note_trained": (
+            "A flag from the first month monitored ({first}) is a gap between the baseline (the "
+            "model's training data) and the months, not a change this run saw happen: it came "
+            "between the baseline and {first}, or from the training data itself (another "
+            "period, a sample too small)."
+        ),
         "calibration_first": (
             "The calibration gap is there from the first month monitored: the model predicts "
             "{predicted} where {observed} of the random controls had an overpayment in "
@@ -366,6 +372,13 @@ MONITORING_STRINGS: dict[str, dict[str, str]] = {
             "survenu entre la référence et {first}, ou la référence elle-même diffère des mois "
             "(une autre période, un échantillon trop petit, d'autres données que celles de "
             "l'apprentissage du modèle)."
+        ),
+        "gap_note_trained": (
+            "Une alerte dès le premier mois surveillé ({first}) est un écart entre la référence "
+            "(les données d'apprentissage du modèle) et les mois, pas un changement que cette "
+            "surveillance a vu se produire : il est survenu entre la référence et {first}, ou "
+            "vient des données d'apprentissage elles-mêmes (une autre période, un échantillon "
+            "trop petit)."
         ),
         "calibration_first": (
             "L'écart de calibration est là dès le premier mois surveillé : le modèle prédit "
