@@ -309,6 +309,17 @@ def test_duckdb_audit_refuses_what_it_does_not_compute(tmp_path: Path, family_fi
     bad.write_text("dossier_id,selection_reason\n1,score\n1,random\n")
     with pytest.raises(AuditError, match="dossier_id must be unique"):
         audit_files_duckdb(**(world | {"selection": bad}))
+    scores = pd.read_parquet(world["scores"])
+    scores.iloc[1:].to_parquet(tmp_path / "fewer.parquet")
+    with pytest.raises(AuditError, match=r"1 files of .* have no score"):
+        audit_files_duckdb(**(world | {"scores": tmp_path / "fewer.parquet"}))
+    pd.concat([scores, scores.iloc[:1]]).to_parquet(tmp_path / "twice.parquet")
+    with pytest.raises(AuditError, match="dossier_id must be unique"):
+        audit_files_duckdb(**(world | {"scores": tmp_path / "twice.parquet"}))
+    stray = tmp_path / "stray.csv"
+    stray.write_text("dossier_id,selection_reason\n999999999,score\n")
+    with pytest.raises(AuditError, match="1 selected files are not in the population"):
+        audit_files_duckdb(**(world | {"selection": stray}))
     with pytest.raises(AuditError, match="no such file"):
         audit_files_duckdb(**(world | {"scores": tmp_path / "none.parquet"}))
 

@@ -306,34 +306,37 @@ def _audit(
         missing = [n for n in names if n not in _columns(con, source)]
         if missing:
             raise AuditError(f"{path}: missing column(s) {', '.join(missing)}.")
-    n_people = _check_ids(con, people, population_path)
-    n_scores = _check_ids(con, scored, scores_path)
-    _check_ids(con, chosen, selection_path)
-    (no_score,) = _one(
+    # One full join proves the ids unique in both files and the same files in both (each
+    # pair of rows matched once, none left over); the detailed checks name what is wrong.
+    pairs, matched, n_people, n_scores = _one(
         con,
-        f"SELECT count(*) FROM {people} p ANTI JOIN {scored} s "
-        "ON CAST(p.dossier_id AS BIGINT) = CAST(s.dossier_id AS BIGINT)",
+        "SELECT count(*), count(p.dossier_id) + count(s.dossier_id) - count(*), "
+        f"(SELECT count(*) FROM {people}), (SELECT count(*) FROM {scored}) FROM "
+        f"(SELECT CAST(dossier_id AS BIGINT) AS dossier_id FROM {people}) p FULL JOIN "
+        f"(SELECT CAST(dossier_id AS BIGINT) AS dossier_id FROM {scored}) s "
+        "ON p.dossier_id = s.dossier_id",
     )
-    if no_score:
-        raise AuditError(
-            f"{no_score:,} files of {population_path} have no score in {scores_path}; rejected "
-            "rows are listed in the scores' rejects file. Audit the population that was scored."
+    if not pairs == matched == n_people == n_scores:
+        n_people = _check_ids(con, people, population_path)
+        n_scores = _check_ids(con, scored, scores_path)
+        (no_score,) = _one(
+            con,
+            f"SELECT count(*) FROM {people} p ANTI JOIN {scored} s "
+            "ON CAST(p.dossier_id AS BIGINT) = CAST(s.dossier_id AS BIGINT)",
         )
-    if n_scores != n_people:
+        if no_score:
+            raise AuditError(
+                f"{no_score:,} files of {population_path} have no score in {scores_path}; "
+                "rejected rows are listed in the scores' rejects file. Audit the population "
+                "that was scored."
+            )
         raise AuditError(
             f"{scores_path} has {n_scores:,} scores for {n_people:,} files of "
             f"{population_path}: they do not come from the same file."
         )
-    (stray,) = _one(
-        con,
-        f"SELECT count(*) FROM {chosen} c ANTI JOIN {people} p "
-        "ON CAST(p.dossier_id AS BIGINT) = CAST(c.dossier_id AS BIGINT)",
-    )
-    if stray:
-        raise AuditError(
-            f"{selection_path}: {stray:,} selected files are not in the population: audit the "
-            "population the selection was made from."
-        )
+    if n_people == 0:
+        raise AuditError(f"{population_path}: the table has no rows: nothing to audit.")
+    n_chosen = _check_ids(con, chosen, selection_path)
     bad = [
         str(r[0])
         for r in con.sql(
@@ -401,6 +404,12 @@ def _audit(
             strict=True,
         )
     )
+    stray = n_chosen - facts["selected"]
+    if stray:
+        raise AuditError(
+            f"{selection_path}: {stray:,} selected files are not in the population: audit the "
+            "population the selection was made from."
+        )
     if not facts["by_score"]:
         raise AuditError(
             f"no file is selected by the score among {facts['rows']:,}: there is nothing to "
@@ -415,7 +424,15 @@ def _audit(
         raise AuditError("the random sample is empty: no row has the sample flag set.")
 
     finish_parts = _model_parts(
-        con, loaded, population_path, [*needed, *features], wanted, settings, facts["rows"]
+        con,
+        loaded,
+        population_path,
+        scored,
+        chosen,
+        [*needed, *features],
+        wanted,
+        settings,
+        facts["rows"],
     )
     levels = {a: [c for c, _, _ in GROUP_ATTRIBUTES[a].levels] for a in wanted}
     # The declared reference of each attribute (the largest group when it is absent here).
@@ -858,6 +875,8 @@ def _model_parts(
     con: duckdb.DuckDBPyConnection,
     model: Any,
     population: Path,
+    scored: str,
+    chosen: str,
     needed: Sequence[str],
     wanted: Sequence[str],
     settings: AuditSettings,
@@ -878,12 +897,15 @@ def _model_parts(
         "BIGINT) AS dossier_id, row_number() OVER (ORDER BY CAST(dossier_id AS BIGINT)) - 1 "
         f"AS dmde_position FROM {_reader(population)}) WHERE dmde_position IN (SELECT position "
         "FROM dmde_positions)) "
-        f"SELECT {', '.join('p.' + _quote(c) for c in columns)}, v.score, v.probability, "
-        "v.chosen AS selected, CASE WHEN v.by_score THEN 'score' WHEN v.by_random THEN "
-        "'random' ELSE 'none' END AS method FROM picked k "
+        f"SELECT {', '.join('p.' + _quote(c) for c in columns)}, "
+        "CAST(s.score AS DOUBLE) AS score, CAST(s.probability AS DOUBLE) AS probability, "
+        "c.selection_reason IS NOT NULL AS selected, "
+        "coalesce(CAST(c.selection_reason AS VARCHAR), 'none') AS method FROM picked k "
         f"JOIN {_population_reader(con, population)} p "
         "ON CAST(p.dossier_id AS BIGINT) = k.dossier_id "
-        f"JOIN {_VIEW} v ON v.dossier_id = k.dossier_id ORDER BY k.dmde_position"
+        f"JOIN {scored} s ON CAST(s.dossier_id AS BIGINT) = k.dossier_id "
+        f"LEFT JOIN {chosen} c ON CAST(c.dossier_id AS BIGINT) = k.dossier_id "
+        "ORDER BY k.dmde_position"
     ).to_arrow_table()
     con.unregister("dmde_positions")
     part = pd.DataFrame({c: _to_pandas(CATALOG[c], table.column(c)) for c in columns}, copy=False)
