@@ -47,11 +47,14 @@ from conftest import assert_agree, read_rejects
 
 from dmde.batch.scoring import needed_columns
 from dmde.cli import main
+from dmde.cli.commands import REJECTED_WARNING_SHARE
 from dmde.data.datasets import arrow_schema, validate_file, write_batches
 from dmde.data.synthetic import synthesize
 from dmde.model.model_file import load_model
 
 ROWS, SEED = 40, 3
+#: Fields in every line of the clean CSV (the population's columns, labels included).
+FIELDS = len(synthesize(2, seed=SEED, controls=2).columns)
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,7 +445,7 @@ CASES: list[Case] = [
     ),
     rejected(
         "all-fields-empty",
-        csv_with(lines=_insert(2, b"," * 46)),
+        csv_with(lines=_insert(2, b"," * (FIELDS - 1))),
         ("row 2", "missing_value"),
         {"missing_value": (2,)},
         read=41,
@@ -450,7 +453,7 @@ CASES: list[Case] = [
     rejected(
         "short-row",
         csv_with(rows=lambda rs: [*rs[:2], rs[2][:-3], *rs[3:]]),
-        ("bad_row", "row 3", "47 fields"),
+        ("bad_row", "row 3", f"{FIELDS - 3} fields"),
         {"bad_row": (3,)},
     ),
     rejected(
@@ -949,13 +952,16 @@ def test_validate_and_score(
         assert_said_once(scored, "score", case.name, *case.score_says)
         assert list((tmp_path / "out").iterdir()) == [], "a refused run wrote something"
         return
-    assert scored.err == ""
     manifest = json.loads((tmp_path / "out" / "scores.csv.manifest.json").read_text())
     n_read, n_scored, n_rejected = (
         manifest["rows_read"],
         manifest["rows_scored"],
         manifest["rows_rejected"],
     )
+    # standard error holds one warning exactly when a tenth of the rows or more is rejected
+    many = n_rejected >= REJECTED_WARNING_SHARE * n_read
+    assert scored.err.startswith("dmde score: warning: ") if many else scored.err == "", scored.err
+    assert scored.err.count("\n") == int(many), scored.err
     assert n_read == n_scored + n_rejected
     assert set(manifest["files"]) == {"scores.csv", "scores.rejects.csv"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [

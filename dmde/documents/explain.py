@@ -355,6 +355,11 @@ def _row_values(
         given = {str(k): v for k, v in row.items()}
     wanted = [*needed_columns(model)]
     missing = [c for c in wanted if c not in given]
+    if isinstance(model, PeriodScorecards) and model.month_column in missing:
+        raise ExplainError(
+            f"a model by period scores as of a month, and the row has no {model.month_column}: "
+            "give it, or explain with model.as_of('YYYY-MM') (dmde explain --month)."
+        )
     if missing:
         raise ExplainError(
             f"the row has no {', '.join(missing)}, which the model needs; give every column of "
