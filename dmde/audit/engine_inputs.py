@@ -203,7 +203,7 @@ def audit_files_duckdb(
     settings: AuditSettings | None = None,
     verify_key: str | os.PathLike[str] | None = None,
     threads: int | None = None,
-    memory_limit: str = "1GB",
+    memory_limit: str = "500MB",
 ) -> AuditResult:
     """:func:`~dmde.audit.inputs.audit_files` with the rows kept in DuckDB (see the module).
 
@@ -214,8 +214,8 @@ def audit_files_duckdb(
         needs the Python engine's tie order over every row).
     threads : int, optional
         DuckDB's threads (default: its own, every core).
-    memory_limit : str, default "1GB"
-        DuckDB's memory limit (it spills to disk beyond).
+    memory_limit : str, default "500MB"
+        DuckDB's memory limit (it spills to disk beyond): the 13.8M-row audit peaks under 1 GB.
 
     Returns
     -------
