@@ -8,10 +8,13 @@ missing, as in Python), and Python receives only
 
 - the cell sums of every attribute and pair (:func:`dmde.audit.aggregates.cell_sums_duckdb`):
   selection metrics, mean score and probability, with labels on every file their error
-  metrics and AUC; the bootstrap, tests and flags of the Python engine run on them;
+  metrics and AUC; the bootstrap, tests and flags of the Python engine run on them. The files
+  are scanned once into a small table of cells by every group, selection, label state and
+  national score decile (``GROUP BY ALL``: a few tens of thousands of rows), from which each
+  attribute, pair, the national line and the deciles are added up;
 - the counts of each group by national decile of the score (edges from the counts of each
-  distinct score, the Python engine's rule), and with labels on every file the calibration
-  sums by decile of the probability;
+  distinct score in the scores file, the Python engine's rule), and with labels on every file
+  the calibration sums by decile of the probability;
 - the few rows that the other tables are made of, exactly: the random-control sample (about
   7,500 files nationally: its error metrics, calibration, hit rates) and the files chosen for a
   check (the targeting table and hit rates);
@@ -23,7 +26,10 @@ report says so (``data["engine"]``). The population's values are not checked aga
 catalog row by row (the Python engine's reader does): DuckDB reads them as they are.
 
 Every figure reported equals the Python engine's on the same files: counts exactly, means to
-about 1e-12 (sums added in another order; ``tests/test_audit_engines.py``), the same flags.
+about 1e-12, intervals and p-values to about 1e-8 (sums added in another order: a small cell's
+spread carries their last bits further; ``tests/test_audit_engines.py``), the same flags.
+Measured on a shared, loaded machine (2 cores): 13.8M files audited through the CLI in 16 s
+with a peak of 0.81 GB (DuckDB's ``memory_limit`` 500MB).
 """
 
 from __future__ import annotations
