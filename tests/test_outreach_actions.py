@@ -182,10 +182,6 @@ def test_the_outreach_audit_refuses_a_selection_of_other_scores_or_for_checks(
     assert not (tmp_path / "a.html").exists()
 
 
-@pytest.mark.xfail(
-    reason="needs the line H18b gave the lead for dmde/audit/inputs.py (H18b-to-lead.txt)",
-    strict=False,
-)
 def test_the_check_audit_refuses_a_selection_of_other_scores(
     files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -72,11 +72,13 @@ from dmde.audit.targeting import (
     hit_rates_by_method,
     selection_vs_random,
 )
+from dmde.batch.selection_file import check_selection_source
 from dmde.core.stats import kish_size, normal_p, wilson
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import check_vouched
 from dmde.data.validation import _to_pandas
 from dmde.model.model_file import load_model
+from dmde.model.periods import PeriodScorecards
 from dmde.model.scorecard import ScorecardFamily
 
 __all__ = ["ENGINES", "audit_files_duckdb", "group_sql"]
@@ -240,6 +242,7 @@ def audit_files_duckdb(
     scores_path = _existing(scores, "scores file")
     population_path = _existing(population, "population file")
     selection_path = _existing(selection, "selection file")
+    check_selection_source(selection_path, scores_path, error=AuditError)
     loaded = load_model(model, verify_key=verify_key)
     made_by = _model_hash_of_scores(scores_path)
     if made_by is not None and made_by != loaded.model_sha256_:
@@ -302,6 +305,8 @@ def _audit(
     features = list(loaded.features_)
     if isinstance(loaded, ScorecardFamily):
         features.append(loaded.segment_column)
+    elif isinstance(loaded, PeriodScorecards) and loaded.month is None:
+        features.append(loaded.month_column)  # each file scored as of its own month
     absent = [c for c in dict.fromkeys(needed + features) if c not in header]
     if absent:
         raise AuditError(f"{population_path}: missing column(s) {', '.join(absent)}.")

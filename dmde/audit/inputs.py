@@ -26,12 +26,14 @@ from dmde.audit.run import audit
 from dmde.audit.settings import AuditError, AuditOptionError, AuditSettings
 from dmde.audit.table_columns import METHODS
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
+from dmde.batch.selection_file import check_selection_source
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
 from dmde.data.manifest import check_vouched, manifest_path, read_manifest
 from dmde.data.outputs import read_output
 from dmde.model.model_file import load_model
+from dmde.model.periods import PeriodScorecards
 from dmde.model.scorecard import ScorecardFamily
 
 __all__ = ["LABEL_SOURCES", "audit_files", "audit_table", "read_table"]
@@ -168,9 +170,13 @@ def audit_files(
         raise AuditOptionError(
             f"unknown group attribute(s) {unknown}; choose among {', '.join(ATTRIBUTE_SOURCES)}."
         )
+    if selection is not None:  # a selection made from other scores is refused before reading
+        check_selection_source(selection, scores_path, error=AuditError)
     needed = set(loaded.features_) | {"dossier_id"}
     if isinstance(loaded, ScorecardFamily):
         needed.add(loaded.segment_column)
+    elif isinstance(loaded, PeriodScorecards) and loaded.month is None:
+        needed.add(loaded.month_column)  # each file scored as of its own month
     needed |= {ATTRIBUTE_SOURCES[a] for a in wanted}
     if labels == "controls":
         needed |= {"controlled", "target", "control_weight"}

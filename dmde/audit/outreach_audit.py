@@ -28,7 +28,7 @@ from dmde.audit.result import AuditResult
 from dmde.audit.run import audit
 from dmde.audit.settings import AuditError, AuditSettings
 from dmde.audit.targeting import ATTRIBUTE_SOURCES, GROUP_ATTRIBUTES, group_columns
-from dmde.batch.selection_file import _check_selection_source
+from dmde.batch.selection_file import check_selection_source
 from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
@@ -118,7 +118,7 @@ def audit_outreach_files(
     frame = people
     frame["score"] = score_frame["score"].to_numpy(dtype=float)[position]
     frame["probability"] = score_frame["probability"].to_numpy(dtype=float)[position]
-    made = _check_selection_source(selection, scores_path, error=AuditError)
+    made = check_selection_source(selection, scores_path, error=AuditError)
     summary = made.get("summary") if made is not None else None
     if isinstance(summary, dict) and summary.get("action") != "outreach":
         raise AuditError(

@@ -48,7 +48,7 @@ from dmde.data.paths import check_data_file_name, check_distinct_paths
 from dmde.data.schema import EXTENSIONS
 from dmde.data.writing import write_batches
 
-__all__ = ["select_file"]
+__all__ = ["check_selection_source", "select_file"]
 
 _FIX = "Check that it is a scores file written by 'dmde score'."
 _FLOOR = PARAMETER_CONSTRAINTS["min_probability"][0]  # a valid floor, the rest raise later
@@ -250,7 +250,7 @@ def _check_scores_action(
     )
 
 
-def _check_selection_source(
+def check_selection_source(
     selection: str | os.PathLike[str],
     scores: str | os.PathLike[str],
     *,
