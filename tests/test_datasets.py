@@ -154,7 +154,9 @@ def test_round_trip(tmp_path: Path, frame: pd.DataFrame, suffix: str) -> None:
     assert n_rows == N_ROWS
     report = validate_file(path)
     assert report.ok, report.format()
-    assert report.format() == f"{path}: 50 rows, valid against the catalog ({frame.shape[1]} columns)"
+    assert (
+        report.format() == f"{path}: 50 rows, valid against the catalog ({frame.shape[1]} columns)"
+    )
     pd.testing.assert_frame_equal(read_dataset(path), frame)
 
 

@@ -137,9 +137,7 @@ def test_an_empty_batch_gives_empty_scores() -> None:
 
 @pytest.mark.parametrize("family", [False, True], ids=["single", "family"])
 @pytest.mark.parametrize("seed", range(3))
-def test_the_model_files_tables_score_as_the_model(
-    seed: int, family: bool, tmp_path: Any
-) -> None:
+def test_the_model_files_tables_score_as_the_model(seed: int, family: bool, tmp_path: Any) -> None:
     """``dmde score`` builds the tables from the checked model file, not from a scorecard:
     the same scores, bit for bit, as the model the file builds."""
     from dmde.model.model_file import load_model, save_model

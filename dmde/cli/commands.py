@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dmde.core.errors import EXIT_DATA, EXIT_OK, UsageError
 
@@ -159,7 +159,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from dmde.model.scaling import PointsScaling
     from dmde.model.scorecard import Scorecard, ScorecardFamily
 
-    frame = datasets.read_dataset(args.data)
+    if args.data.is_dir():  # a panel folder: the random controls of every month
+        from dmde.data.panel_controls import read_panel_controls
+
+        frame = read_panel_controls(args.data)
+    else:
+        frame = datasets.read_dataset(args.data)
     data = training.training_data(
         frame, target=args.target, all_rows=args.all_rows, weighted=not args.no_weights
     )
@@ -172,18 +177,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
         C=args.C,
         scaling=PointsScaling(base_points=args.base_points, base_odds=args.base_odds, pdo=args.pdo),
     )
+    if args.by_period:
+        return _train_by_period(args, data, scorecard)
+    segment_column = args.segment_column or "income_reporting"
     model: Scorecard | ScorecardFamily = (
         scorecard
         if args.single
-        else ScorecardFamily(scorecard=scorecard, segment_column=args.segment_column)
+        else ScorecardFamily(scorecard=scorecard, segment_column=segment_column)
     )
+    if args.tune and args.cv == 0:
+        raise UsageError("--tune chooses by cross-validation: give --cv 2 or more, or drop --tune.")
     if args.tune:
         from dmde.model.tuning import choose_parameters
 
         tuned = choose_parameters(
             data,
             scorecard=scorecard,
-            segment_column=None if args.single else args.segment_column,
+            segment_column=None if args.single else segment_column,
             folds=args.cv,
             seed=args.seed,
             rule=args.tune_rule,
@@ -207,9 +217,53 @@ def _cmd_train(args: argparse.Namespace) -> int:
     facts = training.training_facts(
         report, data, data_file=args.data.name, data_sha256=persistence.frame_sha256(data.X)
     )
+    facts |= _action_fact(args.target)
     digest = persistence.save_model(model, args.out, training=facts)
     print(report.format())
     print("\n" + training.format_points(model, head=12))
+    print(f"\nwrote {args.out} (sha256 {digest})")
+    if report.missing_segments:  # said in the report; said again where it cannot be missed
+        print(f"dmde train: {report.warnings()[0]}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _action_fact(target: str) -> dict[str, str]:
+    """The action a model file records beside its target: only "outreach" is written (a file
+    without an action is a check model, as every file written before outreach existed)."""
+    from dmde.data.catalog import action_of_target
+
+    action = action_of_target(target)
+    return {} if action == "check" else {"action": action}
+
+
+def _train_by_period(args: argparse.Namespace, data: Any, scorecard: Any) -> int:
+    """dmde train --by-period: the "before" and "after" scorecards (dmde.model.periods)."""
+    from dmde.model import model_file as persistence
+    from dmde.model import training
+    from dmde.model.periods import PeriodScorecards, evaluate_periods
+
+    given_flags = (
+        ("--single", args.single),
+        ("--tune", args.tune),
+        ("--segment-column", args.segment_column is not None),
+    )
+    for flag, given in given_flags:
+        if given:
+            raise UsageError(
+                f"--by-period trains two scorecards by period (routed by each row's month, not "
+                f"by a segment): drop {flag}."
+            )
+    model = PeriodScorecards(scorecard=scorecard).fit(data.X, data.y, sample_weight=data.weight)
+    report = evaluate_periods(model, data, cv=args.cv, seed=args.seed)
+    facts = report.facts(
+        target=data.target,
+        data_file=args.data.name,
+        data_sha256=persistence.frame_sha256(data.X),
+    )
+    digest = persistence.save_model(model, args.out, training=facts)
+    print(report.format())
+    for period in model.periods_:
+        print(f"\n{period}: " + training.format_points(model.models_[period], head=12))
     print(f"\nwrote {args.out} (sha256 {digest})")
     return EXIT_OK
 
@@ -217,28 +271,120 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from dmde.batch import scoring
 
+    if args.master is not None and args.engine != "spark":
+        raise UsageError("--master names the Spark cluster: add --engine spark, or drop --master.")
+
     score = scoring.score_file
+    model, verify_key = args.model, args.verify_key
+    if args.month is not None:  # a model by period, scored as of one month
+        from dmde.model.model_file import load_model
+        from dmde.model.periods import PeriodScorecards
+
+        model = load_model(args.model, verify_key=verify_key)
+        if not isinstance(model, PeriodScorecards):
+            raise UsageError(
+                f"--month scores a model by period (dmde train --by-period); {args.model} is "
+                "not one: drop --month."
+            )
+        if args.engine == "duckdb":
+            raise UsageError(
+                "--month scores a model by period with the python engine (it has no SQL "
+                "query): drop --engine duckdb."
+            )
+        model, verify_key = model.as_of(args.month), None  # verified as it was loaded
+        _warn_month(model, args.input)
+    options: dict[str, Any] = {}
     if args.engine == "duckdb":
         from dmde.batch.duckdb_engine import score_file_duckdb as score
+    elif args.engine == "spark":
+        from dmde.batch.spark_engine import score_file_spark as score
+
+        options["master"] = args.master
     with _rows_progress(desc="score", quiet=args.quiet) as progress:
         result = score(
-            args.model,
+            model,
             args.input,
             args.out,
             rejects=args.rejects,
             reasons=args.reasons,
             progress=progress,
-            verify_key=args.verify_key,
+            verify_key=verify_key,
+            **options,
         )
     print(
         f"read {result.rows_read:,} rows: scored {result.rows_scored:,}, rejected "
         f"{result.rows_rejected:,} (see {result.rejects}) in {result.seconds:.1f} s\n"
         f"wrote {result.output} and {result.manifest}"
     )
-    fallback = getattr(result, "fallback", None)  # the DuckDB engine handed the file over
+    fallback = getattr(result, "fallback", None)  # the DuckDB or Spark engine handed it over
     if fallback:
         print(f"note: scored by the python engine: {fallback}", file=sys.stderr)
+    return _say_rejects(result)
+
+
+#: dmde score warns on stderr when this share of the rows read, or more, is rejected.
+REJECTED_WARNING_SHARE = 0.10
+
+
+def _say_rejects(result: Any) -> int:
+    """The top reject reasons on one line; a warning on stderr when a tenth of the rows or
+    more is rejected, or any row for want of its segment's scorecard (no_model, never the
+    row's fault); exit 1 when every row is rejected (the outputs are written all the same)."""
+    from dmde.batch.scoring import reject_reasons
+
+    if not result.rows_rejected:
+        return EXIT_OK
+    reasons = reject_reasons(result.rejects)
+    more = f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
+    print(f"rejected by: {'; '.join(str(r) for r in reasons[:3])}{more}")
+    share = result.rows_rejected / max(result.rows_read, 1)
+    no_model = sum(r.rows for r in reasons if r.rule == "no_model")
+    fix = "see the rejects file for each row, and fix the data (dmde validate) or the model"
+    if no_model:
+        fix = (
+            f"{no_model:,} rows have no scorecard for their "
+            f"{next(r.column for r in reasons if r.rule == 'no_model')} in the model (rule "
+            "no_model): retrain on rows of every value (dmde train says which are missing), or "
+            "train one scorecard for all rows (dmde train --single)"
+        )
+    if result.rows_scored == 0:
+        print(
+            f"dmde score: error: every row of {result.rows_read:,} was rejected (see "
+            f"{result.rejects}); nothing was scored: {fix}.",
+            file=sys.stderr,
+        )
+        return EXIT_DATA
+    if share >= REJECTED_WARNING_SHARE or no_model:
+        print(
+            f"dmde score: warning: {result.rows_rejected:,} of {result.rows_read:,} rows "
+            f"({share:.0%}) were rejected and not scored: {fix}.",
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _warn_month(model: Any, input_path: Path) -> None:
+    """Warn on stderr when --month is before the model's first training month, or before
+    rows' own snapshot month (scored as of a month before they were observed)."""
+    from dmde.batch.scoring import months_after
+
+    month = model.month
+    first = min(first for first, _ in model.trained_months_.values())
+    if month < first:
+        print(
+            f"dmde score: warning: --month {month} is before the model's first training month "
+            f"({first}): both scorecards were trained on later months. Check --month.",
+            file=sys.stderr,
+        )
+    later, latest = months_after(input_path, month, column=model.month_column)
+    if later:
+        print(
+            f"dmde score: warning: --month {month} is before the {model.month_column} of "
+            f"{later:,} rows of {input_path} (up to {latest}): they are scored as of a month "
+            f"before they were observed. Check --month, or drop it to score each row as of "
+            "its own month.",
+            file=sys.stderr,
+        )
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
@@ -276,7 +422,22 @@ def _cmd_select(args: argparse.Namespace) -> int:
     from dmde.data.manifest import manifest_path
 
     quotas = selection.read_quotas(args.quotas) if args.quotas else None
-    result = selection.select_file(
+    select_file: Callable[..., selection.Selection] = selection.select_file
+    if args.checks is not None and args.action != "outreach":
+        raise UsageError("--checks names the check selection for outreach: add --action outreach.")
+    if args.action == "outreach":
+        from functools import partial
+
+        from dmde.batch.outreach import select_outreach_file
+
+        if args.engine == "duckdb":
+            raise UsageError("--action outreach selects with the python engine: drop --engine.")
+        select_file = partial(select_outreach_file, checks=args.checks)
+    elif args.engine == "duckdb":
+        from dmde.batch.duckdb_selection import select_file_duckdb
+
+        select_file = select_file_duckdb
+    result = select_file(
         args.scores,
         args.out,
         budget=args.budget,
@@ -295,6 +456,16 @@ def _cmd_select(args: argparse.Namespace) -> int:
     )
     if summary["unused_budget"]:
         print(f"unused budget: {summary['unused_budget']:,} ({summary['unused_reason']})")
+    fallback = getattr(result, "fallback", None)  # the DuckDB or Spark engine handed it over
+    if fallback:
+        print(f"note: selected by the python engine: {fallback}", file=sys.stderr)
+    if summary.get("checked_first"):
+        print(f"not contacted, being checked (a check first): {summary['checked_first']:,}")
+    if summary.get("overlap"):  # outreach without --checks: nobody was left to the checks
+        print(
+            f"warning: {summary['overlap']}; give --checks to leave them to the check.",
+            file=sys.stderr,
+        )
     print(f"wrote {args.out} and {manifest_path(args.out)}")
     return EXIT_OK
 
@@ -332,6 +503,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.table is not None:
         if any(x is not None for x in own):
             raise UsageError("give either --table (generic mode) or --scores/--population/--model.")
+        if args.engine != "python":
+            raise UsageError("--engine duckdb audits dmde's outputs (--scores, ...), not --table.")
         result = audit_inputs.audit_table(
             args.table,
             score=args.score_column,
@@ -352,6 +525,45 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             raise UsageError("give --scores, --population and --model (or --table).")
         if args.selection is None and args.budget is None:
             raise UsageError("give --selection (from dmde select) or --budget.")
+    if args.table is None and _is_rights_model(args.model):
+        from dmde.audit.outreach_audit import audit_outreach_files
+
+        if args.engine != "python":
+            raise UsageError(
+                "the model is a rights model (outreach): its audit runs in the python engine "
+                "(--engine python)."
+            )
+        if args.selection is None or args.labels == "none":
+            raise UsageError(
+                "the model is a rights model (outreach): give --selection (from dmde select "
+                "--action outreach) and --labels controls or truth."
+            )
+        result = audit_outreach_files(
+            scores=args.scores,
+            population=args.population,
+            model=args.model,
+            selection=args.selection,
+            labels=args.labels,
+            attributes=args.groups,
+            settings=settings,
+            verify_key=args.verify_key,
+        )
+    elif args.table is None and args.engine == "duckdb":
+        if args.selection is None:
+            raise UsageError("--engine duckdb audits a selection: give --selection.")
+        from dmde.audit.engine_inputs import audit_files_duckdb
+
+        result = audit_files_duckdb(
+            scores=args.scores,
+            population=args.population,
+            model=args.model,
+            selection=args.selection,
+            labels=args.labels,
+            attributes=args.groups,
+            settings=settings,
+            verify_key=args.verify_key,
+        )
+    elif args.table is None:
         result = audit_inputs.audit_files(
             scores=args.scores,
             population=args.population,
@@ -372,7 +584,21 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         f"({len(result.flags):,} flagged differences in the appendix)"
     )
     print("wrote " + ", ".join(str(p) for p in written if p.suffix != ".svg"))
+    engine = result.data.get("engine")
+    if engine:  # --engine duckdb: what it left out, beside the report's statement
+        print(
+            f"note: {engine['name']} engine: not computed: {', '.join(engine['not_computed'])} "
+            "(the report's method says what was computed how)",
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _is_rights_model(path: Path) -> bool:
+    """Whether a model file records the outreach action (dmde train --target rappel_target)."""
+    from dmde.documents.outreach_notice import model_action
+
+    return model_action(path) == "outreach"
 
 
 def _cmd_document(args: argparse.Namespace) -> int:
@@ -431,6 +657,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         verify_key=args.verify_key,
     )
     models = comparison.models
+    if models.purpose_change is not None:  # a target/action change, named before the counts
+        print(models.purpose_change)
     print(f"{models.n_changes} changes in the scorecards ({len(models.points_changes)} bins)")
     if comparison.selection is not None:
         s = comparison.selection
@@ -460,6 +688,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nopen {result.outputs['index']} to see every output:")
     for name in ("audit", "description", "notices", "selection", "model"):
         print(f"  {name:<12}{result.outputs[name]}")
+    for name, path in (
+        ("outreach", result.outputs["outreach"]),  # the other action: rights outreach
+        ("its audit", result.outputs["outreach_audit"]),
+        ("letters", result.outputs["letters"]),
+    ):
+        print(f"  {name:<12}{path}")
     return EXIT_OK
 
 
@@ -484,6 +718,23 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     # Loaded here, once, so that --verify-key checks the very bytes the notices come from
     # (the loaded model carries its hash, which the notices and the selection's check name).
     model = persistence.load_model(args.model, verify_key=args.verify_key)
+    if args.month is not None:  # a model by period, explained as of one month
+        from dmde.model.periods import PeriodScorecards
+
+        if not isinstance(model, PeriodScorecards):
+            raise UsageError(
+                f"--month explains a model by period (dmde train --by-period); {args.model} is "
+                "not one: drop --month."
+            )
+        model = model.as_of(args.month)
+    from dmde.documents.outreach_notice import model_action, write_outreach_notice
+
+    outreach = model_action(args.model) == "outreach"
+    if outreach and args.out_dir is not None:
+        raise UsageError(
+            "the model is a rights model (outreach): its letters are written one at a time, "
+            "give --dossier and --out."
+        )
     if args.out_dir is not None:
         written = explain.write_notices(
             model,
@@ -504,7 +755,19 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         selection=args.selection,
         trust_selection=args.trust_selection,
     )
-    path = explain.write_notice(result, out, lang=args.lang, format=fmt)
+    if result.action is not None and result.action != ("outreach" if outreach else "check"):
+        from dmde.documents.notice import require_action
+
+        # the selection's own record decides the letter; a model of the other kind is refused
+        require_action(
+            result.action,
+            "outreach" if outreach else "check",
+            where=f"selection file {str(args.selection)!r}",
+        )
+    if outreach:  # a rights model's file: the outreach letter, with the same points
+        path = write_outreach_notice(result, out, lang=args.lang, format=fmt)
+    else:
+        path = explain.write_notice(result, out, lang=args.lang, format=fmt)
     print(
         f"dossier {result.dossier_id}: score {result.score:.{result.decimals}f} points "
         f"({len(result.features)} items); wrote {path}"
@@ -540,7 +803,17 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
-    from dmde.audit.monitoring_report import detection_limits, monitor_files
+    if _is_rights_model(args.model):  # its AUC and calibration would be against overpayments
+        raise UsageError(
+            f"--model {args.model} is a rights model (outreach, target rappel_target): dmde "
+            "monitor measures a check model against overpayments; monitor a check model."
+        )
+    from dmde.audit.monitoring_report import (
+        baseline_warning,
+        detection_limits,
+        monitor_files,
+        monitoring_verdict,
+    )
 
     share = None if args.budget is not None else (args.share or 0.01)
     result, written = monitor_files(
@@ -552,12 +825,50 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         share=share,
         alpha=args.alpha,
         seed=args.seed,
+        min_move=args.min_move,
         verify_key=args.verify_key,
+        lang=args.lang,
     )
     print(f"{len(result.months)} months monitored ({result.months[0]} to {result.months[-1]})")
+    warning = baseline_warning(result)
+    if warning:  # a baseline other than the training data: said before anything else
+        other = result.baseline.get("training_data") == "other"
+        print(("WARNING: " if other else "") + warning)
+    print(monitoring_verdict(result))
+    if "model" in result.baseline:  # a model by period: how it scored, on which bins
+        print(f"model: {result.baseline['model']}; windows {result.baseline['model_windows']}")
     for sentence in result.findings or ["nothing was flagged"]:
         print("- " + sentence)
     print(detection_limits(result))
+    print("wrote " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from dmde.audit.simulation_policies import BUILTIN_POLICIES
+    from dmde.audit.simulation_report import simulate_to_files
+
+    result, written = simulate_to_files(
+        args.out,
+        args.policy or tuple(BUILTIN_POLICIES),
+        n_rows=args.rows,
+        months=args.months,
+        budget_share=args.budget_share,
+        seeds=range(args.seed, args.seed + args.seeds),
+        retrain_every=args.retrain_every,
+        cooldown=args.cooldown,
+        recovery=not args.no_recovery,
+        controls=args.controls,
+        history_effect=args.history_effect,
+    )
+    print(
+        f"{len(result.policies)} policies x {len(result.months)} months x {args.rows:,} "
+        f"households x {len(result.seeds)} seeds (a simulation on synthetic data)"
+    )
+    from dmde.audit.simulation_report import verdict
+
+    for sentence in verdict(result):
+        print("- " + sentence)
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
 
@@ -572,6 +883,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "select": _cmd_select,
     "audit": _cmd_audit,
     "monitor": _cmd_monitor,
+    "simulate": _cmd_simulate,
     "document": _cmd_document,
     "diff": _cmd_diff,
     "explain": _cmd_explain,

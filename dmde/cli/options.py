@@ -272,7 +272,12 @@ def _add_train(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
         return
     p.add_argument("--data", required=True, type=Path, help="validated .csv or .parquet file")
     p.add_argument("--out", required=True, type=Path, help="model file to write (.json)")
-    p.add_argument("--target", default="target", help="label column")
+    p.add_argument(
+        "--target",
+        default="target",
+        help="label column: target (overpayments, for checks) or rappel_target "
+        "(underpayments: the rights model, for outreach; its model file says so)",
+    )
     p.add_argument("--features", type=_names, help="comma-separated features")
     p.default_words["features"] = "every feature the policy allows"
     p.add_argument(
@@ -283,10 +288,18 @@ def _add_train(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument("--no-weights", action="store_true", help="ignore control_weight")
     p.add_argument(
         "--segment-column",
-        default="income_reporting",
+        default=None,
         help="operational column routing rows to one model each",
     )
+    p.default_words["segment_column"] = "income_reporting"
     p.add_argument("--single", action="store_true", help="one model for all rows (no routing)")
+    p.add_argument(
+        "--by-period",
+        action="store_true",
+        help="two models, before and after income pre-filling (March 2025), each trained on the "
+        "controls of its snapshot months; scoring a month weights them by their share of the "
+        "24-month look-back (--data may be a panel folder, as dmde synth --months writes)",
+    )
     p.add_argument(
         "--monotonic-trend",
         default="auto",
@@ -316,7 +329,13 @@ def _add_train(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument("--base-odds", type=float, default=1 / 19, help="odds at the base points")
     p.default_words["base_odds"] = "1/19, a 5% probability"
     p.add_argument("--pdo", type=float, default=20.0, help="points to double the odds")
-    p.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds")
+    p.add_argument(
+        "--cv",
+        type=_positive_int,
+        default=5,
+        help="cross-validation folds; 0: none, faster (the AUC printed and recorded in the "
+        "model file is then on the training rows only, and said to be)",
+    )
     p.add_argument("--seed", type=_positive_int, default=0, help="seed of the folds")
     p.add_argument(
         "--tune",
@@ -346,7 +365,11 @@ def _add_score(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
         help="score a file of households with a model file (streaming)",
         description="Score a CSV or Parquet file in batches, reading only the columns the model "
         "needs. Rows that break the catalog are not scored and go to the rejects file; a "
-        "manifest (JSON) beside the output records what was done.",
+        "manifest (JSON) beside the output records what was done. When rows are rejected, a "
+        "line gives the top reasons (rule, column, rows); stderr warns when a tenth or more of the "
+        "rows are rejected, or any because the model has no scorecard for their segment "
+        "(no_model); when every row is rejected the command exits 1 (the outputs are still "
+        "written).",
     )
     if bare:  # listed in dmde --help, its options not built
         return
@@ -357,13 +380,27 @@ def _add_score(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.default_words["rejects"] = "<out>.rejects.csv"
     p.add_argument("--reasons", type=_positive_int, default=3, help="reason codes per row")
     p.add_argument(
+        "--month",
+        help="with a model by period (train --by-period): score every row as of this month, "
+        "YYYY-MM (the window is the 24 months before it); stderr warns when it is before the "
+        "model's first training month or before rows' own snapshot_month",
+    )
+    p.default_words["month"] = "each row's snapshot_month"
+    p.add_argument(
         "--engine",
-        choices=("python", "duckdb"),
+        choices=("python", "duckdb", "spark"),
         default="python",
         help="what computes the scores: dmde's own streaming scorer, or the model's SQL in "
-        "embedded DuckDB (the same scores and rejects: CSV byte for byte, Parquet value for "
-        "value; a file DuckDB reads differently is scored by python, and stderr says so)",
+        "embedded DuckDB or in Spark (pyspark and Java needed; --input may then be a folder, "
+        "hive partitions read as columns). The same scores and rejects: CSV byte for byte, "
+        "Parquet value for value; a file DuckDB or Spark reads differently is scored by "
+        "python, and stderr says so",
     )
+    p.add_argument(
+        "--master",
+        help="with --engine spark: the Spark master URL (local[4], spark://host:7077, yarn, ...)",
+    )
+    p.default_words["master"] = "local[2]"
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_verify_key(p)
 
@@ -384,6 +421,7 @@ def _add_sql(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument(
         "--dialect",
         default="duckdb",
+        type=str.lower,
         help="SQL dialect of sqlglot: duckdb, postgres, spark, bigquery, tsql, snowflake, ...",
     )
     p.add_argument("--out", required=True, type=Path, help="SQL file to write")
@@ -435,6 +473,31 @@ def _add_select(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None
         type=_positive_int,
         default=0,
         help="seed of the tie keys and the random draw",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("python", "duckdb"),
+        default="python",
+        help="what chooses the files: dmde's own arrays, or window functions in embedded "
+        "DuckDB (the same selection file byte for byte; scores DuckDB cannot take as dmde score "
+        "writes them are selected by python, and stderr says so)",
+    )
+    p.add_argument(
+        "--action",
+        choices=("check", "outreach"),
+        default="check",
+        help="what the selected files get: a check (scores of an overpayment model), or "
+        "outreach, a contact to verify that the household receives all its rights (scores of "
+        "a rights model, dmde train --target rappel_target; its own budget). Scores of the "
+        "other kind of model are refused (their manifest names the model's action)",
+    )
+    p.add_argument(
+        "--checks",
+        type=Path,
+        help="with --action outreach: the check selection; its files are not contacted (a "
+        "check first: it reviews the whole file and pays any underpayment found). Without "
+        "it, outreach is still selected but nothing is left to the checks: a warning says "
+        "so, the manifest records checks: null, and the letters do not claim it",
     )
 
 
@@ -624,6 +687,15 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
         help="multiple-testing correction: Holm, or Benjamini-Hochberg (bh)",
     )
     p.add_argument("--no-intersections", action="store_true", help="single attributes only")
+    p.add_argument(
+        "--engine",
+        choices=("python", "duckdb"),
+        default="python",
+        help="dmde outputs with --selection: the rows read into Python, or left in embedded "
+        "DuckDB (files joined and groups made there, the audit from cell sums, the random "
+        "controls and chosen files fetched; the same figures; no score-gap decomposition; "
+        "the report says what was computed how)",
+    )
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
     p.add_argument("--title", help="title of the report")
     p.default_words["title"] = "the audit of the score"
@@ -719,6 +791,12 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> Non
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language")
     p.add_argument("--format", choices=tuple(NOTICE_FORMATS), help="notice format")
     p.default_words["format"] = "from the --out extension, else html"
+    p.add_argument(
+        "--month",
+        help="with a model by period: explain the score as of this month, YYYY-MM, as "
+        "'dmde score --month' scored it",
+    )
+    p.default_words["month"] = "the month the selection's scores record, else each row's"
     _add_verify_key(p)
 
 
@@ -728,13 +806,14 @@ def _add_monitor(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> Non
         help="watch a model month after month: stability, performance, fairness drift",
         description="Compare each month of a panel with the model's baseline: the stability "
         "of the score and of every feature (PSI/CSI, 0.10 moderate, 0.25 major, flagged only "
-        "beyond chance), AUC and calibration on each month's random controls, and the share "
-        "of each group among the files selected (flagged when it moves beyond chance). "
-        "Writes HTML, Markdown and JSON.",
+        "beyond chance), AUC and calibration on each month's random controls (flagged when "
+        "they depart from the baseline's beyond chance), and the share of each group among "
+        "the files selected (flagged when it moves beyond chance and by at least --min-move). "
+        "Writes HTML, Markdown and JSON, the verdict in one sentence first.",
     )
     if bare:  # listed in dmde --help, its options not built
         return
-    from dmde.audit.monitoring import FAMILY_ALPHA
+    from dmde.audit.monitoring import FAMILY_ALPHA, MIN_SHARE_MOVE
 
     p.add_argument("--model", required=True, type=Path, help="model file (JSON)")
     p.add_argument(
@@ -757,9 +836,82 @@ def _add_monitor(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> Non
         default=FAMILY_ALPHA,
         help="false-alarm rate of each kind of flag over the whole run (Bonferroni)",
     )
-    p.add_argument("--seed", type=_positive_int, default=0, help="seed of the tie order")
-    p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
+    p.add_argument(
+        "--min-move",
+        type=_share,
+        default=MIN_SHARE_MOVE,
+        help="floor of a group's move among the selected, as a share (0.02: 2 points); a "
+        "smaller move beyond chance is listed, not flagged",
+    )
+    p.add_argument(
+        "--seed", type=_positive_int, default=0, help="seed of the tie order and of the folds"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="report: .html, .md or .json (the three are written, with the same stem)",
+    )
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
     _add_verify_key(p)
+
+
+def _add_simulate(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="simulate targeting policies over months: who is checked, how often, what is found",
+        description="Simulate the reinforcement loop on a synthetic panel whose truth is "
+        "known: each month every policy scores the files, selects its budget, checks them "
+        "(the truth decides what a check finds), learns as it says and retrains on its "
+        "schedule. Reports, with intervals over the seeds, each policy's concentration of "
+        "checks on already-checked households, hit rate, AUC on the truth and who bears the "
+        "checks. Writes HTML, Markdown and JSON.",
+    )
+    if bare:  # listed in dmde --help, its options not built
+        return
+    from dmde.audit.simulation_policies import BUILTIN_POLICIES
+
+    p.add_argument("--months", type=_positive_int, default=24, help="months simulated")
+    p.add_argument("--rows", type=_positive_int, default=200_000, help="households of the panel")
+    p.add_argument(
+        "--budget-share",
+        type=_share,
+        default=0.012,
+        help="yearly share of the files checked on the score, spread over the months",
+    )
+    p.add_argument(
+        "--policy",
+        action="append",
+        choices=tuple(BUILTIN_POLICIES),
+        help="a policy to simulate (repeat the option for several)",
+    )
+    p.default_words["policy"] = "all four"
+    p.add_argument("--seeds", type=_positive_int, default=5, help="panels (seeds) simulated")
+    p.add_argument("--seed", type=_positive_int, default=0, help="the first seed")
+    p.add_argument(
+        "--retrain-every", type=_positive_int, default=12, help="months between two trainings"
+    )
+    p.add_argument(
+        "--cooldown",
+        type=_positive_int,
+        default=12,
+        help="months after a check during which a file is not selected again",
+    )
+    p.add_argument(
+        "--no-recovery",
+        action="store_true",
+        help="a later check finds an overpayment again, instead of only what no earlier check "
+        "covered (a check g < 24 months after the previous one finding with probability g/24)",
+    )
+    p.add_argument("--controls", type=_positive_int, help="random controls a month")
+    p.default_words["controls"] = "the panel's: 625, or a twelfth of a smaller panel"
+    p.add_argument(
+        "--history-effect",
+        type=float,
+        default=0.0,
+        help="planted effect of a check in the last 24 months on the true logit (0: neutral)",
+    )
+    p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
 
 
 _ADDERS: dict[str, Callable[..., None]] = {
@@ -772,6 +924,7 @@ _ADDERS: dict[str, Callable[..., None]] = {
     "select": _add_select,
     "audit": _add_audit,
     "monitor": _add_monitor,
+    "simulate": _add_simulate,
     "document": _add_document,
     "diff": _add_diff,
     "explain": _add_explain,
