@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # the names, for type checkers and readers
         synthesize,
         write_population,
     )
+    from dmde.data.synthetic_panel import generate_panel, write_panel
     from dmde.demo import run_demo
     from dmde.documents.compare import CompareError, Comparison, diff, diff_files
     from dmde.documents.describe import (
@@ -84,6 +85,7 @@ if TYPE_CHECKING:  # the names, for type checkers and readers
     from dmde.model.binning import FeatureBinning, WoEBinning
     from dmde.model.evaluation import Evaluation, evaluate
     from dmde.model.model_file import ModelFileError, load_model, save_model
+    from dmde.model.periods import PeriodScorecards
     from dmde.model.scaling import PointsScaling
     from dmde.model.scorecard import Scorecard, ScorecardFamily
     from dmde.model.signature_file import SignatureError
@@ -126,6 +128,8 @@ _PUBLIC = {
     "Scenario": "dmde.data.synthetic",
     "generate_population": "dmde.data.synthetic",
     "synthesize": "dmde.data.synthetic",
+    "generate_panel": "dmde.data.synthetic_panel",
+    "write_panel": "dmde.data.synthetic_panel",
     "write_population": "dmde.data.synthetic",
     "run_demo": "dmde.demo",
     "CompareError": "dmde.documents.compare",
@@ -152,6 +156,7 @@ _PUBLIC = {
     "ModelFileError": "dmde.model.model_file",
     "load_model": "dmde.model.model_file",
     "save_model": "dmde.model.model_file",
+    "PeriodScorecards": "dmde.model.periods",
     "PointsScaling": "dmde.model.scaling",
     "Scorecard": "dmde.model.scorecard",
     "ScorecardFamily": "dmde.model.scorecard",
@@ -198,6 +203,7 @@ __all__ = [
     "GroupAudit",
     "ModelDescription",
     "ModelFileError",
+    "PeriodScorecards",
     "PointsScaling",
     "PolicyError",
     "Problem",
@@ -225,6 +231,7 @@ __all__ = [
     "evaluate",
     "explain_file",
     "generate_key_pair",
+    "generate_panel",
     "generate_population",
     "iter_batches",
     "load_model",
@@ -248,5 +255,6 @@ __all__ = [
     "verify_model",
     "write_batches",
     "write_notices",
+    "write_panel",
     "write_population",
 ]
