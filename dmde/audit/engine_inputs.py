@@ -55,7 +55,7 @@ from dmde.audit.aggregates import (
 from dmde.audit.findings import amplification, findings
 from dmde.audit.flags import flag_sentences
 from dmde.audit.forked import in_child
-from dmde.audit.inputs import LABEL_SOURCES, _model_hash_of_scores
+from dmde.audit.inputs import LABEL_SOURCES, load_scoring_model
 from dmde.audit.interactions import EXPECTED, _main_effects
 from dmde.audit.metric_definitions import _STATES, DISPARITY_COLUMNS, MISSING, SEPARATOR
 from dmde.audit.metrics import GroupAudit, audit_groups_with, disparity_frame, flag_disparities
@@ -77,7 +77,6 @@ from dmde.core.stats import kish_size, normal_p, wilson
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import check_vouched
 from dmde.data.validation import _to_pandas
-from dmde.model.model_file import load_model
 from dmde.model.periods import PeriodScorecards
 from dmde.model.scorecard import ScorecardFamily
 
@@ -243,13 +242,7 @@ def audit_files_duckdb(
     population_path = _existing(population, "population file")
     selection_path = _existing(selection, "selection file")
     check_selection_source(selection_path, scores_path, error=AuditError)
-    loaded = load_model(model, verify_key=verify_key)
-    made_by = _model_hash_of_scores(scores_path)
-    if made_by is not None and made_by != loaded.model_sha256_:
-        raise AuditError(
-            f"{scores_path} was scored by the model {made_by[:12]}…, not by {model} "
-            f"({loaded.model_sha256_[:12]}…): audit the model that scored."
-        )
+    loaded = load_scoring_model(model, scores_path, verify_key=verify_key)
     wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
     unknown = [a for a in wanted if a not in ATTRIBUTE_SOURCES]
     if unknown:

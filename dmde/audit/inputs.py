@@ -36,7 +36,7 @@ from dmde.model.model_file import load_model
 from dmde.model.periods import PeriodScorecards
 from dmde.model.scorecard import ScorecardFamily
 
-__all__ = ["LABEL_SOURCES", "audit_files", "audit_table", "read_table"]
+__all__ = ["LABEL_SOURCES", "audit_files", "audit_table", "load_scoring_model", "read_table"]
 
 #: Where the labels of an audit come from (``labels=`` of :func:`audit_files`).
 LABEL_SOURCES = {
@@ -111,6 +111,21 @@ def _model_hash_of_scores(scores: Path) -> str | None:
         ) from None
 
 
+def load_scoring_model(
+    model: str | os.PathLike[str], scores: Path, *, verify_key: str | os.PathLike[str] | None
+) -> Any:
+    """The model file, loaded (and verified with ``verify_key``), refused if the scores file's
+    manifest names another model: an audit reads the model that scored."""
+    loaded = load_model(model, verify_key=verify_key)
+    made_by = _model_hash_of_scores(scores)
+    if made_by is not None and made_by != loaded.model_sha256_:
+        raise AuditError(
+            f"{scores} was scored by the model {made_by[:12]}…, not by {model} "
+            f"({loaded.model_sha256_[:12]}…): audit the model that scored."
+        )
+    return loaded
+
+
 def _ids(values: pd.Series[Any], path: Path) -> pd.Series[Any]:
     if values.isna().any() or values.duplicated().any():
         dup = values[values.duplicated()].head(3).tolist()
@@ -157,13 +172,7 @@ def audit_files(
     if labels not in LABEL_SOURCES:
         raise AuditError(f"labels must be one of {', '.join(LABEL_SOURCES)}; got {labels!r}.")
     scores_path, population_path = Path(scores), Path(population)
-    loaded = load_model(model, verify_key=verify_key)
-    made_by = _model_hash_of_scores(scores_path)
-    if made_by is not None and made_by != loaded.model_sha256_:
-        raise AuditError(
-            f"{scores_path} was scored by the model {made_by[:12]}…, not by {model} "
-            f"({loaded.model_sha256_[:12]}…): audit the model that scored."
-        )
+    loaded = load_scoring_model(model, scores_path, verify_key=verify_key)
     wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
     unknown = [a for a in wanted if a not in ATTRIBUTE_SOURCES]
     if unknown:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmde.audit.inputs import _ids, _model_hash_of_scores, _require, _selection, read_table
+from dmde.audit.inputs import _ids, _require, _selection, load_scoring_model, read_table
 from dmde.audit.result import AuditResult
 from dmde.audit.run import audit
 from dmde.audit.settings import AuditError, AuditSettings
@@ -33,7 +33,6 @@ from dmde.core.errors import SchemaError
 from dmde.data.catalog import CATALOG
 from dmde.data.datasets import read_dataset
 from dmde.data.outputs import output_columns
-from dmde.model.model_file import load_model
 from dmde.model.scorecard import ScorecardFamily
 
 __all__ = [
@@ -78,13 +77,7 @@ def audit_outreach_files(
     if labels not in _LABEL_COLUMN:
         raise AuditError(f"labels must be 'controls' or 'truth'; got {labels!r}.")
     scores_path, population_path = Path(scores), Path(population)
-    loaded = load_model(model, verify_key=verify_key)
-    made_by = _model_hash_of_scores(scores_path)
-    if made_by is not None and made_by != loaded.model_sha256_:
-        raise AuditError(
-            f"{scores_path} was scored by the model {made_by[:12]}…, not by {model} "
-            f"({loaded.model_sha256_[:12]}…): audit the model that scored."
-        )
+    loaded = load_scoring_model(model, scores_path, verify_key=verify_key)
     wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
     label = _LABEL_COLUMN[labels]
     needed = set(loaded.features_) | {"dossier_id", label}

@@ -525,56 +525,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             raise UsageError("give --scores, --population and --model (or --table).")
         if args.selection is None and args.budget is None:
             raise UsageError("give --selection (from dmde select) or --budget.")
-    if args.table is None and _is_rights_model(args.model):
-        from dmde.audit.outreach_audit import audit_outreach_files
-
-        if args.engine != "python":
-            raise UsageError(
-                "the model is a rights model (outreach): its audit runs in the python engine "
-                "(--engine python)."
-            )
-        if args.selection is None or args.labels == "none":
-            raise UsageError(
-                "the model is a rights model (outreach): give --selection (from dmde select "
-                "--action outreach) and --labels controls or truth."
-            )
-        result = audit_outreach_files(
-            scores=args.scores,
-            population=args.population,
-            model=args.model,
-            selection=args.selection,
-            labels=args.labels,
-            attributes=args.groups,
-            settings=settings,
-            verify_key=args.verify_key,
-        )
-    elif args.table is None and args.engine == "duckdb":
-        if args.selection is None:
-            raise UsageError("--engine duckdb audits a selection: give --selection.")
-        from dmde.audit.engine_inputs import audit_files_duckdb
-
-        result = audit_files_duckdb(
-            scores=args.scores,
-            population=args.population,
-            model=args.model,
-            selection=args.selection,
-            labels=args.labels,
-            attributes=args.groups,
-            settings=settings,
-            verify_key=args.verify_key,
-        )
-    elif args.table is None:
-        result = audit_inputs.audit_files(
-            scores=args.scores,
-            population=args.population,
-            model=args.model,
-            selection=args.selection,
-            labels=args.labels,
-            attributes=args.groups,
-            budget=args.budget,
-            settings=settings,
-            verify_key=args.verify_key,
-        )
+    if args.table is None:
+        result = _audit_own_files(args, settings)
     written = audit_report.write_report(
         result, args.out, lang=args.lang, title=args.title, outcome=args.outcome_label
     )
@@ -592,6 +544,44 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _audit_own_files(args: argparse.Namespace, settings: Any) -> Any:
+    """dmde audit of dmde's own outputs: a rights model's outreach audit, or the check audit by
+    the python or the duckdb engine (the same files, the same options)."""
+    files = {
+        "scores": args.scores,
+        "population": args.population,
+        "model": args.model,
+        "selection": args.selection,
+        "labels": args.labels,
+        "attributes": args.groups,
+        "settings": settings,
+        "verify_key": args.verify_key,
+    }
+    if _is_rights_model(args.model):
+        from dmde.audit.outreach_audit import audit_outreach_files
+
+        if args.engine != "python":
+            raise UsageError(
+                "the model is a rights model (outreach): its audit runs in the python engine "
+                "(--engine python)."
+            )
+        if args.selection is None or args.labels == "none":
+            raise UsageError(
+                "the model is a rights model (outreach): give --selection (from dmde select "
+                "--action outreach) and --labels controls or truth."
+            )
+        return audit_outreach_files(**files)
+    if args.engine == "duckdb":
+        if args.selection is None:
+            raise UsageError("--engine duckdb audits a selection: give --selection.")
+        from dmde.audit.engine_inputs import audit_files_duckdb
+
+        return audit_files_duckdb(**files)
+    from dmde.audit import inputs as audit_inputs
+
+    return audit_inputs.audit_files(**files, budget=args.budget)
 
 
 def _is_rights_model(path: Path) -> bool:
