@@ -18,7 +18,8 @@ months 4 to 14). The sweeps over 10 seeds are marked slow. Measured when written
 Since the AUC and calibration flags (2026-11-29, seeds 0-9): the benefit reform found alone
 in 9 of 10 seeds (seed 8 also flags calibration in 2026-06 by chance, as its stable panel
 does: the same labels); the stable panel quiet in 9 of 10. The AUC and calibration verdicts
-and the materiality floor are tested in ``test_monitoring_verdicts.py``.
+and the materiality floor are tested in ``test_monitoring_verdicts.py``. With the 2-point floor
+and one flag per cause, the group drift is named in 9 of 10 seeds (seeds 0-9, 2026-11-29).
 """
 
 from __future__ import annotations
@@ -315,7 +316,7 @@ def test_stable_panel_over_seeds() -> None:
 @pytest.mark.slow
 def test_group_drift_names_the_group_over_seeds() -> None:
     found = [_group_found(_run(30_000, seed, "group_drift", 0.02)) for seed in range(10)]
-    assert sum(found) >= 8, found
+    assert sum(found) >= 9, found  # the issue's bar: 9 of 10 seeds
 
 
 # ---------------------------------------------------------------------------------------------
