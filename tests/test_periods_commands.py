@@ -195,7 +195,8 @@ def test_cli_audit_of_a_model_by_period(
     assert main([*argv, "--lang", "en", "--out", str(out)]) == 0
     capsys.readouterr()
     markdown = out.with_suffix(".md").read_text(encoding="utf-8")
-    assert "two scorecards by period" in markdown and "before 21/24 + after 3/24" in markdown
+    assert "two scorecards by period, weighted by the months of the look-back" in markdown
+    assert "before 21/24 + after 3/24" in markdown
     assert "Traceback" not in markdown
 
 

@@ -510,6 +510,9 @@ FRENCH_SECTIONS: dict[str, str] = {
     "Kind": "Type",
     "one scorecard per segment": "une grille de score par segment",
     "scorecard": "grille de score",
+    "two scorecards by period, weighted by the months of the look-back": (
+        "deux grilles de score par période, pondérées par les mois de la période examinée"
+    ),
     "Routing column": "Colonne d'aiguillage",
     "Feature policy": "Politique des variables",
     "Features": "Variables",

@@ -55,6 +55,8 @@ def _model_section(result: AuditResult, lang: Lang) -> Section | Unavailable:
                 tr("Kind", lang),
                 tr("one scorecard per segment", lang)
                 if model["kind"] == "family"
+                else tr("two scorecards by period, weighted by the months of the look-back", lang)
+                if model["kind"] == "periods"
                 else tr("scorecard", lang),
             ),
             (tr("Routing column", lang), str(model["routing"] or tr("none", lang))),
