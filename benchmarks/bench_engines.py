@@ -12,7 +12,8 @@ DuckDB) and ``spark`` (the model's SQL in pyspark, ``local[2]``; its Java proces
 command, whose peak resident memory is added to the command's: both run at once). The spark
 column needs pyspark and Java; ``--engines python,duckdb`` leaves it out. Then ``dmde select``
 with the python and duckdb engines on the Parquet scores (the same selection file expected). The
-audit on aggregates is not measured here yet.
+audit of the same files with the python and duckdb engines (the duckdb one on aggregates), and
+whether their flags agree.
 
     python benchmarks/bench_engines.py                 # 5M rows, ~10 minutes on 2 cores
     python benchmarks/bench_engines.py --rows 200000 --repeats 1   # a quick check
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import statistics
 import sys
 import tempfile
@@ -157,10 +159,12 @@ def main() -> None:
                 verdict = how if same else "DIFFER"
                 print(f"  {kind} in, {suffix[1:]} out: python vs {engine}: {verdict}")
         if ("Parquet", ".parquet") in outputs:
-            select_engines(d, outputs[("Parquet", ".parquet")]["python"], args.repeats)
+            scores = outputs[("Parquet", ".parquet")]["python"]
+            chosen = select_engines(d, scores, args.repeats)
+            audit_engines(d, scores, parquet, model, chosen, args.repeats)
 
 
-def select_engines(d: Path, scores: Path, repeats: int) -> None:
+def select_engines(d: Path, scores: Path, repeats: int) -> Path:
     """dmde select with each engine on the same scores (per Caf, a random share), and whether
     their selection files are the same bytes."""
     print()
@@ -175,6 +179,34 @@ def select_engines(d: Path, scores: Path, repeats: int) -> None:
         print(f"{name:<44}{run['seconds']:>9.2f}{run['peak_bytes'] / 1e6:>9.0f}", flush=True)
     same = sha256(chosen["python"]) == sha256(chosen["duckdb"])
     print(f"  selection files, python vs duckdb: {'same SHA-256' if same else 'DIFFER'}")
+    return chosen["python"]
+
+
+def audit_engines(
+    d: Path, scores: Path, population: Path, model: Path, selection: Path, repeats: int
+) -> None:
+    """dmde audit of the same files with each engine (python reads the rows; duckdb sums them
+    in the engine and runs the bootstrap on the sums), and whether their flags agree."""
+    print()
+    flags: dict[str, list[str]] = {}
+    for engine in ("python", "duckdb"):
+        out = d / f"audit-{engine}" / "audit.html"
+        argv = ["audit", "--scores", str(scores), "--population", str(population)]
+        argv += ["--model", str(model), "--selection", str(selection), "--lang", "en"]
+        argv += ["--engine", engine, "--out", str(out)]
+        run = median(lambda argv=argv: measure_cli(argv), repeats)
+        report = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+        # a flag is its subject and its sentence (figures rounded as printed): the engines' sums
+        # differ in the last bits only
+        flags[engine] = sorted(
+            "|".join(f[k] for k in ("attribute", "group", "reference", "metric", "sentence"))
+            for f in report["data"]["flags"]
+        )
+        name = f"dmde audit --engine {engine}, Parquet"
+        print(f"{name:<44}{run['seconds']:>9.2f}{run['peak_bytes'] / 1e6:>9.0f}", flush=True)
+    same = flags["python"] == flags["duckdb"]
+    verdict = f"the same {len(flags['python']):,} flags" if same else "DIFFER"
+    print(f"  audit flags and their sentences, python vs duckdb: {verdict}")
 
 
 if __name__ == "__main__":
