@@ -53,12 +53,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from sqlglot import exp
 
+from dmde.batch.engine_parity import parquet_fits, probability_of_scores, rejects_as_python
 from dmde.batch.scoring import ScoringResult, score_file, scores_schema, start_scoring
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
@@ -195,34 +194,13 @@ def _odd(name: str) -> exp.Expr:
     return exp.paren(exp.and_(present, differs, copy=False), copy=False)
 
 
-def _parquet_fits(source: Path, columns: Sequence[str]) -> str | None:
-    """Why DuckDB cannot read a Parquet file's ``columns`` as the Python engine does, or None."""
-    stored = pq.read_schema(source)
-    for name in columns:
-        kind = stored.field(name).type
-        if pa.types.is_dictionary(kind):
-            kind = kind.value_type
-        dtype = CATALOG[name].dtype
-        integral = pa.types.is_integer(kind) or (dtype == "flag" and pa.types.is_boolean(kind))
-        fits = {
-            "int": integral,
-            "flag": integral,
-            "float": pa.types.is_floating(kind) or pa.types.is_integer(kind),
-            "category": pa.types.is_string(kind) or pa.types.is_large_string(kind),
-            "string": pa.types.is_string(kind) or pa.types.is_large_string(kind),
-        }[dtype]
-        if not fits:
-            return f"column {name!r} is stored as {kind}"
-    return None
-
-
 def _load_input(
     con: duckdb.DuckDBPyConnection, source: Path, columns: Sequence[str], header: Sequence[str]
 ) -> int:
     """Load the file's ``columns`` into :data:`INPUT_TABLE`; the number of rows."""
     kind = EXTENSIONS[source.suffix.lower()]
     if kind == "parquet":
-        why = _parquet_fits(source, columns)
+        why = parquet_fits(source, columns)
         if why:
             raise _FallbackError(why)
     query = duckdb_input_sql(source, columns, header)
@@ -278,22 +256,8 @@ def _scores(
         if batch.num_rows == 0:
             continue
         columns = {name: batch.column(name) for name in schema.names}
-        columns["probability"] = pa.array(_probability(model, batch), pa.float64())
+        columns["probability"] = pa.array(probability_of_scores(model, batch), pa.float64())
         yield pa.table([columns[n] for n in schema.names], names=schema.names).cast(schema)
-
-
-def _probability(model: Model, batch: pa.RecordBatch) -> Any:
-    """The probability of each row's score, by the Python engine's function (numpy's exp)."""
-    points = batch.column("score").to_numpy(zero_copy_only=False)
-    if not isinstance(model, ScorecardFamily):
-        return model.scaling_.probability(points)
-    segment = np.asarray(batch.column("segment").to_pylist(), dtype=object)
-    out = np.empty(len(points), dtype=np.float64)
-    for name, scorecard in model.models_.items():
-        rows = segment == name
-        if rows.any():
-            out[rows] = scorecard.scaling_.probability(points[rows])
-    return out
 
 
 def _rejects(con: duckdb.DuckDBPyConnection, model: Model, order: Sequence[str]) -> pa.Table:
@@ -302,20 +266,7 @@ def _rejects(con: duckdb.DuckDBPyConnection, model: Model, order: Sequence[str])
     table = con.sql(query.sql(dialect="duckdb")).to_arrow_table()
     if table.num_rows == 0:
         return REJECT_SCHEMA.empty_table()
-    return _arrow_values(table.cast(REJECT_SCHEMA))
-
-
-def _arrow_values(table: pa.Table) -> pa.Table:
-    """The rejects with each number spelled as Arrow spells it (the Python engine's text)."""
-    names = table.column("column").to_pylist()
-    values = table.column("value").to_pylist()
-    fixed = [
-        pa.array([float(v)], pa.float64()).cast(pa.string())[0].as_py()
-        if v is not None and CATALOG[str(c)].dtype == "float"
-        else v
-        for c, v in zip(names, values, strict=True)
-    ]
-    return table.set_column(3, "value", pa.array(fixed, pa.string()))
+    return rejects_as_python(table.cast(REJECT_SCHEMA))
 
 
 # --------------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from dmde.batch.duckdb_engine import _arrow_values, _parquet_fits, _probability
+from dmde.batch.engine_parity import parquet_fits, probability_of_scores, rejects_as_python
 from dmde.batch.scoring import (
     ScoringResult,
     ScoringStart,
@@ -365,7 +365,7 @@ def _check_files(source: _Input, columns: Sequence[str]) -> None:
         stored = [c for c in columns if c in file_columns(path)]
         read_batches(path, stored, on_problem="reject")
         if source.kind == "parquet":
-            why = _parquet_fits(path, stored)
+            why = parquet_fits(path, stored)
             if why:
                 raise _FallbackError(f"{path.name}: {why}")
 
@@ -549,7 +549,7 @@ def _rejects(spark: SparkSession, model: Model, order: Sequence[str]) -> pa.Tabl
     finally:
         spark.catalog.dropTempView(BAD_TABLE)
         rows.unpersist()
-    return _arrow_values(table.select(REJECT_SCHEMA.names).cast(REJECT_SCHEMA))
+    return rejects_as_python(table.select(REJECT_SCHEMA.names).cast(REJECT_SCHEMA))
 
 
 def _write_scores(spark: SparkSession, model: Model, reasons: int, folder: Path) -> list[Path]:
@@ -600,7 +600,7 @@ def _scores(
                 )
             previous = pc.max(rows).as_py()
             columns = {name: batch.column(name) for name in schema.names}
-            columns["probability"] = pa.array(_probability(model, batch), pa.float64())
+            columns["probability"] = pa.array(probability_of_scores(model, batch), pa.float64())
             yield pa.table([columns[n] for n in schema.names], names=schema.names).cast(schema)
 
 
