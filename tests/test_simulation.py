@@ -231,6 +231,17 @@ def test_cli_simulate_refuses_an_unknown_policy(capsys: pytest.CaptureFixture[st
     assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["sim.pdf", "sim"], ids=["pdf", "none"])
+def test_cli_simulate_refuses_an_out_of_another_extension(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    argv = ["simulate", "--months", "3", "--rows", "2000", "--seeds", "1"]
+    assert main([*argv, "--out", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and ".html, .md, .json" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # refused before simulating: nothing written
+
+
 # ---------------------------------------------------------------------------------------------
 # What the report may say: intervals, comparisons, void settings
 def test_share_intervals_stay_within_0_and_1_with_two_seeds() -> None:

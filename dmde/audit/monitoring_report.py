@@ -62,7 +62,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
-    "REPORT_EXTENSIONS",
     "baseline_warning",
     "detection_limits",
     "monitor_files",
@@ -76,8 +75,6 @@ __all__ = [
 ]
 
 _SHOWN_FEATURES = 5  # the features drawn: those flagged, else the most moved
-#: What ``--out`` may end with: the report is written in all three formats, with its stem.
-REPORT_EXTENSIONS = (".html", ".md", ".json")
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -721,16 +718,6 @@ def _training_meta(checked: Mapping[str, Any], lang: Lang) -> str:
     return mtr("training_not_checked", lang)
 
 
-def _check_out(out: str | os.PathLike[str]) -> None:
-    suffix = Path(out).suffix.lower()
-    if suffix not in REPORT_EXTENSIONS:
-        raise UsageError(
-            f"--out {os.fspath(out)!r}: the monitoring report is written as "
-            f"{', '.join(REPORT_EXTENSIONS)} (all three, with its stem); got "
-            f"{suffix or 'no extension'!r}: give a name ending in .html, such as monitor.html."
-        )
-
-
 def _check_out_outside_panels(
     out: str | os.PathLike[str], folders: Mapping[str, str | os.PathLike[str]]
 ) -> None:
@@ -872,7 +859,6 @@ def monitor_files(
     DmdeError
         If a file cannot be read, or the panel holds no month after the baseline.
     """
-    _check_out(out)
     check_report_paths(
         out, {"the model file": model, "the baseline": baseline}, formats=tuple(formats)
     )

@@ -48,6 +48,7 @@ from dmde.audit.settings import AuditError, AuditParameterError
 from dmde.audit.words import (
     tr,
 )
+from dmde.core.errors import UsageError
 from dmde.core.files import FileSet
 from dmde.core.rendering import (
     SUFFIXES,
@@ -222,17 +223,28 @@ def check_report_paths(
     *,
     formats: Iterable[str] = ("html", "md", "json"),
 ) -> None:
-    """Refuse a report whose files would overwrite one of the audit's ``inputs``.
+    """Refuse a report named with another extension than its formats', or whose files would
+    overwrite one of the audit's ``inputs``.
 
     The report writes ``<stem>.html``, ``.md``, ``.json`` and ``<stem>.manifest.json``: ``--out
-    audit.html`` beside a model file ``audit.json`` would destroy the model.
+    audit.html`` beside a model file ``audit.json`` would destroy the model, and ``--out
+    report.pdf`` would quietly write ``report.html``.
 
     Raises
     ------
+    UsageError
+        If ``out`` ends with another extension: naming the extensions it may have.
     AuditParameterError
         Naming ``out``, the input it would overwrite and what to do.
     """
     base = Path(out)
+    written = [SUFFIXES[fmt] for fmt in formats]
+    if base.suffix.lower() not in written:
+        raise UsageError(
+            f"--out {os.fspath(out)!r}: the report is written as {', '.join(written)} (all of "
+            f"them, with its stem); got {base.suffix or 'no extension'!r}: give a name ending in "
+            f"{written[0]}, such as report{written[0]}."
+        )
     outputs = [
         ("out", f"the report's {fmt.upper()}", base.with_suffix(SUFFIXES[fmt])) for fmt in formats
     ]
