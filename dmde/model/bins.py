@@ -12,11 +12,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # pandas is imported where it is used: scoring a file never imports it
+    import pandas as pd
 
 __all__ = [
     "MISSING_LABEL",
@@ -207,6 +209,8 @@ class FeatureBinning:
             bins = np.searchsorted(np.asarray(self.edges, dtype=np.float64), x, side="right")
             bins[np.isnan(x)] = self.missing_bin
             return bins.astype(np.intp, copy=False)
+        import pandas as pd
+
         codes, uniques = pd.factorize(series)
         bin_of = {level: i for i, group in enumerate(self.groups) for level in group}
         lookup = np.fromiter(
@@ -273,6 +277,8 @@ class FeatureBinning:
         2     2    missing    0.0   0.00         NaN
         3  <NA>      total  100.0   1.00    0.180000
         """
+        import pandas as pd
+
         count = np.asarray(self.count)
         events = np.asarray(self.events)
         total = float(count.sum())
@@ -432,6 +438,8 @@ def _number(value: float) -> str:
 # --------------------------------------------------------------------------------------------
 # Values and fields
 def as_series(values: Any, name: str) -> pd.Series[Any]:
+    import pandas as pd
+
     if isinstance(values, pd.Series):
         return values
     if np.ndim(values) != 1:
