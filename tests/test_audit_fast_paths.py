@@ -414,3 +414,16 @@ def test_rows_are_coded_once_for_arrays_equal_to_the_bit() -> None:
         assert _rows_once(selected, signed, probability, label, None) is not first
         assert _rows_once(selected, score, probability, label, np.ones(n)) is not first
     assert _rows_once(selected, score, probability, label, None) is not first
+
+
+def test_auc_ratio_interval_of_a_tiny_group_is_infinite_without_a_warning() -> None:
+    """A group whose AUC has a huge standard error (a handful of rows) gets an infinite upper
+    bound for its AUC ratio, not an overflow warning (tests treat warnings as errors)."""
+    from dmde.audit.bootstrap import _normal_disparities
+
+    auc = np.array([0.70, 0.50])
+    se = np.array([0.01, 400.0])
+    columns = _normal_disparities(auc, se, 0, 0.05)
+    assert np.isinf(columns["ratio_ci_high"][0, 1])
+    assert columns["ratio_ci_low"][0, 1] == 0.0
+    assert np.isfinite(columns["ratio_ci_high"][0, 0])

@@ -533,12 +533,14 @@ def _normal_disparities(
         ratio = auc / auc[r]
         se_log = np.sqrt((se / auc) ** 2 + (se[r] / auc[r]) ** 2)
         p_value = normal_p(difference / se_difference)
+    with np.errstate(over="ignore", invalid="ignore"):  # a group of a few rows: an infinite bound
+        ratio_low, ratio_high = ratio * np.exp(-z * se_log), ratio * np.exp(z * se_log)
     columns = {
         "value": auc,
         "reference_value": np.full_like(auc, auc[r]),
         "ratio": ratio,
-        "ratio_ci_low": ratio * np.exp(-z * se_log),
-        "ratio_ci_high": ratio * np.exp(z * se_log),
+        "ratio_ci_low": ratio_low,
+        "ratio_ci_high": ratio_high,
         "difference": difference,
         "difference_ci_low": difference - z * se_difference,
         "difference_ci_high": difference + z * se_difference,
