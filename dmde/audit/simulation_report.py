@@ -8,6 +8,9 @@ construction), then today's design (``dmde``) against the survey-only baseline
 each alternative would change against dmde, each comparison saying "clearly higher/lower",
 "no difference" or "cannot tell with N seeds" from its interval over the seeds; the figures over
 time follow, then the tables, the world's assumptions and the month-by-month figures.
+
+Every function that writes words takes ``lang`` (``"en"``, the default, or ``"fr"``): the
+strings are :mod:`dmde.audit.simulation_words`'s, the numbers the same in both languages.
 """
 
 from __future__ import annotations
@@ -19,18 +22,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dmde.audit.plot_style import WORDS, _legend, _percent
+from dmde.audit.plot_style import WORDS, WORDS_FR, _legend, _numbers, _percent
 from dmde.audit.plots import to_svg
 from dmde.audit.report import check_report_paths
 from dmde.audit.simulation import METRICS, SimulationResult, seed_interval, simulate
-from dmde.audit.simulation_policies import BUILTIN_POLICIES, HISTORY_FEATURES, SimulationPolicy
+from dmde.audit.simulation_policies import BUILTIN_POLICIES, SimulationPolicy
+from dmde.audit.simulation_words import (
+    HISTORY_WORDS,
+    count_words,
+    localize,
+    policy_description,
+    policy_name,
+    policy_words,
+    swr,
+)
 from dmde.audit.targeting import GROUP_ATTRIBUTES
+from dmde.audit.words import attribute_label, group_label
 from dmde.core.rendering import (
     Column,
     Document,
     Facts,
     Figure,
     Items,
+    Lang,
     Paragraph,
     Section,
     Table,
@@ -42,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "compare",
+    "interval_words",
     "limits",
     "plot_composition",
     "plot_over_time",
@@ -51,12 +66,13 @@ __all__ = [
     "write_simulation_report",
 ]
 
-#: The panels of the figure over time: (metric, title, in percent).
+#: The panels of the figure over time: (metric, in percent); their titles are
+#: :mod:`~dmde.audit.simulation_words`'s ``panel_<metric>``.
 _PANELS = (
-    ("hit_rate", "Checks finding an overpayment", True),
-    ("repeat_share", "Checks on files checked\nin the last 24 months", True),
-    ("auc_truth", "Ranking against the truth (AUC)", False),
-    ("checked_2plus", "Files checked twice or more\nby the score (cumulative)", False),
+    ("hit_rate", True),
+    ("repeat_share", True),
+    ("auc_truth", False),
+    ("checked_2plus", False),
 )
 _REFERENCE = "dmde"
 
@@ -68,7 +84,13 @@ def _series(result: SimulationResult, metric: str) -> np.ndarray:
     return result.metrics[metric]
 
 
-def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = None) -> list[Axes]:
+def _figure_words(lang: Lang) -> dict[str, str]:
+    return WORDS_FR if lang == "fr" else WORDS
+
+
+def plot_over_time(
+    result: SimulationResult, *, axes: Sequence[Axes] | None = None, lang: Lang = "en"
+) -> list[Axes]:
     """The policies side by side over the months: hit rate, share of checks on already-checked
     files, AUC on the truth and files checked twice or more; lines: mean over seeds, bands: 95%
     interval over the seeds (:func:`~dmde.audit.simulation.seed_interval`; none with one seed).
@@ -81,20 +103,23 @@ def plot_over_time(result: SimulationResult, *, axes: Sequence[Axes] | None = No
     from matplotlib.ticker import MaxNLocator
 
     x = np.arange(1, len(result.months) + 1)
-    for ax, (metric, title, percent) in zip(axes, _PANELS, strict=True):
+    figure_words = _figure_words(lang)
+    for ax, (metric, percent) in zip(axes, _PANELS, strict=True):
         values = _series(result, metric)
         for i, policy in enumerate(result.policies):
             per_seed = values[i]
             if np.isnan(per_seed).all():
                 continue
             mean, low, high = _band(per_seed, percent)
-            (line,) = ax.plot(x, mean, linewidth=1.6, label=policy)
+            (line,) = ax.plot(x, mean, linewidth=1.6, label=policy_name(policy, lang))
             ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-        ax.set_title(title, fontsize="small")
-        ax.set_xlabel("month of the simulation")
+        ax.set_title(swr(f"panel_{metric}", lang), fontsize="small")
+        ax.set_xlabel(swr("axis_month", lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if percent:
-            _percent(ax.yaxis, WORDS)
+            _percent(ax.yaxis, figure_words)
+        else:
+            _numbers(ax.yaxis, figure_words)
     _legend(axes[0], where="below")
     return list(axes)
 
@@ -108,7 +133,11 @@ def _band(per_seed: np.ndarray, bounded: bool = False) -> tuple[np.ndarray, np.n
 
 
 def plot_composition(
-    result: SimulationResult, attribute: str = "household_type", *, ax: Axes | None = None
+    result: SimulationResult,
+    attribute: str = "household_type",
+    *,
+    ax: Axes | None = None,
+    lang: Lang = "en",
 ) -> Axes:
     """Each policy's share of checks by group of ``attribute`` over the run, beside the group's
     share of the true overpayments (mean over seeds, 95% interval over the seeds; none with
@@ -118,9 +147,12 @@ def plot_composition(
 
         ax = MplFigure(figsize=(8.0, 3.8), layout="constrained").subplots()
     rows = [k for k, (a, _) in enumerate(result.levels) if a == attribute]
-    labels = [GROUP_ATTRIBUTES[attribute].level_label(result.levels[k][1]) for k in rows]
-    series = [(p, _shares(result, i, rows, 0)) for i, p in enumerate(result.policies)]
-    series.append(("true overpayments", _shares(result, 0, rows, 2)))
+    labels = [group_label(attribute, result.levels[k][1], lang) for k in rows]
+    series = [
+        (policy_name(p, lang), _shares(result, i, rows, 0)) for i, p in enumerate(result.policies)
+    ]
+    truth = swr("true_overpayments", lang)
+    series.append((truth, _shares(result, 0, rows, 2)))
     width = 0.8 / len(series)
     x = np.arange(len(rows))
     for j, (name, share) in enumerate(series):
@@ -132,11 +164,11 @@ def plot_composition(
             yerr=None if np.isnan(low).all() else np.vstack([mean - low, high - mean]),
             capsize=2,
             label=name,
-            color="0.35" if name == "true overpayments" else None,
+            color="0.35" if j == len(series) - 1 else None,
         )
     ax.set_xticks(x, [label.replace(" ", "\n", 1) for label in labels], fontsize="small")
-    _percent(ax.yaxis, WORDS)
-    ax.set_ylabel("share (%)")
+    _percent(ax.yaxis, _figure_words(lang))
+    ax.set_ylabel(swr("axis_share", lang))
     _legend(ax, where="right")
     return ax
 
@@ -164,28 +196,58 @@ def _fruitless(result: SimulationResult, policy: int, rows: list[int]) -> np.nda
 MARGINS = {"share": 0.02, "auc": 0.01}
 #: Below this many seeds the report warns that the intervals across seeds are wide.
 FEW_SEEDS = 5
-_SHARE_MARGIN = f"±{100 * MARGINS['share']:g} pp"
 _ALTERNATIVES = ("retrain-on-selected", "with-history")
 
 
-def _ci(values: np.ndarray, fmt: str = "pct") -> str:
+def _pct(x: float, lang: Lang) -> str:
+    return localize(f"{x:.1%}", lang)
+
+
+def _num3(x: float, lang: Lang) -> str:
+    return localize(f"{x:.3f}", lang)
+
+
+def _share_margin(lang: Lang) -> str:
+    """The margin of "no difference" for shares: ``±2 pp``."""
+    return swr("share_margin", lang, margin=localize(f"{100 * MARGINS['share']:g}", lang))
+
+
+def _auc_margin(lang: Lang) -> str:
+    return swr("auc_margin", lang, margin=localize(f"{MARGINS['auc']}", lang))
+
+
+def _ci(values: np.ndarray, fmt: str = "pct", lang: Lang = "en") -> str:
     """An estimate and its interval ("[no interval]" when there is none)."""
     mean, low, high = (float(v) for v in values)
-    point = f"{mean:.1%}" if fmt == "pct" else f"{mean:.3f}"
+    write = _pct if fmt == "pct" else _num3
     if np.isnan(low):
-        return f"{point} [no interval]"
-    if fmt == "pct":
-        return f"{point} [{low:.1%}, {high:.1%}]"
-    return f"{point} [{low:.3f}, {high:.3f}]"
+        return f"{write(mean, lang)} {swr('no_interval', lang)}"
+    return f"{write(mean, lang)} " + swr(
+        "interval", lang, low=write(low, lang), high=write(high, lang)
+    )
 
 
-def _diff_text(d: np.ndarray, fmt: str = "pp") -> str:
+def _diff_text(d: np.ndarray, fmt: str = "pp", lang: Lang = "en") -> str:
     """A difference with its interval: percentage points for shares, plain for AUCs."""
-    scale, unit, digits = (100.0, " pp", 1) if fmt == "pp" else (1.0, "", 3)
-    mean, low, high = (float(v) * scale for v in d)
+    scale, unit, digits = (100.0, swr("pp", lang), 1) if fmt == "pp" else (1.0, "", 3)
+    mean, low, high = (localize(f"{float(v) * scale:+.{digits}f}", lang) for v in d)
+    if np.isnan(float(d[1])):
+        return f"{mean}{unit} {swr('no_interval', lang)}"
+    return f"{mean}{unit} " + swr("interval", lang, low=low, high=high)
+
+
+def _judge(d: np.ndarray, margin: float) -> str:
+    """``higher``, ``lower``, ``none`` (within ± margin), ``unknown`` or ``no_interval``."""
+    _, low, high = (float(v) for v in d)
     if np.isnan(low):
-        return f"{mean:+.{digits}f}{unit} [no interval]"
-    return f"{mean:+.{digits}f}{unit} [{low:+.{digits}f}, {high:+.{digits}f}]"
+        return "no_interval"
+    if low > 0:
+        return "higher"
+    if high < 0:
+        return "lower"
+    if -margin <= low and high <= margin:
+        return "none"
+    return "unknown"
 
 
 def compare(d: np.ndarray, *, margin: float, n_seeds: int) -> str:
@@ -193,7 +255,8 @@ def compare(d: np.ndarray, *, margin: float, n_seeds: int) -> str:
 
     ``"higher"`` or ``"lower"`` when the interval excludes 0; ``"no difference"`` when the
     whole interval lies within ``± margin``; otherwise ``"cannot tell with N seeds"`` (the
-    interval is too wide to tell a difference from none; with one seed there is none).
+    interval is too wide to tell a difference from none; with one seed there is none). The
+    report writes these in its language (:mod:`dmde.audit.simulation_words`).
 
     Examples
     --------
@@ -204,28 +267,32 @@ def compare(d: np.ndarray, *, margin: float, n_seeds: int) -> str:
     >>> compare(np.array([0.04, -0.1, 0.18]), margin=0.02, n_seeds=2)
     'cannot tell with 2 seeds'
     """
-    _, low, high = (float(v) for v in d)
-    seeds = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}"
-    if np.isnan(low):
-        return f"cannot tell with {seeds} (no interval across panels)"
-    if low > 0:
-        return "higher"
-    if high < 0:
-        return "lower"
-    if -margin <= low and high <= margin:
-        return "no difference"
-    return f"cannot tell with {seeds}"
-
-
-def _said(word: str, margin: str) -> str:
-    if word == "no difference":
-        return f"no difference beyond {margin}"
+    word = _judge(d, margin)
     if word in ("higher", "lower"):
-        return f"clearly {word}"
-    return word
+        return word
+    if word == "none":
+        return "no difference"
+    key = "cannot_tell_no_interval" if word == "no_interval" else "cannot_tell"
+    return swr(key, "en", seeds=count_words("seed", n_seeds))
 
 
-def limits(result: SimulationResult) -> list[str]:
+def _said(d: np.ndarray, *, margin: float, words: str, n_seeds: int, lang: Lang) -> str:
+    """What a comparison says, in words: "clearly higher", "no difference beyond ±2 pp"
+    (``words`` is the margin written), "cannot tell with N seeds"."""
+    word = _judge(d, margin)
+    if word in ("higher", "lower"):
+        return swr(word, lang)
+    if word == "none":
+        return swr("no_difference", lang, margin=words)
+    key = "cannot_tell_no_interval" if word == "no_interval" else "cannot_tell"
+    return swr(key, lang, seeds=count_words("seed", n_seeds, lang))
+
+
+def _said_share(d: np.ndarray, n_seeds: int, lang: Lang) -> str:
+    return _said(d, margin=MARGINS["share"], words=_share_margin(lang), n_seeds=n_seeds, lang=lang)
+
+
+def limits(result: SimulationResult, lang: Lang = "en") -> list[str]:
     """What the settings make void or uncertain, before any figure: too few seeds for the
     intervals, comparisons that cannot differ by construction (no retraining within the
     horizon; no second check on the score allowed by the cooldown)."""
@@ -235,45 +302,37 @@ def limits(result: SimulationResult) -> list[str]:
     months = len(result.months)
     out: list[str] = []
     if n < 2:
-        out.append(
-            "One seed: no interval across panels exists. Shares carry the binomial interval of "
-            "the one panel's checks (it ignores how much another panel would differ), other "
-            f"figures and all differences none, and every comparison reads 'cannot tell': run "
-            f"{FEW_SEEDS} seeds or more (--seeds)."
-        )
+        out.append(swr("one_seed", lang, few=FEW_SEEDS))
     elif n < FEW_SEEDS:
         from scipy.stats import t as student
 
         out.append(
-            f"Only {n} seeds: the intervals across seeds rest on {n - 1} degree"
-            f"{'s' if n > 2 else ''} of freedom (t = {student.ppf(0.975, n - 1):.1f}), so they "
-            "are wide and many comparisons cannot be told apart: run "
-            f"{FEW_SEEDS} seeds or more (--seeds) before reading a difference, or its absence."
+            swr(
+                "few_seeds",
+                lang,
+                n=n,
+                dof=count_words("degree", n - 1, lang),
+                t=localize(f"{student.ppf(0.975, n - 1):.1f}", lang),
+                few=FEW_SEEDS,
+            )
         )
     learners = [a for a in _ALTERNATIVES if a in names]
     retrain = int(s["retrain_every"])
     if learners and months <= retrain:
         out.append(
-            f"Void by construction: no retraining happened within the {months} months "
-            f"(every {retrain} months, the first in month {retrain + 1}), so the models never "
-            "learnt from their own selections: retrain-on-selected is dmde exactly, and "
-            "with-history differs from dmde only by reading control history, with a model "
-            "fitted once on the first survey. "
-            "Their comparisons with dmde below say nothing of the feedback loop: simulate more "
-            f"than {retrain} months (--months) or retrain more often (--retrain-every)."
+            swr(
+                "void_retrain",
+                lang,
+                months=months,
+                retrain=retrain,
+                first=retrain + 1,
+                selected=policy_words("retrain-on-selected", lang),
+                history=policy_words("with-history", lang),
+            )
         )
     if _max_score_checks(result) < 2:
-        out.append(
-            f"Void by construction: the {s['cooldown']}-month cooldown forbids a second check "
-            f"on the score within {months} months, so 'files checked twice or more' is 0 under "
-            "every policy, not a finding (checks on households checked in the last 24 months "
-            "still count the survey's and the panel's earlier checks)."
-        )
+        out.append(swr("void_cooldown", lang, cooldown=s["cooldown"], months=months))
     return out
-
-
-def _times(n: int) -> str:
-    return f"{n} time{'s' if n != 1 else ''}"
 
 
 def _max_score_checks(result: SimulationResult) -> int:
@@ -286,62 +345,68 @@ def _no_retraining(result: SimulationResult) -> bool:
     return len(result.months) <= int(result.settings["retrain_every"])
 
 
-def verdict(result: SimulationResult) -> list[str]:
+def verdict(result: SimulationResult, lang: Lang = "en") -> list[str]:
     """The main points, one sentence each with its figure and interval over the seeds.
 
     First what the settings make void or uncertain (:func:`limits`); then today's design
     (``dmde``) against the survey-only baseline (``random-only``), and who bears dmde's checks
     against where the true overpayments are; then what each alternative would change against
-    dmde; then the caveats.
+    dmde; then the caveats. In ``lang`` (``"en"`` or ``"fr"``), the same numbers.
     """
     names = list(result.policies)
     n_seeds = len(result.seeds)
-    points = limits(result)
+    points = limits(result, lang)
     ref = names.index(_REFERENCE) if _REFERENCE in names else None
     base = names.index("random-only") if "random-only" in names else None
     hit = result.summary("hit_rate")
     repeat = result.summary("repeat_share")
     auc = result.summary("auc_truth")
-    share_margin = _SHARE_MARGIN
+    base_words = policy_words("random-only", lang)
     if ref is not None and base is not None:
         rate = result.summary("base_rate")
         dh = result.difference("hit_rate", ref, base)
         points.append(
-            f"Today's design against the survey-only baseline: dmde finds an overpayment in "
-            f"{_ci(hit[ref])} of its checks, random-only (no score) in {_ci(hit[base])}, for "
-            f"a true rate of {rate[base][0]:.1%} among the open files: difference "
-            f"{_diff_text(dh)}, "
-            + _said(compare(dh, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
-            + "."
+            swr(
+                "today",
+                lang,
+                hit=_ci(hit[ref], lang=lang),
+                base=base_words,
+                hit_base=_ci(hit[base], lang=lang),
+                rate=_pct(rate[base][0], lang),
+                diff=_diff_text(dh, lang=lang),
+                said=_said_share(dh, n_seeds, lang),
+            )
         )
         dr = result.difference("repeat_share", ref, base)
         points.append(
-            f"Checks on households already checked in the last 24 months: {_ci(repeat[ref])} "
-            f"under dmde vs {_ci(repeat[base])} under random-only, difference {_diff_text(dr)}, "
-            + _said(compare(dr, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
-            + "."
+            swr(
+                "repeats",
+                lang,
+                share=_ci(repeat[ref], lang=lang),
+                share_base=_ci(repeat[base], lang=lang),
+                base=base_words,
+                diff=_diff_text(dr, lang=lang),
+                said=_said_share(dr, n_seeds, lang),
+            )
         )
     elif base is not None:
         rate = result.summary("base_rate")
         points.append(
-            f"random-only (no score) finds an overpayment in {_ci(hit[base])} of its checks, "
-            f"for a true rate of {rate[base][0]:.1%} among the open files."
+            swr(
+                "base_only",
+                lang,
+                base=base_words,
+                hit=_ci(hit[base], lang=lang),
+                rate=_pct(rate[base][0], lang),
+            )
         )
     if ref is not None:
-        points.append(_who_bears(result, ref, base))
+        points.append(_who_bears(result, ref, base, lang))
         for i in _alternatives(names):
-            points.extend(_against_dmde(result, i, ref, hit, repeat, auc))
-    points.append(
-        "This is a simulation on synthetic households whose truth is known, not a measurement "
-        "of the agency's system; its assumptions (what a check finds, households that do not "
-        "respond to checks) are stated below."
-    )
+            points.extend(_against_dmde(result, i, ref, hit, repeat, auc, lang))
+    points.append(swr("caveat_simulation", lang))
     if "with-history" in names:
-        points.append(
-            "with-history reads control-history features that dmde's feature policy excludes "
-            "from every model: it is outside the policy, fitted by the simulator alone to show "
-            "what the exclusion prevents."
-        )
+        points.append(swr("caveat_history", lang, history=policy_words("with-history", lang)))
     return points
 
 
@@ -361,40 +426,49 @@ def _against_dmde(
     hit: np.ndarray,
     repeat: np.ndarray,
     auc: np.ndarray,
+    lang: Lang = "en",
 ) -> list[str]:
     name = result.policies[i]
     n_seeds = len(result.seeds)
-    share_margin = _SHARE_MARGIN
     if name == "retrain-on-selected" and _no_retraining(result):
-        return [
-            "retrain-on-selected against dmde: the same policy within this horizon (it never "
-            "retrained, see above): no comparison."
-        ]
+        return [swr("no_comparison", lang, name=policy_words(name, lang))]
     dr = result.difference("repeat_share", i, ref)
     dh = result.difference("hit_rate", i, ref)
-    text = (
-        f"{name} against dmde: checks on households already checked in the last 24 months "
-        f"{_ci(repeat[i])} vs {_ci(repeat[ref])}, difference {_diff_text(dr)}, "
-        + _said(compare(dr, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
-        + f"; checks finding an overpayment {_ci(hit[i])} vs {_ci(hit[ref])}, difference "
-        f"{_diff_text(dh)}, "
-        + _said(compare(dh, margin=MARGINS["share"], n_seeds=n_seeds), share_margin)
+    text = swr(
+        "against",
+        lang,
+        name=policy_words(name, lang),
+        repeat=_ci(repeat[i], lang=lang),
+        repeat_ref=_ci(repeat[ref], lang=lang),
+        repeat_diff=_diff_text(dr, lang=lang),
+        repeat_said=_said_share(dr, n_seeds, lang),
+        hit=_ci(hit[i], lang=lang),
+        hit_ref=_ci(hit[ref], lang=lang),
+        hit_diff=_diff_text(dh, lang=lang),
+        hit_said=_said_share(dh, n_seeds, lang),
     )
     if not np.isnan(auc[i][0]) and not np.isnan(auc[ref][0]):
         da = result.difference("auc_truth", i, ref)
-        text += (
-            f"; AUC on the truth {_ci(auc[i], 'num')} vs {_ci(auc[ref], 'num')}, difference "
-            f"{_diff_text(da, 'num')}, "
-            + _said(compare(da, margin=MARGINS["auc"], n_seeds=n_seeds), f"±{MARGINS['auc']}")
+        text += swr(
+            "against_auc",
+            lang,
+            auc=_ci(auc[i], "num", lang),
+            auc_ref=_ci(auc[ref], "num", lang),
+            diff=_diff_text(da, "num", lang),
+            said=_said(
+                da, margin=MARGINS["auc"], words=_auc_margin(lang), n_seeds=n_seeds, lang=lang
+            ),
         )
     if _max_score_checks(result) >= 2:
         twice = result.last("checked_2") + result.last("checked_3") + result.last("checked_4plus")
-        text += (
-            f"; files checked twice or more on the score by the last month: "
-            f"{twice[i][0]:,.0f} vs {twice[ref][0]:,.0f} (means over the seeds)"
+        text += swr(
+            "against_twice",
+            lang,
+            twice=localize(f"{twice[i][0]:,.0f}", lang),
+            twice_ref=localize(f"{twice[ref][0]:,.0f}", lang),
         )
     out = [text + "."]
-    drift = _largest_drift(result, i, ref)
+    drift = _largest_drift(result, i, ref, lang)
     if drift:
         out.append(drift)
     return out
@@ -404,7 +478,7 @@ def _level_rows(result: SimulationResult, attribute: str) -> list[int]:
     return [k for k, (a, _) in enumerate(result.levels) if a == attribute]
 
 
-def _who_bears(result: SimulationResult, ref: int, base: int | None) -> str:
+def _who_bears(result: SimulationResult, ref: int, base: int | None, lang: Lang = "en") -> str:
     """The group whose share of dmde's checks departs most from its share of the true
     overpayments, with the interval of the gap (paired by seed)."""
     n_seeds = len(result.seeds)
@@ -418,29 +492,35 @@ def _who_bears(result: SimulationResult, ref: int, base: int | None) -> str:
             best = (abs(float(mean[j])), attribute, j, rows, rows[j])
     assert best is not None
     _, attribute, j, rows, k = best
-    spec = GROUP_ATTRIBUTES[attribute]
-    label = spec.level_label(result.levels[k][1])
     checks = _shares(result, ref, rows, 0)[:, j]
     truth = _shares(result, ref, rows, 2)[:, j]
     d = seed_interval((checks - truth)[None, :], within=(-1.0, 1.0))[0]
     counts = result.composition[ref][:, :, rows, 0].sum(axis=1)  # seeds x levels
     pooled = (np.array([counts[:, j].sum()]), np.array([counts.sum()]))
     share = seed_interval(checks[None, :], bounded=True, counts=pooled)[0]
-    word = compare(d, margin=MARGINS["share"], n_seeds=n_seeds)
     baseline = ""
     if base is not None:
-        baseline = f"; random-only's checks: {_shares(result, base, rows, 0)[:, j].mean():.1%}"
-    return (
-        f"Who bears dmde's checks: {label} ({spec.label[0]}) make {_ci(share)} of dmde's checks "
-        f"and {truth.mean():.1%} of the true overpayments among the open files, a gap of "
-        f"{_diff_text(d)} ({_said(word, _SHARE_MARGIN)}{baseline}). A score that targets risk "
-        "concentrates checks on the groups it rates at higher risk, by design: the gap measures "
-        "how far the checks depart from where the overpayments are, not whether that is right "
-        "(every group in 'Who bears the checks')."
+        baseline = swr(
+            "who_baseline",
+            lang,
+            base=policy_words("random-only", lang),
+            share=_pct(_shares(result, base, rows, 0)[:, j].mean(), lang),
+        )
+    return swr(
+        "who",
+        lang,
+        group=group_label(attribute, result.levels[k][1], lang),
+        attribute=attribute_label(attribute, lang),
+        share=_ci(share, lang=lang),
+        truth=_pct(truth.mean(), lang),
+        diff=_diff_text(d, lang=lang),
+        said=_said_share(d, n_seeds, lang),
+        baseline=baseline,
+        section=swr("section_who", lang),
     )
 
 
-def _largest_drift(result: SimulationResult, i: int, ref: int) -> str:
+def _largest_drift(result: SimulationResult, i: int, ref: int, lang: Lang = "en") -> str:
     """The group whose share of checks moves most between policy ``i`` and dmde."""
     n_seeds = len(result.seeds)
     best: tuple[float, str] | None = None
@@ -452,49 +532,61 @@ def _largest_drift(result: SimulationResult, i: int, ref: int) -> str:
             gap = abs(float(diff[:, j].mean()))
             if best is None or gap > best[0]:
                 d = seed_interval(diff[None, :, j], within=(-1.0, 1.0))[0]
-                word = compare(d, margin=MARGINS["share"], n_seeds=n_seeds)
-                label = GROUP_ATTRIBUTES[attribute].level_label(result.levels[k][1])
-                text = (
-                    f"{result.policies[i]}'s largest move in who bears the checks: {label} "
-                    f"({GROUP_ATTRIBUTES[attribute].label[0]}) make "
-                    f"{_shares(result, i, rows, 0)[:, j].mean():.1%} of its checks vs "
-                    f"{_shares(result, ref, rows, 0)[:, j].mean():.1%} of dmde's (difference "
-                    f"{_diff_text(d)}, {_said(word, _SHARE_MARGIN)}), for {truth[j]:.1%} of the "
-                    "true overpayments."
+                text = swr(
+                    "drift",
+                    lang,
+                    name=policy_words(result.policies[i], lang),
+                    group=group_label(attribute, result.levels[k][1], lang),
+                    attribute=attribute_label(attribute, lang),
+                    share=_pct(_shares(result, i, rows, 0)[:, j].mean(), lang),
+                    share_ref=_pct(_shares(result, ref, rows, 0)[:, j].mean(), lang),
+                    diff=_diff_text(d, lang=lang),
+                    said=_said_share(d, n_seeds, lang),
+                    truth=_pct(truth[j], lang),
                 )
                 best = (gap, text)
     return best[1] if best else ""
 
 
+def interval_words(result: SimulationResult, lang: Lang = "en") -> str:
+    """How the intervals were taken, in words (in English,
+    :attr:`~dmde.audit.simulation.SimulationResult.interval_words`)."""
+    n = len(result.seeds)
+    if n < 2:
+        return swr("intervals_one", lang)
+    return swr("intervals_many", lang, n=n, dof=count_words("degree", n - 1, lang))
+
+
 # ---------------------------------------------------------------------------------------------
 # Tables
-_SUMMARY_COLUMNS = (
-    Column("policy", "Policy"),
-    Column("hit_rate", "Checks finding an overpayment", "pct1"),
-    Column("hit_rate_ci", "95% interval"),
-    Column("amount", "Found per month (EUR)", "num0"),
-    Column("auc_truth", "AUC on the truth", "num3"),
-    Column("auc_ci", "95% interval"),
-    Column("repeat_share", "Checks on already-checked files", "pct1"),
-    Column("repeat_ci", "95% interval"),
-    Column("checked_2", "Files checked 2 times", "num0"),
-    Column("checked_3", "3 times", "num0"),
-    Column("checked_4plus", "4+ times", "num0"),
-    Column("gini", "Gini of checks among the checked (last month)", "num3"),
-)
+def _summary_columns(lang: Lang) -> tuple[Column, ...]:
+    interval = swr("col_interval", lang)
+    return (
+        Column("policy", swr("col_policy", lang)),
+        Column("hit_rate", swr("col_hit_rate", lang), "pct1"),
+        Column("hit_rate_ci", interval),
+        Column("amount", swr("col_amount", lang), "num0"),
+        Column("auc_truth", swr("col_auc", lang), "num3"),
+        Column("auc_ci", interval),
+        Column("repeat_share", swr("col_repeat", lang), "pct1"),
+        Column("repeat_ci", interval),
+        Column("checked_2", swr("col_checked_2", lang), "num0"),
+        Column("checked_3", swr("col_checked_3", lang), "num0"),
+        Column("checked_4plus", swr("col_checked_4plus", lang), "num0"),
+        Column("gini", swr("col_gini", lang), "num3"),
+    )
 
 
-def _interval(values: np.ndarray, pct: bool) -> str:
+def _interval(values: np.ndarray, pct: bool, lang: Lang = "en") -> str:
     if np.isnan(values[0]):
         return "–"
     if np.isnan(values[1]):
-        return "no interval (one seed)"
-    if pct:
-        return f"[{values[1]:.1%}, {values[2]:.1%}]"
-    return f"[{values[1]:.3f}, {values[2]:.3f}]"
+        return swr("no_interval_cell", lang)
+    write = _pct if pct else _num3
+    return swr("interval", lang, low=write(values[1], lang), high=write(values[2], lang))
 
 
-def _summary_table(result: SimulationResult) -> Table:
+def _summary_table(result: SimulationResult, lang: Lang = "en") -> Table:
     hit = result.summary("hit_rate")
     auc = result.summary("auc_truth")
     repeat = result.summary("repeat_share")
@@ -504,14 +596,14 @@ def _summary_table(result: SimulationResult) -> Table:
     for i, name in enumerate(result.policies):
         rows.append(
             (
-                name,
+                policy_name(name, lang),
                 float(hit[i][0]),
-                _interval(hit[i], True),
+                _interval(hit[i], True, lang),
                 float(amount[i][0]),
                 None if np.isnan(auc[i][0]) else float(auc[i][0]),
-                _interval(auc[i], False),
+                _interval(auc[i], False, lang),
                 float(repeat[i][0]),
-                _interval(repeat[i], True),
+                _interval(repeat[i], True, lang),
                 *(
                     float(result.last(k)[i][0]) if repeats else None
                     for k in ("checked_2", "checked_3", "checked_4plus")
@@ -520,26 +612,25 @@ def _summary_table(result: SimulationResult) -> Table:
             )
         )
     return Table(
-        _SUMMARY_COLUMNS,
+        _summary_columns(lang),
         tuple(rows),
-        caption="Each policy over the run: shares of its checks pooled over the months and "
-        "the seeds, the AUC and the amount means over the months then the seeds; intervals: "
-        f"{result.interval_words}. Files checked several times on the score (means over the "
-        "seeds; '–' when the cooldown forbids it within the run) and the Gini of all checks, "
-        "score and survey, among the households checked at least once (0: each checked once), "
-        "at the last month",
+        caption=swr("summary_caption", lang, intervals=interval_words(result, lang)),
     )
 
 
-def _composition_table(result: SimulationResult) -> Table:
-    columns = [Column("attribute", "Attribute"), Column("group", "Group")]
-    for name in result.policies:
-        columns.append(Column(f"share_{name}", f"Share of {name}'s checks", "pct1"))
-    columns.append(Column("truth", "Share of true overpayments", "pct1"))
-    for name in result.policies:
-        columns.append(Column(f"fruitless_{name}", f"Fruitless, {name}", "pct1"))
+def _composition_table(result: SimulationResult, lang: Lang = "en") -> Table:
+    columns = [
+        Column("attribute", swr("col_attribute", lang)),
+        Column("group", swr("col_group", lang)),
+    ]
+    names = [policy_name(name, lang) for name in result.policies]
+    for code, name in zip(result.policies, names, strict=True):
+        columns.append(Column(f"share_{code}", swr("col_share_of", lang, name=name), "pct1"))
+    columns.append(Column("truth", swr("col_truth", lang), "pct1"))
+    for code, name in zip(result.policies, names, strict=True):
+        columns.append(Column(f"fruitless_{code}", swr("col_fruitless", lang, name=name), "pct1"))
     rows = []
-    for attribute, spec in GROUP_ATTRIBUTES.items():
+    for attribute in GROUP_ATTRIBUTES:
         idx = [k for k, (a, _) in enumerate(result.levels) if a == attribute]
         shares = [_band(_shares(result, i, idx, 0))[0] for i in range(len(result.policies))]
         truth = _band(_shares(result, 0, idx, 2))[0]
@@ -547,20 +638,14 @@ def _composition_table(result: SimulationResult) -> Table:
         for j, k in enumerate(idx):
             rows.append(
                 (
-                    spec.label[0],
-                    spec.level_label(result.levels[k][1]),
+                    attribute_label(attribute, lang),
+                    group_label(attribute, result.levels[k][1], lang),
                     *(float(s[j]) for s in shares),
                     float(truth[j]),
                     *(None if np.isnan(f[j]) else float(f[j]) for f in fruitless),
                 )
             )
-    return Table(
-        tuple(columns),
-        tuple(rows),
-        caption="Who bears the checks: each group's share of each policy's checks over the run, "
-        "against its share of the true overpayments among the open files; fruitless: the share "
-        "of the group's checks that found nothing (means over the seeds)",
-    )
+    return Table(tuple(columns), tuple(rows), caption=swr("who_caption", lang))
 
 
 def _nanmean_rows(values: np.ndarray) -> np.ndarray:
@@ -570,125 +655,114 @@ def _nanmean_rows(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _monthly_table(result: SimulationResult) -> Table:
+def _monthly_table(result: SimulationResult, lang: Lang = "en") -> Table:
     columns = (
-        Column("policy", "Policy"),
-        Column("month", "Month"),
-        Column("checks", "Checks", "num0"),
-        Column("hit_rate", "Hit rate", "pct1"),
-        Column("amount", "Found (EUR)", "num0"),
-        Column("auc_truth", "AUC on the truth", "num3"),
-        Column("repeat_share", "On already-checked files", "pct1"),
-        Column("gini", "Gini", "num3"),
+        Column("policy", swr("col_policy", lang)),
+        Column("month", swr("col_month", lang)),
+        Column("checks", swr("col_checks", lang), "num0"),
+        Column("hit_rate", swr("col_month_hit_rate", lang), "pct1"),
+        Column("amount", swr("col_found", lang), "num0"),
+        Column("auc_truth", swr("col_auc", lang), "num3"),
+        Column("repeat_share", swr("col_month_repeat", lang), "pct1"),
+        Column("gini", swr("col_month_gini", lang), "num3"),
     )
     rows = []
     for i, name in enumerate(result.policies):
         for t, month in enumerate(result.months):
-            cells: list[Any] = [name, month]
+            cells: list[Any] = [policy_name(name, lang), month]
             for key in ("checks", "hit_rate", "amount", "auc_truth", "repeat_share", "gini"):
                 values = result.metrics[key][i, :, t]
                 value = float(np.mean(values))
                 cells.append(None if np.isnan(value) else value)
             rows.append(tuple(cells))
-    return Table(
-        columns,
-        tuple(rows),
-        caption="Month by month, means over the seeds",
-        collapsed=True,
-    )
+    return Table(columns, tuple(rows), caption=swr("months_caption", lang), collapsed=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # The document
-def _assumptions(result: SimulationResult) -> Section:
+def _budget_share(share: float, lang: Lang) -> str:
+    """The yearly budget as the settings give it (``0.012``); in French, in percent."""
+    return localize(f"{100 * share:g}%", lang) if lang == "fr" else f"{share}"
+
+
+def _assumptions(result: SimulationResult, lang: Lang = "en") -> Section:
     s = result.settings
     effect = s["history_effect"]
+    months = len(result.months)
     return Section(
         "assumptions",
-        "What the simulator assumes",
+        swr("section_assumptions", lang),
         (
-            Paragraph(
-                "A simulation: synthetic households of dmde's monthly panel, whose true risk is "
-                "known, not the agency's files. Its figures show what each policy does in this "
-                "world; they carry over to the real system only as far as its assumptions do.",
-                "note",
-            ),
+            Paragraph(swr("assumptions_note", lang), "note"),
             Items(
                 (
-                    "What a check finds: an overpayment of at least 600 EUR lasting at least 6 "
-                    "months when the panel's truth says so (one latent draw per household "
-                    "against the month's true probability)"
-                    + (
-                        ", if the 24-month look-back reaches months no earlier check covered: a "
-                        "file checked g months before (g < 24) yields a finding with "
-                        "probability g / 24 (what the earlier check found was recovered)."
-                        if s.get("recovery", True)
-                        else ", whatever the earlier checks found (no recovery: the "
-                        "overpayment persists and a later check finds it again)."
-                    )
-                    + " Amount found: 600 EUR plus a lognormal(log 700, 0.8), as in the "
-                    "panel's labels.",
-                    "Behaviour: "
-                    + (
-                        "households do not respond to checks; their situations and true risk "
-                        "move as the panel says, whatever the policies do (the neutral world)."
-                        if effect == 0
-                        else f"planted: a check in the last 24 months moves the household's "
-                        f"true logit by {effect:+g} (checks change the truth)."
+                    swr(
+                        "assume_check",
+                        lang,
+                        recovery=swr(
+                            "assume_recovery" if s.get("recovery", True) else "assume_no_recovery",
+                            lang,
+                        ),
                     ),
-                    f"Budget: {s['budget_share']} of the files a year checked on the score, "
-                    "spread evenly over the months (floor(share x files open / 12) a month); "
-                    f"a file checked (on the score or at random) in the last {s['cooldown']} "
-                    "months is not selected again, under every policy (so over "
-                    f"{len(result.months)} months a file is checked on the score at most "
-                    f"{-(-len(result.months) // (s['cooldown'] + 1))} times).",
-                    f"Survey: the panel's random controls ({s['controls']:,} a month, "
-                    "stratified, weighted) are checked under every policy and enter its "
-                    "control history; the first model of every model policy is trained on a "
-                    "year's survey drawn uniformly from the first month.",
-                    f"Training: a logistic regression on binned features (deciles of the "
-                    "first month; one weight of evidence per bin), on the checks of the last "
-                    f"12 months, retrained every {s['retrain_every']} months.",
-                    "Control history: each policy's own checks (score and survey) of the last "
-                    "24 months, starting from the panel's history in the first month.",
-                    "AUC on the truth: the AUC the scores would have against outcomes drawn "
-                    "from the true probabilities, over all open files (each file a case with "
-                    "weight p, a non-case with weight 1 - p).",
-                    f"Intervals: {result.interval_words}. One panel per seed; the policies "
-                    "of a seed share its panel, survey and draws. A comparison names a "
-                    "difference when its interval excludes 0, says 'no difference' when the "
-                    f"whole interval lies within {_SHARE_MARGIN} (0.01 for an AUC), and "
-                    "'cannot tell' otherwise. Differences of shares are in percentage points "
-                    "(pp).",
-                    "Concentration: the share of checks on households checked (on the score "
-                    "or at random) in the last 24 months; files checked 2, 3, 4+ times on the "
-                    "score since month 1 (under the cooldown at most "
-                    f"{_times(_max_score_checks(result))} in {len(result.months)} months); the "
-                    "Gini of all checks (score and survey) among the households checked at "
-                    "least once since month 1: 0 when each was checked once, higher when checks "
-                    "pile up on some.",
+                    swr("assume_neutral", lang)
+                    if effect == 0
+                    else swr("assume_planted", lang, effect=localize(f"{effect:+g}", lang)),
+                    swr(
+                        "assume_budget",
+                        lang,
+                        share=_budget_share(s["budget_share"], lang),
+                        cooldown=s["cooldown"],
+                        months=months,
+                        most=-(-months // (s["cooldown"] + 1)),
+                    ),
+                    swr("assume_survey", lang, controls=localize(f"{s['controls']:,}", lang)),
+                    swr("assume_training", lang, retrain=s["retrain_every"]),
+                    swr("assume_history", lang),
+                    swr("assume_auc", lang),
+                    swr(
+                        "assume_intervals",
+                        lang,
+                        intervals=interval_words(result, lang),
+                        margin=_share_margin(lang),
+                    ),
+                    swr(
+                        "assume_concentration",
+                        lang,
+                        times=count_words("time", _max_score_checks(result), lang),
+                        months=months,
+                    ),
                 )
             ),
         ),
     )
 
 
-def _policies(result: SimulationResult) -> Section:
+def _policy_label(name: str, lang: Lang) -> str:
+    """A policy in "The policies": its name, and in French its code beside its French name."""
+    label = policy_name(name, lang)
+    return f"{label} ({name})" if label != name else name
+
+
+def _policies(result: SimulationResult, lang: Lang = "en") -> Section:
     pairs = [
-        (name, BUILTIN_POLICIES.get(name, "a policy given through the Python API"))
-        for name in result.policies
+        (_policy_label(name, lang), policy_description(name, lang)) for name in result.policies
     ]
+    history = HISTORY_WORDS["fr" if lang == "fr" else "en"]
+    features = swr("list_separator", lang).join(
+        swr("feature_item", lang, feature=k, bins=v) for k, v in history.items()
+    )
     return Section(
         "policies",
-        "The policies",
+        swr("section_policies", lang),
         (
             Facts(tuple(pairs)),
             Paragraph(
-                "with-history's control-history features ("
-                + "; ".join(f"{k}: {v}" for k, v in HISTORY_FEATURES.items())
-                + ") are excluded by dmde's feature policy from every model; the simulator fits "
-                "them with its own logistic regression on bin codes, outside the production "
-                "path, whose checks are unchanged.",
+                swr(
+                    "policies_note",
+                    lang,
+                    history=policy_words("with-history", lang),
+                    features=features,
+                ),
                 "note",
             ),
         ),
@@ -696,64 +770,77 @@ def _policies(result: SimulationResult) -> Section:
 
 
 def simulation_document(
-    result: SimulationResult, *, title: str = "The reinforcement loop, simulated"
+    result: SimulationResult, *, title: str | None = None, lang: Lang = "en"
 ) -> Document:
-    """The report of a simulation, as a document (the verdict first)."""
+    """The report of a simulation, as a document (the verdict first), in ``lang``."""
     s = result.settings
+    effect = s["history_effect"]
     meta = (
         (
-            "world",
-            f"synthetic panel, {s['rows']:,} households, {len(result.months)} months "
-            f"from {result.months[0]}, seeds {', '.join(map(str, result.seeds))}",
+            swr("meta_world", lang),
+            swr(
+                "world",
+                lang,
+                rows=localize(f"{s['rows']:,}", lang),
+                months=len(result.months),
+                first=result.months[0],
+                seeds=", ".join(map(str, result.seeds)),
+            ),
         ),
-        ("budget", f"{s['budget_share']} of the files a year, {s['cooldown']}-month cooldown"),
         (
-            "a later check",
-            "finds only what no earlier check covered (recovery)"
-            if s.get("recovery", True)
-            else "finds the overpayment again (no recovery)",
+            swr("meta_budget", lang),
+            swr(
+                "budget",
+                lang,
+                share=_budget_share(s["budget_share"], lang),
+                cooldown=s["cooldown"],
+            ),
         ),
         (
-            "history effect",
-            "none (neutral world)"
-            if s["history_effect"] == 0
-            else f"{s['history_effect']:+g} on the logit (planted)",
+            swr("meta_later", lang),
+            swr("later_recovery" if s.get("recovery", True) else "later_no_recovery", lang),
+        ),
+        (
+            swr("meta_effect", lang),
+            swr("effect_none", lang)
+            if effect == 0
+            else swr("effect_planted", lang, effect=localize(f"{effect:+g}", lang)),
         ),
     )
     figures = Section(
         "over-time",
-        "Over time",
+        swr("section_over_time", lang),
         (
             Figure(
                 "over-time",
-                to_svg(plot_over_time(result)[0]),
-                "The policies side by side, month by month: mean over the seeds (line) and 95% "
-                "interval (band).",
-                "Four line charts by month: hit rate, share of checks on already-checked files, "
-                "AUC on the truth, files checked twice or more.",
+                to_svg(plot_over_time(result, lang=lang)[0]),
+                swr("fig_over_time", lang),
+                swr("fig_over_time_alt", lang),
             ),
             Figure(
                 "composition",
-                to_svg(plot_composition(result)),
-                "Share of each policy's checks by household type over the run, beside the "
-                "type's share of the true overpayments (mean over seeds, 95% interval).",
-                "Grouped bar chart of shares of checks by household type and policy.",
+                to_svg(plot_composition(result, lang=lang)),
+                swr("fig_composition", lang),
+                swr("fig_composition_alt", lang),
             ),
         ),
     )
     return Document(
         kind="simulation",
-        title=title,
-        subtitle="a simulation on synthetic data",
+        title=title or swr("title", lang),
+        subtitle=swr("subtitle", lang),
+        lang=lang,
         meta=meta,
         sections=(
-            Section("verdict", "Verdict", (Items(tuple(verdict(result))),)),
+            Section(
+                "verdict", swr("section_verdict", lang), (Items(tuple(verdict(result, lang))),)
+            ),
             figures,
-            Section("figures", "The policies compared", (_summary_table(result),)),
-            Section("who", "Who bears the checks", (_composition_table(result),)),
-            _policies(result),
-            _assumptions(result),
-            Section("months", "Month by month", (_monthly_table(result),)),
+            Section("figures", swr("section_compared", lang), (_summary_table(result, lang),)),
+            Section("who", swr("section_who", lang), (_composition_table(result, lang),)),
+            _policies(result, lang),
+            _assumptions(result, lang),
+            Section("months", swr("section_months", lang), (_monthly_table(result, lang),)),
         ),
         data={
             "settings": result.settings,
@@ -776,9 +863,11 @@ def write_simulation_report(
     path: str | os.PathLike[str],
     *,
     formats: Iterable[str] = ("html", "md", "json"),
+    lang: Lang = "en",
 ) -> list[Path]:
-    """Write the report beside ``path`` in each format (same stem); return the paths written."""
-    return write_document(simulation_document(result), path, formats=formats)
+    """Write the report beside ``path`` in each format (same stem), in ``lang``; return the
+    paths written."""
+    return write_document(simulation_document(result, lang=lang), path, formats=formats)
 
 
 def simulate_to_files(
@@ -786,10 +875,11 @@ def simulate_to_files(
     policies: Sequence[str | SimulationPolicy] = tuple(BUILTIN_POLICIES),
     *,
     formats: Iterable[str] = ("html", "md", "json"),
+    lang: Lang = "en",
     **options: Any,
 ) -> tuple[SimulationResult, list[Path]]:
     """Run :func:`~dmde.audit.simulation.simulate` (``options`` are its keywords) and write the
-    report beside ``out`` (``dmde simulate``): the output paths are checked first."""
+    report beside ``out`` in ``lang`` (``dmde simulate``): the output paths are checked first."""
     check_report_paths(out, {}, formats=tuple(formats))
     result = simulate(policies, **options)
-    return result, write_simulation_report(result, out, formats=formats)
+    return result, write_simulation_report(result, out, formats=formats, lang=lang)
