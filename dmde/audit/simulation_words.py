@@ -528,9 +528,9 @@ SIMULATION_STRINGS: dict[str, dict[str, str]] = {
         ),
         "assume_recovery": (
             ", si les 24 mois examinés par le contrôle atteignent des mois qu'aucun contrôle "
-            "antérieur n'a couverts : un dossier contrôlé g mois plus tôt (g < 24) ne trouve "
-            "l'indu qu'avec la probabilité g / 24 (ce que le contrôle antérieur a trouvé a été "
-            "recouvré)."
+            "antérieur n'a couverts : un dossier contrôlé g mois plus tôt (g inférieur à 24) "
+            "ne trouve l'indu qu'avec la probabilité g / 24 (ce que le contrôle antérieur a "
+            "trouvé a été recouvré)."
         ),
         "assume_no_recovery": (
             ", quoi qu'aient trouvé les contrôles antérieurs (pas de recouvrement : l'indu "
