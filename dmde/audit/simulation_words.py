@@ -390,14 +390,14 @@ SIMULATION_STRINGS: dict[str, dict[str, str]] = {
             "Une seule graine, donc un seul panel simulé : il n'existe pas d'intervalle entre "
             "panels. Les parts portent l'intervalle binomial des contrôles de ce seul panel (il "
             "ignore combien un autre panel différerait), les autres chiffres et tous les écarts "
-            "n'en ont aucun, et chaque comparaison conclut « impossible de conclure » : lancer "
-            "{few} graines ou plus (--seeds)."
+            "n'en ont aucun, et aucune comparaison ne peut trancher (« impossible de "
+            "conclure ») : lancer {few} graines ou plus (--seeds)."
         ),
         "few_seeds": (
-            "Seulement {n} graines (panels simulés) : les intervalles entre graines reposent "
-            "sur {dof} de liberté (t = {t}) ; ils sont donc larges et beaucoup de comparaisons "
-            "ne peuvent pas trancher : lancer {few} graines ou plus (--seeds) avant de lire un "
-            "écart, ou son absence."
+            "Seulement {n} graines (panels simulés) : les intervalles entre graines sont donc "
+            "larges ({dof} de liberté, t = {t}) et beaucoup de comparaisons ne peuvent pas "
+            "trancher : lancer {few} graines ou plus (--seeds) avant de lire un écart, ou son "
+            "absence."
         ),
         "void_retrain": (
             "Sans objet par construction : aucun réapprentissage n'a eu lieu pendant les "
