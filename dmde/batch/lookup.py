@@ -39,6 +39,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dmde.data.arrow_numpy import floats, integers, scalar
 from dmde.data.catalog import CATALOG
 from dmde.model.published_model import PublishedModel, PublishedScorecard
 from dmde.model.scaling import PointsScaling
@@ -325,7 +326,7 @@ class LookupScorer:
         """The code of each row's value, and for text, per segment, the bin of each code (the
         dictionary's entries, then missing); numbers' bins are the feature's own."""
         if feature.numeric:
-            x = values.to_numpy().astype(np.float64, copy=False)
+            x = floats(values)
             counts: npt.NDArray[Any] = np.zeros(
                 x.size, dtype=np.uint8 if feature.edges.size < 255 else np.intp
             )
@@ -386,5 +387,6 @@ def _indices(values: pa.DictionaryArray[Any, Any]) -> IntArray:
     """The dictionary index of each value; the dictionary's length where it is missing."""
     indices = values.indices
     if indices.null_count:
-        indices = pc.fill_null(indices, pa.scalar(len(values.dictionary), indices.type))
-    return indices.to_numpy(zero_copy_only=False).astype(np.intp)
+        missing: Any = scalar(len(values.dictionary), indices.type)
+        indices = pc.fill_null(indices, missing)
+    return integers(indices).astype(np.intp)

@@ -42,13 +42,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dmde.batch.lookup import LookupScorer
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
+from dmde.data.arrow_numpy import empty_table, flags, integers, numbers_array, text_array
 from dmde.data.catalog import CATALOG
 from dmde.data.manifest import land_run, manifest_path, sha256_file
 from dmde.data.opening import FileTally, file_columns, read_ahead
@@ -62,6 +62,8 @@ from dmde.model.published_model import PublishedModel, read_published_model
 from dmde.model.scored import ScoredColumns
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from dmde.model.periods import PeriodScorecards
     from dmde.model.scorecard import Scorecard, ScorecardFamily
 
@@ -202,7 +204,7 @@ def _score_table(
         segment_array: Any = _dictionary(table.column(routing))
     else:
         segment_array = pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n, dtype=np.int32), pa.int32()), pa.array(["all"])
+            numbers_array(np.zeros(n, dtype=np.int32)), text_array(["all"])
         )
     scored = _scored(model, table, reasons, scorer)
     if _by_period(model) is not None and scored.segment is not None:
@@ -211,11 +213,11 @@ def _score_table(
         table.column("dossier_id").cast(pa.int64()),
         _dictionary(table.column("caf_code")),
         segment_array,
-        pa.array(scored.points),
-        pa.array(scored.probability),
+        numbers_array(scored.points, pa.float64()),
+        numbers_array(scored.probability, pa.float64()),
     ]
-    feature_names = pa.array(names, pa.string())
-    labels = pa.array([CATALOG[f].label for f in names], pa.string())
+    feature_names = text_array(names)
+    labels = text_array([CATALOG[f].label for f in names])
     for i in range(reasons):
         if i < scored.k:
             feature = scored.reason_features[:, i]
@@ -223,11 +225,11 @@ def _score_table(
         else:
             feature = np.full(n, -1, dtype=np.int32)
             points = np.full(n, np.nan)
-        codes = pa.array(feature, pa.int32(), mask=feature < 0)
+        codes = numbers_array(feature, pa.int32(), mask=feature < 0)
         arrays += [
             pa.DictionaryArray.from_arrays(codes, feature_names),
             pa.DictionaryArray.from_arrays(codes, labels),
-            pa.array(points, pa.float64(), mask=np.isnan(points)),
+            numbers_array(points, pa.float64(), mask=np.isnan(points)),
         ]
     return pa.Table.from_arrays(arrays, schema=scores_schema(reasons))
 
@@ -286,8 +288,8 @@ def _without_model(part: CheckedBatch, model: Model) -> CheckedBatch:
         return part
     segments = _segments(model)
     segment = part.valid.column(routing).cast(pa.string())
-    known = pc.is_in(segment, value_set=pa.array(segments, pa.string()))
-    lost = np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool))
+    known = pc.is_in(segment, value_set=text_array(segments))
+    lost = np.flatnonzero(~flags(known))
     reason = f"expected a segment with a scorecard: {', '.join(segments)}"
     return part.reject(lost, routing, "no_model", reason)
 
@@ -322,19 +324,20 @@ class _Run:
 
     def add_ids(self, part: CheckedBatch, scored: pa.Table) -> None:
         if scored.num_rows:
-            self.ids.append(scored.column("dossier_id").to_numpy())
+            self.ids.append(integers(scored.column("dossier_id")))
             where = part.valid_rows
             self.rows.append(part.first_row if where is None else where + part.first_row)
         if part.rejects.num_rows:
-            rejected = (
-                part.rejects.select(["row", "dossier_id"])
-                .group_by(["row"])
-                .aggregate([("dossier_id", "min")])
-            )
-            known = rejected.filter(pc.is_valid(rejected.column("dossier_id_min")))
-            if known.num_rows:
-                self.ids.append(known.column("dossier_id_min").to_numpy().astype(np.int64))
-                self.rows.append(known.column("row").to_numpy().astype(np.int64))
+            known = part.rejects.filter(pc.is_valid(part.rejects.column("dossier_id")))
+            rows = integers(known.column("row")).astype(np.int64)
+            ids = integers(known.column("dossier_id")).astype(np.int64)
+            order = np.lexsort((ids, rows))  # by row, then id: each row's first is its smallest
+            rows, ids = rows[order], ids[order]
+            first = np.ones(rows.size, dtype=bool)
+            first[1:] = rows[1:] != rows[:-1]
+            if rows.size:
+                self.ids.append(ids[first])
+                self.rows.append(rows[first])
 
     def check_unique(self, source: Path) -> None:
         """Refuse the file if a dossier_id is on several rows, naming the first few."""
@@ -602,7 +605,7 @@ def score_file(
         write_batches(out, read_ahead(stream), schema=scores_schema(reasons), files=files)
         write_batches(
             rejects_out,
-            run.rejects or [REJECT_SCHEMA.empty_table()],
+            run.rejects or [empty_table(REJECT_SCHEMA)],
             schema=REJECT_SCHEMA,
             files=files,
         )
@@ -685,7 +688,7 @@ def reject_reasons(rejects: str | os.PathLike[str]) -> list[RejectReason]:
     if _is_parquet(source):
         import pyarrow.parquet as pq
 
-        table = pq.read_table(source, columns=names)
+        table = pq.ParquetFile(source).read(columns=names)  # not read_table: no pyarrow.dataset
     else:
         from pyarrow import csv
 
@@ -698,13 +701,32 @@ def reject_reasons(rejects: str | os.PathLike[str]) -> list[RejectReason]:
         )
     if table.num_rows == 0:
         return []
-    rows = table.group_by(["rule", "column", "row"]).aggregate([])
-    counts = rows.group_by(["rule", "column"]).aggregate([("row", "count")]).to_pylist()
+    rules, rule_names = _codes(table.column("rule"))
+    columns, column_names = _codes(table.column("column"))
+    pairs = rules * len(column_names) + columns  # each (rule, column) as one number
+    numbered = table.column("row").is_valid()
+    rows = integers(table.column("row").filter(numbered)).astype(np.int64)
+    pair_of_row = pairs[flags(numbered)]
+    order = np.lexsort((rows, pair_of_row))  # a row counts once per (rule, column)
+    pair_of_row, rows = pair_of_row[order], rows[order]
+    distinct = np.ones(rows.size, dtype=bool)
+    distinct[1:] = (pair_of_row[1:] != pair_of_row[:-1]) | (rows[1:] != rows[:-1])
+    counts = np.bincount(pair_of_row[distinct], minlength=len(rule_names) * len(column_names))
     found = [
-        RejectReason(str(c["rule"] or ""), str(c["column"] or ""), int(c["row_count"]))
-        for c in counts
+        RejectReason(
+            str(rule_names[p // len(column_names)] or ""),
+            str(column_names[p % len(column_names)] or ""),
+            int(counts[p]),
+        )
+        for p in np.unique(pairs).tolist()
     ]
     return sorted(found, key=lambda r: (-r.rows, r.rule, r.column))
+
+
+def _codes(values: Any) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """The distinct values of a text column (missing among them) and each row's index."""
+    encoded: Any = pc.dictionary_encode(values.combine_chunks(), null_encoding="encode")
+    return integers(encoded.indices).astype(np.int64), encoded.dictionary.to_pylist()
 
 
 def months_after(

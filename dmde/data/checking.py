@@ -16,6 +16,14 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dmde.data.arrow_numpy import (
+    empty_table,
+    flags,
+    numbers_array,
+    repeated_text,
+    scalar,
+    text_array,
+)
 from dmde.data.catalog import Column, column
 from dmde.data.rules import (
     _message,
@@ -94,15 +102,15 @@ class CheckedBatch:
             return self
         n_valid = self.valid.num_rows
         positions = np.arange(n_valid) if self.valid_rows is None else self.valid_rows
-        taken = pa.array(lost, pa.int64())
+        taken = numbers_array(lost, pa.int64())
         extra = pa.table(
             [
-                pa.array(positions[lost] + self.first_row, pa.int64()),
+                numbers_array(positions[lost] + self.first_row, pa.int64()),
                 self.valid.column("dossier_id").take(taken).cast(pa.int64()),
-                pa.array([name] * lost.size, pa.string()),
+                repeated_text(name, lost.size),
                 self.valid.column(name).cast(pa.string()).take(taken),
-                pa.array([rule] * lost.size, pa.string()),
-                pa.array([reason] * lost.size, pa.string()),
+                repeated_text(rule, lost.size),
+                repeated_text(reason, lost.size),
             ],
             schema=REJECT_SCHEMA,
         )
@@ -110,7 +118,7 @@ class CheckedBatch:
         rejects = pa.concat_tables([self.rejects, extra])
         order = pc.sort_indices(rejects, sort_keys=[("row", "ascending")])
         return CheckedBatch(
-            self.valid.take(pa.array(keep, pa.int64())),
+            self.valid.take(numbers_array(keep, pa.int64())),
             rejects.take(order),
             self.n_rows,
             self.n_rejected + int(lost.size),
@@ -172,7 +180,7 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
             if undecodable.size:
                 parts.append((undecodable, name, raw, "encoding", _ENCODING))
                 flagged[undecodable] = True
-                raw = pc.if_else(pa.array(flagged), pa.scalar(None, pa.string()), raw)
+                raw = pc.if_else(numbers_array(flagged), scalar(None, pa.string()), raw)
         values = raw
         if text:
             values, unparsable = parse_text(col, raw)
@@ -185,7 +193,7 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
                 parts.append((fractional, name, raw, "type", fraction_message(col)))
                 flagged[fractional] = True
         for rule, expected, mask in value_problems(col, values):
-            hits = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False)) & ~flagged)
+            hits = np.flatnonzero(flags(mask) & ~flagged)
             if hits.size:
                 for group, reason in _reasons(col, rule, expected, values, hits):
                     parts.append((group, name, values, rule, reason))
@@ -196,7 +204,7 @@ def check_rows(batch: pa.RecordBatch, *, first_row: int = 1, text: bool = False)
     keep = np.flatnonzero(~bad)
     table = pa.table(columns)
     if keep.size < n:
-        table = table.take(pa.array(keep, pa.int64()))
+        table = table.take(numbers_array(keep, pa.int64()))
     return CheckedBatch(table, rejects, n, int(bad.sum()), first_row, keep)
 
 
@@ -226,30 +234,30 @@ def _decoded(raw: Arr) -> tuple[Arr, Positions]:
         return text, np.empty(0, np.intp)
     mask = np.zeros(len(raw), dtype=bool)
     mask[bad] = True
-    shown = pa.array(_texts(raw, bad), pa.string())
-    return pc.replace_with_mask(text, pa.array(mask), shown), bad.astype(np.intp)
+    shown = text_array(_texts(raw, bad))
+    return pc.replace_with_mask(text, numbers_array(mask), shown), bad.astype(np.intp)
 
 
 def _rejects_table(
     parts: Sequence[tuple[npt.NDArray[np.intp], str, Arr, str, str]], ids: Arr, first_row: int
 ) -> pa.Table:
     if not parts:
-        return REJECT_SCHEMA.empty_table()
+        return empty_table(REJECT_SCHEMA)
     tables = []
     for hits, name, values, rule, expected in parts:
-        taken = pa.array(hits, pa.int64())
+        taken = numbers_array(hits, pa.int64())
         shown = values.take(taken)
         if pa.types.is_dictionary(shown.type):
             shown = shown.cast(shown.type.value_type)
         tables.append(
             pa.table(
                 [
-                    pa.array(hits + first_row, pa.int64()),
+                    numbers_array(hits + first_row, pa.int64()),
                     ids.take(taken).cast(pa.int64(), safe=False),
-                    pa.array([name] * len(hits), pa.string()),
+                    repeated_text(name, len(hits)),
                     shown.cast(pa.string()),
-                    pa.array([rule] * len(hits), pa.string()),
-                    pa.array([expected] * len(hits), pa.string()),
+                    repeated_text(rule, len(hits)),
+                    repeated_text(expected, len(hits)),
                 ],
                 schema=REJECT_SCHEMA,
             )

@@ -18,19 +18,21 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dmde.core.errors import SchemaError
+from dmde.data.arrow_numpy import flags, numbers_array, text_array
 from dmde.data.catalog import CATALOG, _unknown_column_message
 from dmde.data.problems import Problem, ValidationReport, _schema_error
 from dmde.data.rules import _TEXT, _is_text
 from dmde.data.schema import EXTENSIONS, Kind, _arrow_message
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
@@ -579,9 +581,9 @@ def _file_bytes(values: Arr) -> Arr:
     ascii_only = pc.string_is_ascii(text)
     if pc.all(ascii_only).as_py() is not False:
         return values
-    odd = np.asarray(pc.invert(ascii_only).fill_null(False).to_numpy(zero_copy_only=False))
+    odd = numbers_array(~flags(ascii_only) & flags(pc.is_valid(ascii_only)))
     restored = [str(v).encode("latin-1") for v in text.filter(odd).to_pylist()]
-    fixed: Arr = pc.replace_with_mask(values, pa.array(odd), pa.array(restored, pa.binary()))
+    fixed: Arr = pc.replace_with_mask(values, odd, text_array(restored, pa.binary()))
     return fixed
 
 

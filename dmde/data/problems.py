@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import pandas as pd
 import pyarrow as pa
 
 from dmde.core.errors import SchemaError
@@ -17,6 +16,8 @@ from dmde.data.catalog import CATALOG
 from dmde.data.schema import EXTENSIONS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 

@@ -54,6 +54,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from dmde.core.errors import SchemaError
+from dmde.data.arrow_numpy import integers, numbers_array, repeated_text, text_array
 from dmde.data.catalog import CATALOG
 from dmde.data.checking import REJECT_COLUMNS, REJECT_SCHEMA, CheckedBatch, check_rows
 from dmde.data.opening import (
@@ -281,7 +282,7 @@ def _raising(
 
 def _ids(table: pa.Table) -> npt.NDArray[np.int64]:
     values = table.column("dossier_id").cast(pa.int64())
-    return np.asarray(values.to_numpy(), dtype=np.int64)
+    return np.asarray(integers(values), dtype=np.int64)
 
 
 def _checked(
@@ -358,12 +359,12 @@ class _BrokenRows:
         n = int(take.size)
         return pa.table(
             [
-                pa.array(rows[take], pa.int64()),
+                numbers_array(rows[take], pa.int64()),
                 pa.nulls(n, pa.int64()),
                 pa.nulls(n, pa.string()),
-                pa.array([self.values[i] for i in take], pa.string()),
-                pa.array(["bad_row"] * n, pa.string()),
-                pa.array([self.reason] * n, pa.string()),
+                text_array([self.values[i] for i in take]),
+                repeated_text("bad_row", n),
+                repeated_text(self.reason, n),
             ],
             schema=REJECT_SCHEMA,
         )
@@ -389,7 +390,9 @@ def _with_broken(
         first = int(rows[-1]) + 1
     tail = broken.rejects(first, None)
     if tail.num_rows:
-        none = pa.record_batch({name: pa.array([], pa.binary()) for name in read})
+        none = pa.RecordBatch.from_arrays(
+            [pa.nulls(0, pa.binary()) for _ in read], names=list(read)
+        )
         valid = check_rows(none, text=True).valid
         yield CheckedBatch(valid, tail, tail.num_rows, tail.num_rows, first, np.empty(0, np.intp))
 
@@ -399,8 +402,8 @@ def _placed(checked: CheckedBatch, rows: Positions, lost: pa.Table, first: int) 
     the broken rows' reject lines ``lost``."""
     rejects = checked.rejects
     if rejects.num_rows:
-        at = rejects.column("row").to_numpy()
-        rejects = rejects.set_column(0, "row", pa.array(rows[at], pa.int64()))
+        at = integers(rejects.column("row"))
+        rejects = rejects.set_column(0, "row", numbers_array(rows[at], pa.int64()))
     if lost.num_rows:
         rejects = pa.concat_tables([rejects, lost])
         rejects = rejects.take(pc.sort_indices(rejects, sort_keys=[("row", "ascending")]))

@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dmde.data.arrow_numpy import flags, floats, integers, numbers_array, scalar, text_array
 from dmde.data.catalog import Column
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
@@ -48,6 +50,9 @@ _INT_TEXT = r"^-?[0-9]{1,18}$"
 # A whole number written with a decimal point ("3.0", "-0.0"): pandas writes an integer column
 # with missing values this way. Read as the integer it is, in an integer column.
 _WHOLE_TEXT = r"^(-?[0-9]{1,18})\.0*$"
+_FALSE: Any = scalar(False, pa.bool_())  # filling with Python's False would load pandas
+_TRUE: Any = scalar(True, pa.bool_())
+_INT64_END = scalar(2.0**63, pa.float64())  # the first float beyond the int64 range
 _FLOAT_TEXT = r"^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})([eE][+-]?[0-9]{1,2})?$"
 
 
@@ -89,7 +94,7 @@ def _utf8(raw: Arr) -> tuple[Arr, Rows]:
     )
     keep = np.ones(len(raw), dtype=bool)
     keep[bad] = False
-    cleaned = pc.if_else(pa.array(keep), raw, pa.scalar(None, raw.type))
+    cleaned = pc.if_else(numbers_array(keep), raw, scalar(None, raw.type))
     return cleaned.cast(pa.string()), bad
 
 
@@ -131,23 +136,23 @@ def _parse_numbers(text: Arr, target: pa.DataType, pattern: str) -> tuple[Arr, R
         if not pc.any(odd).as_py():
             return trimmed.cast(target), _no_hits()
     candidates = [str(v) for v in pc.unique(trimmed.filter(odd)).to_pylist()]
-    parsable = pa.array([v for v in candidates if _arrow_parses(v, target)], type=pa.string())
+    parsable = text_array([v for v in candidates if _arrow_parses(v, target)])
     known: Arr = pc.is_in(trimmed, value_set=parsable)
     bad = pc.and_(odd, pc.invert(known))
-    cleaned = pc.if_else(bad, pa.scalar(None, pa.string()), trimmed)
+    cleaned = pc.if_else(bad, scalar(None, pa.string()), trimmed)
     return cleaned.cast(target), _hits(bad)
 
 
 def _unusual(text: Arr, pattern: str) -> Arr:
     """Where ``text`` does not match ``pattern`` (False where it is missing)."""
     common: Arr = pc.match_substring_regex(text, pattern=pattern)
-    odd: Arr = pc.invert(common).fill_null(False)
+    odd: Arr = pc.invert(common).fill_null(_FALSE)
     return odd
 
 
 def _arrow_parses(value: str, target: pa.DataType) -> bool:
     try:
-        pa.array([value], type=pa.string()).cast(target)
+        text_array([value]).cast(target)
     except pa.ArrowInvalid:
         return False
     return True
@@ -163,13 +168,11 @@ def whole_numbers(values: Arr) -> tuple[Arr, Rows]:
     if not pa.types.is_floating(values.type):
         return values, _no_hits()
     numbers = values.cast(pa.float64())
-    whole = pc.and_(
-        pc.equal(pc.floor(numbers), numbers), pc.less(pc.abs(numbers), pa.scalar(2.0**63))
-    )
-    broken: Arr = pc.invert(whole).fill_null(False)
+    whole = pc.and_(pc.equal(pc.floor(numbers), numbers), pc.less(pc.abs(numbers), _INT64_END))
+    broken: Arr = pc.invert(whole).fill_null(_FALSE)
     if not pc.any(broken).as_py():
         return numbers.cast(pa.int64()), _no_hits()
-    cleaned = pc.if_else(broken, pa.scalar(None, pa.float64()), numbers)
+    cleaned = pc.if_else(broken, scalar(None, pa.float64()), numbers)
     return cleaned.cast(pa.int64()), _hits(broken)
 
 
@@ -192,7 +195,7 @@ def value_problems(col: Column, values: Arr) -> list[tuple[str, str, Arr]]:
     for rule, find in (("missing_value", _missing), *_VALUE_RULES):
         mask = find(col, values)
         if mask is not None and pc.any(mask).as_py():
-            found.append((rule, _message(col, rule), mask.fill_null(False)))
+            found.append((rule, _message(col, rule), mask.fill_null(_FALSE)))
     return found
 
 
@@ -244,7 +247,7 @@ def _within(values: Arr, low: float | None, high: float | None) -> bool:
     present = values.drop_null() if values.null_count else values
     if len(present) == 0:
         return True
-    numbers = present.to_numpy(zero_copy_only=False)
+    numbers = floats(present) if pa.types.is_floating(present.type) else integers(present)
     smallest, largest = numbers.min(), numbers.max()  # NaN if there is one
     return bool((low is None or smallest >= low) and (high is None or largest <= high))
 
@@ -252,7 +255,8 @@ def _within(values: Arr, low: float | None, high: float | None) -> bool:
 def _not_a_level(col: Column, values: Arr) -> Arr | None:
     if col.dtype != "category":
         return None
-    return _text_fails(values, lambda text: pc.is_in(text, value_set=pa.array(col.levels)))
+    levels = text_array(col.levels)
+    return _text_fails(values, lambda text: pc.is_in(text, value_set=levels))
 
 
 def _no_match(col: Column, values: Arr) -> Arr | None:
@@ -274,25 +278,25 @@ def _text_fails(values: Arr, accept: Callable[[Arr], Arr]) -> Arr | None:
     if not pa.types.is_dictionary(values.type):
         return pc.and_(values.is_valid(), pc.invert(accept(values.cast(pa.string()))))
     encoded = cast("pa.DictionaryArray[Any, Any]", values)
-    accepted = accept(encoded.dictionary.cast(pa.string())).fill_null(True)
-    rejected = np.flatnonzero(~np.asarray(accepted.to_numpy(zero_copy_only=False), dtype=bool))
+    accepted = accept(encoded.dictionary.cast(pa.string())).fill_null(_TRUE)
+    rejected = np.flatnonzero(~flags(accepted))
     if rejected.size == 0:
         return None
     indices: Arr = encoded.indices
-    hit: Arr = pc.is_in(indices, value_set=pa.array(rejected).cast(indices.type))
+    hit: Arr = pc.is_in(indices, value_set=numbers_array(rejected, indices.type))
     return hit
 
 
 def _bound(col: Column, value: float) -> pa.Scalar[Any]:
     if col.dtype == "float":
-        return pa.scalar(float(value), pa.float64())
-    return pa.scalar(int(value), pa.int64())
+        return scalar(float(value), pa.float64())
+    return scalar(int(value), pa.int64())
 
 
 def _hits(mask: Arr | None) -> Rows:
     if mask is None or not pc.any(mask).as_py():
         return _no_hits()
-    return np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False)).astype(np.int64)
+    return np.flatnonzero(flags(mask)).astype(np.int64)
 
 
 def _no_hits() -> Rows:
@@ -300,7 +304,7 @@ def _no_hits() -> Rows:
 
 
 def _texts(source: Arr, hits: Rows) -> list[str]:
-    return [_text(v) for v in source.take(pa.array(hits, type=pa.int64())).to_pylist()]
+    return [_text(v) for v in source.take(numbers_array(hits, pa.int64())).to_pylist()]
 
 
 def _text(value: object) -> str:

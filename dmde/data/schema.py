@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import pandas as pd
 import pyarrow as pa
 
 from dmde.core.errors import SchemaError
@@ -17,6 +16,8 @@ from dmde.data.catalog import CATALOG, _unknown_column_message
 from dmde.data.parameters import Range, check_parameters
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 

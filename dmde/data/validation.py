@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -65,6 +64,8 @@ from dmde.data.schema import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
@@ -167,6 +168,8 @@ def read_dataset(
     >>> data["caf_code"].tolist()
     ['2A', '75']
     """
+    import pandas as pd  # only here: validating or scoring a file does not load pandas
+
     wanted = _wanted(columns) if columns is not None else None
     report, batches = _scan_file(_existing(path), columns=wanted, batch_size=BATCH_ROWS, keep=True)
     if not report.ok:
@@ -424,6 +427,8 @@ def _find_duplicates(scan: _Scan) -> None:
 # To pandas
 def _to_pandas(col: Column, data: pa.ChunkedArray[Any]) -> Any:
     """One checked column as a pandas array with the catalog's dtype."""
+    import pandas as pd
+
     if col.dtype == "category":
         dtype = pd.CategoricalDtype(list(col.levels))
         return pd.Categorical.from_codes(_level_codes(col, data), dtype=dtype)
@@ -432,14 +437,12 @@ def _to_pandas(col: Column, data: pa.ChunkedArray[Any]) -> Any:
     typed = data.cast(_ARROW_TYPES[col.dtype])
     if col.dtype != "string" and not col.nullable:
         return typed.to_numpy()
-    return typed.to_pandas(types_mapper=_PANDAS_TYPES.get).array
-
-
-_PANDAS_TYPES: Mapping[pa.DataType, Any] = {
-    pa.int64(): pd.Int64Dtype(),
-    pa.int8(): pd.Int8Dtype(),
-    pa.string(): pd.StringDtype(),
-}
+    nullable = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.int8(): pd.Int8Dtype(),
+        pa.string(): pd.StringDtype(),
+    }
+    return typed.to_pandas(types_mapper=nullable.get).array
 
 
 def _level_codes(col: Column, data: pa.ChunkedArray[Any]) -> npt.NDArray[np.int32]:

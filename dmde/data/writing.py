@@ -6,11 +6,11 @@ import csv
 import hashlib
 import io
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, cast
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -20,6 +20,8 @@ from dmde.core.files import FileSet, cannot_write
 from dmde.data.schema import EXTENSIONS, _arrow_message
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     Arr: TypeAlias = pa.Array[Any]
     Batch: TypeAlias = pa.RecordBatch | pa.Table | pd.DataFrame
 
@@ -183,7 +185,7 @@ def _write_parquet(sink: Any, tables: Iterable[pa.Table], schema: pa.Schema) -> 
 
 def _as_table(batch: Batch, schema: pa.Schema, target: Path) -> pa.Table:
     """One batch as a table of exactly ``schema``, or a SchemaError naming the column."""
-    if isinstance(batch, pd.DataFrame):
+    if _is_frame(batch):
         names = [str(c) for c in batch.columns]
     elif isinstance(batch, pa.RecordBatch | pa.Table):
         names = batch.schema.names
@@ -204,12 +206,20 @@ def _as_table(batch: Batch, schema: pa.Schema, target: Path) -> pa.Table:
     return pa.Table.from_arrays([_cast(batch, f, target) for f in schema], schema=schema)
 
 
+def _is_frame(batch: object) -> TypeGuard[pd.DataFrame]:
+    """Whether ``batch`` is a pandas DataFrame (pandas is not imported to find out: a
+    DataFrame can only exist if it was)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(batch, pandas.DataFrame)
+
+
 def _cast(batch: Batch, target_field: pa.Field[Any], target: Path) -> Any:
     name = target_field.name
     try:
-        if isinstance(batch, pd.DataFrame):
+        if _is_frame(batch):
             return pa.array(batch[name], from_pandas=True).cast(target_field.type)
-        return batch.column(name).cast(target_field.type)
+        arrow = cast("pa.RecordBatch | pa.Table", batch)
+        return arrow.column(name).cast(target_field.type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise SchemaError(
             f"cannot write column {name!r} to {str(target)!r} as {target_field.type}: "

@@ -10,13 +10,13 @@ comes first in the model's ``features_``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from dmde.data.parameters import Range, check_parameters
 
@@ -99,8 +99,10 @@ def top_reasons(excess: FloatArray, k: int) -> tuple[IndexArray, FloatArray]:
 
 def subset(values: Any, rows: npt.NDArray[np.intp]) -> Any:
     """The ``rows`` of one column (numpy array, pandas Series or anything array-like)."""
-    if isinstance(values, pd.Series):
-        return values.iloc[rows]
-    if isinstance(values, pd.api.extensions.ExtensionArray):
-        return values[rows]
+    pandas = sys.modules.get("pandas")  # a pandas object exists only if pandas was imported
+    if pandas is not None:
+        if isinstance(values, pandas.Series):
+            return values.iloc[rows]
+        if isinstance(values, pandas.api.extensions.ExtensionArray):
+            return values[rows]
     return np.asarray(values)[rows]
