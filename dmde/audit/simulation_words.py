@@ -547,7 +547,7 @@ SIMULATION_STRINGS: dict[str, dict[str, str]] = {
         ),
         "assume_budget": (
             "Budget : {share} des dossiers par an contrôlés sur le score, répartis également "
-            "sur les mois (partie entière de part x dossiers ouverts / 12 par mois) ; un "
+            "sur les mois (partie entière de (part x dossiers ouverts / 12) par mois) ; un "
             "dossier contrôlé (sur le score ou au hasard) dans les {cooldown} derniers mois "
             "n'est pas sélectionné de nouveau, quelle que soit la stratégie (ainsi, en {months} "
             "mois, un dossier est contrôlé sur le score au plus {most} fois)."
@@ -576,7 +576,7 @@ SIMULATION_STRINGS: dict[str, dict[str, str]] = {
             "Intervalles : {intervals}. Un panel par graine ; les stratégies d'une même graine "
             "partagent son panel, son enquête et ses tirages. Une comparaison conclut à un écart "
             "quand son intervalle exclut 0, à « pas de différence » quand tout l'intervalle tient "
-            "dans {margin} (0,01 pour une AUC), et « impossible de conclure » sinon. Les écarts "
+            "dans {margin} (0,01 pour une AUC), et à « impossible de conclure » sinon. Les écarts "
             "de parts sont en points de pourcentage (points)."
         ),
         "assume_concentration": (
