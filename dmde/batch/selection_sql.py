@@ -1,8 +1,9 @@
 """The selection as SQL: the national order, each group's score quota and the random share
 with window functions, so that the files are chosen where the scores live.
 
-The queries are :mod:`sqlglot` syntax trees written in DuckDB's dialect (the tie key needs
-unsigned 128-bit integers, which DuckDB has). They read a table of the scores with fixed column
+The queries are :mod:`sqlglot` syntax trees written in DuckDB's or Spark's dialect (one query;
+the tie key's arithmetic differs: DuckDB has unsigned 128-bit integers, Spark only signed
+64-bit ones that fail on overflow, so its products are made of 16- and 32-bit pieces). They read a table of the scores with fixed column
 names (:data:`ROW`, ``dossier_id``, ``score``, ``probability`` and :data:`GROUP`, the group's
 name as text), a table of each group's score quota and a table of the random draws; every name
 is a quoted identifier and every value a literal.
@@ -42,11 +43,20 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 from sqlglot import exp
 
+from dmde.batch.budget import _Chosen, _Plan
 from dmde.batch.ranking import _GOLDEN, _MIX_1, _MIX_2, _splitmix64, checked_seed
 
-__all__ = ["GROUP", "ROW", "selection_query", "tie_key_query"]
+__all__ = ["DIALECTS", "GROUP", "ROW", "selection_query", "tie_key_query"]
+
+#: The engines whose SQL the queries are written in.
+DIALECTS = ("duckdb", "spark")
 
 #: The row's position in the scores file (from 0), and the group's name (text).
 ROW = "row"
@@ -91,8 +101,11 @@ def _xor_shift(shift: int) -> exp.Expr:
     return exp.BitwiseXor(this=z, expression=exp.paren(shifted, copy=False))
 
 
-def _keyed(source: exp.Expr, keep: list[str], seed: int) -> exp.Subquery:
-    """``source`` with a column ``z`` holding the tie key of each ``dossier_id`` (UBIGINT)."""
+def _keyed(source: exp.Expr, keep: list[str], seed: int, dialect: str) -> exp.Subquery:
+    """``source`` with a column ``z`` whose order is the tie key's of each ``dossier_id``
+    (DuckDB: the key itself, UBIGINT; Spark: :func:`_keyed_spark`)."""
+    if dialect == "spark":
+        return _keyed_spark(source, keep, seed)
     ident = _col("dossier_id")
     bits = exp.If(  # the two's-complement bit pattern of the int64 id, as an unsigned number
         this=exp.LT(this=ident, expression=exp.Literal.number(0)),
@@ -110,11 +123,122 @@ def _keyed(source: exp.Expr, keep: list[str], seed: int) -> exp.Subquery:
     return _step(step, keep, exp.cast(_xor_shift(31), _UNSIGNED))
 
 
-def tie_key_query(table: str, *, seed: int) -> str:
-    """The DuckDB query giving the tie key (UBIGINT) of each ``dossier_id`` of ``table``.
+# Spark has no unsigned integers and its BIGINT arithmetic fails on overflow (ANSI SQL): a
+# 64-bit word is held as the BIGINT of its bit pattern (XOR, masks and shifts are exact on it)
+# and sums and products are made of 32- and 16-bit pieces, none beyond 2**51.
+_MASK_32 = (1 << 32) - 1
+_MASK_16 = (1 << 16) - 1
+
+
+def _signed(value: int) -> int:
+    return value - _TWO_64 if value >= 1 << 63 else value
+
+
+def _bigint(value: int) -> exp.Expr:
+    """A 64-bit word as a Spark BIGINT literal (its bit pattern)."""
+    return exp.cast(exp.Literal.string(str(_signed(value))), exp.DataType.Type.BIGINT)
+
+
+def _p(expression: exp.Expr) -> exp.Expr:
+    return exp.paren(expression, copy=False)
+
+
+def _masked(value: exp.Expr, mask: int) -> exp.Expr:
+    return _p(exp.BitwiseAnd(this=value, expression=_bigint(mask)))
+
+
+def _right(value: exp.Expr, shift: int) -> exp.Expr:
+    """``value >>> shift``: the bits move right, zeros come in (the word read unsigned)."""
+    return exp.func("shiftrightunsigned", value, exp.Literal.number(shift))
+
+
+def _left(value: exp.Expr, shift: int) -> exp.Expr:
+    return exp.func("shiftleft", value, exp.Literal.number(shift))
+
+
+def _plus(*terms: exp.Expr) -> exp.Expr:
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return _p(total)
+
+
+def _times(value: exp.Expr, constant: int) -> exp.Expr:
+    return _p(exp.Mul(this=value, expression=_bigint(constant)))
+
+
+def _word(high: exp.Expr, low: exp.Expr) -> exp.Expr:
+    """The word ``(high mod 2**32)·2**32 + (low mod 2**32)``."""
+    return exp.BitwiseOr(this=_left(_masked(high, _MASK_32), 32), expression=_masked(low, _MASK_32))
+
+
+def _steps(source: exp.Expr, keep: list[str], values: dict[str, exp.Expr]) -> exp.Subquery:
+    """``(SELECT keep..., value AS name... FROM source)``."""
+    columns = [_as(v, k) for k, v in values.items()]
+    select = exp.select(*(_col(c) for c in keep), *columns).from_(source, copy=False)
+    return select.subquery(copy=False)
+
+
+def _add_spark(source: exp.Expr, keep: list[str], constant: int) -> exp.Subquery:
+    """``z + constant`` modulo 2**64: the low halves added, their carry into the high ones."""
+    low = _plus(_masked(_col(_Z), _MASK_32), _bigint(constant & _MASK_32))
+    high = _plus(_right(_col(_Z), 32), _bigint(constant >> 32), _right(low.copy(), 32))
+    return _steps(source, keep, {_Z: _word(high, low)})
+
+
+def _multiply_spark(source: exp.Expr, keep: list[str], constant: int) -> exp.Subquery:
+    """``z * constant`` modulo 2**64 in BIGINTs that never overflow.
+
+    With ``z = h·2**32 + l`` and ``c = (c3·2**16 + c2)·2**32 + c1·2**16 + c0`` (16-bit
+    pieces): ``l·(c1·2**16 + c0) = t + (b >>> 16)·2**32`` where ``a = l·c0``, ``b = l·c1``
+    and ``t = a + (b mod 2**16)·2**16``; the cross terms ``l·(c3·2**16 + c2) + h·(c1·2**16 +
+    c0)`` count modulo 2**32 only, so each product's high 16-bit part is dropped before the
+    shift. Every value stays below 2**51.
+    """
+    c0, c1 = constant & _MASK_16, (constant >> 16) & _MASK_16
+    c2, c3 = (constant >> 32) & _MASK_16, (constant >> 48) & _MASK_16
+    halves = _steps(source, keep, {"l": _masked(_col(_Z), _MASK_32), "h": _right(_col(_Z), 32)})
+    low, high = _col("l"), _col("h")
+    cross = _plus(
+        _times(low.copy(), c2),
+        _left(_masked(_times(low.copy(), c3), _MASK_16), 16),
+        _times(high.copy(), c0),
+        _left(_masked(_times(high.copy(), c1), _MASK_16), 16),
+    )
+    parts = _steps(
+        halves, keep, {"a": _times(low.copy(), c0), "b": _times(low.copy(), c1), "x": cross}
+    )
+    b = _col("b")
+    t = _plus(_col("a"), _left(_masked(b.copy(), _MASK_16), 16))
+    carried = _steps(parts, keep, {"t": t, "b": b.copy(), "x": _col("x")})
+    top = _plus(_right(_col("t"), 32), _right(_col("b"), 16), _col("x"))
+    return _steps(carried, keep, {_Z: _word(top, _col("t"))})
+
+
+def _xor_right(source: exp.Expr, keep: list[str], shift: int) -> exp.Subquery:
+    value = exp.BitwiseXor(this=_col(_Z), expression=_right(_col(_Z), shift))
+    return _steps(source, keep, {_Z: _p(value)})
+
+
+def _keyed_spark(source: exp.Expr, keep: list[str], seed: int) -> exp.Subquery:
+    """:func:`_keyed` in Spark's arithmetic: ``z`` is the tie key's bit pattern with its top
+    bit flipped, so that BIGINT order is the key's unsigned order."""
+    start = exp.BitwiseXor(this=_col("dossier_id"), expression=_bigint(_splitmix64(seed)))
+    step = _add_spark(_steps(source, keep, {_Z: _p(start)}), keep, _GOLDEN)
+    for shift, multiplier in ((30, _MIX_1), (27, _MIX_2)):
+        step = _multiply_spark(_xor_right(step, keep, shift), keep, multiplier)
+    last = _xor_right(step, keep, 31)
+    flipped = exp.BitwiseXor(this=_col(_Z), expression=_bigint(1 << 63))
+    return _steps(last, keep, {_Z: _p(flipped)})
+
+
+def tie_key_query(table: str, *, seed: int, dialect: str = "duckdb") -> str:
+    """The query giving the tie key of each ``dossier_id`` of ``table``.
 
     The same numbers as :func:`~dmde.batch.ranking.tie_keys`: splitmix64 in exact unsigned
-    arithmetic (128-bit products reduced modulo 2**64), see the module's example.
+    arithmetic (DuckDB: 128-bit products reduced modulo 2**64, see the module's example; Spark:
+    the key's bit pattern as a BIGINT with its top bit flipped, ``key = z XOR 2**63`` read
+    unsigned, so that BIGINT order is the key's order).
 
     Parameters
     ----------
@@ -122,6 +246,8 @@ def tie_key_query(table: str, *, seed: int) -> str:
         A table with a ``dossier_id`` column (BIGINT).
     seed : int
         In [0, 2**64).
+    dialect : {"duckdb", "spark"}
+        The SQL engine.
 
     Returns
     -------
@@ -129,8 +255,14 @@ def tie_key_query(table: str, *, seed: int) -> str:
         ``SELECT "z" FROM (...)``, one row per row of ``table``.
     """
     seed = checked_seed(seed)
-    keyed = _keyed(_table(table), ["dossier_id"], seed)
-    return exp.select(_col(_Z)).from_(keyed, copy=False).sql(dialect="duckdb")
+    keyed = _keyed(_table(table), ["dossier_id"], seed, _dialect(dialect))
+    return exp.select(_col(_Z)).from_(keyed, copy=False).sql(dialect=dialect)
+
+
+def _dialect(dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}; got {dialect!r}.")
+    return dialect
 
 
 def _window(
@@ -159,8 +291,9 @@ def selection_query(
     *,
     seed: int,
     floor: float | None,
+    dialect: str = "duckdb",
 ) -> str:
-    """The DuckDB query giving the selected files, in national order.
+    """The query giving the selected files, in national order (DuckDB's or Spark's SQL).
 
     Parameters
     ----------
@@ -177,6 +310,8 @@ def selection_query(
         Key of the tie order, in [0, 2**64).
     floor : float or None
         ``min_probability``: only files at or above it are selected by score.
+    dialect : {"duckdb", "spark"}
+        The SQL engine (the same query; only the tie key's arithmetic differs).
 
     Returns
     -------
@@ -199,7 +334,8 @@ def selection_query(
     base = exp.select(
         _col(ROW), _col("dossier_id"), _as(score, "score"), _col(GROUP), _as(eligible, "eligible")
     ).from_(_table(scores))
-    keyed = _keyed(base.subquery(copy=False), [ROW, "dossier_id", "score", GROUP, "eligible"], seed)
+    keep = [ROW, "dossier_id", "score", GROUP, "eligible"]
+    keyed = _keyed(base.subquery(copy=False), keep, seed, _dialect(dialect))
     # No window over the whole table (DuckDB sorts it on one thread): the order within each
     # group, and within each score; a file's national rank is the files of higher scores plus
     # its place among its score's files.
@@ -314,4 +450,59 @@ def selection_query(
         )
         .order_by(_by("rank_national"), copy=False)
     )
-    return query.sql(dialect="duckdb")
+    return query.sql(dialect=dialect)
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """What the query is given besides the scores: each group's score quota and the random
+    draws (None without a random share), and the summary's counts."""
+
+    quotas: pa.Table
+    draws: pa.Table | None
+    counts: _Chosen
+
+
+def _random_draws(plan: _Plan, files: npt.NDArray[np.int64], eligible: dict[str, int]) -> _Draws:
+    """The random share drawn on the groups' counts, as the Python engine draws it (group by
+    group in sorted order, ``numpy.random.default_rng(seed).choice``), and the score quotas.
+
+    Only the number of candidates of each group is needed: the draw picks candidate numbers
+    (``nth``, from 0 in national order among the group's files not taken by score), which the
+    query matches to files.
+    """
+    names = list(plan.names)
+    eligible_files = np.array([eligible[name] for name in names], dtype=np.int64)
+    score_quota = plan.quotas - plan.random_quotas
+    by_score = np.minimum(score_quota, eligible_files)
+    rng = np.random.default_rng(plan.seed)
+    drawn_groups: list[str] = []
+    drawn_nth: list[npt.NDArray[np.int64]] = []
+    at_random = np.zeros(len(names), dtype=np.int64)
+    for g in np.flatnonzero(plan.random_quotas):
+        n_candidates = int(files[g] - by_score[g])
+        size = min(int(plan.random_quotas[g]), n_candidates)
+        nth = rng.choice(n_candidates, size=size, replace=False)
+        at_random[g] = size
+        drawn_groups.extend([names[g]] * size)
+        drawn_nth.append(nth.astype(np.int64))
+    quotas = pa.table(
+        {GROUP: pa.array(names, pa.string()), "score_quota": pa.array(score_quota, pa.int64())}
+    )
+    draws = None
+    if plan.random_quotas.any():
+        nths = np.concatenate(drawn_nth) if drawn_nth else np.empty(0, dtype=np.int64)
+        draws = pa.table(
+            {GROUP: pa.array(drawn_groups, pa.string()), "nth": pa.array(nths, pa.int64())}
+        )
+    empty = np.empty(0, dtype=np.intp)
+    counts = _Chosen(
+        positions=empty,
+        rank_in_group=empty,
+        random=np.empty(0, dtype=np.bool_),
+        files=np.asarray(files, dtype=np.int64),
+        eligible=eligible_files,
+        by_score=by_score,
+        at_random=at_random,
+    )
+    return _Draws(quotas, draws, counts)
