@@ -875,26 +875,87 @@ def test_the_order_by_rank_is_the_stable_argsort_up_to_its_limit(distinct: int) 
     assert np.array_equal(_stable_order(x), np.argsort(x, kind="stable"))
 
 
+def _plain_value_sums(
+    x: np.ndarray, w: np.ndarray, wy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sums by value as first written: a stable argsort, then ``np.add.reduceat``."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    return xs[starts], np.add.reduceat(w[order], starts), np.add.reduceat(wy[order], starts)
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["survey_weights", "whole_weights"])
+@pytest.mark.parametrize(
+    "kind", ["normal", "integers", "signed_zeros", "extremes", "money", "months", "flags"]
+)
+@pytest.mark.parametrize("seed", range(10))
+def test_the_sums_by_value_are_those_of_a_stable_argsort(kind: str, seed: int, whole: bool) -> None:
+    """Hashed, counted by value or sorted, and summed by bincount or in sorted order: the
+    values (signs of zeros included), sums and each row's value are those of the plain way."""
+    rng = np.random.default_rng([SEED, 300 + seed])
+    n = int(rng.integers(1, 5_000))
+    if kind == "months":  # whole numbers over a wide span
+        x = rng.integers(-70_000, 70_000, size=n).astype(np.float64) * (1 + seed % 2)
+    elif kind == "flags":
+        x = rng.integers(0, 2, size=n).astype(np.float64) * np.where(seed % 3, 1.0, -1.0)
+    else:
+        x = _values(kind, rng, n)
+    if whole:
+        w = rng.integers(1, 4, size=n).astype(np.float64)
+    else:
+        w = rng.choice([40.0, 135.5, 1_234.25], size=n) * rng.uniform(0.5, 1.5, size=n)
+    wy = w * (rng.random(n) < 0.2)
+    values, weights, events, codes = bin_fitting._value_sums(x, w, wy, whole)
+    plain = _plain_value_sums(x, w, wy)
+    for found, expected in zip((values, weights, events), plain, strict=True):
+        assert found.dtype == np.float64 and found.tobytes() == expected.tobytes()
+    assert np.array_equal(values[codes], x)
+
+
+@pytest.mark.parametrize("distinct", [65_536, 65_537, 90_000])
+@pytest.mark.parametrize("whole", [False, True])
+def test_many_distinct_values_are_summed_as_by_a_stable_argsort(distinct: int, whole: bool) -> None:
+    rng = np.random.default_rng([SEED, distinct])
+    values = np.unique(np.round(rng.normal(size=3 * distinct) * 1_000, 3))[:distinct]
+    x = rng.permutation(np.r_[values, rng.choice(values, 50_000), np.full(100, -0.0)])
+    w = np.ones(x.size) if whole else rng.uniform(0.5, 3.0, size=x.size)
+    wy = w * (rng.random(x.size) < 0.1)
+    found = bin_fitting._value_sums(x, w, wy, whole)
+    for a, b in zip(found[:3], _plain_value_sums(x, w, wy), strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
 @pytest.mark.parametrize("seed", range(20))
-def test_numeric_bins_equal_those_of_a_stable_argsort(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Survey weights (not integers): the sums of each bin depend on the order of the rows."""
-    rng = np.random.default_rng([SEED, 100 + seed])
-    n = 20_000
+def test_the_bins_found_while_fitting_are_those_of_bin_columns(seed: int) -> None:
+    """Every kind of column, missing values, rows of weight 0, whole or survey weights."""
+    rng = np.random.default_rng([SEED, 200 + seed])
+    n = int(rng.integers(50, 6_000))
     X = pd.DataFrame(
         {
             "money": np.where(rng.random(n) < 0.1, np.nan, _values("money", rng, n)),
             "count": _values("integers", rng, n),
             "zeros": _values("signed_zeros", rng, n),
+            "small": rng.integers(0, 3, size=n).astype(np.int8),
+            "level": pd.Series(
+                rng.choice(["a", "b", "c", "rare", None], size=n, p=[0.4, 0.3, 0.25, 0.01, 0.04])
+            ).astype("category"),
+            "text": rng.choice(["x", "y", None], size=n).astype(object),
         }
     )
     y = (rng.random(n) < 0.1 + 0.05 * (X["count"] > 20)).astype(int)
-    weight = rng.choice([40.0, 135.5, 1_234.25], size=n) * rng.uniform(0.5, 1.5, size=n)
-    fast = WoEBinning(max_prebins=int(rng.integers(2, 40))).fit(X, y, sample_weight=weight)
-    monkeypatch.setattr(bin_fitting, "_stable_order", lambda x: np.argsort(x, kind="stable"))
-    plain = clone(fast).fit(X, y, sample_weight=weight)
-    assert fast.bins_ == plain.bins_  # edges, counts, events and WoE equal as floats
+    if seed % 3 == 0:
+        weight = None
+    elif seed % 3 == 1:
+        weight = rng.choice([40.0, 135.5, 1_234.25], size=n) * rng.uniform(0.5, 1.5, size=n)
+    else:
+        weight = rng.integers(0, 3, size=n).astype(np.float64)  # zeros among them
+        weight[0] = 1.0
+    binning = WoEBinning(max_prebins=int(rng.integers(2, 40)), min_bin_share=0.01)
+    found = binning._fit_bins(X, y, sample_weight=weight)
+    assert binning.bins_ == clone(binning).fit(X, y, sample_weight=weight).bins_
+    for bins, expected in zip(found, binning.bin_columns(X), strict=True):
+        assert bins.dtype == np.intp and np.array_equal(bins, expected)
 
 
 def test_bin_columns_are_the_columns_of_bin_indices() -> None:

@@ -25,6 +25,7 @@ from dmde.model.training import (
     TrainingData,
     TrainingReport,
     evaluate,
+    fit_evaluate,
     format_points,
     training_data,
     training_facts,
@@ -395,6 +396,44 @@ def test_dmde_train_cv_0_fits_the_same_model_and_records_no_cross_validation(
     assert "--tune chooses by cross-validation" in capsys.readouterr().err
     assert main([*argv[:-1], "1"]) == 2
     assert "--cv must be 0 (no cross-validation) or an int" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cv", [0, 3])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ScorecardFamily(),
+        lambda: Scorecard(),
+        lambda: ScorecardFamily(scorecard=Scorecard(shrinkage=0.8, min_bin_share=0.05)),
+    ],
+    ids=["family", "single", "shrunk_family"],
+)
+def test_fit_evaluate_is_fit_then_evaluate_to_the_last_bit(
+    data: TrainingData, make: Callable[[], Any], cv: int
+) -> None:
+    """The AUC on the training rows from the fit's own probabilities: the same floats as
+    scoring the rows again, the same model and the same report."""
+    fitted = make()
+    report = fit_evaluate(fitted, data, cv=cv, seed=4)
+    plain = make().fit(data.X, data.y, sample_weight=data.weight)
+    assert report == evaluate(plain, data, cv=cv, seed=4)
+    np.testing.assert_array_equal(fitted.predict_proba(data.X), plain.predict_proba(data.X))
+    probability = make()._fit(data.X, data.y, data.weight, scores=True)
+    assert probability.tobytes() == plain.predict_proba(data.X)[:, 1].tobytes()
+
+
+def test_fit_evaluate_refuses_a_bad_cv_before_fitting(data: TrainingData) -> None:
+    model = ScorecardFamily()
+    with pytest.raises(ParameterError, match="cv must be 0"):
+        fit_evaluate(model, data, cv=1)
+    assert not hasattr(model, "models_")
+
+
+def test_a_file_of_checked_rows_only_is_trained_on_as_read(population: pd.DataFrame) -> None:
+    checked = population[population["controlled"] == 1].reset_index(drop=True)
+    data = training_data(checked)
+    pd.testing.assert_frame_equal(data.X, checked)
+    assert data.y.tolist() == checked["target"].tolist()
 
 
 def test_an_unfitted_model_cannot_be_evaluated(data: TrainingData) -> None:

@@ -14,6 +14,7 @@ import math
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from dmde.model.bins import FeatureBinning, Floats, Indices, woe_values
@@ -26,29 +27,31 @@ Trend = Literal["auto", "ascending", "descending", "none"]
 def fit_numeric(
     name: str,
     x: Floats,
-    y: Floats,
     w: Floats,
+    wy: Floats,
     trend: Trend,
     *,
     max_prebins: int,
     min_bin_share: float,
-) -> FeatureBinning:
-    """The bins of a numeric feature (NaN: missing) against ``y`` with weights ``w``."""
+    whole_weights: bool = False,
+) -> tuple[FeatureBinning, Indices]:
+    """The bins of a numeric feature (NaN: missing) with weights ``w``, and each row's bin.
+
+    ``wy`` is ``w * y`` (the weight of each row's event). ``whole_weights`` says that every
+    weight is a whole number (as without weights): the sums by value are then exact in any
+    order, and are taken without sorting the rows. The bin of each row is the one
+    :meth:`~dmde.model.bins.FeatureBinning.assign` gives its value.
+    """
     present = ~np.isnan(x)
-    wy = w * y
     if present.all():  # the same values as below, without copying every row
         missing = (0.0, 0.0)
     else:
         missing = (float(w[~present].sum()), float(wy[~present].sum()))
         x, w, wy = x[present], w[present], wy[present]
     if x.size == 0:
-        return _numeric_binning(name, [], False, [0.0], [0.0], missing)
-    order = _stable_order(x)
-    xs = x[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-    values = xs[starts]
-    weights = np.add.reduceat(w[order], starts)
-    events = np.add.reduceat(wy[order], starts)
+        binning = _numeric_binning(name, [], False, [0.0], [0.0], missing)
+        return binning, np.full(present.size, binning.missing_bin, dtype=np.intp)
+    values, weights, events, value_of_row = _value_sums(x, w, wy, whole_weights)
     cuts = _prebin_cuts(weights, max_prebins)
     bounds = np.r_[0, cuts + 1]
     counts = np.add.reduceat(weights, bounds).tolist()
@@ -56,19 +59,113 @@ def fit_numeric(
     edges = [_midpoint(float(values[c]), float(values[c + 1])) for c in cuts]
     edges, counts, bin_events = _merge_small(edges, counts, bin_events, min_bin_share)
     integer_valued = bool(np.all(values == np.floor(values)))
-    if trend == "none":
-        return _numeric_binning(name, edges, integer_valued, counts, bin_events, missing)
-    best: FeatureBinning | None = None
-    for ascending in (True, False):
-        if trend == "auto" or (trend == "ascending") == ascending:
-            pooled_edges, pooled_counts, pooled_events = _pool(edges, counts, bin_events, ascending)
-            binning = _numeric_binning(
-                name, pooled_edges, integer_valued, pooled_counts, pooled_events, missing
-            )
-            if best is None or binning.iv > best.iv:  # ties keep ascending, tried first
-                best = binning
-    assert best is not None
-    return best
+    best = _numeric_binning(name, edges, integer_valued, counts, bin_events, missing)
+    if trend != "none":
+        found: FeatureBinning | None = None
+        for ascending in (True, False):
+            if trend == "auto" or (trend == "ascending") == ascending:
+                pooled_edges, pooled_counts, pooled_events = _pool(
+                    edges, counts, bin_events, ascending
+                )
+                binning = _numeric_binning(
+                    name, pooled_edges, integer_valued, pooled_counts, pooled_events, missing
+                )
+                if found is None or binning.iv > found.iv:  # ties keep ascending, tried first
+                    found = binning
+        assert found is not None
+        best = found
+    # Each distinct value's bin, then each row's: as searchsorted(edges, x, "right") would say.
+    bin_of_value = np.searchsorted(np.asarray(best.edges, dtype=np.float64), values, "right")
+    bins = bin_of_value.astype(np.intp)[value_of_row]
+    if present.all():
+        return best, bins
+    out = np.full(present.size, best.missing_bin, dtype=np.intp)
+    out[present] = bins
+    return best, out
+
+
+def _value_sums(
+    x: Floats, w: Floats, wy: Floats, whole_weights: bool
+) -> tuple[Floats, Floats, Floats, npt.NDArray[np.integer]]:
+    """The distinct values of ``x`` (finite) in increasing order, the sums of ``w`` and ``wy``
+    over the rows of each, and each row's position among the values.
+
+    The sums are those of ``np.add.reduceat`` over the rows in the order of a stable sort of
+    ``x`` (each value's rows in row order), to the last bit; each value is that of its first
+    row (``-0.0`` or ``0.0``). Whole weights add up exactly in any order: their sums are then
+    counted by ``np.bincount``, without sorting the rows.
+    """
+    codes, values, order = _value_codes(x)
+    rows = np.bincount(codes)
+    starts = np.r_[0, np.cumsum(rows)[:-1]]
+    weights: Floats
+    events: Floats
+    if whole_weights:
+        weights = np.bincount(codes, weights=w, minlength=rows.size).astype(np.float64)
+        events = np.bincount(codes, weights=wy, minlength=rows.size).astype(np.float64)
+    else:
+        if order is None:
+            order = np.argsort(codes, kind="stable")  # uint16: a radix sort
+        weights = np.add.reduceat(w[order], starts)
+        events = np.add.reduceat(wy[order], starts)
+    if values is None:
+        assert order is not None
+        values = x[order[starts]]
+    return values, weights, events, codes
+
+
+def _value_codes(x: Floats) -> tuple[npt.NDArray[np.integer], Floats | None, Indices | None]:
+    """Each row's rank among the distinct values of ``x`` (finite; ``-0.0`` equal to ``0.0``),
+    the values themselves as their first rows hold them (or None), and the stable order of the
+    rows when it was found on the way (or None).
+
+    Whole numbers spanning fewer than 65,536 values (counts, flags, months): counted by value.
+    Else, at most 65,536 distinct values: hashed (``pd.factorize``) and ranked (``uint16``
+    ranks). More: sorted by :func:`_radix_order`, ranks counted along the sorted rows.
+    """
+    found = _small_whole_codes(x)
+    if found is not None:
+        return found
+    codes, uniques = pd.factorize(x + 0.0)  # + 0.0 turns -0.0 into 0.0
+    n_values = len(uniques)
+    if n_values <= 1 << 16:
+        by_value = np.argsort(np.asarray(uniques, dtype=np.float64))
+        rank = np.empty(n_values, dtype=np.uint16)
+        rank[by_value] = np.arange(n_values, dtype=np.uint16)
+        values = np.asarray(uniques, dtype=np.float64)[by_value]
+        zero = np.flatnonzero(values == 0.0)
+        if zero.size:  # 0.0 or -0.0, as the first row with the value holds it
+            values[zero[0]] = x[int(np.argmax(x == 0.0))]
+        return rank[codes], values, None
+    order = _radix_order(x)
+    xs = x[order]
+    ranks = np.cumsum(np.r_[False, xs[1:] != xs[:-1]], dtype=np.intp)
+    out = np.empty(x.size, dtype=np.intp)
+    out[order] = ranks
+    return out, None, order
+
+
+def _small_whole_codes(x: Floats) -> tuple[npt.NDArray[np.uint16], Floats, None] | None:
+    """:func:`_value_codes` of whole numbers spanning fewer than 65,536 values, without
+    hashing: each row's offset from the smallest value, then the offsets that occur ranked.
+    None for other values (found on the first rows for most of them)."""
+    head = x[:256]
+    if not np.array_equal(head, np.floor(head)):
+        return None
+    low, high = float(x.min()), float(x.max())
+    if not high - low < 1 << 16:
+        return None
+    offset = x - low  # exact: whole numbers this close together
+    codes = offset.astype(np.uint16)
+    if not np.array_equal(codes, offset):  # a value that is not a whole number
+        return None
+    seen = np.bincount(codes) > 0
+    rank = (np.cumsum(seen, dtype=np.intp) - 1).astype(np.uint16)
+    values = low + np.flatnonzero(seen).astype(np.float64)
+    zero = np.flatnonzero(values == 0.0)
+    if zero.size:  # 0.0 or -0.0, as the first row with the value holds it
+        values[zero[0]] = x[int(np.argmax(x == 0.0))]
+    return rank[codes], values, None
 
 
 def _stable_order(x: Floats) -> Indices:
@@ -206,18 +303,24 @@ Group = tuple[tuple[str, ...], float, float]  # (levels, weighted count, weighte
 def fit_categorical(
     name: str,
     values: pd.Series[Any],
-    y: Floats,
     w: Floats,
+    wy: Floats,
     *,
     rare_level_share: float,
     min_bin_share: float,
-) -> FeatureBinning:
-    """The bins of a categorical feature (levels compared as text) against ``y``."""
+) -> tuple[FeatureBinning, Indices]:
+    """The bins of a categorical feature (levels compared as text) with weights ``w`` and
+    event weights ``wy`` (``w * y``), and each row's bin (as
+    :meth:`~dmde.model.bins.FeatureBinning.assign` gives it).
+    """
     codes, uniques = pd.factorize(values)
     present = codes >= 0
-    wy = w * y
-    weights = np.bincount(codes[present], weights=w[present], minlength=len(uniques))
-    events = np.bincount(codes[present], weights=wy[present], minlength=len(uniques))
+    if present.all():  # the same sums, without copying every row
+        weights = np.bincount(codes, weights=w, minlength=len(uniques))
+        events = np.bincount(codes, weights=wy, minlength=len(uniques))
+    else:
+        weights = np.bincount(codes[present], weights=w[present], minlength=len(uniques))
+        events = np.bincount(codes[present], weights=wy[present], minlength=len(uniques))
     levels: dict[str, tuple[float, float]] = {}
     for level, c, e in zip(map(str, uniques), weights.tolist(), events.tolist(), strict=True):
         c0, e0 = levels.get(level, (0.0, 0.0))  # levels equal as text are one level
@@ -231,7 +334,7 @@ def fit_categorical(
         default = 0
     count = [*(g[1] for g in groups), float(w[~present].sum())]
     event = [*(g[2] for g in groups), float(wy[~present].sum())]
-    return FeatureBinning(
+    binning = FeatureBinning(
         name=name,
         kind="categorical",
         groups=tuple(g[0] for g in groups),
@@ -240,6 +343,10 @@ def fit_categorical(
         count=tuple(count),
         events=tuple(event),
     )
+    bin_of = {level: i for i, group in enumerate(binning.groups) for level in group}
+    lookup = [bin_of.get(str(u), default) for u in uniques]
+    # Code -1 (missing) reads the last entry: the missing bin.
+    return binning, np.asarray([*lookup, binning.missing_bin], dtype=np.intp)[codes]
 
 
 def _group_levels(

@@ -62,6 +62,7 @@ from dmde.model.bins import (
     as_float,
     as_series,
 )
+from dmde.model.parallel import map_in_threads
 
 __all__ = ["MISSING_LABEL", "SMOOTHING", "TRENDS", "FeatureBinning", "WoEBinning"]
 
@@ -197,6 +198,15 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
         self : WoEBinning
             The fitted transformer.
         """
+        self._fit_bins(X, y, sample_weight)
+        return self
+
+    def _fit_bins(self, X: Any, y: Any, sample_weight: Any = None) -> list[Indices]:
+        """Fit (as :meth:`fit`) and return the bin of each row of ``X``, one array per column:
+        those :meth:`bin_columns` gives, found while fitting (the values are sorted or hashed
+        once, not twice). The columns are fitted side by side in threads
+        (:mod:`dmde.model.parallel`): each as it would be alone.
+        """
         self._validate_params()
         columns = self._fit_columns(X)
         n_samples = len(columns[0])
@@ -207,37 +217,42 @@ class WoEBinning(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type
         trends = self._trends(names, kinds)
         weight = weight / weight.mean()  # counts then total the number of rows
         keep = weight > 0
+        fitted = columns
         if not keep.all():
-            columns = [_take(col, keep) for col in columns]
+            fitted = [_take(col, keep) for col in columns]
             target, weight = target[keep], weight[keep]
-        bins: list[FeatureBinning] = []
-        for name, kind, trend, col in zip(names, kinds, trends, columns, strict=True):
-            if kind == "numeric":
-                x = _finite(as_float(as_series(col, name), name), name)
-                bins.append(
-                    fit_numeric(
-                        name,
-                        x,
-                        target,
-                        weight,
-                        trend,
-                        max_prebins=self.max_prebins,
-                        min_bin_share=self.min_bin_share,
-                    )
+        event_weight = weight * target
+        # Whole weights (as without weights) add up exactly in any order: no sort is needed.
+        whole = bool(np.all(weight == np.floor(weight)))
+
+        def fit_one(j: int) -> tuple[FeatureBinning, Indices]:
+            name, col = names[j], fitted[j]
+            if kinds[j] == "numeric":
+                return fit_numeric(
+                    name,
+                    _finite(as_float(as_series(col, name), name), name),
+                    weight,
+                    event_weight,
+                    trends[j],
+                    max_prebins=self.max_prebins,
+                    min_bin_share=self.min_bin_share,
+                    whole_weights=whole,
                 )
-            else:
-                bins.append(
-                    fit_categorical(
-                        name,
-                        as_series(col, name),
-                        target,
-                        weight,
-                        rare_level_share=self.rare_level_share,
-                        min_bin_share=self.min_bin_share,
-                    )
-                )
-        self.bins_ = bins
-        return self
+            return fit_categorical(
+                name,
+                as_series(col, name),
+                weight,
+                event_weight,
+                rare_level_share=self.rare_level_share,
+                min_bin_share=self.min_bin_share,
+            )
+
+        results = map_in_threads(fit_one, range(len(names)))
+        self.bins_ = [binning for binning, _ in results]
+        if keep.all():
+            return [bins for _, bins in results]
+        # Rows of weight 0 were not fitted on, but have bins.
+        return [self._assign(b, col) for b, col in zip(self.bins_, columns, strict=True)]
 
     def _fit_columns(self, X: Any) -> list[Any]:
         if isinstance(X, pd.DataFrame):

@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from dmde.core.errors import DmdeError, SchemaError
 from dmde.data.catalog import CATALOG, DEFAULT_POLICY, check_routing_column
 from dmde.model.logistic import REASON_COLUMNS, Scorecard, _BinaryWithMissing
+from dmde.model.parallel import map_in_threads
 from dmde.model.scored import ScoredColumns, check_reasons, subset
 
 __all__ = ["ScorecardFamily", "family_summary"]
@@ -89,6 +90,14 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         SchemaError
             If ``X`` is not a DataFrame with ``segment_column``, or a row has no segment.
         """
+        self._fit(X, y, sample_weight)
+        return self
+
+    def _fit(
+        self, X: pd.DataFrame, y: Any, sample_weight: npt.ArrayLike | None, *, scores: bool = False
+    ) -> FloatArray | None:
+        """Fit (as :meth:`fit`); with ``scores``, return the probability of each training row
+        as :meth:`predict_proba` gives it (see :meth:`Scorecard._fit`)."""
         self._validate_params()
         template = self.scorecard if self.scorecard is not None else Scorecard()
         template._validate_params()  # a bad parameter is said before any segment is fitted
@@ -107,7 +116,7 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         read = _columns_read(frame, template)
         self.segments_ = tuple(sorted(set(names)))
-        self.models_: dict[str, Scorecard] = {}
+        segment_rows = []
         for name in self.segments_:
             rows = np.isin(codes, np.flatnonzero(names == name))
             if len(np.unique(y_arr[rows])) < 2:
@@ -116,14 +125,31 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
                     "one class of the target: a scorecard needs both. Train on more rows or set "
                     "a coarser segment column."
                 )
+            segment_rows.append(rows)
+
+        def fit_segment(rows: npt.NDArray[np.bool_]) -> tuple[Scorecard, FloatArray | None]:
             model = clone(template)
-            self.models_[name] = model.fit(
-                frame.loc[rows, read], y_arr[rows], None if weight is None else weight[rows]
+            fitted = model._fit(
+                frame.loc[rows, read],
+                y_arr[rows],
+                None if weight is None else weight[rows],
+                scores=scores,
             )
+            return model, fitted
+
+        # The segments are fitted side by side in threads, each as it would be alone.
+        fits = map_in_threads(fit_segment, segment_rows)
+        self.models_: dict[str, Scorecard] = {
+            name: model for name, (model, _) in zip(self.segments_, fits, strict=True)
+        }
+        probability = np.empty(len(frame), dtype=np.float64) if scores else None
+        if probability is not None:
+            for rows, (_, fitted) in zip(segment_rows, fits, strict=True):
+                probability[rows] = fitted
         used = {f for m in self.models_.values() for f in m.features_}
         self.features_ = tuple(c for c in CATALOG if c in used)
         self.classes_ = next(iter(self.models_.values())).classes_
-        return self
+        return probability
 
     def score_columns(
         self, columns: Mapping[str, Any], n_rows: int, *, reasons: int = 0

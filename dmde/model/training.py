@@ -26,6 +26,7 @@ from dmde.data.catalog import CATALOG, action_of_target
 from dmde.data.parameters import Range, bad_parameter, check_parameters
 from dmde.model.bin_fitting import _stable_order
 from dmde.model.logistic import _without_std_errors
+from dmde.model.parallel import map_in_threads
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "TrainingData",
     "TrainingReport",
     "evaluate",
+    "fit_evaluate",
     "format_points",
     "training_data",
     "training_facts",
@@ -109,7 +111,8 @@ def training_data(
             + ("" if all_rows else " and controlled = 1")
             + "."
         )
-    X = frame.loc[rows].reset_index(drop=True)
+    # Every row kept (a file of checked rows only): the frame itself, not a copy of it.
+    X = (frame if rows.all() else frame.loc[rows]).reset_index(drop=True)
     if weighted and not all_rows:
         weight = X["control_weight"].to_numpy(dtype=np.float64)
     else:
@@ -314,8 +317,10 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
     """Weighted AUC of a fitted ``model`` on its training rows, and out of fold.
 
     The cross-validation refits a clone of ``model`` on each training fold (stratified by the
-    target, shuffled with ``seed``) and scores the held-out fold. ``cv=0``: no cross-validation
-    (the report's ``auc_cv`` is NaN, :attr:`TrainingReport.cross_validated` False).
+    target, shuffled with ``seed``) and scores the held-out fold; the folds are fitted side by
+    side in threads (:mod:`dmde.model.parallel`), each as it would be alone. ``cv=0``: no
+    cross-validation (the report's ``auc_cv`` is NaN, :attr:`TrainingReport.cross_validated`
+    False).
 
     Raises
     ------
@@ -324,6 +329,41 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
     NotFittedError
         If ``model`` is not fitted.
     """
+    _check_evaluation(model, data, cv, seed)
+    check_is_fitted(model)
+    p_train = model.predict_proba(_columns_read(model, data.X))[:, 1]
+    return _report(model, data, p_train, cv=cv, seed=seed)
+
+
+def fit_evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) -> TrainingReport:
+    """Fit ``model`` on ``data`` and evaluate it: ``model.fit(data.X, data.y,
+    sample_weight=data.weight)`` then :func:`evaluate`, the same model and the same report.
+
+    The AUC on the training rows is computed from the probabilities the fit finds for its own
+    rows (from the bins it has just learnt), not by scoring the rows again: the same floats.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`evaluate`, before anything is fitted.
+
+    Examples
+    --------
+    >>> from dmde.data.synthetic import synthesize
+    >>> frame = synthesize(4_000, seed=3, controls=2_000)
+    >>> data = training_data(frame)
+    >>> model = Scorecard(features=["n_children", "income_to_smic"])
+    >>> report = fit_evaluate(model, data, cv=0)
+    >>> report.auc_train == evaluate(model, data, cv=0).auc_train
+    True
+    """
+    _check_evaluation(model, data, cv, seed)
+    p_train = model._fit(data.X, data.y, data.weight, scores=True)
+    assert p_train is not None
+    return _report(model, data, p_train, cv=cv, seed=seed)
+
+
+def _check_evaluation(model: Model, data: TrainingData, cv: int, seed: int) -> None:
     check_parameters(
         {
             "model": [Scorecard, ScorecardFamily],
@@ -337,29 +377,23 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         raise bad_parameter(
             "cv", "0 (no cross-validation) or an int in the range [2, inf)", cv, _CV_FIX
         )
-    check_is_fitted(model)
-    X = _columns_read(model, data.X)  # each fold copies these columns only
-    p_train = model.predict_proba(X)[:, 1]
+
+
+def _report(
+    model: Model, data: TrainingData, p_train: npt.NDArray[np.float64], *, cv: int, seed: int
+) -> TrainingReport:
+    """The report of a fitted ``model`` whose probabilities of the training rows are
+    ``p_train``: the cross-validation (if ``cv``) refits clones of it."""
     auc_train = _weighted_auc(data.y, p_train, data.weight)
     folds: list[float] = []
     auc_cv = math.nan
     if cv:
-        from sklearn.base import clone  # the folds' imports: not needed without them
-        from sklearn.model_selection import StratifiedKFold
-
-        out_of_fold = np.empty(len(data.y))
-        splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
-        # The folds' models are only scored: no standard errors (the same scores, faster).
-        with _without_std_errors():
-            for fit_rows, test_rows in splitter.split(X, data.y):
-                fold = clone(model).fit(
-                    X.iloc[fit_rows], data.y[fit_rows], sample_weight=data.weight[fit_rows]
-                )
-                out_of_fold[test_rows] = fold.predict_proba(X.iloc[test_rows])[:, 1]
-                folds.append(
-                    _weighted_auc(data.y[test_rows], out_of_fold[test_rows], data.weight[test_rows])
-                )
-        auc_cv = _weighted_auc(data.y, out_of_fold, data.weight)
+        out_of_fold = _out_of_fold(model, data, cv=cv, seed=seed)
+        probability = np.empty(len(data.y))
+        for test_rows, p in out_of_fold:
+            probability[test_rows] = p
+            folds.append(_weighted_auc(data.y[test_rows], p, data.weight[test_rows]))
+        auc_cv = _weighted_auc(data.y, probability, data.weight)
     return TrainingReport(
         rows=len(data.y),
         events=int(data.y.sum()),
@@ -370,6 +404,31 @@ def evaluate(model: Model, data: TrainingData, *, cv: int = 5, seed: int = 0) ->
         information_values=_information_values(model),
         **_missing_segments(model),
     )
+
+
+def _out_of_fold(
+    model: Model, data: TrainingData, *, cv: int, seed: int
+) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]:
+    """Each fold's held-out rows and their probabilities from a clone of ``model`` fitted on
+    the other rows, the folds fitted side by side in threads."""
+    from sklearn.base import clone  # the folds' imports: not needed without them
+    from sklearn.model_selection import StratifiedKFold
+
+    X = _columns_read(model, data.X)  # each fold copies these columns only
+    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+
+    def fold(rows: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]) -> npt.NDArray[np.float64]:
+        fit_rows, test_rows = rows
+        fitted = clone(model).fit(
+            X.iloc[fit_rows], data.y[fit_rows], sample_weight=data.weight[fit_rows]
+        )
+        return np.asarray(fitted.predict_proba(X.iloc[test_rows])[:, 1])
+
+    splits = list(splitter.split(X, data.y))
+    # The folds' models are only scored: no standard errors (the same scores, faster).
+    with _without_std_errors():
+        probabilities = map_in_threads(fold, splits)
+    return [(test, p) for (_, test), p in zip(splits, probabilities, strict=True)]
 
 
 def _missing_segments(model: Model) -> dict[str, Any]:
