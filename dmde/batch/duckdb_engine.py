@@ -53,11 +53,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from dmde.batch.engine_parity import parquet_fits, probability_of_scores, rejects_as_python
+from dmde.batch.engine_parity import parquet_fits, rejects_as_python
 from dmde.batch.scoring import ScoringResult, score_file, scores_schema, start_scoring
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
@@ -65,20 +66,22 @@ from dmde.data.catalog import CATALOG
 from dmde.data.manifest import land_run, manifest_path, sha256_file
 from dmde.data.opening import data_lines
 from dmde.data.reading import REJECT_SCHEMA, read_batches
+from dmde.data.rules import repeated_values
 from dmde.data.schema import BATCH_ROWS, EXTENSIONS
 from dmde.data.writing import write_batches
 from dmde.model.scorecard import Scorecard, ScorecardFamily
-from dmde.model.sql import rejects_query, scorecard_query
+from dmde.model.scored import top_reasons
+from dmde.model.sql import REJECT_LINE_FIELDS, reject_lines, rule_columns, scorecard_query
 
-__all__ = ["DuckdbScoringResult", "duckdb_input_sql", "score_file_duckdb"]
+__all__ = ["DuckdbScoringResult", "duckdb_input_sql", "duckdb_scoring_sql", "score_file_duckdb"]
 
 Model = Scorecard | ScorecardFamily
 Progress = Callable[[int], None]
 
-#: The name of the DuckDB table the file's rows are loaded into (with their row number).
-INPUT_TABLE = "dmde_input"
-_ROW = "row"
+# The steps of the one query (common table expressions) and its two columns beside the scores.
+_TYPED, _CHECKED, _LINES = "dmde_typed", "dmde_checked", "dmde_lines"
 _ODD = "dmde_odd_number"
+_REJECTS = "dmde_rejects"
 _DUCKDB_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -106,27 +109,29 @@ class DuckdbScoringResult(ScoringResult):
 def duckdb_input_sql(
     source: str | os.PathLike[str], columns: Sequence[str], header: Sequence[str]
 ) -> str:
-    """The DuckDB query that reads ``columns`` of a CSV or Parquet file with their row number.
+    """The DuckDB query that reads ``columns`` of a CSV or Parquet file, in file order.
 
     A CSV file is read with every option fixed (no sniffing): comma, double quotes, a header,
     every column as text (the other columns are never converted), empty fields as NULL; the
     ``columns`` are then converted to the catalog's types. DuckDB converts some spellings that
     Arrow, which the Python engine reads with, refuses (``3.5`` or ``1e3`` in an integer column,
-    ``1_000``): the column ``odd`` is true on a row that holds one, an integer whose text is not
-    the integer's own text or a number with an underscore, and the engine then hands the file to
-    the Python engine. Row numbers start at 1, in file order. The path and the header's names
-    are literals of the syntax tree: they cannot inject SQL.
+    ``1_000``): the column ``dmde_odd_number`` is true on a row that holds one, an integer whose
+    text is not the integer's own text or a number with an underscore, and the engine then hands
+    the file to the Python engine. The query has no row number: it only selects and converts,
+    which DuckDB does in file order (the engine numbers the rows as they come), and so reads the
+    file with all its threads. The path and the header's names are literals of the syntax tree:
+    they cannot inject SQL.
     """
+    return _input_select(source, columns, header).sql(dialect="duckdb")
+
+
+def _input_select(
+    source: str | os.PathLike[str], columns: Sequence[str], header: Sequence[str]
+) -> exp.Select:
     path = exp.Literal.string(os.fspath(source))
     odd: list[exp.Expr] = []
     if EXTENSIONS[Path(source).suffix.lower()] == "parquet":
-        reader: exp.Expr = exp.Anonymous(
-            this="read_parquet",
-            expressions=[path, exp.EQ(this=exp.var("file_row_number"), expression=exp.true())],
-        )
-        row: exp.Expr = exp.Add(
-            this=exp.column("file_row_number", quoted=True), expression=exp.Literal.number(1)
-        )
+        reader: exp.Expr = exp.Anonymous(this="read_parquet", expressions=[path])
         typed = [_typed(name, try_cast=False) for name in columns]
     else:
         types = exp.Struct(
@@ -150,17 +155,12 @@ def duckdb_input_sql(
             this=path,
             expressions=[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()],
         )
-        row = exp.Window(this=exp.RowNumber(), over="OVER")
         typed = [_typed(name, try_cast=True) for name in columns]
         odd = [_odd(name) for name in columns if CATALOG[name].dtype not in ("category", "string")]
     flag = exp.or_(*odd, copy=False) if odd else exp.false()
-    select = exp.select(
-        exp.alias_(row, _ROW, quoted=True, copy=False),
-        *typed,
-        exp.alias_(flag, _ODD, quoted=True, copy=False),
-        copy=False,
-    ).from_(reader, copy=False)
-    return select.sql(dialect="duckdb")
+    return exp.select(*typed, exp.alias_(flag, _ODD, quoted=True, copy=False), copy=False).from_(
+        reader, copy=False
+    )
 
 
 def _typed(name: str, *, try_cast: bool) -> exp.Expr:
@@ -194,41 +194,58 @@ def _odd(name: str) -> exp.Expr:
     return exp.paren(exp.and_(present, differs, copy=False), copy=False)
 
 
-def _load_input(
-    con: duckdb.DuckDBPyConnection, source: Path, columns: Sequence[str], header: Sequence[str]
-) -> int:
-    """Load the file's ``columns`` into :data:`INPUT_TABLE`; the number of rows."""
-    kind = EXTENSIONS[source.suffix.lower()]
-    if kind == "parquet":
-        why = parquet_fits(source, columns)
-        if why:
-            raise _FallbackError(why)
-    query = duckdb_input_sql(source, columns, header)
-    try:
-        con.execute(f'CREATE TEMP TABLE "{INPUT_TABLE}" AS {query}').fetchall()
-    except duckdb.Error as exc:
-        raise _FallbackError(f"DuckDB cannot read the file as typed: {_first_line(exc)}") from None
-    n_rows = _one(con, f'SELECT COUNT(*) FROM "{INPUT_TABLE}"')
-    odd = _one(con, f'SELECT COUNT(*) FROM "{INPUT_TABLE}" WHERE "{_ODD}"')
-    if odd:
-        raise _FallbackError(f"{odd:,} rows hold a number that DuckDB and Arrow read differently")
-    if kind == "csv":
-        lines = data_lines(source) - 1  # the header is one line
-        if lines != n_rows:
-            raise _FallbackError(f"{lines:,} lines of data but DuckDB read {n_rows:,} rows")
-    repeated = _one(
-        con,
-        f'SELECT COUNT(*) FROM (SELECT 1 FROM "{INPUT_TABLE}" WHERE "dossier_id" IS NOT NULL '
-        'GROUP BY "dossier_id" HAVING COUNT(*) > 1)',
+def duckdb_scoring_sql(
+    model: Model, source: str | os.PathLike[str], columns: Sequence[str], header: Sequence[str]
+) -> str:
+    """The one DuckDB query that reads the file and gives every row's score and reject lines.
+
+    Its rows are the file's, in file order, with the columns ``dmde_odd_number`` (see
+    :func:`duckdb_input_sql`), ``dmde_rejects`` (NULL for a row the model scores, else its
+    reject lines: :func:`dmde.model.sql.reject_lines`, in the order of ``columns``),
+    ``dossier_id``, ``caf_code`` and ``segment`` (as ENUMs: Arrow dictionaries, the scores
+    file's type), ``score`` and ``excess_<feature>`` for each feature, from which the engine
+    ranks the reasons (:func:`dmde.model.scored.top_reasons`, the Python engine's function) and
+    computes the probability. The file is read once, by all of DuckDB's threads, and streamed:
+    nothing is stored in between.
+    """
+    typed = _input_select(source, columns, header)
+    checked = exp.select("*", *rule_columns(model, columns=columns), copy=False).from_(
+        _TYPED, copy=False
     )
-    if repeated:
-        raise _FallbackError(f"{repeated:,} dossier_id values are on several rows")
-    return n_rows
+    lines = exp.select(
+        "*", exp.alias_(reject_lines(model, columns=columns), _REJECTS, quoted=True), copy=False
+    ).from_(_CHECKED, copy=False)
+    query = scorecard_query(
+        model,
+        table=_LINES,
+        extra_columns=[_ODD, _REJECTS],
+        points_columns=False,
+        excess_columns=True,
+    )
+    ctes = query.args["with_"]
+    ours = [
+        exp.CTE(this=q, alias=exp.TableAlias(this=exp.to_identifier(n)))
+        for n, q in ((_TYPED, typed), (_CHECKED, checked), (_LINES, lines))
+    ]
+    ctes.set("expressions", [*ours, *ctes.expressions])
+    segments = list(model.segments_) if isinstance(model, ScorecardFamily) else ["all"]
+    enums = {"caf_code": list(CATALOG["caf_code"].levels), "segment": segments}
+    outputs = [
+        _as_enum(e, enums[e.alias_or_name]) if e.alias_or_name in enums else e
+        for e in query.expressions
+        if e.alias_or_name != "probability"
+    ]
+    query.set("expressions", outputs)
+    return query.sql(dialect="duckdb")
 
 
-def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
-    rows = con.execute(query).fetchall()
-    return int(rows[0][0]) if rows else 0
+def _as_enum(column: exp.Expr, values: Sequence[str]) -> exp.Expr:
+    """``column`` as a DuckDB ENUM of ``values`` (NULL for another value: a rejected row's)."""
+    kind = exp.DataType(
+        this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values]
+    )
+    name = column.alias_or_name
+    return exp.alias_(exp.TryCast(this=column.unalias(), to=kind), name, quoted=True, copy=False)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -237,36 +254,137 @@ def _first_line(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Scores and rejects out of DuckDB
-def _scores(
-    con: duckdb.DuckDBPyConnection, model: Model, reasons: int, batch_size: int
-) -> Iterator[pa.Table]:
-    """The scores of the valid rows, in file order, as tables of :func:`scores_schema`."""
-    query = scorecard_query(
-        model,
-        table=INPUT_TABLE,
-        reasons=reasons,
-        valid_only=True,
-        extra_columns=[_ROW],
-        points_columns=False,
-    ).order_by(exp.column(_ROW, quoted=True), copy=False)
-    schema = scores_schema(reasons)
-    reader = con.sql(query.sql(dialect="duckdb")).to_arrow_reader(batch_size)
-    for batch in reader:
-        if batch.num_rows == 0:
-            continue
-        columns = {name: batch.column(name) for name in schema.names}
-        columns["probability"] = pa.array(probability_of_scores(model, batch), pa.float64())
-        yield pa.table([columns[n] for n in schema.names], names=schema.names).cast(schema)
+# Scores and rejects out of DuckDB, as the rows come
+class _Stream:
+    """The rows of :func:`duckdb_scoring_sql` as they come: the scores of the valid rows, as
+    tables of :func:`scores_schema`, while the reject lines, the dossier_ids and the number of
+    rows read are kept. A row DuckDB reads differently, or an error of DuckDB while reading,
+    raises :class:`_FallbackError`."""
 
+    def __init__(self, reader: Any, model: Model, reasons: int, batch_size: int) -> None:
+        self._reader = reader
+        self._model = model
+        self._reasons = reasons
+        self._batch_size = batch_size
+        self._schema = scores_schema(reasons)
+        self._segments: dict[str, Scorecard] = (
+            dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
+        )
+        self.rows = 0
+        self.rejected = 0
+        self.rejects: list[pa.Table] = []
+        self.ids: list[Any] = []
 
-def _rejects(con: duckdb.DuckDBPyConnection, model: Model, order: Sequence[str]) -> pa.Table:
-    """The reject lines, sorted by row and the file's column order (:data:`REJECT_SCHEMA`)."""
-    query = rejects_query(model, table=INPUT_TABLE, columns=order, row_column=_ROW)
-    table = con.sql(query.sql(dialect="duckdb")).to_arrow_table()
-    if table.num_rows == 0:
-        return REJECT_SCHEMA.empty_table()
-    return rejects_as_python(table.cast(REJECT_SCHEMA))
+    def scores(self) -> Iterator[pa.Table]:
+        """The scores, in tables of about ``batch_size`` rows (DuckDB's batches are smaller)."""
+        waiting: list[pa.RecordBatch] = []
+        rows = 0
+        try:
+            for batch in self._reader:
+                valid = self._take(batch)
+                if valid.num_rows:
+                    waiting.append(valid)
+                    rows += valid.num_rows
+                if rows >= self._batch_size:
+                    yield self._score(waiting)
+                    waiting, rows = [], 0
+        except (duckdb.Error, pa.ArrowException) as exc:
+            why = f"DuckDB cannot read the file as typed: {_first_line(exc)}"
+            raise _FallbackError(why) from None
+        if waiting:
+            yield self._score(waiting)
+
+    def _take(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The valid rows of one batch of DuckDB's; its reject lines and ids are kept."""
+        if pc.any(batch.column(_ODD)).as_py():
+            odd = pc.sum(batch.column(_ODD)).as_py()
+            raise _FallbackError(
+                f"{odd:,} rows (from row {self.rows + 1:,} on) hold a number that DuckDB and "
+                "Arrow read differently"
+            )
+        ids = batch.column("dossier_id")
+        self.ids.append(ids.drop_null() if ids.null_count else ids)
+        lines = batch.column(_REJECTS)
+        if lines.null_count < batch.num_rows:
+            self._reject(batch, lines)
+            batch = batch.filter(pc.is_null(lines))
+        self.rows += len(lines)
+        return batch
+
+    def _reject(self, batch: pa.RecordBatch, lines: Any) -> None:
+        flat: pa.StructArray = pc.list_flatten(lines)
+        parents = pc.list_parent_indices(lines)
+        fields = {name: flat.field(name) for name in REJECT_LINE_FIELDS}
+        table = pa.table(
+            {
+                "row": pc.add(parents.cast(pa.int64()), self.rows + 1),
+                "dossier_id": batch.column("dossier_id").take(parents),
+                **fields,
+            }
+        ).filter(pc.is_valid(fields["rule"]))
+        self.rejected += len(pc.unique(table.column("row")))
+        self.rejects.append(table.cast(REJECT_SCHEMA))
+
+    def _score(self, batches: list[pa.RecordBatch]) -> pa.Table:
+        """The scores file's columns: the probability and the reasons computed as the Python
+        engine computes them, from the score and the excess of each feature."""
+        table = pa.Table.from_batches(batches).combine_chunks()
+        n = table.num_rows
+        features = list(self._model.features_)
+        k = min(self._reasons, len(features))
+        score = table.column("score").to_numpy()
+        probability = np.empty(n, dtype=np.float64)
+        index = np.full((n, k), -1, dtype=np.int32)
+        value = np.full((n, k), np.nan, dtype=np.float64)
+        segment: Any = table.column("segment").combine_chunks()  # a DictionaryArray (ENUM)
+        codes = segment.indices.to_numpy(zero_copy_only=False)
+        names = segment.dictionary.to_pylist()
+        for name, scorecard in self._segments.items():
+            rows = np.flatnonzero(codes == names.index(name))
+            if not rows.size:
+                continue
+            probability[rows] = scorecard.scaling_.probability(score[rows])
+            k_own = min(k, len(scorecard.features_))
+            if not k_own:
+                continue
+            excess = np.column_stack(
+                [table.column(f"excess_{f}").to_numpy()[rows] for f in scorecard.features_]
+            )
+            chosen, points = top_reasons(excess, k_own)
+            local = np.asarray([features.index(f) for f in scorecard.features_], dtype=np.int32)
+            index[rows, :k_own] = np.where(chosen >= 0, local[chosen], -1)
+            value[rows, :k_own] = points
+        arrays: list[Any] = [
+            table.column("dossier_id"),
+            table.column("caf_code"),
+            segment,
+            table.column("score"),
+            pa.array(probability, pa.float64()),
+        ]
+        feature_names = pa.array(features, pa.string())
+        labels = pa.array([CATALOG[f].label for f in features], pa.string())
+        for i in range(self._reasons):
+            chosen_i = index[:, i] if i < k else np.full(n, -1, dtype=np.int32)
+            points_i = np.round(value[:, i], 2) if i < k else np.full(n, np.nan)
+            where = pa.array(chosen_i, pa.int32(), mask=chosen_i < 0)
+            arrays += [
+                pa.DictionaryArray.from_arrays(where, feature_names),
+                pa.DictionaryArray.from_arrays(where, labels),
+                pa.array(points_i, pa.float64(), mask=np.isnan(points_i)),
+            ]
+        return pa.Table.from_arrays(arrays, names=self._schema.names)
+
+    def repeated_ids(self) -> int:
+        """How many dossier_id values are on several rows."""
+        ids = pa.chunked_array(self.ids, pa.int64()).to_numpy()
+        if ids.size < 2 or bool(np.all(ids[1:] > ids[:-1])):  # in order: none repeated, no sort
+            return 0
+        return int(repeated_values(ids).size)
+
+    def rejects_table(self) -> pa.Table:
+        if not self.rejects:
+            return REJECT_SCHEMA.empty_table()
+        return rejects_as_python(pa.concat_tables(self.rejects))
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,11 +450,18 @@ def score_file_duckdb(
         )
         return DuckdbScoringResult(**vars(result), engine="python", fallback=why)
 
+    if EXTENSIONS[source.suffix.lower()] == "parquet":
+        why = parquet_fits(source, order)
+        if why:
+            return python_engine(why)
+    query = duckdb_scoring_sql(loaded, source, order, header)
     with (
         tempfile.TemporaryDirectory(prefix="dmde-duckdb-") as spill,
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         hashing = pool.submit(sha256_file, source)  # while DuckDB reads
+        csv = EXTENSIONS[source.suffix.lower()] == "csv"
+        lines = pool.submit(data_lines, source) if csv else None
         config: dict[str, Any] = {"temp_directory": spill}
         if threads is not None:
             config["threads"] = int(threads)
@@ -344,34 +469,44 @@ def score_file_duckdb(
         con.execute("SET enable_progress_bar = false").fetchall()  # an unattended job
         try:
             try:
-                n_rows = _load_input(con, source, order, header)
+                with FileSet(error=SchemaError) as files:
+                    try:
+                        reader = con.sql(query).to_arrow_reader(batch_size)
+                    except duckdb.Error as exc:
+                        raise _FallbackError(
+                            f"DuckDB cannot read the file as typed: {_first_line(exc)}"
+                        ) from None
+                    stream = _Stream(reader, loaded, reasons, batch_size)
+                    n_scored = write_batches(
+                        out, stream.scores(), schema=scores_schema(reasons), files=files
+                    )
+                    n_rows, n_rejected = stream.rows, stream.rejected
+                    if lines is not None and lines.result() - 1 != n_rows:  # less the header
+                        raise _FallbackError(
+                            f"{lines.result() - 1:,} lines of data but DuckDB read {n_rows:,} rows"
+                        )
+                    repeated = stream.repeated_ids()
+                    if repeated:
+                        raise _FallbackError(f"{repeated:,} dossier_id values are on several rows")
+                    rejected = stream.rejects_table()
+                    write_batches(rejects_out, [rejected], schema=REJECT_SCHEMA, files=files)
+                    if progress:
+                        progress(n_rows)
+                    seconds = time.perf_counter() - started
+                    counts = (n_rows, n_scored, n_rejected, rejected.num_rows)
+                    record = begun.record(
+                        input_sha256=hashing.result(),
+                        counts=counts,
+                        reasons=reasons,
+                        seconds=seconds,
+                        engine="duckdb",
+                    )
+                    manifest = land_run(files, manifest_path(out), record, error=SchemaError)
             except _FallbackError as why:
                 return python_engine(str(why))
-            with FileSet(error=SchemaError) as files:
-                rejected = _rejects(con, loaded, order)
-                n_rejected = len(pc.unique(rejected.column("row"))) if rejected.num_rows else 0
-                n_scored = write_batches(
-                    out,
-                    _scores(con, loaded, reasons, batch_size),
-                    schema=scores_schema(reasons),
-                    files=files,
-                )
-                write_batches(rejects_out, [rejected], schema=REJECT_SCHEMA, files=files)
-                if progress:
-                    progress(n_rows)
-                seconds = time.perf_counter() - started
-                counts = (n_rows, n_scored, n_rejected, rejected.num_rows)
-                record = begun.record(
-                    input_sha256=hashing.result(),
-                    counts=counts,
-                    reasons=reasons,
-                    seconds=seconds,
-                    engine="duckdb",
-                )
-                manifest = land_run(files, manifest_path(out), record, error=SchemaError)
         finally:
             con.close()
-    if n_scored + n_rejected != n_rows:  # pragma: no cover - the queries partition the rows
+    if n_scored + n_rejected != n_rows:  # pragma: no cover - one query partitions the rows
         raise SchemaError(f"{source}: {n_rows} rows read, {n_scored} scored, {n_rejected} rejected")
     return DuckdbScoringResult(
         str(out), str(rejects_out), str(manifest), n_rows, n_scored, n_rejected, seconds

@@ -73,10 +73,13 @@ from dmde.model.logistic import Scorecard
 from dmde.model.scored import check_reasons
 
 __all__ = [
+    "REJECT_LINE_FIELDS",
     "carried_columns",
     "check_dialect",
+    "reject_lines",
     "rejects_query",
     "rejects_sql",
+    "rule_columns",
     "scorecard_query",
     "scorecard_sql",
     "table_reference",
@@ -329,12 +332,16 @@ def scorecard_query(
     dialect: str = "duckdb",
     extra_columns: Sequence[str] = (),
     points_columns: bool = True,
+    excess_columns: bool = False,
 ) -> exp.Select:
     """The scoring query as a sqlglot tree (see :func:`scorecard_sql`).
 
     ``extra_columns`` are carried from the table to the output as they are (the DuckDB engine
-    carries its row number); ``dialect`` is the one the table name is read in; without
-    ``points_columns`` the output has only the scores file's columns.
+    carries its reject lines); ``dialect`` is the one the table name is read in; without
+    ``points_columns`` the output has only the scores file's columns. With
+    ``excess_columns``, one column ``excess_<feature>`` per feature: its points above its
+    reference, a double, NULL where the row's segment does not read the feature (an engine
+    that ranks the reasons itself, as :func:`~dmde.model.scored.top_reasons`, reads them).
     """
     reasons = check_reasons(reasons)
     source = table_reference(table, dialect=dialect)
@@ -388,6 +395,7 @@ def scorecard_query(
         *(_col(f"points_{f}") for f in features if points_columns),
         _col("score"),
         _name(probability, "probability"),
+        *(_name(_excess(model, f), f"excess_{f}") for f in features if excess_columns),
     ]
     query = exp.select(*outputs, copy=False).from_("scored", copy=False)
     query = query.with_("points", as_=points, copy=False).with_("scored", as_=scored, copy=False)
@@ -395,6 +403,23 @@ def scorecard_query(
     if reasons:
         query = _with_reasons(query, model, segments, features, reasons, k)
     return query
+
+
+def _excess(model: Model, feature: str) -> exp.Expr:
+    """The points of ``feature`` above its reference, as a double (``CAST(points AS DOUBLE) -
+    reference``, the Python scorer's operation); NULL where the row's segment does not read
+    it. It reads the columns ``points_<feature>`` and ``segment``."""
+
+    def reference(scorecard: Scorecard) -> exp.Expr | None:
+        if feature not in scorecard.features_:
+            return None
+        j = scorecard.features_.index(feature)
+        return _double(float(scorecard.reference_points_[j]))
+
+    return exp.Sub(
+        this=exp.cast(_col(f"points_{feature}"), exp.DataType.Type.DOUBLE, copy=False),
+        expression=_per_segment(model, reference, on="segment"),
+    )
 
 
 def _with_reasons(
@@ -414,20 +439,8 @@ def _with_reasons(
     feature's position in ``features_`` (0 first); it is a reason if its excess is above 0.
     """
 
-    def reference(feature: str) -> exp.Expr:
-        def value(scorecard: Scorecard) -> exp.Expr | None:
-            if feature not in scorecard.features_:
-                return None
-            j = scorecard.features_.index(feature)
-            return _double(float(scorecard.reference_points_[j]))
-
-        return _per_segment(model, value, on="segment")
-
     def excess_of(f: str) -> exp.Expr:
-        over = exp.Sub(
-            this=exp.cast(_col(f"points_{f}"), exp.DataType.Type.DOUBLE, copy=False),
-            expression=reference(f),
-        )
+        over = _excess(model, f)
         return (
             exp.func("COALESCE", over, _NONE.copy()) if isinstance(model, ScorecardFamily) else over
         )
@@ -681,6 +694,89 @@ def _hinted_values(col: Column) -> list[str]:
     return sorted(v for v in found if lost_zeros_hint(col, v))
 
 
+def rule_columns(model: Model, *, columns: Sequence[str] | None = None) -> list[exp.Expr]:
+    """One column ``rule_<name>`` per checked column: the first catalog rule its value breaks
+    (``missing_value``, ``range``, ``level``, ``pattern``), NULL when it breaks none.
+
+    ``columns`` default to the columns the scoring query reads. :func:`rejects_query` and
+    :func:`reject_lines` read these columns.
+    """
+    names = list(columns or carried_columns(model))
+    return [_name(_rule_case(CATALOG[n]), f"rule_{n}") for n in names]
+
+
+#: The fields of a reject line in :func:`reject_lines`: the rejects file's columns but ``row``
+#: and ``dossier_id``, which the engine reading the lines adds.
+REJECT_LINE_FIELDS = ("column", "value", "rule", "reason")
+
+
+def reject_lines(model: Model, *, columns: Sequence[str] | None = None) -> exp.Expr:
+    """A row's reject lines as one value, for engines with arrays of structs (DuckDB, Spark).
+
+    NULL for a row that :func:`valid_condition` accepts (the scoring query scores it); else an
+    array of structs (:data:`REJECT_LINE_FIELDS`), one per checked column in the order of
+    ``columns``, then for a family the ``no_model`` line. A line's ``rule`` is NULL where the
+    value breaks none: the reader keeps the lines that have a rule, which are the lines of
+    :func:`rejects_query` for that row, in its order. It reads the ``rule_<name>`` columns of
+    :func:`rule_columns`, so one pass over a table gives both a row's score and its rejects.
+
+    Examples
+    --------
+    >>> from dmde.data.synthetic import synthesize
+    >>> from dmde.model.scorecard import Scorecard
+    >>> df = synthesize(5_000, seed=1, controls=0, with_truth=True)
+    >>> model = Scorecard(features=["n_children"]).fit(df, df["truth_target"])
+    >>> lines = reject_lines(model, columns=["dossier_id", "n_children"]).sql("duckdb")
+    >>> lines.startswith('CASE WHEN "rule_dossier_id" IS NULL AND "rule_n_children" IS NULL')
+    True
+    """
+    names = list(columns or carried_columns(model))
+    fine = [exp.Is(this=_col(f"rule_{n}"), expression=exp.null()) for n in names]
+    lines = [
+        _line(
+            name,
+            exp.cast(_col(name), exp.DataType.Type.TEXT, copy=False),
+            _col(f"rule_{name}"),
+            _reason_case(CATALOG[name]),
+        )
+        for name in names
+    ]
+    valid: list[exp.Expr] = list(fine)
+    if isinstance(model, ScorecardFamily):
+        segment = model.segment_column
+        known = exp.In(this=_col(segment), expressions=[_text(s) for s in model.segments_])
+        outside = exp.Case().when(
+            _and([*(f.copy() for f in fine), exp.Not(this=known.copy())]),
+            _text("no_model"),
+            copy=False,
+        )
+        expected = f"expected a segment with a scorecard: {', '.join(model.segments_)}"
+        lines.append(
+            _line(
+                segment,
+                exp.cast(_col(segment), exp.DataType.Type.TEXT, copy=False),
+                outside,
+                _text(expected),
+            )
+        )
+        valid.append(known)
+    return (
+        exp.Case()
+        .when(_and(valid), exp.null(), copy=False)
+        .else_(exp.Array(expressions=lines), copy=False)
+    )
+
+
+def _line(name: str, value: exp.Expr, rule: exp.Expr, reason: exp.Expr) -> exp.Struct:
+    fields = dict(zip(REJECT_LINE_FIELDS, (_text(name), value, rule, reason), strict=True))
+    return exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=v)
+            for k, v in fields.items()
+        ]
+    )
+
+
 def rejects_query(
     model: Model,
     *,
@@ -697,7 +793,7 @@ def rejects_query(
         if row_column
         else exp.cast(exp.null(), exp.DataType.Type.BIGINT, copy=False)
     )
-    rules = [_name(_rule_case(CATALOG[n]), f"rule_{n}") for n in names]
+    rules = rule_columns(model, columns=names)
     read = [_col(n) for n in names if n != "dossier_id"]
     checked = exp.select(_name(row, "row"), _col("dossier_id"), *read, *rules, copy=False).from_(
         source, copy=False
