@@ -54,6 +54,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
@@ -82,6 +83,7 @@ Progress = Callable[[int], None]
 _TYPED, _CHECKED, _LINES = "dmde_typed", "dmde_checked", "dmde_lines"
 _ODD = "dmde_odd_number"
 _REJECTS = "dmde_rejects"
+_BELOW = pa.scalar(-np.inf, pa.float64())  # the excess of a feature the segment does not read
 _DUCKDB_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -270,6 +272,11 @@ class _Stream:
         self._segments: dict[str, Scorecard] = (
             dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
         )
+        rank = {f: j for j, f in enumerate(model.features_)}
+        self._in_order = all(
+            [rank[f] for f in s.features_] == sorted(rank[f] for f in s.features_)
+            for s in self._segments.values()
+        )
         self.rows = 0
         self.rejected = 0
         self.rejects: list[pa.Table] = []
@@ -333,27 +340,14 @@ class _Stream:
         features = list(self._model.features_)
         k = min(self._reasons, len(features))
         score = table.column("score").to_numpy()
-        probability = np.empty(n, dtype=np.float64)
-        index = np.full((n, k), -1, dtype=np.int32)
-        value = np.full((n, k), np.nan, dtype=np.float64)
-        segment: Any = table.column("segment").combine_chunks()  # a DictionaryArray (ENUM)
+        segment: Any = table.column("segment").chunk(0)  # a DictionaryArray (an ENUM)
         codes = segment.indices.to_numpy(zero_copy_only=False)
         names = segment.dictionary.to_pylist()
-        for name, scorecard in self._segments.items():
-            rows = np.flatnonzero(codes == names.index(name))
-            if not rows.size:
-                continue
-            probability[rows] = scorecard.scaling_.probability(score[rows])
-            k_own = min(k, len(scorecard.features_))
-            if not k_own:
-                continue
-            excess = np.column_stack(
-                [table.column(f"excess_{f}").to_numpy()[rows] for f in scorecard.features_]
-            )
-            chosen, points = top_reasons(excess, k_own)
-            local = np.asarray([features.index(f) for f in scorecard.features_], dtype=np.int32)
-            index[rows, :k_own] = np.where(chosen >= 0, local[chosen], -1)
-            value[rows, :k_own] = points
+        rows_of = {name: np.flatnonzero(codes == names.index(name)) for name in self._segments}
+        probability = np.empty(n, dtype=np.float64)
+        for name, rows in rows_of.items():
+            probability[rows] = self._segments[name].scaling_.probability(score[rows])
+        index, value = self._ranked(table, rows_of, k)
         arrays: list[Any] = [
             table.column("dossier_id"),
             table.column("caf_code"),
@@ -364,15 +358,44 @@ class _Stream:
         feature_names = pa.array(features, pa.string())
         labels = pa.array([CATALOG[f].label for f in features], pa.string())
         for i in range(self._reasons):
-            chosen_i = index[:, i] if i < k else np.full(n, -1, dtype=np.int32)
-            points_i = np.round(value[:, i], 2) if i < k else np.full(n, np.nan)
-            where = pa.array(chosen_i, pa.int32(), mask=chosen_i < 0)
+            chosen = index[:, i] if i < k else np.full(n, -1, dtype=np.int32)
+            points = np.round(value[:, i], 2) if i < k else np.full(n, np.nan)
+            where = pa.array(chosen, pa.int32(), mask=chosen < 0)
             arrays += [
                 pa.DictionaryArray.from_arrays(where, feature_names),
                 pa.DictionaryArray.from_arrays(where, labels),
-                pa.array(points_i, pa.float64(), mask=np.isnan(points_i)),
+                pa.array(points, pa.float64(), mask=np.isnan(points)),
             ]
         return pa.Table.from_arrays(arrays, names=self._schema.names)
+
+    def _ranked(
+        self, table: pa.Table, rows_of: dict[str, Any], k: int
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """The ``k`` reasons of each row (positions in the model's ``features_``, -1 for none)
+        and their excess, by :func:`top_reasons` as the Python engine ranks them: each row
+        among its segment's features, ties to the one its scorecard lists first."""
+        features = list(self._model.features_)
+        n = table.num_rows
+        if self._in_order:  # one pass: the family's order is each scorecard's
+            excess = np.empty((n, len(features)), dtype=np.float64)
+            for j, f in enumerate(features):  # a feature the row's segment does not read: -inf
+                excess[:, j] = table.column(f"excess_{f}").fill_null(_BELOW).to_numpy()
+            return top_reasons(excess, k)
+        index = np.full((n, k), -1, dtype=np.int32)
+        value = np.full((n, k), np.nan, dtype=np.float64)
+        for name, rows in rows_of.items():
+            scorecard = self._segments[name]
+            k_own = min(k, len(scorecard.features_))
+            if not rows.size or not k_own:
+                continue
+            own = np.column_stack(
+                [table.column(f"excess_{f}").to_numpy()[rows] for f in scorecard.features_]
+            )
+            chosen, points = top_reasons(own, k_own)
+            local = np.asarray([features.index(f) for f in scorecard.features_], dtype=np.int32)
+            index[rows, :k_own] = np.where(chosen >= 0, local[chosen], -1)
+            value[rows, :k_own] = points
+        return index, value
 
     def repeated_ids(self) -> int:
         """How many dossier_id values are on several rows."""
