@@ -515,3 +515,39 @@ def test_the_manifest_hashes_the_input_and_the_outputs_it_vouches_for(
     for name, entry in manifest["files"].items():
         written = (tmp_path / "out" / name).read_bytes()
         assert entry == {"bytes": len(written), "sha256": hashlib.sha256(written).hexdigest()}
+
+
+def _reasons_by_group_by(table: Any) -> list[tuple[str, str, int]]:
+    """reject_reasons as it was written with Arrow's group_by (which loads pandas)."""
+    rows = table.group_by(["rule", "column", "row"]).aggregate([])
+    counts = rows.group_by(["rule", "column"]).aggregate([("row", "count")]).to_pylist()
+    found = [(str(c["rule"] or ""), str(c["column"] or ""), int(c["row_count"])) for c in counts]
+    return sorted(found, key=lambda r: (-r[2], r[0], r[1]))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reject_reasons_count_as_a_group_by(seed: int, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    rows = rng.integers(1, 40, n).astype(object)
+    if seed % 3 == 0:
+        rows[rng.random(n) < 0.2] = None  # a line without its row: counted in no row
+    rules = rng.choice(np.array(["range", "level", "no_model", "", None], dtype=object), n)
+    columns = rng.choice(np.array(["age", "income_reporting", "", None], dtype=object), n)
+    table = pa.table(
+        {
+            "row": pa.array(rows, pa.int64()),
+            "dossier_id": pa.array(rows, pa.int64()),
+            "column": pa.array(columns, pa.string()),
+            "value": pa.array(["x"] * n),
+            "rule": pa.array(rules, pa.string()),
+            "reason": pa.array(["why"] * n),
+        }
+    )
+    path = tmp_path / "rejects.parquet"
+    pq.write_table(table, path)
+    found = [(r.rule, r.column, r.rows) for r in scoring.reject_reasons(path)]
+    assert found == _reasons_by_group_by(table)
