@@ -9,6 +9,7 @@ as the Python engine does are handed to it, and say so.
 
 from __future__ import annotations
 
+import copy
 import filecmp
 import json
 from pathlib import Path
@@ -212,3 +213,87 @@ def test_header_names_and_paths_cannot_inject(tmp_path: Path) -> None:
     statements = [s for s in sqlglot.parse(query, read="duckdb") if s is not None]
     assert len(statements) == 1
     assert not list(statements[0].find_all(sqlglot.exp.Drop))
+
+
+# --------------------------------------------------------------------------------------------
+# The one streaming query: DuckDB's batches, threads and the reasons ranked in Python
+@pytest.mark.parametrize(("batch_size", "threads"), [(1_500, 1), (1_500, 2), (7_000, None)])
+def test_batches_and_threads_do_not_change_the_outputs(
+    batch_size: int, threads: int | None, family: ScorecardFamily, model_path: Path, tmp_path: Path
+) -> None:
+    source = _write(_planted(21, 20_000, family), tmp_path / "population.csv")
+    python = score_file(model_path, source, tmp_path / "python.csv")
+    duck = score_file_duckdb(
+        model_path, source, tmp_path / "duckdb.csv", batch_size=batch_size, threads=threads
+    )
+    assert duck.engine == "duckdb" and python.rows_rejected > 50
+    _assert_same_outputs(python, duck, "csv")
+
+
+def _reordered(family: ScorecardFamily, how: str) -> ScorecardFamily:
+    """The family with its prefilled scorecard's features in reverse order (and two flags tied
+    in both segments), or without three of its features (a segment that does not read every
+    feature of the family)."""
+    model = copy.deepcopy(family)
+    scorecard = model.models_["prefilled"]
+    keep = list(range(len(scorecard.features_)))
+    order = keep[::-1] if how == "reversed" else keep[3:]
+    scorecard.features_ = tuple(scorecard.features_[j] for j in order)
+    scorecard.binning_.bins_ = [scorecard.binning_.bins_[j] for j in order]
+    scorecard.bin_points_ = tuple(scorecard.bin_points_[j] for j in order)
+    scorecard.reference_points_ = scorecard.reference_points_[order]
+    if how == "reversed":
+        for s in model.models_.values():
+            a, b = s.features_.index("child_over_19"), s.features_.index("separation_12m")
+            points = list(s.bin_points_)
+            points[a] = points[a].copy()
+            points[a][-2] = 50.0  # the flag set: the largest excess, the same for both flags
+            points[b] = points[a].copy()
+            s.bin_points_ = tuple(points)
+            s.reference_points_[b] = s.reference_points_[a]
+    return model
+
+
+@pytest.mark.parametrize("how", ["reversed", "fewer"])
+def test_reasons_are_ranked_as_python_ranks_them_in_each_segment(
+    how: str, family: ScorecardFamily, tmp_path: Path
+) -> None:
+    model = _reordered(family, how)
+    frame = synthesize(20_000, seed=22)
+    if how == "reversed":
+        frame.loc[:5_000, ["child_over_19", "separation_12m"]] = 1
+    source = _write(frame, tmp_path / "population.csv")
+    python, duck = _both(model, source, tmp_path, "csv", reasons=5)
+    assert duck.engine == "duckdb"
+    _assert_same_outputs(python, duck, "csv")
+    scores = pd.read_csv(duck.output)
+    if how == "reversed":  # ties broken each segment's way
+        tied = scores["reason_1_points"] == scores["reason_2_points"]
+        tied &= (
+            scores[["reason_1_feature", "reason_2_feature"]]
+            .isin(["child_over_19", "separation_12m"])
+            .all(axis=1)
+        )
+        first = scores.loc[tied].groupby("segment")["reason_1_feature"].agg(set).to_dict()
+        assert first == {"declarative": {"child_over_19"}, "prefilled": {"separation_12m"}}
+    else:  # a segment gives only the reasons of its own features
+        dropped = set(family.models_["prefilled"].features_[:3])
+        prefilled = scores[scores["segment"] == "prefilled"]
+        named = set(prefilled[[f"reason_{r}_feature" for r in range(1, 6)]].stack())
+        assert named and not named & dropped
+
+
+def test_an_odd_number_late_in_the_file_goes_to_python(
+    family: ScorecardFamily, model_path: Path, tmp_path: Path
+) -> None:
+    source = _write(synthesize(20_000, seed=23), tmp_path / "population.csv")
+    lines = source.read_bytes().split(b"\n")
+    header = lines[0].decode().split(",")
+    fields = lines[18_000].split(b",")
+    fields[header.index("months_on_file")] = b"1e2"  # DuckDB reads 100, Arrow refuses it
+    lines[18_000] = b",".join(fields)
+    source.write_bytes(b"\n".join(lines))
+    python, duck = _both(model_path, source, tmp_path, "parquet")
+    assert duck.engine == "python" and "DuckDB and Arrow read differently" in str(duck.fallback)
+    _assert_same_outputs(python, duck, "parquet")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries left
