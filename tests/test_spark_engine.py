@@ -206,6 +206,84 @@ def test_a_repeated_id_in_a_folder_is_refused_naming_its_rows(
     assert not (tmp_path / "out.csv").exists()
 
 
+_SPLIT_SETTINGS = ("spark.sql.files.maxPartitionBytes", "spark.sql.files.openCostInBytes")
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_the_rows_of_many_splits_come_out_in_file_order(
+    kind: str,
+    model_path: Path,
+    family: ScorecardFamily,
+    tmp_path: Path,
+    spark: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each task one small split (no sort restores the order); the session's own split
+    settings are left as they were."""
+    frame = _planted(31, 6_000, family)
+    source = tmp_path / f"population.{kind}"
+    pieces = [frame.iloc[i : i + 500] for i in range(0, len(frame), 500)]  # row groups
+    write_batches(source, pieces, schema=arrow_schema(frame.columns))
+    small = {key: str(64 << 10) for key in _SPLIT_SETTINGS}
+    monkeypatch.setattr(spark_engine, "_one_split_per_task", lambda *_: small)
+    spark.conf.set(_SPLIT_SETTINGS[0], "64MB")
+    try:
+        python, sparked = _both(model_path, source, tmp_path, "csv", spark)
+        assert spark.conf.get(_SPLIT_SETTINGS[0]) == "64MB"
+        assert spark.conf.get(_SPLIT_SETTINGS[1], None) is None
+    finally:
+        spark.conf.unset(_SPLIT_SETTINGS[0])
+    assert sparked.engine == "spark" and python.rows_rejected > 0
+    _assert_same_outputs(python, sparked, "csv")
+
+
+@pytest.mark.spark
+def test_overlapping_part_files_are_written_again_in_ranges(
+    model_path: Path,
+    family: ScorecardFamily,
+    tmp_path: Path,
+    spark: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should Spark pack several splits in a task, the scores are sorted by ranges of rows."""
+    source = _write(_planted(32, 3_000, family), tmp_path / "population.csv")
+    found = spark_engine._parts_in_order
+    calls = []
+
+    def overlapping_once(folder: Path) -> Any:
+        calls.append(folder)
+        return None if len(calls) == 1 else found(folder)
+
+    monkeypatch.setattr(spark_engine, "_parts_in_order", overlapping_once)
+    python, sparked = _both(model_path, source, tmp_path, "csv", spark)
+    assert len(calls) == 2 and sparked.engine == "spark"
+    _assert_same_outputs(python, sparked, "csv")
+
+
+@pytest.mark.parametrize(
+    ("ranges", "expected"),
+    [
+        ([(11, 20), (1, 10), (21, 21)], [1, 0, 2]),
+        ([(1, 10), (10, 20)], None),
+        ([(1, 30), (11, 20)], None),
+        ([(5, 9), (None, None)], [0]),
+    ],
+    ids=["disjoint", "touching", "nested", "empty part"],
+)
+def test_part_files_in_order_of_their_rows(
+    ranges: list[tuple[int | None, int | None]], expected: list[int] | None, tmp_path: Path
+) -> None:
+    for i, (low, high) in enumerate(ranges):
+        rows = [] if low is None else list(range(low, high + 1))
+        pq.write_table(
+            pa.table({"row": pa.array(rows, pa.int64())}), tmp_path / f"part-{i}.parquet"
+        )
+    got = spark_engine._parts_in_order(tmp_path)
+    names = None if got is None else [int(p.stem.split("-")[1]) for p in got]
+    assert names == expected
+
+
 def _lines_edit(path: Path, edit: str) -> None:
     lines = path.read_bytes().split(b"\n")
     header = lines[0].decode().split(",")

@@ -5,12 +5,15 @@ score with the model's SQL (:mod:`dmde.model.sql`); three steps make their files
 engine's: a Parquet file whose stored types the engine would read differently is handed over
 (:func:`parquet_fits`), the probability is computed from the score by the Python engine's own
 function (:func:`probability_of_scores`), and a rejected number is written as Arrow spells it
-(:func:`rejects_as_python`). Neither engine's package is imported here.
+(:func:`rejects_as_python`). Neither engine's package is imported here. What a run of
+either returns is an :class:`EngineScoringResult`: the Python engine's result, and which engine
+wrote the files (a file the engine does not read as the Python engine does is handed to it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +21,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dmde.batch.scoring import ScoringResult
 from dmde.data.catalog import CATALOG
 from dmde.model.scorecard import Scorecard, ScorecardFamily
 
-__all__ = ["parquet_fits", "probability_of_scores", "rejects_as_python"]
+__all__ = ["EngineScoringResult", "parquet_fits", "probability_of_scores", "rejects_as_python"]
 
 Model = Scorecard | ScorecardFamily
+
+
+@dataclass(frozen=True)
+class EngineScoringResult(ScoringResult):
+    """What a SQL engine's scoring run did (see :class:`~dmde.batch.scoring.ScoringResult`),
+    and which engine wrote the outputs: the engine's name, or ``"python"`` with the reason in
+    ``fallback``."""
+
+    engine: str = "sql"
+    fallback: str | None = None
 
 
 def parquet_fits(source: Path, columns: Sequence[str]) -> str | None:

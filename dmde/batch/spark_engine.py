@@ -52,6 +52,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,9 +63,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlglot import exp
 
-from dmde.batch.engine_parity import parquet_fits, probability_of_scores, rejects_as_python
+from dmde.batch.engine_parity import (
+    EngineScoringResult,
+    parquet_fits,
+    probability_of_scores,
+    rejects_as_python,
+)
 from dmde.batch.scoring import (
-    ScoringResult,
     ScoringStart,
     needed_columns,
     rejects_path_for,
@@ -102,10 +107,10 @@ _ROW = "row"
 _ODD = "dmde_odd"
 #: The view of the rows that break a rule (a few per thousand: their lines are collected whole).
 BAD_TABLE = "dmde_rejected"
-#: Rows per piece of the input that Spark's tasks score (at least one piece per core).
-_ROWS_PER_PIECE = 1_000_000
 _CORRUPT = "dmde_corrupt_record"
 _CSV_PRUNING = "spark.sql.csv.parser.columnPruning.enabled"
+_MAX_SPLIT = "spark.sql.files.maxPartitionBytes"
+_OPEN_COST = "spark.sql.files.openCostInBytes"
 _SPARK_TYPES = {
     "int": "bigint",
     "flag": "bigint",
@@ -126,12 +131,11 @@ class _FallbackError(Exception):
 
 
 @dataclass(frozen=True)
-class SparkScoringResult(ScoringResult):
+class SparkScoringResult(EngineScoringResult):
     """What a scoring run did (see :class:`~dmde.batch.scoring.ScoringResult`), and which engine
     wrote the outputs: ``"spark"``, or ``"python"`` with the reason in ``fallback``."""
 
     engine: str = "spark"
-    fallback: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +470,20 @@ def _read(spark: SparkSession, source: _Input, columns: Sequence[str]) -> DataFr
     )
 
 
+def _one_split_per_task(spark: SparkSession, source: _Input) -> dict[str, str]:
+    """Spark settings under which each task reads one split of one file, split as Spark's
+    defaults split it: pieces of the total bytes over the cores, between 4 MB and 128 MB.
+
+    Spark packs small splits together in a task (fewer tasks), several files' pieces in an
+    order of its own; a split per task keeps each task's rows a range of consecutive rows,
+    so the scores need no sort to be in file order (:func:`_write_scores`)."""
+    total = sum(path.stat().st_size for path in source.files)
+    cores = max(1, spark.sparkContext.defaultParallelism)
+    size = min(128 << 20, max(4 << 20, -(-total // cores)))
+    # a split "costs" a whole task's bytes: no other split fits in its task
+    return {_MAX_SPLIT: str(size), _OPEN_COST: str(size)}
+
+
 def _numbered(
     spark: SparkSession, read: DataFrame, source: _Input, columns: Sequence[str]
 ) -> tuple[DataFrame, int, int]:
@@ -501,18 +519,25 @@ def _numbered(
         total += int(split["n"])
         odd += int(split["odd"] or 0)
     shift = spark.createDataFrame(rows, "dmde_file string, dmde_block bigint, dmde_shift bigint")
+    # A broadcast join keeps each task's rows where and in the order they were read: no sort.
     numbered = read.join(f.broadcast(shift), ["dmde_file", "dmde_block"]).select(
         (f.col("dmde_id") + f.col("dmde_shift") + f.lit(1)).alias(_ROW), *columns
     )
-    # In row order, in ranges: what is computed on it keeps the order, without a sort.
-    pieces = max(spark.sparkContext.defaultParallelism, -(-total // _ROWS_PER_PIECE))
-    ordered = numbered.repartitionByRange(pieces, _ROW).sortWithinPartitions(_ROW)
-    return ordered, total, odd
+    return numbered, total, odd
 
 
 def _repeated(spark: SparkSession) -> tuple[int, list[tuple[int, list[int]]]]:
     """How many dossier_id values are on several rows, and the first four (smallest first)
-    with their first four rows."""
+    with their first four rows.
+
+    The count is one aggregate of the ids (no sort, no list of rows); the rows of the first
+    four are looked for only when there are some."""
+    count = (
+        f"SELECT COUNT(*) AS n FROM (SELECT `dossier_id` FROM `{INPUT_TABLE}` "
+        "WHERE `dossier_id` IS NOT NULL GROUP BY `dossier_id` HAVING COUNT(*) > 1)"
+    )
+    if not spark.sql(count).collect()[0]["n"]:
+        return 0, []
     query = (
         "SELECT `dossier_id`, COUNT(*) OVER () AS total, "
         f"SLICE(SORT_ARRAY(COLLECT_LIST(`{_ROW}`)), 1, 4) AS r "
@@ -556,11 +581,12 @@ def _write_scores(spark: SparkSession, model: Model, reasons: int, folder: Path)
     """Spark writes the scores of the valid rows as Parquet part-files in ``folder``; their
     paths, in row order.
 
-    The input's pieces are ranges of rows, each in order (:func:`_numbered`), and the query
-    keeps each piece a task of its own (no exchange): each part-file is one range, its rows in
-    order. The part-files are put in the order of their first rows, and :func:`_scores` checks
-    the rows increase across them. No global sort: Spark's would run the query twice (once to
-    sample the ranges).
+    Each task of the read is one split of a file (:func:`_one_split_per_task`), read in order,
+    and the query keeps it a task of its own (no exchange): each part-file is one range of rows,
+    sorted within the task (a check, as they come so). The part-files are put in the order of
+    their first rows. No global sort: Spark's would sample the rows and move them all. Should
+    two part-files' ranges overlap (a Spark that packs several splits in a task), the scores
+    are written again, sorted by ranges of rows; :func:`_scores` checks the rows increase.
     """
     query = scorecard_query(
         model,
@@ -571,15 +597,29 @@ def _write_scores(spark: SparkSession, model: Model, reasons: int, folder: Path)
         extra_columns=[_ROW],
         points_columns=False,
     )
-    scored = spark.sql(_spark_sql(query)).sortWithinPartitions(_ROW)  # already so: no exchange
-    scored.write.mode("overwrite").parquet(str(folder))
-    first_rows = []
+    scored = spark.sql(_spark_sql(query))
+    scored.sortWithinPartitions(_ROW).write.mode("overwrite").parquet(str(folder))
+    parts = _parts_in_order(folder)
+    if parts is None:  # not seen: one split per task makes each part-file a range
+        pieces = max(spark.sparkContext.defaultParallelism, len(list(folder.glob("part-*"))))
+        ranges = scored.repartitionByRange(pieces, _ROW).sortWithinPartitions(_ROW)
+        ranges.write.mode("overwrite").parquet(str(folder))
+        parts = _parts_in_order(folder)
+    return parts or []
+
+
+def _parts_in_order(folder: Path) -> list[Path] | None:
+    """The part-files holding rows, by their first row; None if two hold overlapping ranges."""
+    ranges = []
     for part in folder.glob("part-*.parquet"):
-        stored = pq.ParquetFile(part)
-        if stored.metadata.num_rows:
-            first = stored.read_row_group(0, columns=[_ROW]).column(0)[0].as_py()
-            first_rows.append((int(first), part))
-    return [part for _, part in sorted(first_rows)]
+        rows = pq.read_table(part, columns=[_ROW]).column(0)
+        if len(rows):
+            low, high = pc.min_max(rows).values()
+            ranges.append((int(low.as_py()), int(high.as_py()), part))
+    ranges.sort()
+    if any(later[0] <= before[1] for before, later in pairwise(ranges)):
+        return None
+    return [part for _, _, part in ranges]
 
 
 def _scores(
@@ -712,9 +752,12 @@ def score_file_spark(
         )
         return SparkScoringResult(**vars(result), engine="python", fallback=why)
 
-    # A CSV row with too many fields is a corrupt record only if Spark splits every field.
-    pruning = spark.conf.get(_CSV_PRUNING, None)
-    spark.conf.set(_CSV_PRUNING, "false")
+    # A CSV row with too many fields is a corrupt record only if Spark splits every field;
+    # each task reads one split of a file (its rows a range, in order: no sort to restore it).
+    settings = {_CSV_PRUNING: "false", **_one_split_per_task(spark, source)}
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
     try:
         with (
             tempfile.TemporaryDirectory(prefix="dmde-spark-") as spill,
@@ -724,9 +767,8 @@ def score_file_spark(
                 _check_files(source, columns)
                 fingerprint = pool.submit(_fingerprint, source)  # while Spark reads
                 read = _read(spark, source, order).persist()
-                numbered: DataFrame | None = None
                 try:
-                    ordered, n_rows, odd = _numbered(spark, read, source, order)
+                    numbered, n_rows, odd = _numbered(spark, read, source, order)
                     if odd:
                         raise _FallbackError(
                             f"{odd:,} rows hold a value that Spark and Arrow read differently"
@@ -738,10 +780,8 @@ def score_file_spark(
                         raise _FallbackError(
                             f"{lines:,} lines of data but Spark read {n_rows:,} rows"
                         )
-                    numbered = ordered.persist()
-                    numbered.createOrReplaceTempView(INPUT_TABLE)
-                    repeated, shown = _repeated(spark)  # the first pass over the numbered rows
-                    read.unpersist()  # they are cached now (and read again if Spark drops them)
+                    numbered.createOrReplaceTempView(INPUT_TABLE)  # the cached rows, numbered
+                    repeated, shown = _repeated(spark)
                     if repeated and not source.folder:  # the Python engine's words for it
                         raise _FallbackError(f"{repeated:,} dossier_id values are on several rows")
                     if repeated:
@@ -774,18 +814,18 @@ def score_file_spark(
                         manifest = land_run(files, manifest_path(out), record, error=SchemaError)
                 finally:
                     read.unpersist()
-                    if numbered is not None:
-                        numbered.unpersist()
                     spark.catalog.dropTempView(INPUT_TABLE)
             except _FallbackError as why:
                 return python_engine(str(why))
     finally:
         if own:  # started here: stopped here; a session found running is left running
             spark.stop()
-        elif pruning is None:
-            spark.conf.unset(_CSV_PRUNING)
         else:
-            spark.conf.set(_CSV_PRUNING, pruning)
+            for key, previous in before.items():
+                if previous is None:
+                    spark.conf.unset(key)
+                else:
+                    spark.conf.set(key, previous)
     if n_scored + n_rejected != n_rows:  # pragma: no cover - the queries partition the rows
         raise SchemaError(
             f"{source.root}: {n_rows} rows read, {n_scored} scored, {n_rejected} rejected"
