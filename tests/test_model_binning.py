@@ -887,7 +887,18 @@ def _plain_value_sums(
 
 @pytest.mark.parametrize("whole", [False, True], ids=["survey_weights", "whole_weights"])
 @pytest.mark.parametrize(
-    "kind", ["normal", "integers", "signed_zeros", "extremes", "money", "months", "flags"]
+    "kind",
+    [
+        "normal",
+        "integers",
+        "signed_zeros",
+        "extremes",
+        "money",
+        "months",
+        "flags",
+        "ratios",
+        "wide",
+    ],
 )
 @pytest.mark.parametrize("seed", range(10))
 def test_the_sums_by_value_are_those_of_a_stable_argsort(kind: str, seed: int, whole: bool) -> None:
@@ -899,6 +910,11 @@ def test_the_sums_by_value_are_those_of_a_stable_argsort(kind: str, seed: int, w
         x = rng.integers(-70_000, 70_000, size=n).astype(np.float64) * (1 + seed % 2)
     elif kind == "flags":
         x = rng.integers(0, 2, size=n).astype(np.float64) * np.where(seed % 3, 1.0, -1.0)
+    elif kind == "ratios":  # 3 decimals, and a row with more on some seeds
+        x = np.round(rng.uniform(-2, 5, size=n), 3)
+        x[-1] += 1e-9 * (seed % 2)
+    elif kind == "wide":  # whole numbers too far apart to be counted by value
+        x = rng.integers(-(2**40), 2**40, size=n).astype(np.float64)
     else:
         x = _values(kind, rng, n)
     if whole:

@@ -95,35 +95,38 @@ def _value_sums(
     row (``-0.0`` or ``0.0``). Whole weights add up exactly in any order: their sums are then
     counted by ``np.bincount``, without sorting the rows.
     """
-    codes, values, order = _value_codes(x)
-    rows = np.bincount(codes)
-    starts = np.r_[0, np.cumsum(rows)[:-1]]
+    codes, values, order = _value_codes(x, sortable=not whole_weights)
     weights: Floats
     events: Floats
-    if whole_weights:
-        weights = np.bincount(codes, weights=w, minlength=rows.size).astype(np.float64)
-        events = np.bincount(codes, weights=wy, minlength=rows.size).astype(np.float64)
-    else:
-        if order is None:
-            order = np.argsort(codes, kind="stable")  # uint16: a radix sort
-        weights = np.add.reduceat(w[order], starts)
-        events = np.add.reduceat(wy[order], starts)
+    if whole_weights and values is not None:
+        index = codes.astype(np.intp)  # once, not once per count
+        weights = np.bincount(index, weights=w, minlength=values.size).astype(np.float64)
+        events = np.bincount(index, weights=wy, minlength=values.size).astype(np.float64)
+        return values, weights, events, codes
+    starts = np.r_[0, np.cumsum(np.bincount(codes))[:-1]]
+    if order is None:
+        order = np.argsort(codes, kind="stable")  # uint16: a radix sort
+    weights = np.add.reduceat(w[order], starts)
+    events = np.add.reduceat(wy[order], starts)
     if values is None:
-        assert order is not None
         values = x[order[starts]]
     return values, weights, events, codes
 
 
-def _value_codes(x: Floats) -> tuple[npt.NDArray[np.integer], Floats | None, Indices | None]:
+def _value_codes(
+    x: Floats, *, sortable: bool
+) -> tuple[npt.NDArray[np.integer], Floats | None, Indices | None]:
     """Each row's rank among the distinct values of ``x`` (finite; ``-0.0`` equal to ``0.0``),
     the values themselves as their first rows hold them (or None), and the stable order of the
     rows when it was found on the way (or None).
 
-    Whole numbers spanning fewer than 65,536 values (counts, flags, months): counted by value.
-    Else, at most 65,536 distinct values: hashed (``pd.factorize``) and ranked (``uint16``
-    ranks). More: sorted by :func:`_radix_order`, ranks counted along the sorted rows.
+    Numbers of at most 3 decimals over a short span (counts, flags, months, amounts in cents,
+    ratios to 3 decimals): counted by value (:func:`_decimal_codes`). Else, at most 65,536
+    distinct values: hashed (``pd.factorize``) and ranked. More: sorted by
+    :func:`_radix_order`, ranks counted along the sorted rows. ``sortable``: the ranks must be
+    ``uint16`` (at most 65,536 values), for a radix sort of the rows by them.
     """
-    found = _small_whole_codes(x)
+    found = _decimal_codes(x, most=1 << 16 if sortable else x.size)
     if found is not None:
         return found
     codes, uniques = pd.factorize(x + 0.0)  # + 0.0 turns -0.0 into 0.0
@@ -132,10 +135,7 @@ def _value_codes(x: Floats) -> tuple[npt.NDArray[np.integer], Floats | None, Ind
         by_value = np.argsort(np.asarray(uniques, dtype=np.float64))
         rank = np.empty(n_values, dtype=np.uint16)
         rank[by_value] = np.arange(n_values, dtype=np.uint16)
-        values = np.asarray(uniques, dtype=np.float64)[by_value]
-        zero = np.flatnonzero(values == 0.0)
-        if zero.size:  # 0.0 or -0.0, as the first row with the value holds it
-            values[zero[0]] = x[int(np.argmax(x == 0.0))]
+        values = _signed_zero(np.asarray(uniques, dtype=np.float64)[by_value], x)
         return rank[codes], values, None
     order = _radix_order(x)
     xs = x[order]
@@ -145,27 +145,50 @@ def _value_codes(x: Floats) -> tuple[npt.NDArray[np.integer], Floats | None, Ind
     return out, None, order
 
 
-def _small_whole_codes(x: Floats) -> tuple[npt.NDArray[np.uint16], Floats, None] | None:
-    """:func:`_value_codes` of whole numbers spanning fewer than 65,536 values, without
-    hashing: each row's offset from the smallest value, then the offsets that occur ranked.
-    None for other values (found on the first rows for most of them)."""
-    head = x[:256]
-    if not np.array_equal(head, np.floor(head)):
+#: Numbers of at most this many decimals are counted by value rather than hashed.
+_SCALES = (1.0, 100.0, 1000.0)
+
+
+def _decimal_codes(x: Floats, *, most: int) -> tuple[npt.NDArray[np.integer], Floats, None] | None:
+    """:func:`_value_codes` of numbers of at most 3 decimals spanning a short range, without
+    hashing; None for other values (told by the first rows for most of them), or more than
+    ``most`` distinct values.
+
+    With ``scale`` 1, 100 or 1000, each row's ``k = rint(x * scale)`` is checked to give back
+    its value exactly (``k / scale == x``): ``k`` then tells the values apart and keeps their
+    order, so the rows are counted by ``k`` (``np.bincount`` of its offset from the smallest).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: not counted by value
+        head = x[:256]
+        for scale in _SCALES:
+            if np.array_equal(np.rint(head * scale) / scale, head):
+                break
+        else:
+            return None
+        k = np.rint(x * scale)
+        if not np.array_equal(k / scale, x):  # a row with more decimals
+            return None
+    low, high = float(k.min()), float(k.max())
+    if not high - low < max(1 << 16, 4 * x.size):
         return None
-    low, high = float(x.min()), float(x.max())
-    if not high - low < 1 << 16:
+    offset = (k - low).astype(np.intp)  # exact: whole numbers this close together
+    seen = np.bincount(offset) > 0
+    n_values = int(seen.sum())
+    if n_values > most:
         return None
-    offset = x - low  # exact: whole numbers this close together
-    codes = offset.astype(np.uint16)
-    if not np.array_equal(codes, offset):  # a value that is not a whole number
-        return None
-    seen = np.bincount(codes) > 0
-    rank = (np.cumsum(seen, dtype=np.intp) - 1).astype(np.uint16)
-    values = low + np.flatnonzero(seen).astype(np.float64)
+    rank = np.cumsum(seen, dtype=np.intp) - 1
+    if n_values <= 1 << 16:
+        rank = rank.astype(np.uint16)
+    values = _signed_zero(((low + np.flatnonzero(seen)) / scale).astype(np.float64), x)
+    return rank[offset], values, None
+
+
+def _signed_zero(values: Floats, x: Floats) -> Floats:
+    """``values`` with its zero (if any) as the first row of ``x`` holding it: 0.0 or -0.0."""
     zero = np.flatnonzero(values == 0.0)
-    if zero.size:  # 0.0 or -0.0, as the first row with the value holds it
+    if zero.size:
         values[zero[0]] = x[int(np.argmax(x == 0.0))]
-    return rank[codes], values, None
+    return values
 
 
 def _stable_order(x: Floats) -> Indices:

@@ -36,6 +36,7 @@ from dmde.data.catalog import CATALOG, DEFAULT_POLICY, FeaturePolicy
 from dmde.data.parameters import Range
 from dmde.model.binning import FeatureBinning, WoEBinning
 from dmde.model.newton import fit_logistic, group_rows, refit_intercept, sandwich_std_errors
+from dmde.model.parallel import map_in_threads
 from dmde.model.scaling import PointsScaling
 from dmde.model.scored import ScoredColumns, check_reasons, top_reasons
 
@@ -284,23 +285,44 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         )
         fit = fit_logistic(rows, C=self.C, max_iter=self.max_iter)
         coef, intercept = fit.coef, fit.intercept
-        if _STD_ERRORS.get():
-            std_errors = sandwich_std_errors(rows, intercept, coef, self.C)
-        else:  # a model of a cross-validation fold: scored, never published
-            std_errors = np.full(len(coef) + 1, np.nan)
         if self.shrinkage != 1.0:
             coef = coef * float(self.shrinkage)
-            intercept = refit_intercept(rows, coef, start=intercept)
-            std_errors = std_errors * np.r_[1.0, np.full(len(coef), float(self.shrinkage))]
+            intercept = refit_intercept(rows, coef, start=fit.intercept)
         self.coef_ = coef.reshape(1, -1)
         self.intercept_ = np.array([intercept])
         self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
-        self.std_errors_ = std_errors
-        del rows
-        self._set_points(self.binning_.bins_, self.coef_[0], float(self.intercept_[0]))
+
+        def std_errors() -> None:  # of the fit, then times the shrinkage
+            if not _STD_ERRORS.get():  # a model of a cross-validation fold: never published
+                self.std_errors_ = np.full(len(coef) + 1, np.nan)
+                return
+            errors = sandwich_std_errors(rows, fit.intercept, fit.coef, self.C)
+            if self.shrinkage != 1.0:
+                errors = errors * np.r_[1.0, np.full(len(coef), float(self.shrinkage))]
+            self.std_errors_ = errors
+
+        def points() -> FloatArray | None:
+            self._set_points(self.binning_.bins_, self.coef_[0], float(self.intercept_[0]))
+            return self._reference_points(indices, weight, scores=scores)
+
+        # The standard errors and the points need only the fit: found side by side.
+        _, probability = map_in_threads(lambda part: part(), [std_errors, points])
+        self.training_ = TrainingSummary(
+            rows=len(frame),
+            events=int(y01.sum()),
+            weighted_base_rate=float(np.average(y01, weights=weight)),
+            sum_of_weights=float(_check_sample_weight(sample_weight, frame).sum()),
+        )
+        return probability
+
+    def _reference_points(
+        self, indices: Sequence[npt.NDArray[np.integer]], weight: FloatArray, *, scores: bool
+    ) -> FloatArray | None:
+        """Set ``reference_points_`` from each training row's bins; with ``scores``, return the
+        probability of each row, as :meth:`score_columns` adds the points up."""
         probability = None
-        if scores:  # each row's points, as score_columns adds them up
-            contributions = np.empty((len(frame), len(indices)), dtype=np.float64)
+        if scores:
+            contributions = np.empty((len(weight), len(indices)), dtype=np.float64)
             for j, (bins, points) in enumerate(zip(indices, self.bin_points_, strict=True)):
                 contributions[:, j] = points[bins]
             total = self.intercept_points_ + contributions.sum(axis=1)
@@ -308,14 +330,10 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
             columns: Sequence[FloatArray] = list(contributions.T)
         else:
             columns = [points[bins] for bins, points in zip(indices, self.bin_points_, strict=True)]
+        # np.average(column, weights=weight) of each column, the weights summed once.
+        total_weight = weight.sum()
         self.reference_points_ = np.array(
-            [np.average(column, weights=weight) for column in columns]
-        )
-        self.training_ = TrainingSummary(
-            rows=len(frame),
-            events=int(y01.sum()),
-            weighted_base_rate=float(np.average(y01, weights=weight)),
-            sum_of_weights=float(_check_sample_weight(sample_weight, frame).sum()),
+            [np.multiply(column, weight).sum() / total_weight for column in columns]
         )
         return probability
 
@@ -518,8 +536,9 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
         for name, binning, points in zip(
             self.features_, self.binning_.bins_, self.bin_points_, strict=True
         ):
-            table = binning.table()
+            # The count and event rate of binning.table(), without building it.
             for b, label in enumerate(bin_labels(binning)):
+                count, events = binning.count[b], binning.events[b]
                 rows.append(
                     {
                         "feature": name,
@@ -528,8 +547,8 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
                         "bin_label": label,
                         "points": float(points[b]),
                         "woe": binning.woe[b],
-                        "count": float(table["count"].iloc[b]),
-                        "event_rate": float(table["event_rate"].iloc[b]),
+                        "count": count,
+                        "event_rate": events / count if count > 0 else math.nan,
                     }
                 )
         return pd.DataFrame(rows)
