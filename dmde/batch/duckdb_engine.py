@@ -83,7 +83,7 @@ Progress = Callable[[int], None]
 _TYPED, _CHECKED, _LINES = "dmde_typed", "dmde_checked", "dmde_lines"
 _ODD = "dmde_odd_number"
 _REJECTS = "dmde_rejects"
-_BELOW = pa.scalar(-np.inf, pa.float64())  # the excess of a feature the segment does not read
+_ZERO = pa.scalar(0.0, pa.float64())
 _DUCKDB_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -205,10 +205,10 @@ def duckdb_scoring_sql(
     :func:`duckdb_input_sql`), ``dmde_rejects`` (NULL for a row the model scores, else its
     reject lines: :func:`dmde.model.sql.reject_lines`, in the order of ``columns``),
     ``dossier_id``, ``caf_code`` and ``segment`` (as ENUMs: Arrow dictionaries, the scores
-    file's type), ``score`` and ``excess_<feature>`` for each feature, from which the engine
-    ranks the reasons (:func:`dmde.model.scored.top_reasons`, the Python engine's function) and
-    computes the probability. The file is read once, by all of DuckDB's threads, and streamed:
-    nothing is stored in between.
+    file's type), ``score`` and ``points_<feature>`` for each feature (a double), from which
+    the engine ranks the reasons (:func:`dmde.model.scored.top_reasons`, the Python engine's
+    function) and computes the probability. The file is read once, by all of DuckDB's threads,
+    and streamed: nothing is stored in between.
     """
     typed = _input_select(source, columns, header)
     checked = exp.select("*", *rule_columns(model, columns=columns), copy=False).from_(
@@ -221,8 +221,7 @@ def duckdb_scoring_sql(
         model,
         table=_LINES,
         extra_columns=[_ODD, _REJECTS],
-        points_columns=False,
-        excess_columns=True,
+        points_columns=True,
     )
     ctes = query.args["with_"]
     ours = [
@@ -232,21 +231,24 @@ def duckdb_scoring_sql(
     ctes.set("expressions", [*ours, *ctes.expressions])
     segments = list(model.segments_) if isinstance(model, ScorecardFamily) else ["all"]
     enums = {"caf_code": list(CATALOG["caf_code"].levels), "segment": segments}
-    outputs = [
-        _as_enum(e, enums[e.alias_or_name]) if e.alias_or_name in enums else e
-        for e in query.expressions
-        if e.alias_or_name != "probability"
-    ]
+    outputs = [_output(e, enums) for e in query.expressions if e.alias_or_name != "probability"]
     query.set("expressions", outputs)
     return query.sql(dialect="duckdb")
 
 
-def _as_enum(column: exp.Expr, values: Sequence[str]) -> exp.Expr:
-    """``column`` as a DuckDB ENUM of ``values`` (NULL for another value: a rejected row's)."""
-    kind = exp.DataType(
-        this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values]
-    )
+def _output(column: exp.Expr, enums: dict[str, list[str]]) -> exp.Expr:
+    """An output column as the engine reads it: ``caf_code`` and ``segment`` as DuckDB ENUMs of
+    their values (NULL for another value: a rejected row's), the points of a feature as a
+    double (the Python scorer's value of the published decimal), the others as they are."""
     name = column.alias_or_name
+    if name in enums:
+        kind = exp.DataType(
+            this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in enums[name]]
+        )
+    elif name.startswith("points_"):
+        kind = exp.DataType.build("DOUBLE")
+    else:
+        return column
     return exp.alias_(exp.TryCast(this=column.unalias(), to=kind), name, quoted=True, copy=False)
 
 
@@ -272,7 +274,15 @@ class _Stream:
         self._segments: dict[str, Scorecard] = (
             dict(model.models_) if isinstance(model, ScorecardFamily) else {"all": model}
         )
-        rank = {f: j for j, f in enumerate(model.features_)}
+        features = list(model.features_)
+        # Each segment's reference points (a row per segment, in this order), NaN for a
+        # feature the segment does not read.
+        self._reference = np.full((len(self._segments), len(features)), np.nan)
+        for s, scorecard in enumerate(self._segments.values()):
+            for f, value in zip(scorecard.features_, scorecard.reference_points_, strict=True):
+                self._reference[s, features.index(f)] = value
+        self._partial = bool(np.isnan(self._reference).any())
+        rank = {f: j for j, f in enumerate(features)}
         self._in_order = all(
             [rank[f] for f in s.features_] == sorted(rank[f] for f in s.features_)
             for s in self._segments.values()
@@ -334,7 +344,7 @@ class _Stream:
 
     def _score(self, batches: list[pa.RecordBatch]) -> pa.Table:
         """The scores file's columns: the probability and the reasons computed as the Python
-        engine computes them, from the score and the excess of each feature."""
+        engine computes them, from the score and the points of each feature."""
         table = pa.Table.from_batches(batches).combine_chunks()
         n = table.num_rows
         features = list(self._model.features_)
@@ -344,10 +354,13 @@ class _Stream:
         codes = segment.indices.to_numpy(zero_copy_only=False)
         names = segment.dictionary.to_pylist()
         rows_of = {name: np.flatnonzero(codes == names.index(name)) for name in self._segments}
+        order = list(self._segments)
+        of_code = np.asarray([order.index(name) for name in names], dtype=np.intp)
+        segment_of = of_code[codes]  # each row's segment, by its place in self._segments
         probability = np.empty(n, dtype=np.float64)
         for name, rows in rows_of.items():
             probability[rows] = self._segments[name].scaling_.probability(score[rows])
-        index, value = self._ranked(table, rows_of, k)
+        index, value = self._ranked(table, segment_of, rows_of, k)
         arrays: list[Any] = [
             table.column("dossier_id"),
             table.column("caf_code"),
@@ -369,17 +382,24 @@ class _Stream:
         return pa.Table.from_arrays(arrays, names=self._schema.names)
 
     def _ranked(
-        self, table: pa.Table, rows_of: dict[str, Any], k: int
+        self, table: pa.Table, segment_of: npt.NDArray[np.intp], rows_of: dict[str, Any], k: int
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The ``k`` reasons of each row (positions in the model's ``features_``, -1 for none)
         and their excess, by :func:`top_reasons` as the Python engine ranks them: each row
-        among its segment's features, ties to the one its scorecard lists first."""
+        among its segment's features, ties to the one its scorecard lists first. The excess
+        of a feature is its points less the segment's reference (the Python scorer's
+        subtraction); -inf for a feature the row's segment does not read."""
         features = list(self._model.features_)
         n = table.num_rows
+        columns = [table.column(f"points_{f}") for f in features]
+        excess = np.column_stack(
+            [c.fill_null(_ZERO).to_numpy() if c.null_count else c.to_numpy() for c in columns]
+        )
+        reference = self._reference[segment_of]
+        np.subtract(excess, reference, out=excess)
+        if self._partial:  # a feature the row's segment does not read: never a reason
+            np.copyto(excess, -np.inf, where=np.isnan(reference))
         if self._in_order:  # one pass: the family's order is each scorecard's
-            excess = np.empty((n, len(features)), dtype=np.float64)
-            for j, f in enumerate(features):  # a feature the row's segment does not read: -inf
-                excess[:, j] = table.column(f"excess_{f}").fill_null(_BELOW).to_numpy()
             return top_reasons(excess, k)
         index = np.full((n, k), -1, dtype=np.int32)
         value = np.full((n, k), np.nan, dtype=np.float64)
@@ -388,11 +408,8 @@ class _Stream:
             k_own = min(k, len(scorecard.features_))
             if not rows.size or not k_own:
                 continue
-            own = np.column_stack(
-                [table.column(f"excess_{f}").to_numpy()[rows] for f in scorecard.features_]
-            )
-            chosen, points = top_reasons(own, k_own)
             local = np.asarray([features.index(f) for f in scorecard.features_], dtype=np.int32)
+            chosen, points = top_reasons(excess[np.ix_(rows, local)], k_own)
             index[rows, :k_own] = np.where(chosen >= 0, local[chosen], -1)
             value[rows, :k_own] = points
         return index, value

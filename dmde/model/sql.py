@@ -332,16 +332,12 @@ def scorecard_query(
     dialect: str = "duckdb",
     extra_columns: Sequence[str] = (),
     points_columns: bool = True,
-    excess_columns: bool = False,
 ) -> exp.Select:
     """The scoring query as a sqlglot tree (see :func:`scorecard_sql`).
 
     ``extra_columns`` are carried from the table to the output as they are (the DuckDB engine
     carries its reject lines); ``dialect`` is the one the table name is read in; without
-    ``points_columns`` the output has only the scores file's columns. With
-    ``excess_columns``, one column ``excess_<feature>`` per feature: its points above its
-    reference, a double, NULL where the row's segment does not read the feature (an engine
-    that ranks the reasons itself, as :func:`~dmde.model.scored.top_reasons`, reads them).
+    ``points_columns`` the output has only the scores file's columns.
     """
     reasons = check_reasons(reasons)
     source = table_reference(table, dialect=dialect)
@@ -395,7 +391,6 @@ def scorecard_query(
         *(_col(f"points_{f}") for f in features if points_columns),
         _col("score"),
         _name(probability, "probability"),
-        *(_name(_excess(model, f), f"excess_{f}") for f in features if excess_columns),
     ]
     query = exp.select(*outputs, copy=False).from_("scored", copy=False)
     query = query.with_("points", as_=points, copy=False).with_("scored", as_=scored, copy=False)
