@@ -56,6 +56,9 @@ REASON_COLUMNS = (
 
 FloatArray = npt.NDArray[np.float64]
 
+#: Rows of the training probabilities added up at a time (their points fit in the cache).
+_SCORE_BLOCK = 4_096
+
 #: False within :func:`_without_std_errors`.
 _STD_ERRORS: ContextVar[bool] = ContextVar("dmde_std_errors", default=True)
 
@@ -320,22 +323,28 @@ class Scorecard(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # type: ig
     ) -> FloatArray | None:
         """Set ``reference_points_`` from each training row's bins; with ``scores``, return the
         probability of each row, as :meth:`score_columns` adds the points up."""
-        probability = None
-        if scores:
-            contributions = np.empty((len(weight), len(indices)), dtype=np.float64)
-            for j, (bins, points) in enumerate(zip(indices, self.bin_points_, strict=True)):
-                contributions[:, j] = points[bins]
-            total = self.intercept_points_ + contributions.sum(axis=1)
-            probability = self.scaling_.probability(np.round(total, self.scaling_.decimals) + 0.0)
-            columns: Sequence[FloatArray] = list(contributions.T)
-        else:
-            columns = [points[bins] for bins, points in zip(indices, self.bin_points_, strict=True)]
-        # np.average(column, weights=weight) of each column, the weights summed once.
+        # np.average(points[bins], weights=weight) of each feature, the weights summed once.
         total_weight = weight.sum()
         self.reference_points_ = np.array(
-            [np.multiply(column, weight).sum() / total_weight for column in columns]
+            [
+                np.multiply(points[bins], weight).sum() / total_weight
+                for bins, points in zip(indices, self.bin_points_, strict=True)
+            ]
         )
-        return probability
+        if not scores:
+            return None
+        # Each row's points added up as score_columns adds them (a row of the rows x features
+        # contributions at a time), a block of rows at a time: the same sums, in the cache.
+        total = np.empty(len(weight), dtype=np.float64)
+        block = np.empty((_SCORE_BLOCK, len(indices)), dtype=np.float64)
+        for start in range(0, len(weight), _SCORE_BLOCK):
+            stop = min(start + _SCORE_BLOCK, len(weight))
+            part = block[: stop - start]
+            for j, (bins, points) in enumerate(zip(indices, self.bin_points_, strict=True)):
+                part[:, j] = points[bins[start:stop]]
+            total[start:stop] = part.sum(axis=1)
+        total = self.intercept_points_ + total
+        return self.scaling_.probability(np.round(total, self.scaling_.decimals) + 0.0)
 
     def _set_points(
         self, bins: Sequence[FeatureBinning], coef: FloatArray, intercept: float
