@@ -19,7 +19,9 @@ does not load stops the run before anything is written. The same input and model
 byte-identical scores and rejects files.
 
 A model file is read as its checked tables (:mod:`dmde.model.published_model`), which the lookup
-tables score: scoring a file never builds the estimators, nor imports scikit-learn.
+tables score: scoring a file never builds the estimators, nor imports scikit-learn; nor pandas,
+whose import is a tenth of a 2M-row run (Arrow's columns become numpy arrays and back through
+:mod:`dmde.data.arrow_numpy`; ``tests/test_scoring_imports.py`` checks it).
 
 The scores file has one row per scored household: ``dossier_id``, ``caf_code``, ``segment``,
 ``score`` (points), ``probability``, and for i = 1..k the reason codes ``reason_i_feature``,
