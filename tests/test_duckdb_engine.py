@@ -297,3 +297,24 @@ def test_an_odd_number_late_in_the_file_goes_to_python(
     assert duck.engine == "python" and "DuckDB and Arrow read differently" in str(duck.fallback)
     _assert_same_outputs(python, duck, "parquet")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries left
+
+
+@pytest.mark.parametrize("value", [None, "01", "2A", "976", "7", "2C", "", "01 "])
+def test_a_long_level_rule_checked_with_an_enum_says_what_the_in_list_says(
+    value: str | None,
+) -> None:
+    import duckdb
+    from sqlglot import exp
+
+    from dmde.batch.duckdb_engine import _level_as_enum
+
+    levels = list(CATALOG["caf_code"].levels)
+    x = exp.column("x", quoted=True)
+    rule = exp.Not(this=exp.In(this=x, expressions=[exp.Literal.string(v) for v in levels]))
+    fast = _level_as_enum(rule.copy())
+    assert fast.sql("duckdb") != rule.sql("duckdb")  # rewritten: many levels
+    con = duckdb.connect()
+    query = "SELECT COALESCE(({}), FALSE) FROM (SELECT CAST(? AS VARCHAR) AS x)"
+    slow_says = con.execute(query.format(rule.sql("duckdb")), [value]).fetchall()
+    fast_says = con.execute(query.format(fast.sql("duckdb")), [value]).fetchall()
+    assert fast_says == slow_says == [(value is not None and value not in levels,)]

@@ -84,6 +84,7 @@ _TYPED, _CHECKED, _LINES = "dmde_typed", "dmde_checked", "dmde_lines"
 _ODD = "dmde_odd_number"
 _REJECTS = "dmde_rejects"
 _ZERO = pa.scalar(0.0, pa.float64())
+_MANY_LEVELS = 8  # a level rule over more levels than this is checked with an ENUM
 _DUCKDB_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -211,9 +212,10 @@ def duckdb_scoring_sql(
     and streamed: nothing is stored in between.
     """
     typed = _input_select(source, columns, header)
-    checked = exp.select("*", *rule_columns(model, columns=columns), copy=False).from_(
-        _TYPED, copy=False
-    )
+    rules = [
+        rule.transform(_level_as_enum, copy=False) for rule in rule_columns(model, columns=columns)
+    ]
+    checked = exp.select("*", *rules, copy=False).from_(_TYPED, copy=False)
     lines = exp.select(
         "*", exp.alias_(reject_lines(model, columns=columns), _REJECTS, quoted=True), copy=False
     ).from_(_CHECKED, copy=False)
@@ -234,6 +236,26 @@ def duckdb_scoring_sql(
     outputs = [_output(e, enums) for e in query.expressions if e.alias_or_name != "probability"]
     query.set("expressions", outputs)
     return query.sql(dialect="duckdb")
+
+
+def _level_as_enum(node: exp.Expr) -> exp.Expr:
+    """``NOT x IN (<many levels>)`` as ``x IS NOT NULL AND TRY_CAST(x AS ENUM(<levels>)) IS
+    NULL``: the same truth for every value but NULL, where both let the rule pass (the
+    ``missing_value`` rule comes first), and one hash lookup instead of a comparison per level
+    (the 101 Caf codes)."""
+    inner = node.this if isinstance(node, exp.Not) else None
+    if not isinstance(inner, exp.In) or len(inner.expressions) < _MANY_LEVELS:
+        return node
+    levels = [e for e in inner.expressions if isinstance(e, exp.Literal) and e.is_string]
+    if len(levels) != len(inner.expressions) or len({e.this for e in levels}) != len(levels):
+        return node
+    kind = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[e.copy() for e in levels])
+    value = inner.this
+    return exp.and_(
+        exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())),
+        exp.Is(this=exp.TryCast(this=value.copy(), to=kind), expression=exp.null()),
+        copy=False,
+    )
 
 
 def _output(column: exp.Expr, enums: dict[str, list[str]]) -> exp.Expr:
