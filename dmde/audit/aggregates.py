@@ -5,7 +5,7 @@ label state), never rows: each cell needs only its number of rows, the sums of `
 and ``w·probability`` and the sums of their pairwise products. Any SQL engine computes those with
 one ``GROUP BY``. :func:`cell_sums_duckdb` does it in DuckDB over a table of any size (one scan
 with a grouping set per attribute and per pair of attributes, built as :mod:`sqlglot` trees,
-names quoted), and
+names quoted; or in Spark, through :class:`dmde.audit.spark_inputs.SparkConnection`), and
 :func:`audit_groups_on_cells` runs the very bootstrap and tables of the Python engine on those
 sums (:func:`dmde.audit.bootstrap._audit_cells`): the rows never come into Python.
 
@@ -62,9 +62,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import Any, Protocol
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -84,7 +83,7 @@ from dmde.audit.metrics import GroupAudit, _method, _references, flag_disparitie
 from dmde.audit.settings import AuditSettings
 from dmde.core.stats import hanley_mcneil_se, kish_size
 
-__all__ = ["AttributeCells", "audit_groups_on_cells", "cell_sums_duckdb"]
+__all__ = ["AttributeCells", "Connection", "audit_groups_on_cells", "cell_sums_duckdb"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -93,6 +92,20 @@ NOT_FROM_AGGREGATES = (
     "computed from cell sums made by the engine (GROUP BY GROUPING SETS); the decile and "
     "calibration tables need the rows' national quantiles and are not computed"
 )
+
+
+class Connection(Protocol):
+    """What the audit asks of an SQL engine: a DuckDB connection, or an object that runs DuckDB's
+    SQL elsewhere (:class:`dmde.audit.spark_inputs.SparkConnection`). ``sql`` returns a result
+    with ``df()``, ``fetchall()`` and ``to_arrow_table()``."""
+
+    def sql(self, query: str, /) -> Any: ...
+
+    def execute(self, query: str, /) -> Any: ...
+
+    def register(self, name: str, table: Any, /) -> Any: ...
+
+    def unregister(self, name: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -331,7 +344,7 @@ def _auc_of(
 
 
 def cell_sums_duckdb(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     table: str,
     attributes: Sequence[str],
     *,
@@ -348,7 +361,7 @@ def cell_sums_duckdb(
 
     Parameters
     ----------
-    con : duckdb.DuckDBPyConnection
+    con : Connection
         The connection that holds ``table``.
     table : str
         A table (or view, or registered frame) with one row per file.
@@ -451,7 +464,7 @@ def _codes(values: pd.Series[Any], groups: tuple[str, ...]) -> npt.NDArray[np.in
 
 
 def _auc(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     table: str,
     key: str,
     groups: tuple[str, ...],

@@ -21,6 +21,9 @@ missing, as in Python), and Python receives only
 - the model's seeded sample of ``proxy_rows`` rows, the very rows the Python engine draws
   (proxies, feature association, exclusion proof).
 
+The work is :func:`audit_on_connection`, on any connection that runs DuckDB's SQL: a DuckDB
+connection here, Spark's in :mod:`dmde.audit.spark_inputs` (the same queries, translated).
+
 The score-gap decomposition (each feature's points summed over every row) is not computed: the
 report says so (``data["engine"]``). The population's values are not checked against the
 catalog row by row (the Python engine's reader does): DuckDB reads them as they are.
@@ -37,17 +40,17 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from dmde.audit.aggregates import (
     AttributeCells,
+    Connection,
     _set_id,
     audit_groups_on_cells,
     cell_sums_duckdb,
@@ -80,7 +83,14 @@ from dmde.data.validation import _to_pandas
 from dmde.model.periods import PeriodScorecards
 from dmde.model.scorecard import ScorecardFamily
 
-__all__ = ["ENGINES", "audit_files_duckdb", "group_sql"]
+__all__ = [
+    "ENGINES",
+    "AuditFiles",
+    "audit_files_duckdb",
+    "audit_on_connection",
+    "checked_files",
+    "group_sql",
+]
 
 #: The audit's engines (``dmde audit --engine``).
 ENGINES = ("python", "duckdb")
@@ -145,7 +155,7 @@ def _reader(path: Path, text: Sequence[str] = ()) -> str:
     return f"read_parquet({_text(str(path))})"
 
 
-def _population_reader(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+def _population_reader(con: Connection, path: Path) -> str:
     """The population's reader: its catalog text and category columns as text in a CSV."""
     if path.suffix.lower() != ".csv":
         return _reader(path)
@@ -164,15 +174,15 @@ def _existing(path: str | os.PathLike[str], what: str) -> Path:
     return file
 
 
-def _columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+def _columns(con: Connection, source: str) -> list[str]:
     return [str(row[0]) for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
 
 
-def _one(con: duckdb.DuckDBPyConnection, query: str) -> tuple[Any, ...]:
+def _one(con: Connection, query: str) -> tuple[Any, ...]:
     return tuple(con.sql(query).fetchall()[0])
 
 
-def _check_ids(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> int:
+def _check_ids(con: Connection, source: str, path: Path) -> int:
     rows, distinct, missing = _one(
         con,
         f"SELECT count(*), count(DISTINCT dossier_id), count(*) - count(dossier_id) FROM {source}",
@@ -197,6 +207,52 @@ ENGINE_NOTE = (
     "{rows} rows; the score-gap decomposition (every row's points) not computed; the "
     "population's values not checked against the catalog"
 )
+
+
+@dataclass(frozen=True)
+class AuditFiles:
+    """The audit's files, checked (they exist, are vouched for, the selection comes from the
+    scores, the scores from the model), the loaded model and the attributes wanted."""
+
+    scores: Path
+    population: Path
+    selection: Path
+    model: Any
+    attributes: list[str]
+
+
+def checked_files(
+    *,
+    engine: str,
+    scores: str | os.PathLike[str],
+    population: str | os.PathLike[str],
+    model: str | os.PathLike[str],
+    selection: str | os.PathLike[str] | None,
+    labels: str,
+    attributes: Sequence[str] | None,
+    verify_key: str | os.PathLike[str] | None,
+) -> AuditFiles:
+    """The checks every engine's audit of files makes before it reads a row (see
+    :func:`audit_files_duckdb`); ``engine`` names the ``--engine`` in the messages."""
+    if labels not in LABEL_SOURCES:
+        raise AuditError(f"labels must be one of {', '.join(LABEL_SOURCES)}; got {labels!r}.")
+    if selection is None:
+        raise AuditOptionError(
+            f"--engine {engine} audits a selection file: give --selection (a --budget is applied "
+            "by the Python engine, --engine python)."
+        )
+    scores_path = _existing(scores, "scores file")
+    population_path = _existing(population, "population file")
+    selection_path = _existing(selection, "selection file")
+    check_selection_source(selection_path, scores_path, error=AuditError)
+    loaded = load_scoring_model(model, scores_path, verify_key=verify_key)
+    wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
+    unknown = [a for a in wanted if a not in ATTRIBUTE_SOURCES]
+    if unknown:
+        raise AuditOptionError(
+            f"unknown group attribute(s) {unknown}; choose among {', '.join(ATTRIBUTE_SOURCES)}."
+        )
+    return AuditFiles(scores_path, population_path, selection_path, loaded, wanted)
 
 
 def audit_files_duckdb(
@@ -230,39 +286,30 @@ def audit_files_duckdb(
         The Python engine's figures; ``data["engine"]`` says what was computed how, and
         ``gaps`` is None (not computed).
     """
-    if labels not in LABEL_SOURCES:
-        raise AuditError(f"labels must be one of {', '.join(LABEL_SOURCES)}; got {labels!r}.")
-    if selection is None:
-        raise AuditOptionError(
-            "--engine duckdb audits a selection file: give --selection (a --budget is applied "
-            "by the Python engine, --engine python)."
-        )
-    settings = AuditSettings() if settings is None else settings
-    scores_path = _existing(scores, "scores file")
-    population_path = _existing(population, "population file")
-    selection_path = _existing(selection, "selection file")
-    check_selection_source(selection_path, scores_path, error=AuditError)
-    loaded = load_scoring_model(model, scores_path, verify_key=verify_key)
-    wanted = list(attributes) if attributes else list(ATTRIBUTE_SOURCES)
-    unknown = [a for a in wanted if a not in ATTRIBUTE_SOURCES]
-    if unknown:
-        raise AuditOptionError(
-            f"unknown group attribute(s) {unknown}; choose among {', '.join(ATTRIBUTE_SOURCES)}."
-        )
+    files = checked_files(
+        engine="duckdb",
+        scores=scores,
+        population=population,
+        model=model,
+        selection=selection,
+        labels=labels,
+        attributes=attributes,
+        verify_key=verify_key,
+    )
     config: dict[str, Any] = {"memory_limit": memory_limit}
     if threads is not None:
         config["threads"] = threads
+    import duckdb  # here: the other engines do without it
+
     con = duckdb.connect(config=config)
     try:
-        return _audit(
+        return audit_on_connection(
             con,
-            scores_path,
-            population_path,
-            selection_path,
-            loaded,
+            files,
             labels=labels,
-            wanted=wanted,
-            settings=settings,
+            settings=AuditSettings() if settings is None else settings,
+            engine="duckdb",
+            note=ENGINE_NOTE,
         )
     except duckdb.Error as exc:
         raise AuditError(
@@ -272,17 +319,21 @@ def audit_files_duckdb(
         con.close()
 
 
-def _audit(
-    con: duckdb.DuckDBPyConnection,
-    scores_path: Path,
-    population_path: Path,
-    selection_path: Path,
-    loaded: Any,
+def audit_on_connection(
+    con: Connection,
+    files: AuditFiles,
     *,
     labels: str,
-    wanted: list[str],
     settings: AuditSettings,
+    engine: str,
+    note: str,
 ) -> AuditResult:
+    """The audit of checked files on a connection to an SQL engine (DuckDB's, or one that reads
+    DuckDB's SQL, as :mod:`dmde.audit.spark_inputs`'s); ``engine`` and ``note`` (a template of
+    ``{rows}``) name it and say what it computed in the result's ``data["engine"]`` and
+    method."""
+    scores_path, population_path, selection_path = files.scores, files.population, files.selection
+    loaded, wanted = files.model, files.attributes
     people, scored, chosen = (
         _population_reader(con, population_path),
         _reader(scores_path),
@@ -568,9 +619,7 @@ def _audit(
     )
     method_notes = dict(groups_audit.method)
     method_notes["n_tested"] = int(disparities["tested"].sum())
-    method_notes["aggregates"] = ENGINE_NOTE.format(
-        rows=f"{min(settings.proxy_rows, facts['rows']):,}"
-    )
+    method_notes["aggregates"] = note.format(rows=f"{min(settings.proxy_rows, facts['rows']):,}")
     groups_audit = replace(groups_audit, disparities=disparities, method=method_notes)
     hit_rates = hit_rates_by_method(
         chosen=picked,
@@ -600,8 +649,8 @@ def _audit(
         "score_max": float(facts["score_max"]),
         "score_cut": float(facts["score_cut"]),
         "engine": {
-            "name": "duckdb",
-            "computed": ENGINE_NOTE.format(rows=f"{min(settings.proxy_rows, facts['rows']):,}"),
+            "name": engine,
+            "computed": note.format(rows=f"{min(settings.proxy_rows, facts['rows']):,}"),
             "not_computed": ["score-gap decomposition (gaps)"],
         },
     }
@@ -736,7 +785,7 @@ def _pair_rows(
     return disparity_frame(rows)
 
 
-def _edges(con: duckdb.DuckDBPyConnection, column: str, source: str = _VIEW) -> list[float]:
+def _edges(con: Connection, column: str, source: str = _VIEW) -> list[float]:
     """The Python engine's national decile edges (unit weights) from counts per value."""
     counts = con.sql(
         f"SELECT CAST({column} AS DOUBLE) AS x, count(*) AS n FROM {source} GROUP BY 1 ORDER BY 1"
@@ -763,7 +812,7 @@ def _group_text(name: str) -> str:
 
 
 def _by_decile(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     cells: Sequence[AttributeCells],
     decile: str,
     sums: Sequence[str] = (),
@@ -811,9 +860,7 @@ def _by_decile(
     return out
 
 
-def _deciles(
-    con: duckdb.DuckDBPyConnection, cells: Sequence[AttributeCells], min_cell: int
-) -> pd.DataFrame:
+def _deciles(con: Connection, cells: Sequence[AttributeCells], min_cell: int) -> pd.DataFrame:
     """The deciles table (:func:`dmde.audit.bootstrap._deciles`, unit weights) from the counts
     by national score decile ``d`` of the summed cells (:data:`_CELLS`)."""
     frames = []
@@ -839,9 +886,7 @@ def _deciles(
     return pd.concat(frames, ignore_index=True)
 
 
-def _calibration(
-    con: duckdb.DuckDBPyConnection, cells: Sequence[AttributeCells], min_cell: int
-) -> pd.DataFrame:
+def _calibration(con: Connection, cells: Sequence[AttributeCells], min_cell: int) -> pd.DataFrame:
     """The calibration table (:func:`dmde.audit.bootstrap._calibration`, unit weights, labels
     on every file) from counts and sums by national decile of the probability."""
     decile = _decile_sql("probability", _edges(con, "probability"))
@@ -876,7 +921,7 @@ def _calibration(
 
 
 def _model_parts(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     model: Any,
     population: Path,
     scored: str,

@@ -3,10 +3,11 @@ with window functions, so that the files are chosen where the scores live.
 
 The queries are :mod:`sqlglot` syntax trees written in DuckDB's or Spark's dialect (one query;
 the tie key's arithmetic differs: DuckDB has unsigned 128-bit integers, Spark only signed
-64-bit ones that fail on overflow, so its products are made of 16- and 32-bit pieces). They read a table of the scores with fixed column
-names (:data:`ROW`, ``dossier_id``, ``score``, ``probability`` and :data:`GROUP`, the group's
-name as text), a table of each group's score quota and a table of the random draws; every name
-is a quoted identifier and every value a literal.
+64-bit ones that fail on overflow, so its products are made of 16- and 32-bit pieces). They
+read a table of the scores with fixed column names (:data:`ROW`, ``dossier_id``, ``score``,
+``probability`` and :data:`GROUP`, the group's name as text), a table of each group's score
+quota and a table of the random draws; every name is a quoted identifier and every value a
+literal.
 
 How the query reproduces :func:`~dmde.batch.selection.select` exactly:
 

@@ -62,7 +62,7 @@ from dmde.batch.scores_table import (
 from dmde.batch.selection_file import _FIX, _check_paths, _finish, _now, _wanted, select_file
 from dmde.batch.selection_sql import GROUP, ROW, _random_draws, selection_query
 from dmde.batch.spark_engine import DEFAULT_MASTER, spark_session
-from dmde.core.errors import ParameterError, SchemaError
+from dmde.core.errors import DmdeError, ParameterError, SchemaError, UsageError
 from dmde.data.opening import data_lines
 from dmde.data.outputs import output_columns, output_type
 from dmde.data.parameters import check_parameters
@@ -229,8 +229,9 @@ def running_session(master: str | None, session: SparkSession | None) -> tuple[S
     ------
     ParameterError
         A master with a session, or a master other than the running session's.
-    DmdeError
-        Without pyspark or a Java runtime.
+    UsageError
+        Without pyspark or a Java runtime, or when Spark does not start on the master (exit
+        code 2: how dmde is run, not the data).
     """
     if session is not None:
         if master is not None:
@@ -243,7 +244,10 @@ def running_session(master: str | None, session: SparkSession | None) -> tuple[S
         return session, False
     running = _active_session()
     if running is None:
-        return spark_session(master or DEFAULT_MASTER), True
+        try:
+            return spark_session(master or DEFAULT_MASTER), True
+        except DmdeError as exc:  # no pyspark, no Java, no master there: how to run it
+            raise UsageError(str(exc)) from None
     used = str(running.sparkContext.master)
     if master is not None and used != master:
         raise ParameterError(
