@@ -436,3 +436,20 @@ def test_the_family_fits_each_segment_on_the_columns_it_reads_only(checked: pd.D
     for name, model in wide.models_.items():
         assert np.array_equal(model.coef_, narrow.models_[name].coef_)
         assert model.binning_.bins_ == narrow.models_[name].binning_.bins_
+
+
+@pytest.mark.parametrize("dtype", ["category", "object"])
+def test_the_segments_are_the_values_rows_have(checked: pd.DataFrame, dtype: str) -> None:
+    """A category no row has is no segment; a categorical and text route the same rows."""
+    X = checked.copy()
+    levels = ["declarative", "prefilled", "no_row_has_it"]
+    X["income_reporting"] = (
+        X["income_reporting"]
+        .astype(str)
+        .astype(pd.CategoricalDtype(levels) if dtype == "category" else object)
+    )
+    w = X["control_weight"]
+    family = ScorecardFamily().fit(X, X["target"], w)
+    assert family.segments_ == ("declarative", "prefilled")
+    plain = ScorecardFamily().fit(X.astype({"income_reporting": str}), X["target"], w)
+    np.testing.assert_array_equal(family.points(X), plain.points(X))

@@ -105,21 +105,30 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
         frame = _require_frame(X, self.segment_column)
         # Each row's segment as a code of its distinct value (not a million strings): the
         # segments are those values as text, values equal as text being one segment.
-        codes, uniques = pd.factorize(frame[self.segment_column], use_na_sentinel=True)
+        column = frame[self.segment_column]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # its codes: nothing to hash
+            codes = column.cat.codes.to_numpy().astype(np.intp)
+            uniques: Any = column.cat.categories
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
         if (codes < 0).any():
             raise SchemaError(
                 f"{self.segment_column!r} is missing on {int((codes < 0).sum())} rows; "
                 "every row needs a segment to be routed."
             )
-        names = np.asarray([str(u) for u in uniques], dtype=object)
+        names = [str(u) for u in uniques]
+        seen = np.bincount(codes, minlength=len(names)) > 0  # a category no row has: no segment
         y_arr = np.asarray(y)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         read = _columns_read(frame, template)
-        self.segments_ = tuple(sorted(set(names)))
+        self.segments_ = tuple(sorted({n for n, used in zip(names, seen, strict=True) if used}))
+        # Each row's segment, as its index in segments_ (codes equal as text: one segment).
+        position = {name: k for k, name in enumerate(self.segments_)}
+        segment = np.asarray([position.get(n, -1) for n in names], dtype=np.intp)[codes]
         segment_rows = []
-        for name in self.segments_:
-            rows = np.isin(codes, np.flatnonzero(names == name))
-            if len(np.unique(y_arr[rows])) < 2:
+        for k, name in enumerate(self.segments_):
+            rows = segment == k
+            if not _two_classes(y_arr[rows]):
                 raise DmdeError(
                     f"segment {self.segment_column}={name!r} has {int(rows.sum())} rows but only "
                     "one class of the target: a scorecard needs both. Train on more rows or set "
@@ -280,6 +289,14 @@ class ScorecardFamily(_BinaryWithMissing, ClassifierMixin, BaseEstimator):  # ty
             table.insert(0, "segment", name)
             parts.append(table)
         return pd.concat(parts, ignore_index=True)
+
+
+def _two_classes(y: npt.NDArray[Any]) -> bool:
+    """Whether ``y`` holds two values or more (``len(np.unique(y)) >= 2``, without sorting
+    integers)."""
+    if y.dtype.kind in "iub":
+        return y.size > 0 and bool((y != y[0]).any())
+    return len(np.unique(y)) >= 2
 
 
 def _check_routing(column: str) -> None:
