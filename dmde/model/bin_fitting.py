@@ -99,7 +99,7 @@ def _value_sums(
     weights: Floats
     events: Floats
     if whole_weights and values is not None:
-        index = codes.astype(np.intp)  # once, not once per count
+        index = codes.astype(np.intp, copy=False)  # once, not once per count
         weights = np.bincount(index, weights=w, minlength=values.size).astype(np.float64)
         events = np.bincount(index, weights=wy, minlength=values.size).astype(np.float64)
         return values, weights, events, codes
@@ -165,8 +165,8 @@ def _decimal_codes(x: Floats, *, most: int) -> tuple[npt.NDArray[np.integer], Fl
                 break
         else:
             return None
-        k = np.rint(x * scale)
-        if not np.array_equal(k / scale, x):  # a row with more decimals
+        k = np.rint(x * scale) if scale != 1.0 else np.rint(x)  # x * 1.0 is x
+        if not np.array_equal(k / scale if scale != 1.0 else k, x):  # a row with more decimals
             return None
     low, high = float(k.min()), float(k.max())
     if not high - low < max(1 << 16, 4 * x.size):
@@ -177,7 +177,7 @@ def _decimal_codes(x: Floats, *, most: int) -> tuple[npt.NDArray[np.integer], Fl
     if n_values > most:
         return None
     rank = np.cumsum(seen, dtype=np.intp) - 1
-    if n_values <= 1 << 16:
+    if most <= 1 << 16:  # ranks to sort the rows by
         rank = rank.astype(np.uint16)
     values = _signed_zero(((low + np.flatnonzero(seen)) / scale).astype(np.float64), x)
     return rank[offset], values, None
