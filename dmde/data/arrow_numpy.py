@@ -58,16 +58,16 @@ def _buffer(data: Any) -> pa.Buffer:
 
 def _one_array(values: Column) -> Arr:
     """A chunked array as one array (its only chunk, or its chunks concatenated)."""
-    if isinstance(values, pa.ChunkedArray):
-        whole: Any = (
-            values.chunk(0)
-            if values.num_chunks == 1
-            else values.combine_chunks()
-            if values.num_chunks
-            else pa.nulls(0, values.type)
-        )
-        return cast("Arr", whole)
-    return values
+    if not isinstance(values, pa.ChunkedArray):
+        return values
+    whole: Any
+    if values.num_chunks == 1:
+        whole = values.chunk(0)
+    elif values.num_chunks == 0:
+        whole = pa.nulls(0, values.type)
+    else:
+        whole = values.combine_chunks()
+    return cast("Arr", whole)
 
 
 def _bits(buffer: Any, offset: int, length: int) -> npt.NDArray[np.bool_]:
