@@ -318,3 +318,16 @@ def test_a_long_level_rule_checked_with_an_enum_says_what_the_in_list_says(
     slow_says = con.execute(query.format(rule.sql("duckdb")), [value]).fetchall()
     fast_says = con.execute(query.format(fast.sql("duckdb")), [value]).fetchall()
     assert fast_says == slow_says == [(value is not None and value not in levels,)]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_file_without_rows_is_refused_as_python_refuses_it(
+    kind: str, model_path: Path, tmp_path: Path
+) -> None:
+    source = _write(synthesize(100, seed=24).iloc[:0], tmp_path / f"population.{kind}")
+    with pytest.raises(SchemaError) as python:
+        score_file(model_path, source, tmp_path / "python.csv")
+    with pytest.raises(SchemaError) as duck:
+        score_file_duckdb(model_path, source, tmp_path / "duckdb.csv")
+    assert str(python.value) == str(duck.value)
+    assert not list(tmp_path.glob("duckdb*"))

@@ -1,21 +1,28 @@
 """Batch scoring with DuckDB (embedded): the same scores, rejects and manifest as the Python engine.
 
-:func:`score_file_duckdb` reads a CSV or Parquet file with DuckDB, checks its rows with the
-catalog rules written as SQL (:func:`dmde.model.sql.rejects_sql`) and scores the valid ones with
-the model's SQL (:func:`dmde.model.sql.scorecard_sql`), all inside DuckDB; the rows come back to
-Python only to be written, by the writer the Python engine uses
-(:func:`dmde.data.writing.write_batches`), with the scores file's schema
-(:func:`dmde.batch.scoring.scores_schema`). It reads the same columns as the Python engine
-(:func:`dmde.batch.scoring.needed_columns`): the other columns of a CSV file are split but never
-converted, those of a Parquet file never read.
+:func:`score_file_duckdb` runs one DuckDB query over a CSV or Parquet file
+(:func:`duckdb_scoring_sql`): it reads the file once, with all of DuckDB's threads, converts
+the columns, checks each row with the catalog rules written as SQL
+(:func:`dmde.model.sql.rule_columns`, :func:`dmde.model.sql.reject_lines`) and gives each
+feature's points with the model's SQL (:func:`dmde.model.sql.scorecard_query`). The rows stream
+back in file order (DuckDB keeps it for a query that only selects and converts; the engine
+numbers them as they come): nothing is stored in DuckDB, no second pass reads the file. The
+engine keeps each rejected row's lines, ranks the reasons of the scored rows with the Python
+engine's own function (:func:`dmde.model.scored.top_reasons`) and writes the scores with the
+writer the Python engine uses (:func:`dmde.data.writing.write_batches`), with the scores file's
+schema (:func:`dmde.batch.scoring.scores_schema`), while DuckDB reads on. It reads the same
+columns as the Python engine (:func:`dmde.batch.scoring.needed_columns`): the other columns of a
+CSV file are split but never converted, those of a Parquet file never read.
 
 What is the same as :func:`dmde.batch.scoring.score_file`, on the same input and model: the
 scored rows, in file order, with the same ``score`` (to the cent: the points are summed as exact
-decimals), ``probability`` (recomputed from the score with the model's scaling, numpy's ``exp``:
-an engine's ``EXP`` can differ in the last bit), reasons and their points; the rejects, line for
-line (row, dossier_id, column, value, rule, reason), in the same order; the counts of the
-manifest. A CSV scores file and the rejects file are byte-identical; a Parquet scores file has
-the same schema and values but its row groups are DuckDB's batches, not the Python reader's.
+decimals), ``probability`` (computed from the score with the model's scaling, numpy's ``exp``:
+an engine's ``EXP`` can differ in the last bit), reasons and their points (each feature's
+points less its reference, ranked by ``top_reasons``); the rejects, line for line (row,
+dossier_id, column, value, rule, reason), in the same order; the counts of the manifest. A CSV
+scores file and the rejects file are byte-identical; a Parquet scores file has the same schema
+and values but its row groups and dictionaries are the engine's (row groups of about
+``batch_size`` rows; ``caf_code`` and ``segment`` keep every level in their dictionary).
 
 What DuckDB does not read the way the Python engine does is handed to the Python engine, which
 then writes the outputs (:attr:`DuckdbScoringResult.engine` says ``"python"`` and
@@ -85,6 +92,7 @@ _ODD = "dmde_odd_number"
 _REJECTS = "dmde_rejects"
 _ZERO = pa.scalar(0.0, pa.float64())
 _MANY_LEVELS = 8  # a level rule over more levels than this is checked with an ENUM
+_AHEAD = "64MB"  # what DuckDB may hold of the query's result that Python has not taken yet
 _DUCKDB_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -318,20 +326,30 @@ class _Stream:
         """The scores, in tables of about ``batch_size`` rows (DuckDB's batches are smaller)."""
         waiting: list[pa.RecordBatch] = []
         rows = 0
-        try:
-            for batch in self._reader:
-                valid = self._take(batch)
-                if valid.num_rows:
-                    waiting.append(valid)
-                    rows += valid.num_rows
-                if rows >= self._batch_size:
-                    yield self._score(waiting)
-                    waiting, rows = [], 0
-        except (duckdb.Error, pa.ArrowException) as exc:
-            why = f"DuckDB cannot read the file as typed: {_first_line(exc)}"
-            raise _FallbackError(why) from None
+        for batch in self._batches():
+            valid = self._take(batch)
+            if valid.num_rows:
+                waiting.append(valid)
+                rows += valid.num_rows
+            if rows >= self._batch_size:
+                yield self._score(waiting)
+                waiting, rows = [], 0
         if waiting:
             yield self._score(waiting)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        """DuckDB's batches; an error of DuckDB's while it reads the file (a value it cannot
+        convert, a row with too many fields, bytes that are not UTF-8) is a fallback."""
+        batches = iter(self._reader)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (duckdb.Error, pa.ArrowException) as exc:
+                why = f"DuckDB cannot read the file as typed: {_first_line(exc)}"
+                raise _FallbackError(why) from None
+            yield batch
 
     def _take(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The valid rows of one batch of DuckDB's; its reject lines and ids are kept."""
@@ -342,7 +360,8 @@ class _Stream:
                 "Arrow read differently"
             )
         ids = batch.column("dossier_id")
-        self.ids.append(ids.drop_null() if ids.null_count else ids)
+        # A copy: a column of DuckDB's batch holds the memory of the whole batch.
+        self.ids.append((ids.drop_null() if ids.null_count else ids).to_numpy().copy())
         lines = batch.column(_REJECTS)
         if lines.null_count < batch.num_rows:
             self._reject(batch, lines)
@@ -438,7 +457,7 @@ class _Stream:
 
     def repeated_ids(self) -> int:
         """How many dossier_id values are on several rows."""
-        ids = pa.chunked_array(self.ids, pa.int64()).to_numpy()
+        ids = np.concatenate(self.ids) if self.ids else np.empty(0, dtype=np.int64)
         if ids.size < 2 or bool(np.all(ids[1:] > ids[:-1])):  # in order: none repeated, no sort
             return 0
         return int(repeated_values(ids).size)
@@ -480,7 +499,8 @@ def score_file_duckdb(
     reasons : int, default 3
         Reason codes per row.
     batch_size : int
-        Rows per batch written (one Parquet row group each).
+        Rows per batch written, at least (DuckDB's smaller batches are gathered into one;
+        one Parquet row group each).
     progress : callable, optional
         Called once with the number of rows read, at the end.
     verify_key : path, optional
@@ -529,6 +549,8 @@ def score_file_duckdb(
             config["threads"] = int(threads)
         con = duckdb.connect(config=config)
         con.execute("SET enable_progress_bar = false").fetchall()  # an unattended job
+        # DuckDB reads on while Python ranks and writes a batch (up to about a batch ahead).
+        con.execute(f"SET streaming_buffer_size = '{_AHEAD}'").fetchall()
         try:
             try:
                 with FileSet(error=SchemaError) as files:
