@@ -69,7 +69,7 @@ from dmde.data.parameters import check_parameters
 from dmde.data.schema import EXTENSIONS
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 __all__ = ["SparkSelection", "select_file_spark"]
 
@@ -194,6 +194,8 @@ def select_file_spark(
             summary = _summary(n_files, per, plan, chosen.counts, parameters)
             table = _csv_extras(spark, wanted, per, chosen.ids) if csv else None
     finally:
+        if spark.catalog.tableExists(_SCORES):
+            spark.catalog.uncacheTable(_SCORES)
         for view in (_SCORES, _QUOTAS, _DRAWS, _TEXT):
             spark.catalog.dropTempView(view)
         if own:
@@ -345,8 +347,10 @@ def _load(
     names = [ROW, "dossier_id", "score", "probability", GROUP]
     selected = ", ".join(f"{c} AS {_quoted(n)}" for c, n in zip(columns, names, strict=True))
     scores = spark.sql(f"SELECT {selected}, {odd} AS `odd` FROM {_quoted(table)}")
+    scores.createOrReplaceTempView(_SCORES)
+    spark.catalog.cacheTable(_SCORES)  # read once: checked, counted, then chosen from
     try:
-        checks = _checks(scores, floor)
+        checks = _checks(spark, floor)
     except Exception as exc:  # Spark could not read the file as typed (pyspark's errors vary)
         raise _FallbackError(f"Spark cannot read the scores as typed: {_first_line(exc)}") from None
     n_rows = sum(int(row["n"]) for row in checks)
@@ -365,18 +369,16 @@ def _load(
     ):
         if count:
             raise _FallbackError(f"{count:,} {why}")
-    scores.drop("odd").createOrReplaceTempView(_SCORES)
     counted = sorted((str(r[GROUP]), int(r["n"]), int(r["eligible"])) for r in checks)
     files = {name: n for name, n, _ in counted}
     return n_rows, files, {name: k for name, _, k in counted}
 
 
-def _checks(scores: DataFrame, floor: object) -> list[Any]:
+def _checks(spark: SparkSession, floor: object) -> list[Any]:
     """One pass: per group, its files, eligible files and bad values; the distinct ids."""
     eligible = "true"
     if floor is not None:  # checked: a number in [0, 1]
         eligible = f"`probability` >= CAST('{float(floor)!r}' AS DOUBLE)"  # type: ignore[arg-type]
-    scores.createOrReplaceTempView(_SCORES)
     query = f"""
         SELECT `{GROUP}`, COUNT(*) AS n, COUNT_IF({eligible}) AS eligible,
             COUNT_IF(`odd`) AS odd,
@@ -386,7 +388,7 @@ def _checks(scores: DataFrame, floor: object) -> list[Any]:
             FIRST(ids) AS ids
         FROM {_SCORES} CROSS JOIN (SELECT COUNT(DISTINCT `dossier_id`) AS ids FROM {_SCORES})
         GROUP BY `{GROUP}`"""
-    found: list[Any] = scores.sparkSession.sql(query).collect()
+    found: list[Any] = spark.sql(query).collect()
     if any(row[GROUP] is None for row in found):
         raise _FallbackError("rows have a missing value")
     return found
