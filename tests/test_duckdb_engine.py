@@ -331,3 +331,37 @@ def test_a_file_without_rows_is_refused_as_python_refuses_it(
         score_file_duckdb(model_path, source, tmp_path / "duckdb.csv")
     assert str(python.value) == str(duck.value)
     assert not list(tmp_path.glob("duckdb*"))
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "odd"),
+    [
+        ("n_children", None, False),
+        ("n_children", "3", False),
+        ("n_children", "0", False),
+        ("n_children", "12", False),
+        ("n_children", "-5", False),
+        ("n_children", "03", True),
+        ("n_children", "+3", True),
+        ("n_children", "-0", True),
+        ("n_children", "3.5", True),
+        ("n_children", "1e3", True),
+        ("n_children", "1_000", True),
+        ("n_children", " 3", True),
+        ("n_children", "x", True),
+        ("income_to_smic", None, False),
+        ("income_to_smic", "1.25", False),
+        ("income_to_smic", "3", False),
+        ("income_to_smic", "1_000", True),
+        ("income_to_smic", "x", True),
+    ],
+)
+def test_the_numbers_duckdb_and_arrow_read_differently_are_found(
+    column: str, text: str | None, odd: bool
+) -> None:
+    import duckdb
+
+    from dmde.batch.duckdb_engine import _odd
+
+    query = f'SELECT {_odd(column).sql("duckdb")} FROM (SELECT CAST(? AS VARCHAR) AS "{column}")'
+    assert duckdb.connect().execute(query, [text]).fetchall() == [(odd,)]
