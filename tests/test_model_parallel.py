@@ -62,3 +62,16 @@ def test_maps_nest_two_levels_deep(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_one_worker_runs_in_the_calling_thread() -> None:
     here = threading.get_ident()
     assert map_in_threads(lambda _: threading.get_ident(), range(3), workers=1) == [here] * 3
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", 1), ("3", 3), ("0", None), ("x", None)])
+def test_the_number_of_threads_can_be_set(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: int | None
+) -> None:
+    monkeypatch.delenv(parallel.THREADS_VARIABLE, raising=False)
+    default = cores()
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, value)
+    assert cores() == (default if expected is None else expected)
+    if expected == 1:
+        here = threading.get_ident()
+        assert map_in_threads(lambda _: threading.get_ident(), range(3)) == [here] * 3

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["cores", "map_in_threads"]
+__all__ = ["THREADS_VARIABLE", "cores", "map_in_threads"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,8 +34,17 @@ MAX_DEPTH = 2
 _local = threading.local()
 
 
+#: An environment variable that sets the number of threads (1: none), for a shared machine or
+#: to compare; by default, one per core this process may run on.
+THREADS_VARIABLE = "DMDE_THREADS"
+
+
 def cores() -> int:
-    """The number of cores this process may run on."""
+    """The number of threads to run pieces on: ``DMDE_THREADS`` if set to a whole number of 1
+    or more, else the number of cores this process may run on."""
+    wanted = os.environ.get(THREADS_VARIABLE, "").strip()
+    if wanted.isdigit() and int(wanted) >= 1:
+        return int(wanted)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
