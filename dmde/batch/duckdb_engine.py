@@ -546,6 +546,7 @@ def score_file_duckdb(
         if why:
             return python_engine(why)
     query = duckdb_scoring_sql(loaded, source, order, header)
+    fallback: str | None = None
     with (
         tempfile.TemporaryDirectory(prefix="dmde-duckdb-") as spill,
         ThreadPoolExecutor(max_workers=1) as pool,
@@ -596,9 +597,11 @@ def score_file_duckdb(
                     )
                     manifest = land_run(files, manifest_path(out), record, error=SchemaError)
             except _FallbackError as why:
-                return python_engine(str(why))
+                fallback = str(why)
         finally:
-            con.close()
+            con.close()  # before the Python engine runs: DuckDB's memory is given back
+    if fallback is not None:
+        return python_engine(fallback)
     if n_scored + n_rejected != n_rows:  # pragma: no cover - one query partitions the rows
         raise SchemaError(f"{source}: {n_rows} rows read, {n_scored} scored, {n_rejected} rejected")
     return DuckdbScoringResult(
