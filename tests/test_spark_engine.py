@@ -262,23 +262,22 @@ def test_overlapping_part_files_are_written_again_in_ranges(
 
 
 @pytest.mark.parametrize(
-    ("ranges", "expected"),
+    ("parts", "expected"),
     [
-        ([(11, 20), (1, 10), (21, 21)], [1, 0, 2]),
-        ([(1, 10), (10, 20)], None),
-        ([(1, 30), (11, 20)], None),
-        ([(5, 9), (None, None)], [0]),
+        ([[11, 12, 20], [1, 2, 10], [21]], [1, 0, 2]),
+        ([[1, 10], [10, 20]], None),
+        ([[1, 30], [11, 20]], None),
+        ([[5, 9], []], [0]),
+        ([[9, 5], [11, 12]], None),
     ],
-    ids=["disjoint", "touching", "nested", "empty part"],
+    ids=["disjoint", "touching", "nested", "empty part", "out of order"],
 )
 def test_part_files_in_order_of_their_rows(
-    ranges: list[tuple[int | None, int | None]], expected: list[int] | None, tmp_path: Path
+    parts: list[list[int]], expected: list[int] | None, tmp_path: Path
 ) -> None:
-    for i, (low, high) in enumerate(ranges):
-        rows = [] if low is None else list(range(low, high + 1))
-        pq.write_table(
-            pa.table({"row": pa.array(rows, pa.int64())}), tmp_path / f"part-{i}.parquet"
-        )
+    for i, rows in enumerate(parts):
+        table = pa.table({"row": pa.array(rows, pa.int64())})
+        pq.write_table(table, tmp_path / f"part-{i}.parquet")
     got = spark_engine._parts_in_order(tmp_path)
     names = None if got is None else [int(p.stem.split("-")[1]) for p in got]
     assert names == expected

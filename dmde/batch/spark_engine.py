@@ -7,10 +7,12 @@ as SQL (:func:`dmde.model.sql.rejects_query`, Spark dialect) and scores the vali
 model's SQL (:func:`dmde.model.sql.scorecard_query`), all inside Spark. It reads the columns the
 Python engine reads (:func:`dmde.batch.scoring.needed_columns`).
 
-Spark writes a folder of part-files; dmde's outputs are single files. The scores are written by
-Spark as Parquet part-files in a temporary folder, sorted by row, and then read back one row
-group at a time and written by the writer the Python engine uses
-(:func:`dmde.data.writing.write_batches`): the driver holds one batch at a time, not the file.
+Spark writes a folder of part-files; dmde's outputs are single files. Each Spark task reads
+one split of a file, in order, so each part-file is a range of rows and the file order needs
+no sort across tasks. The scores are written by Spark as Parquet part-files in a temporary
+folder, and then read back in row order one row group at a time and written by the writer the
+Python engine uses (:func:`dmde.data.writing.write_batches`): the driver holds one batch at a
+time, not the file.
 The rejects (a few lines per thousand rows) are collected whole, as the Python engine holds them.
 
 What is the same as :func:`dmde.batch.scoring.score_file`, on the same input and model, is what
@@ -582,10 +584,10 @@ def _write_scores(spark: SparkSession, model: Model, reasons: int, folder: Path)
     paths, in row order.
 
     Each task of the read is one split of a file (:func:`_one_split_per_task`), read in order,
-    and the query keeps it a task of its own (no exchange): each part-file is one range of rows,
-    sorted within the task (a check, as they come so). The part-files are put in the order of
-    their first rows. No global sort: Spark's would sample the rows and move them all. Should
-    two part-files' ranges overlap (a Spark that packs several splits in a task), the scores
+    and the query keeps it a task of its own (no exchange, no sort): each part-file is one range
+    of rows, in order. The part-files are put in the order of their first rows. No global sort:
+    Spark's would sample the rows and move them all. Should a part-file's rows not be in order,
+    or two part-files' ranges overlap (a Spark that packs several splits in a task), the scores
     are written again, sorted by ranges of rows; :func:`_scores` checks the rows increase.
     """
     query = scorecard_query(
@@ -598,7 +600,7 @@ def _write_scores(spark: SparkSession, model: Model, reasons: int, folder: Path)
         points_columns=False,
     )
     scored = spark.sql(_spark_sql(query))
-    scored.sortWithinPartitions(_ROW).write.mode("overwrite").parquet(str(folder))
+    scored.write.mode("overwrite").parquet(str(folder))
     parts = _parts_in_order(folder)
     if parts is None:  # not seen: one split per task makes each part-file a range
         pieces = max(spark.sparkContext.defaultParallelism, len(list(folder.glob("part-*"))))
@@ -609,10 +611,13 @@ def _write_scores(spark: SparkSession, model: Model, reasons: int, folder: Path)
 
 
 def _parts_in_order(folder: Path) -> list[Path] | None:
-    """The part-files holding rows, by their first row; None if two hold overlapping ranges."""
+    """The part-files holding rows, by their first row; None if a part-file's rows are not in
+    order, or two part-files hold overlapping ranges."""
     ranges = []
     for part in folder.glob("part-*.parquet"):
-        rows = pq.read_table(part, columns=[_ROW]).column(0)
+        rows = pq.read_table(part, columns=[_ROW]).column(0).combine_chunks()
+        if len(rows) > 1 and not pc.all(pc.greater(rows[1:], rows[:-1])).as_py():
+            return None
         if len(rows):
             low, high = pc.min_max(rows).values()
             ranges.append((int(low.as_py()), int(high.as_py()), part))
