@@ -52,6 +52,7 @@ __all__ = ["SPARK_NOTE", "SparkConnection", "audit_files_spark"]
 #: What the spark engine computes, samples and leaves out, for the report (the DuckDB
 #: engine's statement: the same work, the same SQL).
 SPARK_NOTE = "Spark" + ENGINE_NOTE.removeprefix("DuckDB")
+_BROADCAST = "spark.sql.autoBroadcastJoinThreshold"
 _SPARK_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -275,6 +276,11 @@ def audit_files_spark(
     )
     spark, own = running_session(master, session)
     con = SparkConnection(spark)
+    # Spark guesses a Parquet file's size from its compressed bytes and would broadcast the
+    # scores to every task (5M rows: beyond the driver's memory): joins by sorting, unless the
+    # adaptive planner measures a side small while the query runs.
+    broadcast = spark.conf.get(_BROADCAST, None)
+    spark.conf.set(_BROADCAST, "-1")
     try:
         return audit_on_connection(
             con,
@@ -290,3 +296,7 @@ def audit_files_spark(
         con.close()
         if own:
             spark.stop()
+        elif broadcast is None:
+            spark.conf.unset(_BROADCAST)
+        else:
+            spark.conf.set(_BROADCAST, broadcast)
