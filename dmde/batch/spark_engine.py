@@ -494,6 +494,8 @@ def _numbered(
     Spark reads each split of a file in order and numbers the rows of a task consecutively
     (``monotonically_increasing_id``): a row's number is the rows of the files and splits before
     its own plus its place in its split. Only the count of each split comes back to Python.
+    A CSV file's rows are cached (parsed once); a Parquet file is read again at each pass, in
+    the same splits (the run's settings hold), so its rows get the same numbers.
     """
     sql = _pyspark()
     f = sql.functions
@@ -771,7 +773,9 @@ def score_file_spark(
             try:
                 _check_files(source, columns)
                 fingerprint = pool.submit(_fingerprint, source)  # while Spark reads
-                read = _read(spark, source, order).persist()
+                read = _read(spark, source, order)
+                if source.kind == "csv":  # parsed once; Parquet is read again at each pass
+                    read = read.persist()
                 try:
                     numbered, n_rows, odd = _numbered(spark, read, source, order)
                     if odd:
