@@ -40,7 +40,7 @@ from sqlglot import exp
 from dmde.audit.engine_inputs import ENGINE_NOTE, audit_on_connection, checked_files
 from dmde.audit.result import AuditResult
 from dmde.audit.settings import AuditError, AuditSettings
-from dmde.batch.spark_selection import running_session
+from dmde.batch.spark_selection import running_session, spark_settings
 from dmde.data.catalog import CATALOG
 from dmde.data.opening import file_columns
 
@@ -53,6 +53,7 @@ __all__ = ["SPARK_NOTE", "SparkConnection", "audit_files_spark"]
 #: engine's statement: the same work, the same SQL).
 SPARK_NOTE = "Spark" + ENGINE_NOTE.removeprefix("DuckDB")
 _BROADCAST = "spark.sql.autoBroadcastJoinThreshold"
+_WHOLE_STAGE = "spark.sql.codegen.wholeStage"
 _SPARK_TYPES = {
     "int": "BIGINT",
     "flag": "BIGINT",
@@ -278,25 +279,22 @@ def audit_files_spark(
     con = SparkConnection(spark)
     # Spark guesses a Parquet file's size from its compressed bytes and would broadcast the
     # scores to every task (5M rows: beyond the driver's memory): joins by sorting, unless the
-    # adaptive planner measures a side small while the query runs.
-    broadcast = spark.conf.get(_BROADCAST, None)
-    spark.conf.set(_BROADCAST, "-1")
+    # adaptive planner measures a side small while the query runs. Whole-stage code generation
+    # (off in dmde's sessions, for the scorecard's large CASE expressions) speeds the scans.
+    conf = {_BROADCAST: "-1", _WHOLE_STAGE: "true"}
     try:
-        return audit_on_connection(
-            con,
-            files,
-            labels=labels,
-            settings=AuditSettings() if settings is None else settings,
-            engine="spark",
-            note=SPARK_NOTE,
-        )
+        with spark_settings(spark, conf):
+            return audit_on_connection(
+                con,
+                files,
+                labels=labels,
+                settings=AuditSettings() if settings is None else settings,
+                engine="spark",
+                note=SPARK_NOTE,
+            )
     except SparkError as exc:
         raise AuditError(f"Spark could not read the audit's files: {exc}") from None
     finally:
         con.close()
         if own:
             spark.stop()
-        elif broadcast is None:
-            spark.conf.unset(_BROADCAST)
-        else:
-            spark.conf.set(_BROADCAST, broadcast)

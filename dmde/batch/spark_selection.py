@@ -31,8 +31,9 @@ import hashlib
 import os
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,7 @@ _SCORES, _QUOTAS, _DRAWS, _TEXT = "dmde_scores", "dmde_quotas", "dmde_draws", "d
 _PLAIN_NUMBER = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 _NUMBER_TYPES = (pa.int64(), pa.float64())
 _CSV_PRUNING = "spark.sql.csv.parser.columnPruning.enabled"
+_WHOLE_STAGE = "spark.sql.codegen.wholeStage"
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,10 +176,12 @@ def select_file_spark(
     check_parameters(PARAMETER_CONSTRAINTS, options, fixes=_FIXES, error=SelectionParameterError)
     spark, own = running_session(master, session)
     csv = EXTENSIONS[source.suffix.lower()] == "csv"
-    pruning = spark.conf.get(_CSV_PRUNING, None)
-    spark.conf.set(_CSV_PRUNING, "false")  # a row of too many fields is then malformed
+    # A row of too many fields is malformed only if Spark splits every field; whole-stage code
+    # generation (off in dmde's sessions, for the scorecard's large CASE expressions) makes
+    # the selection's windows and counts twice as fast (1M rows: 5.5 s instead of 10.6 s).
+    settings = {_CSV_PRUNING: "false", _WHOLE_STAGE: "true"}
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with spark_settings(spark, settings), ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(_fingerprint, source, csv)
             try:
                 n_files, files, eligible = _load(spark, source, header, per, min_probability)
@@ -200,10 +204,6 @@ def select_file_spark(
             spark.catalog.dropTempView(view)
         if own:
             spark.stop()
-        elif pruning is None:
-            spark.conf.unset(_CSV_PRUNING)
-        else:
-            spark.conf.set(_CSV_PRUNING, pruning)
     frame = pd.DataFrame(
         {
             "dossier_id": chosen.ids,
@@ -259,6 +259,22 @@ def running_session(master: str | None, session: SparkSession | None) -> tuple[S
             fix="Spark runs one session per process: stop it first, or drop the master.",
         )
     return running, False
+
+
+@contextmanager
+def spark_settings(spark: SparkSession, settings: Mapping[str, str]) -> Iterator[None]:
+    """Spark SQL settings for the queries run inside, then back as they were (unset if so)."""
+    before: dict[str, str | None] = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, previous in before.items():
+            if previous is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, previous)
 
 
 def _active_session() -> SparkSession | None:
