@@ -153,18 +153,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas  # noqa: F401  # before the thread below: the reading and the model both need it
+
     from dmde.data import datasets
-    from dmde.model import model_file as persistence
-    from dmde.model import training
-    from dmde.model.scaling import PointsScaling
-    from dmde.model.scorecard import Scorecard, ScorecardFamily
 
     if args.data.is_dir():  # a panel folder: the random controls of every month
         from dmde.data.panel_controls import read_panel_controls
 
         frame = read_panel_controls(args.data)
     else:
-        frame = datasets.read_dataset(args.data)
+        # The model's modules (scikit-learn, SciPy: Python) are imported while the file is read
+        # (mostly in Arrow's threads); the two import no module in common.
+        importing = threading.Thread(target=_import_training_modules, daemon=True)
+        importing.start()
+        try:
+            frame = datasets.read_dataset(args.data)
+        finally:
+            importing.join()
+    from dmde.model import model_file as persistence
+    from dmde.model import training
+    from dmde.model.scaling import PointsScaling
+    from dmde.model.scorecard import Scorecard, ScorecardFamily
+
     data = training.training_data(
         frame, target=args.target, all_rows=args.all_rows, weighted=not args.no_weights
     )
@@ -212,10 +225,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
             "--shrink shrinks by the calibration slope that --tune measures: add --tune, or "
             "drop --shrink."
         )
-    model.fit(data.X, data.y, sample_weight=data.weight)
-    report = training.evaluate(model, data, cv=args.cv, seed=args.seed)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the data's hash while the model is fitted
+        data_sha256 = pool.submit(persistence.frame_sha256, data.X)
+        report = training.fit_evaluate(model, data, cv=args.cv, seed=args.seed)
     facts = training.training_facts(
-        report, data, data_file=args.data.name, data_sha256=persistence.frame_sha256(data.X)
+        report, data, data_file=args.data.name, data_sha256=data_sha256.result()
     )
     facts |= _action_fact(args.target)
     digest = persistence.save_model(model, args.out, training=facts)
@@ -225,6 +239,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if report.missing_segments:  # said in the report; said again where it cannot be missed
         print(f"dmde train: {report.warnings()[0]}", file=sys.stderr)
     return EXIT_OK
+
+
+def _import_training_modules() -> None:
+    """Import what dmde train fits, evaluates and saves with (in a thread, see _cmd_train)."""
+    from dmde.model import model_file, scaling, scorecard, training  # noqa: F401
 
 
 def _action_fact(target: str) -> dict[str, str]:
@@ -425,18 +444,26 @@ def _cmd_select(args: argparse.Namespace) -> int:
     select_file: Callable[..., selection.Selection] = selection.select_file
     if args.checks is not None and args.action != "outreach":
         raise UsageError("--checks names the check selection for outreach: add --action outreach.")
+    if args.master is not None and args.engine != "spark":
+        raise UsageError("--master names the Spark cluster: add --engine spark, or drop --master.")
     if args.action == "outreach":
         from functools import partial
 
         from dmde.batch.outreach import select_outreach_file
 
-        if args.engine == "duckdb":
+        if args.engine != "python":
             raise UsageError("--action outreach selects with the python engine: drop --engine.")
         select_file = partial(select_outreach_file, checks=args.checks)
     elif args.engine == "duckdb":
         from dmde.batch.duckdb_selection import select_file_duckdb
 
         select_file = select_file_duckdb
+    elif args.engine == "spark":
+        from functools import partial
+
+        from dmde.batch.spark_selection import select_file_spark
+
+        select_file = partial(select_file_spark, master=args.master)
     result = select_file(
         args.scores,
         args.out,
@@ -479,6 +506,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--out must end in .html (the .md and .json go beside it); got {args.out}"
         )
+    if args.master is not None and args.engine != "spark":
+        raise UsageError("--master names the Spark cluster: add --engine spark, or drop --master.")
     inputs = {
         "the table": args.table,
         "the scores file": args.scores,
@@ -504,7 +533,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         if any(x is not None for x in own):
             raise UsageError("give either --table (generic mode) or --scores/--population/--model.")
         if args.engine != "python":
-            raise UsageError("--engine duckdb audits dmde's outputs (--scores, ...), not --table.")
+            raise UsageError(
+                f"--engine {args.engine} audits dmde's outputs (--scores, ...), not --table."
+            )
         result = audit_inputs.audit_table(
             args.table,
             score=args.score_column,
@@ -579,6 +610,12 @@ def _audit_own_files(args: argparse.Namespace, settings: Any) -> Any:
         from dmde.audit.engine_inputs import audit_files_duckdb
 
         return audit_files_duckdb(**files)
+    if args.engine == "spark":
+        if args.selection is None:
+            raise UsageError("--engine spark audits a selection: give --selection.")
+        from dmde.audit.spark_inputs import audit_files_spark
+
+        return audit_files_spark(**files, master=args.master)
     from dmde.audit import inputs as audit_inputs
 
     return audit_inputs.audit_files(**files, budget=args.budget)
@@ -850,6 +887,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         recovery=not args.no_recovery,
         controls=args.controls,
         history_effect=args.history_effect,
+        lang=args.lang,
     )
     print(
         f"{len(result.policies)} policies x {len(result.months)} months x {args.rows:,} "

@@ -476,12 +476,18 @@ def _add_select(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None
     )
     p.add_argument(
         "--engine",
-        choices=("python", "duckdb"),
+        choices=("python", "duckdb", "spark"),
         default="python",
         help="what chooses the files: dmde's own arrays, or window functions in embedded "
-        "DuckDB (the same selection file byte for byte; scores DuckDB cannot take as dmde score "
-        "writes them are selected by python, and stderr says so)",
+        "DuckDB or in Spark (pyspark and Java needed) (the same selection file byte for byte; "
+        "scores DuckDB or Spark cannot take as dmde score writes them are selected by python, "
+        "and stderr says so)",
     )
+    p.add_argument(
+        "--master",
+        help="with --engine spark: the Spark master URL (local[4], spark://host:7077, yarn, ...)",
+    )
+    p.default_words["master"] = "local[2]"
     p.add_argument(
         "--action",
         choices=("check", "outreach"),
@@ -689,13 +695,18 @@ def _add_audit(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> None:
     p.add_argument("--no-intersections", action="store_true", help="single attributes only")
     p.add_argument(
         "--engine",
-        choices=("python", "duckdb"),
+        choices=("python", "duckdb", "spark"),
         default="python",
         help="dmde outputs with --selection: the rows read into Python, or left in embedded "
-        "DuckDB (files joined and groups made there, the audit from cell sums, the random "
-        "controls and chosen files fetched; the same figures; no score-gap decomposition; "
-        "the report says what was computed how)",
+        "DuckDB or in Spark (pyspark and Java needed) (files joined and groups made there, the "
+        "audit from cell sums, the random controls and chosen files fetched; the same figures; "
+        "no score-gap decomposition; the report says what was computed how)",
     )
+    p.add_argument(
+        "--master",
+        help="with --engine spark: the Spark master URL (local[4], spark://host:7077, yarn, ...)",
+    )
+    p.default_words["master"] = "local[2]"
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
     p.add_argument("--title", help="title of the report")
     p.default_words["title"] = "the audit of the score"
@@ -912,6 +923,7 @@ def _add_simulate(sub: argparse._SubParsersAction[_Parser], *, bare: bool) -> No
         help="planted effect of a check in the last 24 months on the true logit (0: neutral)",
     )
     p.add_argument("--out", required=True, type=Path, help="report (.html; .md, .json beside)")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the report")
 
 
 _ADDERS: dict[str, Callable[..., None]] = {
