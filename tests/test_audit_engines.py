@@ -310,6 +310,14 @@ def test_the_engine_statement_is_translated() -> None:
     assert french.startswith("DuckDB : ") and "20 000" in french.replace("\u202f", " ")
 
 
+def test_the_spark_engine_statement_is_translated() -> None:
+    """The Spark audit's note is the DuckDB engine's, with its own engine name, in French too."""
+    from dmde.audit.spark_inputs import SPARK_NOTE
+
+    french = _known(SPARK_NOTE.format(rows="20,000"), "fr")
+    assert french.startswith("Spark : fichiers joints") and "DuckDB" not in french
+
+
 def test_duckdb_audit_refuses_what_it_does_not_compute(tmp_path: Path, family_file: Path) -> None:
     world = _world(tmp_path, family_file, seed=7, suffix=".parquet", truth=False)
     with pytest.raises(AuditOptionError, match="--selection"):

@@ -191,7 +191,7 @@ FRENCH_TERMS: dict[str, str] = {
     # dmde.audit.report.KNOWN_TEMPLATES: the method, the selection rule, the label source
     "bootstrap percentile, {level}": "bootstrap par percentiles, {level}",
     (
-        "DuckDB: the files joined and the groups made in the engine; every group metric, "
+        "{engine}: the files joined and the groups made in the engine; every group metric, "
         "interval, test and flag from cell sums (GROUP BY GROUPING SETS), the deciles from "
         "counts by national decile; the random-control sample and the files chosen for a "
         "check fetched exactly (error metrics, calibration, targeting, hit rates); proxies, "
@@ -199,7 +199,7 @@ FRENCH_TERMS: dict[str, str] = {
         "{rows} rows; the score-gap decomposition (every row's points) not computed; the "
         "population's values not checked against the catalog"
     ): (
-        "DuckDB : fichiers joints et groupes formés dans le moteur ; chaque métrique de "
+        "{engine} : fichiers joints et groupes formés dans le moteur ; chaque métrique de "
         "groupe, intervalle, test et signalement calculé sur des sommes par case (GROUP BY "
         "GROUPING SETS), les déciles sur des effectifs par décile national ; l'échantillon de "
         "contrôles aléatoires et les dossiers choisis pour un contrôle lus exactement "

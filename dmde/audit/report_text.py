@@ -185,8 +185,9 @@ KNOWN_TEMPLATES: tuple[str, ...] = (
     "the {budget} highest scores (ties as dmde select breaks them, seed 0)",
     "the {budget} highest scores (ties at the cut by a keyed hash of each row)",
     "the {budget} highest scores (ties at the cut by a keyed hash of {column})",
-    # dmde.audit.engine_inputs.ENGINE_NOTE: what dmde audit --engine duckdb computed how
-    "DuckDB: the files joined and the groups made in the engine; every group metric, "
+    # dmde.audit.engine_inputs.ENGINE_NOTE and spark_inputs.SPARK_NOTE: what dmde audit
+    # --engine duckdb|spark computed how
+    "{engine}: the files joined and the groups made in the engine; every group metric, "
     "interval, test and flag from cell sums (GROUP BY GROUPING SETS), the deciles from "
     "counts by national decile; the random-control sample and the files chosen for a "
     "check fetched exactly (error metrics, calibration, targeting, hit rates); proxies, "
