@@ -66,8 +66,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from dmde.batch.engine_parity import parquet_fits, rejects_as_python
-from dmde.batch.scoring import ScoringResult, score_file, scores_schema, start_scoring
+from dmde.batch.engine_parity import EngineScoringResult, parquet_fits, rejects_as_python
+from dmde.batch.scoring import score_file, scores_schema, start_scoring
 from dmde.core.errors import SchemaError
 from dmde.core.files import FileSet
 from dmde.data.catalog import CATALOG
@@ -107,12 +107,11 @@ class _FallbackError(Exception):
 
 
 @dataclass(frozen=True)
-class DuckdbScoringResult(ScoringResult):
+class DuckdbScoringResult(EngineScoringResult):
     """What a scoring run did (see :class:`~dmde.batch.scoring.ScoringResult`), and which engine
     wrote the outputs: ``"duckdb"``, or ``"python"`` with the reason in ``fallback``."""
 
     engine: str = "duckdb"
-    fallback: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
