@@ -260,7 +260,7 @@ def output_of(argv: list[str]) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the CSV and Parquet")
     parser.add_argument(
         "--national", type=int, default=13_800_000, help="rows of the national file (0: none)"

@@ -32,24 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure_cli, measure_code
+from _measure import measure_cli, measure_code, tile_parquet
 
 Measure = dict[str, float]
-
-_TILE = """
-import pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
-source = pq.read_table({source!r})
-writer, left, k = None, {rows}, 0
-while left > 0:
-    part = source.slice(0, min(left, source.num_rows))
-    part = part.set_column(0, "dossier_id", pc.add(part["dossier_id"], k * 10**8))
-    if writer is None:
-        writer = pq.ParquetWriter({out!r}, part.schema)
-    writer.write_table(part, row_group_size=1 << 20)
-    left, k = left - part.num_rows, k + 1
-writer.close()
-"""
-
 
 _FIT = """
 import time
@@ -191,7 +176,7 @@ def main() -> None:
         )
 
         big = d / "national-scores.parquet"
-        measure_code(_TILE.format(source=str(scores), rows=national, out=str(big)))
+        tile_parquet(str(scores), national, str(big))
         chosen = median(
             lambda: cli(
                 "select",
