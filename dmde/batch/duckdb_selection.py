@@ -79,7 +79,7 @@ from dmde.batch.selection_file import (
     _wanted,
     select_file,
 )
-from dmde.batch.selection_sql import GROUP, ROW, selection_query
+from dmde.batch.selection_sql import GROUP, ROW, _random_draws, selection_query
 from dmde.core.errors import SchemaError
 from dmde.data.manifest import sha256_file
 from dmde.data.opening import data_lines
@@ -398,53 +398,21 @@ def _choose(
     con: duckdb.DuckDBPyConnection, plan: _Plan, files: Any, eligible: dict[str, int]
 ) -> _Picked:
     """Draw the random share on the groups' counts, then choose the files in DuckDB."""
-    names = list(plan.names)
-    eligible_files = np.array([eligible[name] for name in names], dtype=np.int64)
-    score_quota = plan.quotas - plan.random_quotas
-    by_score = np.minimum(score_quota, eligible_files)
-    rng = np.random.default_rng(plan.seed)
-    drawn_groups: list[str] = []
-    drawn_nth: list[Any] = []
-    at_random = np.zeros(len(names), dtype=np.int64)
-    for g in np.flatnonzero(plan.random_quotas):  # as the Python engine draws, group by group
-        n_candidates = int(files[g] - by_score[g])
-        size = min(int(plan.random_quotas[g]), n_candidates)
-        nth = rng.choice(n_candidates, size=size, replace=False)
-        at_random[g] = size
-        drawn_groups.extend([names[g]] * size)
-        drawn_nth.append(nth.astype(np.int64))
-    quotas = pa.table(
-        {GROUP: pa.array(names, pa.string()), "score_quota": pa.array(score_quota, pa.int64())}
-    )
-    con.register(_QUOTAS, quotas)
+    drawn = _random_draws(plan, np.asarray(files, dtype=np.int64), eligible)
+    con.register(_QUOTAS, drawn.quotas)
     draws = None
-    if plan.random_quotas.any():
-        nths = np.concatenate(drawn_nth) if drawn_nth else np.empty(0, dtype=np.int64)
-        drawn: dict[str, pa.Array[Any]] = {
-            GROUP: pa.array(drawn_groups, pa.string()),
-            "nth": pa.array(nths, pa.int64()),
-        }
-        con.register(_DRAWS, pa.table(drawn))
+    if drawn.draws is not None:
+        con.register(_DRAWS, drawn.draws)
         draws = _DRAWS
     query = selection_query(_SCORES, _QUOTAS, draws, seed=plan.seed, floor=plan.min_probability)
     picked = con.sql(query).to_arrow_table()
-    empty = np.empty(0, dtype=np.intp)
-    counts = _Chosen(
-        positions=empty,
-        rank_in_group=empty,
-        random=np.empty(0, dtype=np.bool_),
-        files=np.asarray(files, dtype=np.int64),
-        eligible=eligible_files,
-        by_score=by_score,
-        at_random=at_random,
-    )
     return _Picked(
         rows=picked.column(ROW).to_numpy().astype(np.intp),
         ids=picked.column("dossier_id").to_numpy(),
         rank_national=picked.column("rank_national").to_numpy().astype(np.int64),
         rank_in_group=picked.column("rank_in_group").to_numpy().astype(np.int64),
         random=picked.column("random").to_numpy(zero_copy_only=False).astype(np.bool_),
-        counts=counts,
+        counts=drawn.counts,
     )
 
 
